@@ -1,0 +1,381 @@
+//! The CLI verbs.
+
+use crate::render::{render, to_json, Style};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use strata_lang::config::load_directory;
+use strata_lang::eval::{evaluate, EvalContext};
+use strata_lang::functions::FunctionEnv;
+use strata_lang::parser::parse_expression;
+use strata_lang::stack::{prepare, validate, StackInputs, VariableSource};
+use strata_types::{Diagnostic, Diagnostics, SourceMap};
+
+#[derive(Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "Declarative infrastructure as code for ML platforms"
+)]
+struct Cli {
+    /// Switch to this directory before doing anything else.
+    #[arg(long, global = true)]
+    chdir: Option<PathBuf>,
+    /// Never use colour in output.
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Default)]
+struct VarArgs {
+    /// Set a variable: --var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Load variable values from a file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the configuration for errors without accessing any remote service.
+    Validate {
+        /// Print diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Evaluate expressions read from standard input, one per line.
+    Console {
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Print the version.
+    Version,
+}
+
+/// Exit codes: 0 success, 1 an error in the configuration or the
+/// operation, 2 usage errors (from clap).
+pub fn run(argv: Vec<String>) -> ExitCode {
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("Error: cannot change to directory {}: {e}", dir.display());
+            return ExitCode::from(1);
+        }
+    }
+    let color =
+        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    let style = Style { color };
+    match cli.command {
+        Command::Validate { json, vars } => validate_command(json, &vars, &style),
+        Command::Console { vars } => console_command(&vars, &style),
+        Command::Version => {
+            println!("Strata v{}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, Diagnostic> {
+    let mut sources = Vec::new();
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    env.sort();
+    sources.extend(
+        env.into_iter()
+            .map(|(k, v)| VariableSource::Environment(k, v)),
+    );
+    let mut auto: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let mut files: Vec<String> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|f| dir.join(f).is_file())
+        .collect();
+    files.extend(auto);
+    for f in files {
+        let text = std::fs::read_to_string(dir.join(&f)).map_err(|e| {
+            Diagnostic::global(
+                "E001",
+                "Failed to read variables file",
+                format!("Cannot read {f}: {e}."),
+            )
+        })?;
+        sources.push(VariableSource::File(f, text));
+    }
+    // -var and -var-file apply in command-line order; clap keeps each list
+    // in order, so interleave them by their position in argv.
+    let argv: Vec<String> = crate::args::normalize(std::env::args().collect());
+    let (mut var_i, mut file_i) = (0, 0);
+    for (i, a) in argv.iter().enumerate() {
+        let is_var = a == "--var" || a.starts_with("--var=");
+        let is_file = a == "--var-file" || a.starts_with("--var-file=");
+        let _ = i;
+        if is_var && var_i < vars.vars.len() {
+            let raw = &vars.vars[var_i];
+            var_i += 1;
+            let Some((name, value)) = raw.split_once('=') else {
+                return Err(Diagnostic::global(
+                    "E002",
+                    "Invalid -var option",
+                    format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
+                ));
+            };
+            sources.push(VariableSource::CommandLine(
+                name.trim().to_string(),
+                value.to_string(),
+            ));
+        } else if is_file && file_i < vars.var_files.len() {
+            let path = &vars.var_files[file_i];
+            file_i += 1;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Diagnostic::global(
+                    "E001",
+                    "Failed to read variables file",
+                    format!(
+                        "Given variables file {} does not exist or cannot be read: {e}.",
+                        path.display()
+                    ),
+                )
+            })?;
+            sources.push(VariableSource::File(path.display().to_string(), text));
+        }
+    }
+    Ok(sources)
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{}", render(d, sources, style));
+    }
+}
+
+struct Loaded {
+    stack: strata_lang::config::LoadedStack,
+    evaluated: strata_lang::stack::EvaluatedStack,
+    env: FunctionEnv,
+    diagnostics: Diagnostics,
+}
+
+fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Diagnostic::global("E001", "Cannot read the working directory", e.to_string())
+    })?;
+    let mut stack = load_directory(&cwd).map_err(|e| {
+        Diagnostic::global(
+            "E001",
+            "Failed to read configuration",
+            format!("Cannot read the configuration in {}: {e}.", cwd.display()),
+        )
+    })?;
+    let env = FunctionEnv {
+        base_dir: cwd.clone(),
+        ..FunctionEnv::default()
+    };
+    let inputs = StackInputs {
+        module_dir: cwd.clone(),
+        root_dir: cwd.clone(),
+        cwd: cwd.clone(),
+        workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
+        variables: variable_sources(vars, &cwd)?,
+        require_variables,
+        env: env.clone(),
+    };
+    let mut diagnostics = std::mem::take(&mut stack.diagnostics);
+    let evaluated = prepare(&mut stack, &inputs);
+    diagnostics.extend(evaluated.diagnostics.clone());
+    Ok(Loaded {
+        stack,
+        evaluated,
+        env,
+        diagnostics,
+    })
+}
+
+fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {
+    let loaded = match load(vars, false) {
+        Ok(l) => l,
+        Err(d) => {
+            print_diagnostics(&[d], &SourceMap::default(), style);
+            return ExitCode::from(1);
+        }
+    };
+    let mut diagnostics = loaded.diagnostics;
+    if !diagnostics.has_errors() {
+        diagnostics.extend(validate(&loaded.stack, &loaded.evaluated, &loaded.env));
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.0.len() - errors;
+    if json {
+        let out = serde_json::json!({
+            "format_version": "1.0",
+            "valid": errors == 0,
+            "error_count": errors,
+            "warning_count": warnings,
+            "diagnostics": to_json(&diagnostics.0, &loaded.stack.sources),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print_diagnostics(&diagnostics.0, &loaded.stack.sources, style);
+        if errors == 0 {
+            println!("Success! The configuration is valid.");
+        }
+    }
+    if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Splits console input into expressions: one per line, except that an
+/// open heredoc or open brackets continue onto the next lines.
+fn console_inputs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut heredoc: Option<String> = None;
+    for line in text.lines() {
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+        if let Some(delimiter) = &heredoc {
+            if line.trim() == delimiter {
+                heredoc = None;
+            } else {
+                continue;
+            }
+        } else if let Some(pos) = line.find("<<") {
+            let rest = line[pos + 2..].trim_start_matches('-');
+            let delimiter: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !delimiter.is_empty() && rest.len() == delimiter.len() {
+                heredoc = Some(delimiter);
+                continue;
+            }
+        }
+        if bracket_depth(&current) > 0 {
+            continue;
+        }
+        if !current.trim().is_empty() {
+            out.push(std::mem::take(&mut current));
+        } else {
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn bracket_depth(text: &str) -> i32 {
+    let mut depth = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+fn console_command(vars: &VarArgs, style: &Style) -> ExitCode {
+    let mut loaded = match load(vars, true) {
+        Ok(l) => l,
+        Err(d) => {
+            print_diagnostics(&[d], &SourceMap::default(), style);
+            return ExitCode::from(1);
+        }
+    };
+    if loaded.diagnostics.has_errors() {
+        print_diagnostics(&loaded.diagnostics.0, &loaded.stack.sources, style);
+        return ExitCode::from(1);
+    }
+    let mut input = String::new();
+    if std::io::stdin().lock().read_to_string(&mut input).is_err() {
+        eprintln!("Error: cannot read standard input");
+        return ExitCode::from(1);
+    }
+    let _ = std::io::stdin().lock().lines();
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    for (n, expression) in console_inputs(&input).into_iter().enumerate() {
+        let file = loaded
+            .stack
+            .sources
+            .add(format!("<console-input {}>", n + 1), expression);
+        let text = loaded
+            .stack
+            .sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let parsed = parse_expression(&text, file);
+        let result = if parsed.diagnostics.has_errors() {
+            Err(parsed.diagnostics.0)
+        } else {
+            let ctx = EvalContext {
+                variables: &loaded.evaluated.variables,
+                env: &loaded.env,
+            };
+            evaluate(&parsed.value, &ctx).map_err(|d| vec![d])
+        };
+        match result {
+            Ok(v) => {
+                // type() results print as type expressions, not strings.
+                let is_type_call = matches!(&parsed.value.kind, strata_lang::ast::ExprKind::Call { name, .. } if name == "type");
+                let text = match (is_type_call, v.as_str()) {
+                    (true, Some(t)) if !v.sensitive => t.to_string(),
+                    _ => strata_lang::format::format_value(&v, 0),
+                };
+                let _ = writeln!(stdout.lock(), "{text}");
+            }
+            Err(ds) => {
+                failed = true;
+                print_diagnostics(&ds, &loaded.stack.sources, style);
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,16 @@
+//! The `strata` command line: argument parsing (GNU-style flags, plus
+//! Terraform's single-dash spellings), loading a stack from disk and the
+//! environment, and rendering results and diagnostics. All user-facing
+//! I/O of Strata happens here.
+
+mod args;
+mod commands;
+mod render;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let argv = args::normalize(argv);
+    commands::run(argv)
+}

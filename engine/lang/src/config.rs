@@ -1,0 +1,661 @@
+//! A stack's configuration: the `.tf` files of one directory lowered into
+//! typed blocks (variables, locals, resources, outputs, …) with their
+//! spans, plus structural checks (unknown blocks and arguments, duplicate
+//! names, misplaced meta-arguments).
+//!
+//! Lowering never stops at the first problem; every diagnostic is kept.
+
+use crate::ast::{Attribute, Block, Body, Expr, ExprKind};
+use crate::parser::parse_body;
+use crate::suggest::did_you_mean;
+use crate::types::{parse_type_constraint, TypeConstraint};
+use std::path::Path;
+use strata_types::{Diagnostic, Diagnostics, SourceMap, Span};
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub variables: Vec<Variable>,
+    pub locals: Vec<Attribute>,
+    pub resources: Vec<Resource>,
+    pub modules: Vec<ModuleCall>,
+    pub outputs: Vec<Output>,
+    pub providers: Vec<Block>,
+    pub terraform: Vec<Block>,
+    /// `moved`, `import`, `removed` and `check` blocks.
+    pub other: Vec<Block>,
+}
+
+#[derive(Debug)]
+pub struct Variable {
+    pub name: String,
+    pub span: Span,
+    pub constraint: Option<TypeConstraint>,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+}
+
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    pub mode: Mode,
+    pub type_name: String,
+    pub name: String,
+    pub span: Span,
+    pub body: Body,
+}
+
+impl Resource {
+    pub fn address(&self) -> String {
+        match self.mode {
+            Mode::Managed => format!("{}.{}", self.type_name, self.name),
+            Mode::Data => format!("data.{}.{}", self.type_name, self.name),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub span: Span,
+    pub body: Body,
+}
+
+#[derive(Debug)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Option<Expr>,
+    pub sensitive: bool,
+    pub body: Body,
+}
+
+pub struct LoadedStack {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads every `*.tf` and `*.tf.json` file of `dir` (sorted by name).
+pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name))?;
+        files.push((name, text));
+    }
+    Ok(load_sources(files))
+}
+
+/// Parses and lowers the given files.
+pub fn load_sources(files: Vec<(String, String)>) -> LoadedStack {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Diagnostics::default();
+    let mut config = Config::default();
+    for (name, text) in files {
+        let json = name.ends_with(".json");
+        let file = sources.add(name, text);
+        let text = &sources.get(file).expect("just added").text;
+        let body = if json {
+            let parsed = crate::json_config::parse_json_body(text, file);
+            diagnostics.extend(parsed.diagnostics);
+            parsed.value
+        } else {
+            let parsed = parse_body(text, file);
+            diagnostics.extend(parsed.diagnostics);
+            parsed.value
+        };
+        lower_file(&body, &mut config, &mut diagnostics);
+    }
+    check_duplicates(&config, &mut diagnostics);
+    LoadedStack {
+        sources,
+        config,
+        diagnostics,
+    }
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "terraform",
+    "provider",
+    "variable",
+    "locals",
+    "resource",
+    "data",
+    "module",
+    "output",
+    "moved",
+    "import",
+    "removed",
+    "check",
+];
+
+fn labels_required(
+    block: &Block,
+    count: usize,
+    names: &str,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    if block.labels.len() != count {
+        let detail = if block.labels.len() < count {
+            format!("A \"{}\" block requires {count} label(s): {names}. Add the missing label in quotes after the block type.", block.type_name)
+        } else {
+            format!(
+                "A \"{}\" block takes only {count} label(s): {names}. Remove the extra labels.",
+                block.type_name
+            )
+        };
+        let summary = if block.labels.len() < count {
+            "Missing name for block"
+        } else {
+            "Extraneous label for block"
+        };
+        diagnostics.push(Diagnostic::error("E201", summary, detail, block.type_span));
+        return false;
+    }
+    true
+}
+
+fn check_body(
+    body: &Body,
+    context: &str,
+    arguments: &[&str],
+    blocks: &[&str],
+    diagnostics: &mut Diagnostics,
+) {
+    for attribute in &body.attributes {
+        if !arguments.contains(&attribute.name.as_str()) {
+            let suggestion = did_you_mean(&attribute.name, arguments.iter().copied());
+            let detail = if blocks.contains(&attribute.name.as_str()) {
+                format!("\"{}\" is a block in {context}, not an argument. Write it as {} {{ … }} without the equals sign.", attribute.name, attribute.name)
+            } else {
+                format!(
+                    "An argument named \"{}\" is not expected in {context}.{suggestion}",
+                    attribute.name
+                )
+            };
+            diagnostics.push(Diagnostic::error(
+                "E202",
+                "Unsupported argument",
+                detail,
+                attribute.name_span,
+            ));
+        }
+    }
+    for block in &body.blocks {
+        if !blocks.contains(&block.type_name.as_str()) {
+            let suggestion = did_you_mean(&block.type_name, blocks.iter().copied());
+            let detail = if arguments.contains(&block.type_name.as_str()) {
+                format!("\"{}\" is an argument in {context}, not a block. Set it with an equals sign: {} = …", block.type_name, block.type_name)
+            } else {
+                format!(
+                    "Blocks of type \"{}\" are not expected in {context}.{suggestion}",
+                    block.type_name
+                )
+            };
+            diagnostics.push(Diagnostic::error(
+                "E204",
+                "Unsupported block type",
+                detail,
+                block.type_span,
+            ));
+        }
+    }
+}
+
+fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) -> Option<bool> {
+    let attribute = attribute?;
+    match &attribute.expr.kind {
+        ExprKind::Literal(v) if v.as_bool().is_some() => v.as_bool(),
+        _ => {
+            diagnostics.push(Diagnostic::error(
+                "E205",
+                "Invalid value",
+                format!(
+                    "The \"{}\" argument requires a literal true or false here.",
+                    attribute.name
+                ),
+                attribute.expr.span,
+            ));
+            None
+        }
+    }
+}
+
+pub(crate) fn literal_string(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Template(parts) if parts.len() <= 1 => match parts.first() {
+            Some(crate::ast::TemplatePart::Literal(s)) => Some(s.clone()),
+            None => Some(String::new()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+const META_RESOURCE: &[&str] = &["count", "for_each", "depends_on", "provider"];
+
+fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
+    for attribute in &body.attributes {
+        diagnostics.push(Diagnostic::error(
+            "E202",
+            "Unsupported argument",
+            format!(
+                "An argument named \"{}\" is not expected at the top level of a configuration file. Arguments belong inside a block such as locals {{ … }}.",
+                attribute.name
+            ),
+            attribute.name_span,
+        ));
+    }
+    for block in &body.blocks {
+        match block.type_name.as_str() {
+            "terraform" => {
+                if labels_required(block, 0, "none", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "a terraform block",
+                        &["required_version", "experiments", "language"],
+                        &["required_providers", "backend", "cloud", "provider_meta"],
+                        diagnostics,
+                    );
+                    config.terraform.push(block.clone());
+                }
+            }
+            "provider" => {
+                if labels_required(block, 1, "the provider name", diagnostics) {
+                    config.providers.push(block.clone());
+                }
+            }
+            "variable" => {
+                if labels_required(block, 1, "the variable name", diagnostics) {
+                    lower_variable(block, config, diagnostics);
+                }
+            }
+            "locals" => {
+                if labels_required(block, 0, "none", diagnostics) {
+                    for nested in &block.body.blocks {
+                        diagnostics.push(Diagnostic::error(
+                            "E204",
+                            "Unsupported block type",
+                            format!("Blocks of type \"{}\" are not expected in a locals block; it holds only name = value arguments.", nested.type_name),
+                            nested.type_span,
+                        ));
+                    }
+                    config.locals.extend(block.body.attributes.iter().cloned());
+                }
+            }
+            "resource" | "data" => {
+                let mode = if block.type_name == "resource" {
+                    Mode::Managed
+                } else {
+                    Mode::Data
+                };
+                if labels_required(
+                    block,
+                    2,
+                    "the resource type and the resource name",
+                    diagnostics,
+                ) {
+                    check_resource_meta(block, mode, diagnostics);
+                    config.resources.push(Resource {
+                        mode,
+                        type_name: block.labels[0].value.clone(),
+                        name: block.labels[1].value.clone(),
+                        span: block.span,
+                        body: block.body.clone(),
+                    });
+                }
+            }
+            "module" => {
+                if labels_required(block, 1, "the module name", diagnostics) {
+                    if block.body.attribute("source").is_none() {
+                        diagnostics.push(Diagnostic::error(
+                            "E206",
+                            "Missing required argument",
+                            "The argument \"source\" is required in a module block: it says where the module's code is, such as \"./modules/vpc\".",
+                            block.type_span,
+                        ));
+                    }
+                    config.modules.push(ModuleCall {
+                        name: block.labels[0].value.clone(),
+                        span: block.span,
+                        body: block.body.clone(),
+                    });
+                }
+            }
+            "output" => {
+                if labels_required(block, 1, "the output name", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "an output block",
+                        &[
+                            "value",
+                            "description",
+                            "sensitive",
+                            "depends_on",
+                            "ephemeral",
+                        ],
+                        &["precondition"],
+                        diagnostics,
+                    );
+                    if block.body.attribute("value").is_none() {
+                        diagnostics.push(Diagnostic::error(
+                            "E206",
+                            "Missing required argument",
+                            "The argument \"value\" is required in an output block. Add value = <expression>.",
+                            block.type_span,
+                        ));
+                    }
+                    let sensitive = literal_bool(block.body.attribute("sensitive"), diagnostics)
+                        .unwrap_or(false);
+                    config.outputs.push(Output {
+                        name: block.labels[0].value.clone(),
+                        span: block.span,
+                        value: block.body.attribute("value").map(|a| a.expr.clone()),
+                        sensitive,
+                        body: block.body.clone(),
+                    });
+                }
+            }
+            "moved" => {
+                if labels_required(block, 0, "none", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "a moved block",
+                        &["from", "to"],
+                        &[],
+                        diagnostics,
+                    );
+                    config.other.push(block.clone());
+                }
+            }
+            "import" => {
+                if labels_required(block, 0, "none", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "an import block",
+                        &["to", "id", "provider", "for_each", "identity"],
+                        &[],
+                        diagnostics,
+                    );
+                    config.other.push(block.clone());
+                }
+            }
+            "removed" => {
+                if labels_required(block, 0, "none", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "a removed block",
+                        &["from"],
+                        &["lifecycle", "provisioner"],
+                        diagnostics,
+                    );
+                    config.other.push(block.clone());
+                }
+            }
+            "check" => {
+                if labels_required(block, 1, "the check name", diagnostics) {
+                    check_body(
+                        &block.body,
+                        "a check block",
+                        &[],
+                        &["data", "assert"],
+                        diagnostics,
+                    );
+                    config.other.push(block.clone());
+                }
+            }
+            other => {
+                let suggestion = did_you_mean(other, TOP_LEVEL.iter().copied());
+                diagnostics.push(Diagnostic::error(
+                    "E204",
+                    "Unsupported block type",
+                    format!("Blocks of type \"{other}\" are not expected here.{suggestion}"),
+                    block.type_span,
+                ));
+            }
+        }
+    }
+}
+
+fn lower_variable(block: &Block, config: &mut Config, diagnostics: &mut Diagnostics) {
+    let body = &block.body;
+    check_body(
+        body,
+        "a variable block",
+        &[
+            "type",
+            "default",
+            "description",
+            "sensitive",
+            "nullable",
+            "ephemeral",
+        ],
+        &["validation"],
+        diagnostics,
+    );
+    let name = block.labels[0].value.clone();
+    const RESERVED: &[&str] = &[
+        "source",
+        "version",
+        "providers",
+        "count",
+        "for_each",
+        "lifecycle",
+        "depends_on",
+        "locals",
+    ];
+    if RESERVED.contains(&name.as_str()) {
+        diagnostics.push(Diagnostic::error(
+            "E207",
+            "Invalid variable name",
+            format!("The variable name \"{name}\" is reserved due to its special meaning inside module blocks. Choose another name."),
+            block.labels[0].span,
+        ));
+    }
+    let constraint = body.attribute("type").and_then(|a| {
+        let parsed = parse_type_constraint(&a.expr);
+        diagnostics.extend(parsed.diagnostics);
+        parsed.value
+    });
+    let mut validations = Vec::new();
+    for v in body.blocks_of("validation") {
+        check_body(
+            &v.body,
+            "a validation block",
+            &["condition", "error_message"],
+            &[],
+            diagnostics,
+        );
+        match (
+            v.body.attribute("condition"),
+            v.body.attribute("error_message"),
+        ) {
+            (Some(c), Some(m)) => validations.push(Validation {
+                condition: c.expr.clone(),
+                error_message: m.expr.clone(),
+            }),
+            _ => diagnostics.push(Diagnostic::error(
+                "E206",
+                "Missing required argument",
+                "A validation block needs both \"condition\" and \"error_message\".",
+                v.type_span,
+            )),
+        }
+    }
+    config.variables.push(Variable {
+        name,
+        span: block.span,
+        constraint,
+        default: body.attribute("default").map(|a| a.expr.clone()),
+        description: body
+            .attribute("description")
+            .and_then(|a| literal_string(&a.expr)),
+        sensitive: literal_bool(body.attribute("sensitive"), diagnostics).unwrap_or(false),
+        nullable: literal_bool(body.attribute("nullable"), diagnostics).unwrap_or(true),
+        validations,
+    });
+}
+
+fn check_resource_meta(block: &Block, mode: Mode, diagnostics: &mut Diagnostics) {
+    let body = &block.body;
+    if body.attribute("count").is_some() && body.attribute("for_each").is_some() {
+        let span = body
+            .attribute("for_each")
+            .map(|a| a.name_span)
+            .unwrap_or(block.type_span);
+        diagnostics.push(Diagnostic::error(
+            "E208",
+            "Invalid combination of \"count\" and \"for_each\"",
+            "The \"count\" and \"for_each\" meta-arguments are mutually exclusive, only one should be used to be explicit about the number of resources to be created.",
+            span,
+        ));
+    }
+    for lifecycle in body.blocks_of("lifecycle") {
+        let (arguments, blocks): (&[&str], &[&str]) = match mode {
+            Mode::Managed => (
+                &[
+                    "create_before_destroy",
+                    "prevent_destroy",
+                    "ignore_changes",
+                    "replace_triggered_by",
+                ],
+                &["precondition", "postcondition"],
+            ),
+            Mode::Data => (&[], &["precondition", "postcondition"]),
+        };
+        check_body(
+            &lifecycle.body,
+            "a lifecycle block",
+            arguments,
+            blocks,
+            diagnostics,
+        );
+        for condition in lifecycle
+            .body
+            .blocks
+            .iter()
+            .filter(|b| b.type_name.ends_with("condition"))
+        {
+            check_body(
+                &condition.body,
+                &format!("a {} block", condition.type_name),
+                &["condition", "error_message"],
+                &[],
+                diagnostics,
+            );
+        }
+    }
+    for dynamic in body.blocks_of("dynamic") {
+        check_dynamic(dynamic, diagnostics);
+    }
+    let _ = META_RESOURCE;
+}
+
+fn check_dynamic(block: &Block, diagnostics: &mut Diagnostics) {
+    if block.labels.len() != 1 {
+        diagnostics.push(Diagnostic::error(
+            "E201",
+            "Missing name for block",
+            "A dynamic block needs one label: the type of the nested block it generates, such as dynamic \"ingress\".",
+            block.type_span,
+        ));
+    }
+    check_body(
+        &block.body,
+        "a dynamic block",
+        &["for_each", "iterator", "labels"],
+        &["content"],
+        diagnostics,
+    );
+    if block.body.attribute("for_each").is_none() {
+        diagnostics.push(Diagnostic::error(
+            "E206",
+            "Missing required argument",
+            "The argument \"for_each\" is required in a dynamic block: it gives the collection to generate blocks from.",
+            block.type_span,
+        ));
+    }
+    match block.body.blocks_of("content").count() {
+        1 => {}
+        0 => diagnostics.push(Diagnostic::error(
+            "E206",
+            "Missing content block",
+            "A dynamic block needs exactly one nested content { … } block describing each generated block.",
+            block.type_span,
+        )),
+        _ => diagnostics.push(Diagnostic::error(
+            "E209",
+            "Duplicate content block",
+            "A dynamic block may contain only one content block.",
+            block.type_span,
+        )),
+    }
+    for content in block.body.blocks_of("content") {
+        for nested in content.body.blocks_of("dynamic") {
+            check_dynamic(nested, diagnostics);
+        }
+    }
+}
+
+fn check_duplicates(config: &Config, diagnostics: &mut Diagnostics) {
+    fn dup(items: impl Iterator<Item = (String, Span)>, what: &str, diagnostics: &mut Diagnostics) {
+        let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+        for (name, span) in items {
+            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(name.clone()) {
+                slot.insert(span);
+            } else {
+                diagnostics.push(Diagnostic::error(
+                    "E210",
+                    format!("Duplicate {what} declaration"),
+                    format!("A {what} named \"{name}\" was already declared. Names must be unique within a module; rename or remove one of them."),
+                    span,
+                ));
+            }
+        }
+    }
+    dup(
+        config.variables.iter().map(|v| (v.name.clone(), v.span)),
+        "variable",
+        diagnostics,
+    );
+    dup(
+        config.locals.iter().map(|l| (l.name.clone(), l.name_span)),
+        "local value",
+        diagnostics,
+    );
+    dup(
+        config.outputs.iter().map(|o| (o.name.clone(), o.span)),
+        "output",
+        diagnostics,
+    );
+    dup(
+        config.modules.iter().map(|m| (m.name.clone(), m.span)),
+        "module call",
+        diagnostics,
+    );
+    dup(
+        config.resources.iter().map(|r| (r.address(), r.span)),
+        "resource",
+        diagnostics,
+    );
+}

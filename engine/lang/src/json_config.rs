@@ -1,0 +1,234 @@
+//! The JSON configuration syntax (`*.tf.json`), lowered to the same syntax
+//! tree as native files. Strings are parsed as templates, as Terraform does
+//! for argument values; numbers stay exact.
+
+use crate::ast::{Attribute, Block, Body, Expr, ExprKind, Label, ObjectKey};
+use crate::parser::{parse_template, Parsed};
+use strata_types::{Diagnostic, Diagnostics, Number, Span, Value};
+
+/// Blocks with labels at the top level, and how many labels each has.
+fn label_count(block_type: &str) -> usize {
+    match block_type {
+        "resource" | "data" => 2,
+        "provider" | "variable" | "module" | "output" | "check" => 1,
+        _ => 0,
+    }
+}
+
+pub fn parse_json_body(text: &str, file: u32) -> Parsed<Body> {
+    let mut diagnostics = Diagnostics::default();
+    let whole = Span::new(file, 0, text.len());
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let offset = line_col_offset(text, e.line(), e.column());
+            diagnostics.push(Diagnostic::error(
+                "E140",
+                "Invalid JSON configuration",
+                format!("The file is not valid JSON: {e}."),
+                Span::new(file, offset, offset),
+            ));
+            return Parsed {
+                value: Body::default(),
+                diagnostics,
+            };
+        }
+    };
+    let mut body = Body {
+        span: whole,
+        ..Default::default()
+    };
+    let Some(top) = value.as_object() else {
+        diagnostics.push(Diagnostic::error(
+            "E140",
+            "Invalid JSON configuration",
+            "The root of a .tf.json file must be an object.",
+            whole,
+        ));
+        return Parsed {
+            value: body,
+            diagnostics,
+        };
+    };
+    for (block_type, content) in top {
+        let labels = label_count(block_type);
+        let mut out = Vec::new();
+        collect_blocks(
+            block_type,
+            content,
+            labels,
+            Vec::new(),
+            whole,
+            &mut out,
+            &mut diagnostics,
+        );
+        body.blocks.extend(out);
+    }
+    Parsed {
+        value: body,
+        diagnostics,
+    }
+}
+
+fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+fn collect_blocks(
+    block_type: &str,
+    content: &serde_json::Value,
+    labels_left: usize,
+    labels: Vec<String>,
+    span: Span,
+    out: &mut Vec<Block>,
+    diagnostics: &mut Diagnostics,
+) {
+    if let serde_json::Value::Array(items) = content {
+        for item in items {
+            collect_blocks(
+                block_type,
+                item,
+                labels_left,
+                labels.clone(),
+                span,
+                out,
+                diagnostics,
+            );
+        }
+        return;
+    }
+    let Some(object) = content.as_object() else {
+        diagnostics.push(Diagnostic::error(
+            "E140",
+            "Invalid JSON configuration",
+            format!("A \"{block_type}\" block must be a JSON object."),
+            span,
+        ));
+        return;
+    };
+    if labels_left > 0 {
+        for (label, inner) in object {
+            let mut next = labels.clone();
+            next.push(label.clone());
+            collect_blocks(
+                block_type,
+                inner,
+                labels_left - 1,
+                next,
+                span,
+                out,
+                diagnostics,
+            );
+        }
+        return;
+    }
+    let body = if block_type == "locals" {
+        object_body(object, span, diagnostics, true)
+    } else {
+        object_body(object, span, diagnostics, false)
+    };
+    out.push(Block {
+        type_name: block_type.to_string(),
+        type_span: span,
+        labels: labels
+            .into_iter()
+            .map(|value| Label { value, span })
+            .collect(),
+        body,
+        span,
+    });
+}
+
+const NESTED_BLOCKS: &[&str] = &[
+    "lifecycle",
+    "validation",
+    "precondition",
+    "postcondition",
+    "required_providers",
+    "backend",
+    "dynamic",
+    "content",
+    "assert",
+    "provisioner",
+    "connection",
+];
+
+fn object_body(
+    object: &serde_json::Map<String, serde_json::Value>,
+    span: Span,
+    diagnostics: &mut Diagnostics,
+    flat: bool,
+) -> Body {
+    let mut body = Body {
+        span,
+        ..Default::default()
+    };
+    for (name, value) in object {
+        if !flat && NESTED_BLOCKS.contains(&name.as_str()) && value.is_object() {
+            let labels = match name.as_str() {
+                "backend" | "dynamic" | "provisioner" => 1,
+                _ => 0,
+            };
+            let mut out = Vec::new();
+            collect_blocks(name, value, labels, Vec::new(), span, &mut out, diagnostics);
+            body.blocks.extend(out);
+            continue;
+        }
+        body.attributes.push(Attribute {
+            name: name.clone(),
+            name_span: span,
+            expr: json_expr(value, span, diagnostics),
+            span,
+        });
+    }
+    body
+}
+
+fn json_expr(value: &serde_json::Value, span: Span, diagnostics: &mut Diagnostics) -> Expr {
+    let kind = match value {
+        serde_json::Value::Null => ExprKind::Literal(Value::dynamic_null()),
+        serde_json::Value::Bool(b) => ExprKind::Literal(Value::bool(*b)),
+        serde_json::Value::Number(n) => ExprKind::Literal(Value::number(
+            Number::parse(&n.to_string()).unwrap_or_else(Number::zero),
+        )),
+        serde_json::Value::String(s) => {
+            let parsed = parse_template(s, span.file);
+            if parsed.diagnostics.has_errors() {
+                for mut d in parsed.diagnostics.0 {
+                    d.span = Some(span);
+                    diagnostics.push(d);
+                }
+                return Expr {
+                    kind: ExprKind::Literal(Value::string(s.clone())),
+                    span,
+                };
+            }
+            let mut e = parsed.value;
+            relocate(&mut e, span);
+            return e;
+        }
+        serde_json::Value::Array(items) => ExprKind::Tuple(
+            items
+                .iter()
+                .map(|v| json_expr(v, span, diagnostics))
+                .collect(),
+        ),
+        serde_json::Value::Object(m) => ExprKind::Object(
+            m.iter()
+                .map(|(k, v)| (ObjectKey::Name(k.clone()), json_expr(v, span, diagnostics)))
+                .collect(),
+        ),
+    };
+    Expr { kind, span }
+}
+
+/// Template expressions parsed from a JSON string point into the string,
+/// not the file; give them the span of the JSON value instead.
+fn relocate(e: &mut Expr, span: Span) {
+    e.span = span;
+}

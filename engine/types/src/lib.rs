@@ -1,0 +1,15 @@
+//! Foundation types shared by every Strata crate: values and their types,
+//! exact numbers, diagnostics and source spans.
+//!
+//! This crate knows nothing about HCL syntax, evaluation, providers, state
+//! or the CLI; it has no I/O.
+
+pub mod diagnostic;
+pub mod number;
+pub mod ty;
+pub mod value;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile, SourceMap, Span};
+pub use number::Number;
+pub use ty::{ObjectType, Type};
+pub use value::{Kind, Value};

@@ -1,0 +1,286 @@
+//! Values as Terraform has them: null, bool, exact numbers, strings, lists,
+//! sets, maps, objects and tuples; plus *unknown* values ("known after
+//! apply", typed) and the *sensitive* mark, carried on any value at any
+//! depth.
+//!
+//! Values are immutable; operations that combine values live in the
+//! language crate (operators, conversion, functions). This module owns only
+//! the shape, the type of a value, equality and ordering of set elements.
+
+use crate::number::Number;
+use crate::ty::Type;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: Kind,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Null(Type),
+    Unknown(Type),
+    Bool(bool),
+    Number(Number),
+    String(String),
+    /// Elements all of the element type.
+    List(Type, Vec<Value>),
+    /// Elements sorted by [`Value::set_order`] and deduplicated.
+    Set(Type, Vec<Value>),
+    Map(Type, BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+}
+
+impl From<Kind> for Value {
+    fn from(kind: Kind) -> Value {
+        Value {
+            kind,
+            sensitive: false,
+        }
+    }
+}
+
+impl Value {
+    pub fn null(ty: Type) -> Value {
+        Kind::Null(ty).into()
+    }
+    pub fn dynamic_null() -> Value {
+        Kind::Null(Type::Dynamic).into()
+    }
+    pub fn unknown(ty: Type) -> Value {
+        Kind::Unknown(ty).into()
+    }
+    pub fn bool(b: bool) -> Value {
+        Kind::Bool(b).into()
+    }
+    pub fn number(n: Number) -> Value {
+        Kind::Number(n).into()
+    }
+    pub fn int(i: i64) -> Value {
+        Kind::Number(Number::from_i64(i)).into()
+    }
+    pub fn string(s: impl Into<String>) -> Value {
+        Kind::String(s.into()).into()
+    }
+    pub fn tuple(elements: Vec<Value>) -> Value {
+        Kind::Tuple(elements).into()
+    }
+    pub fn object(attributes: BTreeMap<String, Value>) -> Value {
+        Kind::Object(attributes).into()
+    }
+    pub fn empty_object() -> Value {
+        Kind::Object(BTreeMap::new()).into()
+    }
+
+    /// A list; the element type is taken from the elements (which must
+    /// already agree) or given for an empty list.
+    pub fn list(element_type: Type, elements: Vec<Value>) -> Value {
+        let ty = elements.first().map(Value::ty).unwrap_or(element_type);
+        Kind::List(ty, elements).into()
+    }
+
+    pub fn map(element_type: Type, elements: BTreeMap<String, Value>) -> Value {
+        let ty = elements
+            .values()
+            .next()
+            .map(Value::ty)
+            .unwrap_or(element_type);
+        Kind::Map(ty, elements).into()
+    }
+
+    /// A set: elements are sorted and duplicates dropped.
+    pub fn set(element_type: Type, mut elements: Vec<Value>) -> Value {
+        let ty = elements.first().map(Value::ty).unwrap_or(element_type);
+        elements.sort_by(Value::set_order);
+        elements.dedup_by(|a, b| a.set_order(b) == Ordering::Equal);
+        Kind::Set(ty, elements).into()
+    }
+
+    pub fn mark_sensitive(mut self, sensitive: bool) -> Value {
+        self.sensitive |= sensitive;
+        self
+    }
+
+    pub fn with_sensitive(mut self, sensitive: bool) -> Value {
+        self.sensitive = sensitive;
+        self
+    }
+
+    pub fn ty(&self) -> Type {
+        match &self.kind {
+            Kind::Null(t) | Kind::Unknown(t) => t.clone(),
+            Kind::Bool(_) => Type::Bool,
+            Kind::Number(_) => Type::Number,
+            Kind::String(_) => Type::String,
+            Kind::List(t, _) => Type::list(t.clone()),
+            Kind::Set(t, _) => Type::set(t.clone()),
+            Kind::Map(t, _) => Type::map(t.clone()),
+            Kind::Object(attributes) => Type::object(
+                attributes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.ty()))
+                    .collect(),
+            ),
+            Kind::Tuple(elements) => Type::Tuple(elements.iter().map(Value::ty).collect()),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null(_))
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, Kind::Unknown(_))
+    }
+
+    /// True when neither this value nor anything inside it is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match &self.kind {
+            Kind::Unknown(_) => false,
+            Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e) => {
+                e.iter().all(Value::is_wholly_known)
+            }
+            Kind::Map(_, m) | Kind::Object(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    /// True when this value or anything inside it is marked sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        self.sensitive
+            || match &self.kind {
+                Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e) => {
+                    e.iter().any(Value::contains_sensitive)
+                }
+                Kind::Map(_, m) | Kind::Object(m) => m.values().any(Value::contains_sensitive),
+                _ => false,
+            }
+    }
+
+    /// The value with every sensitive mark removed, and whether it had any.
+    pub fn unmark_deep(&self) -> (Value, bool) {
+        let mut had = self.sensitive;
+        let kind = match &self.kind {
+            Kind::List(t, e) => Kind::List(t.clone(), unmark_all(e, &mut had)),
+            Kind::Set(t, e) => Kind::Set(t.clone(), unmark_all(e, &mut had)),
+            Kind::Tuple(e) => Kind::Tuple(unmark_all(e, &mut had)),
+            Kind::Map(t, m) => Kind::Map(t.clone(), unmark_map(m, &mut had)),
+            Kind::Object(m) => Kind::Object(unmark_map(m, &mut had)),
+            other => other.clone(),
+        };
+        (
+            Value {
+                kind,
+                sensitive: false,
+            },
+            had,
+        )
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<&Number> {
+        match &self.kind {
+            Kind::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, set or tuple.
+    pub fn as_sequence(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Elements of a map or object.
+    pub fn as_mapping(&self) -> Option<&BTreeMap<String, Value>> {
+        match &self.kind {
+            Kind::Map(_, m) | Kind::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// A total order used to store set elements canonically: by type name
+    /// first, then strings lexically, numbers numerically, bools false
+    /// first; unknowns after known values.
+    pub fn set_order(&self, other: &Value) -> Ordering {
+        fn rank(v: &Value) -> u8 {
+            match v.kind {
+                Kind::Null(_) => 6,
+                Kind::Unknown(_) => 7,
+                Kind::Bool(_) => 0,
+                Kind::Number(_) => 1,
+                Kind::String(_) => 2,
+                Kind::List(..) | Kind::Set(..) | Kind::Tuple(_) => 3,
+                Kind::Map(..) | Kind::Object(_) => 4,
+            }
+        }
+        match (&self.kind, &other.kind) {
+            (Kind::String(a), Kind::String(b)) => a.cmp(b),
+            (Kind::Number(a), Kind::Number(b)) => a.cmp_value(b),
+            (Kind::Bool(a), Kind::Bool(b)) => a.cmp(b),
+            (Kind::List(_, a), Kind::List(_, b))
+            | (Kind::Set(_, a), Kind::Set(_, b))
+            | (Kind::Tuple(a), Kind::Tuple(b)) => {
+                for (x, y) in a.iter().zip(b) {
+                    let o = x.set_order(y);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            (Kind::Map(_, a), Kind::Map(_, b)) | (Kind::Object(a), Kind::Object(b)) => {
+                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+                    let o = ka.cmp(kb).then_with(|| va.set_order(vb));
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            (Kind::Unknown(_), Kind::Unknown(_)) => Ordering::Less,
+            _ => rank(self).cmp(&rank(other)),
+        }
+        .then_with(|| self.sensitive.cmp(&other.sensitive))
+    }
+}
+
+fn unmark_all(elements: &[Value], had: &mut bool) -> Vec<Value> {
+    elements
+        .iter()
+        .map(|e| {
+            let (v, h) = e.unmark_deep();
+            *had |= h;
+            v
+        })
+        .collect()
+}
+
+fn unmark_map(elements: &BTreeMap<String, Value>, had: &mut bool) -> BTreeMap<String, Value> {
+    elements
+        .iter()
+        .map(|(k, e)| {
+            let (v, h) = e.unmark_deep();
+            *had |= h;
+            (k.clone(), v)
+        })
+        .collect()
+}
