@@ -353,6 +353,7 @@ fn console_command(vars: &VarArgs, style: &Style) -> ExitCode {
         } else {
             let ctx = EvalContext {
                 variables: &loaded.evaluated.variables,
+                overlay: None,
                 env: &loaded.env,
             };
             evaluate(&parsed.value, &ctx).map_err(|d| vec![d])

@@ -15,6 +15,9 @@ use strata_types::{Diagnostic, Kind, Number, Span, Type, Value};
 /// `count`, `each`, …) and the environment for file and time functions.
 pub struct EvalContext<'a> {
     pub variables: &'a HashMap<String, Value>,
+    /// Names that shadow `variables` (count, each, self, iterators),
+    /// kept apart so the large shared map is never copied.
+    pub overlay: Option<&'a HashMap<String, Value>>,
     pub env: &'a FunctionEnv,
 }
 
@@ -89,6 +92,13 @@ impl Evaluator<'_, '_> {
                 self.variable(name, expr.span)
             }
             ExprKind::GetAttr(inner, name) => {
+                // Look roots up by reference: cloning `aws_instance` (every
+                // instance of the type) per reference would be quadratic.
+                if let ExprKind::Variable(root) = &inner.kind {
+                    if let Some(v) = self.lookup(root) {
+                        return get_attr(v, name, expr.span);
+                    }
+                }
                 let v = self.eval_traversal_root(inner)?;
                 get_attr(&v, name, expr.span)
             }
@@ -269,11 +279,18 @@ impl Evaluator<'_, '_> {
         ))
     }
 
-    fn variable(&self, name: &str, span: Span) -> EvalResult {
+    fn lookup(&self, name: &str) -> Option<&Value> {
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
-            return Ok(v.clone());
+            return Some(v);
         }
-        match self.ctx.variables.get(name) {
+        if let Some(v) = self.ctx.overlay.and_then(|o| o.get(name)) {
+            return Some(v);
+        }
+        self.ctx.variables.get(name)
+    }
+
+    fn variable(&self, name: &str, span: Span) -> EvalResult {
+        match self.lookup(name) {
             Some(v) => Ok(v.clone()),
             None => Err(error(
                 "E301",

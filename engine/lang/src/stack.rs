@@ -138,6 +138,7 @@ fn resolve_variables(
     let empty_roots = HashMap::new();
     let ctx = EvalContext {
         variables: &empty_roots,
+        overlay: None,
         env: &inputs.env,
     };
     // Raw values by name, the highest-precedence source winning.
@@ -247,6 +248,7 @@ fn resolve_variables(
     let empty = HashMap::new();
     let default_ctx = EvalContext {
         variables: &empty,
+        overlay: None,
         env: &inputs.env,
     };
     for variable in &stack.config.variables {
@@ -339,6 +341,7 @@ fn check_validations(
     )]);
     let ctx = EvalContext {
         variables: &roots,
+        overlay: None,
         env,
     };
     for validation in &variable.validations {
@@ -430,6 +433,7 @@ fn evaluate_locals(
         roots.insert("local".into(), Value::object(values.clone()));
         let ctx = EvalContext {
             variables: roots,
+            overlay: None,
             env,
         };
         let v = match evaluate(&local.expr, &ctx) {
@@ -677,7 +681,7 @@ fn evaluate_static(
     env: &FunctionEnv,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut roots = evaluated.variables.clone();
+    let mut roots = HashMap::new();
     if scope.count {
         roots.insert(
             "count".into(),
@@ -703,7 +707,8 @@ fn evaluate_static(
         roots.insert(iterator.clone(), Value::unknown(Type::Dynamic));
     }
     let ctx = EvalContext {
-        variables: &roots,
+        variables: &evaluated.variables,
+        overlay: Some(&roots),
         env,
     };
     if let Err(d) = evaluate(expr, &ctx) {

@@ -24,6 +24,7 @@ pub fn render_template_text(
     }
     let ctx = EvalContext {
         variables: &variables,
+        overlay: None,
         env,
     };
     let value =

@@ -169,6 +169,7 @@ fn static_context() -> crate::eval::EvalContext<'static> {
     static ENV: OnceLock<crate::functions::FunctionEnv> = OnceLock::new();
     crate::eval::EvalContext {
         variables: VARS.get_or_init(Default::default),
+        overlay: None,
         env: ENV.get_or_init(|| crate::functions::FunctionEnv {
             base_dir: ".".into(),
             plan_timestamp: String::new(),
