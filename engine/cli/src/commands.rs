@@ -222,9 +222,8 @@ fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {
         }
     };
     let mut diagnostics = loaded.diagnostics;
-    if !diagnostics.has_errors() {
-        diagnostics.extend(validate(&loaded.stack, &loaded.evaluated, &loaded.env));
-    }
+    // Every check runs even after errors, so one run shows them all.
+    diagnostics.extend(validate(&loaded.stack, &loaded.evaluated, &loaded.env));
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.0.len() - errors;
     if json {
