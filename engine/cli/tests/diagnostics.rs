@@ -16,8 +16,8 @@ fn validate_reports_every_mistake_with_its_location() {
         .expect("run strata");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    // Structural errors are found while loading; the remaining checks need
-    // a structurally valid stack, so they are exercised separately below.
+    // Structural mistakes, rendered for people; the other kinds are
+    // checked through --json below.
     for expected in [
         "Error[E202]: Unsupported argument\n  --> main.tf:7:3",
         "Did you mean \"type\"?",

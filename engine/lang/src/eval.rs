@@ -92,20 +92,11 @@ impl Evaluator<'_, '_> {
                 self.variable(name, expr.span)
             }
             ExprKind::GetAttr(inner, name) => {
-                // Look roots up by reference: cloning `aws_instance` (every
-                // instance of the type) per reference would be quadratic.
-                if let ExprKind::Variable(root) = &inner.kind {
-                    if let Some(v) = self.lookup(root) {
-                        return get_attr(v, name, expr.span);
-                    }
-                }
-                let v = self.eval_traversal_root(inner)?;
-                get_attr(&v, name, expr.span)
+                self.with_root(inner, |v| get_attr(v, name, expr.span))
             }
             ExprKind::Index(inner, key) => {
-                let v = self.eval_traversal_root(inner)?;
                 let k = self.eval(key)?;
-                index(&v, &k, key.span)
+                self.with_root(inner, |v| index(v, &k, key.span))
             }
             ExprKind::SplatItem => Ok(self
                 .splat_items
@@ -231,12 +222,20 @@ impl Evaluator<'_, '_> {
         }
     }
 
-    /// Evaluates the object a traversal step applies to; a root such as
-    /// `var` may be used here though not on its own.
-    fn eval_traversal_root(&mut self, inner: &Expr) -> EvalResult {
+    /// Applies a traversal step to the object it starts from. A root name
+    /// is borrowed, not copied (copying `aws_instance`, every instance of
+    /// the type, per reference would make evaluation quadratic), and a root
+    /// such as `var` may be used here though not on its own.
+    fn with_root(&mut self, inner: &Expr, step: impl FnOnce(&Value) -> EvalResult) -> EvalResult {
         match &inner.kind {
-            ExprKind::Variable(name) => self.variable(name, inner.span),
-            _ => self.eval(inner),
+            ExprKind::Variable(name) => match self.lookup(name) {
+                Some(v) => step(v),
+                None => self.variable(name, inner.span),
+            },
+            _ => {
+                let v = self.eval(inner)?;
+                step(&v)
+            }
         }
     }
 
