@@ -214,16 +214,17 @@ fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
 }
 
 fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {
-    let loaded = match load(vars, false) {
+    let mut loaded = match load(vars, false) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&[d], &SourceMap::default(), style);
             return ExitCode::from(1);
         }
     };
-    let mut diagnostics = loaded.diagnostics;
+    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
     // Every check runs even after errors, so one run shows them all.
     diagnostics.extend(validate(&loaded.stack, &loaded.evaluated, &loaded.env));
+    let sources = &loaded.stack.sources;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.0.len() - errors;
     if json {
@@ -232,15 +233,18 @@ fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {
             "valid": errors == 0,
             "error_count": errors,
             "warning_count": warnings,
-            "diagnostics": to_json(&diagnostics.0, &loaded.stack.sources),
+            "diagnostics": to_json(&diagnostics.0, sources),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        print_diagnostics(&diagnostics.0, &loaded.stack.sources, style);
+        print_diagnostics(&diagnostics.0, sources, style);
         if errors == 0 {
             println!("Success! The configuration is valid.");
         }
     }
+    // The process ends here; freeing a large syntax tree piece by piece
+    // would only cost time.
+    std::mem::forget(loaded);
     if errors == 0 {
         ExitCode::SUCCESS
     } else {

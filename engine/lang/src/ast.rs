@@ -178,21 +178,21 @@ impl Expr {
     /// The root variable and the static attribute / index steps of a plain
     /// reference such as `aws_instance.gpu[0].id`, or `None` when the
     /// expression is not a traversal.
-    pub fn as_traversal(&self) -> Option<(String, Vec<TraversalStep>)> {
+    pub fn as_traversal(&self) -> Option<(&str, Vec<TraversalStep<'_>>)> {
         let mut steps = Vec::new();
         let mut current = self;
         loop {
             match &current.kind {
                 ExprKind::Variable(name) => {
                     steps.reverse();
-                    return Some((name.clone(), steps));
+                    return Some((name, steps));
                 }
                 ExprKind::GetAttr(inner, name) => {
-                    steps.push(TraversalStep::Attr(name.clone(), current.span));
+                    steps.push(TraversalStep::Attr(name, current.span));
                     current = inner;
                 }
                 ExprKind::Index(inner, key) => {
-                    steps.push(TraversalStep::Index((**key).clone()));
+                    steps.push(TraversalStep::Index(key));
                     current = inner;
                 }
                 _ => return None,
@@ -273,7 +273,7 @@ fn walk_parts<'a>(parts: &'a [TemplatePart], visit: &mut dyn FnMut(&'a Expr)) {
 }
 
 #[derive(Clone, Debug)]
-pub enum TraversalStep {
-    Attr(String, Span),
-    Index(Expr),
+pub enum TraversalStep<'e> {
+    Attr(&'e str, Span),
+    Index(&'e Expr),
 }

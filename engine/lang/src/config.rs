@@ -124,7 +124,7 @@ pub fn load_sources(files: Vec<(String, String)>) -> LoadedStack {
             diagnostics.extend(parsed.diagnostics);
             parsed.value
         };
-        lower_file(&body, &mut config, &mut diagnostics);
+        lower_file(body, &mut config, &mut diagnostics);
     }
     check_duplicates(&config, &mut diagnostics);
     LoadedStack {
@@ -254,7 +254,7 @@ pub(crate) fn literal_string(expr: &Expr) -> Option<String> {
 
 const META_RESOURCE: &[&str] = &["count", "for_each", "depends_on", "provider"];
 
-fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
+fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
     for attribute in &body.attributes {
         diagnostics.push(Diagnostic::error(
             "E202",
@@ -266,10 +266,10 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
             attribute.name_span,
         ));
     }
-    for block in &body.blocks {
+    for mut block in body.blocks {
         match block.type_name.as_str() {
             "terraform" => {
-                if labels_required(block, 0, "none", diagnostics) {
+                if labels_required(&block, 0, "none", diagnostics) {
                     check_body(
                         &block.body,
                         "a terraform block",
@@ -277,21 +277,21 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         &["required_providers", "backend", "cloud", "provider_meta"],
                         diagnostics,
                     );
-                    config.terraform.push(block.clone());
+                    config.terraform.push(block);
                 }
             }
             "provider" => {
-                if labels_required(block, 1, "the provider name", diagnostics) {
-                    config.providers.push(block.clone());
+                if labels_required(&block, 1, "the provider name", diagnostics) {
+                    config.providers.push(block);
                 }
             }
             "variable" => {
-                if labels_required(block, 1, "the variable name", diagnostics) {
-                    lower_variable(block, config, diagnostics);
+                if labels_required(&block, 1, "the variable name", diagnostics) {
+                    lower_variable(&block, config, diagnostics);
                 }
             }
             "locals" => {
-                if labels_required(block, 0, "none", diagnostics) {
+                if labels_required(&block, 0, "none", diagnostics) {
                     for nested in &block.body.blocks {
                         diagnostics.push(Diagnostic::error(
                             "E204",
@@ -300,7 +300,7 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                             nested.type_span,
                         ));
                     }
-                    config.locals.extend(block.body.attributes.iter().cloned());
+                    config.locals.extend(block.body.attributes);
                 }
             }
             "resource" | "data" => {
@@ -310,23 +310,23 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                     Mode::Data
                 };
                 if labels_required(
-                    block,
+                    &block,
                     2,
                     "the resource type and the resource name",
                     diagnostics,
                 ) {
-                    check_resource_meta(block, mode, diagnostics);
+                    check_resource_meta(&block, mode, diagnostics);
                     config.resources.push(Resource {
                         mode,
-                        type_name: block.labels[0].value.clone(),
-                        name: block.labels[1].value.clone(),
+                        type_name: std::mem::take(&mut block.labels[0].value),
+                        name: std::mem::take(&mut block.labels[1].value),
                         span: block.span,
-                        body: block.body.clone(),
+                        body: block.body,
                     });
                 }
             }
             "module" => {
-                if labels_required(block, 1, "the module name", diagnostics) {
+                if labels_required(&block, 1, "the module name", diagnostics) {
                     if block.body.attribute("source").is_none() {
                         diagnostics.push(Diagnostic::error(
                             "E206",
@@ -336,14 +336,14 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         ));
                     }
                     config.modules.push(ModuleCall {
-                        name: block.labels[0].value.clone(),
+                        name: std::mem::take(&mut block.labels[0].value),
                         span: block.span,
-                        body: block.body.clone(),
+                        body: block.body,
                     });
                 }
             }
             "output" => {
-                if labels_required(block, 1, "the output name", diagnostics) {
+                if labels_required(&block, 1, "the output name", diagnostics) {
                     check_body(
                         &block.body,
                         "an output block",
@@ -368,16 +368,16 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                     let sensitive = literal_bool(block.body.attribute("sensitive"), diagnostics)
                         .unwrap_or(false);
                     config.outputs.push(Output {
-                        name: block.labels[0].value.clone(),
+                        name: std::mem::take(&mut block.labels[0].value),
                         span: block.span,
                         value: block.body.attribute("value").map(|a| a.expr.clone()),
                         sensitive,
-                        body: block.body.clone(),
+                        body: block.body,
                     });
                 }
             }
             "moved" => {
-                if labels_required(block, 0, "none", diagnostics) {
+                if labels_required(&block, 0, "none", diagnostics) {
                     check_body(
                         &block.body,
                         "a moved block",
@@ -385,11 +385,11 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         &[],
                         diagnostics,
                     );
-                    config.other.push(block.clone());
+                    config.other.push(block);
                 }
             }
             "import" => {
-                if labels_required(block, 0, "none", diagnostics) {
+                if labels_required(&block, 0, "none", diagnostics) {
                     check_body(
                         &block.body,
                         "an import block",
@@ -397,11 +397,11 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         &[],
                         diagnostics,
                     );
-                    config.other.push(block.clone());
+                    config.other.push(block);
                 }
             }
             "removed" => {
-                if labels_required(block, 0, "none", diagnostics) {
+                if labels_required(&block, 0, "none", diagnostics) {
                     check_body(
                         &block.body,
                         "a removed block",
@@ -409,11 +409,11 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         &["lifecycle", "provisioner"],
                         diagnostics,
                     );
-                    config.other.push(block.clone());
+                    config.other.push(block);
                 }
             }
             "check" => {
-                if labels_required(block, 1, "the check name", diagnostics) {
+                if labels_required(&block, 1, "the check name", diagnostics) {
                     check_body(
                         &block.body,
                         "a check block",
@@ -421,7 +421,7 @@ fn lower_file(body: &Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                         &["data", "assert"],
                         diagnostics,
                     );
-                    config.other.push(block.clone());
+                    config.other.push(block);
                 }
             }
             other => {

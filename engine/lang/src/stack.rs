@@ -767,7 +767,7 @@ impl<'c> ReferenceChecker<'c> {
         match &expr.kind {
             ExprKind::Variable(_) | ExprKind::GetAttr(..) | ExprKind::Index(..) => {
                 if let Some((root, steps)) = expr.as_traversal() {
-                    self.check_reference(&root, &steps, expr.span, scope, bound, diagnostics);
+                    self.check_reference(root, &steps, expr.span, scope, bound, diagnostics);
                     for step in &steps {
                         if let TraversalStep::Index(key) = step {
                             self.check_expr(key, scope, bound, diagnostics);
@@ -890,7 +890,7 @@ impl<'c> ReferenceChecker<'c> {
     fn check_reference(
         &self,
         root: &str,
-        steps: &[TraversalStep],
+        steps: &[TraversalStep<'_>],
         span: Span,
         scope: &BodyScope,
         bound: &[String],
@@ -901,14 +901,14 @@ impl<'c> ReferenceChecker<'c> {
         }
         let first = steps.first().and_then(|s| {
             if let TraversalStep::Attr(n, sp) = s {
-                Some((n.as_str(), *sp))
+                Some((*n, *sp))
             } else {
                 None
             }
         });
         let second = steps.get(1).and_then(|s| {
             if let TraversalStep::Attr(n, _) = s {
-                Some(n.as_str())
+                Some(*n)
             } else {
                 None
             }

@@ -478,6 +478,14 @@ impl Number {
         if f.mantissa.is_zero() {
             return format!("{sign}0");
         }
+        // Small integers narrower than the precision print as themselves:
+        // no shorter decimal lies within half an ulp of them.
+        let bits = f.mantissa.bits() as i64 + f.exponent;
+        if f.exponent >= 0 && bits <= 64 && bits < f.precision as i64 {
+            if let Some(m) = f.mantissa.to_u64() {
+                return format!("{sign}{}", m << f.exponent);
+            }
+        }
         let mut exact = Decimal::from_binary(&f.mantissa, f.exponent);
         round_shortest(&mut exact, f);
         format!("{sign}{}", exact.to_plain())
