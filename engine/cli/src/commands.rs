@@ -54,6 +54,26 @@ enum Command {
         #[command(flatten)]
         vars: VarArgs,
     },
+    /// Rewrite configuration files to Terraform's canonical layout.
+    Fmt {
+        /// Only check; exit with status 3 when a file needs formatting.
+        #[arg(long)]
+        check: bool,
+        /// Show the changes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+        /// Also process files in subdirectories.
+        #[arg(long)]
+        recursive: bool,
+        /// List the files whose formatting changed (--list=false to silence).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        list: bool,
+        /// Write the result to the files (--write=false to leave them).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        write: bool,
+        /// Files or directories (default: the current directory); "-" formats standard input to standard output.
+        paths: Vec<PathBuf>,
+    },
     /// Print the version.
     Version,
 }
@@ -80,6 +100,23 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
         Command::Console { vars } => console_command(&vars, &style),
+        Command::Fmt {
+            check,
+            diff,
+            recursive,
+            list,
+            write,
+            paths,
+        } => {
+            let options = crate::fmt::Options {
+                check,
+                diff,
+                recursive,
+                list,
+                write: write && !check,
+            };
+            crate::fmt::run(&options, &paths, &style)
+        }
         Command::Version => {
             println!("Strata v{}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS

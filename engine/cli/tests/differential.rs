@@ -146,3 +146,128 @@ fn console_matches_terraform() {
         mismatches.join("\n")
     );
 }
+
+fn corpus(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("corpus")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// `strata fmt -` and `terraform fmt -` agree on every file of the corpus.
+#[test]
+fn fmt_matches_terraform() {
+    let files = corpus("fmt_corpus");
+    assert!(
+        files.len() >= 30,
+        "the fmt corpus must keep at least 30 files"
+    );
+    let terraform = terraform();
+    let strata = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let scratch = std::env::temp_dir().join(format!("strata-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch");
+    let mut mismatches = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        // run() appends a newline to the input; pass the file's exact bytes.
+        let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+        let theirs = run(&terraform, &["fmt", "-"], &scratch, &text);
+        let ours = run(&strata, &["fmt", "-"], &scratch, &text);
+        if theirs.success != ours.success || theirs.stdout != ours.stdout {
+            let diff = similar::TextDiff::from_lines(&theirs.stdout, &ours.stdout)
+                .unified_diff()
+                .header("terraform", "strata")
+                .to_string();
+            mismatches.push(format!("{}:\n{diff}{}", file.display(), ours.stderr));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} files format differently:\n{}",
+        mismatches.len(),
+        files.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// On a directory tree, `fmt --check` lists the same files and exits as
+/// Terraform does, and `fmt --recursive` leaves the same bytes behind.
+#[test]
+fn fmt_directory_mode_matches_terraform() {
+    let scratch = std::env::temp_dir().join(format!("strata-fmt-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let ours_dir = scratch.join("ours");
+    let theirs_dir = scratch.join("theirs");
+    for dir in [&ours_dir, &theirs_dir] {
+        std::fs::create_dir_all(dir.join("nested")).expect("dirs");
+        for (i, file) in corpus("fmt_corpus").iter().enumerate() {
+            let target = if i % 2 == 0 {
+                dir.to_path_buf()
+            } else {
+                dir.join("nested")
+            };
+            std::fs::copy(file, target.join(file.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let terraform = terraform();
+    let strata = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let exit = |out: &std::process::Output| out.status.code();
+    let tf = |args: &[&str]| {
+        Command::new(&terraform)
+            .args(args)
+            .current_dir(&theirs_dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("terraform")
+    };
+    let st = |args: &[&str]| {
+        Command::new(&strata)
+            .args(args)
+            .current_dir(&ours_dir)
+            .output()
+            .expect("strata")
+    };
+    let (t, s) = (
+        tf(&["fmt", "-check", "-recursive"]),
+        st(&["fmt", "-check", "-recursive"]),
+    );
+    assert_eq!(exit(&t), exit(&s), "exit of fmt -check");
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout),
+        String::from_utf8_lossy(&s.stdout),
+        "files listed by fmt -check"
+    );
+    let (t, s) = (tf(&["fmt", "-recursive"]), st(&["fmt", "-recursive"]));
+    assert_eq!(exit(&t), exit(&s), "exit of fmt -recursive");
+    for file in corpus("fmt_corpus") {
+        let name = file.file_name().expect("name");
+        for sub in ["", "nested"] {
+            let theirs = std::fs::read(theirs_dir.join(sub).join(name));
+            let ours = std::fs::read(ours_dir.join(sub).join(name));
+            if let (Ok(theirs), Ok(ours)) = (theirs, ours) {
+                assert_eq!(
+                    String::from_utf8_lossy(&theirs),
+                    String::from_utf8_lossy(&ours),
+                    "{} after fmt",
+                    name.to_string_lossy()
+                );
+            }
+        }
+    }
+    let (t, s) = (
+        tf(&["fmt", "-check", "-recursive"]),
+        st(&["fmt", "-check", "-recursive"]),
+    );
+    assert_eq!(
+        (exit(&t), exit(&s)),
+        (Some(0), Some(0)),
+        "a formatted tree passes -check"
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}

@@ -704,10 +704,9 @@ impl<'s> Parser<'s> {
     /// the next token is not a traversal step.
     fn traversal_step(&mut self, expr: Expr, allow_splat: bool) -> Result<Expr, Expr> {
         let save = self.pos;
-        // Traversal steps may follow whitespace only inside brackets.
-        if !self.is_newline_sensitive() {
-            self.skip_trivia();
-        }
+        // Spaces may separate a step from its operand; newlines only
+        // inside brackets.
+        self.skip_trivia();
         match self.peek() {
             Some(b'.') if self.peek_at(1) == Some(b'*') && allow_splat => {
                 self.pos += 2;
@@ -824,9 +823,7 @@ impl<'s> Parser<'s> {
         };
         loop {
             let save = self.pos;
-            if !self.is_newline_sensitive() {
-                self.skip_trivia();
-            }
+            self.skip_trivia();
             let is_attr = self.peek() == Some(b'.') && self.peek_at(1).is_some_and(|c| c != b'*');
             let is_index = self.peek() == Some(b'[') && self.peek_at(1) != Some(b'*');
             self.pos = save;
