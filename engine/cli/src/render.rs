@@ -29,7 +29,15 @@ pub fn render(d: &Diagnostic, sources: &SourceMap, style: &Style) -> String {
     if let Some(span) = d.span {
         if let Some(file) = sources.get(span.file) {
             let (line, col) = file.line_col(span.start as usize);
-            out.push_str(&format!("  --> {}:{}:{}\n", file.name, line, col));
+            let gutter = line.to_string().len();
+            out.push_str(&format!(
+                "{:w$}--> {}:{}:{}\n",
+                "",
+                file.name,
+                line,
+                col,
+                w = gutter + 1
+            ));
             let starts = file.line_starts();
             let line_start = starts[line - 1];
             let line_end = file.text[line_start..]
@@ -37,7 +45,6 @@ pub fn render(d: &Diagnostic, sources: &SourceMap, style: &Style) -> String {
                 .map(|i| line_start + i)
                 .unwrap_or(file.text.len());
             let text = file.text[line_start..line_end].trim_end_matches('\r');
-            let gutter = line.to_string().len();
             out.push_str(&format!("{:gutter$} |\n", ""));
             out.push_str(&format!("{line} | {text}\n"));
             let end = (span.end as usize).min(line_end).max(span.start as usize);

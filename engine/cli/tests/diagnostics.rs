@@ -21,7 +21,7 @@ fn validate_reports_every_mistake_with_its_location() {
     for expected in [
         "Error[E202]: Unsupported argument\n  --> main.tf:7:3",
         "Did you mean \"type\"?",
-        "Error[E204]: Unsupported block type\n  --> main.tf:27:1",
+        "Error[E204]: Unsupported block type\n   --> main.tf:27:1",
         "Did you mean \"resource\"?",
     ] {
         assert!(
@@ -78,4 +78,83 @@ fn validate_reports_reference_type_and_cycle_errors() {
         );
     }
     assert_eq!(report["valid"], false);
+}
+
+/// Snapshot tests of rendered diagnostics: every `cases/NAME.tf` is
+/// validated as a one-file stack (with `NAME.tfvars` as terraform.tfvars
+/// when present) and the exit status, stdout and stderr must equal
+/// `cases/NAME.snap`. Run with STRATA_UPDATE_SNAPSHOTS=1 to rewrite the
+/// snapshots, then review the diff.
+#[test]
+fn rendered_diagnostics_match_snapshots() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics/cases");
+    let update = std::env::var_os("STRATA_UPDATE_SNAPSHOTS").is_some();
+    let mut names: Vec<String> = std::fs::read_dir(&cases)
+        .expect("cases")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".tf").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 30, "keep at least 30 kinds of mistakes");
+    let scratch = std::env::temp_dir().join(format!("strata-snapshots-{}", std::process::id()));
+    let mut failures = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    for name in &names {
+        let dir = scratch.join(name);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::copy(cases.join(format!("{name}.tf")), dir.join("main.tf")).expect("copy");
+        if cases.join(format!("{name}.tfvars")).is_file() {
+            std::fs::copy(
+                cases.join(format!("{name}.tfvars")),
+                dir.join("terraform.tfvars"),
+            )
+            .expect("copy");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["validate", "-no-color"])
+            .current_dir(&dir)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        codes.extend(stderr.lines().filter_map(|l| {
+            l.split_once('[')
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .map(|(c, _)| c.to_string())
+        }));
+        let actual = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout),
+            stderr
+        );
+        let snapshot = cases.join(format!("{name}.snap"));
+        if update {
+            std::fs::write(&snapshot, &actual).expect("write snapshot");
+            continue;
+        }
+        match std::fs::read_to_string(&snapshot) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => failures.push(format!(
+                "{name}:\n{}",
+                similar::TextDiff::from_lines(&expected, &actual)
+                    .unified_diff()
+                    .header("snapshot", "actual")
+            )),
+            Err(_) => failures.push(format!(
+                "{name}: no snapshot; run with STRATA_UPDATE_SNAPSHOTS=1 and review it:\n{actual}"
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        failures.is_empty(),
+        "{} snapshot(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        codes.len() >= 30,
+        "the cases must cover at least 30 distinct diagnostic codes, found {codes:?}"
+    );
 }

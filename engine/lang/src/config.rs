@@ -149,6 +149,15 @@ const TOP_LEVEL: &[&str] = &[
     "check",
 ];
 
+/// "A" or "An" before a word, capitalized for the start of a sentence.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "An"
+    } else {
+        "A"
+    }
+}
+
 fn labels_required(
     block: &Block,
     count: usize,
@@ -157,10 +166,11 @@ fn labels_required(
 ) -> bool {
     if block.labels.len() != count {
         let detail = if block.labels.len() < count {
-            format!("A \"{}\" block requires {count} label(s): {names}. Add the missing label in quotes after the block type.", block.type_name)
+            format!("{} \"{}\" block requires {count} label(s): {names}. Add the missing label in quotes after the block type.", article(&block.type_name), block.type_name)
         } else {
             format!(
-                "A \"{}\" block takes only {count} label(s): {names}. Remove the extra labels.",
+                "{} \"{}\" block takes only {count} label(s): {names}. Remove the extra labels.",
+                article(&block.type_name),
                 block.type_name
             )
         };

@@ -303,18 +303,25 @@ impl<'s> Parser<'s> {
             self.skip_space(true);
             self.failed = false;
             match self.peek() {
-                None => {
-                    if nested {
-                        // Reported by the caller, which knows the block.
-                    }
-                    break;
-                }
+                // An unclosed block is reported by the caller, which knows it.
+                None => break,
                 Some(b'}') if nested => break,
                 _ => {}
             }
+            let item_start = self.pos;
             self.body_item(&mut body, nested);
             if self.failed {
+                // Skip the whole item from its start, where the scanner
+                // knows which brackets and strings are open, rather than
+                // from the error, which may sit inside a string.
+                let failed_at = self.pos;
+                self.pos = item_start;
                 self.recover_line();
+                if self.pos <= item_start {
+                    // A stray closing brace: go on from where the error was.
+                    self.pos = failed_at.max(item_start + 1).min(self.src.len());
+                    self.recover_line();
+                }
             }
         }
         body.span = self.span(start, self.pos);
@@ -375,12 +382,12 @@ impl<'s> Parser<'s> {
                     .find(|a| a.name == name)
                     .map(|a| a.name_span)
                     .unwrap_or(name_span);
-                let location = previous.start;
+                let line = self.text[..previous.start as usize].matches('\n').count() + 1;
                 self.diagnostics.push(Diagnostic::error(
                     "E203",
                     "Duplicate argument",
                     format!(
-                        "The argument \"{name}\" was already set at byte {location} of this file. Each argument may be set only once; remove one of them."
+                        "The argument \"{name}\" was already set on line {line}. Each argument may be set only once; remove one of them."
                     ),
                     name_span,
                 ));
@@ -527,13 +534,16 @@ impl<'s> Parser<'s> {
                 b'"' => {
                     self.pos += 1;
                     while let Some(c) = self.peek() {
-                        if c == b'\\' {
-                            self.pos += 1;
-                        } else if c == b'"' || c == b'\n' {
+                        if c == b'\n' {
                             break;
                         }
-                        self.pos += 1;
+                        self.pos = (self.pos + if c == b'\\' { 2 } else { 1 }).min(self.src.len());
+                        if c == b'"' {
+                            break;
+                        }
                     }
+                    // Let the loop see the newline or the next character.
+                    continue;
                 }
                 b'\n' if depth <= 0 => {
                     self.pos += 1;

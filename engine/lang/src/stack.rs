@@ -114,7 +114,22 @@ pub fn prepare(stack: &mut LoadedStack, inputs: &StackInputs) -> EvaluatedStack 
                 .collect(),
         ),
     );
-    let locals = evaluate_locals(config, &mut roots, &inputs.env, &mut diagnostics);
+    // Locals with bad references are reported here, by the reference
+    // checker, and left unknown rather than evaluated into a second,
+    // vaguer error.
+    let checker = ReferenceChecker::new(config);
+    let invalid: HashSet<usize> = config
+        .locals
+        .iter()
+        .enumerate()
+        .filter(|(_, local)| {
+            let before = diagnostics.0.len();
+            checker.check(&local.expr, &BodyScope::default(), &mut diagnostics);
+            diagnostics.0.len() > before
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let locals = evaluate_locals(config, &invalid, &mut roots, &inputs.env, &mut diagnostics);
     roots.insert("local".into(), Value::object(locals));
     EvaluatedStack {
         variables: roots,
@@ -396,6 +411,7 @@ fn local_references(expr: &Expr) -> Vec<(String, Span)> {
 
 fn evaluate_locals(
     config: &Config,
+    invalid: &HashSet<usize>,
     roots: &mut HashMap<String, Value>,
     env: &FunctionEnv,
     diagnostics: &mut Diagnostics,
@@ -426,7 +442,7 @@ fn evaluate_locals(
     let mut values = BTreeMap::new();
     for index in order {
         let local = &config.locals[index];
-        if cyclic.contains(&index) {
+        if cyclic.contains(&index) || invalid.contains(&index) {
             values.insert(local.name.clone(), Value::unknown(Type::Dynamic));
             continue;
         }
@@ -528,15 +544,11 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
             evaluate_static(expr, scope, evaluated, env, diagnostics);
         }
     };
-    let module_scope = BodyScope::default();
     for variable in &config.variables {
         for v in &variable.validations {
             checker.check_variable_condition(&v.condition, &variable.name, &mut diagnostics);
             checker.check_variable_condition(&v.error_message, &variable.name, &mut diagnostics);
         }
-    }
-    for local in &config.locals {
-        checker.check(&local.expr, &module_scope, &mut diagnostics);
     }
     for output in &config.outputs {
         walk_body(

@@ -1,0 +1,3 @@
+resource "a" "b" {
+  depends_on = ["a.c"]
+}

@@ -1,0 +1,4 @@
+resource "a" "b" {
+  count    = 2
+  for_each = toset(["x"])
+}

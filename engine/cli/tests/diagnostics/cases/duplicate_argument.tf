@@ -1,0 +1,4 @@
+variable "region" {
+  default = "a"
+  default = "b"
+}

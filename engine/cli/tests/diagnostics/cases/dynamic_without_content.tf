@@ -1,0 +1,5 @@
+resource "a" "b" {
+  dynamic "rule" {
+    for_each = [1]
+  }
+}

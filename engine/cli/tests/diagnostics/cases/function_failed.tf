@@ -1,0 +1,3 @@
+locals {
+  a = element([], 0)
+}

@@ -1,0 +1,3 @@
+locals {
+  a = null ? 1 : 2
+}

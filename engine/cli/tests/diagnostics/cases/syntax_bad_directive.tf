@@ -1,0 +1,3 @@
+locals {
+  a = "%{ while x }y%{ endwhile }"
+}

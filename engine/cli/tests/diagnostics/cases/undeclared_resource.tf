@@ -1,0 +1,4 @@
+resource "aws_instance" "gpu" {}
+output "id" {
+  value = aws_instance.gpus.id
+}

@@ -1,0 +1,4 @@
+variable "region" {}
+output "r" {
+  value = var.regoin
+}

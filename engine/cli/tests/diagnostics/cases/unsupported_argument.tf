@@ -1,0 +1,3 @@
+variable "region" {
+  tpye = string
+}

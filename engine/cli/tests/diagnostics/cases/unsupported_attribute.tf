@@ -1,0 +1,4 @@
+locals {
+  obj = { name = "x" }
+  a   = local.obj.nmae
+}

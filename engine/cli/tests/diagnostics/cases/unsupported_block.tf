@@ -1,0 +1,2 @@
+resorce "aws_instance" "x" {
+}
