@@ -13,6 +13,7 @@ pub mod eval;
 pub mod fmt;
 pub mod format;
 pub mod functions;
+pub mod fuzzing;
 pub mod json_config;
 pub mod lexer;
 pub mod parser;

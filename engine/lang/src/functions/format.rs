@@ -123,6 +123,16 @@ fn format_with(fmt: &str, args: &[Value]) -> Result<String, FnError> {
                     .unwrap_or(0),
             );
         }
+        if spec
+            .width
+            .max(spec.precision)
+            .is_some_and(|w| w > super::MAX_GENERATED_WIDTH)
+        {
+            return Err(FnError::Call(format!(
+                "width and precision may be at most {}",
+                super::MAX_GENERATED_WIDTH
+            )));
+        }
         let Some(&verb) = chars.get(i) else {
             return Err(FnError::Call(
                 "incomplete format verb at end of string".into(),

@@ -580,6 +580,10 @@ fn to_type(v: &Value, ty: Type) -> FnResult {
 
 // ---- helpers shared by the function modules ------------------------------
 
+/// The most padding a function may generate (indent, format widths): far
+/// beyond any real configuration, well short of exhausting memory.
+pub(crate) const MAX_GENERATED_WIDTH: usize = 1 << 20;
+
 pub(crate) fn str_arg(a: &[Value], i: usize) -> &str {
     a.get(i).and_then(Value::as_str).unwrap_or("")
 }

@@ -44,6 +44,15 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
                 Ok(n) => n.max(0) as usize,
                 Err(e) => return Some(Err(e)),
             };
+            if spaces > super::MAX_GENERATED_WIDTH {
+                return Some(Err(FnError::Arg(
+                    0,
+                    format!(
+                        "at most {} spaces are supported",
+                        super::MAX_GENERATED_WIDTH
+                    ),
+                )));
+            }
             let pad = " ".repeat(spaces);
             Ok(Value::string(
                 str_arg(a, 1).replace('\n', &format!("\n{pad}")),
