@@ -248,6 +248,85 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Points this expression and everything inside it at `span` (used for
+    /// expressions parsed out of a JSON string, whose own offsets are
+    /// relative to the string, not the file).
+    pub fn relocate(&mut self, span: Span) {
+        self.span = span;
+        match &mut self.kind {
+            ExprKind::Literal(_) | ExprKind::Variable(_) | ExprKind::SplatItem => {}
+            ExprKind::Template(parts) => relocate_parts(parts, span),
+            ExprKind::TemplateWrap(e)
+            | ExprKind::Parens(e)
+            | ExprKind::Unary(_, e)
+            | ExprKind::GetAttr(e, _) => e.relocate(span),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                a.relocate(span);
+                b.relocate(span);
+            }
+            ExprKind::Splat { source, each } => {
+                source.relocate(span);
+                each.relocate(span);
+            }
+            ExprKind::Tuple(items) => items.iter_mut().for_each(|e| e.relocate(span)),
+            ExprKind::Call {
+                name_span, args, ..
+            } => {
+                *name_span = span;
+                args.iter_mut().for_each(|e| e.relocate(span));
+            }
+            ExprKind::Object(items) => {
+                for (k, v) in items {
+                    if let ObjectKey::Expr(k) = k {
+                        k.relocate(span);
+                    }
+                    v.relocate(span);
+                }
+            }
+            ExprKind::Conditional(a, b, c) => {
+                a.relocate(span);
+                b.relocate(span);
+                c.relocate(span);
+            }
+            ExprKind::For(f) => {
+                f.collection.relocate(span);
+                if let Some(k) = &mut f.key_expr {
+                    k.relocate(span);
+                }
+                f.value_expr.relocate(span);
+                if let Some(c) = &mut f.condition {
+                    c.relocate(span);
+                }
+            }
+        }
+    }
+}
+
+fn relocate_parts(parts: &mut [TemplatePart], span: Span) {
+    for part in parts {
+        match part {
+            TemplatePart::Literal(_) => {}
+            TemplatePart::Interpolation(e) => e.relocate(span),
+            TemplatePart::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                condition.relocate(span);
+                relocate_parts(then, span);
+                relocate_parts(otherwise, span);
+            }
+            TemplatePart::For {
+                collection, body, ..
+            } => {
+                collection.relocate(span);
+                relocate_parts(body, span);
+            }
+        }
+    }
+}
+
 fn walk_parts<'a>(parts: &'a [TemplatePart], visit: &mut dyn FnMut(&'a Expr)) {
     for part in parts {
         match part {

@@ -70,6 +70,34 @@ pub fn parse_json_body(text: &str, file: u32) -> Parsed<Body> {
     }
 }
 
+/// A `.tfvars.json` file: every top-level property is a variable value,
+/// taken as plain JSON (strings are not templates there).
+pub fn parse_json_tfvars(text: &str, file: u32) -> Parsed<Body> {
+    let mut diagnostics = Diagnostics::default();
+    let whole = Span::new(file, 0, text.len());
+    let mut body = Body {
+        span: whole,
+        ..Default::default()
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(properties)) => {
+            for (name, value) in properties {
+                let expr = Expr { kind: ExprKind::Literal(crate::functions::json_value(&value)), span: whole };
+                body.attributes.push(Attribute { name, name_span: whole, expr, span: whole });
+            }
+        }
+        Ok(_) => diagnostics.push(Diagnostic::error("E140", "Invalid JSON variables file", "The root of a .tfvars.json file must be an object whose properties are variable values.", whole)),
+        Err(e) => {
+            let offset = line_col_offset(text, e.line(), e.column());
+            diagnostics.push(Diagnostic::error("E140", "Invalid JSON variables file", format!("The file is not valid JSON: {e}."), Span::new(file, offset, offset)));
+        }
+    }
+    Parsed {
+        value: body,
+        diagnostics,
+    }
+}
+
 fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
@@ -179,14 +207,49 @@ fn object_body(
             body.blocks.extend(out);
             continue;
         }
+        // Arguments that hold type expressions or references rather than
+        // values: in JSON their strings are expressions, not templates.
+        let expr = match (name.as_str(), value) {
+            ("type" | "provider" | "from" | "to", serde_json::Value::String(s)) => {
+                static_expr(s, span, diagnostics)
+            }
+            (
+                "depends_on" | "ignore_changes" | "replace_triggered_by",
+                serde_json::Value::Array(items),
+            ) => Expr {
+                kind: ExprKind::Tuple(
+                    items
+                        .iter()
+                        .map(|item| match item {
+                            serde_json::Value::String(s) => static_expr(s, span, diagnostics),
+                            other => json_expr(other, span, diagnostics),
+                        })
+                        .collect(),
+                ),
+                span,
+            },
+            _ => json_expr(value, span, diagnostics),
+        };
         body.attributes.push(Attribute {
             name: name.clone(),
             name_span: span,
-            expr: json_expr(value, span, diagnostics),
+            expr,
             span,
         });
     }
     body
+}
+
+/// A JSON string holding an expression (`"list(string)"`, `"aws_iam_role.x"`).
+fn static_expr(text: &str, span: Span, diagnostics: &mut Diagnostics) -> Expr {
+    let parsed = crate::parser::parse_expression(text, span.file);
+    for mut d in parsed.diagnostics.0 {
+        d.span = Some(span);
+        diagnostics.push(d);
+    }
+    let mut e = parsed.value;
+    e.relocate(span);
+    e
 }
 
 fn json_expr(value: &serde_json::Value, span: Span, diagnostics: &mut Diagnostics) -> Expr {
@@ -209,7 +272,7 @@ fn json_expr(value: &serde_json::Value, span: Span, diagnostics: &mut Diagnostic
                 };
             }
             let mut e = parsed.value;
-            relocate(&mut e, span);
+            e.relocate(span);
             return e;
         }
         serde_json::Value::Array(items) => ExprKind::Tuple(
@@ -225,10 +288,4 @@ fn json_expr(value: &serde_json::Value, span: Span, diagnostics: &mut Diagnostic
         ),
     };
     Expr { kind, span }
-}
-
-/// Template expressions parsed from a JSON string point into the string,
-/// not the file; give them the span of the JSON value instead.
-fn relocate(e: &mut Expr, span: Span) {
-    e.span = span;
 }

@@ -221,7 +221,7 @@ fn resolve_variables(
                 let file = name_of_file(stack, file_name, text);
                 let text = stack.sources.get(file).expect("added").text.clone();
                 let body = if file_name.ends_with(".json") {
-                    crate::json_config::parse_json_body(&text, file)
+                    crate::json_config::parse_json_tfvars(&text, file)
                 } else {
                     parse_body(&text, file)
                 };

@@ -343,6 +343,11 @@ fn signature(name: &str) -> Option<Signature> {
     })
 }
 
+/// A JSON document as a value, as `jsondecode` gives it.
+pub fn json_value(v: &serde_json::Value) -> Value {
+    encoding::from_json(v)
+}
+
 pub fn arity_error(
     name: &str,
     min: usize,

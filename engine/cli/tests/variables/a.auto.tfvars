@@ -1,0 +1,2 @@
+auto_over_tfvars = "a.auto"
+later_auto_wins  = "a.auto"
