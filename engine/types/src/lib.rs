@@ -5,6 +5,7 @@
 //! or the CLI; it has no I/O.
 
 pub mod diagnostic;
+pub mod json;
 pub mod number;
 pub mod ty;
 pub mod value;

@@ -1,0 +1,382 @@
+//! The provider API: what a provider crate implements and the engine calls.
+//!
+//! Modelled on Terraform's provider protocol: a schema (resource types and
+//! data sources, attributes with their type and whether they are required,
+//! optional, computed, sensitive or force-new), configure, validate, plan
+//! (prior state + proposed new state + config → planned state with
+//! unknowns, and the paths that force replacement), apply, read (one
+//! instance, or many of a type at once for fleets), import, and upgrade of
+//! state written under an older schema version.
+//!
+//! This crate depends only on `strata-types`: providers never see the
+//! engine, the language or the state store. The conformance suite every
+//! provider runs against itself lives in [`conformance`].
+
+pub mod conformance;
+
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use strata_types::{Kind, ObjectType, Type, Value};
+
+/// One attribute of a resource type or data source.
+#[derive(Clone, Debug, Default)]
+pub struct Attribute {
+    pub ty: Type,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    /// A change of this attribute cannot be applied in place.
+    pub force_new: bool,
+    pub description: &'static str,
+}
+
+impl Attribute {
+    pub fn required(ty: Type) -> Attribute {
+        Attribute {
+            ty,
+            required: true,
+            ..Default::default()
+        }
+    }
+    pub fn optional(ty: Type) -> Attribute {
+        Attribute {
+            ty,
+            optional: true,
+            ..Default::default()
+        }
+    }
+    pub fn computed(ty: Type) -> Attribute {
+        Attribute {
+            ty,
+            computed: true,
+            ..Default::default()
+        }
+    }
+    pub fn optional_computed(ty: Type) -> Attribute {
+        Attribute {
+            ty,
+            optional: true,
+            computed: true,
+            ..Default::default()
+        }
+    }
+    pub fn force_new(mut self) -> Attribute {
+        self.force_new = true;
+        self
+    }
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+    pub fn describe(mut self, description: &'static str) -> Attribute {
+        self.description = description;
+        self
+    }
+}
+
+/// How a nested block type repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+}
+
+#[derive(Clone, Debug)]
+pub struct NestedBlock {
+    pub nesting: Nesting,
+    pub schema: Schema,
+    pub min_items: usize,
+    pub max_items: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    /// Bumped when the stored shape changes; see [`Provider::upgrade_state`].
+    pub version: u64,
+    pub attributes: BTreeMap<String, Attribute>,
+    pub blocks: BTreeMap<String, NestedBlock>,
+    pub description: &'static str,
+}
+
+impl Schema {
+    pub fn new(attributes: impl IntoIterator<Item = (&'static str, Attribute)>) -> Schema {
+        Schema {
+            attributes: attributes
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The object type of a stored instance of this schema.
+    pub fn object_type(&self) -> Type {
+        let mut attributes: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|(k, a)| (k.clone(), a.ty.clone()))
+            .collect();
+        for (name, block) in &self.blocks {
+            let inner = block.schema.object_type();
+            attributes.insert(
+                name.clone(),
+                match block.nesting {
+                    Nesting::Single => inner,
+                    Nesting::List => Type::list(inner),
+                    Nesting::Set => Type::set(inner),
+                },
+            );
+        }
+        Type::Object(ObjectType {
+            attributes,
+            optional: Default::default(),
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProviderSchema {
+    pub provider: Schema,
+    pub resources: BTreeMap<String, Schema>,
+    pub data_sources: BTreeMap<String, Schema>,
+}
+
+/// A path to an attribute, such as `["triggers_replace"]`.
+pub type AttributePath = Vec<String>;
+
+pub struct PlanRequest<'a> {
+    pub type_name: &'a str,
+    /// Null when the instance is being created.
+    pub prior: &'a Value,
+    /// The configuration merged over the prior state (computed attributes
+    /// not set in configuration keep their prior value); null when the
+    /// instance is being destroyed.
+    pub proposed: &'a Value,
+    pub config: &'a Value,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanResponse {
+    /// Unknown where the value is only known after apply.
+    pub planned: Value,
+    pub requires_replace: Vec<AttributePath>,
+}
+
+pub struct ApplyRequest<'a> {
+    pub type_name: &'a str,
+    /// Null when creating.
+    pub prior: &'a Value,
+    /// Null when destroying.
+    pub planned: &'a Value,
+    pub config: &'a Value,
+}
+
+/// How a provider finds an object that an interrupted apply may have
+/// created before its result was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecoveryKey {
+    /// The object is found by this deterministic name or token.
+    Token(String),
+    /// The provider cannot find objects it created without their id.
+    None,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ProviderError {
+    #[error("{summary}: {detail}")]
+    Failed {
+        summary: String,
+        detail: String,
+        attribute: Option<AttributePath>,
+    },
+    #[error("unsupported resource type \"{0}\"")]
+    UnsupportedType(String),
+}
+
+impl ProviderError {
+    pub fn failed(summary: impl Into<String>, detail: impl Into<String>) -> ProviderError {
+        ProviderError::Failed {
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: None,
+        }
+    }
+
+    pub fn at(
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+        attribute: &str,
+    ) -> ProviderError {
+        ProviderError::Failed {
+            summary: summary.into(),
+            detail: detail.into(),
+            attribute: Some(vec![attribute.to_string()]),
+        }
+    }
+}
+
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's name in configuration (`aws`, `random`, …).
+    fn name(&self) -> &'static str;
+
+    fn schema(&self) -> ProviderSchema;
+
+    /// Receives the provider block's configuration.
+    async fn configure(&self, _config: &Value) -> ProviderResult<()> {
+        Ok(())
+    }
+
+    /// Checks a resource's configuration before planning; problems are
+    /// returned as errors with the attribute at fault.
+    fn validate_resource(&self, _type_name: &str, _config: &Value) -> Vec<ProviderError> {
+        Vec::new()
+    }
+
+    async fn plan(&self, request: PlanRequest<'_>) -> ProviderResult<PlanResponse>;
+
+    /// Creates, updates or (when `planned` is null) deletes; returns the
+    /// new state (null after a delete).
+    async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value>;
+
+    /// Refreshes one instance; `None` when it no longer exists.
+    async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>>;
+
+    /// Refreshes many instances of one type; providers for fleets override
+    /// this to use their batch APIs.
+    async fn read_many(
+        &self,
+        type_name: &str,
+        states: &[Value],
+    ) -> ProviderResult<Vec<Option<Value>>> {
+        let mut out = Vec::with_capacity(states.len());
+        for s in states {
+            out.push(self.read(type_name, s).await?);
+        }
+        Ok(out)
+    }
+
+    async fn read_data_source(&self, type_name: &str, config: &Value) -> ProviderResult<Value> {
+        let _ = config;
+        Err(ProviderError::UnsupportedType(type_name.to_string()))
+    }
+
+    /// Brings an existing object under management by its id.
+    async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
+        Err(ProviderError::failed(
+            "Import not supported",
+            format!("The resource type \"{type_name}\" cannot be imported (id {id:?})."),
+        ))
+    }
+
+    /// Converts state stored under `version` of the schema to the current
+    /// version. The default accepts only the current version.
+    fn upgrade_state(&self, type_name: &str, version: u64, state: Value) -> ProviderResult<Value> {
+        let current = self
+            .schema()
+            .resources
+            .get(type_name)
+            .map(|s| s.version)
+            .unwrap_or(0);
+        if version == current {
+            Ok(state)
+        } else {
+            Err(ProviderError::failed(
+                "Unsupported state version",
+                format!("State for \"{type_name}\" was written with schema version {version}; this provider reads version {current}."),
+            ))
+        }
+    }
+
+    /// How to find an object this planned create will make, if the apply
+    /// is interrupted before its id is recorded.
+    fn recovery_key(&self, _type_name: &str, _planned: &Value) -> RecoveryKey {
+        RecoveryKey::None
+    }
+
+    /// The most operations on this provider the engine may run at once.
+    fn concurrency_limit(&self) -> usize {
+        usize::MAX
+    }
+}
+
+/// Providers by name: the CLI registers the built-in and cloud providers,
+/// the engine looks them up by the prefix of a resource type.
+#[derive(Clone, Default)]
+pub struct Registry {
+    providers: BTreeMap<String, Arc<dyn Provider>>,
+}
+
+impl Registry {
+    pub fn register(&mut self, provider: Arc<dyn Provider>) {
+        self.providers.insert(provider.name().to_string(), provider);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+        self.providers.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.keys().map(String::as_str)
+    }
+
+    /// The provider a resource type belongs to: the longest registered
+    /// name that is the type's prefix before an underscore (`aws` for
+    /// `aws_instance`), or the provider that declares the type.
+    pub fn for_resource_type(&self, type_name: &str) -> Option<&Arc<dyn Provider>> {
+        let prefix = type_name.split('_').next().unwrap_or(type_name);
+        if let Some(p) = self.providers.get(prefix) {
+            if p.schema().resources.contains_key(type_name)
+                || p.schema().data_sources.contains_key(type_name)
+            {
+                return Some(p);
+            }
+        }
+        self.providers.values().find(|p| {
+            p.schema().resources.contains_key(type_name)
+                || p.schema().data_sources.contains_key(type_name)
+        })
+    }
+}
+
+// ---- helpers for provider implementations -------------------------------------
+
+/// An attribute of an object value (null when absent).
+pub fn attr<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    match &v.kind {
+        Kind::Object(m) | Kind::Map(_, m) => m.get(name),
+        _ => None,
+    }
+}
+
+/// A string attribute, when set and known.
+pub fn attr_str<'v>(v: &'v Value, name: &str) -> Option<&'v str> {
+    attr(v, name).and_then(Value::as_str)
+}
+
+/// A copy of an object value with one attribute replaced.
+pub fn with_attr(v: &Value, name: &str, value: Value) -> Value {
+    let mut out = v.clone();
+    if let Kind::Object(m) = &mut out.kind {
+        m.insert(name.to_string(), value);
+    }
+    out
+}
+
+/// An object of the schema's type with every attribute null.
+pub fn null_object(schema: &Schema) -> Value {
+    match schema.object_type() {
+        Type::Object(o) => Value::object(
+            o.attributes
+                .into_iter()
+                .map(|(k, t)| (k, Value::null(t)))
+                .collect(),
+        ),
+        t => Value::null(t),
+    }
+}
