@@ -1,1 +1,239 @@
-//! placeholder
+//! State: what Strata knows exists in the world, and where it keeps that.
+//!
+//! The model follows Terraform's version-4 state: serial, lineage,
+//! outputs, resources with instances (attributes as JSON, sensitive paths,
+//! *direct* dependencies only). It is normalized — resources and instances
+//! sorted, keys sorted, one layout — so equal states are equal bytes.
+//!
+//! Stores sit behind the small [`Store`] trait; the local file store is the
+//! default. Writes are crash-safe: temp file → fsync → rename, with the
+//! previous version kept as a backup. This crate knows nothing about
+//! providers, schemas or the language: attribute values stay JSON here and
+//! the engine decodes them with the provider's schema.
+
+mod local;
+
+pub use local::{write_atomically, LocalStore};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const FORMAT_VERSION: u64 = 4;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u64,
+    pub strata_version: String,
+    pub serial: u64,
+    pub lineage: String,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+    #[serde(default)]
+    pub resources: Vec<ResourceState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    pub value: serde_json::Value,
+    #[serde(rename = "type")]
+    pub ty: serde_json::Value,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sensitive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub module: String,
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub name: String,
+    pub provider: String,
+    pub instances: Vec<InstanceState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_key: Option<serde_json::Value>,
+    #[serde(default)]
+    pub schema_version: u64,
+    pub attributes: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_attributes: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub create_before_destroy: bool,
+}
+
+impl State {
+    pub fn new(lineage: String) -> State {
+        State {
+            version: FORMAT_VERSION,
+            strata_version: env!("CARGO_PKG_VERSION").into(),
+            serial: 0,
+            lineage,
+            outputs: BTreeMap::new(),
+            resources: Vec::new(),
+        }
+    }
+
+    /// A new state with a fresh random lineage.
+    pub fn fresh() -> State {
+        State::new(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Sorts everything into the one canonical order and drops resources
+    /// without instances.
+    pub fn normalize(&mut self) {
+        self.resources.retain(|r| !r.instances.is_empty());
+        for r in &mut self.resources {
+            r.instances
+                .sort_by(|a, b| key_order(&a.index_key, &b.index_key));
+            for i in &mut r.instances {
+                i.dependencies.sort();
+                i.dependencies.dedup();
+            }
+        }
+        self.resources.sort_by(|a, b| {
+            (&a.module, &a.mode, &a.type_name, &a.name).cmp(&(
+                &b.module,
+                &b.mode,
+                &b.type_name,
+                &b.name,
+            ))
+        });
+    }
+
+    /// The canonical bytes: normalized, two-space indented JSON with a
+    /// trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut normalized = self.clone();
+        normalized.normalize();
+        let mut out = serde_json::to_vec_pretty(&normalized).expect("state serializes");
+        out.push(b'\n');
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {
+        let state: State =
+            serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt(e.to_string()))?;
+        if state.version != FORMAT_VERSION {
+            return Err(StateError::Corrupt(format!(
+                "state format version {} is not supported (expected {FORMAT_VERSION})",
+                state.version
+            )));
+        }
+        Ok(state)
+    }
+
+    pub fn resource(
+        &self,
+        module: &str,
+        mode: &str,
+        type_name: &str,
+        name: &str,
+    ) -> Option<&ResourceState> {
+        self.resources.iter().find(|r| {
+            r.module == module && r.mode == mode && r.type_name == type_name && r.name == name
+        })
+    }
+
+    /// The resource entry, created empty if missing.
+    pub fn resource_mut(
+        &mut self,
+        module: &str,
+        mode: &str,
+        type_name: &str,
+        name: &str,
+        provider: &str,
+    ) -> &mut ResourceState {
+        let position = self.resources.iter().position(|r| {
+            r.module == module && r.mode == mode && r.type_name == type_name && r.name == name
+        });
+        let index = match position {
+            Some(i) => i,
+            None => {
+                self.resources.push(ResourceState {
+                    module: module.to_string(),
+                    mode: mode.to_string(),
+                    type_name: type_name.to_string(),
+                    name: name.to_string(),
+                    provider: provider.to_string(),
+                    instances: Vec::new(),
+                });
+                self.resources.len() - 1
+            }
+        };
+        &mut self.resources[index]
+    }
+
+    pub fn instance_count(&self) -> usize {
+        self.resources.iter().map(|r| r.instances.len()).sum()
+    }
+}
+
+/// Integer keys first in numeric order, then string keys.
+fn key_order(a: &Option<serde_json::Value>, b: &Option<serde_json::Value>) -> std::cmp::Ordering {
+    use serde_json::Value as J;
+    match (a, b) {
+        (Some(J::Number(x)), Some(J::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+        (Some(J::String(x)), Some(J::String(y))) => x.cmp(y),
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(J::Number(_)), _) => std::cmp::Ordering::Less,
+        _ => std::cmp::Ordering::Greater,
+    }
+}
+
+/// Who holds a lock, recorded so that others can be told.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockInfo {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "Operation")]
+    pub operation: String,
+    #[serde(rename = "Who")]
+    pub who: String,
+    #[serde(rename = "Version")]
+    pub version: String,
+    #[serde(rename = "Created")]
+    pub created: String,
+    #[serde(rename = "Path")]
+    pub path: String,
+    #[serde(rename = "Pid", default)]
+    pub pid: u32,
+    #[serde(rename = "Host", default)]
+    pub host: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("the state is locked by {} ({}, pid {} on {}) for \"{}\" since {}; lock ID {}", .0.who, .0.path, .0.pid, .0.host, .0.operation, .0.created, .0.id)]
+    Locked(Box<LockInfo>),
+    #[error("the state file is not valid: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where state lives. Implementations must make `write` atomic: a reader
+/// sees the old state or the new one, never a mix.
+pub trait Store: Send + Sync {
+    /// The current state, or `None` when there is none yet.
+    fn read(&self) -> Result<Option<State>, StateError>;
+    fn write(&self, state: &State) -> Result<(), StateError>;
+    /// Takes the lock for `operation`, or fails naming the holder.
+    fn lock(&self, operation: &str) -> Result<LockInfo, StateError>;
+    fn unlock(&self, id: &str) -> Result<(), StateError>;
+}

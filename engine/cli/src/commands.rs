@@ -29,14 +29,61 @@ struct Cli {
     command: Command,
 }
 
-#[derive(clap::Args, Default)]
-struct VarArgs {
+#[derive(clap::Args, Default, Clone)]
+pub(crate) struct VarArgs {
     /// Set a variable: --var name=value (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
-    vars: Vec<String>,
+    pub(crate) vars: Vec<String>,
     /// Load variable values from a file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
-    var_files: Vec<PathBuf>,
+    pub(crate) var_files: Vec<PathBuf>,
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    vars: VarArgs,
+    /// The state file (default strata.tfstate).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Limit the operation to these resources and what they depend on.
+    #[arg(long = "target")]
+    targets: Vec<String>,
+    /// Leave these resources out.
+    #[arg(long = "exclude")]
+    excludes: Vec<String>,
+    /// Replace these instances even if nothing changed.
+    #[arg(long = "replace")]
+    replace: Vec<String>,
+    /// Read the real objects before planning (--refresh=false to skip).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    refresh: bool,
+    /// Only record what changed outside Strata.
+    #[arg(long)]
+    refresh_only: bool,
+    /// How many operations may run at once.
+    #[arg(long, default_value_t = 10)]
+    parallelism: usize,
+    /// Take the state lock (--lock=false to skip).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    lock: bool,
+}
+
+impl RunArgs {
+    fn workflow(&self, destroy: bool) -> crate::workflow::WorkflowArgs {
+        crate::workflow::WorkflowArgs {
+            vars: self.vars.clone(),
+            state: self.state.clone(),
+            targets: self.targets.clone(),
+            excludes: self.excludes.clone(),
+            replace: self.replace.clone(),
+            refresh: self.refresh,
+            refresh_only: self.refresh_only,
+            destroy,
+            parallelism: self.parallelism,
+            lock: self.lock,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -53,6 +100,61 @@ enum Command {
     Console {
         #[command(flatten)]
         vars: VarArgs,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Save the plan to this file, for `strata apply FILE`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+        /// Exit 0 for no changes, 2 for changes, 1 for errors.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Apply a saved plan, or plan and apply after confirmation.
+    Apply {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Skip the interactive confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Plan to destroy everything.
+        #[arg(long)]
+        destroy: bool,
+        /// A plan saved with `strata plan --out`.
+        plan_file: Option<PathBuf>,
+    },
+    /// Destroy everything the state records.
+    Destroy {
+        #[command(flatten)]
+        run: RunArgs,
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Show a saved plan, or the state.
+    Show {
+        /// Terraform's JSON layout.
+        #[arg(long)]
+        json: bool,
+        /// The state file (default strata.tfstate).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        plan_file: Option<PathBuf>,
+    },
+    /// Print output values from the state.
+    Output {
+        #[arg(long)]
+        json: bool,
+        /// Print a string without quotes.
+        #[arg(long)]
+        raw: bool,
+        #[arg(long)]
+        state: Option<PathBuf>,
+        name: Option<String>,
     },
     /// Rewrite configuration files to Terraform's canonical layout.
     Fmt {
@@ -100,6 +202,42 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
         Command::Console { vars } => console_command(&vars, &style),
+        Command::Plan {
+            run,
+            out,
+            destroy,
+            detailed_exitcode,
+        } => crate::workflow::plan_command(
+            &run.workflow(destroy),
+            out.as_deref(),
+            detailed_exitcode,
+            &style,
+        ),
+        Command::Apply {
+            run,
+            auto_approve,
+            destroy,
+            plan_file,
+        } => crate::workflow::apply_command(
+            &run.workflow(destroy),
+            plan_file.as_deref(),
+            auto_approve,
+            &style,
+        ),
+        Command::Destroy { run, auto_approve } => {
+            crate::workflow::apply_command(&run.workflow(true), None, auto_approve, &style)
+        }
+        Command::Show {
+            json,
+            state,
+            plan_file,
+        } => crate::workflow::show_command(plan_file.as_deref(), json, state, &style),
+        Command::Output {
+            json,
+            raw,
+            state,
+            name,
+        } => crate::workflow::output_command(state, name.as_deref(), json, raw, &style),
         Command::Fmt {
             check,
             diff,
@@ -208,14 +346,24 @@ fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, style: &St
     }
 }
 
-struct Loaded {
-    stack: strata_lang::config::LoadedStack,
-    evaluated: strata_lang::stack::EvaluatedStack,
-    env: FunctionEnv,
-    diagnostics: Diagnostics,
+pub(crate) struct Loaded {
+    pub(crate) stack: strata_lang::config::LoadedStack,
+    pub(crate) evaluated: strata_lang::stack::EvaluatedStack,
+    pub(crate) env: FunctionEnv,
+    pub(crate) diagnostics: Diagnostics,
 }
 
-fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
+pub(crate) fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
+    load_with(vars, require_variables, None)
+}
+
+/// Loads the stack in the current directory; `given` values (a saved
+/// plan's) take precedence over every other source.
+pub(crate) fn load_with(
+    vars: &VarArgs,
+    require_variables: bool,
+    given: Option<std::collections::BTreeMap<String, strata_types::Value>>,
+) -> Result<Loaded, Diagnostic> {
     let cwd = std::env::current_dir().map_err(|e| {
         Diagnostic::global("E001", "Cannot read the working directory", e.to_string())
     })?;
@@ -235,7 +383,16 @@ fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
         root_dir: cwd.clone(),
         cwd: cwd.clone(),
         workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
-        variables: variable_sources(vars, &cwd)?,
+        variables: {
+            let mut sources = variable_sources(vars, &cwd)?;
+            sources.extend(
+                given
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| VariableSource::Given(k, v)),
+            );
+            sources
+        },
         require_variables,
         env: env.clone(),
     };

@@ -6,7 +6,9 @@
 mod args;
 mod commands;
 mod fmt;
+mod plan_render;
 mod render;
+mod workflow;
 
 use std::process::ExitCode;
 

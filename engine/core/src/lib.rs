@@ -1,1 +1,24 @@
-//! placeholder
+//! The engine core: from a loaded stack to a plan, from a plan to changes
+//! in the world.
+//!
+//! - `planner`: refresh, the configuration graph (locals, resources,
+//!   outputs; cycles reported whole), count/for_each expansion, provider
+//!   planning, actions with Terraform's reasons, the execution graph.
+//! - `apply`: the ready-queue walker over the plan's execution graph.
+//! - `plan`: the plan artifact and Terraform's plan JSON layout.
+//!
+//! **Architecture invariant:** the core names no concrete provider or
+//! state backend; it receives a provider [`strata_provider::Registry`] and
+//! a [`strata_state::Store`]. It does not print: progress is reported
+//! through a callback and rendering is the CLI's.
+
+pub mod addr;
+pub mod apply;
+pub mod eval_body;
+pub mod plan;
+pub mod planner;
+pub mod schema_json;
+
+pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
+pub use plan::{Action, Plan};
+pub use planner::{plan, PlanOptions, PlanResult};

@@ -24,6 +24,8 @@ pub enum VariableSource {
     File(String, String),
     /// `--var name=value`.
     CommandLine(String, String),
+    /// A value decided already, such as a saved plan's.
+    Given(String, Value),
 }
 
 pub struct StackInputs {
@@ -216,6 +218,9 @@ fn resolve_variables(
                         Err(d) => diagnostics.push(d),
                     }
                 }
+            }
+            VariableSource::Given(name, value) => {
+                given.insert(name.clone(), (value.clone(), None));
             }
             VariableSource::File(file_name, text) => {
                 let file = name_of_file(stack, file_name, text);

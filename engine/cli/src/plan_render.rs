@@ -1,0 +1,306 @@
+//! The human rendering of a plan, as a Terraform user expects it:
+//! `+ ~ -/+ +/- -` per instance with attribute-level changes,
+//! `(known after apply)`, `(sensitive value)`, long strings diffed line by
+//! line, and the `Plan: X to add, Y to change, Z to destroy.` summary.
+
+use strata_core::plan::{Action, Plan, ResourceChange};
+use strata_lang::format::format_value;
+use strata_types::{Kind, Value};
+
+pub struct Colors {
+    pub enabled: bool,
+}
+
+impl Colors {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn symbol(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("+", "32"),
+        Action::Update => ("~", "33"),
+        Action::Delete => ("-", "31"),
+        Action::DeleteThenCreate => ("-/+", "31"),
+        Action::CreateThenDelete => ("+/-", "32"),
+        Action::Read => ("<=", "36"),
+        Action::Forget => (".", "35"),
+        Action::NoOp => (" ", "0"),
+    }
+}
+
+fn headline(c: &ResourceChange) -> String {
+    let a = &c.addr;
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in-place".to_string(),
+        Action::Delete => "will be destroyed".to_string(),
+        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced".to_string(),
+        Action::Read => "will be read during apply".to_string(),
+        Action::Forget => "will no longer be managed by Strata".to_string(),
+        Action::NoOp => "has no changes".to_string(),
+    };
+    let mut out = format!("  # {a} {what}");
+    let because = match c.reason.as_deref() {
+        Some("delete_because_no_resource_config") => {
+            Some(format!("(because {a} is not in configuration)"))
+        }
+        Some("delete_because_count_index") => Some(format!(
+            "(because index {} is out of range for count)",
+            a.key.to_string().trim_matches(['[', ']'])
+        )),
+        Some("delete_because_each_key") => Some(format!(
+            "(because key {} is not in for_each map)",
+            a.key.to_string().trim_matches(['[', ']'])
+        )),
+        Some("replace_by_triggers") => {
+            Some("(replace_triggered_by: a referenced resource changed)".to_string())
+        }
+        Some("replace_by_request") => {
+            Some("(the replacement was requested with --replace)".to_string())
+        }
+        Some("read_because_dependency_pending") => {
+            Some("(config refers to values not yet known)".to_string())
+        }
+        _ => None,
+    };
+    if let Some(b) = because {
+        out.push_str(&format!("\n  # {b}"));
+    }
+    out
+}
+
+fn show(v: &Value, indent: usize) -> String {
+    if v.sensitive {
+        return "(sensitive value)".into();
+    }
+    if v.is_unknown() {
+        return "(known after apply)".into();
+    }
+    format_value(v, indent)
+}
+
+fn attributes(v: &Value) -> Vec<(String, Value)> {
+    match &v.kind {
+        Kind::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => vec![],
+    }
+}
+
+/// A multi-line string change as a line diff, indented under the attribute.
+fn string_diff(before: &str, after: &str, pad: &str) -> String {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut out = String::from("<<-EOT\n");
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => " ",
+        };
+        out.push_str(&format!("{pad}  {sign} {}", change.value()));
+        if !change.value().ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("{pad}    EOT"));
+    out
+}
+
+pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
+    let before = c.before.decode();
+    let after = c.after.decode();
+    let (sym, color) = symbol(c.action);
+    let mut out = headline(c);
+    out.push('\n');
+    let keyword = if c.addr.resource.mode == strata_core::addr::Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
+    out.push_str(&format!(
+        "{} {keyword} \"{}\" \"{}\" {{\n",
+        colors.paint(color, &format!("{sym:>3}")),
+        c.addr.resource.type_name,
+        c.addr.resource.name
+    ));
+    let b = attributes(&before);
+    let a = attributes(&after);
+    let names: Vec<String> = {
+        let mut n: Vec<String> = b
+            .iter()
+            .map(|x| x.0.clone())
+            .chain(a.iter().map(|x| x.0.clone()))
+            .collect();
+        n.sort();
+        n.dedup();
+        n
+    };
+    let get =
+        |list: &[(String, Value)], n: &str| list.iter().find(|x| x.0 == n).map(|x| x.1.clone());
+    // Align on the attributes that will be shown.
+    let width = names
+        .iter()
+        .filter(|n| {
+            let bv = get(&b, n).unwrap_or_else(Value::dynamic_null);
+            let av = get(&a, n).unwrap_or_else(Value::dynamic_null);
+            match c.action {
+                Action::Create | Action::Read => !av.is_null(),
+                Action::Delete | Action::Forget => !bv.is_null(),
+                _ => {
+                    !(av.is_wholly_known()
+                        && strata_lang::eval::equals(&bv.unmark_deep().0, &av.unmark_deep().0)
+                            == Some(true))
+                }
+            }
+        })
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(0);
+    let mut unchanged = 0;
+    for name in &names {
+        let bv = get(&b, name).unwrap_or_else(Value::dynamic_null);
+        let av = get(&a, name).unwrap_or_else(Value::dynamic_null);
+        let forces = c.replace_paths.iter().any(|p| p.first() == Some(name));
+        let line = match c.action {
+            Action::Create | Action::Read if av.is_null() => continue,
+            Action::Create | Action::Read => format!(
+                "      {} {name:width$} = {}",
+                colors.paint("32", "+"),
+                show(&av, 8)
+            ),
+            Action::Delete | Action::Forget if bv.is_null() => continue,
+            Action::Delete | Action::Forget => format!(
+                "      {} {name:width$} = {} -> null",
+                colors.paint("31", "-"),
+                show(&bv, 8)
+            ),
+            _ => {
+                let same = av.is_wholly_known()
+                    && strata_lang::eval::equals(&bv.unmark_deep().0, &av.unmark_deep().0)
+                        == Some(true);
+                if same {
+                    unchanged += 1;
+                    continue;
+                }
+                let rendered = match (bv.as_str(), av.as_str()) {
+                    (Some(x), Some(y))
+                        if !bv.sensitive
+                            && !av.sensitive
+                            && (x.contains('\n') || y.contains('\n')) =>
+                    {
+                        string_diff(x, y, "      ")
+                    }
+                    _ if bv.is_null() => show(&av, 8),
+                    _ if av.is_null() => format!("{} -> null", show(&bv, 8)),
+                    _ => format!("{} -> {}", show(&bv, 8), show(&av, 8)),
+                };
+                let sign = if bv.is_null() {
+                    colors.paint("32", "+")
+                } else if av.is_null() {
+                    colors.paint("31", "-")
+                } else {
+                    colors.paint("33", "~")
+                };
+                let suffix = if forces {
+                    colors.paint("31", " # forces replacement")
+                } else {
+                    String::new()
+                };
+                format!("      {sign} {name:width$} = {rendered}{suffix}")
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if unchanged > 0 {
+        out.push_str(&format!(
+            "        # ({unchanged} unchanged attribute{} hidden)\n",
+            if unchanged == 1 { "" } else { "s" }
+        ));
+    }
+    out.push_str("    }\n");
+    out
+}
+
+pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
+    let mut out = String::new();
+    let drifted: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.drift.is_empty())
+        .collect();
+    if !drifted.is_empty() {
+        out.push_str("Note: Objects have changed outside of Strata\n\n");
+        for c in &drifted {
+            out.push_str(&format!(
+                "  # {} has changed outside of Strata: {}\n",
+                c.addr,
+                c.drift.join(", ")
+            ));
+        }
+        out.push('\n');
+    }
+    let shown: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.action, Action::NoOp))
+        .collect();
+    let outputs: Vec<_> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
+    if shown.is_empty() && outputs.is_empty() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        return out;
+    }
+    if !shown.is_empty() {
+        out.push_str("Strata will perform the following actions:\n\n");
+        for c in &shown {
+            out.push_str(&render_change(c, colors));
+            out.push('\n');
+        }
+    }
+    let (add, change, destroy) = plan.counts();
+    let forget = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Forget)
+        .count();
+    let mut summary = format!("Plan: {add} to add, {change} to change, {destroy} to destroy");
+    if forget > 0 {
+        summary.push_str(&format!(", {forget} to forget"));
+    }
+    summary.push('.');
+    out.push_str(&colors.paint("1", &summary));
+    out.push('\n');
+    if !outputs.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        for o in outputs {
+            let (sym, color) = symbol(o.action);
+            let after = o.after.as_ref().map(|e| e.decode());
+            let before = o.before.as_ref().map(|e| e.decode());
+            let text = match (o.action, &before, &after) {
+                (_, _, Some(a)) if o.sensitive => {
+                    let _ = a;
+                    "(sensitive value)".to_string()
+                }
+                (Action::Create, _, Some(a)) => show(a, 2),
+                (Action::Update, Some(b), Some(a)) => format!("{} -> {}", show(b, 2), show(a, 2)),
+                (Action::Delete, Some(b), _) => format!("{} -> null", show(b, 2)),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "  {} {} = {text}\n",
+                colors.paint(color, sym),
+                o.name
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,635 @@
+//! The plan/apply workflow verbs: `plan`, `apply`, `destroy`, `show`,
+//! `output`, `graph`. This is where the registry of providers and the
+//! state store are wired in; the core knows neither.
+
+use crate::plan_render::{render_plan, Colors};
+use crate::render::Style;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use strata_core::addr::InstanceAddr;
+use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
+use strata_provider::Registry;
+use strata_state::{LocalStore, State, StateError, Store};
+use strata_types::json::{type_from_json, value_from_json};
+use strata_types::{Diagnostic, SourceMap};
+
+pub const STATE_FILE: &str = "strata.tfstate";
+
+pub fn registry() -> Registry {
+    let mut registry = Registry::default();
+    strata_provider_builtin::register_all(&mut registry);
+    registry
+}
+
+pub struct WorkflowArgs {
+    pub vars: crate::commands::VarArgs,
+    pub state: Option<PathBuf>,
+    pub targets: Vec<String>,
+    pub excludes: Vec<String>,
+    pub replace: Vec<String>,
+    pub refresh: bool,
+    pub refresh_only: bool,
+    pub destroy: bool,
+    pub parallelism: usize,
+    pub lock: bool,
+}
+
+fn store(args: &WorkflowArgs) -> LocalStore {
+    LocalStore::new(
+        args.state
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(STATE_FILE)),
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
+    let mut err = std::io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{}", crate::render::render(d, sources, style));
+    }
+}
+
+fn state_error(e: StateError, style: &Style) -> ExitCode {
+    let (summary, detail) = match &e {
+        StateError::Locked(_) => (
+            "Error acquiring the state lock",
+            format!("{e}. Wait for that operation to finish, or if it is gone, release the lock with strata force-unlock ID."),
+        ),
+        StateError::Corrupt(_) => ("Invalid state", format!("{e}. The previous version is kept as {STATE_FILE}.backup.")),
+        StateError::Io(_) => ("State error", e.to_string()),
+    };
+    report(
+        &[Diagnostic::global("E640", summary, detail)],
+        &SourceMap::default(),
+        style,
+    );
+    ExitCode::from(1)
+}
+
+fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Diagnostic> {
+    list.iter()
+        .map(|t| {
+            InstanceAddr::parse(t).ok_or_else(|| {
+                Diagnostic::global("E003", "Invalid address", format!("The {flag} value {t:?} is not a resource address such as aws_instance.gpu or aws_instance.gpu[0]."))
+            })
+        })
+        .collect()
+}
+
+struct Lock<'a> {
+    store: &'a LocalStore,
+    id: Option<String>,
+}
+
+impl Drop for Lock<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            let _ = self.store.unlock(id);
+        }
+    }
+}
+
+fn take_lock<'a>(
+    store: &'a LocalStore,
+    operation: &str,
+    enabled: bool,
+) -> Result<Lock<'a>, StateError> {
+    if !enabled {
+        return Ok(Lock { store, id: None });
+    }
+    let info = store.lock(operation)?;
+    Ok(Lock {
+        store,
+        id: Some(info.id),
+    })
+}
+
+/// Loads the stack, refreshes and plans. Returns the plan, the loaded
+/// stack pieces for apply, or the exit code after reporting errors.
+struct Planned {
+    plan: Plan,
+    loaded: crate::commands::Loaded,
+}
+
+fn make_plan(
+    args: &WorkflowArgs,
+    style: &Style,
+    rt: &tokio::runtime::Runtime,
+    store: &LocalStore,
+) -> Result<Planned, ExitCode> {
+    let loaded = match crate::commands::load(&args.vars, true) {
+        Ok(l) => l,
+        Err(d) => {
+            report(&[d], &SourceMap::default(), style);
+            return Err(ExitCode::from(1));
+        }
+    };
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(strata_lang::stack::validate(
+        &loaded.stack,
+        &loaded.evaluated,
+        &loaded.env,
+    ));
+    if diagnostics.has_errors() {
+        report(&diagnostics.0, &loaded.stack.sources, style);
+        return Err(ExitCode::from(1));
+    }
+    let prior = match store.read() {
+        Ok(s) => s,
+        Err(e) => return Err(state_error(e, style)),
+    };
+    let parse = |list: &[String], flag: &str| parse_addresses(list, flag);
+    let (targets, excludes, replace) = match (
+        parse(&args.targets, "--target"),
+        parse(&args.excludes, "--exclude"),
+        parse(&args.replace, "--replace"),
+    ) {
+        (Ok(t), Ok(e), Ok(r)) => (t, e, r),
+        (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => {
+            report(&[d], &SourceMap::default(), style);
+            return Err(ExitCode::from(1));
+        }
+    };
+    let options = PlanOptions {
+        destroy: args.destroy,
+        refresh: args.refresh,
+        refresh_only: args.refresh_only,
+        replace,
+        targets,
+        excludes,
+    };
+    let registry = registry();
+    let result = rt.block_on(plan(
+        &loaded.stack,
+        &loaded.evaluated,
+        &loaded.env,
+        &registry,
+        prior,
+        &options,
+    ));
+    let warnings: Vec<Diagnostic> = diagnostics
+        .0
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .chain(result.diagnostics.0.iter().cloned())
+        .collect();
+    report(&warnings, &loaded.stack.sources, style);
+    match result.plan {
+        Some(plan) => Ok(Planned { plan, loaded }),
+        None => Err(ExitCode::from(1)),
+    }
+}
+
+pub fn plan_command(
+    args: &WorkflowArgs,
+    out: Option<&Path>,
+    detailed_exitcode: bool,
+    style: &Style,
+) -> ExitCode {
+    let rt = runtime();
+    let store = store(args);
+    let _lock = match take_lock(&store, "plan", args.lock) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    let planned = match make_plan(args, style, &rt, &store) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    print!(
+        "{}",
+        render_plan(
+            &planned.plan,
+            &Colors {
+                enabled: style.color
+            }
+        )
+    );
+    if let Some(path) = out {
+        let bytes = serde_json::to_vec(&planned.plan).expect("plan serializes");
+        if let Err(e) = strata_state::write_atomically(path, &bytes) {
+            report(
+                &[Diagnostic::global(
+                    "E641",
+                    "Failed to write the plan",
+                    format!("{}: {e}", path.display()),
+                )],
+                &SourceMap::default(),
+                style,
+            );
+            return ExitCode::from(1);
+        }
+        println!(
+            "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  strata apply {}",
+            path.display(),
+            path.display()
+        );
+    }
+    let has_changes = planned.plan.has_changes();
+    std::mem::forget(planned);
+    if detailed_exitcode && has_changes {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+fn read_plan_file(path: &Path) -> Result<Plan, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::global(
+            "E642",
+            "Failed to read the plan",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Diagnostic::global(
+            "E642",
+            "Invalid plan file",
+            format!("{} is not a Strata plan: {e}", path.display()),
+        )
+    })
+}
+
+fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagnostic> {
+    let stale = match (current, &plan.lineage) {
+        (None, None) => false,
+        (Some(s), Some(lineage)) => s.lineage != *lineage || Some(s.serial) != plan.serial,
+        (Some(s), None) => s.instance_count() > 0 || !s.outputs.is_empty(),
+        (None, Some(_)) => true,
+    };
+    if stale {
+        return Err(Diagnostic::global(
+            "E643",
+            "Saved plan is stale",
+            "The given plan file can no longer be applied because the state was changed by another operation after the plan was created. Make a new plan and apply that.",
+        ));
+    }
+    Ok(())
+}
+
+pub fn apply_command(
+    args: &WorkflowArgs,
+    plan_file: Option<&Path>,
+    auto_approve: bool,
+    style: &Style,
+) -> ExitCode {
+    let rt = runtime();
+    let store = store(args);
+    let _lock = match take_lock(
+        &store,
+        if args.destroy { "destroy" } else { "apply" },
+        args.lock,
+    ) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    let (plan, loaded) = match plan_file {
+        Some(path) => {
+            let plan = match read_plan_file(path) {
+                Ok(p) => p,
+                Err(d) => {
+                    report(&[d], &SourceMap::default(), style);
+                    return ExitCode::from(1);
+                }
+            };
+            let current = match store.read() {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
+            if let Err(d) = check_not_stale(&plan, &current) {
+                report(&[d], &SourceMap::default(), style);
+                return ExitCode::from(1);
+            }
+            // Variables come from the plan, as they were when it was made.
+            let given = plan
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.decode()))
+                .collect();
+            let loaded = match crate::commands::load_with(&args.vars, true, Some(given)) {
+                Ok(l) => l,
+                Err(d) => {
+                    report(&[d], &SourceMap::default(), style);
+                    return ExitCode::from(1);
+                }
+            };
+            (plan, loaded)
+        }
+        None => {
+            let planned = match make_plan(args, style, &rt, &store) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            print!(
+                "{}",
+                render_plan(
+                    &planned.plan,
+                    &Colors {
+                        enabled: style.color
+                    }
+                )
+            );
+            if !planned.plan.has_changes() {
+                return ExitCode::SUCCESS;
+            }
+            if !auto_approve {
+                let verb = if args.destroy {
+                    "destroy all resources"
+                } else {
+                    "perform these actions"
+                };
+                print!("\nDo you want to {verb}?\n  Strata will {verb} described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+                let _ = std::io::stdout().flush();
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                if answer.trim() != "yes" {
+                    eprintln!("\nApply cancelled.");
+                    return ExitCode::from(1);
+                }
+            }
+            (planned.plan, planned.loaded)
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nInterrupt received: no new operations will start; waiting for those in flight.");
+                cancel.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    let options = ApplyOptions {
+        parallelism: args.parallelism,
+        cancel: cancel.clone(),
+        ..Default::default()
+    };
+    let registry = registry();
+    let on_event = |e: Event| match e {
+        Event::Started { addr, action } => println!("{addr}: {}...", progressive(action)),
+        Event::Finished {
+            addr,
+            action,
+            elapsed,
+            outcome,
+        } => match outcome {
+            Outcome::Done => println!(
+                "{addr}: {} complete after {}s",
+                finished(action),
+                elapsed.as_secs()
+            ),
+            Outcome::Failed(why) => println!("{addr}: failed: {why}"),
+            Outcome::Skipped(why) => println!("{addr}: skipped: {why}"),
+        },
+    };
+    let result = rt.block_on(apply(
+        &plan,
+        &loaded.stack,
+        &loaded.evaluated,
+        &loaded.env,
+        &registry,
+        &store,
+        &options,
+        &on_event,
+    ));
+    report(&result.diagnostics.0, &loaded.stack.sources, style);
+    let (add, change, destroy) = count_done(&result.outcomes);
+    let failed = result
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.2, Outcome::Failed(_)))
+        .count();
+    let skipped: Vec<&(String, Action, Outcome)> = result
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.2, Outcome::Skipped(_)))
+        .collect();
+    if failed > 0 || !skipped.is_empty() || cancel.load(Ordering::SeqCst) {
+        println!("\nApply incomplete: {add} added, {change} changed, {destroy} destroyed; {failed} failed, {} skipped.", skipped.len());
+        for (addr, _, o) in &skipped {
+            if let Outcome::Skipped(why) = o {
+                println!("  skipped {addr}: {why}");
+            }
+        }
+        std::mem::forget(loaded);
+        return ExitCode::from(1);
+    }
+    if args.destroy {
+        println!("\nDestroy complete! Resources: {destroy} destroyed.");
+    } else {
+        println!(
+            "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+        );
+        print_outputs_summary(&result.state);
+    }
+    std::mem::forget(loaded);
+    if result.diagnostics.has_errors() {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+fn count_done(outcomes: &[(String, Action, Outcome)]) -> (usize, usize, usize) {
+    let (mut a, mut c, mut d) = (0, 0, 0);
+    for (_, action, o) in outcomes {
+        if *o != Outcome::Done {
+            continue;
+        }
+        match action {
+            Action::Create => a += 1,
+            Action::Update => c += 1,
+            Action::Delete => d += 1,
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                a += 1;
+                d += 1;
+            }
+            _ => {}
+        }
+    }
+    (a, c, d)
+}
+
+fn progressive(action: Action) -> &'static str {
+    match action {
+        Action::Create => "Creating",
+        Action::Update => "Modifying",
+        Action::Delete => "Destroying",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "Replacing",
+        Action::Read => "Reading",
+        Action::Forget => "Forgetting",
+        Action::NoOp => "Checking",
+    }
+}
+
+fn finished(action: Action) -> &'static str {
+    match action {
+        Action::Create => "Creation",
+        Action::Update => "Modifications",
+        Action::Delete => "Destruction",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "Replacement",
+        Action::Read => "Read",
+        Action::Forget => "Forget",
+        Action::NoOp => "Check",
+    }
+}
+
+fn print_outputs_summary(state: &State) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (name, o) in &state.outputs {
+        println!("{name} = {}", output_text(o, false));
+    }
+}
+
+fn output_value(o: &strata_state::OutputState) -> strata_types::Value {
+    let ty = type_from_json(&o.ty).unwrap_or_default();
+    value_from_json(&o.value, &ty).unwrap_or_else(|_| strata_types::Value::dynamic_null())
+}
+
+fn output_text(o: &strata_state::OutputState, reveal: bool) -> String {
+    if o.sensitive && !reveal {
+        return "<sensitive>".into();
+    }
+    strata_lang::format::format_value(&output_value(o), 0)
+}
+
+pub fn output_command(
+    state_path: Option<PathBuf>,
+    name: Option<&str>,
+    json: bool,
+    raw: bool,
+    style: &Style,
+) -> ExitCode {
+    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    let state = match store.read() {
+        Ok(s) => s.unwrap_or_else(State::fresh),
+        Err(e) => return state_error(e, style),
+    };
+    match name {
+        Some(name) => {
+            let Some(o) = state.outputs.get(name) else {
+                report(
+                    &[Diagnostic::global("E644", "Output not found", format!("The output variable requested could not be found in the state file. If you recently added an output named \"{name}\", run strata apply first."))],
+                    &SourceMap::default(),
+                    style,
+                );
+                return ExitCode::from(1);
+            };
+            if json {
+                println!("{}", serde_json::to_string(&o.value).unwrap_or_default());
+            } else if raw {
+                let v = output_value(o);
+                match v.as_str() {
+                    Some(s) => print!("{s}"),
+                    None if matches!(
+                        v.kind,
+                        strata_types::Kind::Number(_) | strata_types::Kind::Bool(_)
+                    ) =>
+                    {
+                        print!("{}", strata_lang::format::format_value(&v, 0))
+                    }
+                    None => {
+                        report(&[Diagnostic::global("E645", "Unsupported value for raw output", "The -raw option only supports strings, numbers, and boolean values; use --json for this value.")], &SourceMap::default(), style);
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                println!("{}", output_text(o, true));
+            }
+        }
+        None => {
+            if json {
+                let all: serde_json::Map<String, serde_json::Value> = state
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| (k.clone(), serde_json::json!({ "sensitive": o.sensitive, "type": o.ty, "value": o.value })))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::Value::Object(all))
+                        .unwrap_or_default()
+                );
+            } else {
+                for (name, o) in &state.outputs {
+                    println!("{name} = {}", output_text(o, false));
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn show_command(
+    plan_file: Option<&Path>,
+    json: bool,
+    state_path: Option<PathBuf>,
+    style: &Style,
+) -> ExitCode {
+    match plan_file {
+        Some(path) => {
+            let plan = match read_plan_file(path) {
+                Ok(p) => p,
+                Err(d) => {
+                    report(&[d], &SourceMap::default(), style);
+                    return ExitCode::from(1);
+                }
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()
+                );
+            } else {
+                print!(
+                    "{}",
+                    render_plan(
+                        &plan,
+                        &Colors {
+                            enabled: style.color
+                        }
+                    )
+                );
+            }
+        }
+        None => {
+            let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+            match store.read() {
+                Ok(Some(state)) => {
+                    if json {
+                        println!("{}", String::from_utf8_lossy(&state.to_bytes()));
+                    } else {
+                        for r in &state.resources {
+                            for i in &r.instances {
+                                let key =
+                                    strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
+                                let prefix = if r.mode == "data" { "data." } else { "" };
+                                println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
+                                println!(
+                                    "{}\n",
+                                    serde_json::to_string_pretty(&i.attributes).unwrap_or_default()
+                                );
+                            }
+                        }
+                        print_outputs_summary(&state);
+                    }
+                }
+                Ok(None) => println!("No state."),
+                Err(e) => return state_error(e, style),
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,687 @@
+//! Apply: runs a plan's execution graph as it is, as a ready-queue over
+//! in-degrees, bounded by a global parallelism and each provider's own
+//! limit. Each instance is evaluated again just before its turn (the
+//! values it depends on are known by then), planned once more by its
+//! provider, applied, and recorded. A failure skips only what depends on
+//! it; a cancel stops new work and lets what runs finish.
+
+use crate::addr::{InstanceAddr, InstanceKey, Mode};
+use crate::eval_body::{body_to_config, BodyScope};
+use crate::plan::{Action, Plan};
+use crate::planner::{
+    decode_state, provider_for, resource_addr, set_resource_root, Context, PriorInstance,
+};
+use crate::schema_json::{encode_attributes, mark_schema_sensitive, sensitive_paths};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use strata_lang::config::LoadedStack;
+use strata_lang::eval::{evaluate, EvalContext};
+use strata_lang::functions::FunctionEnv;
+use strata_lang::stack::EvaluatedStack;
+use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest, Registry};
+use strata_state::{InstanceState, OutputState, State, Store};
+use strata_types::json::{type_to_json, value_to_json};
+use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
+use tokio::sync::Semaphore;
+
+/// Rewrites the state's resources from decoded instances.
+pub(crate) fn write_prior_into_state(
+    state: &mut State,
+    instances: &BTreeMap<InstanceAddr, PriorInstance>,
+    registry: &Registry,
+) {
+    state.resources.clear();
+    for (addr, p) in instances {
+        record_instance(
+            state,
+            addr,
+            &p.value,
+            &p.dependencies,
+            p.create_before_destroy,
+            registry,
+        );
+    }
+    state.normalize();
+}
+
+fn record_instance(
+    state: &mut State,
+    addr: &InstanceAddr,
+    value: &Value,
+    dependencies: &[String],
+    cbd: bool,
+    registry: &Registry,
+) {
+    let Ok((provider, schema)) = provider_for(
+        registry,
+        addr.resource.mode,
+        &addr.resource.type_name,
+        Span::default(),
+    ) else {
+        return;
+    };
+    let entry = InstanceState {
+        index_key: addr.key.to_json(),
+        schema_version: schema.version,
+        attributes: encode_attributes(&schema, value),
+        sensitive_attributes: sensitive_paths(value),
+        dependencies: dependencies.to_vec(),
+        create_before_destroy: cbd,
+    };
+    let resource = state.resource_mut(
+        "",
+        addr.resource.mode.as_str(),
+        &addr.resource.type_name,
+        &addr.resource.name,
+        &crate::planner::provider_address(provider.name()),
+    );
+    resource
+        .instances
+        .retain(|i| InstanceKey::from_json(i.index_key.as_ref()) != addr.key);
+    resource.instances.push(entry);
+}
+
+fn forget_instance(state: &mut State, addr: &InstanceAddr) {
+    for r in &mut state.resources {
+        if r.mode == addr.resource.mode.as_str()
+            && r.type_name == addr.resource.type_name
+            && r.name == addr.resource.name
+            && r.module.is_empty()
+        {
+            r.instances
+                .retain(|i| InstanceKey::from_json(i.index_key.as_ref()) != addr.key);
+        }
+    }
+    state.resources.retain(|r| !r.instances.is_empty());
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// Set to stop starting new operations (Ctrl-C).
+    pub cancel: Arc<AtomicBool>,
+    /// How often the state is written while applying.
+    pub persist_interval: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 10,
+            cancel: Arc::new(AtomicBool::new(false)),
+            persist_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What happened to each change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    /// Not started: a dependency failed (named) or the run was cancelled.
+    Skipped(String),
+}
+
+/// Progress events for the CLI to render.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Started {
+        addr: String,
+        action: Action,
+    },
+    Finished {
+        addr: String,
+        action: Action,
+        elapsed: Duration,
+        outcome: Outcome,
+    },
+}
+
+pub struct ApplyResult {
+    pub state: State,
+    pub outcomes: Vec<(String, Action, Outcome)>,
+    pub diagnostics: Diagnostics,
+}
+
+struct Shared {
+    roots: Mutex<HashMap<String, Value>>,
+    /// Current values of every instance, by resource.
+    instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
+    state: Mutex<State>,
+    last_write: Mutex<Instant>,
+}
+
+pub async fn apply(
+    plan: &Plan,
+    stack: &LoadedStack,
+    evaluated: &EvaluatedStack,
+    env: &FunctionEnv,
+    registry: &Registry,
+    store: &dyn Store,
+    options: &ApplyOptions,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> ApplyResult {
+    let mut diagnostics = Diagnostics::default();
+    let ctx = Context {
+        stack,
+        env,
+        registry,
+    };
+    let mut state = plan.prior_state.clone();
+    let prior = decode_state(&state, registry, &mut diagnostics);
+    // The value every expression sees for each instance: applied values
+    // for what is done, planned values for what is pending.
+    let mut instances: BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>> =
+        BTreeMap::new();
+    for (addr, p) in &prior {
+        instances
+            .entry(addr.resource.clone())
+            .or_default()
+            .insert(addr.key.clone(), p.value.clone());
+    }
+    for c in &plan.changes {
+        let entry = instances.entry(c.addr.resource.clone()).or_default();
+        if matches!(c.action, Action::Delete | Action::Forget) {
+            entry.remove(&c.addr.key);
+        } else {
+            entry.insert(c.addr.key.clone(), c.after.decode());
+        }
+    }
+    let mut roots = evaluated.variables.clone();
+    for r in &stack.config.resources {
+        let addr = resource_addr(r);
+        let values = instances.get(&addr).cloned().unwrap_or_default();
+        set_resource_root(&mut roots, &addr, resource_value_for(r, &values));
+    }
+    let shared = Shared {
+        roots: Mutex::new(roots),
+        instances: Mutex::new(instances),
+        state: Mutex::new(state.clone()),
+        last_write: Mutex::new(Instant::now()),
+    };
+    refresh_locals(stack, &shared, env, &mut diagnostics);
+
+    let n = plan.changes.len();
+    let mut indegree = vec![0usize; n];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for e in &plan.graph {
+        indegree[e.to] += 1;
+        dependents[e.from].push(e.to);
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    for (i, c) in plan.changes.iter().enumerate() {
+        if c.action == Action::NoOp {
+            outcomes[i] = Some(Outcome::Done);
+        }
+    }
+    let mut ready: Vec<usize> = (0..n)
+        .filter(|&i| indegree[i] == 0 && outcomes[i].is_none())
+        .collect();
+    // NoOp nodes release their dependents at once.
+    let mut released: Vec<usize> = (0..n).filter(|&i| outcomes[i].is_some()).collect();
+    while let Some(i) = released.pop() {
+        for &d in &dependents[i] {
+            indegree[d] -= 1;
+            if indegree[d] == 0 && outcomes[d].is_none() {
+                ready.push(d);
+            }
+        }
+    }
+    ready.reverse();
+    let provider_limits: HashMap<String, Arc<Semaphore>> = registry
+        .names()
+        .filter_map(|name| {
+            registry.get(name).map(|p| {
+                (
+                    p.name().to_string(),
+                    Arc::new(Semaphore::new(
+                        p.concurrency_limit().min(Semaphore::MAX_PERMITS),
+                    )),
+                )
+            })
+        })
+        .collect();
+    let parallelism = options.parallelism.max(1);
+    let mut running = FuturesUnordered::new();
+    let mut failures: Vec<Diagnostic> = Vec::new();
+    loop {
+        while running.len() < parallelism && !options.cancel.load(Ordering::SeqCst) {
+            let Some(i) = ready.pop() else { break };
+            let change = &plan.changes[i];
+            on_event(Event::Started {
+                addr: change.addr.to_string(),
+                action: change.action,
+            });
+            let shared = &shared;
+            let ctx = &ctx;
+            let limits = &provider_limits;
+            running.push(async move {
+                let started = Instant::now();
+                let result = run_change(ctx, plan, i, shared, limits).await;
+                (i, started.elapsed(), result)
+            });
+        }
+        let Some((i, elapsed, result)) = running.next().await else {
+            break;
+        };
+        let change = &plan.changes[i];
+        let outcome = match result {
+            Ok(()) => Outcome::Done,
+            Err(d) => {
+                let text = format!("{}: {}", d.summary, d.detail);
+                failures.push(d);
+                Outcome::Failed(text)
+            }
+        };
+        on_event(Event::Finished {
+            addr: change.addr.to_string(),
+            action: change.action,
+            elapsed,
+            outcome: outcome.clone(),
+        });
+        let ok = outcome == Outcome::Done;
+        outcomes[i] = Some(outcome);
+        if ok {
+            refresh_locals(stack, &shared, env, &mut diagnostics);
+            for &d in &dependents[i] {
+                indegree[d] -= 1;
+                if indegree[d] == 0 && outcomes[d].is_none() {
+                    ready.push(d);
+                }
+            }
+        } else {
+            // Skip everything downstream of the failure.
+            let mut stack_of = vec![i];
+            while let Some(x) = stack_of.pop() {
+                for &d in &dependents[x] {
+                    if outcomes[d].is_none() {
+                        outcomes[d] = Some(Outcome::Skipped(format!(
+                            "depends on {}, which failed",
+                            change.addr
+                        )));
+                        stack_of.push(d);
+                    }
+                }
+            }
+        }
+        let due = shared
+            .last_write
+            .lock()
+            .map(|t| t.elapsed() >= options.persist_interval)
+            .unwrap_or(true);
+        if due {
+            persist(store, &shared, &mut diagnostics);
+        }
+    }
+    for o in outcomes.iter_mut() {
+        if o.is_none() {
+            *o = Some(Outcome::Skipped(
+                "the apply was interrupted before it started".into(),
+            ));
+        }
+    }
+    diagnostics.extend(Diagnostics(failures));
+    // Outputs from the final values.
+    let complete = outcomes.iter().all(|o| *o == Some(Outcome::Done));
+    {
+        let roots = shared.roots.lock().expect("roots").clone();
+        let mut st = shared.state.lock().expect("state");
+        for o in &stack.config.outputs {
+            let Some(expr) = &o.value else { continue };
+            if plan.destroy {
+                st.outputs.remove(&o.name);
+                continue;
+            }
+            match evaluate(
+                expr,
+                &EvalContext {
+                    variables: &roots,
+                    overlay: None,
+                    env,
+                },
+            ) {
+                Ok(v) if v.is_wholly_known() => {
+                    let v = v.unmark_deep().0;
+                    st.outputs.insert(
+                        o.name.clone(),
+                        OutputState {
+                            value: value_to_json(&v),
+                            ty: type_to_json(&v.ty()),
+                            sensitive: o.sensitive,
+                        },
+                    );
+                }
+                Ok(_) => {}
+                Err(d) if complete => diagnostics.push(d),
+                Err(_) => {}
+            }
+        }
+        let names: Vec<String> = st.outputs.keys().cloned().collect();
+        for name in names {
+            if !stack.config.outputs.iter().any(|o| o.name == name) {
+                st.outputs.remove(&name);
+            }
+        }
+    }
+    persist(store, &shared, &mut diagnostics);
+    state = shared.state.lock().expect("state").clone();
+    let outcomes = plan
+        .changes
+        .iter()
+        .zip(outcomes)
+        .map(|(c, o)| (c.addr.to_string(), c.action, o.unwrap_or(Outcome::Done)))
+        .collect();
+    ApplyResult {
+        state,
+        outcomes,
+        diagnostics,
+    }
+}
+
+fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
+    let mut st = shared.state.lock().expect("state");
+    st.serial += 1;
+    st.normalize();
+    if let Err(e) = store.write(&st) {
+        diagnostics.push(Diagnostic::global(
+            "E630",
+            "Failed to persist state",
+            e.to_string(),
+        ));
+    }
+    if let Ok(mut t) = shared.last_write.lock() {
+        *t = Instant::now();
+    }
+}
+
+fn resource_value_for(
+    r: &strata_lang::config::Resource,
+    values: &BTreeMap<InstanceKey, Value>,
+) -> Value {
+    if r.body.attribute("count").is_some() {
+        Value::tuple(values.values().cloned().collect())
+    } else if r.body.attribute("for_each").is_some() {
+        Value::object(
+            values
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        if let InstanceKey::Str(s) = k {
+                            s.clone()
+                        } else {
+                            k.to_string()
+                        },
+                        v.clone(),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        values
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| Value::unknown(Type::Dynamic))
+    }
+}
+
+/// Re-evaluates locals that depend on resources, in order.
+fn refresh_locals(
+    stack: &LoadedStack,
+    shared: &Shared,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) {
+    if stack.config.locals.is_empty() {
+        return;
+    }
+    let mut roots = shared.roots.lock().expect("roots");
+    let mut locals: BTreeMap<String, Value> = match roots.get("local") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    // Locals may refer to each other in any order: a few passes settle them.
+    for _ in 0..stack.config.locals.len().min(8) {
+        let mut changed = false;
+        for l in &stack.config.locals {
+            roots.insert("local".into(), Value::object(locals.clone()));
+            if let Ok(v) = evaluate(
+                &l.expr,
+                &EvalContext {
+                    variables: &roots,
+                    overlay: None,
+                    env,
+                },
+            ) {
+                if locals.get(&l.name) != Some(&v) {
+                    locals.insert(l.name.clone(), v);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    roots.insert("local".into(), Value::object(locals));
+    let _ = diagnostics;
+}
+
+async fn run_change(
+    ctx: &Context<'_>,
+    plan: &Plan,
+    i: usize,
+    shared: &Shared,
+    limits: &HashMap<String, Arc<Semaphore>>,
+) -> Result<(), Diagnostic> {
+    let change = &plan.changes[i];
+    let addr = &change.addr;
+    let fail = |summary: &str, detail: String| {
+        Diagnostic::global("E631", summary, format!("{addr}: {detail}"))
+    };
+    let (provider, schema) = provider_for(
+        ctx.registry,
+        addr.resource.mode,
+        &addr.resource.type_name,
+        Span::default(),
+    )?;
+    let permit = match limits.get(provider.name()) {
+        Some(s) => Some(
+            s.clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| fail("Internal error", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let before = change.before.decode();
+    let type_name = addr.resource.type_name.as_str();
+    if change.action == Action::Forget {
+        forget_instance(&mut shared.state.lock().expect("state"), addr);
+        return Ok(());
+    }
+    let delete = |prior: Value| {
+        let provider = provider.clone();
+        let schema = schema.clone();
+        async move {
+            provider
+                .apply(ApplyRequest {
+                    type_name,
+                    prior: &prior.unmark_deep().0,
+                    planned: &Value::null(schema.object_type()),
+                    config: &Value::null(schema.object_type()),
+                })
+                .await
+                .map_err(|e| fail("Failed to destroy", e.to_string()))
+        }
+    };
+    if change.action == Action::Delete {
+        delete(before).await?;
+        forget_instance(&mut shared.state.lock().expect("state"), addr);
+        if let Some(m) = shared
+            .instances
+            .lock()
+            .expect("instances")
+            .get_mut(&addr.resource)
+        {
+            m.remove(&addr.key);
+        }
+        return Ok(());
+    }
+    // Evaluate the configuration now that what it depends on is applied.
+    let r = ctx
+        .stack
+        .config
+        .resources
+        .iter()
+        .find(|r| resource_addr(r) == addr.resource)
+        .ok_or_else(|| {
+            fail(
+                "Configuration changed",
+                "the resource is no longer in the configuration".into(),
+            )
+        })?;
+    let config = {
+        let roots = shared.roots.lock().expect("roots");
+        let each_value = match &addr.key {
+            InstanceKey::Str(k) => r.body.attribute("for_each").and_then(|a| {
+                evaluate(
+                    &a.expr,
+                    &EvalContext {
+                        variables: &roots,
+                        overlay: None,
+                        env: ctx.env,
+                    },
+                )
+                .ok()
+                .and_then(|v| match &v.kind {
+                    Kind::Map(_, m) | Kind::Object(m) => m.get(k).cloned(),
+                    _ => Some(Value::string(k.clone())),
+                })
+            }),
+            _ => None,
+        };
+        let scope = BodyScope::for_instance(&addr.key, each_value.as_ref());
+        body_to_config(ctx, &r.body, &schema, &roots, &scope).map_err(|ds| {
+            let d =
+                ds.0.into_iter()
+                    .next()
+                    .unwrap_or_else(|| fail("Invalid configuration", String::new()));
+            Diagnostic {
+                detail: format!("{addr}: {}", d.detail),
+                ..d
+            }
+        })?
+    };
+    let config_plain = config.unmark_deep().0;
+    if addr.resource.mode == Mode::Data {
+        let v = provider
+            .read_data_source(type_name, &config_plain)
+            .await
+            .map_err(|e| fail("Failed to read data source", e.to_string()))?;
+        store_value(shared, addr, mark_schema_sensitive(&schema, v), ctx, change);
+        return Ok(());
+    }
+    let cbd = change.action == Action::CreateThenDelete;
+    let prior = if change.action.is_replace() {
+        Value::null(schema.object_type())
+    } else {
+        before.clone()
+    };
+    if change.action == Action::DeleteThenCreate {
+        delete(before.clone()).await?;
+        forget_instance(&mut shared.state.lock().expect("state"), addr);
+    }
+    let prior_plain = prior.unmark_deep().0;
+    let proposed = if prior.is_null() {
+        config_plain.clone()
+    } else {
+        proposed_new(&schema, &prior_plain, &config_plain)
+    };
+    let planned = provider
+        .plan(PlanRequest {
+            type_name,
+            prior: &prior_plain,
+            proposed: &proposed,
+            config: &config_plain,
+        })
+        .await
+        .map_err(|e| fail("Provider failed to plan", e.to_string()))?
+        .planned;
+    let new_state = provider
+        .apply(ApplyRequest {
+            type_name,
+            prior: &prior_plain,
+            planned: &planned,
+            config: &config_plain,
+        })
+        .await
+        .map_err(|e| fail("Failed to apply", e.to_string()))?;
+    if !new_state.is_wholly_known() {
+        return Err(fail(
+            "Provider produced an invalid result",
+            "the applied state still has unknown values".into(),
+        ));
+    }
+    let marked = mark_schema_sensitive(&schema, copy_config_marks(new_state, &config));
+    store_value(shared, addr, marked, ctx, change);
+    if cbd {
+        delete(before).await?;
+    }
+    drop(permit);
+    Ok(())
+}
+
+fn copy_config_marks(v: Value, config: &Value) -> Value {
+    match (&config.kind, v.kind) {
+        (Kind::Object(c), Kind::Object(m)) => Value::object(
+            m.into_iter()
+                .map(|(k, x)| {
+                    let s = c.get(&k).is_some_and(Value::contains_sensitive);
+                    (k, x.mark_sensitive(s))
+                })
+                .collect(),
+        ),
+        (_, kind) => Value {
+            kind,
+            sensitive: v.sensitive,
+        },
+    }
+}
+
+fn store_value(
+    shared: &Shared,
+    addr: &InstanceAddr,
+    value: Value,
+    ctx: &Context<'_>,
+    change: &crate::plan::ResourceChange,
+) {
+    record_instance(
+        &mut shared.state.lock().expect("state"),
+        addr,
+        &value,
+        &change.dependencies,
+        change.create_before_destroy,
+        ctx.registry,
+    );
+    let mut instances = shared.instances.lock().expect("instances");
+    let values = instances.entry(addr.resource.clone()).or_default();
+    values.insert(addr.key.clone(), value);
+    if let Some(r) = ctx
+        .stack
+        .config
+        .resources
+        .iter()
+        .find(|r| resource_addr(r) == addr.resource)
+    {
+        let v = resource_value_for(r, values);
+        set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
+    }
+}

@@ -1,0 +1,277 @@
+//! A resource body evaluated into the object its provider's schema
+//! describes: arguments converted to their attribute types, nested blocks
+//! (and `dynamic` blocks) into lists or objects, meta-arguments left out,
+//! and every mistake (unknown argument, missing required one, wrong type)
+//! reported with its span.
+
+use crate::addr::InstanceKey;
+use crate::planner::Context;
+use std::collections::{BTreeMap, HashMap};
+use strata_lang::ast::{Body, ExprKind};
+use strata_lang::convert::convert;
+use strata_lang::eval::{evaluate, EvalContext};
+use strata_lang::suggest::did_you_mean;
+use strata_provider::{Nesting, Schema};
+use strata_types::{Diagnostic, Diagnostics, Kind, Type, Value};
+
+const META_ARGUMENTS: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+    "connection",
+];
+
+/// What a body may see beyond the module's names: `count`, `each` and the
+/// iterators of enclosing `dynamic` blocks.
+#[derive(Clone, Default)]
+pub struct BodyScope {
+    pub names: HashMap<String, Value>,
+}
+
+impl BodyScope {
+    pub fn for_instance(key: &InstanceKey, each_value: Option<&Value>) -> BodyScope {
+        let mut names = HashMap::new();
+        match key {
+            InstanceKey::Int(_) => {
+                names.insert(
+                    "count".to_string(),
+                    Value::object(BTreeMap::from([("index".to_string(), key.to_value())])),
+                );
+            }
+            InstanceKey::Str(_) => {
+                names.insert(
+                    "each".to_string(),
+                    Value::object(BTreeMap::from([
+                        ("key".to_string(), key.to_value()),
+                        (
+                            "value".to_string(),
+                            each_value.cloned().unwrap_or_else(|| key.to_value()),
+                        ),
+                    ])),
+                );
+            }
+            InstanceKey::None => {}
+        }
+        BodyScope { names }
+    }
+}
+
+pub(crate) fn body_to_config(
+    ctx: &Context<'_>,
+    body: &Body,
+    schema: &Schema,
+    roots: &HashMap<String, Value>,
+    scope: &BodyScope,
+) -> Result<Value, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let eval_ctx = EvalContext {
+        variables: roots,
+        overlay: Some(&scope.names),
+        env: ctx.env,
+    };
+    let mut out: BTreeMap<String, Value> = BTreeMap::new();
+    for (name, a) in &schema.attributes {
+        out.insert(name.clone(), Value::null(a.ty.clone()));
+    }
+    for attribute in &body.attributes {
+        if META_ARGUMENTS.contains(&attribute.name.as_str()) {
+            continue;
+        }
+        let Some(a) = schema.attributes.get(&attribute.name) else {
+            let suggestion = did_you_mean(
+                &attribute.name,
+                schema.attributes.keys().map(String::as_str),
+            );
+            let detail = if schema.blocks.contains_key(&attribute.name) {
+                format!(
+                    "\"{}\" is a block here, not an argument: write {} {{ … }}.",
+                    attribute.name, attribute.name
+                )
+            } else {
+                format!(
+                    "An argument named \"{}\" is not expected here.{suggestion}",
+                    attribute.name
+                )
+            };
+            diagnostics.push(Diagnostic::error(
+                "E202",
+                "Unsupported argument",
+                detail,
+                attribute.name_span,
+            ));
+            continue;
+        };
+        if a.computed && !a.optional && !a.required {
+            diagnostics.push(Diagnostic::error(
+                "E620",
+                "Value for unconfigurable attribute",
+                format!("Can't configure a value for \"{}\": its value will be decided automatically based on the result of applying this configuration.", attribute.name),
+                attribute.name_span,
+            ));
+            continue;
+        }
+        match evaluate(&attribute.expr, &eval_ctx) {
+            Ok(v) => match convert(&v, &a.ty) {
+                Ok(v) => {
+                    out.insert(attribute.name.clone(), v);
+                }
+                Err(e) => diagnostics.push(Diagnostic::error(
+                    "E621",
+                    "Incorrect attribute value type",
+                    format!(
+                        "Inappropriate value for attribute \"{}\": {}.",
+                        attribute.name,
+                        e.describe()
+                    ),
+                    attribute.expr.span,
+                )),
+            },
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for (name, a) in &schema.attributes {
+        if a.required && !body.attributes.iter().any(|x| &x.name == name) {
+            diagnostics.push(Diagnostic::error(
+                "E206",
+                "Missing required argument",
+                format!("The argument \"{name}\" is required, but no definition was found."),
+                body.span,
+            ));
+        }
+    }
+    let mut blocks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for block in &body.blocks {
+        if META_ARGUMENTS.contains(&block.type_name.as_str()) {
+            continue;
+        }
+        if block.type_name == "dynamic" {
+            let Some(label) = block.labels.first().map(|l| l.value.clone()) else {
+                continue;
+            };
+            let Some(nested) = schema.blocks.get(&label) else {
+                diagnostics.push(Diagnostic::error(
+                    "E204",
+                    "Unsupported block type",
+                    format!("Blocks of type \"{label}\" are not expected here."),
+                    block.type_span,
+                ));
+                continue;
+            };
+            let iterator = block
+                .body
+                .attribute("iterator")
+                .and_then(|a| {
+                    if let ExprKind::Variable(n) = &a.expr.kind {
+                        Some(n.clone())
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or_else(|| label.clone());
+            let Some(for_each) = block.body.attribute("for_each") else {
+                continue;
+            };
+            let collection = match evaluate(&for_each.expr, &eval_ctx) {
+                Ok(v) => v,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
+            let items: Vec<(Value, Value)> = match &collection.kind {
+                Kind::List(_, items) | Kind::Tuple(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::int(i as i64), v.clone()))
+                    .collect(),
+                Kind::Set(_, items) => items.iter().map(|v| (v.clone(), v.clone())).collect(),
+                Kind::Map(_, m) | Kind::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| (Value::string(k.clone()), v.clone()))
+                    .collect(),
+                Kind::Null(_) => vec![],
+                _ => {
+                    diagnostics.push(Diagnostic::error(
+                        "E607",
+                        "Invalid dynamic for_each value",
+                        format!("Cannot use a {} value in for_each. An iterable collection is required.", collection.ty().friendly_name()),
+                        for_each.expr.span,
+                    ));
+                    continue;
+                }
+            };
+            for (k, v) in items {
+                let mut inner = scope.clone();
+                inner.names.insert(
+                    iterator.clone(),
+                    Value::object(BTreeMap::from([
+                        ("key".to_string(), k),
+                        ("value".to_string(), v),
+                    ])),
+                );
+                for content in block.body.blocks_of("content") {
+                    match body_to_config(ctx, &content.body, &nested.schema, roots, &inner) {
+                        Ok(v) => blocks.entry(label.clone()).or_default().push(v),
+                        Err(ds) => diagnostics.extend(ds),
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(nested) = schema.blocks.get(&block.type_name) else {
+            let suggestion =
+                did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
+            diagnostics.push(Diagnostic::error(
+                "E204",
+                "Unsupported block type",
+                format!(
+                    "Blocks of type \"{}\" are not expected here.{suggestion}",
+                    block.type_name
+                ),
+                block.type_span,
+            ));
+            continue;
+        };
+        match body_to_config(ctx, &block.body, &nested.schema, roots, scope) {
+            Ok(v) => blocks.entry(block.type_name.clone()).or_default().push(v),
+            Err(ds) => diagnostics.extend(ds),
+        }
+    }
+    for (name, nested) in &schema.blocks {
+        let items = blocks.remove(name).unwrap_or_default();
+        if items.len() < nested.min_items || nested.max_items.is_some_and(|m| items.len() > m) {
+            diagnostics.push(Diagnostic::error(
+                "E622",
+                "Wrong number of blocks",
+                format!(
+                    "{} \"{name}\" block(s) given; between {} and {} are required.",
+                    items.len(),
+                    nested.min_items,
+                    nested
+                        .max_items
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "any number".into())
+                ),
+                body.span,
+            ));
+        }
+        let inner = nested.schema.object_type();
+        let value = match nested.nesting {
+            Nesting::Single => items
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Value::null(inner)),
+            Nesting::List => Value::list(inner, items),
+            Nesting::Set => Value::set(inner, items),
+        };
+        out.insert(name.clone(), value);
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let _ = Type::Dynamic;
+    Ok(Value::object(out))
+}

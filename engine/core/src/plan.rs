@@ -1,0 +1,287 @@
+//! The plan: a first-class artifact. It records the changes with their
+//! reasons, the state lineage and serial it was made from (applying it to a
+//! state that moved on is refused), the variable values, and the execution
+//! graph that apply runs as it is.
+
+use crate::addr::{InstanceAddr, InstanceKey, Mode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use strata_state::State;
+use strata_types::json::{
+    apply_marks, sensitive_json, type_from_json, type_to_json, unknown_json, value_from_json,
+    value_to_json,
+};
+use strata_types::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    NoOp,
+    Create,
+    Read,
+    Update,
+    /// Replace: delete the old object, then create the new one.
+    DeleteThenCreate,
+    /// Replace under create_before_destroy.
+    CreateThenDelete,
+    Delete,
+    /// Stop managing without destroying (`removed` with destroy = false).
+    Forget,
+}
+
+impl Action {
+    /// Terraform's `change.actions`.
+    pub fn terraform_actions(self) -> Vec<&'static str> {
+        match self {
+            Action::NoOp => vec!["no-op"],
+            Action::Create => vec!["create"],
+            Action::Read => vec!["read"],
+            Action::Update => vec!["update"],
+            Action::DeleteThenCreate => vec!["delete", "create"],
+            Action::CreateThenDelete => vec!["create", "delete"],
+            Action::Delete => vec!["delete"],
+            Action::Forget => vec!["forget"],
+        }
+    }
+
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    pub fn deletes(self) -> bool {
+        matches!(
+            self,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        )
+    }
+}
+
+/// A value with its type and its unknown and sensitive parts, so it
+/// survives the trip through a plan file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EncodedValue {
+    pub value: serde_json::Value,
+    #[serde(rename = "type")]
+    pub ty: serde_json::Value,
+    #[serde(default, skip_serializing_if = "is_false_json")]
+    pub unknown: serde_json::Value,
+    #[serde(default, skip_serializing_if = "is_false_json")]
+    pub sensitive: serde_json::Value,
+}
+
+fn is_false_json(v: &serde_json::Value) -> bool {
+    matches!(v, serde_json::Value::Bool(false) | serde_json::Value::Null)
+        || v.as_object().is_some_and(|o| o.is_empty())
+}
+
+impl EncodedValue {
+    pub fn encode(v: &Value) -> EncodedValue {
+        EncodedValue {
+            value: value_to_json(v),
+            ty: type_to_json(&v.ty()),
+            unknown: unknown_json(v),
+            sensitive: sensitive_json(v),
+        }
+    }
+
+    pub fn decode(&self) -> Value {
+        let ty = type_from_json(&self.ty).unwrap_or_default();
+        let v = value_from_json(&self.value, &ty).unwrap_or_else(|_| Value::null(ty.clone()));
+        let v = apply_marks(v, &self.unknown, &|x: Value| Value::unknown(x.ty()));
+        apply_marks(v, &self.sensitive, &|x: Value| x.mark_sensitive(true))
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub addr: InstanceAddr,
+    pub provider: String,
+    pub action: Action,
+    /// Terraform's `action_reason`, such as `replace_because_cannot_update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub before: EncodedValue,
+    pub after: EncodedValue,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Vec<String>>,
+    /// Instances this one's configuration refers to (direct only).
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+    /// Attributes changed outside Strata, found by refresh.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Option<EncodedValue>,
+    pub after: Option<EncodedValue>,
+    pub sensitive: bool,
+}
+
+/// An edge of the execution graph: `from` must finish before `to` starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub strata_version: String,
+    /// The lineage and serial of the state the plan was made from (none
+    /// when there was no state).
+    pub lineage: Option<String>,
+    pub serial: Option<u64>,
+    pub destroy: bool,
+    pub variables: BTreeMap<String, EncodedValue>,
+    pub changes: Vec<ResourceChange>,
+    pub outputs: Vec<OutputChange>,
+    /// The state after refresh, which the changes apply to.
+    pub prior_state: State,
+    /// Over indices into `changes`.
+    pub graph: Vec<Edge>,
+    /// Set when checks or errors make the plan unusable.
+    #[serde(default)]
+    pub errored: bool,
+}
+
+impl Plan {
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let mut add = 0;
+        let mut change = 0;
+        let mut destroy = 0;
+        for c in &self.changes {
+            match c.action {
+                Action::Create => add += 1,
+                Action::Update => change += 1,
+                Action::Delete => destroy += 1,
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    add += 1;
+                    destroy += 1;
+                }
+                _ => {}
+            }
+        }
+        (add, change, destroy)
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+            || self.outputs.iter().any(|o| o.action != Action::NoOp)
+    }
+
+    /// Terraform's plan JSON layout (`terraform show -json PLAN`), so tools
+    /// that read Terraform plans read Strata's.
+    pub fn to_terraform_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let resource_changes: Vec<serde_json::Value> = self
+            .changes
+            .iter()
+            .map(|c| {
+                let before = c.before.decode();
+                let after = c.after.decode();
+                let mut change = json!({
+                    "actions": c.action.terraform_actions(),
+                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json(&before) },
+                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json(&after) },
+                    "after_unknown": if after.is_null() { json!({}) } else { unknown_json(&after) },
+                    "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(&before) },
+                    "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(&after) },
+                });
+                if !c.replace_paths.is_empty() {
+                    change["replace_paths"] = json!(c.replace_paths);
+                }
+                let mut rc = json!({
+                    "address": c.addr.to_string(),
+                    "mode": c.addr.resource.mode.as_str(),
+                    "type": c.addr.resource.type_name,
+                    "name": c.addr.resource.name,
+                    "provider_name": c.provider,
+                    "change": change,
+                });
+                if let Some(k) = c.addr.key.to_json() {
+                    rc["index"] = k;
+                }
+                if let Some(r) = &c.reason {
+                    rc["action_reason"] = json!(r);
+                }
+                rc
+            })
+            .collect();
+        let output_changes: serde_json::Map<String, serde_json::Value> = self
+            .outputs
+            .iter()
+            .map(|o| {
+                let before = o.before.as_ref().map(EncodedValue::decode);
+                let after = o.after.as_ref().map(EncodedValue::decode);
+                (
+                    o.name.clone(),
+                    json!({
+                        "actions": o.action.terraform_actions(),
+                        "before": before.as_ref().map(value_to_json),
+                        "after": after.as_ref().map(value_to_json),
+                        "after_unknown": after.as_ref().map(|a| !a.is_wholly_known()).unwrap_or(false),
+                        "before_sensitive": o.sensitive,
+                        "after_sensitive": o.sensitive,
+                    }),
+                )
+            })
+            .collect();
+        let variables: serde_json::Map<String, serde_json::Value> = self
+            .variables
+            .iter()
+            .map(|(k, v)| (k.clone(), json!({ "value": value_to_json(&v.decode()) })))
+            .collect();
+        let prior_resources: Vec<serde_json::Value> = self
+            .prior_state
+            .resources
+            .iter()
+            .flat_map(|r| {
+                r.instances.iter().map(move |i| {
+                    let key = InstanceKey::from_json(i.index_key.as_ref());
+                    let addr = InstanceAddr {
+                        resource: crate::addr::ResourceAddr {
+                            mode: Mode::from_str(&r.mode),
+                            type_name: r.type_name.clone(),
+                            name: r.name.clone(),
+                        },
+                        key,
+                    };
+                    let mut v = json!({
+                        "address": addr.to_string(),
+                        "mode": r.mode,
+                        "type": r.type_name,
+                        "name": r.name,
+                        "provider_name": r.provider,
+                        "schema_version": i.schema_version,
+                        "values": i.attributes,
+                    });
+                    if let Some(k) = &i.index_key {
+                        v["index"] = k.clone();
+                    }
+                    v
+                })
+            })
+            .collect();
+        json!({
+            "format_version": "1.2",
+            "terraform_version": format!("strata-{}", self.strata_version),
+            "variables": variables,
+            "resource_changes": resource_changes,
+            "output_changes": output_changes,
+            "prior_state": {
+                "format_version": "1.0",
+                "values": { "root_module": { "resources": prior_resources } },
+            },
+            "configuration": { "root_module": {} },
+            "errored": self.errored,
+        })
+    }
+}

@@ -1,0 +1,1433 @@
+//! Planning: refresh the prior state through the providers, evaluate the
+//! configuration in dependency order (locals, resources expanded by
+//! `count`/`for_each`, outputs), ask each provider to plan each instance,
+//! decide the action and its reason, and build the execution graph that
+//! apply will run.
+//!
+//! The configuration graph is built by named passes over the references
+//! of every expression; a cycle is reported with the whole cycle.
+
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::eval_body::{body_to_config, BodyScope};
+use crate::plan::{Action, Edge, EncodedValue, OutputChange, Plan, ResourceChange};
+use crate::schema_json::{apply_sensitive_paths, decode_attributes, mark_schema_sensitive};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use strata_lang::ast::{Expr, ExprKind, TraversalStep};
+use strata_lang::config::{LoadedStack, Mode as ConfigMode};
+use strata_lang::eval::{evaluate, EvalContext};
+use strata_lang::functions::FunctionEnv;
+use strata_lang::stack::EvaluatedStack;
+use strata_provider::{conformance::proposed_new, PlanRequest, Provider, Registry, Schema};
+use strata_state::State;
+use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
+
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    pub destroy: bool,
+    pub refresh: bool,
+    pub refresh_only: bool,
+    /// Instances to replace even when nothing changed (`--replace`).
+    pub replace: Vec<InstanceAddr>,
+    /// Restrict planning to these resources or instances and what they
+    /// depend on (`--target`).
+    pub targets: Vec<InstanceAddr>,
+    /// Leave these out (`--exclude`).
+    pub excludes: Vec<InstanceAddr>,
+}
+
+/// A node of the configuration graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    Local(usize),
+    Resource(usize),
+    Output(usize),
+}
+
+pub(crate) struct Context<'a> {
+    pub stack: &'a LoadedStack,
+    pub env: &'a FunctionEnv,
+    pub registry: &'a Registry,
+}
+
+/// A reference found in an expression: a resource (with the static index
+/// key, when there is one) or a local.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Reference {
+    Resource(ResourceAddr, Option<InstanceKey>),
+    Local(String),
+}
+
+pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
+    let mut out = Vec::new();
+    expr.walk(&mut |e| {
+        if !matches!(e.kind, ExprKind::GetAttr(..) | ExprKind::Index(..)) {
+            return;
+        }
+        let Some((root, steps)) = e.as_traversal() else {
+            return;
+        };
+        let attr = |i: usize| match steps.get(i) {
+            Some(TraversalStep::Attr(n, _)) => Some(*n),
+            _ => None,
+        };
+        let key_at = |i: usize| match steps.get(i) {
+            Some(TraversalStep::Index(k)) => match &k.kind {
+                ExprKind::Literal(v) => match (&v.kind, v.as_number().and_then(|n| n.to_i64())) {
+                    (_, Some(i)) => Some(InstanceKey::Int(i)),
+                    (Kind::String(s), _) => Some(InstanceKey::Str(s.clone())),
+                    _ => None,
+                },
+                ExprKind::Template(parts) if parts.len() == 1 => match &parts[0] {
+                    strata_lang::ast::TemplatePart::Literal(s) => Some(InstanceKey::Str(s.clone())),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        match root {
+            "local" => {
+                if let Some(n) = attr(0) {
+                    out.push(Reference::Local(n.to_string()));
+                }
+            }
+            "data" => {
+                if let (Some(t), Some(n)) = (attr(0), attr(1)) {
+                    out.push(Reference::Resource(
+                        ResourceAddr {
+                            mode: Mode::Data,
+                            type_name: t.into(),
+                            name: n.into(),
+                        },
+                        key_at(2),
+                    ));
+                }
+            }
+            "var" | "path" | "terraform" | "count" | "each" | "self" | "module" => {}
+            t => {
+                if let Some(n) = attr(0) {
+                    out.push(Reference::Resource(
+                        ResourceAddr {
+                            mode: Mode::Managed,
+                            type_name: t.into(),
+                            name: n.into(),
+                        },
+                        key_at(1),
+                    ));
+                }
+            }
+        }
+    });
+    out
+}
+
+fn body_references(body: &strata_lang::ast::Body, out: &mut Vec<Reference>) {
+    for a in &body.attributes {
+        out.extend(references(&a.expr));
+    }
+    for b in &body.blocks {
+        body_references(&b.body, out);
+    }
+}
+
+pub(crate) fn resource_addr(r: &strata_lang::config::Resource) -> ResourceAddr {
+    ResourceAddr {
+        mode: if r.mode == ConfigMode::Data {
+            Mode::Data
+        } else {
+            Mode::Managed
+        },
+        type_name: r.type_name.clone(),
+        name: r.name.clone(),
+    }
+}
+
+/// The provider and schema of a resource type, or a diagnostic.
+pub(crate) fn provider_for(
+    registry: &Registry,
+    mode: Mode,
+    type_name: &str,
+    span: Span,
+) -> Result<(Arc<dyn Provider>, Schema), Diagnostic> {
+    let provider = registry.for_resource_type(type_name).ok_or_else(|| {
+        let prefix = type_name.split('_').next().unwrap_or(type_name);
+        Diagnostic::error(
+            "E601",
+            "Unknown resource type",
+            format!(
+                "No provider offers the resource type \"{type_name}\". Strata has these providers built in: {}; a provider named \"{prefix}\" is not available.",
+                registry.names().collect::<Vec<_>>().join(", ")
+            ),
+            span,
+        )
+    })?;
+    let schema = provider.schema();
+    let found = match mode {
+        Mode::Managed => schema.resources.get(type_name),
+        Mode::Data => schema.data_sources.get(type_name),
+    };
+    match found {
+        Some(s) => Ok((provider.clone(), s.clone())),
+        None => Err(Diagnostic::error(
+            "E601",
+            "Unknown resource type",
+            format!(
+                "The provider \"{}\" has no {} type \"{type_name}\".",
+                provider.name(),
+                if mode == Mode::Data {
+                    "data source"
+                } else {
+                    "resource"
+                }
+            ),
+            span,
+        )),
+    }
+}
+
+pub(crate) fn provider_address(provider: &str) -> String {
+    format!("provider[\"registry.terraform.io/hashicorp/{provider}\"]")
+}
+
+/// One instance of the prior state, decoded.
+#[derive(Clone, Debug)]
+pub(crate) struct PriorInstance {
+    pub value: Value,
+    pub dependencies: Vec<String>,
+    pub provider: String,
+    pub create_before_destroy: bool,
+}
+
+/// Decodes every instance of the prior state with its provider's schema.
+pub(crate) fn decode_state(
+    state: &State,
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let mut out = BTreeMap::new();
+    for r in &state.resources {
+        let mode = Mode::from_str(&r.mode);
+        let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
+        else {
+            diagnostics.push(Diagnostic::global(
+                "E602",
+                "State refers to an unknown resource type",
+                format!(
+                    "The state holds {}.{} of type \"{}\", which no available provider offers.",
+                    r.type_name, r.name, r.type_name
+                ),
+            ));
+            continue;
+        };
+        for i in &r.instances {
+            let addr = InstanceAddr {
+                resource: ResourceAddr {
+                    mode,
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                },
+                key: InstanceKey::from_json(i.index_key.as_ref()),
+            };
+            let decoded = decode_attributes(&schema, &i.attributes)
+                .map_err(|e| e.to_string())
+                .and_then(|v| {
+                    if i.schema_version == schema.version {
+                        Ok(v)
+                    } else {
+                        provider
+                            .upgrade_state(&r.type_name, i.schema_version, v)
+                            .map_err(|e| e.to_string())
+                    }
+                });
+            match decoded {
+                Ok(v) => {
+                    let v = apply_sensitive_paths(
+                        mark_schema_sensitive(&schema, v),
+                        &i.sensitive_attributes,
+                    );
+                    out.insert(
+                        addr,
+                        PriorInstance {
+                            value: v,
+                            dependencies: i.dependencies.clone(),
+                            provider: r.provider.clone(),
+                            create_before_destroy: i.create_before_destroy,
+                        },
+                    );
+                }
+                Err(e) => diagnostics.push(Diagnostic::global(
+                    "E603",
+                    "Invalid instance in state",
+                    format!("{addr}: {e}"),
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// Applies `moved` blocks to the prior state's addresses.
+fn apply_moves(
+    stack: &LoadedStack,
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    diagnostics: &mut Diagnostics,
+) {
+    for block in stack.config.other.iter().filter(|b| b.type_name == "moved") {
+        let parse = |name: &str| {
+            block.body.attribute(name).and_then(|a| {
+                let text = stack.sources.text(a.expr.span);
+                InstanceAddr::parse(text.trim()).map(|addr| (addr, text.contains('[')))
+            })
+        };
+        let (Some((from, from_instance)), Some((to, to_instance))) = (parse("from"), parse("to"))
+        else {
+            diagnostics.push(Diagnostic::error(
+                "E604",
+                "Invalid moved block",
+                "A moved block needs \"from\" and \"to\" addresses of resources or instances.",
+                block.type_span,
+            ));
+            continue;
+        };
+        let moves: Vec<(InstanceAddr, InstanceAddr)> = if from_instance || to_instance {
+            prior
+                .keys()
+                .filter(|a| **a == from)
+                .map(|a| (a.clone(), to.clone()))
+                .collect()
+        } else {
+            prior
+                .keys()
+                .filter(|a| a.resource == from.resource)
+                .map(|a| {
+                    (
+                        a.clone(),
+                        InstanceAddr {
+                            resource: to.resource.clone(),
+                            key: a.key.clone(),
+                        },
+                    )
+                })
+                .collect()
+        };
+        for (old, new) in moves {
+            if prior.contains_key(&new) {
+                continue;
+            }
+            if let Some(p) = prior.remove(&old) {
+                prior.insert(new, p);
+            }
+        }
+    }
+}
+
+/// Instances to forget (`removed` with `destroy = false`) and to destroy
+/// (`removed` with destroy).
+fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
+    let mut out = Vec::new();
+    for block in stack
+        .config
+        .other
+        .iter()
+        .filter(|b| b.type_name == "removed")
+    {
+        let Some(from) = block
+            .body
+            .attribute("from")
+            .and_then(|a| InstanceAddr::parse(stack.sources.text(a.expr.span).trim()))
+        else {
+            continue;
+        };
+        let destroy = block
+            .body
+            .blocks_of("lifecycle")
+            .filter_map(|l| l.body.attribute("destroy"))
+            .find_map(|a| match &a.expr.kind {
+                ExprKind::Literal(v) => v.as_bool(),
+                _ => None,
+            })
+            .unwrap_or(true);
+        out.push((from.resource, destroy));
+    }
+    out
+}
+
+/// Builds the configuration graph and returns its nodes in evaluation
+/// order, or the diagnostic for a cycle.
+fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
+    let config = &stack.config;
+    let mut graph: DiGraph<Node, ()> = DiGraph::new();
+    let mut index: HashMap<Node, NodeIndex> = HashMap::new();
+    let mut add = |n: Node, graph: &mut DiGraph<Node, ()>| {
+        *index.entry(n).or_insert_with(|| graph.add_node(n))
+    };
+    let locals: HashMap<&str, usize> = config
+        .locals
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect();
+    let resources: HashMap<ResourceAddr, usize> = config
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (resource_addr(r), i))
+        .collect();
+    let mut edges = Vec::new();
+    let link = |to: Node, refs: Vec<Reference>, edges: &mut Vec<(Node, Node)>| {
+        for r in refs {
+            let from = match r {
+                Reference::Local(n) => locals.get(n.as_str()).map(|&i| Node::Local(i)),
+                Reference::Resource(a, _) => resources.get(&a).map(|&i| Node::Resource(i)),
+            };
+            if let Some(from) = from {
+                edges.push((from, to));
+            }
+        }
+    };
+    // Pass 1: locals. Pass 2: resources (references, depends_on). Pass 3: outputs.
+    for (i, l) in config.locals.iter().enumerate() {
+        link(Node::Local(i), references(&l.expr), &mut edges);
+    }
+    for (i, r) in config.resources.iter().enumerate() {
+        let mut refs = Vec::new();
+        body_references(&r.body, &mut refs);
+        link(Node::Resource(i), refs, &mut edges);
+    }
+    for (i, o) in config.outputs.iter().enumerate() {
+        let mut refs = Vec::new();
+        body_references(&o.body, &mut refs);
+        link(Node::Output(i), refs, &mut edges);
+    }
+    for i in 0..config.locals.len() {
+        add(Node::Local(i), &mut graph);
+    }
+    for i in 0..config.resources.len() {
+        add(Node::Resource(i), &mut graph);
+    }
+    for i in 0..config.outputs.len() {
+        add(Node::Output(i), &mut graph);
+    }
+    for (from, to) in edges {
+        let (a, b) = (add(from, &mut graph), add(to, &mut graph));
+        graph.update_edge(a, b, ());
+    }
+    match petgraph::algo::toposort(&graph, None) {
+        Ok(order) => Ok(order.into_iter().map(|n| graph[n]).collect()),
+        Err(cycle) => {
+            let start = graph[cycle.node_id()];
+            let sccs = petgraph::algo::tarjan_scc(&graph);
+            let members = sccs
+                .into_iter()
+                .find(|c| c.contains(&cycle.node_id()))
+                .unwrap_or_default();
+            let describe = |n: Node| match n {
+                Node::Local(i) => format!("local.{}", config.locals[i].name),
+                Node::Resource(i) => resource_addr(&config.resources[i]).to_string(),
+                Node::Output(i) => format!("output.{}", config.outputs[i].name),
+            };
+            let mut names: Vec<String> = members.iter().map(|&n| describe(graph[n])).collect();
+            names.sort();
+            let span = match start {
+                Node::Local(i) => config.locals[i].name_span,
+                Node::Resource(i) => config.resources[i].span,
+                Node::Output(i) => config.outputs[i].span,
+            };
+            Err(Diagnostic::error(
+                "E605",
+                "Cycle in the configuration",
+                format!("These objects refer to each other in a cycle: {}. Break the cycle by removing one of the references.", names.join(", ")),
+                span,
+            ))
+        }
+    }
+}
+
+/// The instance keys of a resource: from `count`, `for_each`, or one
+/// unkeyed instance. `None` when the expansion is unknown.
+fn expand(
+    r: &strata_lang::config::Resource,
+    roots: &HashMap<String, Value>,
+    env: &FunctionEnv,
+) -> Result<Option<Vec<(InstanceKey, Option<Value>)>>, Diagnostic> {
+    let ctx = EvalContext {
+        variables: roots,
+        overlay: None,
+        env,
+    };
+    if let Some(count) = r.body.attribute("count") {
+        let v = evaluate(&count.expr, &ctx)?;
+        if v.is_unknown() {
+            return Ok(None);
+        }
+        let v = strata_lang::convert::convert(&v, &Type::Number).unwrap_or(v);
+        let n = v
+            .as_number()
+            .and_then(|n| n.to_i64())
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "E606",
+                    "Invalid count argument",
+                    "The \"count\" argument must be a whole number, zero or more.",
+                    count.expr.span,
+                )
+            })?;
+        return Ok(Some((0..n).map(|i| (InstanceKey::Int(i), None)).collect()));
+    }
+    if let Some(for_each) = r.body.attribute("for_each") {
+        let v = evaluate(&for_each.expr, &ctx)?;
+        if !v.is_wholly_known() {
+            return Ok(None);
+        }
+        if v.sensitive {
+            return Err(Diagnostic::error(
+                "E607",
+                "Invalid for_each argument",
+                "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: the keys would appear in addresses.",
+                for_each.expr.span,
+            ));
+        }
+        return match &v.kind {
+            Kind::Map(_, m) | Kind::Object(m) => Ok(Some(m.iter().map(|(k, x)| (InstanceKey::Str(k.clone()), Some(x.clone()))).collect())),
+            Kind::Set(_, items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item.as_str() {
+                        Some(s) => out.push((InstanceKey::Str(s.to_string()), Some(item.clone()))),
+                        None => {
+                            return Err(Diagnostic::error(
+                                "E607",
+                                "Invalid for_each set argument",
+                                "The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing other types.",
+                                for_each.expr.span,
+                            ))
+                        }
+                    }
+                }
+                Ok(Some(out))
+            }
+            _ => Err(Diagnostic::error(
+                "E607",
+                "Invalid for_each argument",
+                format!(
+                    "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.",
+                    v.ty().friendly_name()
+                ),
+                for_each.expr.span,
+            )),
+        };
+    }
+    Ok(Some(vec![(InstanceKey::None, None)]))
+}
+
+/// The value other expressions see for a resource: one instance's object,
+/// a tuple for `count`, an object by key for `for_each`.
+fn resource_value(
+    r: &strata_lang::config::Resource,
+    instances: &BTreeMap<InstanceKey, Value>,
+) -> Value {
+    if r.body.attribute("count").is_some() {
+        Value::tuple(instances.values().cloned().collect())
+    } else if r.body.attribute("for_each").is_some() {
+        Value::object(
+            instances
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        if let InstanceKey::Str(s) = k {
+                            s.clone()
+                        } else {
+                            k.to_string()
+                        },
+                        v.clone(),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        instances
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| Value::unknown(Type::Dynamic))
+    }
+}
+
+pub(crate) fn set_resource_root(
+    roots: &mut HashMap<String, Value>,
+    addr: &ResourceAddr,
+    value: Value,
+) {
+    let (root, key) = match addr.mode {
+        Mode::Data => (
+            "data".to_string(),
+            vec![addr.type_name.clone(), addr.name.clone()],
+        ),
+        Mode::Managed => (addr.type_name.clone(), vec![addr.name.clone()]),
+    };
+    let entry = roots.entry(root).or_insert_with(Value::empty_object);
+    insert_path(entry, &key, value);
+}
+
+fn insert_path(target: &mut Value, path: &[String], value: Value) {
+    if !matches!(target.kind, Kind::Object(_)) {
+        *target = Value::empty_object();
+    }
+    let Kind::Object(m) = &mut target.kind else {
+        return;
+    };
+    if path.len() == 1 {
+        m.insert(path[0].clone(), value);
+    } else {
+        let child = m.entry(path[0].clone()).or_insert_with(Value::empty_object);
+        insert_path(child, &path[1..], value);
+    }
+}
+
+struct Lifecycle {
+    create_before_destroy: bool,
+    prevent_destroy: bool,
+    ignore_changes: Vec<String>,
+    ignore_all: bool,
+    replace_triggered_by: Vec<Expr>,
+}
+
+fn lifecycle(r: &strata_lang::config::Resource) -> Lifecycle {
+    let mut l = Lifecycle {
+        create_before_destroy: false,
+        prevent_destroy: false,
+        ignore_changes: vec![],
+        ignore_all: false,
+        replace_triggered_by: vec![],
+    };
+    for block in r.body.blocks_of("lifecycle") {
+        let flag = |name: &str| {
+            block.body.attribute(name).and_then(|a| match &a.expr.kind {
+                ExprKind::Literal(v) => v.as_bool(),
+                _ => None,
+            })
+        };
+        l.create_before_destroy |= flag("create_before_destroy").unwrap_or(false);
+        l.prevent_destroy |= flag("prevent_destroy").unwrap_or(false);
+        if let Some(a) = block.body.attribute("ignore_changes") {
+            match &a.expr.kind {
+                ExprKind::Tuple(items) => {
+                    for item in items {
+                        if let Some((root, _)) = item.as_traversal() {
+                            l.ignore_changes.push(root.to_string());
+                        }
+                    }
+                }
+                ExprKind::Variable(v) if v == "all" => l.ignore_all = true,
+                _ => {}
+            }
+        }
+        if let Some(a) = block.body.attribute("replace_triggered_by") {
+            if let ExprKind::Tuple(items) = &a.expr.kind {
+                l.replace_triggered_by.extend(items.iter().cloned());
+            }
+        }
+    }
+    l
+}
+
+/// Decides the action from the prior and planned values.
+fn decide(prior: &Value, planned: &Value, requires_replace: &[Vec<String>], cbd: bool) -> Action {
+    if prior.is_null() {
+        return Action::Create;
+    }
+    if planned.is_null() {
+        return Action::Delete;
+    }
+    if !requires_replace.is_empty() {
+        return if cbd {
+            Action::CreateThenDelete
+        } else {
+            Action::DeleteThenCreate
+        };
+    }
+    if strata_lang::eval::equals(&prior.unmark_deep().0, &planned.unmark_deep().0) == Some(true) {
+        Action::NoOp
+    } else {
+        Action::Update
+    }
+}
+
+fn replace_action(cbd: bool) -> Action {
+    if cbd {
+        Action::CreateThenDelete
+    } else {
+        Action::DeleteThenCreate
+    }
+}
+
+pub struct PlanResult {
+    pub plan: Option<Plan>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Makes a plan for `stack` against `prior`.
+pub async fn plan(
+    stack: &LoadedStack,
+    evaluated: &EvaluatedStack,
+    env: &FunctionEnv,
+    registry: &Registry,
+    prior_state: Option<State>,
+    options: &PlanOptions,
+) -> PlanResult {
+    let mut diagnostics = Diagnostics::default();
+    let ctx = Context {
+        stack,
+        env,
+        registry,
+    };
+    let state = prior_state.clone().unwrap_or_else(State::fresh);
+    let mut prior = decode_state(&state, registry, &mut diagnostics);
+    apply_moves(stack, &mut prior, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return PlanResult {
+            plan: None,
+            diagnostics,
+        };
+    }
+    // Refresh: read every instance through its provider, a type at a time.
+    let mut drift: HashMap<InstanceAddr, Vec<String>> = HashMap::new();
+    if options.refresh {
+        let mut by_type: BTreeMap<(Mode, String), Vec<InstanceAddr>> = BTreeMap::new();
+        for addr in prior.keys().filter(|a| a.resource.mode == Mode::Managed) {
+            by_type
+                .entry((addr.resource.mode, addr.resource.type_name.clone()))
+                .or_default()
+                .push(addr.clone());
+        }
+        for ((mode, type_name), addrs) in by_type {
+            let Ok((provider, schema)) = provider_for(registry, mode, &type_name, Span::default())
+            else {
+                continue;
+            };
+            let states: Vec<Value> = addrs
+                .iter()
+                .map(|a| prior[a].value.unmark_deep().0)
+                .collect();
+            match provider.read_many(&type_name, &states).await {
+                Ok(results) => {
+                    for (addr, result) in addrs.into_iter().zip(results) {
+                        match result {
+                            None => {
+                                drift.insert(addr.clone(), vec!["(deleted)".into()]);
+                                prior.remove(&addr);
+                            }
+                            Some(fresh) => {
+                                let fresh = mark_schema_sensitive(&schema, fresh);
+                                let changed = changed_attributes(&prior[&addr].value, &fresh);
+                                if !changed.is_empty() {
+                                    drift.insert(addr.clone(), changed);
+                                }
+                                if let Some(p) = prior.get_mut(&addr) {
+                                    p.value = fresh;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => diagnostics.push(Diagnostic::global(
+                    "E608",
+                    "Refresh failed",
+                    format!("Reading {type_name} instances: {e}"),
+                )),
+            }
+        }
+    }
+    let order = match evaluation_order(stack) {
+        Ok(o) => o,
+        Err(d) => {
+            diagnostics.push(d);
+            return PlanResult {
+                plan: None,
+                diagnostics,
+            };
+        }
+    };
+    let mut roots = evaluated.variables.clone();
+    // Resources not yet planned are unknown; planned ones replace these.
+    for r in &stack.config.resources {
+        set_resource_root(&mut roots, &resource_addr(r), Value::unknown(Type::Dynamic));
+    }
+    let mut locals: BTreeMap<String, Value> = BTreeMap::new();
+    let mut changes: Vec<ResourceChange> = Vec::new();
+    let mut change_index: HashMap<InstanceAddr, usize> = HashMap::new();
+    let mut configured: HashSet<InstanceAddr> = HashSet::new();
+    let mut expanded: HashMap<ResourceAddr, Vec<InstanceKey>> = HashMap::new();
+    let mut instance_refs: HashMap<usize, Vec<Reference>> = HashMap::new();
+    let targets = TargetFilter::new(stack, options);
+    for node in &order {
+        match *node {
+            Node::Local(i) => {
+                let local = &stack.config.locals[i];
+                roots.insert("local".into(), Value::object(locals.clone()));
+                let v = match evaluate(
+                    &local.expr,
+                    &EvalContext {
+                        variables: &roots,
+                        overlay: None,
+                        env,
+                    },
+                ) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        diagnostics.push(d);
+                        Value::unknown(Type::Dynamic)
+                    }
+                };
+                locals.insert(local.name.clone(), v);
+                roots.insert("local".into(), Value::object(locals.clone()));
+            }
+            Node::Output(_) => {}
+            Node::Resource(i) => {
+                let r = &stack.config.resources[i];
+                let addr = resource_addr(r);
+                if !targets.includes_resource(&addr) {
+                    // Untargeted: keep what the state says.
+                    let instances: BTreeMap<InstanceKey, Value> = prior
+                        .iter()
+                        .filter(|(a, _)| a.resource == addr)
+                        .map(|(a, p)| (a.key.clone(), p.value.clone()))
+                        .collect();
+                    for a in prior.keys().filter(|a| a.resource == addr) {
+                        configured.insert(a.clone());
+                    }
+                    set_resource_root(&mut roots, &addr, resource_value(r, &instances));
+                    continue;
+                }
+                let (provider, schema) =
+                    match provider_for(registry, addr.mode, &addr.type_name, r.span) {
+                        Ok(p) => p,
+                        Err(d) => {
+                            diagnostics.push(d);
+                            continue;
+                        }
+                    };
+                let keys = if options.destroy && addr.mode == Mode::Managed {
+                    Some(Vec::new())
+                } else {
+                    match expand(r, &roots, env) {
+                        Ok(k) => k,
+                        Err(d) => {
+                            diagnostics.push(d);
+                            continue;
+                        }
+                    }
+                };
+                let Some(keys) = keys else {
+                    diagnostics.push(Diagnostic::error(
+                        "E609",
+                        "Invalid count or for_each argument",
+                        format!("The number of instances of {addr} depends on values that cannot be determined until apply. Use --target to apply the resources it depends on first, or make the argument depend only on known values."),
+                        r.span,
+                    ));
+                    continue;
+                };
+                let lc = lifecycle(r);
+                let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
+                expanded.insert(addr.clone(), keys.iter().map(|(k, _)| k.clone()).collect());
+                for (key, each_value) in keys {
+                    let iaddr = InstanceAddr {
+                        resource: addr.clone(),
+                        key: key.clone(),
+                    };
+                    configured.insert(iaddr.clone());
+                    let scope = BodyScope::for_instance(&key, each_value.as_ref());
+                    let config = match body_to_config(&ctx, &r.body, &schema, &roots, &scope) {
+                        Ok(c) => c,
+                        Err(ds) => {
+                            diagnostics.extend(ds);
+                            values.insert(key, Value::unknown(Type::Dynamic));
+                            continue;
+                        }
+                    };
+                    for problem in provider.validate_resource(&addr.type_name, &config) {
+                        diagnostics.push(Diagnostic::error(
+                            "E610",
+                            "Invalid resource configuration",
+                            format!("{iaddr}: {problem}"),
+                            r.span,
+                        ));
+                    }
+                    let mut refs = Vec::new();
+                    body_references(&r.body, &mut refs);
+                    if addr.mode == Mode::Data {
+                        let value = plan_data_source(
+                            provider.as_ref(),
+                            &schema,
+                            &addr.type_name,
+                            &config,
+                            &iaddr,
+                            &refs,
+                            &change_index,
+                            &changes,
+                            &mut diagnostics,
+                        )
+                        .await;
+                        match value {
+                            DataResult::Read(v) => {
+                                values.insert(key, v);
+                            }
+                            DataResult::Deferred(v) => {
+                                let index = changes.len();
+                                changes.push(ResourceChange {
+                                    addr: iaddr.clone(),
+                                    provider: provider_address(provider.name()),
+                                    action: Action::Read,
+                                    reason: Some("read_because_dependency_pending".into()),
+                                    before: EncodedValue::encode(&Value::null(
+                                        schema.object_type(),
+                                    )),
+                                    after: EncodedValue::encode(&v),
+                                    replace_paths: vec![],
+                                    dependencies: vec![],
+                                    create_before_destroy: false,
+                                    drift: vec![],
+                                });
+                                change_index.insert(iaddr.clone(), index);
+                                instance_refs.insert(index, refs);
+                                values.insert(key, v);
+                            }
+                        }
+                        continue;
+                    }
+                    let prior_instance = prior.get(&iaddr);
+                    let prior_value = prior_instance
+                        .map(|p| p.value.clone())
+                        .unwrap_or_else(|| Value::null(schema.object_type()));
+                    let config = apply_ignore_changes(&config, &prior_value, &lc);
+                    let proposed = if prior_value.is_null() {
+                        config.clone()
+                    } else {
+                        proposed_new(
+                            &schema,
+                            &prior_value.unmark_deep().0,
+                            &config.unmark_deep().0,
+                        )
+                    };
+                    let response = provider
+                        .plan(PlanRequest {
+                            type_name: &addr.type_name,
+                            prior: &prior_value.unmark_deep().0,
+                            proposed: &proposed,
+                            config: &config.unmark_deep().0,
+                        })
+                        .await;
+                    let response = match response {
+                        Ok(r) => r,
+                        Err(e) => {
+                            diagnostics.push(Diagnostic::error(
+                                "E611",
+                                "Provider failed to plan",
+                                format!("{iaddr}: {e}"),
+                                r.span,
+                            ));
+                            values.insert(key, Value::unknown(Type::Dynamic));
+                            continue;
+                        }
+                    };
+                    let mut planned =
+                        mark_schema_sensitive(&schema, copy_marks(response.planned, &config));
+                    let mut action = decide(
+                        &prior_value,
+                        &planned,
+                        &response.requires_replace,
+                        lc.create_before_destroy,
+                    );
+                    let mut reason = if action.is_replace() {
+                        Some("replace_because_cannot_update".to_string())
+                    } else {
+                        None
+                    };
+                    let triggered = lc.replace_triggered_by.iter().any(|e| {
+                        references(e).iter().any(|rf| match rf {
+                            Reference::Resource(a, k) => changes.iter().any(|c| {
+                                c.addr.resource == *a
+                                    && k.as_ref().is_none_or(|k| c.addr.key == *k)
+                                    && matches!(
+                                        c.action,
+                                        Action::Create
+                                            | Action::Update
+                                            | Action::DeleteThenCreate
+                                            | Action::CreateThenDelete
+                                    )
+                            }),
+                            Reference::Local(_) => false,
+                        })
+                    });
+                    if !prior_value.is_null() && (triggered || options.replace.contains(&iaddr)) {
+                        if !action.is_replace() {
+                            let fresh = provider
+                                .plan(PlanRequest {
+                                    type_name: &addr.type_name,
+                                    prior: &Value::null(schema.object_type()),
+                                    proposed: &config.unmark_deep().0,
+                                    config: &config.unmark_deep().0,
+                                })
+                                .await;
+                            if let Ok(f) = fresh {
+                                planned =
+                                    mark_schema_sensitive(&schema, copy_marks(f.planned, &config));
+                            }
+                        }
+                        action = replace_action(lc.create_before_destroy);
+                        reason = Some(
+                            if options.replace.contains(&iaddr) {
+                                "replace_by_request"
+                            } else {
+                                "replace_by_triggers"
+                            }
+                            .to_string(),
+                        );
+                    }
+                    if lc.prevent_destroy && action.deletes() {
+                        diagnostics.push(Diagnostic::error(
+                            "E612",
+                            "Instance cannot be destroyed",
+                            format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the --target flag."),
+                            r.span,
+                        ));
+                    }
+                    let index = changes.len();
+                    changes.push(ResourceChange {
+                        addr: iaddr.clone(),
+                        provider: provider_address(provider.name()),
+                        action,
+                        reason,
+                        before: EncodedValue::encode(&prior_value),
+                        after: EncodedValue::encode(&planned),
+                        replace_paths: response.requires_replace.clone(),
+                        dependencies: vec![],
+                        create_before_destroy: lc.create_before_destroy,
+                        drift: drift.remove(&iaddr).unwrap_or_default(),
+                    });
+                    change_index.insert(iaddr.clone(), index);
+                    instance_refs.insert(index, refs);
+                    values.insert(key, planned);
+                }
+                set_resource_root(&mut roots, &addr, resource_value(r, &values));
+            }
+        }
+    }
+    // Orphans: instances in state that the configuration no longer has.
+    let removed = removed_blocks(stack);
+    for (iaddr, p) in &prior {
+        if configured.contains(iaddr)
+            || iaddr.resource.mode == Mode::Data
+            || !targets.includes_instance(iaddr)
+        {
+            continue;
+        }
+        let in_config = stack
+            .config
+            .resources
+            .iter()
+            .find(|r| resource_addr(r) == iaddr.resource);
+        let reason = match (in_config, &iaddr.key) {
+            _ if options.destroy => None,
+            (None, _) => Some("delete_because_no_resource_config"),
+            (Some(r), InstanceKey::Int(_)) if r.body.attribute("count").is_some() => {
+                Some("delete_because_count_index")
+            }
+            (Some(r), InstanceKey::Str(_)) if r.body.attribute("for_each").is_some() => {
+                Some("delete_because_each_key")
+            }
+            (Some(_), _) => Some("delete_because_wrong_repetition"),
+        };
+        let forget = removed
+            .iter()
+            .any(|(a, destroy)| *a == iaddr.resource && !destroy);
+        if !forget && in_config.is_some_and(|r| lifecycle(r).prevent_destroy) {
+            diagnostics.push(Diagnostic::global(
+                "E612",
+                "Instance cannot be destroyed",
+                format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed."),
+            ));
+        }
+        let index = changes.len();
+        changes.push(ResourceChange {
+            addr: iaddr.clone(),
+            provider: p.provider.clone(),
+            action: if forget {
+                Action::Forget
+            } else {
+                Action::Delete
+            },
+            reason: reason.map(str::to_string),
+            before: EncodedValue::encode(&p.value),
+            after: EncodedValue::encode(&Value::null(p.value.ty())),
+            replace_paths: vec![],
+            dependencies: p.dependencies.clone(),
+            create_before_destroy: p.create_before_destroy,
+            drift: vec![],
+        });
+        change_index.insert(iaddr.clone(), index);
+    }
+    // Instance-level dependencies from references.
+    for (index, refs) in &instance_refs {
+        let mut deps = BTreeSet::new();
+        for r in refs {
+            if let Reference::Resource(a, key) = r {
+                let keys = expanded.get(a).cloned().unwrap_or_default();
+                for k in keys {
+                    if key.as_ref().is_none_or(|want| *want == k) {
+                        deps.insert(
+                            InstanceAddr {
+                                resource: a.clone(),
+                                key: k,
+                            }
+                            .to_string(),
+                        );
+                    }
+                }
+            }
+        }
+        // depends_on
+        let c = &changes[*index];
+        if let Some(r) = stack
+            .config
+            .resources
+            .iter()
+            .find(|r| resource_addr(r) == c.addr.resource)
+        {
+            if let Some(a) = r.body.attribute("depends_on") {
+                for dep in references(&a.expr) {
+                    if let Reference::Resource(ra, _) = dep {
+                        for k in expanded.get(&ra).cloned().unwrap_or_default() {
+                            deps.insert(
+                                InstanceAddr {
+                                    resource: ra.clone(),
+                                    key: k,
+                                }
+                                .to_string(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        deps.remove(&changes[*index].addr.to_string());
+        changes[*index].dependencies = deps.into_iter().collect();
+    }
+    // Outputs.
+    roots.insert("local".into(), Value::object(locals));
+    let mut outputs = Vec::new();
+    for o in &stack.config.outputs {
+        let Some(expr) = &o.value else { continue };
+        let after = if options.destroy {
+            None
+        } else {
+            match evaluate(
+                expr,
+                &EvalContext {
+                    variables: &roots,
+                    overlay: None,
+                    env,
+                },
+            ) {
+                Ok(v) => {
+                    if v.contains_sensitive() && !o.sensitive {
+                        diagnostics.push(Diagnostic::error(
+                            "E613",
+                            "Output refers to sensitive values",
+                            "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Strata requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. Add sensitive = true to the output block.",
+                            expr.span,
+                        ));
+                    }
+                    Some(v)
+                }
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+            }
+        };
+        let before = state.outputs.get(&o.name).and_then(|s| {
+            let ty = strata_types::json::type_from_json(&s.ty).ok()?;
+            strata_types::json::value_from_json(&s.value, &ty).ok()
+        });
+        let action = match (&before, &after) {
+            (None, None) => Action::NoOp,
+            (None, Some(_)) => Action::Create,
+            (Some(_), None) => Action::Delete,
+            (Some(b), Some(a)) => {
+                if a.is_wholly_known()
+                    && strata_lang::eval::equals(&b.unmark_deep().0, &a.unmark_deep().0)
+                        == Some(true)
+                {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                }
+            }
+        };
+        outputs.push(OutputChange {
+            name: o.name.clone(),
+            action,
+            before: before.as_ref().map(EncodedValue::encode),
+            after: after
+                .as_ref()
+                .map(|v| EncodedValue::encode(&v.clone().mark_sensitive(o.sensitive))),
+            sensitive: o.sensitive,
+        });
+    }
+    for (name, _) in state
+        .outputs
+        .iter()
+        .filter(|(n, _)| !stack.config.outputs.iter().any(|o| &o.name == *n))
+    {
+        outputs.push(OutputChange {
+            name: name.clone(),
+            action: Action::Delete,
+            before: None,
+            after: None,
+            sensitive: false,
+        });
+    }
+    if options.refresh_only {
+        for c in &mut changes {
+            c.action = Action::NoOp;
+        }
+    }
+    let graph = execution_graph(&changes);
+    let mut refreshed = state.clone();
+    crate::apply::write_prior_into_state(&mut refreshed, &prior, registry);
+    let variables = match evaluated.variables.get("var") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), EncodedValue::encode(v)))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let errored = diagnostics.has_errors();
+    let plan = Plan {
+        format_version: "1".into(),
+        strata_version: env!("CARGO_PKG_VERSION").into(),
+        lineage: prior_state.as_ref().map(|s| s.lineage.clone()),
+        serial: prior_state.as_ref().map(|s| s.serial),
+        destroy: options.destroy,
+        variables,
+        changes,
+        outputs,
+        prior_state: refreshed,
+        graph,
+        errored,
+    };
+    PlanResult {
+        plan: if errored { None } else { Some(plan) },
+        diagnostics,
+    }
+}
+
+/// Attributes whose values differ between two versions of an object.
+fn changed_attributes(before: &Value, after: &Value) -> Vec<String> {
+    match (&before.kind, &after.kind) {
+        (Kind::Object(a), Kind::Object(b)) => a
+            .iter()
+            .filter(|(k, v)| {
+                b.get(*k).is_none_or(|w| {
+                    strata_lang::eval::equals(&v.unmark_deep().0, &w.unmark_deep().0) != Some(true)
+                })
+            })
+            .map(|(k, _)| k.clone())
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Carries sensitive marks from configuration onto the planned value.
+fn copy_marks(planned: Value, config: &Value) -> Value {
+    match (&config.kind, planned.kind) {
+        (Kind::Object(c), Kind::Object(p)) => Value::object(
+            p.into_iter()
+                .map(|(k, v)| {
+                    let s = c.get(&k).is_some_and(|x| x.contains_sensitive());
+                    (k, v.mark_sensitive(s))
+                })
+                .collect(),
+        ),
+        (_, kind) => Value {
+            kind,
+            sensitive: planned.sensitive,
+        },
+    }
+}
+
+fn apply_ignore_changes(config: &Value, prior: &Value, lc: &Lifecycle) -> Value {
+    if prior.is_null() || (lc.ignore_changes.is_empty() && !lc.ignore_all) {
+        return config.clone();
+    }
+    match (&config.kind, &prior.kind) {
+        (Kind::Object(c), Kind::Object(p)) => Value::object(
+            c.iter()
+                .map(|(k, v)| {
+                    let ignored = lc.ignore_all || lc.ignore_changes.iter().any(|i| i == k);
+                    (
+                        k.clone(),
+                        if ignored {
+                            p.get(k).cloned().unwrap_or_else(|| v.clone())
+                        } else {
+                            v.clone()
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        _ => config.clone(),
+    }
+}
+
+enum DataResult {
+    Read(Value),
+    Deferred(Value),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_data_source(
+    provider: &dyn Provider,
+    schema: &Schema,
+    type_name: &str,
+    config: &Value,
+    addr: &InstanceAddr,
+    refs: &[Reference],
+    change_index: &HashMap<InstanceAddr, usize>,
+    changes: &[ResourceChange],
+    diagnostics: &mut Diagnostics,
+) -> DataResult {
+    let pending = refs.iter().any(|r| match r {
+        Reference::Resource(a, _) => change_index
+            .iter()
+            .any(|(i, &c)| i.resource == *a && !matches!(changes[c].action, Action::NoOp)),
+        Reference::Local(_) => false,
+    });
+    if !config.is_wholly_known() || pending {
+        return DataResult::Deferred(Value::unknown(schema.object_type()));
+    }
+    match provider
+        .read_data_source(type_name, &config.unmark_deep().0)
+        .await
+    {
+        Ok(v) => DataResult::Read(mark_schema_sensitive(schema, v)),
+        Err(e) => {
+            diagnostics.push(Diagnostic::global(
+                "E614",
+                "Failed to read data source",
+                format!("{addr}: {e}"),
+            ));
+            DataResult::Read(Value::unknown(schema.object_type()))
+        }
+    }
+}
+
+/// The execution graph over changes: a change waits for the changes of
+/// what it depends on; a delete waits for the deletes of what depends on
+/// it; create_before_destroy replacements create first.
+pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
+    let index: HashMap<String, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.addr.to_string(), i))
+        .collect();
+    let mut edges = Vec::new();
+    for (to, c) in changes.iter().enumerate() {
+        if matches!(c.action, Action::NoOp | Action::Forget) {
+            continue;
+        }
+        for dep in &c.dependencies {
+            let Some(&from) = index.get(dep) else {
+                continue;
+            };
+            let d = &changes[from];
+            if matches!(d.action, Action::NoOp | Action::Forget) {
+                continue;
+            }
+            match (c.action, d.action) {
+                // Deleting a dependent must come before deleting what it
+                // depends on.
+                (Action::Delete, Action::Delete) => edges.push(Edge { from: to, to: from }),
+                (Action::Delete, _) => {}
+                (_, Action::Delete) => edges.push(Edge { from: to, to: from }),
+                _ => edges.push(Edge { from, to }),
+            }
+        }
+    }
+    edges.sort_by_key(|e| (e.from, e.to));
+    edges.dedup();
+    edges
+}
+
+/// `--target` and `--exclude`.
+struct TargetFilter {
+    include: Option<HashSet<ResourceAddr>>,
+    include_instances: Vec<InstanceAddr>,
+    exclude: Vec<InstanceAddr>,
+}
+
+impl TargetFilter {
+    fn new(stack: &LoadedStack, options: &PlanOptions) -> TargetFilter {
+        let include = if options.targets.is_empty() {
+            None
+        } else {
+            // Targets and everything they depend on.
+            let mut set: HashSet<ResourceAddr> =
+                options.targets.iter().map(|t| t.resource.clone()).collect();
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for r in &stack.config.resources {
+                    if !set.contains(&resource_addr(r)) {
+                        continue;
+                    }
+                    let mut refs = Vec::new();
+                    body_references(&r.body, &mut refs);
+                    for rf in refs {
+                        if let Reference::Resource(a, _) = rf {
+                            changed |= set.insert(a);
+                        }
+                    }
+                }
+            }
+            Some(set)
+        };
+        TargetFilter {
+            include,
+            include_instances: options.targets.clone(),
+            exclude: options.excludes.clone(),
+        }
+    }
+
+    fn includes_resource(&self, addr: &ResourceAddr) -> bool {
+        if self
+            .exclude
+            .iter()
+            .any(|e| e.resource == *addr && e.key == InstanceKey::None)
+        {
+            return false;
+        }
+        self.include.as_ref().is_none_or(|s| s.contains(addr))
+    }
+
+    fn includes_instance(&self, addr: &InstanceAddr) -> bool {
+        if self
+            .exclude
+            .iter()
+            .any(|e| e == addr || (e.resource == addr.resource && e.key == InstanceKey::None))
+        {
+            return false;
+        }
+        match &self.include {
+            None => true,
+            Some(set) => set.contains(&addr.resource) || self.include_instances.contains(addr),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Instance values to and from the JSON kept in state, by schema:
+//! attributes of type `any` carry their type beside the value (as
+//! Terraform stores `terraform_data.input`), sensitive parts are recorded
+//! as attribute paths.
+
+use strata_provider::Schema;
+use strata_types::json::{type_from_json, type_to_json, value_from_json, value_to_json, JsonError};
+use strata_types::{Kind, Type, Value};
+
+pub fn encode_attributes(schema: &Schema, v: &Value) -> serde_json::Value {
+    let Kind::Object(attrs) = &v.kind else {
+        return serde_json::Value::Null;
+    };
+    let mut out = serde_json::Map::new();
+    for (name, value) in attrs {
+        let dynamic = schema
+            .attributes
+            .get(name)
+            .is_some_and(|a| a.ty == Type::Dynamic);
+        let encoded = if dynamic {
+            serde_json::json!({ "value": value_to_json(value), "type": type_to_json(&value.ty()) })
+        } else {
+            value_to_json(value)
+        };
+        out.insert(name.clone(), encoded);
+    }
+    serde_json::Value::Object(out)
+}
+
+pub fn decode_attributes(schema: &Schema, j: &serde_json::Value) -> Result<Value, JsonError> {
+    let object = j
+        .as_object()
+        .ok_or_else(|| JsonError(format!("instance attributes must be an object, found {j}")))?;
+    let Type::Object(object_type) = schema.object_type() else {
+        unreachable!("schemas are objects")
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (name, ty) in &object_type.attributes {
+        let value = match (object.get(name), ty) {
+            (None, _) => Value::null(ty.clone()),
+            (Some(encoded), Type::Dynamic) => {
+                match encoded.as_object().filter(|o| o.contains_key("type")) {
+                    Some(o) => {
+                        let t = type_from_json(&o["type"])?;
+                        value_from_json(o.get("value").unwrap_or(&serde_json::Value::Null), &t)?
+                    }
+                    None => value_from_json(encoded, &Type::Dynamic)?,
+                }
+            }
+            (Some(encoded), _) => value_from_json(encoded, ty)?,
+        };
+        out.insert(name.clone(), value);
+    }
+    Ok(Value::object(out))
+}
+
+/// Paths of sensitive parts, in Terraform's state shape:
+/// `[[{"type":"get_attr","value":"result"}]]`.
+pub fn sensitive_paths(v: &Value) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    collect(v, &mut Vec::new(), &mut out);
+    out
+}
+
+fn collect(v: &Value, path: &mut Vec<serde_json::Value>, out: &mut Vec<serde_json::Value>) {
+    if v.sensitive {
+        out.push(serde_json::Value::Array(path.clone()));
+        return;
+    }
+    match &v.kind {
+        Kind::Object(m) | Kind::Map(_, m) => {
+            for (k, x) in m {
+                let step_type = if matches!(v.kind, Kind::Object(_)) {
+                    "get_attr"
+                } else {
+                    "index"
+                };
+                let step = if step_type == "get_attr" {
+                    serde_json::json!({"type": "get_attr", "value": k})
+                } else {
+                    serde_json::json!({"type": "index", "value": {"value": k, "type": "string"}})
+                };
+                path.push(step);
+                collect(x, path, out);
+                path.pop();
+            }
+        }
+        Kind::List(_, items) | Kind::Tuple(items) | Kind::Set(_, items) => {
+            for (i, x) in items.iter().enumerate() {
+                path.push(
+                    serde_json::json!({"type": "index", "value": {"value": i, "type": "number"}}),
+                );
+                collect(x, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Marks the parts named by [`sensitive_paths`] sensitive again.
+pub fn apply_sensitive_paths(v: Value, paths: &[serde_json::Value]) -> Value {
+    let mut v = v;
+    for path in paths {
+        if let Some(steps) = path.as_array() {
+            v = mark_at(v, steps);
+        }
+    }
+    v
+}
+
+fn mark_at(v: Value, steps: &[serde_json::Value]) -> Value {
+    let Some((step, rest)) = steps.split_first() else {
+        return v.mark_sensitive(true);
+    };
+    let sensitive = v.sensitive;
+    let key = &step["value"];
+    let kind = match v.kind {
+        Kind::Object(mut m) => {
+            if let Some(name) = key.as_str() {
+                if let Some(x) = m.remove(name) {
+                    m.insert(name.to_string(), mark_at(x, rest));
+                }
+            }
+            Kind::Object(m)
+        }
+        Kind::Map(t, mut m) => {
+            if let Some(name) = key["value"].as_str() {
+                if let Some(x) = m.remove(name) {
+                    m.insert(name.to_string(), mark_at(x, rest));
+                }
+            }
+            Kind::Map(t, m)
+        }
+        Kind::List(t, mut items) => {
+            if let Some(i) = key["value"]
+                .as_u64()
+                .map(|i| i as usize)
+                .filter(|i| *i < items.len())
+            {
+                let x = items.remove(i);
+                items.insert(i, mark_at(x, rest));
+            }
+            Kind::List(t, items)
+        }
+        Kind::Tuple(mut items) => {
+            if let Some(i) = key["value"]
+                .as_u64()
+                .map(|i| i as usize)
+                .filter(|i| *i < items.len())
+            {
+                let x = items.remove(i);
+                items.insert(i, mark_at(x, rest));
+            }
+            Kind::Tuple(items)
+        }
+        other => other,
+    };
+    Value { kind, sensitive }
+}
+
+/// Marks attributes the schema declares sensitive.
+pub fn mark_schema_sensitive(schema: &Schema, v: Value) -> Value {
+    let sensitive = v.sensitive;
+    match v.kind {
+        Kind::Object(m) => Value {
+            kind: Kind::Object(
+                m.into_iter()
+                    .map(|(k, x)| {
+                        let s = schema.attributes.get(&k).is_some_and(|a| a.sensitive);
+                        (k, x.mark_sensitive(s))
+                    })
+                    .collect(),
+            ),
+            sensitive,
+        },
+        kind => Value { kind, sensitive },
+    }
+}

@@ -1,0 +1,207 @@
+//! The local file store, Strata's default: `strata.tfstate` in the stack's
+//! directory, its previous version in `strata.tfstate.backup`, and a lock
+//! file beside it that names the holder.
+
+use crate::{LockInfo, State, StateError, Store};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct LocalStore {
+    path: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(path: impl Into<PathBuf>) -> LocalStore {
+        LocalStore { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sibling(&self, suffix: &str) -> PathBuf {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.path.with_file_name(format!("{name}{suffix}"))
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.path.with_file_name(format!(".{name}.lock.info"))
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, fsynced, renamed over the target, and the directory fsynced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn process_alive(pid: u32) -> bool {
+    pid == 0 || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+impl Store for LocalStore {
+    fn read(&self) -> Result<Option<State>, StateError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
+            Ok(bytes) => State::from_bytes(&bytes).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn write(&self, state: &State) -> Result<(), StateError> {
+        let bytes = state.to_bytes();
+        if let Ok(previous) = std::fs::read(&self.path) {
+            if previous == bytes {
+                return Ok(());
+            }
+            write_atomically(&self.sibling(".backup"), &previous)?;
+        }
+        write_atomically(&self.path, &bytes)?;
+        Ok(())
+    }
+
+    fn lock(&self, operation: &str) -> Result<LockInfo, StateError> {
+        let info = LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_string(),
+            who: format!(
+                "{}@{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+                host_name()
+            ),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            created: now_text(),
+            path: self.path.display().to_string(),
+            pid: std::process::id(),
+            host: host_name(),
+        };
+        let lock_path = self.lock_path();
+        for _ in 0..2 {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock_path)
+            {
+                Ok(mut f) => {
+                    f.write_all(&serde_json::to_vec_pretty(&info).expect("lock info serializes"))?;
+                    f.sync_all()?;
+                    return Ok(info);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder: Option<LockInfo> = std::fs::read(&lock_path)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok());
+                    match holder {
+                        // A holder on this host whose process is gone left
+                        // the lock behind: take it over.
+                        Some(h) if h.host == info.host && !process_alive(h.pid) => {
+                            let _ = std::fs::remove_file(&lock_path);
+                        }
+                        Some(h) => return Err(StateError::Locked(Box::new(h))),
+                        None => {
+                            return Err(StateError::Locked(Box::new(LockInfo {
+                                id: "unknown".into(),
+                                operation: "unknown".into(),
+                                who: "unknown".into(),
+                                version: String::new(),
+                                created: String::new(),
+                                path: lock_path.display().to_string(),
+                                pid: 0,
+                                host: String::new(),
+                            })))
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StateError::Io(std::io::Error::other(
+            "could not take the state lock",
+        )))
+    }
+
+    fn unlock(&self, id: &str) -> Result<(), StateError> {
+        let lock_path = self.lock_path();
+        let holder: Option<LockInfo> = std::fs::read(&lock_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        match holder {
+            Some(h) if h.id != id => Err(StateError::Locked(Box::new(h))),
+            _ => {
+                let _ = std::fs::remove_file(&lock_path);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn now_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{secs} (seconds since the Unix epoch)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_keeps_a_backup_and_equal_states_are_equal_bytes() {
+        let dir = std::env::temp_dir().join(format!("strata-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = LocalStore::new(dir.join("strata.tfstate"));
+        assert!(store.read().unwrap().is_none());
+        let mut state = State::fresh();
+        store.write(&state).unwrap();
+        state.serial += 1;
+        store.write(&state).unwrap();
+        assert_eq!(store.read().unwrap().unwrap(), state);
+        let backup =
+            State::from_bytes(&std::fs::read(dir.join("strata.tfstate.backup")).unwrap()).unwrap();
+        assert_eq!(backup.serial, 0);
+        assert_eq!(state.to_bytes(), store.read().unwrap().unwrap().to_bytes());
+        let lock = store.lock("apply").unwrap();
+        let err = store.lock("plan").unwrap_err().to_string();
+        assert!(err.contains("\"apply\"") && err.contains(&lock.id), "{err}");
+        store.unlock(&lock.id).unwrap();
+        store.lock("plan").unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
