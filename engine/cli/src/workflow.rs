@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
-use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
+use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions, Stack};
 use strata_provider::Registry;
 use strata_state::{LocalStore, State, StateError, Store};
 use strata_types::json::{type_from_json, value_from_json};
@@ -169,14 +169,13 @@ fn make_plan(
         excludes,
     };
     let registry = registry();
-    let result = rt.block_on(plan(
-        &loaded.stack,
-        &loaded.evaluated,
-        &loaded.env,
-        &registry,
-        prior,
-        &options,
-    ));
+    let stack = Stack {
+        loaded: &loaded.stack,
+        evaluated: &loaded.evaluated,
+        env: &loaded.env,
+        registry: &registry,
+    };
+    let result = rt.block_on(plan(&stack, prior, &options));
     let warnings: Vec<Diagnostic> = diagnostics
         .0
         .into_iter()
@@ -393,16 +392,13 @@ pub fn apply_command(
             Outcome::Skipped(why) => println!("{addr}: skipped: {why}"),
         },
     };
-    let result = rt.block_on(apply(
-        &plan,
-        &loaded.stack,
-        &loaded.evaluated,
-        &loaded.env,
-        &registry,
-        &store,
-        &options,
-        &on_event,
-    ));
+    let stack = Stack {
+        loaded: &loaded.stack,
+        evaluated: &loaded.evaluated,
+        env: &loaded.env,
+        registry: &registry,
+    };
+    let result = rt.block_on(apply(&plan, &stack, &store, &options, &on_event));
     report(&result.diagnostics.0, &loaded.stack.sources, style);
     let (add, change, destroy) = count_done(&result.outcomes);
     let failed = result

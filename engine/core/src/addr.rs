@@ -21,7 +21,7 @@ impl Mode {
         }
     }
 
-    pub fn from_str(s: &str) -> Mode {
+    pub fn parse(s: &str) -> Mode {
         if s == "data" {
             Mode::Data
         } else {

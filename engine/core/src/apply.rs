@@ -9,7 +9,7 @@ use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Plan};
 use crate::planner::{
-    decode_state, provider_for, resource_addr, set_resource_root, Context, PriorInstance,
+    decode_state, provider_for, resource_addr, set_resource_root, Context, PriorInstance, Stack,
 };
 use crate::schema_json::{encode_attributes, mark_schema_sensitive, sensitive_paths};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use strata_lang::config::LoadedStack;
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
-use strata_lang::stack::EvaluatedStack;
+
 use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest, Registry};
 use strata_state::{InstanceState, OutputState, State, Store};
 use strata_types::json::{type_to_json, value_to_json};
@@ -157,14 +157,17 @@ struct Shared {
 
 pub async fn apply(
     plan: &Plan,
-    stack: &LoadedStack,
-    evaluated: &EvaluatedStack,
-    env: &FunctionEnv,
-    registry: &Registry,
+    stack: &Stack<'_>,
     store: &dyn Store,
     options: &ApplyOptions,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> ApplyResult {
+    let Stack {
+        loaded: stack,
+        evaluated,
+        env,
+        registry,
+    } = *stack;
     let mut diagnostics = Diagnostics::default();
     let ctx = Context {
         stack,
@@ -344,6 +347,10 @@ pub async fn apply(
                     env,
                 },
             ) {
+                // Terraform keeps no null outputs in state.
+                Ok(v) if v.is_null() => {
+                    st.outputs.remove(&o.name);
+                }
                 Ok(v) if v.is_wholly_known() => {
                     let v = v.unmark_deep().0;
                     st.outputs.insert(

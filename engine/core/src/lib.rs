@@ -21,4 +21,4 @@ pub mod schema_json;
 
 pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
 pub use plan::{Action, Plan};
-pub use planner::{plan, PlanOptions, PlanResult};
+pub use planner::{plan, PlanOptions, PlanResult, Stack};

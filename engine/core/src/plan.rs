@@ -248,7 +248,7 @@ impl Plan {
                     let key = InstanceKey::from_json(i.index_key.as_ref());
                     let addr = InstanceAddr {
                         resource: crate::addr::ResourceAddr {
-                            mode: Mode::from_str(&r.mode),
+                            mode: Mode::parse(&r.mode),
                             type_name: r.type_name.clone(),
                             name: r.name.clone(),
                         },

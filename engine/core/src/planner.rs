@@ -45,6 +45,16 @@ enum Node {
     Output(usize),
 }
 
+/// A loaded stack with what evaluating it needs: its variables and
+/// locals, the function environment, and the providers.
+#[derive(Clone, Copy)]
+pub struct Stack<'a> {
+    pub loaded: &'a LoadedStack,
+    pub evaluated: &'a EvaluatedStack,
+    pub env: &'a FunctionEnv,
+    pub registry: &'a Registry,
+}
+
 pub(crate) struct Context<'a> {
     pub stack: &'a LoadedStack,
     pub env: &'a FunctionEnv,
@@ -208,7 +218,7 @@ pub(crate) fn decode_state(
 ) -> BTreeMap<InstanceAddr, PriorInstance> {
     let mut out = BTreeMap::new();
     for r in &state.resources {
-        let mode = Mode::from_str(&r.mode);
+        let mode = Mode::parse(&r.mode);
         let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
         else {
             diagnostics.push(Diagnostic::global(
@@ -274,6 +284,33 @@ fn apply_moves(
     prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
     diagnostics: &mut Diagnostics,
 ) {
+    // Implied moves, as Terraform makes them: adding `count` moves the
+    // unkeyed instance to [0]; removing it moves [0] to the unkeyed one.
+    for r in &stack.config.resources {
+        let addr = resource_addr(r);
+        let unkeyed = InstanceAddr {
+            resource: addr.clone(),
+            key: InstanceKey::None,
+        };
+        let zero = InstanceAddr {
+            resource: addr.clone(),
+            key: InstanceKey::Int(0),
+        };
+        let counted = r.body.attribute("count").is_some();
+        let repeated = counted || r.body.attribute("for_each").is_some();
+        let (from, to) = if counted {
+            (unkeyed, zero)
+        } else if !repeated {
+            (zero, unkeyed)
+        } else {
+            continue;
+        };
+        if prior.contains_key(&from) && !prior.contains_key(&to) {
+            if let Some(p) = prior.remove(&from) {
+                prior.insert(to, p);
+            }
+        }
+    }
     for block in stack.config.other.iter().filter(|b| b.type_name == "moved") {
         let parse = |name: &str| {
             block.body.attribute(name).and_then(|a| {
@@ -445,13 +482,16 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
     }
 }
 
+/// Instance keys with their `each.value`.
+type Expansion = Vec<(InstanceKey, Option<Value>)>;
+
 /// The instance keys of a resource: from `count`, `for_each`, or one
 /// unkeyed instance. `None` when the expansion is unknown.
 fn expand(
     r: &strata_lang::config::Resource,
     roots: &HashMap<String, Value>,
     env: &FunctionEnv,
-) -> Result<Option<Vec<(InstanceKey, Option<Value>)>>, Diagnostic> {
+) -> Result<Option<Expansion>, Diagnostic> {
     let ctx = EvalContext {
         variables: roots,
         overlay: None,
@@ -671,13 +711,16 @@ pub struct PlanResult {
 
 /// Makes a plan for `stack` against `prior`.
 pub async fn plan(
-    stack: &LoadedStack,
-    evaluated: &EvaluatedStack,
-    env: &FunctionEnv,
-    registry: &Registry,
+    stack: &Stack<'_>,
     prior_state: Option<State>,
     options: &PlanOptions,
 ) -> PlanResult {
+    let Stack {
+        loaded: stack,
+        evaluated,
+        env,
+        registry,
+    } = *stack;
     let mut diagnostics = Diagnostics::default();
     let ctx = Context {
         stack,

@@ -606,6 +606,19 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
         walk_body(&module.body, &scope, &mut check, &mut diagnostics);
     }
     for block in config.providers.iter().chain(&config.other) {
+        // Addresses in moved, removed and import blocks name objects that
+        // may no longer (or not yet) be in the configuration.
+        if matches!(block.type_name.as_str(), "moved" | "removed" | "import") {
+            for attribute in block
+                .body
+                .attributes
+                .iter()
+                .filter(|a| !matches!(a.name.as_str(), "from" | "to"))
+            {
+                check(&attribute.expr, &BodyScope::default(), &mut diagnostics);
+            }
+            continue;
+        }
         walk_body(
             &block.body,
             &BodyScope::default(),

@@ -1,0 +1,10 @@
+locals {
+  gpus = { l4 = 1 }
+}
+resource "terraform_data" "node" {
+  for_each = local.gpus
+  input    = "${each.key}:${each.value}"
+}
+output "nodes" {
+  value = { for k, v in terraform_data.node : k => v.output }
+}

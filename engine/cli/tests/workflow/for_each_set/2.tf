@@ -1,0 +1,7 @@
+resource "terraform_data" "bucket" {
+  for_each = toset(["raw", "models", "checkpoints"])
+  input    = "ml-${each.value}"
+}
+output "buckets" {
+  value = sort([for b in terraform_data.bucket : b.output])
+}

@@ -1,0 +1,18 @@
+variable "project" {
+  type    = string
+  default = "vision"
+}
+variable "sizes" {
+  type    = list(number)
+  default = [1, 2]
+}
+locals {
+  prefix = "${var.project}-${terraform.workspace}"
+  total  = sum(var.sizes)
+}
+resource "terraform_data" "cfg" {
+  input = { prefix = local.prefix, total = local.total }
+}
+output "cfg" {
+  value = terraform_data.cfg.output
+}

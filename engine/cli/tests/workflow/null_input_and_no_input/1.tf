@@ -1,0 +1,4 @@
+resource "terraform_data" "empty" {}
+resource "terraform_data" "nullish" {
+  input = null
+}

@@ -1,0 +1,9 @@
+resource "terraform_data" "a" {
+  input = 1
+}
+output "x" {
+  value = terraform_data.a.output + 2
+}
+output "y" {
+  value = "new"
+}

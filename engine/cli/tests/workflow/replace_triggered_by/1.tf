@@ -1,0 +1,9 @@
+resource "terraform_data" "config" {
+  input = "lr=0.1"
+}
+resource "terraform_data" "trainer" {
+  input = "trainer"
+  lifecycle {
+    replace_triggered_by = [terraform_data.config]
+  }
+}

@@ -1,0 +1,7 @@
+resource "terraform_data" "version" {
+  input = "2"
+}
+resource "terraform_data" "deploy" {
+  input            = "deploy"
+  triggers_replace = terraform_data.version.output
+}

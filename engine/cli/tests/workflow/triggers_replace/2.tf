@@ -1,0 +1,7 @@
+resource "terraform_data" "image" {
+  input            = "v1"
+  triggers_replace = "build-2"
+}
+output "image" {
+  value = terraform_data.image.output
+}

@@ -1,0 +1,222 @@
+//! Differential tests of the plan/apply workflow against Terraform 1.11:
+//! each scenario in `tests/workflow/NAME/` is a sequence of configurations
+//! (`1.tf`, `2.tf`, …) using only `terraform_data`. Both tools plan each
+//! step into a saved plan, show it as JSON, apply it and print the
+//! outputs; the planned actions (and reasons) per address and the output
+//! values after each apply must be identical.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn terraform() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|p| p.join("terraform"))
+        .find(|p| p.is_file())
+        .expect("terraform must be installed for the differential tests (Terraform 1.11)")
+}
+
+fn run(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{} {} failed:\n{}{}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// (address, actions, reason) of one planned change.
+type PlannedAction = (String, Vec<String>, Option<String>);
+/// Output values (and whether sensitive) by name.
+type Outputs = BTreeMap<String, (serde_json::Value, bool)>;
+
+/// (address, actions, reason) for every planned change, sorted.
+fn actions(plan_json: &str) -> Result<Vec<PlannedAction>, String> {
+    let plan: serde_json::Value =
+        serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
+    let mut out: Vec<PlannedAction> = plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|rc| {
+            let actions = rc["change"]["actions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|a| a.as_str().unwrap_or("").to_string())
+                .collect();
+            (
+                rc["address"].as_str().unwrap_or("").to_string(),
+                actions,
+                rc["action_reason"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Output values (and whether sensitive) after apply.
+fn outputs(json: &str) -> Result<Outputs, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("output JSON: {e}"))?;
+    Ok(v.as_object()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, o)| {
+            (
+                k,
+                (
+                    o["value"].clone(),
+                    o["sensitive"].as_bool().unwrap_or(false),
+                ),
+            )
+        })
+        .collect())
+}
+
+struct Tool {
+    program: PathBuf,
+    plan: Vec<&'static str>,
+    show: Vec<&'static str>,
+    apply: Vec<&'static str>,
+    output: Vec<&'static str>,
+}
+
+fn step(tool: &Tool, dir: &Path) -> Result<(Vec<PlannedAction>, Outputs), String> {
+    run(&tool.program, &tool.plan, dir)?;
+    let shown = run(&tool.program, &tool.show, dir)?;
+    run(&tool.program, &tool.apply, dir)?;
+    let outs = run(&tool.program, &tool.output, dir)?;
+    Ok((actions(&shown)?, outputs(&outs)?))
+}
+
+fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workflow");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
+    let terraform = Tool {
+        program: terraform(),
+        plan: vec!["plan", "-input=false", "-out=tfplan"],
+        show: vec!["show", "-json", "tfplan"],
+        apply: vec!["apply", "-input=false", "-auto-approve", "tfplan"],
+        output: vec!["output", "-json"],
+    };
+    let strata = Tool {
+        program: PathBuf::from(env!("CARGO_BIN_EXE_strata")),
+        plan: vec!["plan", "-out=plan.json"],
+        show: vec!["show", "-json", "plan.json"],
+        apply: vec!["apply", "plan.json"],
+        output: vec!["output", "-json"],
+    };
+    let name = scenario
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let dirs = [
+        scratch.join(format!("{name}-terraform")),
+        scratch.join(format!("{name}-strata")),
+    ];
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+    }
+    let mut steps: Vec<PathBuf> = std::fs::read_dir(scenario)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.expect("entry").path())
+        .collect();
+    steps.sort_by_key(|p| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    for (n, step_file) in steps.iter().enumerate() {
+        for d in &dirs {
+            std::fs::copy(step_file, d.join("main.tf")).map_err(|e| e.to_string())?;
+        }
+        let theirs =
+            step(&terraform, &dirs[0]).map_err(|e| format!("{name} step {}: {e}", n + 1))?;
+        let ours = step(&strata, &dirs[1]).map_err(|e| format!("{name} step {}: {e}", n + 1))?;
+        if theirs.0 != ours.0 {
+            return Err(format!(
+                "{name} step {}: planned actions differ\n  terraform: {:?}\n  strata:    {:?}",
+                n + 1,
+                theirs.0,
+                ours.0
+            ));
+        }
+        if theirs.1 != ours.1 {
+            return Err(format!(
+                "{name} step {}: outputs differ\n  terraform: {:?}\n  strata:    {:?}",
+                n + 1,
+                theirs.1,
+                ours.1
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn plan_and_apply_match_terraform() {
+    let all = scenarios();
+    assert!(all.len() >= 25, "keep at least 25 scenarios");
+    let scratch = std::env::temp_dir().join(format!("strata-workflow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let chunks: Vec<Vec<PathBuf>> = all
+        .chunks(all.len().div_ceil(4))
+        .map(|c| c.to_vec())
+        .collect();
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                let scratch = scratch.clone();
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|sc| run_scenario(sc, &scratch).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker"))
+            .collect()
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios differ from Terraform:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n\n")
+    );
+}
