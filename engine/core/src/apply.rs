@@ -33,10 +33,10 @@ pub(crate) fn write_prior_into_state(
     instances: &BTreeMap<InstanceAddr, PriorInstance>,
     registry: &Registry,
 ) {
-    state.resources.clear();
+    let mut working = WorkingState::new(state.clone());
+    working.instances.clear();
     for (addr, p) in instances {
-        record_instance(
-            state,
+        working.record(
             addr,
             &p.value,
             &p.dependencies,
@@ -44,58 +44,101 @@ pub(crate) fn write_prior_into_state(
             registry,
         );
     }
-    state.normalize();
+    *state = working.to_state();
 }
 
-fn record_instance(
-    state: &mut State,
-    addr: &InstanceAddr,
-    value: &Value,
-    dependencies: &[String],
-    cbd: bool,
-    registry: &Registry,
-) {
-    let Ok((provider, schema)) = provider_for(
-        registry,
-        addr.resource.mode,
-        &addr.resource.type_name,
-        Span::default(),
-    ) else {
-        return;
-    };
-    let entry = InstanceState {
-        index_key: addr.key.to_json(),
-        schema_version: schema.version,
-        attributes: encode_attributes(&schema, value),
-        sensitive_attributes: sensitive_paths(value),
-        dependencies: dependencies.to_vec(),
-        create_before_destroy: cbd,
-    };
-    let resource = state.resource_mut(
-        "",
-        addr.resource.mode.as_str(),
-        &addr.resource.type_name,
-        &addr.resource.name,
-        &crate::planner::provider_address(provider.name()),
-    );
-    resource
-        .instances
-        .retain(|i| InstanceKey::from_json(i.index_key.as_ref()) != addr.key);
-    resource.instances.push(entry);
+/// State while it is being changed: instances indexed by address, so
+/// recording or forgetting one costs a map operation whatever the size of
+/// the state; turned into the canonical [`State`] when persisted.
+pub(crate) struct WorkingState {
+    /// Lineage, serial and outputs; its resources are not used.
+    base: State,
+    instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
 }
 
-fn forget_instance(state: &mut State, addr: &InstanceAddr) {
-    for r in &mut state.resources {
-        if r.mode == addr.resource.mode.as_str()
-            && r.type_name == addr.resource.type_name
-            && r.name == addr.resource.name
-            && r.module.is_empty()
-        {
-            r.instances
-                .retain(|i| InstanceKey::from_json(i.index_key.as_ref()) != addr.key);
+impl WorkingState {
+    fn new(state: State) -> WorkingState {
+        let mut instances = BTreeMap::new();
+        for r in &state.resources {
+            for i in &r.instances {
+                let addr = InstanceAddr {
+                    resource: crate::addr::ResourceAddr {
+                        mode: Mode::parse(&r.mode),
+                        type_name: r.type_name.clone(),
+                        name: r.name.clone(),
+                    },
+                    key: InstanceKey::from_json(i.index_key.as_ref()),
+                };
+                instances.insert(addr, (r.provider.clone(), i.clone()));
+            }
         }
+        let mut base = state;
+        base.resources.clear();
+        WorkingState { base, instances }
     }
-    state.resources.retain(|r| !r.instances.is_empty());
+
+    fn record(
+        &mut self,
+        addr: &InstanceAddr,
+        value: &Value,
+        dependencies: &[String],
+        cbd: bool,
+        registry: &Registry,
+    ) {
+        let Ok((provider, schema)) = provider_for(
+            registry,
+            addr.resource.mode,
+            &addr.resource.type_name,
+            Span::default(),
+        ) else {
+            return;
+        };
+        let entry = InstanceState {
+            index_key: addr.key.to_json(),
+            schema_version: schema.version,
+            attributes: encode_attributes(&schema, value),
+            sensitive_attributes: sensitive_paths(value),
+            dependencies: dependencies.to_vec(),
+            create_before_destroy: cbd,
+        };
+        self.instances.insert(
+            addr.clone(),
+            (crate::planner::provider_address(provider.name()), entry),
+        );
+    }
+
+    fn forget(&mut self, addr: &InstanceAddr) {
+        self.instances.remove(addr);
+    }
+
+    fn to_state(&self) -> State {
+        let mut state = self.base.clone();
+        let mut current: Option<strata_state::ResourceState> = None;
+        for (addr, (provider, instance)) in &self.instances {
+            let same = current.as_ref().is_some_and(|r| {
+                r.mode == addr.resource.mode.as_str()
+                    && r.type_name == addr.resource.type_name
+                    && r.name == addr.resource.name
+            });
+            if !same {
+                state.resources.extend(current.take());
+                current = Some(strata_state::ResourceState {
+                    module: String::new(),
+                    mode: addr.resource.mode.as_str().to_string(),
+                    type_name: addr.resource.type_name.clone(),
+                    name: addr.resource.name.clone(),
+                    provider: provider.clone(),
+                    instances: Vec::new(),
+                });
+            }
+            if let Some(r) = current.as_mut() {
+                r.instances.push(instance.clone());
+            }
+        }
+        state.resources.extend(current);
+        state.normalize();
+        state
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -151,7 +194,7 @@ struct Shared {
     roots: Mutex<HashMap<String, Value>>,
     /// Current values of every instance, by resource.
     instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
-    state: Mutex<State>,
+    state: Mutex<WorkingState>,
     last_write: Mutex<Instant>,
 }
 
@@ -169,11 +212,7 @@ pub async fn apply(
         registry,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
-    let ctx = Context {
-        stack,
-        env,
-        registry,
-    };
+    let ctx = Context::new(stack, env, registry);
     let mut state = plan.prior_state.clone();
     let prior = decode_state(&state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values
@@ -203,7 +242,7 @@ pub async fn apply(
     let shared = Shared {
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
-        state: Mutex::new(state.clone()),
+        state: Mutex::new(WorkingState::new(state.clone())),
         last_write: Mutex::new(Instant::now()),
     };
     refresh_locals(stack, &shared, env, &mut diagnostics);
@@ -336,7 +375,7 @@ pub async fn apply(
         for o in &stack.config.outputs {
             let Some(expr) = &o.value else { continue };
             if plan.destroy {
-                st.outputs.remove(&o.name);
+                st.base.outputs.remove(&o.name);
                 continue;
             }
             match evaluate(
@@ -349,11 +388,11 @@ pub async fn apply(
             ) {
                 // Terraform keeps no null outputs in state.
                 Ok(v) if v.is_null() => {
-                    st.outputs.remove(&o.name);
+                    st.base.outputs.remove(&o.name);
                 }
                 Ok(v) if v.is_wholly_known() => {
                     let v = v.unmark_deep().0;
-                    st.outputs.insert(
+                    st.base.outputs.insert(
                         o.name.clone(),
                         OutputState {
                             value: value_to_json(&v),
@@ -367,15 +406,15 @@ pub async fn apply(
                 Err(_) => {}
             }
         }
-        let names: Vec<String> = st.outputs.keys().cloned().collect();
+        let names: Vec<String> = st.base.outputs.keys().cloned().collect();
         for name in names {
             if !stack.config.outputs.iter().any(|o| o.name == name) {
-                st.outputs.remove(&name);
+                st.base.outputs.remove(&name);
             }
         }
     }
     persist(store, &shared, &mut diagnostics);
-    state = shared.state.lock().expect("state").clone();
+    state = shared.state.lock().expect("state").to_state();
     let outcomes = plan
         .changes
         .iter()
@@ -390,10 +429,12 @@ pub async fn apply(
 }
 
 fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
-    let mut st = shared.state.lock().expect("state");
-    st.serial += 1;
-    st.normalize();
-    if let Err(e) = store.write(&st) {
+    let snapshot = {
+        let mut st = shared.state.lock().expect("state");
+        st.base.serial += 1;
+        st.to_state()
+    };
+    if let Err(e) = store.write(&snapshot) {
         diagnostics.push(Diagnostic::global(
             "E630",
             "Failed to persist state",
@@ -511,7 +552,7 @@ async fn run_change(
     let before = change.before.decode();
     let type_name = addr.resource.type_name.as_str();
     if change.action == Action::Forget {
-        forget_instance(&mut shared.state.lock().expect("state"), addr);
+        shared.state.lock().expect("state").forget(addr);
         return Ok(());
     }
     let delete = |prior: Value| {
@@ -531,7 +572,7 @@ async fn run_change(
     };
     if change.action == Action::Delete {
         delete(before).await?;
-        forget_instance(&mut shared.state.lock().expect("state"), addr);
+        shared.state.lock().expect("state").forget(addr);
         if let Some(m) = shared
             .instances
             .lock()
@@ -543,18 +584,12 @@ async fn run_change(
         return Ok(());
     }
     // Evaluate the configuration now that what it depends on is applied.
-    let r = ctx
-        .stack
-        .config
-        .resources
-        .iter()
-        .find(|r| resource_addr(r) == addr.resource)
-        .ok_or_else(|| {
-            fail(
-                "Configuration changed",
-                "the resource is no longer in the configuration".into(),
-            )
-        })?;
+    let r = ctx.resource(&addr.resource).ok_or_else(|| {
+        fail(
+            "Configuration changed",
+            "the resource is no longer in the configuration".into(),
+        )
+    })?;
     let config = {
         let roots = shared.roots.lock().expect("roots");
         let each_value = match &addr.key {
@@ -604,7 +639,7 @@ async fn run_change(
     };
     if change.action == Action::DeleteThenCreate {
         delete(before.clone()).await?;
-        forget_instance(&mut shared.state.lock().expect("state"), addr);
+        shared.state.lock().expect("state").forget(addr);
     }
     let prior_plain = prior.unmark_deep().0;
     let proposed = if prior.is_null() {
@@ -670,8 +705,7 @@ fn store_value(
     ctx: &Context<'_>,
     change: &crate::plan::ResourceChange,
 ) {
-    record_instance(
-        &mut shared.state.lock().expect("state"),
+    shared.state.lock().expect("state").record(
         addr,
         &value,
         &change.dependencies,
@@ -681,13 +715,7 @@ fn store_value(
     let mut instances = shared.instances.lock().expect("instances");
     let values = instances.entry(addr.resource.clone()).or_default();
     values.insert(addr.key.clone(), value);
-    if let Some(r) = ctx
-        .stack
-        .config
-        .resources
-        .iter()
-        .find(|r| resource_addr(r) == addr.resource)
-    {
+    if let Some(r) = ctx.resource(&addr.resource) {
         let v = resource_value_for(r, values);
         set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
     }

@@ -59,6 +59,40 @@ pub(crate) struct Context<'a> {
     pub stack: &'a LoadedStack,
     pub env: &'a FunctionEnv,
     pub registry: &'a Registry,
+    /// Configuration resources by address.
+    resources: HashMap<ResourceAddr, usize>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        stack: &'a LoadedStack,
+        env: &'a FunctionEnv,
+        registry: &'a Registry,
+    ) -> Context<'a> {
+        let resources = stack
+            .config
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (resource_addr(r), i))
+            .collect();
+        Context {
+            stack,
+            env,
+            registry,
+            resources,
+        }
+    }
+
+    /// The configuration of a resource, by address.
+    pub(crate) fn resource(
+        &self,
+        addr: &ResourceAddr,
+    ) -> Option<&'a strata_lang::config::Resource> {
+        self.resources
+            .get(addr)
+            .map(|&i| &self.stack.config.resources[i])
+    }
 }
 
 /// A reference found in an expression: a resource (with the static index
@@ -173,7 +207,10 @@ pub(crate) fn provider_for(
             span,
         )
     })?;
-    let schema = provider.schema();
+    let schema = registry
+        .schema(provider.name())
+        .cloned()
+        .unwrap_or_default();
     let found = match mode {
         Mode::Managed => schema.resources.get(type_name),
         Mode::Data => schema.data_sources.get(type_name),
@@ -722,11 +759,7 @@ pub async fn plan(
         registry,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
-    let ctx = Context {
-        stack,
-        env,
-        registry,
-    };
+    let ctx = Context::new(stack, env, registry);
     let state = prior_state.clone().unwrap_or_else(State::fresh);
     let mut prior = decode_state(&state, registry, &mut diagnostics);
     apply_moves(stack, &mut prior, &mut diagnostics);
@@ -1068,11 +1101,7 @@ pub async fn plan(
         {
             continue;
         }
-        let in_config = stack
-            .config
-            .resources
-            .iter()
-            .find(|r| resource_addr(r) == iaddr.resource);
+        let in_config = ctx.resource(&iaddr.resource);
         let reason = match (in_config, &iaddr.key) {
             _ if options.destroy => None,
             (None, _) => Some("delete_because_no_resource_config"),
@@ -1134,12 +1163,7 @@ pub async fn plan(
         }
         // depends_on
         let c = &changes[*index];
-        if let Some(r) = stack
-            .config
-            .resources
-            .iter()
-            .find(|r| resource_addr(r) == c.addr.resource)
-        {
+        if let Some(r) = ctx.resource(&c.addr.resource) {
             if let Some(a) = r.body.attribute("depends_on") {
                 for dep in references(&a.expr) {
                     if let Reference::Resource(ra, _) = dep {

@@ -310,11 +310,28 @@ pub trait Provider: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Registry {
     providers: BTreeMap<String, Arc<dyn Provider>>,
+    /// Each provider's schema, asked for once.
+    schemas: BTreeMap<String, Arc<ProviderSchema>>,
+    /// Resource and data source type → provider name.
+    by_type: BTreeMap<String, String>,
 }
 
 impl Registry {
     pub fn register(&mut self, provider: Arc<dyn Provider>) {
-        self.providers.insert(provider.name().to_string(), provider);
+        let name = provider.name().to_string();
+        let schema = provider.schema();
+        for type_name in schema.resources.keys().chain(schema.data_sources.keys()) {
+            self.by_type
+                .entry(type_name.clone())
+                .or_insert_with(|| name.clone());
+        }
+        self.schemas.insert(name.clone(), Arc::new(schema));
+        self.providers.insert(name, provider);
+    }
+
+    /// The schema a provider gave when it was registered.
+    pub fn schema(&self, name: &str) -> Option<&Arc<ProviderSchema>> {
+        self.schemas.get(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
@@ -329,18 +346,9 @@ impl Registry {
     /// name that is the type's prefix before an underscore (`aws` for
     /// `aws_instance`), or the provider that declares the type.
     pub fn for_resource_type(&self, type_name: &str) -> Option<&Arc<dyn Provider>> {
-        let prefix = type_name.split('_').next().unwrap_or(type_name);
-        if let Some(p) = self.providers.get(prefix) {
-            if p.schema().resources.contains_key(type_name)
-                || p.schema().data_sources.contains_key(type_name)
-            {
-                return Some(p);
-            }
-        }
-        self.providers.values().find(|p| {
-            p.schema().resources.contains_key(type_name)
-                || p.schema().data_sources.contains_key(type_name)
-        })
+        self.by_type
+            .get(type_name)
+            .and_then(|name| self.providers.get(name))
     }
 }
 
