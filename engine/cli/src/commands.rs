@@ -145,6 +145,24 @@ enum Command {
         state: Option<PathBuf>,
         plan_file: Option<PathBuf>,
     },
+    /// Print the execution graph of a plan in DOT.
+    Graph {
+        #[command(flatten)]
+        run: RunArgs,
+        /// A saved plan to draw (default: plan now).
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// plan (dependencies between resources), apply (the plan's
+        /// execution graph) or destroy.
+        #[arg(long = "type", default_value = "apply")]
+        graph_type: String,
+    },
+    /// List the providers the stack needs, with their resource types.
+    Providers {
+        /// Print the schemas as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print output values from the state.
     Output {
         #[arg(long)]
@@ -232,6 +250,17 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             state,
             plan_file,
         } => crate::workflow::show_command(plan_file.as_deref(), json, state, &style),
+        Command::Graph {
+            run,
+            plan,
+            graph_type,
+        } => crate::workflow::graph_command(
+            &run.workflow(graph_type == "destroy"),
+            plan.as_deref(),
+            &graph_type,
+            &style,
+        ),
+        Command::Providers { json } => crate::workflow::providers_command(json, &style),
         Command::Output {
             json,
             raw,

@@ -245,11 +245,12 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         }
         out.push('\n');
     }
-    let shown: Vec<&ResourceChange> = plan
+    let mut shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
         .filter(|c| !matches!(c.action, Action::NoOp))
         .collect();
+    shown.sort_by(|a, b| a.addr.cmp(&b.addr));
     let outputs: Vec<_> = plan
         .outputs
         .iter()

@@ -629,3 +629,156 @@ pub fn show_command(
     }
     ExitCode::SUCCESS
 }
+
+/// DOT for the plan's execution graph (`apply`, `destroy`) or for the
+/// dependencies between the changed instances (`plan`).
+pub fn graph_command(
+    args: &WorkflowArgs,
+    plan_file: Option<&Path>,
+    graph_type: &str,
+    style: &Style,
+) -> ExitCode {
+    if !matches!(graph_type, "plan" | "apply" | "destroy") {
+        report(
+            &[Diagnostic::global(
+                "E004",
+                "Invalid graph type",
+                format!("{graph_type:?} is not a graph type; use plan, apply or destroy."),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        return ExitCode::from(1);
+    }
+    let plan = match plan_file {
+        Some(path) => match read_plan_file(path) {
+            Ok(p) => p,
+            Err(d) => {
+                report(&[d], &SourceMap::default(), style);
+                return ExitCode::from(1);
+            }
+        },
+        None => {
+            let rt = runtime();
+            let store = store(args);
+            match make_plan(args, style, &rt, &store) {
+                Ok(p) => {
+                    let plan = p.plan.clone();
+                    std::mem::forget(p);
+                    plan
+                }
+                Err(code) => return code,
+            }
+        }
+    };
+    let quote = |s: &str| serde_json::Value::from(s).to_string();
+    println!("digraph {{");
+    println!("  rankdir = \"LR\"");
+    for c in &plan.changes {
+        let label = format!("{} ({})", c.addr, c.action.terraform_actions().join(", "));
+        println!(
+            "  {} [label = {}]",
+            quote(&c.addr.to_string()),
+            quote(&label)
+        );
+    }
+    if graph_type == "plan" {
+        for c in &plan.changes {
+            for d in &c.dependencies {
+                println!("  {} -> {}", quote(d), quote(&c.addr.to_string()));
+            }
+        }
+    } else {
+        for e in &plan.graph {
+            println!(
+                "  {} -> {}",
+                quote(&plan.changes[e.from].addr.to_string()),
+                quote(&plan.changes[e.to].addr.to_string())
+            );
+        }
+    }
+    println!("}}");
+    ExitCode::SUCCESS
+}
+
+/// The providers the stack's resources use, with their types.
+pub fn providers_command(json: bool, style: &Style) -> ExitCode {
+    let loaded = match crate::commands::load(&crate::commands::VarArgs::default(), false) {
+        Ok(l) => l,
+        Err(d) => {
+            report(&[d], &SourceMap::default(), style);
+            return ExitCode::from(1);
+        }
+    };
+    let registry = registry();
+    let mut used: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let mut missing = Vec::new();
+    for r in &loaded.stack.config.resources {
+        match registry.for_resource_type(&r.type_name) {
+            Some(p) => {
+                used.entry(p.name().to_string())
+                    .or_default()
+                    .insert(r.type_name.clone());
+            }
+            None => missing.push(r.type_name.clone()),
+        }
+    }
+    if json {
+        let out: serde_json::Map<String, serde_json::Value> = used
+            .iter()
+            .map(|(name, types)| {
+                let schema = registry.schema(name);
+                let types: serde_json::Map<String, serde_json::Value> = types
+                    .iter()
+                    .map(|t| {
+                        let attrs = schema
+                            .and_then(|s| s.resources.get(t).or_else(|| s.data_sources.get(t)))
+                            .map(|s| {
+                                s.attributes
+                                    .iter()
+                                    .map(|(k, a)| {
+                                        (k.clone(), serde_json::json!({
+                                            "type": strata_types::json::type_to_json(&a.ty),
+                                            "required": a.required, "optional": a.optional, "computed": a.computed,
+                                            "sensitive": a.sensitive, "force_new": a.force_new,
+                                        }))
+                                    })
+                                    .collect::<serde_json::Map<_, _>>()
+                            })
+                            .unwrap_or_default();
+                        (t.clone(), serde_json::Value::Object(attrs))
+                    })
+                    .collect();
+                (name.clone(), serde_json::json!({ "source": format!("builtin/{name}"), "resource_schemas": types }))
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::Value::Object(out)).unwrap_or_default()
+        );
+    } else {
+        println!("Providers required by configuration:");
+        for (name, types) in &used {
+            println!(
+                "└── provider[builtin/{name}] ({})",
+                types.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    std::mem::forget(loaded);
+    if missing.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        report(
+            &[Diagnostic::global(
+                "E601",
+                "Unknown resource types",
+                format!("No available provider offers: {}.", missing.join(", ")),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        ExitCode::from(1)
+    }
+}

@@ -622,7 +622,9 @@ async fn run_change(
             }
         })?
     };
-    let config_plain = config.unmark_deep().0;
+    // Providers see the sensitive marks, so a value they copy (such as
+    // terraform_data's output) stays sensitive.
+    let config_plain = config.clone();
     if addr.resource.mode == Mode::Data {
         let v = provider
             .read_data_source(type_name, &config_plain)
@@ -641,7 +643,7 @@ async fn run_change(
         delete(before.clone()).await?;
         shared.state.lock().expect("state").forget(addr);
     }
-    let prior_plain = prior.unmark_deep().0;
+    let prior_plain = prior.clone();
     let proposed = if prior.is_null() {
         config_plain.clone()
     } else {
@@ -672,7 +674,14 @@ async fn run_change(
             "the applied state still has unknown values".into(),
         ));
     }
-    let marked = mark_schema_sensitive(&schema, copy_config_marks(new_state, &config));
+    // Sensitive parts: those the configuration marks, those the schema
+    // declares, and those the plan carried (a computed copy of a
+    // sensitive input, such as terraform_data's output).
+    let planned_marks = crate::schema_json::sensitive_paths(&change.after.decode());
+    let marked = crate::schema_json::apply_sensitive_paths(
+        mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
+        &planned_marks,
+    );
     store_value(shared, addr, marked, ctx, change);
     if cbd {
         delete(before).await?;

@@ -797,7 +797,13 @@ pub async fn plan(
                                 prior.remove(&addr);
                             }
                             Some(fresh) => {
-                                let fresh = mark_schema_sensitive(&schema, fresh);
+                                // A refreshed object keeps the sensitive marks it had.
+                                let marks =
+                                    crate::schema_json::sensitive_paths(&prior[&addr].value);
+                                let fresh = apply_sensitive_paths(
+                                    mark_schema_sensitive(&schema, fresh),
+                                    &marks,
+                                );
                                 let changed = changed_attributes(&prior[&addr].value, &fresh);
                                 if !changed.is_empty() {
                                     drift.insert(addr.clone(), changed);
@@ -816,6 +822,20 @@ pub async fn plan(
                 )),
             }
         }
+    }
+    for m in &stack.config.modules {
+        diagnostics.push(Diagnostic::error(
+            "E615",
+            "Child modules are not supported yet",
+            format!("The module \"{}\" cannot be planned: this version of Strata plans resources of the root module only. Move its resources into the root module for now.", m.name),
+            m.span,
+        ));
+    }
+    if diagnostics.has_errors() {
+        return PlanResult {
+            plan: None,
+            diagnostics,
+        };
     }
     let order = match evaluation_order(stack) {
         Ok(o) => o,
@@ -982,18 +1002,14 @@ pub async fn plan(
                     let proposed = if prior_value.is_null() {
                         config.clone()
                     } else {
-                        proposed_new(
-                            &schema,
-                            &prior_value.unmark_deep().0,
-                            &config.unmark_deep().0,
-                        )
+                        proposed_new(&schema, &prior_value, &config)
                     };
                     let response = provider
                         .plan(PlanRequest {
                             type_name: &addr.type_name,
-                            prior: &prior_value.unmark_deep().0,
+                            prior: &prior_value,
                             proposed: &proposed,
-                            config: &config.unmark_deep().0,
+                            config: &config,
                         })
                         .await;
                     let response = match response {
@@ -1044,8 +1060,8 @@ pub async fn plan(
                                 .plan(PlanRequest {
                                     type_name: &addr.type_name,
                                     prior: &Value::null(schema.object_type()),
-                                    proposed: &config.unmark_deep().0,
-                                    config: &config.unmark_deep().0,
+                                    proposed: &config,
+                                    config: &config,
                                 })
                                 .await;
                             if let Ok(f) = fresh {

@@ -1,0 +1,267 @@
+//! Whole-binary tests of the workflow: plan rendering, exit codes, saved
+//! plans, locking, partial failure. Each step runs the real `strata`
+//! binary with a pinned environment; its exit code, stdout and stderr are
+//! compared with `tests/cli_snapshots/NAME.snap` (random ids and temporary
+//! paths masked). STRATA_UPDATE_SNAPSHOTS=1 rewrites the snapshots for
+//! review.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Sandbox {
+    dir: PathBuf,
+}
+
+impl Sandbox {
+    fn new(name: &str) -> Sandbox {
+        let dir = std::env::temp_dir().join(format!("strata-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("sandbox");
+        Sandbox { dir }
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.join(name), text).expect("write");
+    }
+
+    /// Runs strata; returns the exit code and the masked transcript.
+    fn run(&self, args: &[&str], stdin: &str) -> (i32, String) {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run strata");
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes());
+        let out = child.wait_with_output().expect("wait");
+        let code = out.status.code().unwrap_or(-1);
+        let text = format!(
+            "$ strata {}\nexit: {code}\n--- stdout\n{}--- stderr\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (code, mask(&text, &self.dir))
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn mask(text: &str, dir: &Path) -> String {
+    let uuid = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        .expect("regex");
+    let pid = regex::Regex::new(r"pid \d+").expect("regex");
+    let since = regex::Regex::new(r"since \d+ \(seconds since the Unix epoch\)").expect("regex");
+    let who = regex::Regex::new(r"locked by \S+").expect("regex");
+    let seconds = regex::Regex::new(r"after \d+s").expect("regex");
+    let host = regex::Regex::new(r"pid <pid> on [^)]+\)").expect("regex");
+    let text = text.replace(&dir.display().to_string(), "$DIR");
+    let text = uuid.replace_all(&text, "<uuid>");
+    let text = pid.replace_all(&text, "pid <pid>");
+    let text = since.replace_all(&text, "since <time>");
+    let text = who.replace_all(&text, "locked by <who>");
+    let text = host.replace_all(&text, "pid <pid> on <host>)");
+    seconds.replace_all(&text, "after <n>s").into_owned()
+}
+
+fn check(name: &str, transcript: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli_snapshots")
+        .join(format!("{name}.snap"));
+    if std::env::var_os("STRATA_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, transcript).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run with STRATA_UPDATE_SNAPSHOTS=1 and review:\n{transcript}",
+            path.display()
+        )
+    });
+    if expected != transcript {
+        panic!(
+            "{name}: output differs from the snapshot:\n{}",
+            similar::TextDiff::from_lines(&expected, transcript)
+                .unified_diff()
+                .header("snapshot", "actual")
+        );
+    }
+}
+
+const STACK_V1: &str = r#"variable "token" {
+  default   = "s3cr3t"
+  sensitive = true
+}
+
+resource "terraform_data" "dataset" {
+  input = "s3://datasets/imagenet"
+}
+
+resource "terraform_data" "worker" {
+  count = 2
+  input = "worker-${count.index} reads ${terraform_data.dataset.output}"
+}
+
+resource "terraform_data" "endpoint" {
+  for_each         = toset(["staging", "prod"])
+  input            = { stage = each.key, token = var.token }
+  triggers_replace = "model-v1"
+}
+
+resource "terraform_data" "script" {
+  input = <<-EOT
+    #!/bin/bash
+    python train.py --epochs 10
+    echo done
+  EOT
+}
+
+output "workers" {
+  value = terraform_data.worker[*].output
+}
+"#;
+
+const STACK_V2: &str = r#"variable "token" {
+  default   = "s3cr3t"
+  sensitive = true
+}
+
+resource "terraform_data" "dataset" {
+  input = "s3://datasets/imagenet-21k"
+}
+
+resource "terraform_data" "worker" {
+  count = 1
+  input = "worker-${count.index} reads ${terraform_data.dataset.output}"
+}
+
+resource "terraform_data" "endpoint" {
+  for_each         = toset(["staging", "prod"])
+  input            = { stage = each.key, token = var.token }
+  triggers_replace = "model-v2"
+}
+
+resource "terraform_data" "script" {
+  input = <<-EOT
+    #!/bin/bash
+    python train.py --epochs 20
+    echo done
+  EOT
+}
+
+output "workers" {
+  value = terraform_data.worker[*].output
+}
+"#;
+
+#[test]
+fn plan_apply_change_and_destroy() {
+    let sb = Sandbox::new("lifecycle");
+    sb.write("main.tf", STACK_V1);
+    let mut transcript = String::new();
+    let mut step = |args: &[&str], stdin: &str, want: i32| {
+        let (code, text) = sb.run(args, stdin);
+        assert_eq!(code, want, "{text}");
+        transcript.push_str(&text);
+        transcript.push('\n');
+    };
+    step(&["plan", "-detailed-exitcode"], "", 2);
+    step(&["apply"], "no\n", 1);
+    step(&["apply", "-auto-approve", "-parallelism=1"], "", 0);
+    step(&["plan", "-detailed-exitcode"], "", 0);
+    sb.write("main.tf", STACK_V2);
+    step(&["plan", "-out=change.plan"], "", 0);
+    step(&["show", "change.plan"], "", 0);
+    step(&["apply", "change.plan"], "", 0);
+    step(&["apply", "change.plan"], "", 1);
+    step(&["output"], "", 0);
+    step(&["output", "-raw", "workers"], "", 1);
+    step(&["destroy", "-auto-approve", "-parallelism=1"], "", 0);
+    assert!(
+        !transcript.contains("s3cr3t"),
+        "a sensitive value leaked into the output:\n{transcript}"
+    );
+    check("plan_apply_change_and_destroy", &transcript);
+}
+
+#[test]
+fn lock_names_its_holder() {
+    let sb = Sandbox::new("lock");
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    // A live holder: this test process.
+    let holder = serde_json::json!({
+        "ID": "5a5e0f1c-0000-4000-8000-000000000000", "Operation": "apply", "Who": "ci@runner",
+        "Version": "0.1.0", "Created": "1 (seconds since the Unix epoch)", "Path": "strata.tfstate",
+        "Pid": std::process::id(), "Host": std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim(),
+    });
+    sb.write(".strata.tfstate.lock.info", &holder.to_string());
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("\"apply\""), "{text}");
+    // A holder whose process is gone is taken over.
+    let mut dead = holder.clone();
+    dead["Pid"] = serde_json::json!(999_999_999u64);
+    sb.write(".strata.tfstate.lock.info", &dead.to_string());
+    let (code2, text2) = sb.run(&["plan"], "");
+    assert_eq!(code2, 0, "{text2}");
+    check("lock_names_its_holder", &format!("{text}\n{text2}"));
+}
+
+#[test]
+fn a_failure_skips_only_its_dependents() {
+    let sb = Sandbox::new("failure");
+    sb.write(
+        "main.tf",
+        r#"resource "local_file" "broken" {
+  filename = "/proc/strata-cannot-write-here/config.yaml"
+  content  = "x"
+}
+
+resource "terraform_data" "needs_broken" {
+  input = local_file.broken.id
+}
+
+resource "terraform_data" "independent" {
+  input = "fine"
+}
+"#,
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve", "-parallelism=1"], "");
+    assert_eq!(code, 1, "{text}");
+    let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state written");
+    assert!(
+        state.contains("\"independent\"") && !state.contains("\"needs_broken\""),
+        "{state}"
+    );
+    check("a_failure_skips_only_its_dependents", &text);
+}
+
+#[test]
+fn invalid_configuration_fails_before_planning() {
+    let sb = Sandbox::new("invalid");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  inptu = 1\n}\nresource \"aws_nope\" \"b\" {}\n",
+    );
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        !sb.dir.join("strata.tfstate").exists(),
+        "a failed plan must not write state"
+    );
+    check("invalid_configuration_fails_before_planning", &text);
+}
