@@ -250,7 +250,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         .iter()
         .filter(|c| !matches!(c.action, Action::NoOp))
         .collect();
-    shown.sort_by(|a, b| a.addr.cmp(&b.addr));
+    shown.sort_by_key(|c| c.addr.to_string());
     let outputs: Vec<_> = plan
         .outputs
         .iter()

@@ -94,6 +94,8 @@ fn outputs(json: &str) -> Result<Outputs, String> {
 
 struct Tool {
     program: PathBuf,
+    /// Run before each plan (Terraform installs local modules with init).
+    init: Vec<&'static str>,
     plan: Vec<&'static str>,
     show: Vec<&'static str>,
     apply: Vec<&'static str>,
@@ -101,11 +103,28 @@ struct Tool {
 }
 
 fn step(tool: &Tool, dir: &Path) -> Result<(Vec<PlannedAction>, Outputs), String> {
+    if !tool.init.is_empty() {
+        run(&tool.program, &tool.init, dir)?;
+    }
     run(&tool.program, &tool.plan, dir)?;
     let shown = run(&tool.program, &tool.show, dir)?;
     run(&tool.program, &tool.apply, dir)?;
     let outs = run(&tool.program, &tool.output, dir)?;
     Ok((actions(&shown)?, outputs(&outs)?))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)?;
+        }
+    }
+    Ok(())
 }
 
 fn scenarios() -> Vec<PathBuf> {
@@ -122,6 +141,7 @@ fn scenarios() -> Vec<PathBuf> {
 fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
     let terraform = Tool {
         program: terraform(),
+        init: vec!["init", "-input=false"],
         plan: vec!["plan", "-input=false", "-out=tfplan"],
         show: vec!["show", "-json", "tfplan"],
         apply: vec!["apply", "-input=false", "-auto-approve", "tfplan"],
@@ -129,6 +149,7 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
     };
     let strata = Tool {
         program: PathBuf::from(env!("CARGO_BIN_EXE_strata")),
+        init: vec![],
         plan: vec!["plan", "-out=plan.json"],
         show: vec!["show", "-json", "plan.json"],
         apply: vec!["apply", "plan.json"],
@@ -145,10 +166,15 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
     ];
     for d in &dirs {
         std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+        // Child modules the steps call, copied once.
+        if scenario.join("modules").is_dir() {
+            copy_tree(&scenario.join("modules"), &d.join("modules")).map_err(|e| e.to_string())?;
+        }
     }
     let mut steps: Vec<PathBuf> = std::fs::read_dir(scenario)
         .map_err(|e| e.to_string())?
         .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
         .collect();
     steps.sort_by_key(|p| {
         p.file_stem()

@@ -30,15 +30,79 @@ impl Mode {
     }
 }
 
+/// One step of a module instance path: `module.name[key]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ModuleStep {
+    pub name: String,
+    pub key: InstanceKey,
+}
+
+/// The path of a module instance; empty for the root module.
+pub type ModulePath = Vec<ModuleStep>;
+
+/// `module.a["x"].module.b` (empty for the root module).
+pub fn module_path_text(path: &[ModuleStep]) -> String {
+    path.iter()
+        .map(|s| format!("module.{}{}", s.name, s.key))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Parses what [`module_path_text`] prints.
+pub fn parse_module_path(text: &str) -> Option<ModulePath> {
+    let mut rest = text;
+    let mut path = Vec::new();
+    while !rest.is_empty() {
+        rest = rest.strip_prefix("module.")?;
+        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = rest[..name_end].to_string();
+        rest = &rest[name_end..];
+        let mut key = InstanceKey::None;
+        if rest.starts_with('[') {
+            let close = rest.find(']')?;
+            let inner = &rest[1..close];
+            key = match inner.parse::<i64>() {
+                Ok(n) => InstanceKey::Int(n),
+                Err(_) => InstanceKey::Str(serde_json::from_str::<String>(inner).ok()?),
+            };
+            rest = &rest[close + 1..];
+        }
+        path.push(ModuleStep { name, key });
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    Some(path)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ResourceAddr {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module: ModulePath,
     pub mode: Mode,
     pub type_name: String,
     pub name: String,
 }
 
+impl ResourceAddr {
+    pub fn new(mode: Mode, type_name: impl Into<String>, name: impl Into<String>) -> ResourceAddr {
+        ResourceAddr {
+            module: Vec::new(),
+            mode,
+            type_name: type_name.into(),
+            name: name.into(),
+        }
+    }
+
+    pub fn in_module(mut self, module: &[ModuleStep]) -> ResourceAddr {
+        self.module = module.to_vec();
+        self
+    }
+}
+
 impl fmt::Display for ResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_empty() {
+            write!(f, "{}.", module_path_text(&self.module))?;
+        }
         if self.mode == Mode::Data {
             f.write_str("data.")?;
         }
@@ -104,8 +168,24 @@ impl fmt::Display for InstanceAddr {
 }
 
 impl InstanceAddr {
-    /// Parses `type.name`, `type.name[0]`, `type.name["k"]`, `data.t.n`.
+    /// Parses `type.name`, `type.name[0]`, `type.name["k"]`, `data.t.n`,
+    /// each optionally behind a module path (`module.a["x"].`).
     pub fn parse(text: &str) -> Option<InstanceAddr> {
+        let mut module = Vec::new();
+        let mut text = text;
+        while text.starts_with("module.") {
+            // The module step runs to the dot after its name and key.
+            let after_name = text["module.".len()..]
+                .find(['.', '['])
+                .map(|i| i + "module.".len())?;
+            let step_end = if text[after_name..].starts_with('[') {
+                after_name + text[after_name..].find(']')? + 1
+            } else {
+                after_name
+            };
+            module.extend(parse_module_path(&text[..step_end])?);
+            text = text[step_end..].strip_prefix('.')?;
+        }
         let (base, key) = match text.find('[') {
             Some(i) if text.ends_with(']') => {
                 let inner = &text[i + 1..text.len() - 1];
@@ -126,6 +206,7 @@ impl InstanceAddr {
         };
         Some(InstanceAddr {
             resource: ResourceAddr {
+                module,
                 mode,
                 type_name: type_name.into(),
                 name: name.into(),

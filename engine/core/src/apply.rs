@@ -63,6 +63,7 @@ impl WorkingState {
             for i in &r.instances {
                 let addr = InstanceAddr {
                     resource: crate::addr::ResourceAddr {
+                        module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
                         mode: Mode::parse(&r.mode),
                         type_name: r.type_name.clone(),
                         name: r.name.clone(),
@@ -115,15 +116,17 @@ impl WorkingState {
         let mut state = self.base.clone();
         let mut current: Option<strata_state::ResourceState> = None;
         for (addr, (provider, instance)) in &self.instances {
+            let module = crate::addr::module_path_text(&addr.resource.module);
             let same = current.as_ref().is_some_and(|r| {
-                r.mode == addr.resource.mode.as_str()
+                r.module == module
+                    && r.mode == addr.resource.mode.as_str()
                     && r.type_name == addr.resource.type_name
                     && r.name == addr.resource.name
             });
             if !same {
                 state.resources.extend(current.take());
                 current = Some(strata_state::ResourceState {
-                    module: String::new(),
+                    module,
                     mode: addr.resource.mode.as_str().to_string(),
                     type_name: addr.resource.type_name.clone(),
                     name: addr.resource.name.clone(),
@@ -370,7 +373,12 @@ pub async fn apply(
     // Outputs from the final values.
     let complete = outcomes.iter().all(|o| *o == Some(Outcome::Done));
     {
-        let roots = shared.roots.lock().expect("roots").clone();
+        let roots = if ctx.stack.children.is_empty() {
+            shared.roots.lock().expect("roots").clone()
+        } else {
+            scope_at(&ctx, &shared, &[])
+                .unwrap_or_else(|_| shared.roots.lock().expect("roots").clone())
+        };
         let mut st = shared.state.lock().expect("state");
         for o in &stack.config.outputs {
             let Some(expr) = &o.value else { continue };
@@ -591,13 +599,23 @@ async fn run_change(
         )
     })?;
     let config = {
-        let roots = shared.roots.lock().expect("roots");
+        // Stacks with child modules build the instance's module scope from
+        // current values; root-only stacks use the shared roots as they are.
+        let scoped;
+        let guard;
+        let roots: &HashMap<String, Value> = if ctx.stack.children.is_empty() {
+            guard = shared.roots.lock().expect("roots");
+            &guard
+        } else {
+            scoped = scope_at(ctx, shared, &addr.resource.module)?;
+            &scoped
+        };
         let each_value = match &addr.key {
             InstanceKey::Str(k) => r.body.attribute("for_each").and_then(|a| {
                 evaluate(
                     &a.expr,
                     &EvalContext {
-                        variables: &roots,
+                        variables: roots,
                         overlay: None,
                         env: ctx.env,
                     },
@@ -611,7 +629,7 @@ async fn run_change(
             _ => None,
         };
         let scope = BodyScope::for_instance(&addr.key, each_value.as_ref());
-        body_to_config(ctx, &r.body, &schema, &roots, &scope).map_err(|ds| {
+        body_to_config(ctx, &r.body, &schema, roots, &scope).map_err(|ds| {
             let d =
                 ds.0.into_iter()
                     .next()
@@ -724,8 +742,269 @@ fn store_value(
     let mut instances = shared.instances.lock().expect("instances");
     let values = instances.entry(addr.resource.clone()).or_default();
     values.insert(addr.key.clone(), value);
-    if let Some(r) = ctx.resource(&addr.resource) {
-        let v = resource_value_for(r, values);
-        set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
+    // The shared roots are the root module's; module scopes are built
+    // from the instance store when needed.
+    if addr.resource.module.is_empty() {
+        if let Some(r) = ctx.resource(&addr.resource) {
+            let v = resource_value_for(r, values);
+            set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
+        }
     }
+}
+
+/// The names an expression in module instance `path` sees during apply,
+/// built from the current instance values: the module's variables from its
+/// call, its resources, its locals, and its child modules' outputs.
+fn scope_at(
+    ctx: &Context<'_>,
+    shared: &Shared,
+    path: &[crate::addr::ModuleStep],
+) -> Result<HashMap<String, Value>, Diagnostic> {
+    let mut roots = shared.roots.lock().expect("roots").clone();
+    let mut module = ctx.module_config(&[]).ok_or_else(|| {
+        Diagnostic::global(
+            "E632",
+            "Configuration changed",
+            "the root module is missing",
+        )
+    })?;
+    fill_module_outputs(ctx, shared, &mut roots, module, &[])?;
+    for depth in 0..path.len() {
+        let (child_roots, child) =
+            instance_scope(ctx, shared, &roots, module, &path[..depth], &path[depth])?;
+        roots = child_roots;
+        module = child;
+    }
+    Ok(roots)
+}
+
+/// Builds the scope of one child module instance from its parent's scope.
+fn instance_scope<'a>(
+    ctx: &Context<'a>,
+    shared: &Shared,
+    parent_roots: &HashMap<String, Value>,
+    parent: crate::planner::ModuleRef<'a>,
+    parent_path: &[crate::addr::ModuleStep],
+    step: &crate::addr::ModuleStep,
+) -> Result<(HashMap<String, Value>, crate::planner::ModuleRef<'a>), Diagnostic> {
+    let missing = || {
+        Diagnostic::global(
+            "E632",
+            "Configuration changed",
+            format!("module \"{}\" is no longer in the configuration", step.name),
+        )
+    };
+    let call = parent
+        .config
+        .modules
+        .iter()
+        .find(|m| m.name == step.name)
+        .ok_or_else(missing)?;
+    let child = parent.children.get(&step.name).ok_or_else(missing)?;
+    let child_ref = crate::planner::ModuleRef {
+        config: &child.config,
+        children: &child.children,
+    };
+    let each_value = match &step.key {
+        InstanceKey::Str(k) => call.body.attribute("for_each").and_then(|a| {
+            evaluate(
+                &a.expr,
+                &EvalContext {
+                    variables: parent_roots,
+                    overlay: None,
+                    env: ctx.env,
+                },
+            )
+            .ok()
+            .and_then(|v| match &v.kind {
+                Kind::Map(_, m) | Kind::Object(m) => m.get(k).cloned(),
+                _ => Some(Value::string(k.clone())),
+            })
+        }),
+        _ => None,
+    };
+    let scope = BodyScope::for_instance(&step.key, each_value.as_ref());
+    let mut diagnostics = Diagnostics::default();
+    let vars = crate::planner::module_variables(
+        call,
+        child_ref,
+        parent_roots,
+        &scope,
+        ctx.env,
+        &mut diagnostics,
+    )
+    .ok_or_else(|| diagnostics.0.into_iter().next().unwrap_or_else(missing))?;
+    let mut roots = HashMap::new();
+    roots.insert("var".to_string(), Value::object(vars));
+    let relative = child
+        .dir
+        .strip_prefix(ctx.stack.dir.as_path())
+        .unwrap_or(&child.dir);
+    let mut path_obj = match parent_roots.get("path") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    path_obj.insert(
+        "module".into(),
+        Value::string(crate::planner::clean_relative(relative)),
+    );
+    roots.insert("path".to_string(), Value::object(path_obj));
+    if let Some(t) = parent_roots.get("terraform") {
+        roots.insert("terraform".to_string(), t.clone());
+    }
+    let mut child_path = parent_path.to_vec();
+    child_path.push(step.clone());
+    {
+        let instances = shared.instances.lock().expect("instances");
+        for r in &child.config.resources {
+            let addr = resource_addr(r).in_module(&child_path);
+            let values = instances.get(&addr).cloned().unwrap_or_default();
+            set_resource_root(&mut roots, &addr, resource_value_for(r, &values));
+        }
+    }
+    fill_module_outputs(ctx, shared, &mut roots, child_ref, &child_path)?;
+    evaluate_locals_into(&child.config, &mut roots, ctx.env);
+    Ok((roots, child_ref))
+}
+
+/// Sets `module.NAME` in `roots` to the outputs of each call's instances.
+fn fill_module_outputs(
+    ctx: &Context<'_>,
+    shared: &Shared,
+    roots: &mut HashMap<String, Value>,
+    module: crate::planner::ModuleRef<'_>,
+    path: &[crate::addr::ModuleStep],
+) -> Result<(), Diagnostic> {
+    if module.config.modules.is_empty() {
+        return Ok(());
+    }
+    evaluate_locals_into(module.config, roots, ctx.env);
+    let mut calls = BTreeMap::new();
+    for call in &module.config.modules {
+        let counted = call.body.attribute("count").is_some();
+        let repeated = counted || call.body.attribute("for_each").is_some();
+        let keys: Vec<InstanceKey> = if repeated {
+            let env = ctx.env;
+            match &call
+                .body
+                .attribute(if counted { "count" } else { "for_each" })
+            {
+                Some(a) => match evaluate(
+                    &a.expr,
+                    &EvalContext {
+                        variables: roots,
+                        overlay: None,
+                        env,
+                    },
+                ) {
+                    Ok(v) if counted => (0..v.as_number().and_then(|n| n.to_i64()).unwrap_or(0))
+                        .map(InstanceKey::Int)
+                        .collect(),
+                    Ok(v) => match &v.kind {
+                        Kind::Map(_, m) | Kind::Object(m) => {
+                            m.keys().map(|k| InstanceKey::Str(k.clone())).collect()
+                        }
+                        Kind::Set(_, items) => items
+                            .iter()
+                            .filter_map(|i| i.as_str().map(|s| InstanceKey::Str(s.to_string())))
+                            .collect(),
+                        _ => vec![],
+                    },
+                    Err(_) => vec![],
+                },
+                None => vec![],
+            }
+        } else {
+            vec![InstanceKey::None]
+        };
+        let mut by_key = BTreeMap::new();
+        for key in keys {
+            let step = crate::addr::ModuleStep {
+                name: call.name.clone(),
+                key: key.clone(),
+            };
+            let (child_roots, child) = instance_scope(ctx, shared, roots, module, path, &step)?;
+            let mut outputs = BTreeMap::new();
+            for o in &child.config.outputs {
+                if let Some(expr) = &o.value {
+                    if let Ok(v) = evaluate(
+                        expr,
+                        &EvalContext {
+                            variables: &child_roots,
+                            overlay: None,
+                            env: ctx.env,
+                        },
+                    ) {
+                        outputs.insert(o.name.clone(), v.mark_sensitive(o.sensitive));
+                    }
+                }
+            }
+            by_key.insert(key, Value::object(outputs));
+        }
+        let value = if call.body.attribute("count").is_some() {
+            Value::tuple(by_key.into_values().collect())
+        } else if call.body.attribute("for_each").is_some() {
+            Value::object(
+                by_key
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            if let InstanceKey::Str(s) = k {
+                                s
+                            } else {
+                                k.to_string()
+                            },
+                            v,
+                        )
+                    })
+                    .collect(),
+            )
+        } else {
+            by_key
+                .into_values()
+                .next()
+                .unwrap_or_else(Value::empty_object)
+        };
+        calls.insert(call.name.clone(), value);
+    }
+    roots.insert("module".into(), Value::object(calls));
+    Ok(())
+}
+
+/// Evaluates a module's locals in place (a few passes settle the order).
+fn evaluate_locals_into(
+    config: &strata_lang::config::Config,
+    roots: &mut HashMap<String, Value>,
+    env: &FunctionEnv,
+) {
+    if config.locals.is_empty() {
+        return;
+    }
+    let mut locals = BTreeMap::new();
+    for _ in 0..config.locals.len().min(8) {
+        let mut changed = false;
+        for l in &config.locals {
+            roots.insert("local".into(), Value::object(locals.clone()));
+            if let Ok(v) = evaluate(
+                &l.expr,
+                &EvalContext {
+                    variables: roots,
+                    overlay: None,
+                    env,
+                },
+            ) {
+                if locals.get(&l.name) != Some(&v) {
+                    locals.insert(l.name.clone(), v);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    roots.insert("local".into(), Value::object(locals));
 }

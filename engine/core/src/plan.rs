@@ -248,6 +248,7 @@ impl Plan {
                     let key = InstanceKey::from_json(i.index_key.as_ref());
                     let addr = InstanceAddr {
                         resource: crate::addr::ResourceAddr {
+                            module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
                             mode: Mode::parse(&r.mode),
                             type_name: r.type_name.clone(),
                             name: r.name.clone(),

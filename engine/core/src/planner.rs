@@ -7,7 +7,7 @@
 //! The configuration graph is built by named passes over the references
 //! of every expression; a cycle is reported with the whole cycle.
 
-use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Edge, EncodedValue, OutputChange, Plan, ResourceChange};
 use crate::schema_json::{apply_sensitive_paths, decode_attributes, mark_schema_sensitive};
@@ -15,6 +15,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use strata_lang::ast::{Expr, ExprKind, TraversalStep};
+use strata_lang::config::{ChildModule, Config};
 use strata_lang::config::{LoadedStack, Mode as ConfigMode};
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
@@ -43,6 +44,7 @@ enum Node {
     Local(usize),
     Resource(usize),
     Output(usize),
+    Module(usize),
 }
 
 /// A loaded stack with what evaluating it needs: its variables and
@@ -89,9 +91,34 @@ impl<'a> Context<'a> {
         &self,
         addr: &ResourceAddr,
     ) -> Option<&'a strata_lang::config::Resource> {
-        self.resources
-            .get(addr)
-            .map(|&i| &self.stack.config.resources[i])
+        if addr.module.is_empty() {
+            return self
+                .resources
+                .get(addr)
+                .map(|&i| &self.stack.config.resources[i]);
+        }
+        let config = self.module_config(&addr.module)?.config;
+        let local = ResourceAddr {
+            module: Vec::new(),
+            ..addr.clone()
+        };
+        config.resources.iter().find(|r| resource_addr(r) == local)
+    }
+
+    /// The configuration of the module at `path` (keys ignored).
+    pub(crate) fn module_config(&self, path: &[ModuleStep]) -> Option<ModuleRef<'a>> {
+        let mut current = ModuleRef {
+            config: &self.stack.config,
+            children: &self.stack.children,
+        };
+        for step in path {
+            let child = current.children.get(&step.name)?;
+            current = ModuleRef {
+                config: &child.config,
+                children: &child.children,
+            };
+        }
+        Some(current)
     }
 }
 
@@ -101,6 +128,8 @@ impl<'a> Context<'a> {
 pub(crate) enum Reference {
     Resource(ResourceAddr, Option<InstanceKey>),
     Local(String),
+    /// `module.NAME…`: everything inside that module call.
+    Module(String),
 }
 
 pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
@@ -141,6 +170,7 @@ pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
                 if let (Some(t), Some(n)) = (attr(0), attr(1)) {
                     out.push(Reference::Resource(
                         ResourceAddr {
+                            module: Vec::new(),
                             mode: Mode::Data,
                             type_name: t.into(),
                             name: n.into(),
@@ -149,11 +179,17 @@ pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
                     ));
                 }
             }
-            "var" | "path" | "terraform" | "count" | "each" | "self" | "module" => {}
+            "module" => {
+                if let Some(n) = attr(0) {
+                    out.push(Reference::Module(n.to_string()));
+                }
+            }
+            "var" | "path" | "terraform" | "count" | "each" | "self" => {}
             t => {
                 if let Some(n) = attr(0) {
                     out.push(Reference::Resource(
                         ResourceAddr {
+                            module: Vec::new(),
                             mode: Mode::Managed,
                             type_name: t.into(),
                             name: n.into(),
@@ -178,6 +214,7 @@ fn body_references(body: &strata_lang::ast::Body, out: &mut Vec<Reference>) {
 
 pub(crate) fn resource_addr(r: &strata_lang::config::Resource) -> ResourceAddr {
     ResourceAddr {
+        module: Vec::new(),
         mode: if r.mode == ConfigMode::Data {
             Mode::Data
         } else {
@@ -271,6 +308,7 @@ pub(crate) fn decode_state(
         for i in &r.instances {
             let addr = InstanceAddr {
                 resource: ResourceAddr {
+                    module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
                     mode,
                     type_name: r.type_name.clone(),
                     name: r.name.clone(),
@@ -430,8 +468,7 @@ fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
 
 /// Builds the configuration graph and returns its nodes in evaluation
 /// order, or the diagnostic for a cycle.
-fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
-    let config = &stack.config;
+fn evaluation_order(config: &Config) -> Result<Vec<Node>, Diagnostic> {
     let mut graph: DiGraph<Node, ()> = DiGraph::new();
     let mut index: HashMap<Node, NodeIndex> = HashMap::new();
     let mut add = |n: Node, graph: &mut DiGraph<Node, ()>| {
@@ -449,12 +486,19 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
         .enumerate()
         .map(|(i, r)| (resource_addr(r), i))
         .collect();
+    let modules: HashMap<&str, usize> = config
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.as_str(), i))
+        .collect();
     let mut edges = Vec::new();
     let link = |to: Node, refs: Vec<Reference>, edges: &mut Vec<(Node, Node)>| {
         for r in refs {
             let from = match r {
                 Reference::Local(n) => locals.get(n.as_str()).map(|&i| Node::Local(i)),
                 Reference::Resource(a, _) => resources.get(&a).map(|&i| Node::Resource(i)),
+                Reference::Module(n) => modules.get(n.as_str()).map(|&i| Node::Module(i)),
             };
             if let Some(from) = from {
                 edges.push((from, to));
@@ -475,6 +519,12 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
         body_references(&o.body, &mut refs);
         link(Node::Output(i), refs, &mut edges);
     }
+    // Pass 4: module calls (their arguments, count/for_each, depends_on).
+    for (i, m) in config.modules.iter().enumerate() {
+        let mut refs = Vec::new();
+        body_references(&m.body, &mut refs);
+        link(Node::Module(i), refs, &mut edges);
+    }
     for i in 0..config.locals.len() {
         add(Node::Local(i), &mut graph);
     }
@@ -483,6 +533,9 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
     }
     for i in 0..config.outputs.len() {
         add(Node::Output(i), &mut graph);
+    }
+    for i in 0..config.modules.len() {
+        add(Node::Module(i), &mut graph);
     }
     for (from, to) in edges {
         let (a, b) = (add(from, &mut graph), add(to, &mut graph));
@@ -501,6 +554,7 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
                 Node::Local(i) => format!("local.{}", config.locals[i].name),
                 Node::Resource(i) => resource_addr(&config.resources[i]).to_string(),
                 Node::Output(i) => format!("output.{}", config.outputs[i].name),
+                Node::Module(i) => format!("module.{}", config.modules[i].name),
             };
             let mut names: Vec<String> = members.iter().map(|&n| describe(graph[n])).collect();
             names.sort();
@@ -508,6 +562,7 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
                 Node::Local(i) => config.locals[i].name_span,
                 Node::Resource(i) => config.resources[i].span,
                 Node::Output(i) => config.outputs[i].span,
+                Node::Module(i) => config.modules[i].span,
             };
             Err(Diagnostic::error(
                 "E605",
@@ -519,13 +574,36 @@ fn evaluation_order(stack: &LoadedStack) -> Result<Vec<Node>, Diagnostic> {
     }
 }
 
+/// A relative directory as `path.module` shows it (`modules/app`).
+pub(crate) fn clean_relative(p: &std::path::Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if parts.last().is_some_and(|l| l != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..".into());
+                }
+            }
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// Instance keys with their `each.value`.
 type Expansion = Vec<(InstanceKey, Option<Value>)>;
 
 /// The instance keys of a resource: from `count`, `for_each`, or one
 /// unkeyed instance. `None` when the expansion is unknown.
 fn expand(
-    r: &strata_lang::config::Resource,
+    body: &strata_lang::ast::Body,
     roots: &HashMap<String, Value>,
     env: &FunctionEnv,
 ) -> Result<Option<Expansion>, Diagnostic> {
@@ -534,7 +612,7 @@ fn expand(
         overlay: None,
         env,
     };
-    if let Some(count) = r.body.attribute("count") {
+    if let Some(count) = body.attribute("count") {
         let v = evaluate(&count.expr, &ctx)?;
         if v.is_unknown() {
             return Ok(None);
@@ -554,9 +632,15 @@ fn expand(
             })?;
         return Ok(Some((0..n).map(|i| (InstanceKey::Int(i), None)).collect()));
     }
-    if let Some(for_each) = r.body.attribute("for_each") {
+    if let Some(for_each) = body.attribute("for_each") {
         let v = evaluate(&for_each.expr, &ctx)?;
-        if !v.is_wholly_known() {
+        // The keys must be known; a map's values may still be unknown.
+        let keys_known = match &v.kind {
+            Kind::Unknown(_) => false,
+            Kind::Set(_, items) => items.iter().all(Value::is_wholly_known),
+            _ => true,
+        };
+        if !keys_known {
             return Ok(None);
         }
         if v.sensitive {
@@ -823,291 +907,56 @@ pub async fn plan(
             }
         }
     }
-    for m in &stack.config.modules {
-        diagnostics.push(Diagnostic::error(
-            "E615",
-            "Child modules are not supported yet",
-            format!("The module \"{}\" cannot be planned: this version of Strata plans resources of the root module only. Move its resources into the root module for now.", m.name),
-            m.span,
-        ));
-    }
     if diagnostics.has_errors() {
         return PlanResult {
             plan: None,
             diagnostics,
         };
     }
-    let order = match evaluation_order(stack) {
-        Ok(o) => o,
-        Err(d) => {
-            diagnostics.push(d);
-            return PlanResult {
-                plan: None,
-                diagnostics,
-            };
-        }
-    };
-    let mut roots = evaluated.variables.clone();
-    // Resources not yet planned are unknown; planned ones replace these.
-    for r in &stack.config.resources {
-        set_resource_root(&mut roots, &resource_addr(r), Value::unknown(Type::Dynamic));
-    }
-    let mut locals: BTreeMap<String, Value> = BTreeMap::new();
-    let mut changes: Vec<ResourceChange> = Vec::new();
-    let mut change_index: HashMap<InstanceAddr, usize> = HashMap::new();
-    let mut configured: HashSet<InstanceAddr> = HashSet::new();
-    let mut expanded: HashMap<ResourceAddr, Vec<InstanceKey>> = HashMap::new();
-    let mut instance_refs: HashMap<usize, Vec<Reference>> = HashMap::new();
     let targets = TargetFilter::new(stack, options);
-    for node in &order {
-        match *node {
-            Node::Local(i) => {
-                let local = &stack.config.locals[i];
-                roots.insert("local".into(), Value::object(locals.clone()));
-                let v = match evaluate(
-                    &local.expr,
-                    &EvalContext {
-                        variables: &roots,
-                        overlay: None,
-                        env,
-                    },
-                ) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        diagnostics.push(d);
-                        Value::unknown(Type::Dynamic)
-                    }
-                };
-                locals.insert(local.name.clone(), v);
-                roots.insert("local".into(), Value::object(locals.clone()));
-            }
-            Node::Output(_) => {}
-            Node::Resource(i) => {
-                let r = &stack.config.resources[i];
-                let addr = resource_addr(r);
-                if !targets.includes_resource(&addr) {
-                    // Untargeted: keep what the state says.
-                    let instances: BTreeMap<InstanceKey, Value> = prior
-                        .iter()
-                        .filter(|(a, _)| a.resource == addr)
-                        .map(|(a, p)| (a.key.clone(), p.value.clone()))
-                        .collect();
-                    for a in prior.keys().filter(|a| a.resource == addr) {
-                        configured.insert(a.clone());
-                    }
-                    set_resource_root(&mut roots, &addr, resource_value(r, &instances));
-                    continue;
-                }
-                let (provider, schema) =
-                    match provider_for(registry, addr.mode, &addr.type_name, r.span) {
-                        Ok(p) => p,
-                        Err(d) => {
-                            diagnostics.push(d);
-                            continue;
-                        }
-                    };
-                let keys = if options.destroy && addr.mode == Mode::Managed {
-                    Some(Vec::new())
-                } else {
-                    match expand(r, &roots, env) {
-                        Ok(k) => k,
-                        Err(d) => {
-                            diagnostics.push(d);
-                            continue;
-                        }
-                    }
-                };
-                let Some(keys) = keys else {
-                    diagnostics.push(Diagnostic::error(
-                        "E609",
-                        "Invalid count or for_each argument",
-                        format!("The number of instances of {addr} depends on values that cannot be determined until apply. Use --target to apply the resources it depends on first, or make the argument depend only on known values."),
-                        r.span,
-                    ));
-                    continue;
-                };
-                let lc = lifecycle(r);
-                let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
-                expanded.insert(addr.clone(), keys.iter().map(|(k, _)| k.clone()).collect());
-                for (key, each_value) in keys {
-                    let iaddr = InstanceAddr {
-                        resource: addr.clone(),
-                        key: key.clone(),
-                    };
-                    configured.insert(iaddr.clone());
-                    let scope = BodyScope::for_instance(&key, each_value.as_ref());
-                    let config = match body_to_config(&ctx, &r.body, &schema, &roots, &scope) {
-                        Ok(c) => c,
-                        Err(ds) => {
-                            diagnostics.extend(ds);
-                            values.insert(key, Value::unknown(Type::Dynamic));
-                            continue;
-                        }
-                    };
-                    for problem in provider.validate_resource(&addr.type_name, &config) {
-                        diagnostics.push(Diagnostic::error(
-                            "E610",
-                            "Invalid resource configuration",
-                            format!("{iaddr}: {problem}"),
-                            r.span,
-                        ));
-                    }
-                    let mut refs = Vec::new();
-                    body_references(&r.body, &mut refs);
-                    if addr.mode == Mode::Data {
-                        let value = plan_data_source(
-                            provider.as_ref(),
-                            &schema,
-                            &addr.type_name,
-                            &config,
-                            &iaddr,
-                            &refs,
-                            &change_index,
-                            &changes,
-                            &mut diagnostics,
-                        )
-                        .await;
-                        match value {
-                            DataResult::Read(v) => {
-                                values.insert(key, v);
-                            }
-                            DataResult::Deferred(v) => {
-                                let index = changes.len();
-                                changes.push(ResourceChange {
-                                    addr: iaddr.clone(),
-                                    provider: provider_address(provider.name()),
-                                    action: Action::Read,
-                                    reason: Some("read_because_dependency_pending".into()),
-                                    before: EncodedValue::encode(&Value::null(
-                                        schema.object_type(),
-                                    )),
-                                    after: EncodedValue::encode(&v),
-                                    replace_paths: vec![],
-                                    dependencies: vec![],
-                                    create_before_destroy: false,
-                                    drift: vec![],
-                                });
-                                change_index.insert(iaddr.clone(), index);
-                                instance_refs.insert(index, refs);
-                                values.insert(key, v);
-                            }
-                        }
-                        continue;
-                    }
-                    let prior_instance = prior.get(&iaddr);
-                    let prior_value = prior_instance
-                        .map(|p| p.value.clone())
-                        .unwrap_or_else(|| Value::null(schema.object_type()));
-                    let config = apply_ignore_changes(&config, &prior_value, &lc);
-                    let proposed = if prior_value.is_null() {
-                        config.clone()
-                    } else {
-                        proposed_new(&schema, &prior_value, &config)
-                    };
-                    let response = provider
-                        .plan(PlanRequest {
-                            type_name: &addr.type_name,
-                            prior: &prior_value,
-                            proposed: &proposed,
-                            config: &config,
-                        })
-                        .await;
-                    let response = match response {
-                        Ok(r) => r,
-                        Err(e) => {
-                            diagnostics.push(Diagnostic::error(
-                                "E611",
-                                "Provider failed to plan",
-                                format!("{iaddr}: {e}"),
-                                r.span,
-                            ));
-                            values.insert(key, Value::unknown(Type::Dynamic));
-                            continue;
-                        }
-                    };
-                    let mut planned =
-                        mark_schema_sensitive(&schema, copy_marks(response.planned, &config));
-                    let mut action = decide(
-                        &prior_value,
-                        &planned,
-                        &response.requires_replace,
-                        lc.create_before_destroy,
-                    );
-                    let mut reason = if action.is_replace() {
-                        Some("replace_because_cannot_update".to_string())
-                    } else {
-                        None
-                    };
-                    let triggered = lc.replace_triggered_by.iter().any(|e| {
-                        references(e).iter().any(|rf| match rf {
-                            Reference::Resource(a, k) => changes.iter().any(|c| {
-                                c.addr.resource == *a
-                                    && k.as_ref().is_none_or(|k| c.addr.key == *k)
-                                    && matches!(
-                                        c.action,
-                                        Action::Create
-                                            | Action::Update
-                                            | Action::DeleteThenCreate
-                                            | Action::CreateThenDelete
-                                    )
-                            }),
-                            Reference::Local(_) => false,
-                        })
-                    });
-                    if !prior_value.is_null() && (triggered || options.replace.contains(&iaddr)) {
-                        if !action.is_replace() {
-                            let fresh = provider
-                                .plan(PlanRequest {
-                                    type_name: &addr.type_name,
-                                    prior: &Value::null(schema.object_type()),
-                                    proposed: &config,
-                                    config: &config,
-                                })
-                                .await;
-                            if let Ok(f) = fresh {
-                                planned =
-                                    mark_schema_sensitive(&schema, copy_marks(f.planned, &config));
-                            }
-                        }
-                        action = replace_action(lc.create_before_destroy);
-                        reason = Some(
-                            if options.replace.contains(&iaddr) {
-                                "replace_by_request"
-                            } else {
-                                "replace_by_triggers"
-                            }
-                            .to_string(),
-                        );
-                    }
-                    if lc.prevent_destroy && action.deletes() {
-                        diagnostics.push(Diagnostic::error(
-                            "E612",
-                            "Instance cannot be destroyed",
-                            format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the --target flag."),
-                            r.span,
-                        ));
-                    }
-                    let index = changes.len();
-                    changes.push(ResourceChange {
-                        addr: iaddr.clone(),
-                        provider: provider_address(provider.name()),
-                        action,
-                        reason,
-                        before: EncodedValue::encode(&prior_value),
-                        after: EncodedValue::encode(&planned),
-                        replace_paths: response.requires_replace.clone(),
-                        dependencies: vec![],
-                        create_before_destroy: lc.create_before_destroy,
-                        drift: drift.remove(&iaddr).unwrap_or_default(),
-                    });
-                    change_index.insert(iaddr.clone(), index);
-                    instance_refs.insert(index, refs);
-                    values.insert(key, planned);
-                }
-                set_resource_root(&mut roots, &addr, resource_value(r, &values));
-            }
-        }
-    }
+    let mut planner = Planner {
+        ctx,
+        options,
+        targets,
+        prior,
+        drift,
+        changes: Vec::new(),
+        change_index: HashMap::new(),
+        configured: HashSet::new(),
+        planned_modules: HashSet::new(),
+        expanded: HashMap::new(),
+        instance_refs: HashMap::new(),
+        module_contents: HashMap::new(),
+        diagnostics,
+    };
+    let root = ModuleRef {
+        config: &stack.config,
+        children: &stack.children,
+    };
+    let mut roots = planner
+        .plan_module(Vec::new(), root, evaluated.variables.clone(), Vec::new())
+        .await;
+    let Planner {
+        ctx,
+        targets,
+        prior,
+        mut changes,
+        mut change_index,
+        configured,
+        planned_modules,
+        expanded,
+        instance_refs,
+        module_contents,
+        mut diagnostics,
+        ..
+    } = planner;
+    let locals = match roots.remove("local") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => m,
+        _ => BTreeMap::new(),
+    };
     // Orphans: instances in state that the configuration no longer has.
     let removed = removed_blocks(stack);
     for (iaddr, p) in &prior {
@@ -1120,6 +969,13 @@ pub async fn plan(
         let in_config = ctx.resource(&iaddr.resource);
         let reason = match (in_config, &iaddr.key) {
             _ if options.destroy => None,
+            // The module call is still there but this instance of it is not.
+            _ if !iaddr.resource.module.is_empty()
+                && !planned_modules.contains(&iaddr.resource.module)
+                && ctx.module_config(&iaddr.resource.module).is_some() =>
+            {
+                Some("delete_because_no_module")
+            }
             (None, _) => Some("delete_because_no_resource_config"),
             (Some(r), InstanceKey::Int(_)) if r.body.attribute("count").is_some() => {
                 Some("delete_because_count_index")
@@ -1159,39 +1015,56 @@ pub async fn plan(
         change_index.insert(iaddr.clone(), index);
     }
     // Instance-level dependencies from references.
-    for (index, refs) in &instance_refs {
-        let mut deps = BTreeSet::new();
-        for r in refs {
-            if let Reference::Resource(a, key) = r {
-                let keys = expanded.get(a).cloned().unwrap_or_default();
-                for k in keys {
-                    if key.as_ref().is_none_or(|want| *want == k) {
-                        deps.insert(
-                            InstanceAddr {
-                                resource: a.clone(),
-                                key: k,
-                            }
-                            .to_string(),
-                        );
-                    }
-                }
-            }
-        }
-        // depends_on
-        let c = &changes[*index];
-        if let Some(r) = ctx.resource(&c.addr.resource) {
-            if let Some(a) = r.body.attribute("depends_on") {
-                for dep in references(&a.expr) {
-                    if let Reference::Resource(ra, _) = dep {
-                        for k in expanded.get(&ra).cloned().unwrap_or_default() {
+    for (index, r) in &instance_refs {
+        let mut deps: BTreeSet<String> = r.inherited.iter().cloned().collect();
+        for reference in &r.refs {
+            match reference {
+                Reference::Resource(a, key) => {
+                    let a = a.clone().in_module(&r.module);
+                    for k in expanded.get(&a).cloned().unwrap_or_default() {
+                        if key.as_ref().is_none_or(|want| *want == k) {
                             deps.insert(
                                 InstanceAddr {
-                                    resource: ra.clone(),
+                                    resource: a.clone(),
                                     key: k,
                                 }
                                 .to_string(),
                             );
                         }
+                    }
+                }
+                Reference::Module(name) => {
+                    if let Some(contents) = module_contents.get(&(r.module.clone(), name.clone())) {
+                        deps.extend(contents.iter().cloned());
+                    }
+                }
+                Reference::Local(_) => {}
+            }
+        }
+        // depends_on
+        let c = &changes[*index];
+        if let Some(res) = ctx.resource(&c.addr.resource) {
+            if let Some(a) = res.body.attribute("depends_on") {
+                for dep in references(&a.expr) {
+                    match dep {
+                        Reference::Resource(ra, _) => {
+                            let ra = ra.in_module(&r.module);
+                            for k in expanded.get(&ra).cloned().unwrap_or_default() {
+                                deps.insert(
+                                    InstanceAddr {
+                                        resource: ra.clone(),
+                                        key: k,
+                                    }
+                                    .to_string(),
+                                );
+                            }
+                        }
+                        Reference::Module(name) => {
+                            if let Some(contents) = module_contents.get(&(r.module.clone(), name)) {
+                                deps.extend(contents.iter().cloned());
+                            }
+                        }
+                        Reference::Local(_) => {}
                     }
                 }
             }
@@ -1391,7 +1264,7 @@ async fn plan_data_source(
         Reference::Resource(a, _) => change_index
             .iter()
             .any(|(i, &c)| i.resource == *a && !matches!(changes[c].action, Action::NoOp)),
-        Reference::Local(_) => false,
+        Reference::Local(_) | Reference::Module(_) => false,
     });
     if !config.is_wholly_known() || pending {
         return DataResult::Deferred(Value::unknown(schema.object_type()));
@@ -1512,5 +1385,655 @@ impl TargetFilter {
             None => true,
             Some(set) => set.contains(&addr.resource) || self.include_instances.contains(addr),
         }
+    }
+}
+
+/// The references of one planned instance, resolved into dependencies
+/// once every resource is expanded.
+struct InstanceRefs {
+    module: ModulePath,
+    refs: Vec<Reference>,
+    /// Dependencies every instance of the module has (what its call's
+    /// arguments refer to).
+    inherited: Vec<String>,
+}
+
+/// A module's configuration with its child modules and directory.
+#[derive(Clone, Copy)]
+pub(crate) struct ModuleRef<'a> {
+    pub config: &'a Config,
+    pub children: &'a BTreeMap<String, ChildModule>,
+}
+
+struct Planner<'a> {
+    ctx: Context<'a>,
+    options: &'a PlanOptions,
+    targets: TargetFilter,
+    prior: BTreeMap<InstanceAddr, PriorInstance>,
+    drift: HashMap<InstanceAddr, Vec<String>>,
+    changes: Vec<ResourceChange>,
+    change_index: HashMap<InstanceAddr, usize>,
+    configured: HashSet<InstanceAddr>,
+    planned_modules: HashSet<ModulePath>,
+    expanded: HashMap<ResourceAddr, Vec<InstanceKey>>,
+    instance_refs: HashMap<usize, InstanceRefs>,
+    /// Instances inside each module call, by (calling module, call name).
+    module_contents: HashMap<(ModulePath, String), Vec<String>>,
+    diagnostics: Diagnostics,
+}
+
+impl<'a> Planner<'a> {
+    /// Plans one module instance: its nodes in dependency order. Returns
+    /// the names its expressions see at the end (for its outputs).
+    fn plan_module<'s>(
+        &'s mut self,
+        path: ModulePath,
+        module: ModuleRef<'a>,
+        mut roots: HashMap<String, Value>,
+        inherited: Vec<String>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = HashMap<String, Value>> + 's>> {
+        Box::pin(async move {
+            let env = self.ctx.env;
+            let order = match evaluation_order(module.config) {
+                Ok(o) => o,
+                Err(d) => {
+                    self.diagnostics.push(d);
+                    return roots;
+                }
+            };
+            // Resources and module calls not yet planned are unknown.
+            for r in &module.config.resources {
+                set_resource_root(&mut roots, &resource_addr(r), Value::unknown(Type::Dynamic));
+            }
+            roots.insert(
+                "module".into(),
+                Value::object(
+                    module
+                        .config
+                        .modules
+                        .iter()
+                        .map(|m| (m.name.clone(), Value::unknown(Type::Dynamic)))
+                        .collect(),
+                ),
+            );
+            let mut locals: BTreeMap<String, Value> = BTreeMap::new();
+            for node in &order {
+                match *node {
+                    Node::Local(i) => {
+                        let local = &module.config.locals[i];
+                        roots.insert("local".into(), Value::object(locals.clone()));
+                        let v = match evaluate(
+                            &local.expr,
+                            &EvalContext {
+                                variables: &roots,
+                                overlay: None,
+                                env,
+                            },
+                        ) {
+                            Ok(v) => v,
+                            Err(d) => {
+                                self.diagnostics.push(d);
+                                Value::unknown(Type::Dynamic)
+                            }
+                        };
+                        locals.insert(local.name.clone(), v);
+                        roots.insert("local".into(), Value::object(locals.clone()));
+                    }
+                    Node::Output(_) => {}
+                    Node::Module(i) => {
+                        self.plan_module_call(&path, module, i, &mut roots, &inherited)
+                            .await
+                    }
+                    Node::Resource(i) => {
+                        let r = &module.config.resources[i];
+                        let addr = resource_addr(r).in_module(&path);
+                        if !self.targets.includes_resource(&addr) {
+                            // Untargeted: keep what the state says.
+                            let instances: BTreeMap<InstanceKey, Value> = self
+                                .prior
+                                .iter()
+                                .filter(|(a, _)| a.resource == addr)
+                                .map(|(a, p)| (a.key.clone(), p.value.clone()))
+                                .collect();
+                            for a in self.prior.keys().filter(|a| a.resource == addr) {
+                                self.configured.insert(a.clone());
+                            }
+                            set_resource_root(&mut roots, &addr, resource_value(r, &instances));
+                            continue;
+                        }
+                        let (provider, schema) = match provider_for(
+                            self.ctx.registry,
+                            addr.mode,
+                            &addr.type_name,
+                            r.span,
+                        ) {
+                            Ok(p) => p,
+                            Err(d) => {
+                                self.diagnostics.push(d);
+                                continue;
+                            }
+                        };
+                        let keys = if self.options.destroy && addr.mode == Mode::Managed {
+                            Some(Vec::new())
+                        } else {
+                            match expand(&r.body, &roots, env) {
+                                Ok(k) => k,
+                                Err(d) => {
+                                    self.diagnostics.push(d);
+                                    continue;
+                                }
+                            }
+                        };
+                        let Some(keys) = keys else {
+                            self.diagnostics.push(Diagnostic::error(
+                                "E609",
+                                "Invalid count or for_each argument",
+                                format!("The number of instances of {addr} depends on values that cannot be determined until apply. Use --target to apply the resources it depends on first, or make the argument depend only on known values."),
+                                r.span,
+                            ));
+                            continue;
+                        };
+                        let lc = lifecycle(r);
+                        let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
+                        self.expanded
+                            .insert(addr.clone(), keys.iter().map(|(k, _)| k.clone()).collect());
+                        for (key, each_value) in keys {
+                            let iaddr = InstanceAddr {
+                                resource: addr.clone(),
+                                key: key.clone(),
+                            };
+                            self.configured.insert(iaddr.clone());
+                            let scope = BodyScope::for_instance(&key, each_value.as_ref());
+                            let config =
+                                match body_to_config(&self.ctx, &r.body, &schema, &roots, &scope) {
+                                    Ok(c) => c,
+                                    Err(ds) => {
+                                        self.diagnostics.extend(ds);
+                                        values.insert(key, Value::unknown(Type::Dynamic));
+                                        continue;
+                                    }
+                                };
+                            for problem in provider.validate_resource(&addr.type_name, &config) {
+                                self.diagnostics.push(Diagnostic::error(
+                                    "E610",
+                                    "Invalid resource configuration",
+                                    format!("{iaddr}: {problem}"),
+                                    r.span,
+                                ));
+                            }
+                            let mut refs = Vec::new();
+                            body_references(&r.body, &mut refs);
+                            if addr.mode == Mode::Data {
+                                let value = plan_data_source(
+                                    provider.as_ref(),
+                                    &schema,
+                                    &addr.type_name,
+                                    &config,
+                                    &iaddr,
+                                    &refs,
+                                    &self.change_index,
+                                    &self.changes,
+                                    &mut self.diagnostics,
+                                )
+                                .await;
+                                match value {
+                                    DataResult::Read(v) => {
+                                        values.insert(key, v);
+                                    }
+                                    DataResult::Deferred(v) => {
+                                        let index = self.changes.len();
+                                        self.changes.push(ResourceChange {
+                                            addr: iaddr.clone(),
+                                            provider: provider_address(provider.name()),
+                                            action: Action::Read,
+                                            reason: Some("read_because_dependency_pending".into()),
+                                            before: EncodedValue::encode(&Value::null(
+                                                schema.object_type(),
+                                            )),
+                                            after: EncodedValue::encode(&v),
+                                            replace_paths: vec![],
+                                            dependencies: vec![],
+                                            create_before_destroy: false,
+                                            drift: vec![],
+                                        });
+                                        self.change_index.insert(iaddr.clone(), index);
+                                        self.instance_refs.insert(
+                                            index,
+                                            InstanceRefs {
+                                                module: path.clone(),
+                                                refs,
+                                                inherited: inherited.clone(),
+                                            },
+                                        );
+                                        values.insert(key, v);
+                                    }
+                                }
+                                continue;
+                            }
+                            let prior_instance = self.prior.get(&iaddr);
+                            let prior_value = prior_instance
+                                .map(|p| p.value.clone())
+                                .unwrap_or_else(|| Value::null(schema.object_type()));
+                            let config = apply_ignore_changes(&config, &prior_value, &lc);
+                            let proposed = if prior_value.is_null() {
+                                config.clone()
+                            } else {
+                                proposed_new(&schema, &prior_value, &config)
+                            };
+                            let response = provider
+                                .plan(PlanRequest {
+                                    type_name: &addr.type_name,
+                                    prior: &prior_value,
+                                    proposed: &proposed,
+                                    config: &config,
+                                })
+                                .await;
+                            let response = match response {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    self.diagnostics.push(Diagnostic::error(
+                                        "E611",
+                                        "Provider failed to plan",
+                                        format!("{iaddr}: {e}"),
+                                        r.span,
+                                    ));
+                                    values.insert(key, Value::unknown(Type::Dynamic));
+                                    continue;
+                                }
+                            };
+                            let mut planned = mark_schema_sensitive(
+                                &schema,
+                                copy_marks(response.planned, &config),
+                            );
+                            let mut action = decide(
+                                &prior_value,
+                                &planned,
+                                &response.requires_replace,
+                                lc.create_before_destroy,
+                            );
+                            let mut reason = if action.is_replace() {
+                                Some("replace_because_cannot_update".to_string())
+                            } else {
+                                None
+                            };
+                            let triggered = lc.replace_triggered_by.iter().any(|e| {
+                                references(e).iter().any(|rf| match rf {
+                                    Reference::Resource(a, k) => self.changes.iter().any(|c| {
+                                        c.addr.resource == a.clone().in_module(&path)
+                                            && k.as_ref().is_none_or(|k| c.addr.key == *k)
+                                            && matches!(
+                                                c.action,
+                                                Action::Create
+                                                    | Action::Update
+                                                    | Action::DeleteThenCreate
+                                                    | Action::CreateThenDelete
+                                            )
+                                    }),
+                                    Reference::Local(_) | Reference::Module(_) => false,
+                                })
+                            });
+                            if !prior_value.is_null()
+                                && (triggered || self.options.replace.contains(&iaddr))
+                            {
+                                if !action.is_replace() {
+                                    let fresh = provider
+                                        .plan(PlanRequest {
+                                            type_name: &addr.type_name,
+                                            prior: &Value::null(schema.object_type()),
+                                            proposed: &config,
+                                            config: &config,
+                                        })
+                                        .await;
+                                    if let Ok(f) = fresh {
+                                        planned = mark_schema_sensitive(
+                                            &schema,
+                                            copy_marks(f.planned, &config),
+                                        );
+                                    }
+                                }
+                                action = replace_action(lc.create_before_destroy);
+                                reason = Some(
+                                    if self.options.replace.contains(&iaddr) {
+                                        "replace_by_request"
+                                    } else {
+                                        "replace_by_triggers"
+                                    }
+                                    .to_string(),
+                                );
+                            }
+                            if lc.prevent_destroy && action.deletes() {
+                                self.diagnostics.push(Diagnostic::error(
+                                    "E612",
+                                    "Instance cannot be destroyed",
+                                    format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the --target flag."),
+                                    r.span,
+                                ));
+                            }
+                            let index = self.changes.len();
+                            self.changes.push(ResourceChange {
+                                addr: iaddr.clone(),
+                                provider: provider_address(provider.name()),
+                                action,
+                                reason,
+                                before: EncodedValue::encode(&prior_value),
+                                after: EncodedValue::encode(&planned),
+                                replace_paths: response.requires_replace.clone(),
+                                dependencies: vec![],
+                                create_before_destroy: lc.create_before_destroy,
+                                drift: self.drift.remove(&iaddr).unwrap_or_default(),
+                            });
+                            self.change_index.insert(iaddr.clone(), index);
+                            self.instance_refs.insert(
+                                index,
+                                InstanceRefs {
+                                    module: path.clone(),
+                                    refs,
+                                    inherited: inherited.clone(),
+                                },
+                            );
+                            values.insert(key, planned);
+                        }
+                        set_resource_root(&mut roots, &addr, resource_value(r, &values));
+                    }
+                }
+            }
+
+            roots.insert("local".into(), Value::object(locals));
+            roots
+        })
+    }
+
+    /// Plans every instance of a module call and exposes its outputs to
+    /// the calling module as `module.NAME`.
+    async fn plan_module_call(
+        &mut self,
+        path: &ModulePath,
+        module: ModuleRef<'a>,
+        i: usize,
+        roots: &mut HashMap<String, Value>,
+        inherited: &[String],
+    ) {
+        let env = self.ctx.env;
+        let call = &module.config.modules[i];
+        // A call whose source failed to load was reported while loading.
+        let Some(child) = module.children.get(&call.name) else {
+            return;
+        };
+        let child_ref = ModuleRef {
+            config: &child.config,
+            children: &child.children,
+        };
+        let keys = match expand(&call.body, roots, env) {
+            Ok(Some(k)) => k,
+            Ok(None) => {
+                self.diagnostics.push(Diagnostic::error(
+                    "E609",
+                    "Invalid count or for_each argument",
+                    format!("The number of instances of module \"{}\" depends on values that cannot be determined until apply.", call.name),
+                    call.span,
+                ));
+                return;
+            }
+            Err(d) => {
+                self.diagnostics.push(d);
+                return;
+            }
+        };
+        let mut refs = Vec::new();
+        body_references(&call.body, &mut refs);
+        let mut call_deps: Vec<String> = inherited.to_vec();
+        call_deps.extend(self.resolve(path, &refs));
+        let mut outputs_by_key: BTreeMap<InstanceKey, Value> = BTreeMap::new();
+        for (key, each_value) in keys {
+            let mut child_path = path.clone();
+            child_path.push(ModuleStep {
+                name: call.name.clone(),
+                key: key.clone(),
+            });
+            let scope = BodyScope::for_instance(&key, each_value.as_ref());
+            let Some(vars) = self.module_variables(call, child_ref, roots, &scope) else {
+                continue;
+            };
+            let mut child_roots = HashMap::new();
+            child_roots.insert("var".to_string(), Value::object(vars));
+            let relative = child
+                .dir
+                .strip_prefix(self.ctx.stack.dir.as_path())
+                .unwrap_or(&child.dir);
+            let relative = crate::planner::clean_relative(relative);
+            let mut path_obj = match roots.get("path") {
+                Some(Value {
+                    kind: Kind::Object(m),
+                    ..
+                }) => m.clone(),
+                _ => BTreeMap::new(),
+            };
+            path_obj.insert("module".into(), Value::string(relative));
+            child_roots.insert("path".to_string(), Value::object(path_obj));
+            if let Some(t) = roots.get("terraform") {
+                child_roots.insert("terraform".to_string(), t.clone());
+            }
+            child_roots.insert("data".to_string(), Value::empty_object());
+            self.planned_modules.insert(child_path.clone());
+            let before = self.changes.len();
+            let final_roots = self
+                .plan_module(
+                    child_path.clone(),
+                    child_ref,
+                    child_roots,
+                    call_deps.clone(),
+                )
+                .await;
+            let contents: Vec<String> = self.changes[before..]
+                .iter()
+                .map(|c| c.addr.to_string())
+                .collect();
+            self.module_contents
+                .entry((path.clone(), call.name.clone()))
+                .or_default()
+                .extend(contents);
+            let mut outputs = BTreeMap::new();
+            for o in &child.config.outputs {
+                let Some(expr) = &o.value else { continue };
+                match evaluate(
+                    expr,
+                    &EvalContext {
+                        variables: &final_roots,
+                        overlay: None,
+                        env,
+                    },
+                ) {
+                    Ok(v) => {
+                        outputs.insert(o.name.clone(), v.mark_sensitive(o.sensitive));
+                    }
+                    Err(d) => self.diagnostics.push(d),
+                }
+            }
+            outputs_by_key.insert(key, Value::object(outputs));
+        }
+        let value = if call.body.attribute("count").is_some() {
+            Value::tuple(outputs_by_key.into_values().collect())
+        } else if call.body.attribute("for_each").is_some() {
+            Value::object(
+                outputs_by_key
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            if let InstanceKey::Str(s) = k {
+                                s
+                            } else {
+                                k.to_string()
+                            },
+                            v,
+                        )
+                    })
+                    .collect(),
+            )
+        } else {
+            outputs_by_key
+                .into_values()
+                .next()
+                .unwrap_or_else(Value::empty_object)
+        };
+        let entry = roots
+            .entry("module".into())
+            .or_insert_with(Value::empty_object);
+        if let Kind::Object(m) = &mut entry.kind {
+            m.insert(call.name.clone(), value);
+        }
+    }
+
+    /// The input variable values of one module instance, from the call's
+    /// arguments and the variables' defaults.
+    fn module_variables(
+        &mut self,
+        call: &strata_lang::config::ModuleCall,
+        child: ModuleRef<'_>,
+        roots: &HashMap<String, Value>,
+        scope: &BodyScope,
+    ) -> Option<BTreeMap<String, Value>> {
+        module_variables(
+            call,
+            child,
+            roots,
+            scope,
+            self.ctx.env,
+            &mut self.diagnostics,
+        )
+    }
+}
+
+/// The input variable values of one module instance, from the call's
+/// arguments and the variables' defaults; `None` after reporting errors.
+pub(crate) fn module_variables(
+    call: &strata_lang::config::ModuleCall,
+    child: ModuleRef<'_>,
+    roots: &HashMap<String, Value>,
+    scope: &BodyScope,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) -> Option<BTreeMap<String, Value>> {
+    {
+        const META: &[&str] = &[
+            "source",
+            "version",
+            "providers",
+            "count",
+            "for_each",
+            "depends_on",
+        ];
+        let ctx = EvalContext {
+            variables: roots,
+            overlay: Some(&scope.names),
+            env,
+        };
+        let mut ok = true;
+        for a in &call.body.attributes {
+            if !META.contains(&a.name.as_str())
+                && !child.config.variables.iter().any(|v| v.name == a.name)
+            {
+                let suggestion = strata_lang::suggest::did_you_mean(
+                    &a.name,
+                    child.config.variables.iter().map(|v| v.name.as_str()),
+                );
+                diagnostics.push(Diagnostic::error(
+                    "E202",
+                    "Unsupported argument",
+                    format!("An argument named \"{}\" is not expected here: module \"{}\" declares no such variable.{suggestion}", a.name, call.name),
+                    a.name_span,
+                ));
+                ok = false;
+            }
+        }
+        let empty = HashMap::new();
+        let default_ctx = EvalContext {
+            variables: &empty,
+            overlay: None,
+            env,
+        };
+        let mut vars = BTreeMap::new();
+        for v in &child.config.variables {
+            let (raw, span) = match call.body.attribute(&v.name) {
+                Some(a) => match evaluate(&a.expr, &ctx) {
+                    Ok(x) => (x, a.expr.span),
+                    Err(d) => {
+                        diagnostics.push(d);
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => match &v.default {
+                    Some(d) => match evaluate(d, &default_ctx) {
+                        Ok(x) => (x, d.span),
+                        Err(d) => {
+                            diagnostics.push(d);
+                            ok = false;
+                            continue;
+                        }
+                    },
+                    None => {
+                        diagnostics.push(Diagnostic::error(
+                            "E206",
+                            "Missing required argument",
+                            format!("The argument \"{}\" is required by module \"{}\", but no definition was found.", v.name, call.name),
+                            call.span,
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            let value = match &v.constraint {
+                Some(c) => match strata_lang::types::convert_to_constraint(&raw, c) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        diagnostics.push(Diagnostic::error(
+                            "E402",
+                            "Invalid value for module argument",
+                            format!("The given value is not suitable for variable \"{}\" of module \"{}\": {}.", v.name, call.name, e.describe()),
+                            span,
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => raw,
+            };
+            vars.insert(v.name.clone(), value.mark_sensitive(v.sensitive));
+        }
+        ok.then_some(vars)
+    }
+}
+
+impl Planner<'_> {
+    /// Instance addresses that references made from module `path` name.
+    fn resolve(&self, path: &ModulePath, refs: &[Reference]) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for r in refs {
+            match r {
+                Reference::Resource(a, key) => {
+                    let a = a.clone().in_module(path);
+                    for k in self.expanded.get(&a).cloned().unwrap_or_default() {
+                        if key.as_ref().is_none_or(|want| *want == k) {
+                            out.insert(
+                                InstanceAddr {
+                                    resource: a.clone(),
+                                    key: k,
+                                }
+                                .to_string(),
+                            );
+                        }
+                    }
+                }
+                Reference::Module(name) => {
+                    if let Some(contents) = self.module_contents.get(&(path.clone(), name.clone()))
+                    {
+                        out.extend(contents.iter().cloned());
+                    }
+                }
+                Reference::Local(_) => {}
+            }
+        }
+        out.into_iter().collect()
     }
 }

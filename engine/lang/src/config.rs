@@ -9,6 +9,7 @@ use crate::ast::{Attribute, Block, Body, Expr, ExprKind};
 use crate::parser::parse_body;
 use crate::suggest::did_you_mean;
 use crate::types::{parse_type_constraint, TypeConstraint};
+use std::collections::BTreeMap;
 use std::path::Path;
 use strata_types::{Diagnostic, Diagnostics, SourceMap, Span};
 
@@ -87,7 +88,22 @@ pub struct LoadedStack {
     pub sources: SourceMap,
     pub config: Config,
     pub diagnostics: Diagnostics,
+    /// The directory the root module was read from.
+    pub dir: std::path::PathBuf,
+    /// Child modules with local sources, by the name of their call.
+    pub children: BTreeMap<String, ChildModule>,
 }
+
+/// A module called from another, read from its local source directory.
+#[derive(Debug)]
+pub struct ChildModule {
+    pub dir: std::path::PathBuf,
+    pub config: Config,
+    pub children: BTreeMap<String, ChildModule>,
+}
+
+/// Calls nested deeper than this are reported as a likely cycle.
+const MAX_MODULE_DEPTH: usize = 16;
 
 /// Reads every `*.tf` and `*.tf.json` file of `dir` (sorted by name).
 pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
@@ -103,7 +119,120 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
         let text = std::fs::read_to_string(dir.join(&name))?;
         files.push((name, text));
     }
-    Ok(load_sources(files))
+    let mut stack = load_sources(files);
+    stack.dir = dir.to_path_buf();
+    let calls: Vec<(String, Option<Expr>, Span)> = stack
+        .config
+        .modules
+        .iter()
+        .map(|m| {
+            (
+                m.name.clone(),
+                m.body.attribute("source").map(|a| a.expr.clone()),
+                m.span,
+            )
+        })
+        .collect();
+    stack.children = load_children(
+        dir,
+        dir,
+        &calls,
+        &mut stack.sources,
+        &mut stack.diagnostics,
+        1,
+    )?;
+    Ok(stack)
+}
+
+fn load_children(
+    root: &Path,
+    dir: &Path,
+    calls: &[(String, Option<Expr>, Span)],
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+    depth: usize,
+) -> std::io::Result<BTreeMap<String, ChildModule>> {
+    let mut children = BTreeMap::new();
+    for (name, source, span) in calls {
+        let Some(source) = source else { continue };
+        let Some(text) = literal_string(source) else {
+            diagnostics.push(Diagnostic::error(
+                "E211",
+                "Invalid module source",
+                "The module source must be a literal string, such as \"./modules/vpc\".",
+                source.span,
+            ));
+            continue;
+        };
+        if !(text.starts_with("./") || text.starts_with("../")) {
+            diagnostics.push(Diagnostic::error(
+                "E212",
+                "Unsupported module source",
+                format!("The module source {text:?} is not a local path. Strata reads modules from local directories (\"./modules/vpc\"); registry and remote sources are not supported yet."),
+                source.span,
+            ));
+            continue;
+        }
+        if depth > MAX_MODULE_DEPTH {
+            diagnostics.push(Diagnostic::error("E213", "Module calls nested too deeply", format!("Module calls are nested more than {MAX_MODULE_DEPTH} deep here; check for a module that calls itself."), *span));
+            continue;
+        }
+        let child_dir = dir.join(&text);
+        if !child_dir.is_dir() {
+            diagnostics.push(Diagnostic::error("E214", "Module not found", format!("There is no directory at {text:?} (relative to the calling module) for module \"{name}\"."), source.span));
+            continue;
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&child_dir)?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
+            .collect();
+        names.sort();
+        let mut config = Config::default();
+        for file_name in names {
+            let text = std::fs::read_to_string(child_dir.join(&file_name))?;
+            let shown = child_dir.join(&file_name);
+            let shown = shown
+                .strip_prefix(root)
+                .unwrap_or(&shown)
+                .to_string_lossy()
+                .replace("/./", "/");
+            let json = file_name.ends_with(".json");
+            let file = sources.add(shown, text);
+            let text = &sources.get(file).expect("just added").text;
+            let parsed = if json {
+                crate::json_config::parse_json_body(text, file)
+            } else {
+                parse_body(text, file)
+            };
+            diagnostics.extend(parsed.diagnostics);
+            lower_file(parsed.value, &mut config, diagnostics);
+        }
+        check_duplicates(&config, diagnostics);
+        let calls: Vec<(String, Option<Expr>, Span)> = config
+            .modules
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    m.body.attribute("source").map(|a| a.expr.clone()),
+                    m.span,
+                )
+            })
+            .collect();
+        let grandchildren =
+            load_children(root, &child_dir, &calls, sources, diagnostics, depth + 1)?;
+        children.insert(
+            name.clone(),
+            ChildModule {
+                dir: child_dir,
+                config,
+                children: grandchildren,
+            },
+        );
+    }
+    Ok(children)
 }
 
 /// Parses and lowers the given files.
@@ -131,6 +260,8 @@ pub fn load_sources(files: Vec<(String, String)>) -> LoadedStack {
         sources,
         config,
         diagnostics,
+        dir: std::path::PathBuf::from("."),
+        children: BTreeMap::new(),
     }
 }
 
