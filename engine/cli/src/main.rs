@@ -21,6 +21,18 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // STRATA_LOG=debug (or an EnvFilter directive) turns on tracing to
+    // stderr. Events carry addresses and actions, never attribute values.
+    if let Ok(filter) = std::env::var("STRATA_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .with_ansi(
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+                    && std::env::var_os("NO_COLOR").is_none(),
+            )
+            .try_init();
+    }
     let argv: Vec<String> = std::env::args().collect();
     let argv = args::normalize(argv);
     commands::run(argv)

@@ -297,6 +297,7 @@ pub async fn apply(
         while running.len() < parallelism && !options.cancel.load(Ordering::SeqCst) {
             let Some(i) = ready.pop() else { break };
             let change = &plan.changes[i];
+            tracing::debug!(address = %change.addr, action = ?change.action, "starting");
             on_event(Event::Started {
                 addr: change.addr.to_string(),
                 action: change.action,

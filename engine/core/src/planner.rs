@@ -1709,6 +1709,7 @@ impl<'a> Planner<'a> {
                                     r.span,
                                 ));
                             }
+                            tracing::debug!(address = %iaddr, ?action, "planned");
                             let index = self.changes.len();
                             self.changes.push(ResourceChange {
                                 addr: iaddr.clone(),
