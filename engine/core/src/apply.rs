@@ -198,7 +198,8 @@ struct Shared {
     /// Current values of every instance, by resource.
     instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
     state: Mutex<WorkingState>,
-    last_write: Mutex<Instant>,
+    /// When the state was last written, and how long that write took.
+    last_write: Mutex<(Instant, Duration)>,
 }
 
 pub async fn apply(
@@ -246,7 +247,7 @@ pub async fn apply(
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
         state: Mutex::new(WorkingState::new(state.clone())),
-        last_write: Mutex::new(Instant::now()),
+        last_write: Mutex::new((Instant::now(), Duration::ZERO)),
     };
     refresh_locals(stack, &shared, env, &mut diagnostics);
 
@@ -354,10 +355,12 @@ pub async fn apply(
                 }
             }
         }
+        // Snapshots of a large state are costly: space them so writing
+        // takes at most a fifth of the time.
         let due = shared
             .last_write
             .lock()
-            .map(|t| t.elapsed() >= options.persist_interval)
+            .map(|t| t.0.elapsed() >= options.persist_interval.max(t.1 * 4))
             .unwrap_or(true);
         if due {
             persist(store, &shared, &mut diagnostics);
@@ -438,6 +441,7 @@ pub async fn apply(
 }
 
 fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
+    let started = Instant::now();
     let snapshot = {
         let mut st = shared.state.lock().expect("state");
         st.base.serial += 1;
@@ -451,7 +455,7 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
         ));
     }
     if let Ok(mut t) = shared.last_write.lock() {
-        *t = Instant::now();
+        *t = (Instant::now(), started.elapsed());
     }
 }
 
