@@ -46,6 +46,12 @@ fn headline(c: &ResourceChange) -> String {
         Action::NoOp => "has no changes".to_string(),
     };
     let mut out = format!("  # {a} {what}");
+    if let Some(id) = &c.importing {
+        out.push_str(&format!(
+            "\n  # (imported from {})",
+            serde_json::Value::from(id.clone())
+        ));
+    }
     let because = match c.reason.as_deref() {
         Some("delete_because_no_resource_config") => {
             Some(format!("(because {a} is not in configuration)"))
@@ -248,7 +254,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     let mut shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| !matches!(c.action, Action::NoOp))
+        .filter(|c| !matches!(c.action, Action::NoOp) || c.importing.is_some())
         .collect();
     shown.sort_by_key(|c| c.addr.to_string());
     let outputs: Vec<_> = plan
@@ -273,7 +279,16 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         .iter()
         .filter(|c| c.action == Action::Forget)
         .count();
-    let mut summary = format!("Plan: {add} to add, {change} to change, {destroy} to destroy");
+    let imports = plan
+        .changes
+        .iter()
+        .filter(|c| c.importing.is_some())
+        .count();
+    let mut summary = if imports > 0 {
+        format!("Plan: {imports} to import, {add} to add, {change} to change, {destroy} to destroy")
+    } else {
+        format!("Plan: {add} to add, {change} to change, {destroy} to destroy")
+    };
     if forget > 0 {
         summary.push_str(&format!(", {forget} to forget"));
     }

@@ -705,11 +705,38 @@ async fn run_change(
         mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
         &planned_marks,
     );
-    store_value(shared, addr, marked, ctx, change);
+    store_value(shared, addr, marked.clone(), ctx, change);
     if cbd {
         delete(before).await?;
     }
     drop(permit);
+    // Postconditions see the object as it now is; a failure stops what
+    // depends on it (the object itself is recorded).
+    if r.body
+        .blocks_of("lifecycle")
+        .any(|l| l.body.blocks_of("postcondition").next().is_some())
+    {
+        let roots = if ctx.stack.children.is_empty() {
+            shared.roots.lock().expect("roots").clone()
+        } else {
+            scope_at(ctx, shared, &addr.resource.module)?
+        };
+        let scope = BodyScope::for_instance(&addr.key, None);
+        if let Some(d) = crate::eval_body::check_conditions(
+            &r.body,
+            "postcondition",
+            &roots,
+            &scope,
+            Some(&marked),
+            ctx.env,
+            &addr.to_string(),
+        )
+        .into_iter()
+        .next()
+        {
+            return Err(d);
+        }
+    }
     Ok(())
 }
 

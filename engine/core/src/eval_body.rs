@@ -275,3 +275,65 @@ pub(crate) fn body_to_config(
     let _ = Type::Dynamic;
     Ok(Value::object(out))
 }
+
+/// Evaluates the `precondition` or `postcondition` blocks of a resource's
+/// lifecycle; returns an error for each condition that is false. Unknown
+/// conditions are left for later (apply) and pass here.
+pub(crate) fn check_conditions(
+    body: &Body,
+    kind: &str,
+    roots: &HashMap<String, Value>,
+    scope: &BodyScope,
+    self_value: Option<&Value>,
+    env: &strata_lang::functions::FunctionEnv,
+    address: &str,
+) -> Vec<Diagnostic> {
+    let mut names = scope.names.clone();
+    if let Some(v) = self_value {
+        names.insert("self".to_string(), v.clone());
+    }
+    let ctx = EvalContext {
+        variables: roots,
+        overlay: Some(&names),
+        env,
+    };
+    let mut out = Vec::new();
+    for lifecycle in body.blocks_of("lifecycle") {
+        for block in lifecycle.body.blocks_of(kind) {
+            let Some(condition) = block.body.attribute("condition") else {
+                continue;
+            };
+            match evaluate(&condition.expr, &ctx) {
+                Ok(v) if v.is_unknown() => {}
+                Ok(v) if v.as_bool() == Some(false) => {
+                    let message = block
+                        .body
+                        .attribute("error_message")
+                        .and_then(|m| evaluate(&m.expr, &ctx).ok())
+                        .and_then(|m| {
+                            if m.sensitive {
+                                None
+                            } else {
+                                m.as_str().map(str::to_string)
+                            }
+                        })
+                        .unwrap_or_else(|| "The condition is false.".into());
+                    let summary = if kind == "precondition" {
+                        "Resource precondition failed"
+                    } else {
+                        "Resource postcondition failed"
+                    };
+                    out.push(Diagnostic::error(
+                        "E616",
+                        summary,
+                        format!("{address}: {message}"),
+                        condition.expr.span,
+                    ));
+                }
+                Ok(_) => {}
+                Err(d) => out.push(d),
+            }
+        }
+    }
+    out
+}

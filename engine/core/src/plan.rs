@@ -111,6 +111,9 @@ pub struct ResourceChange {
     /// Attributes changed outside Strata, found by refresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<String>,
+    /// Set when an `import` block brings the object in, with its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -197,6 +200,9 @@ impl Plan {
                 });
                 if !c.replace_paths.is_empty() {
                     change["replace_paths"] = json!(c.replace_paths);
+                }
+                if let Some(id) = &c.importing {
+                    change["importing"] = json!({ "id": id });
                 }
                 let mut rc = json!({
                     "address": c.addr.to_string(),

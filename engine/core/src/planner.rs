@@ -435,6 +435,110 @@ fn apply_moves(
     }
 }
 
+/// `import` blocks: each target not yet in state is read by its id through
+/// its provider and joins the prior state, so the plan compares it with
+/// the configuration like any other object.
+async fn import_blocks(
+    stack: &LoadedStack,
+    evaluated: &EvaluatedStack,
+    env: &FunctionEnv,
+    registry: &Registry,
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    diagnostics: &mut Diagnostics,
+) -> HashMap<InstanceAddr, String> {
+    let mut importing = HashMap::new();
+    for block in stack
+        .config
+        .other
+        .iter()
+        .filter(|b| b.type_name == "import")
+    {
+        let Some(to) = block
+            .body
+            .attribute("to")
+            .and_then(|a| InstanceAddr::parse(stack.sources.text(a.expr.span).trim()))
+        else {
+            diagnostics.push(Diagnostic::error(
+                "E617",
+                "Invalid import block",
+                "An import block needs \"to\", the address of a resource in the configuration.",
+                block.type_span,
+            ));
+            continue;
+        };
+        if prior.contains_key(&to) {
+            continue;
+        }
+        let Some(id_attr) = block.body.attribute("id") else {
+            diagnostics.push(Diagnostic::error(
+                "E617",
+                "Invalid import block",
+                "An import block needs \"id\", the object's id in its provider.",
+                block.type_span,
+            ));
+            continue;
+        };
+        let id = match evaluate(
+            &id_attr.expr,
+            &EvalContext {
+                variables: &evaluated.variables,
+                overlay: None,
+                env,
+            },
+        ) {
+            Ok(v) => match v.as_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    diagnostics.push(Diagnostic::error(
+                        "E617",
+                        "Invalid import id",
+                        "The import id must be a known string.",
+                        id_attr.expr.span,
+                    ));
+                    continue;
+                }
+            },
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let (provider, schema) = match provider_for(
+            registry,
+            to.resource.mode,
+            &to.resource.type_name,
+            block.span,
+        ) {
+            Ok(p) => p,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        match provider.import(&to.resource.type_name, &id).await {
+            Ok(value) => {
+                prior.insert(
+                    to.clone(),
+                    PriorInstance {
+                        value: mark_schema_sensitive(&schema, value),
+                        dependencies: vec![],
+                        provider: provider_address(provider.name()),
+                        create_before_destroy: false,
+                    },
+                );
+                importing.insert(to, id);
+            }
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "E618",
+                "Import failed",
+                format!("{to} (id {id:?}): {e}"),
+                block.span,
+            )),
+        }
+    }
+    importing
+}
+
 /// Instances to forget (`removed` with `destroy = false`) and to destroy
 /// (`removed` with destroy).
 fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
@@ -847,6 +951,15 @@ pub async fn plan(
     let state = prior_state.clone().unwrap_or_else(State::fresh);
     let mut prior = decode_state(&state, registry, &mut diagnostics);
     apply_moves(stack, &mut prior, &mut diagnostics);
+    let importing = import_blocks(
+        stack,
+        evaluated,
+        env,
+        registry,
+        &mut prior,
+        &mut diagnostics,
+    )
+    .await;
     if diagnostics.has_errors() {
         return PlanResult {
             plan: None,
@@ -927,6 +1040,7 @@ pub async fn plan(
         expanded: HashMap::new(),
         instance_refs: HashMap::new(),
         module_contents: HashMap::new(),
+        importing,
         diagnostics,
     };
     let root = ModuleRef {
@@ -1011,6 +1125,7 @@ pub async fn plan(
             dependencies: p.dependencies.clone(),
             create_before_destroy: p.create_before_destroy,
             drift: vec![],
+            importing: None,
         });
         change_index.insert(iaddr.clone(), index);
     }
@@ -1146,6 +1261,48 @@ pub async fn plan(
             after: None,
             sensitive: false,
         });
+    }
+    // check blocks: failed assertions are warnings, as in Terraform.
+    for block in stack.config.other.iter().filter(|b| b.type_name == "check") {
+        let name = block
+            .labels
+            .first()
+            .map(|l| l.value.clone())
+            .unwrap_or_default();
+        for assert in block.body.blocks_of("assert") {
+            let Some(condition) = assert.body.attribute("condition") else {
+                continue;
+            };
+            let ctx = EvalContext {
+                variables: &roots,
+                overlay: None,
+                env,
+            };
+            let failed = match evaluate(&condition.expr, &ctx) {
+                Ok(v) => v.as_bool() == Some(false),
+                Err(_) => true,
+            };
+            if failed {
+                let message = assert
+                    .body
+                    .attribute("error_message")
+                    .and_then(|m| evaluate(&m.expr, &ctx).ok())
+                    .and_then(|m| {
+                        if m.sensitive {
+                            None
+                        } else {
+                            m.as_str().map(str::to_string)
+                        }
+                    })
+                    .unwrap_or_else(|| "The assertion is false.".into());
+                diagnostics.push(Diagnostic::warning(
+                    "W401",
+                    "Check block assertion failed",
+                    format!("check.{name}: {message}"),
+                    condition.expr.span,
+                ));
+            }
+        }
     }
     if options.refresh_only {
         for c in &mut changes {
@@ -1419,6 +1576,8 @@ struct Planner<'a> {
     instance_refs: HashMap<usize, InstanceRefs>,
     /// Instances inside each module call, by (calling module, call name).
     module_contents: HashMap<(ModulePath, String), Vec<String>>,
+    /// Instances brought in by `import` blocks, with their ids.
+    importing: HashMap<InstanceAddr, String>,
     diagnostics: Diagnostics,
 }
 
@@ -1544,6 +1703,20 @@ impl<'a> Planner<'a> {
                             };
                             self.configured.insert(iaddr.clone());
                             let scope = BodyScope::for_instance(&key, each_value.as_ref());
+                            let failed_preconditions = crate::eval_body::check_conditions(
+                                &r.body,
+                                "precondition",
+                                &roots,
+                                &scope,
+                                None,
+                                env,
+                                &iaddr.to_string(),
+                            );
+                            if !failed_preconditions.is_empty() {
+                                self.diagnostics.extend(Diagnostics(failed_preconditions));
+                                values.insert(key, Value::unknown(Type::Dynamic));
+                                continue;
+                            }
                             let config =
                                 match body_to_config(&self.ctx, &r.body, &schema, &roots, &scope) {
                                     Ok(c) => c,
@@ -1595,6 +1768,7 @@ impl<'a> Planner<'a> {
                                             dependencies: vec![],
                                             create_before_destroy: false,
                                             drift: vec![],
+                                            importing: None,
                                         });
                                         self.change_index.insert(iaddr.clone(), index);
                                         self.instance_refs.insert(
@@ -1645,6 +1819,17 @@ impl<'a> Planner<'a> {
                                 &schema,
                                 copy_marks(response.planned, &config),
                             );
+                            // Postconditions that can be decided now fail the plan.
+                            let failed = crate::eval_body::check_conditions(
+                                &r.body,
+                                "postcondition",
+                                &roots,
+                                &scope,
+                                Some(&planned),
+                                env,
+                                &iaddr.to_string(),
+                            );
+                            self.diagnostics.extend(Diagnostics(failed));
                             let mut action = decide(
                                 &prior_value,
                                 &planned,
@@ -1722,6 +1907,7 @@ impl<'a> Planner<'a> {
                                 dependencies: vec![],
                                 create_before_destroy: lc.create_before_destroy,
                                 drift: self.drift.remove(&iaddr).unwrap_or_default(),
+                                importing: self.importing.remove(&iaddr),
                             });
                             self.change_index.insert(iaddr.clone(), index);
                             self.instance_refs.insert(
