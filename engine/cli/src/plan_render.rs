@@ -98,6 +98,35 @@ fn attributes(v: &Value) -> Vec<(String, Value)> {
     }
 }
 
+/// A JSON document (an IAM policy, a config) as pretty lines, when the
+/// string is one.
+fn json_lines(s: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(s).ok()?;
+    if !(v.is_object() || v.is_array()) {
+        return None;
+    }
+    serde_json::to_string_pretty(&v).ok().map(|t| t + "\n")
+}
+
+/// A change of a JSON document, diffed line by line inside `jsonencode(…)`.
+fn json_diff(before: &str, after: &str, pad: &str) -> String {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut out = String::from("jsonencode(\n");
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => " ",
+        };
+        out.push_str(&format!("{pad}  {sign} {}", change.value()));
+        if !change.value().ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("{pad}    )"));
+    out
+}
+
 /// A multi-line string change as a line diff, indented under the attribute.
 fn string_diff(before: &str, after: &str, pad: &str) -> String {
     let diff = similar::TextDiff::from_lines(before, after);
@@ -193,7 +222,17 @@ pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
                     unchanged += 1;
                     continue;
                 }
+                let json = match (bv.as_str(), av.as_str()) {
+                    (Some(x), Some(y)) if !bv.sensitive && !av.sensitive => {
+                        json_lines(x).zip(json_lines(y))
+                    }
+                    _ => None,
+                };
                 let rendered = match (bv.as_str(), av.as_str()) {
+                    _ if json.is_some() => {
+                        let (x, y) = json.unwrap_or_default();
+                        json_diff(&x, &y, "      ")
+                    }
                     (Some(x), Some(y))
                         if !bv.sensitive
                             && !av.sensitive

@@ -375,22 +375,56 @@ pub fn apply_command(
         ..Default::default()
     };
     let registry = registry();
-    let on_event = |e: Event| match e {
-        Event::Started { addr, action } => println!("{addr}: {}...", progressive(action)),
-        Event::Finished {
-            addr,
-            action,
-            elapsed,
-            outcome,
-        } => match outcome {
-            Outcome::Done => println!(
-                "{addr}: {} complete after {}s",
-                finished(action),
-                elapsed.as_secs()
-            ),
-            Outcome::Failed(why) => println!("{addr}: failed: {why}"),
-            Outcome::Skipped(why) => println!("{addr}: skipped: {why}"),
-        },
+    // On a terminal, one status line (running, done/total, elapsed) is
+    // redrawn between the event lines; elsewhere only plain lines appear.
+    let total = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .count();
+    let terminal =
+        std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("CI").is_none();
+    let progress = std::sync::Mutex::new((0usize, 0usize, std::time::Instant::now()));
+    let on_event = |e: Event| {
+        let mut p = progress.lock().expect("progress");
+        let line = match e {
+            Event::Started { addr, action } => {
+                p.0 += 1;
+                format!("{addr}: {}...", progressive(action))
+            }
+            Event::Finished {
+                addr,
+                action,
+                elapsed,
+                outcome,
+            } => {
+                p.0 -= 1;
+                p.1 += 1;
+                match outcome {
+                    Outcome::Done => format!(
+                        "{addr}: {} complete after {}s [{}/{total}]",
+                        finished(action),
+                        elapsed.as_secs(),
+                        p.1
+                    ),
+                    Outcome::Failed(why) => format!("{addr}: failed: {why} [{}/{total}]", p.1),
+                    Outcome::Skipped(why) => format!("{addr}: skipped: {why}"),
+                }
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        if terminal {
+            let _ = write!(
+                out,
+                "\r\x1b[2K{line}\n[{} running, {}/{total} done, {}s]",
+                p.0,
+                p.1,
+                p.2.elapsed().as_secs()
+            );
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
     };
     let stack = Stack {
         loaded: &loaded.stack,
@@ -399,6 +433,9 @@ pub fn apply_command(
         registry: &registry,
     };
     let result = rt.block_on(apply(&plan, &stack, &store, &options, &on_event));
+    if terminal {
+        println!();
+    }
     report(&result.diagnostics.0, &loaded.stack.sources, style);
     let (add, change, destroy) = count_done(&result.outcomes);
     let failed = result
