@@ -29,6 +29,13 @@ impl LocalStore {
         self.path.with_file_name(format!("{name}{suffix}"))
     }
 
+    /// Who holds the lock now, if anyone.
+    pub fn lock_holder(&self) -> Option<LockInfo> {
+        std::fs::read(self.lock_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
     fn lock_path(&self) -> PathBuf {
         let name = self
             .path

@@ -87,6 +87,30 @@ impl RunArgs {
 }
 
 #[derive(Subcommand)]
+enum StateCommand {
+    /// List the instances in the state (optionally those matching addresses).
+    List { addresses: Vec<String> },
+    /// Show one instance's attributes (sensitive ones masked).
+    Show { address: String },
+    /// Stop tracking instances without destroying them.
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Move an instance or resource to another address.
+    Mv { source: String, destination: String },
+    /// Print the state.
+    Pull,
+    /// Replace the state with a file ("-" for standard input), checking lineage and serial.
+    Push {
+        file: PathBuf,
+        /// Push even when lineage or serial disagree.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Check the configuration for errors without accessing any remote service.
     Validate {
@@ -162,6 +186,21 @@ enum Command {
         /// Print the schemas as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Inspect and edit the state: list, show, rm, mv, pull, push.
+    State {
+        #[command(subcommand)]
+        verb: StateCommand,
+        /// The state file (default strata.tfstate).
+        #[arg(long, global = true)]
+        state: Option<PathBuf>,
+    },
+    /// Release a lock that a crashed operation left behind.
+    ForceUnlock {
+        /// The lock ID the error message named.
+        id: String,
+        #[arg(long)]
+        state: Option<PathBuf>,
     },
     /// Print output values from the state.
     Output {
@@ -261,6 +300,24 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             &style,
         ),
         Command::Providers { json } => crate::workflow::providers_command(json, &style),
+        Command::State { verb, state } => {
+            use crate::workflow::StateVerb;
+            let verb = match verb {
+                StateCommand::List { addresses } => StateVerb::List(addresses),
+                StateCommand::Show { address } => StateVerb::Show(address),
+                StateCommand::Rm { addresses } => StateVerb::Rm(addresses),
+                StateCommand::Mv {
+                    source,
+                    destination,
+                } => StateVerb::Mv(source, destination),
+                StateCommand::Pull => StateVerb::Pull,
+                StateCommand::Push { file, force } => StateVerb::Push(file, force),
+            };
+            crate::workflow::state_command(verb, state, &style)
+        }
+        Command::ForceUnlock { id, state } => {
+            crate::workflow::force_unlock_command(&id, state, &style)
+        }
         Command::Output {
             json,
             raw,

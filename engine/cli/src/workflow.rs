@@ -819,3 +819,302 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
         ExitCode::from(1)
     }
 }
+
+/// `strata state …`: inspect and edit the state as data.
+pub enum StateVerb {
+    List(Vec<String>),
+    Show(String),
+    Rm(Vec<String>),
+    Mv(String, String),
+    Pull,
+    Push(PathBuf, bool),
+}
+
+/// The address of one instance in state, as plans print it.
+fn instance_address(r: &strata_state::ResourceState, i: &strata_state::InstanceState) -> String {
+    let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
+    let prefix = if r.module.is_empty() {
+        String::new()
+    } else {
+        format!("{}.", r.module)
+    };
+    let data = if r.mode == "data" { "data." } else { "" };
+    format!("{prefix}{data}{}.{}{key}", r.type_name, r.name)
+}
+
+fn instance_addresses(state: &State) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for (ri, r) in state.resources.iter().enumerate() {
+        for (ii, i) in r.instances.iter().enumerate() {
+            out.push((instance_address(r, i), ri, ii));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether `address` names the instance `instance` (an instance address,
+/// or a resource address covering all its instances).
+fn address_matches(address: &str, instance: &str) -> bool {
+    instance == address
+        || (instance.starts_with(address) && instance[address.len()..].starts_with('['))
+}
+
+pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
+    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    let fail = |summary: &str, detail: String| {
+        report(
+            &[Diagnostic::global("E650", summary, detail)],
+            &SourceMap::default(),
+            style,
+        );
+        ExitCode::from(1)
+    };
+    let read = || store.read();
+    match verb {
+        StateVerb::List(filters) => {
+            let state = match read() {
+                Ok(s) => s.unwrap_or_else(State::fresh),
+                Err(e) => return state_error(e, style),
+            };
+            for (addr, _, _) in instance_addresses(&state) {
+                if filters.is_empty() || filters.iter().any(|f| address_matches(f, &addr)) {
+                    println!("{addr}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        StateVerb::Show(address) => {
+            let state = match read() {
+                Ok(s) => s.unwrap_or_else(State::fresh),
+                Err(e) => return state_error(e, style),
+            };
+            let Some((_, ri, ii)) = instance_addresses(&state)
+                .into_iter()
+                .find(|(a, _, _)| *a == address)
+            else {
+                return fail(
+                    "No instance found for the given address",
+                    format!("{address} is not in the state; `strata state list` shows what is."),
+                );
+            };
+            let instance = &state.resources[ri].instances[ii];
+            // Mask what is sensitive before printing.
+            let mut attributes = instance.attributes.clone();
+            for path in &instance.sensitive_attributes {
+                if let Some(name) = path
+                    .as_array()
+                    .and_then(|p| p.first())
+                    .and_then(|s| s["value"].as_str())
+                {
+                    if let Some(slot) = attributes.get_mut(name) {
+                        *slot = serde_json::Value::String("(sensitive value)".into());
+                    }
+                }
+            }
+            println!("# {address}:");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&attributes).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        StateVerb::Rm(addresses) => {
+            let _lock = match take_lock(&store, "state rm", true) {
+                Ok(l) => l,
+                Err(e) => return state_error(e, style),
+            };
+            let mut state = match read() {
+                Ok(Some(s)) => s,
+                Ok(None) => {
+                    return fail(
+                        "No state",
+                        "There is no state to remove instances from.".into(),
+                    )
+                }
+                Err(e) => return state_error(e, style),
+            };
+            let mut removed = 0;
+            for r in &mut state.resources {
+                let snapshot = r.clone();
+                r.instances.retain(|i| {
+                    let addr = instance_address(&snapshot, i);
+                    let hit = addresses.iter().any(|a| address_matches(a, &addr));
+                    if hit {
+                        println!("Removed {addr}");
+                        removed += 1;
+                    }
+                    !hit
+                });
+            }
+            state.resources.retain(|r| !r.instances.is_empty());
+            if removed == 0 {
+                return fail(
+                    "No matching instances",
+                    format!("None of {} is in the state.", addresses.join(", ")),
+                );
+            }
+            state.serial += 1;
+            if let Err(e) = store.write(&state) {
+                return state_error(e, style);
+            }
+            println!("Successfully removed {removed} resource instance(s).");
+            ExitCode::SUCCESS
+        }
+        StateVerb::Mv(from, to) => {
+            let _lock = match take_lock(&store, "state mv", true) {
+                Ok(l) => l,
+                Err(e) => return state_error(e, style),
+            };
+            let mut state = match read() {
+                Ok(Some(s)) => s,
+                Ok(None) => {
+                    return fail("No state", "There is no state to move instances in.".into())
+                }
+                Err(e) => return state_error(e, style),
+            };
+            let (Some(src), Some(dst)) = (InstanceAddr::parse(&from), InstanceAddr::parse(&to))
+            else {
+                return fail(
+                    "Invalid address",
+                    format!("{from:?} and {to:?} must be resource or instance addresses."),
+                );
+            };
+            if instance_addresses(&state)
+                .iter()
+                .any(|(a, _, _)| address_matches(&to, a))
+            {
+                return fail(
+                    "Destination exists",
+                    format!(
+                        "{to} is already in the state; remove it first or choose another address."
+                    ),
+                );
+            }
+            let module_text =
+                |a: &InstanceAddr| strata_core::addr::module_path_text(&a.resource.module);
+            let mut moved = 0;
+            let mut taken = Vec::new();
+            for r in &mut state.resources {
+                if r.module != module_text(&src)
+                    || r.mode != src.resource.mode.as_str()
+                    || r.type_name != src.resource.type_name
+                    || r.name != src.resource.name
+                {
+                    continue;
+                }
+                r.instances.retain(|i| {
+                    let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
+                    let matches = src.key == strata_core::addr::InstanceKey::None || key == src.key;
+                    if matches {
+                        taken.push((r.provider.clone(), i.clone()));
+                    }
+                    !matches
+                });
+            }
+            for (provider, mut instance) in taken {
+                if dst.key != strata_core::addr::InstanceKey::None
+                    || src.key != strata_core::addr::InstanceKey::None
+                {
+                    instance.index_key = dst.key.to_json();
+                }
+                state
+                    .resource_mut(
+                        &module_text(&dst),
+                        dst.resource.mode.as_str(),
+                        &dst.resource.type_name,
+                        &dst.resource.name,
+                        &provider,
+                    )
+                    .instances
+                    .push(instance);
+                moved += 1;
+            }
+            if moved == 0 {
+                return fail(
+                    "No matching instances",
+                    format!("{from} is not in the state."),
+                );
+            }
+            state.serial += 1;
+            if let Err(e) = store.write(&state) {
+                return state_error(e, style);
+            }
+            println!("Move \"{from}\" to \"{to}\"\nSuccessfully moved {moved} object(s).");
+            ExitCode::SUCCESS
+        }
+        StateVerb::Pull => match read() {
+            Ok(Some(s)) => {
+                print!("{}", String::from_utf8_lossy(&s.to_bytes()));
+                ExitCode::SUCCESS
+            }
+            Ok(None) => ExitCode::SUCCESS,
+            Err(e) => state_error(e, style),
+        },
+        StateVerb::Push(file, force) => {
+            let _lock = match take_lock(&store, "state push", true) {
+                Ok(l) => l,
+                Err(e) => return state_error(e, style),
+            };
+            let text = if file.as_os_str() == "-" {
+                let mut t = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut t);
+                t
+            } else {
+                match std::fs::read(&file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return fail(
+                            "Cannot read the state to push",
+                            format!("{}: {e}", file.display()),
+                        )
+                    }
+                }
+            };
+            let incoming = match State::from_bytes(&text) {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
+            let current = match read() {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
+            if let (Some(c), false) = (&current, force) {
+                if c.lineage != incoming.lineage {
+                    return fail("Different lineage", format!("The pushed state has lineage {} but the current state has {}: they are not versions of the same state. Use --force to replace it anyway.", incoming.lineage, c.lineage));
+                }
+                if incoming.serial < c.serial {
+                    return fail("Older serial", format!("The pushed state has serial {} but the current state is at {}: it would roll back newer changes. Use --force to push anyway.", incoming.serial, c.serial));
+                }
+            }
+            if let Err(e) = store.write(&incoming) {
+                return state_error(e, style);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Releases a lock left by a crashed operation, when its ID matches.
+pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
+    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    if store.lock_holder().is_none() {
+        report(
+            &[Diagnostic::global(
+                "E651",
+                "No lock to release",
+                format!("The state is not locked, so there is no lock with ID {id:?} to release."),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        return ExitCode::from(1);
+    }
+    match store.unlock(id) {
+        Ok(()) => {
+            println!("Strata state has been successfully unlocked!");
+            ExitCode::SUCCESS
+        }
+        Err(e) => state_error(e, style),
+    }
+}

@@ -265,3 +265,42 @@ fn invalid_configuration_fails_before_planning() {
     );
     check("invalid_configuration_fails_before_planning", &text);
 }
+
+#[test]
+fn state_commands_edit_the_state() {
+    let sb = Sandbox::new("state");
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {\n  count = 2\n  input = \"x${count.index}\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = \"b\"\n}\n");
+    let mut transcript = String::new();
+    let mut step = |args: &[&str], want: i32| {
+        let (code, text) = sb.run(args, "");
+        assert_eq!(code, want, "{text}");
+        transcript.push_str(&text);
+        transcript.push('\n');
+    };
+    step(&["apply", "-auto-approve", "-parallelism=1"], 0);
+    step(&["state", "list"], 0);
+    step(
+        &["state", "mv", "terraform_data.a[1]", "terraform_data.c"],
+        0,
+    );
+    step(&["state", "mv", "terraform_data.b", "terraform_data.c"], 1);
+    step(&["state", "rm", "terraform_data.b"], 0);
+    step(&["state", "rm", "terraform_data.nope"], 1);
+    step(&["state", "list", "terraform_data.a"], 0);
+    step(&["plan", "-detailed-exitcode"], 2);
+    step(&["force-unlock", "not-a-lock"], 1);
+    check("state_commands_edit_the_state", &transcript);
+    // push refuses an older serial, accepts the same state back
+    let (_, pulled) = sb.run(&["state", "pull"], "");
+    assert!(pulled.contains("\"lineage\""), "{pulled}");
+    let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    let mut older: serde_json::Value = serde_json::from_str(&state).expect("json");
+    older["serial"] = serde_json::json!(0);
+    sb.write("older.json", &older.to_string());
+    let (code, text) = sb.run(&["state", "push", "older.json"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Older serial"), "{text}");
+    sb.write("same.json", &state);
+    let (code, text) = sb.run(&["state", "push", "same.json"], "");
+    assert_eq!(code, 0, "{text}");
+}
