@@ -212,6 +212,9 @@ impl Plan {
                     "provider_name": c.provider,
                     "change": change,
                 });
+                if !c.addr.resource.module.is_empty() {
+                    rc["module_address"] = json!(crate::addr::module_path_text(&c.addr.resource.module));
+                }
                 if let Some(k) = c.addr.key.to_json() {
                     rc["index"] = k;
                 }
