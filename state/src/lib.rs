@@ -227,6 +227,50 @@ pub enum StateError {
     Io(#[from] std::io::Error),
 }
 
+/// One record of the intent journal. An `Intent` is written (and made
+/// durable) before a provider call that changes the world; a `Done` after
+/// it, with the instance as it then is. A later command replays the
+/// journal into the state and reconciles intents that have no `Done`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum JournalRecord {
+    Intent {
+        seq: u64,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        module: String,
+        mode: String,
+        #[serde(rename = "type")]
+        type_name: String,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index_key: Option<serde_json::Value>,
+        provider: String,
+        /// create, update or delete.
+        action: String,
+        /// How the provider finds the object if the call's result is lost.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// The planned attributes (for a delete: the object being deleted).
+        planned: serde_json::Value,
+        #[serde(default)]
+        schema_version: u64,
+    },
+    Done {
+        seq: u64,
+        /// The instance after the call; `None` when it no longer exists.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<InstanceState>,
+    },
+}
+
+impl JournalRecord {
+    pub fn seq(&self) -> u64 {
+        match self {
+            JournalRecord::Intent { seq, .. } | JournalRecord::Done { seq, .. } => *seq,
+        }
+    }
+}
+
 /// Where state lives. Implementations must make `write` atomic: a reader
 /// sees the old state or the new one, never a mix.
 pub trait Store: Send + Sync {
@@ -236,4 +280,12 @@ pub trait Store: Send + Sync {
     /// Takes the lock for `operation`, or fails naming the holder.
     fn lock(&self, operation: &str) -> Result<LockInfo, StateError>;
     fn unlock(&self, id: &str) -> Result<(), StateError>;
+
+    /// Appends a journal record durably (it is on disk when this returns).
+    fn append_journal(&self, record: &JournalRecord) -> Result<(), StateError>;
+    /// Every record since the journal was last reset.
+    fn read_journal(&self) -> Result<Vec<JournalRecord>, StateError>;
+    /// Replaces the journal with these records (those still pending after a
+    /// snapshot); empty after a complete apply.
+    fn reset_journal(&self, keep: &[JournalRecord]) -> Result<(), StateError>;
 }

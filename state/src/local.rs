@@ -2,7 +2,7 @@
 //! directory, its previous version in `strata.tfstate.backup`, and a lock
 //! file beside it that names the holder.
 
-use crate::{LockInfo, State, StateError, Store};
+use crate::{JournalRecord, LockInfo, State, StateError, Store};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,11 @@ impl LocalStore {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         self.path.with_file_name(format!("{name}{suffix}"))
+    }
+
+    /// The intent journal beside the state: one JSON record a line.
+    pub fn journal_path(&self) -> PathBuf {
+        self.sibling(".journal")
     }
 
     /// Who holds the lock now, if anyone.
@@ -160,6 +165,54 @@ impl Store for LocalStore {
         Err(StateError::Io(std::io::Error::other(
             "could not take the state lock",
         )))
+    }
+
+    fn append_journal(&self, record: &JournalRecord) -> Result<(), StateError> {
+        let mut line = serde_json::to_vec(record).expect("journal records serialize");
+        line.push(b'\n');
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.journal_path())?;
+        f.write_all(&line)?;
+        f.sync_data()?;
+        Ok(())
+    }
+
+    fn read_journal(&self) -> Result<Vec<JournalRecord>, StateError> {
+        let text = match std::fs::read_to_string(self.journal_path()) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str(line) {
+                Ok(r) => out.push(r),
+                // A record cut short by a crash is the last line: it was
+                // never acknowledged, so nothing relied on it.
+                Err(_) => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn reset_journal(&self, keep: &[JournalRecord]) -> Result<(), StateError> {
+        if keep.is_empty() {
+            match std::fs::remove_file(self.journal_path()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        for r in keep {
+            bytes.extend(serde_json::to_vec(r).expect("journal records serialize"));
+            bytes.push(b'\n');
+        }
+        write_atomically(&self.journal_path(), &bytes)?;
+        Ok(())
     }
 
     fn unlock(&self, id: &str) -> Result<(), StateError> {

@@ -121,6 +121,36 @@ struct Planned {
     loaded: crate::commands::Loaded,
 }
 
+/// Settles a journal left by an interrupted apply before anything else
+/// reads the state, and tells the user what was recovered.
+fn settle_journal(
+    store: &LocalStore,
+    rt: &tokio::runtime::Runtime,
+    style: &Style,
+) -> Result<(), ExitCode> {
+    match rt.block_on(strata_core::reconcile(store, &registry())) {
+        Ok(messages) => {
+            if !messages.is_empty() {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(
+                    err,
+                    "Recovered from an interrupted apply (journal {}):",
+                    store.journal_path().display()
+                );
+                for m in messages {
+                    let _ = writeln!(err, "  - {m}");
+                }
+                let _ = writeln!(err);
+            }
+            Ok(())
+        }
+        Err(d) => {
+            report(&[d], &SourceMap::default(), style);
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
 fn make_plan(
     args: &WorkflowArgs,
     style: &Style,
@@ -144,6 +174,7 @@ fn make_plan(
         report(&diagnostics.0, &loaded.stack.sources, style);
         return Err(ExitCode::from(1));
     }
+    settle_journal(store, rt, style)?;
     let prior = match store.read() {
         Ok(s) => s,
         Err(e) => return Err(state_error(e, style)),
@@ -301,6 +332,9 @@ pub fn apply_command(
                     return ExitCode::from(1);
                 }
             };
+            if let Err(code) = settle_journal(&store, &rt, style) {
+                return code;
+            }
             let current = match store.read() {
                 Ok(s) => s,
                 Err(e) => return state_error(e, style),

@@ -36,7 +36,7 @@ pub(crate) fn write_prior_into_state(
     let mut working = WorkingState::new(state.clone());
     working.instances.clear();
     for (addr, p) in instances {
-        working.record(
+        let _ = working.record(
             addr,
             &p.value,
             &p.dependencies,
@@ -52,12 +52,12 @@ pub(crate) fn write_prior_into_state(
 /// the state; turned into the canonical [`State`] when persisted.
 pub(crate) struct WorkingState {
     /// Lineage, serial and outputs; its resources are not used.
-    base: State,
+    pub(crate) base: State,
     instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
 }
 
 impl WorkingState {
-    fn new(state: State) -> WorkingState {
+    pub(crate) fn new(state: State) -> WorkingState {
         let mut instances = BTreeMap::new();
         for r in &state.resources {
             for i in &r.instances {
@@ -85,15 +85,14 @@ impl WorkingState {
         dependencies: &[String],
         cbd: bool,
         registry: &Registry,
-    ) {
-        let Ok((provider, schema)) = provider_for(
+    ) -> Option<InstanceState> {
+        let (provider, schema) = provider_for(
             registry,
             addr.resource.mode,
             &addr.resource.type_name,
             Span::default(),
-        ) else {
-            return;
-        };
+        )
+        .ok()?;
         let entry = InstanceState {
             index_key: addr.key.to_json(),
             schema_version: schema.version,
@@ -104,15 +103,24 @@ impl WorkingState {
         };
         self.instances.insert(
             addr.clone(),
-            (crate::planner::provider_address(provider.name()), entry),
+            (
+                crate::planner::provider_address(provider.name()),
+                entry.clone(),
+            ),
         );
+        Some(entry)
     }
 
-    fn forget(&mut self, addr: &InstanceAddr) {
+    /// Puts an already encoded instance in place (journal replay).
+    pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
+        self.instances.insert(addr, (provider, instance));
+    }
+
+    pub(crate) fn forget(&mut self, addr: &InstanceAddr) {
         self.instances.remove(addr);
     }
 
-    fn to_state(&self) -> State {
+    pub(crate) fn to_state(&self) -> State {
         let mut state = self.base.clone();
         let mut current: Option<strata_state::ResourceState> = None;
         for (addr, (provider, instance)) in &self.instances {
@@ -198,6 +206,10 @@ struct Shared {
     /// Current values of every instance, by resource.
     instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
     state: Mutex<WorkingState>,
+    /// The next journal sequence number, and the intents whose call has
+    /// not finished (kept in the journal across snapshots).
+    journal_seq: std::sync::atomic::AtomicU64,
+    pending: Mutex<BTreeMap<u64, strata_state::JournalRecord>>,
     /// When the state was last written, and how long that write took.
     last_write: Mutex<(Instant, Duration)>,
 }
@@ -247,6 +259,8 @@ pub async fn apply(
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
         state: Mutex::new(WorkingState::new(state.clone())),
+        journal_seq: std::sync::atomic::AtomicU64::new(1),
+        pending: Mutex::new(BTreeMap::new()),
         last_write: Mutex::new((Instant::now(), Duration::ZERO)),
     };
     refresh_locals(stack, &shared, env, &mut diagnostics);
@@ -308,7 +322,7 @@ pub async fn apply(
             let limits = &provider_limits;
             running.push(async move {
                 let started = Instant::now();
-                let result = run_change(ctx, plan, i, shared, limits).await;
+                let result = run_change(ctx, plan, i, shared, limits, store).await;
                 (i, started.elapsed(), result)
             });
         }
@@ -447,12 +461,30 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
         st.base.serial += 1;
         st.to_state()
     };
-    if let Err(e) = store.write(&snapshot) {
-        diagnostics.push(Diagnostic::global(
+    match store.write(&snapshot) {
+        Ok(()) => {
+            // The snapshot holds every finished call: only intents still in
+            // flight need to stay in the journal.
+            let pending: Vec<strata_state::JournalRecord> = shared
+                .pending
+                .lock()
+                .expect("pending")
+                .values()
+                .cloned()
+                .collect();
+            if let Err(e) = store.reset_journal(&pending) {
+                diagnostics.push(Diagnostic::global(
+                    "E630",
+                    "Failed to persist state",
+                    e.to_string(),
+                ));
+            }
+        }
+        Err(e) => diagnostics.push(Diagnostic::global(
             "E630",
             "Failed to persist state",
             e.to_string(),
-        ));
+        )),
     }
     if let Ok(mut t) = shared.last_write.lock() {
         *t = (Instant::now(), started.elapsed());
@@ -541,6 +573,7 @@ async fn run_change(
     i: usize,
     shared: &Shared,
     limits: &HashMap<String, Arc<Semaphore>>,
+    store: &dyn Store,
 ) -> Result<(), Diagnostic> {
     let change = &plan.changes[i];
     let addr = &change.addr;
@@ -572,6 +605,16 @@ async fn run_change(
         let provider = provider.clone();
         let schema = schema.clone();
         async move {
+            let seq = journal_intent(
+                store,
+                shared,
+                addr,
+                provider.name(),
+                "delete",
+                None,
+                encode_attributes(&schema, &prior),
+                schema.version,
+            )?;
             provider
                 .apply(ApplyRequest {
                     type_name,
@@ -580,7 +623,9 @@ async fn run_change(
                     config: &Value::null(schema.object_type()),
                 })
                 .await
-                .map_err(|e| fail("Failed to destroy", e.to_string()))
+                .map_err(|e| fail("Failed to destroy", e.to_string()))?;
+            shared.state.lock().expect("state").forget(addr);
+            journal_done(store, shared, seq, None)
         }
     };
     if change.action == Action::Delete {
@@ -682,6 +727,25 @@ async fn run_change(
         .await
         .map_err(|e| fail("Provider failed to plan", e.to_string()))?
         .planned;
+    let token = match provider.recovery_key(type_name, &planned) {
+        strata_provider::RecoveryKey::Token(t) => Some(t),
+        strata_provider::RecoveryKey::None => None,
+    };
+    let action = if prior_plain.is_null() {
+        "create"
+    } else {
+        "update"
+    };
+    let seq = journal_intent(
+        store,
+        shared,
+        addr,
+        provider.name(),
+        action,
+        token,
+        encode_attributes(&schema, &planned),
+        schema.version,
+    )?;
     let new_state = provider
         .apply(ApplyRequest {
             type_name,
@@ -705,7 +769,8 @@ async fn run_change(
         mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
         &planned_marks,
     );
-    store_value(shared, addr, marked.clone(), ctx, change);
+    let recorded = store_value(shared, addr, marked.clone(), ctx, change);
+    journal_done(store, shared, seq, recorded)?;
     if cbd {
         delete(before).await?;
     }
@@ -763,8 +828,8 @@ fn store_value(
     value: Value,
     ctx: &Context<'_>,
     change: &crate::plan::ResourceChange,
-) {
-    shared.state.lock().expect("state").record(
+) -> Option<InstanceState> {
+    let recorded = shared.state.lock().expect("state").record(
         addr,
         &value,
         &change.dependencies,
@@ -782,6 +847,7 @@ fn store_value(
             set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
         }
     }
+    recorded
 }
 
 /// The names an expression in module instance `path` sees during apply,
@@ -1039,4 +1105,55 @@ fn evaluate_locals_into(
         }
     }
     roots.insert("local".into(), Value::object(locals));
+}
+
+/// Records an intent durably before a call that changes the world;
+/// returns its sequence number for [`journal_done`].
+#[allow(clippy::too_many_arguments)]
+fn journal_intent(
+    store: &dyn Store,
+    shared: &Shared,
+    addr: &InstanceAddr,
+    provider: &str,
+    action: &str,
+    token: Option<String>,
+    planned: serde_json::Value,
+    schema_version: u64,
+) -> Result<u64, Diagnostic> {
+    let seq = shared.journal_seq.fetch_add(1, Ordering::SeqCst);
+    let record = strata_state::JournalRecord::Intent {
+        seq,
+        module: crate::addr::module_path_text(&addr.resource.module),
+        mode: addr.resource.mode.as_str().to_string(),
+        type_name: addr.resource.type_name.clone(),
+        name: addr.resource.name.clone(),
+        index_key: addr.key.to_json(),
+        provider: crate::planner::provider_address(provider),
+        action: action.to_string(),
+        token,
+        planned,
+        schema_version,
+    };
+    store.append_journal(&record).map_err(|e| {
+        Diagnostic::global(
+            "E633",
+            "Cannot record the intent",
+            format!("{addr}: {e}; nothing was changed"),
+        )
+    })?;
+    shared.pending.lock().expect("pending").insert(seq, record);
+    Ok(seq)
+}
+
+/// Records the result of a journaled call.
+fn journal_done(
+    store: &dyn Store,
+    shared: &Shared,
+    seq: u64,
+    instance: Option<InstanceState>,
+) -> Result<(), Diagnostic> {
+    shared.pending.lock().expect("pending").remove(&seq);
+    store
+        .append_journal(&strata_state::JournalRecord::Done { seq, instance })
+        .map_err(|e| Diagnostic::global("E633", "Cannot record a result", e.to_string()))
 }

@@ -223,6 +223,18 @@ async fn run_case(
         .ok_or_else(|| format!("{type_name}: not in the schema"))?;
     let null = Value::null(schema.object_type());
     let state = plan_and_apply(provider, schema, type_name, &null, &case.create).await?;
+    // An object made with a recovery token can be found by it.
+    if let crate::RecoveryKey::Token(token) = provider.recovery_key(type_name, &state) {
+        let found = provider
+            .recover(type_name, &token, &state)
+            .await
+            .map_err(|e| format!("{type_name}: recover failed: {e}"))?;
+        if found.is_none() {
+            return Err(format!(
+                "{type_name}: recover({token:?}) does not find the object just created"
+            ));
+        }
+    }
     let read = provider
         .read(type_name, &state)
         .await
@@ -257,6 +269,18 @@ async fn run_case(
         .map_err(|e| format!("{type_name}: delete failed: {e}"))?;
     if !deleted.is_null() {
         return Err(format!("{type_name}: delete returned a state: {deleted:?}"));
+    }
+    if let crate::RecoveryKey::Token(token) = provider.recovery_key(type_name, &state) {
+        if provider
+            .recover(type_name, &token, &state)
+            .await
+            .map_err(|e| format!("{type_name}: recover failed: {e}"))?
+            .is_some()
+        {
+            return Err(format!(
+                "{type_name}: recover({token:?}) still finds the object after delete"
+            ));
+        }
     }
     if case.read_detects_delete {
         let after = provider

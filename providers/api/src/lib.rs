@@ -299,6 +299,19 @@ pub trait Provider: Send + Sync {
         RecoveryKey::None
     }
 
+    /// Finds the object a create with this recovery token made, if it
+    /// exists; `planned` is what the create was asked for. Providers whose
+    /// objects live only in state (random values, terraform_data) find
+    /// nothing, and the interrupted create simply runs again.
+    async fn recover(
+        &self,
+        _type_name: &str,
+        _token: &str,
+        _planned: &Value,
+    ) -> ProviderResult<Option<Value>> {
+        Ok(None)
+    }
+
     /// The most operations on this provider the engine may run at once.
     fn concurrency_limit(&self) -> usize {
         usize::MAX

@@ -1,0 +1,159 @@
+//! Reconciling the intent journal after an interrupted apply.
+//!
+//! Every provider call that changes the world was journaled before it was
+//! made (an intent) and after (its result). A command that finds a journal
+//! replays the results into the state, then settles each intent that has
+//! no result: a create or update is looked up by its recovery token and
+//! adopted when the object exists; a delete is checked with a read. The
+//! state is then written and the journal cleared, so nothing the
+//! interrupted run created is lost track of.
+
+use crate::addr::{parse_module_path, InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::apply::WorkingState;
+use crate::planner::provider_for;
+use crate::schema_json::{decode_attributes, encode_attributes, sensitive_paths};
+use std::collections::BTreeMap;
+use strata_provider::Registry;
+use strata_state::{InstanceState, JournalRecord, State, StateError, Store};
+use strata_types::{Diagnostic, Span};
+
+/// What reconciling did, in sentences for the user.
+pub type Recovered = Vec<String>;
+
+fn address_of(
+    module: &str,
+    mode: &str,
+    type_name: &str,
+    name: &str,
+    index_key: Option<&serde_json::Value>,
+) -> InstanceAddr {
+    InstanceAddr {
+        resource: ResourceAddr {
+            module: parse_module_path(module).unwrap_or_default(),
+            mode: Mode::parse(mode),
+            type_name: type_name.to_string(),
+            name: name.to_string(),
+        },
+        key: InstanceKey::from_json(index_key),
+    }
+}
+
+fn state_error(e: StateError) -> Diagnostic {
+    Diagnostic::global("E660", "Cannot reconcile the journal", e.to_string())
+}
+
+/// Replays and settles the journal of `store`, if it has one.
+pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recovered, Diagnostic> {
+    let records = store.read_journal().map_err(state_error)?;
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let state = store
+        .read()
+        .map_err(state_error)?
+        .unwrap_or_else(State::fresh);
+    let mut working = WorkingState::new(state);
+    let mut pending: BTreeMap<u64, JournalRecord> = BTreeMap::new();
+    let mut replayed = 0;
+    for record in records {
+        match record {
+            JournalRecord::Intent { seq, .. } => {
+                pending.insert(seq, record);
+            }
+            JournalRecord::Done { seq, instance } => {
+                let Some(JournalRecord::Intent {
+                    module,
+                    mode,
+                    type_name,
+                    name,
+                    index_key,
+                    provider,
+                    ..
+                }) = pending.remove(&seq)
+                else {
+                    continue;
+                };
+                let addr = address_of(&module, &mode, &type_name, &name, index_key.as_ref());
+                match instance {
+                    Some(i) => working.put(addr, provider, i),
+                    None => working.forget(&addr),
+                }
+                replayed += 1;
+            }
+        }
+    }
+    let mut messages = Vec::new();
+    if replayed > 0 {
+        messages.push(format!(
+            "{replayed} finished operation(s) of the interrupted run were recorded into the state."
+        ));
+    }
+    for (_, intent) in pending {
+        let JournalRecord::Intent {
+            module,
+            mode,
+            type_name,
+            name,
+            index_key,
+            provider: provider_name,
+            action,
+            token,
+            planned,
+            schema_version,
+            ..
+        } = intent
+        else {
+            continue;
+        };
+        let addr = address_of(&module, &mode, &type_name, &name, index_key.as_ref());
+        let (provider, schema) =
+            provider_for(registry, addr.resource.mode, &type_name, Span::default())?;
+        let planned_value = decode_attributes(&schema, &planned).map_err(|e| {
+            Diagnostic::global("E661", "Invalid journal record", format!("{addr}: {e}"))
+        })?;
+        match action.as_str() {
+            "delete" => match provider.read(&type_name, &planned_value).await {
+                Ok(None) => {
+                    working.forget(&addr);
+                    messages.push(format!("{addr}: the interrupted delete had completed; it is removed from the state."));
+                }
+                Ok(Some(_)) => messages.push(format!("{addr}: the interrupted delete had not happened; the object stays in the state.")),
+                Err(e) => return Err(Diagnostic::global("E662", "Cannot settle an interrupted delete", format!("{addr}: {e}"))),
+            },
+            _ => {
+                let found = match &token {
+                    Some(t) => provider
+                        .recover(&type_name, t, &planned_value)
+                        .await
+                        .map_err(|e| Diagnostic::global("E662", "Cannot settle an interrupted create", format!("{addr}: {e}")))?,
+                    None => None,
+                };
+                match found {
+                    Some(object) => {
+                        let instance = InstanceState {
+                            index_key: addr.key.to_json(),
+                            schema_version,
+                            attributes: encode_attributes(&schema, &object),
+                            sensitive_attributes: sensitive_paths(&object),
+                            dependencies: Vec::new(),
+                            create_before_destroy: false,
+                        };
+                        working.put(addr.clone(), provider_name, instance);
+                        messages.push(format!(
+                            "{addr}: recovered the object the interrupted {action} made (found by {:?}); it is now in the state.",
+                            token.unwrap_or_default()
+                        ));
+                    }
+                    None if token.is_some() => messages.push(format!("{addr}: the interrupted {action} had made nothing; the next apply makes it.")),
+                    None => messages.push(format!(
+                        "{addr}: the interrupted {action} leaves nothing to find (its provider keeps no outside object); the next apply makes it again."
+                    )),
+                }
+            }
+        }
+    }
+    working.base.serial += 1;
+    store.write(&working.to_state()).map_err(state_error)?;
+    store.reset_journal(&[]).map_err(state_error)?;
+    Ok(messages)
+}
