@@ -163,10 +163,12 @@ pub struct ApplyOptions {
 
 impl Default for ApplyOptions {
     fn default() -> Self {
+        // The journal makes every finished call durable; snapshots only
+        // bound how much a later command has to replay.
         ApplyOptions {
             parallelism: 10,
             cancel: Arc::new(AtomicBool::new(false)),
-            persist_interval: Duration::from_millis(250),
+            persist_interval: Duration::from_secs(1),
         }
     }
 }
