@@ -281,8 +281,11 @@ pub trait Store: Send + Sync {
     fn lock(&self, operation: &str) -> Result<LockInfo, StateError>;
     fn unlock(&self, id: &str) -> Result<(), StateError>;
 
-    /// Appends a journal record durably (it is on disk when this returns).
-    fn append_journal(&self, record: &JournalRecord) -> Result<(), StateError>;
+    /// Appends a journal record. With `durable`, it (and every record
+    /// before it) is on disk when this returns; results are appended
+    /// without waiting, since a lost result only makes the next command
+    /// look the object up again.
+    fn append_journal(&self, record: &JournalRecord, durable: bool) -> Result<(), StateError>;
     /// Every record since the journal was last reset.
     fn read_journal(&self) -> Result<Vec<JournalRecord>, StateError>;
     /// Replaces the journal with these records (those still pending after a

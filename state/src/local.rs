@@ -167,7 +167,7 @@ impl Store for LocalStore {
         )))
     }
 
-    fn append_journal(&self, record: &JournalRecord) -> Result<(), StateError> {
+    fn append_journal(&self, record: &JournalRecord, durable: bool) -> Result<(), StateError> {
         let mut line = serde_json::to_vec(record).expect("journal records serialize");
         line.push(b'\n');
         let mut f = OpenOptions::new()
@@ -175,7 +175,9 @@ impl Store for LocalStore {
             .append(true)
             .open(self.journal_path())?;
         f.write_all(&line)?;
-        f.sync_data()?;
+        if durable {
+            f.sync_data()?;
+        }
         Ok(())
     }
 

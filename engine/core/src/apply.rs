@@ -611,7 +611,7 @@ async fn run_change(
                 store,
                 shared,
                 addr,
-                provider.name(),
+                provider.as_ref(),
                 "delete",
                 None,
                 encode_attributes(&schema, &prior),
@@ -742,7 +742,7 @@ async fn run_change(
         store,
         shared,
         addr,
-        provider.name(),
+        provider.as_ref(),
         action,
         token,
         encode_attributes(&schema, &planned),
@@ -1110,18 +1110,23 @@ fn evaluate_locals_into(
 }
 
 /// Records an intent durably before a call that changes the world;
-/// returns its sequence number for [`journal_done`].
+/// returns its sequence number for [`journal_done`]. Calls of providers
+/// that change nothing outside the state are not journaled (`None`).
 #[allow(clippy::too_many_arguments)]
 fn journal_intent(
     store: &dyn Store,
     shared: &Shared,
     addr: &InstanceAddr,
-    provider: &str,
+    provider: &dyn strata_provider::Provider,
     action: &str,
     token: Option<String>,
     planned: serde_json::Value,
     schema_version: u64,
-) -> Result<u64, Diagnostic> {
+) -> Result<Option<u64>, Diagnostic> {
+    if !provider.changes_world() {
+        return Ok(None);
+    }
+    let provider = provider.name();
     let seq = shared.journal_seq.fetch_add(1, Ordering::SeqCst);
     let record = strata_state::JournalRecord::Intent {
         seq,
@@ -1136,7 +1141,7 @@ fn journal_intent(
         planned,
         schema_version,
     };
-    store.append_journal(&record).map_err(|e| {
+    store.append_journal(&record, true).map_err(|e| {
         Diagnostic::global(
             "E633",
             "Cannot record the intent",
@@ -1144,18 +1149,19 @@ fn journal_intent(
         )
     })?;
     shared.pending.lock().expect("pending").insert(seq, record);
-    Ok(seq)
+    Ok(Some(seq))
 }
 
 /// Records the result of a journaled call.
 fn journal_done(
     store: &dyn Store,
     shared: &Shared,
-    seq: u64,
+    seq: Option<u64>,
     instance: Option<InstanceState>,
 ) -> Result<(), Diagnostic> {
+    let Some(seq) = seq else { return Ok(()) };
     shared.pending.lock().expect("pending").remove(&seq);
     store
-        .append_journal(&strata_state::JournalRecord::Done { seq, instance })
+        .append_journal(&strata_state::JournalRecord::Done { seq, instance }, false)
         .map_err(|e| Diagnostic::global("E633", "Cannot record a result", e.to_string()))
 }

@@ -312,6 +312,14 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// Whether applying creates, changes or deletes objects outside
+    /// Strata's state. Providers whose objects live only in state (random
+    /// values, terraform_data) say no: their calls need no intent journal,
+    /// since an interrupted one leaves nothing behind to find.
+    fn changes_world(&self) -> bool {
+        true
+    }
+
     /// The most operations on this provider the engine may run at once.
     fn concurrency_limit(&self) -> usize {
         usize::MAX

@@ -405,6 +405,10 @@ impl Provider for RandomProvider {
         "random"
     }
 
+    fn changes_world(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             resources: schemas(),

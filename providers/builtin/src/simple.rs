@@ -142,6 +142,10 @@ impl Provider for NullProvider {
         "null"
     }
 
+    fn changes_world(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             resources: BTreeMap::from([("null_resource".to_string(), null_resource_schema())]),

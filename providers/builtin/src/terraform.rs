@@ -41,6 +41,10 @@ impl Provider for TerraformProvider {
         "terraform"
     }
 
+    fn changes_world(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             resources: BTreeMap::from([("terraform_data".to_string(), schema())]),

@@ -90,6 +90,10 @@ impl Provider for TimeProvider {
         "time"
     }
 
+    fn changes_world(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             resources: schemas(),
