@@ -168,7 +168,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             parallelism: 10,
             cancel: Arc::new(AtomicBool::new(false)),
-            persist_interval: Duration::from_secs(1),
+            persist_interval: Duration::from_secs(10),
         }
     }
 }
