@@ -67,6 +67,31 @@ struct RunArgs {
     /// Take the state lock (--lock=false to skip).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     lock: bool,
+    /// Wait this long for a lock another process holds (30s, 2m; default 0s).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    lock_timeout: std::time::Duration,
+}
+
+/// Durations as Terraform's flags take them: `0`, `500ms`, `30s`, `5m`, `1h`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 30s or 5m"))?;
+    Ok(match unit {
+        "ms" => std::time::Duration::from_millis(n),
+        "s" | "" => std::time::Duration::from_secs(n),
+        "m" => std::time::Duration::from_secs(n * 60),
+        "h" => std::time::Duration::from_secs(n * 3600),
+        _ => return Err(format!("{text:?} is not a duration such as 30s or 5m")),
+    })
 }
 
 impl RunArgs {
@@ -82,6 +107,7 @@ impl RunArgs {
             destroy,
             parallelism: self.parallelism,
             lock: self.lock,
+            lock_timeout: self.lock_timeout,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct WorkflowArgs {
     pub destroy: bool,
     pub parallelism: usize,
     pub lock: bool,
+    /// How long to wait for a held lock (0: fail at once).
+    pub lock_timeout: std::time::Duration,
 }
 
 fn store(args: &WorkflowArgs) -> LocalStore {
@@ -104,10 +106,31 @@ fn take_lock<'a>(
     operation: &str,
     enabled: bool,
 ) -> Result<Lock<'a>, StateError> {
+    take_lock_waiting(store, operation, enabled, std::time::Duration::ZERO)
+}
+
+/// Takes the state lock, retrying while another holds it for up to
+/// `timeout` (`--lock-timeout`).
+fn take_lock_waiting<'a>(
+    store: &'a LocalStore,
+    operation: &str,
+    enabled: bool,
+    timeout: std::time::Duration,
+) -> Result<Lock<'a>, StateError> {
     if !enabled {
         return Ok(Lock { store, id: None });
     }
-    let info = store.lock(operation)?;
+    let deadline = std::time::Instant::now() + timeout;
+    let info = loop {
+        match store.lock(operation) {
+            Ok(info) => break info,
+            Err(StateError::Locked(holder)) if std::time::Instant::now() < deadline => {
+                let _ = holder;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     Ok(Lock {
         store,
         id: Some(info.id),
@@ -228,7 +251,7 @@ pub fn plan_command(
 ) -> ExitCode {
     let rt = runtime();
     let store = store(args);
-    let _lock = match take_lock(&store, "plan", args.lock) {
+    let _lock = match take_lock_waiting(&store, "plan", args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
@@ -315,10 +338,11 @@ pub fn apply_command(
 ) -> ExitCode {
     let rt = runtime();
     let store = store(args);
-    let _lock = match take_lock(
+    let _lock = match take_lock_waiting(
         &store,
         if args.destroy { "destroy" } else { "apply" },
         args.lock,
+        args.lock_timeout,
     ) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),

@@ -304,3 +304,50 @@ fn state_commands_edit_the_state() {
     let (code, text) = sb.run(&["state", "push", "same.json"], "");
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn two_applies_at_once_one_waits_or_fails_naming_the_holder() {
+    let sb = Sandbox::new("concurrent");
+    sb.write(
+        "main.tf",
+        "resource \"time_sleep\" \"settle\" {\n  create_duration = \"1500ms\"\n}\n\nresource \"terraform_data\" \"after\" {\n  input      = \"x\"\n  depends_on = [time_sleep.settle]\n}\n",
+    );
+    let first = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["apply", "-auto-approve"])
+        .current_dir(&sb.dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("first apply");
+    // Wait until the first apply holds the lock.
+    let lock = sb.dir.join(".strata.tfstate.lock.info");
+    let started = std::time::Instant::now();
+    while !lock.exists() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(lock.exists(), "the first apply never took the lock");
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Error acquiring the state lock") && text.contains("for \"apply\""),
+        "{text}"
+    );
+    // With --lock-timeout the second waits for the first, then finds
+    // nothing left to do.
+    let (code, text) = sb.run(&["apply", "-auto-approve", "-lock-timeout=20s"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("No changes"), "{text}");
+    let mut first = first;
+    assert!(first.wait().expect("first").success());
+    let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    assert_eq!(
+        state.matches("\"type\": \"terraform_data\"").count(),
+        1,
+        "{state}"
+    );
+    assert_eq!(
+        state.matches("\"type\": \"time_sleep\"").count(),
+        1,
+        "{state}"
+    );
+}
