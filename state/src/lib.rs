@@ -11,6 +11,7 @@
 //! providers, schemas or the language: attribute values stay JSON here and
 //! the engine decodes them with the provider's schema.
 
+pub mod conformance;
 mod local;
 
 pub use local::{write_atomically, LocalStore};
@@ -291,4 +292,9 @@ pub trait Store: Send + Sync {
     /// Replaces the journal with these records (those still pending after a
     /// snapshot); empty after a complete apply.
     fn reset_journal(&self, keep: &[JournalRecord]) -> Result<(), StateError>;
+
+    /// Earlier versions kept by `write`, newest first, by serial.
+    fn history(&self) -> Result<Vec<u64>, StateError>;
+    /// One earlier version, by serial.
+    fn read_version(&self, serial: u64) -> Result<Option<State>, StateError>;
 }

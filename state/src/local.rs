@@ -11,6 +11,9 @@ pub struct LocalStore {
     path: PathBuf,
 }
 
+/// How many earlier versions the local store keeps.
+pub const HISTORY_LIMIT: usize = 20;
+
 impl LocalStore {
     pub fn new(path: impl Into<PathBuf>) -> LocalStore {
         LocalStore { path: path.into() }
@@ -27,6 +30,10 @@ impl LocalStore {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         self.path.with_file_name(format!("{name}{suffix}"))
+    }
+
+    fn history_dir(&self) -> PathBuf {
+        self.sibling(".history")
     }
 
     /// The intent journal beside the state: one JSON record a line.
@@ -102,6 +109,16 @@ impl Store for LocalStore {
                 return Ok(());
             }
             write_atomically(&self.sibling(".backup"), &previous)?;
+            // Numbered history: the previous version by its serial.
+            if let Ok(old) = State::from_bytes(&previous) {
+                let dir = self.history_dir();
+                std::fs::create_dir_all(&dir)?;
+                write_atomically(&dir.join(format!("{}.tfstate", old.serial)), &previous)?;
+                let mut serials = self.history()?;
+                for serial in serials.split_off(HISTORY_LIMIT.min(serials.len())) {
+                    let _ = std::fs::remove_file(dir.join(format!("{serial}.tfstate")));
+                }
+            }
         }
         write_atomically(&self.path, &bytes)?;
         Ok(())
@@ -217,6 +234,32 @@ impl Store for LocalStore {
         Ok(())
     }
 
+    fn history(&self) -> Result<Vec<u64>, StateError> {
+        let mut serials: Vec<u64> = match std::fs::read_dir(self.history_dir()) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_suffix(".tfstate")
+                        .and_then(|s| s.parse().ok())
+                })
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        serials.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(serials)
+    }
+
+    fn read_version(&self, serial: u64) -> Result<Option<State>, StateError> {
+        match std::fs::read(self.history_dir().join(format!("{serial}.tfstate"))) {
+            Ok(bytes) => State::from_bytes(&bytes).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn unlock(&self, id: &str) -> Result<(), StateError> {
         let lock_path = self.lock_path();
         let holder: Option<LockInfo> = std::fs::read(&lock_path)
@@ -243,6 +286,17 @@ fn now_text() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_store_passes_the_conformance_suite() {
+        let dir =
+            std::env::temp_dir().join(format!("strata-state-conformance-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let failures = crate::conformance::run(&LocalStore::new(dir.join("strata.tfstate")));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
 
     #[test]
     fn write_keeps_a_backup_and_equal_states_are_equal_bytes() {

@@ -127,6 +127,10 @@ enum StateCommand {
     Mv { source: String, destination: String },
     /// Print the state.
     Pull,
+    /// List the earlier versions kept, newest first.
+    History,
+    /// Make an earlier version current again (as a new serial).
+    Rollback { serial: u64 },
     /// Replace the state with a file ("-" for standard input), checking lineage and serial.
     Push {
         file: PathBuf,
@@ -337,6 +341,8 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                     destination,
                 } => StateVerb::Mv(source, destination),
                 StateCommand::Pull => StateVerb::Pull,
+                StateCommand::History => StateVerb::History,
+                StateCommand::Rollback { serial } => StateVerb::Rollback(serial),
                 StateCommand::Push { file, force } => StateVerb::Push(file, force),
             };
             crate::workflow::state_command(verb, state, &style)

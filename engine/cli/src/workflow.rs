@@ -886,6 +886,8 @@ pub enum StateVerb {
     Mv(String, String),
     Pull,
     Push(PathBuf, bool),
+    History,
+    Rollback(u64),
 }
 
 /// The address of one instance in state, as plans print it.
@@ -1099,6 +1101,70 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
                 return state_error(e, style);
             }
             println!("Move \"{from}\" to \"{to}\"\nSuccessfully moved {moved} object(s).");
+            ExitCode::SUCCESS
+        }
+        StateVerb::History => {
+            let current = match read() {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
+            if let Some(c) = &current {
+                println!(
+                    "serial {:>4}  (current)  {} instance(s), {} output(s)",
+                    c.serial,
+                    c.instance_count(),
+                    c.outputs.len()
+                );
+            }
+            let serials = match store.history() {
+                Ok(h) => h,
+                Err(e) => return state_error(e, style),
+            };
+            for serial in serials {
+                if let Ok(Some(v)) = store.read_version(serial) {
+                    println!(
+                        "serial {serial:>4}             {} instance(s), {} output(s)",
+                        v.instance_count(),
+                        v.outputs.len()
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        StateVerb::Rollback(serial) => {
+            let _lock = match take_lock(&store, "state rollback", true) {
+                Ok(l) => l,
+                Err(e) => return state_error(e, style),
+            };
+            let current = match read() {
+                Ok(Some(s)) => s,
+                Ok(None) => return fail("No state", "There is no state to roll back.".into()),
+                Err(e) => return state_error(e, style),
+            };
+            let mut earlier = match store.read_version(serial) {
+                Ok(Some(s)) => s,
+                Ok(None) => return fail("No such version", format!("Serial {serial} is not in the history; `strata state history` lists what is kept.")),
+                Err(e) => return state_error(e, style),
+            };
+            if earlier.lineage != current.lineage {
+                return fail(
+                    "Different lineage",
+                    format!(
+                        "Version {serial} belongs to another state (lineage {}).",
+                        earlier.lineage
+                    ),
+                );
+            }
+            // The old content becomes the newest version, so nothing is lost
+            // and the rollback itself can be undone.
+            earlier.serial = current.serial + 1;
+            if let Err(e) = store.write(&earlier) {
+                return state_error(e, style);
+            }
+            println!(
+                "Rolled back to the content of serial {serial} (now serial {}).",
+                earlier.serial
+            );
             ExitCode::SUCCESS
         }
         StateVerb::Pull => match read() {

@@ -351,3 +351,36 @@ fn two_applies_at_once_one_waits_or_fails_naming_the_holder() {
         "{state}"
     );
 }
+
+#[test]
+fn history_keeps_versions_and_rollback_restores_one() {
+    let sb = Sandbox::new("history");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"one\"\n}\n",
+    );
+    assert_eq!(sb.run(&["apply", "-auto-approve"], "").0, 0);
+    let first = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    let first_serial = serde_json::from_str::<serde_json::Value>(&first).expect("json")["serial"]
+        .as_u64()
+        .expect("serial");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"two\"\n}\n",
+    );
+    assert_eq!(sb.run(&["apply", "-auto-approve"], "").0, 0);
+    let (code, history) = sb.run(&["state", "history"], "");
+    assert_eq!(code, 0, "{history}");
+    assert!(
+        history.contains(&format!("serial {first_serial:>4}")),
+        "{history}"
+    );
+    let (code, text) = sb.run(&["state", "rollback", &first_serial.to_string()], "");
+    assert_eq!(code, 0, "{text}");
+    // The rolled-back state plans the change back to "two" again.
+    let (code, plan) = sb.run(&["plan", "-detailed-exitcode"], "");
+    assert_eq!(code, 2, "{plan}");
+    assert!(plan.contains("\"one\" -> \"two\""), "{plan}");
+    let (code, text) = sb.run(&["state", "rollback", "999"], "");
+    assert_eq!(code, 1, "{text}");
+}
