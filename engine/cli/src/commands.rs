@@ -113,6 +113,24 @@ impl RunArgs {
 }
 
 #[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// List workspaces; the selected one is marked with *.
+    List,
+    /// Print the selected workspace.
+    Show,
+    /// Create a workspace and select it.
+    New { name: String },
+    /// Select a workspace.
+    Select { name: String },
+    /// Delete a workspace (it must be empty unless --force).
+    Delete {
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum StateCommand {
     /// List the instances in the state (optionally those matching addresses).
     List { addresses: Vec<String> },
@@ -224,6 +242,11 @@ enum Command {
         /// The state file (default strata.tfstate).
         #[arg(long, global = true)]
         state: Option<PathBuf>,
+    },
+    /// Manage workspaces: separate states for one configuration.
+    Workspace {
+        #[command(subcommand)]
+        verb: WorkspaceCommand,
     },
     /// Release a lock that a crashed operation left behind.
     ForceUnlock {
@@ -346,6 +369,17 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                 StateCommand::Push { file, force } => StateVerb::Push(file, force),
             };
             crate::workflow::state_command(verb, state, &style)
+        }
+        Command::Workspace { verb } => {
+            use crate::workflow::WorkspaceVerb;
+            let verb = match verb {
+                WorkspaceCommand::List => WorkspaceVerb::List,
+                WorkspaceCommand::Show => WorkspaceVerb::Show,
+                WorkspaceCommand::New { name } => WorkspaceVerb::New(name),
+                WorkspaceCommand::Select { name } => WorkspaceVerb::Select(name),
+                WorkspaceCommand::Delete { name, force } => WorkspaceVerb::Delete(name, force),
+            };
+            crate::workflow::workspace_command(verb, &style)
         }
         Command::ForceUnlock { id, state } => {
             crate::workflow::force_unlock_command(&id, state, &style)
@@ -500,7 +534,7 @@ pub(crate) fn load_with(
         module_dir: cwd.clone(),
         root_dir: cwd.clone(),
         cwd: cwd.clone(),
-        workspace: std::env::var("TF_WORKSPACE").unwrap_or_else(|_| "default".into()),
+        workspace: crate::workflow::current_workspace(),
         variables: {
             let mut sources = variable_sources(vars, &cwd)?;
             sources.extend(

@@ -17,6 +17,147 @@ use strata_types::json::{type_from_json, value_from_json};
 use strata_types::{Diagnostic, SourceMap};
 
 pub const STATE_FILE: &str = "strata.tfstate";
+/// Where the selected workspace's name is kept.
+const WORKSPACE_FILE: &str = ".strata/environment";
+/// Non-default workspaces keep their state under this directory.
+const WORKSPACES_DIR: &str = "strata.tfstate.d";
+
+/// The selected workspace: TF_WORKSPACE, or the one `workspace select`
+/// recorded, or "default".
+pub fn current_workspace() -> String {
+    if let Ok(w) = std::env::var("TF_WORKSPACE") {
+        return w;
+    }
+    std::fs::read_to_string(WORKSPACE_FILE)
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".into())
+}
+
+fn workspace_state_path(name: &str) -> PathBuf {
+    if name == "default" {
+        PathBuf::from(STATE_FILE)
+    } else {
+        Path::new(WORKSPACES_DIR).join(name).join(STATE_FILE)
+    }
+}
+
+/// The state file of the selected workspace.
+fn default_state_path() -> PathBuf {
+    workspace_state_path(&current_workspace())
+}
+
+pub enum WorkspaceVerb {
+    List,
+    Show,
+    New(String),
+    Select(String),
+    Delete(String, bool),
+}
+
+fn workspaces() -> Vec<String> {
+    let mut names = vec!["default".to_string()];
+    if let Ok(entries) = std::fs::read_dir(WORKSPACES_DIR) {
+        let mut others: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        others.sort();
+        names.extend(others);
+    }
+    names
+}
+
+pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
+    let fail = |summary: &str, detail: String| {
+        report(
+            &[Diagnostic::global("E670", summary, detail)],
+            &SourceMap::default(),
+            style,
+        );
+        ExitCode::from(1)
+    };
+    let valid = |name: &str| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let current = current_workspace();
+    match verb {
+        WorkspaceVerb::Show => println!("{current}"),
+        WorkspaceVerb::List => {
+            for name in workspaces() {
+                println!("{} {name}", if name == current { "*" } else { " " });
+            }
+        }
+        WorkspaceVerb::New(name) => {
+            if !valid(&name) {
+                return fail(
+                    "Invalid workspace name",
+                    format!("{name:?}: use letters, digits, '-' and '_'."),
+                );
+            }
+            if workspaces().contains(&name) {
+                return fail("Workspace already exists", format!("Workspace {name:?} already exists; select it with `strata workspace select {name}`."));
+            }
+            if let Err(e) = std::fs::create_dir_all(Path::new(WORKSPACES_DIR).join(&name))
+                .and_then(|_| std::fs::create_dir_all(".strata"))
+                .and_then(|_| std::fs::write(WORKSPACE_FILE, &name))
+            {
+                return fail("Cannot create the workspace", e.to_string());
+            }
+            println!("Created and switched to workspace \"{name}\"!");
+        }
+        WorkspaceVerb::Select(name) => {
+            if !workspaces().contains(&name) {
+                return fail("Workspace doesn't exist", format!("Workspace {name:?} doesn't exist. Create it with `strata workspace new {name}`."));
+            }
+            if let Err(e) = std::fs::create_dir_all(".strata")
+                .and_then(|_| std::fs::write(WORKSPACE_FILE, &name))
+            {
+                return fail("Cannot select the workspace", e.to_string());
+            }
+            println!("Switched to workspace \"{name}\".");
+        }
+        WorkspaceVerb::Delete(name, force) => {
+            if name == "default" {
+                return fail(
+                    "Cannot delete the default workspace",
+                    "The default workspace always exists.".into(),
+                );
+            }
+            if name == current {
+                return fail(
+                    "Workspace is selected",
+                    format!("Switch to another workspace before deleting {name:?}."),
+                );
+            }
+            if !workspaces().contains(&name) {
+                return fail(
+                    "Workspace doesn't exist",
+                    format!("Workspace {name:?} doesn't exist."),
+                );
+            }
+            let store = LocalStore::new(workspace_state_path(&name));
+            if let Ok(Some(s)) = store.read() {
+                if s.instance_count() > 0 && !force {
+                    return fail(
+                        "Workspace is not empty",
+                        format!("Workspace {name:?} still manages {} instance(s); destroy them first, or use --force to stop tracking them.", s.instance_count()),
+                    );
+                }
+            }
+            if let Err(e) = std::fs::remove_dir_all(Path::new(WORKSPACES_DIR).join(&name)) {
+                return fail("Cannot delete the workspace", e.to_string());
+            }
+            println!("Deleted workspace \"{name}\"!");
+        }
+    }
+    ExitCode::SUCCESS
+}
 
 pub fn registry() -> Registry {
     let mut registry = Registry::default();
@@ -40,11 +181,7 @@ pub struct WorkflowArgs {
 }
 
 fn store(args: &WorkflowArgs) -> LocalStore {
-    LocalStore::new(
-        args.state
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(STATE_FILE)),
-    )
+    LocalStore::new(args.state.clone().unwrap_or_else(default_state_path))
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -604,7 +741,7 @@ pub fn output_command(
     raw: bool,
     style: &Style,
 ) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
     let state = match store.read() {
         Ok(s) => s.unwrap_or_else(State::fresh),
         Err(e) => return state_error(e, style),
@@ -696,7 +833,7 @@ pub fn show_command(
             }
         }
         None => {
-            let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+            let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
             match store.read() {
                 Ok(Some(state)) => {
                     if json {
@@ -921,7 +1058,7 @@ fn address_matches(address: &str, instance: &str) -> bool {
 }
 
 pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
     let fail = |summary: &str, detail: String| {
         report(
             &[Diagnostic::global("E650", summary, detail)],
@@ -1221,7 +1358,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
 
 /// Releases a lock left by a crashed operation, when its ID matches.
 pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(|| PathBuf::from(STATE_FILE)));
+    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
     if store.lock_holder().is_none() {
         report(
             &[Diagnostic::global(

@@ -384,3 +384,30 @@ fn history_keeps_versions_and_rollback_restores_one() {
     let (code, text) = sb.run(&["state", "rollback", "999"], "");
     assert_eq!(code, 1, "{text}");
 }
+
+#[test]
+fn workspaces_keep_separate_states() {
+    let sb = Sandbox::new("workspaces");
+    sb.write("main.tf", "resource \"terraform_data\" \"env\" {\n  input = terraform.workspace\n}\n\noutput \"env\" {\n  value = terraform_data.env.output\n}\n");
+    let mut transcript = String::new();
+    let mut step = |args: &[&str], want: i32| {
+        let (code, text) = sb.run(args, "");
+        assert_eq!(code, want, "{text}");
+        transcript.push_str(&text);
+        transcript.push('\n');
+    };
+    step(&["apply", "-auto-approve"], 0);
+    step(&["workspace", "new", "staging"], 0);
+    step(&["workspace", "show"], 0);
+    step(&["plan", "-detailed-exitcode"], 2);
+    step(&["apply", "-auto-approve"], 0);
+    step(&["output", "-raw", "env"], 0);
+    step(&["workspace", "list"], 0);
+    step(&["workspace", "delete", "staging"], 1);
+    step(&["workspace", "select", "default"], 0);
+    step(&["output", "-raw", "env"], 0);
+    step(&["workspace", "delete", "staging"], 1);
+    step(&["workspace", "delete", "staging", "--force"], 0);
+    step(&["workspace", "select", "nope"], 1);
+    check("workspaces_keep_separate_states", &transcript);
+}
