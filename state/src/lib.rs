@@ -12,6 +12,7 @@
 //! the engine decodes them with the provider's schema.
 
 pub mod conformance;
+pub mod crypt;
 mod local;
 
 pub use local::{write_atomically, LocalStore};
@@ -226,6 +227,8 @@ pub enum StateError {
     Corrupt(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Crypt(#[from] crypt::CryptError),
 }
 
 /// One record of the intent journal. An `Intent` is written (and made

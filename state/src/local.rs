@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 pub struct LocalStore {
     path: PathBuf,
+    /// Encrypts state, history and journal at rest when set.
+    cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
 }
 
 /// How many earlier versions the local store keeps.
@@ -16,7 +18,37 @@ pub const HISTORY_LIMIT: usize = 20;
 
 impl LocalStore {
     pub fn new(path: impl Into<PathBuf>) -> LocalStore {
-        LocalStore { path: path.into() }
+        LocalStore {
+            path: path.into(),
+            cipher: None,
+        }
+    }
+
+    pub fn with_cipher(
+        mut self,
+        cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
+    ) -> LocalStore {
+        self.cipher = cipher;
+        self
+    }
+
+    /// Bytes as stored: encrypted when a cipher is set.
+    fn seal(&self, bytes: Vec<u8>) -> Vec<u8> {
+        match &self.cipher {
+            Some(c) => c.encrypt(&bytes),
+            None => bytes,
+        }
+    }
+
+    /// Stored bytes as plain: decrypted when they are an envelope.
+    fn open(&self, bytes: Vec<u8>) -> Result<Vec<u8>, StateError> {
+        if !crate::crypt::is_encrypted(&bytes) {
+            return Ok(bytes);
+        }
+        match &self.cipher {
+            Some(c) => Ok(c.decrypt(&bytes)?),
+            None => Err(crate::crypt::CryptError::NeedsKey.into()),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -96,21 +128,23 @@ impl Store for LocalStore {
     fn read(&self) -> Result<Option<State>, StateError> {
         match std::fs::read(&self.path) {
             Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
-            Ok(bytes) => State::from_bytes(&bytes).map(Some),
+            Ok(bytes) => State::from_bytes(&self.open(bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
     fn write(&self, state: &State) -> Result<(), StateError> {
-        let bytes = state.to_bytes();
+        let plain = state.to_bytes();
+        let bytes = self.seal(plain.clone());
         if let Ok(previous) = std::fs::read(&self.path) {
-            if previous == bytes {
+            let previous_plain = self.open(previous.clone()).ok();
+            if previous_plain.as_deref() == Some(plain.as_slice()) {
                 return Ok(());
             }
             write_atomically(&self.sibling(".backup"), &previous)?;
             // Numbered history: the previous version by its serial.
-            if let Ok(old) = State::from_bytes(&previous) {
+            if let Some(old) = previous_plain.and_then(|p| State::from_bytes(&p).ok()) {
                 let dir = self.history_dir();
                 std::fs::create_dir_all(&dir)?;
                 write_atomically(&dir.join(format!("{}.tfstate", old.serial)), &previous)?;
@@ -185,7 +219,7 @@ impl Store for LocalStore {
     }
 
     fn append_journal(&self, record: &JournalRecord, durable: bool) -> Result<(), StateError> {
-        let mut line = serde_json::to_vec(record).expect("journal records serialize");
+        let mut line = self.seal(serde_json::to_vec(record).expect("journal records serialize"));
         line.push(b'\n');
         let mut f = OpenOptions::new()
             .create(true)
@@ -206,7 +240,8 @@ impl Store for LocalStore {
         };
         let mut out = Vec::new();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            match serde_json::from_str(line) {
+            let plain = self.open(line.as_bytes().to_vec())?;
+            match serde_json::from_slice(&plain) {
                 Ok(r) => out.push(r),
                 // A record cut short by a crash is the last line: it was
                 // never acknowledged, so nothing relied on it.
@@ -227,7 +262,7 @@ impl Store for LocalStore {
         }
         let mut bytes = Vec::new();
         for r in keep {
-            bytes.extend(serde_json::to_vec(r).expect("journal records serialize"));
+            bytes.extend(self.seal(serde_json::to_vec(r).expect("journal records serialize")));
             bytes.push(b'\n');
         }
         write_atomically(&self.journal_path(), &bytes)?;
@@ -254,7 +289,7 @@ impl Store for LocalStore {
 
     fn read_version(&self, serial: u64) -> Result<Option<State>, StateError> {
         match std::fs::read(self.history_dir().join(format!("{serial}.tfstate"))) {
-            Ok(bytes) => State::from_bytes(&bytes).map(Some),
+            Ok(bytes) => State::from_bytes(&self.open(bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }

@@ -309,6 +309,19 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     let color =
         !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let style = Style { color };
+    let touches_state = !matches!(
+        cli.command,
+        Command::Validate { .. }
+            | Command::Console { .. }
+            | Command::Fmt { .. }
+            | Command::Version
+            | Command::Providers { .. }
+    );
+    if touches_state {
+        if let Err(code) = crate::workflow::check_cipher(&style) {
+            return code;
+        }
+    }
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
         Command::Console { vars } => console_command(&vars, &style),

@@ -141,7 +141,7 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
                     format!("Workspace {name:?} doesn't exist."),
                 );
             }
-            let store = LocalStore::new(workspace_state_path(&name));
+            let store = local_store(workspace_state_path(&name));
             if let Ok(Some(s)) = store.read() {
                 if s.instance_count() > 0 && !force {
                     return fail(
@@ -157,6 +157,50 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The cipher for state and plan files, from STRATA_STATE_KEY (base64 of
+/// 32 bytes) or STRATA_STATE_PASSPHRASE; none when neither is set.
+fn cipher() -> Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError> {
+    static CIPHER: std::sync::OnceLock<
+        Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError>,
+    > = std::sync::OnceLock::new();
+    CIPHER
+        .get_or_init(|| {
+            if let Ok(key) = std::env::var("STRATA_STATE_KEY") {
+                return strata_state::crypt::Cipher::from_key_base64(&key)
+                    .map(|c| Some(Arc::new(c)));
+            }
+            if let Ok(passphrase) = std::env::var("STRATA_STATE_PASSPHRASE") {
+                return strata_state::crypt::Cipher::from_passphrase(&passphrase)
+                    .map(|c| Some(Arc::new(c)));
+            }
+            Ok(None)
+        })
+        .clone()
+}
+
+/// Reports a malformed STRATA_STATE_KEY or passphrase before any state is
+/// read or written, so nothing is ever written in the clear by mistake.
+pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
+    cipher().map(|_| ()).map_err(|e| {
+        report(
+            &[Diagnostic::global(
+                "E671",
+                "Invalid encryption key",
+                format!("{e}. Fix STRATA_STATE_KEY or STRATA_STATE_PASSPHRASE."),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        ExitCode::from(1)
+    })
+}
+
+/// The local store at `path`, encrypting at rest when a key is given
+/// ([`check_cipher`] has vetted the key).
+fn local_store(path: PathBuf) -> LocalStore {
+    LocalStore::new(path).with_cipher(cipher().ok().flatten())
 }
 
 pub fn registry() -> Registry {
@@ -181,7 +225,7 @@ pub struct WorkflowArgs {
 }
 
 fn store(args: &WorkflowArgs) -> LocalStore {
-    LocalStore::new(args.state.clone().unwrap_or_else(default_state_path))
+    local_store(args.state.clone().unwrap_or_else(default_state_path))
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -206,6 +250,7 @@ fn state_error(e: StateError, style: &Style) -> ExitCode {
         ),
         StateError::Corrupt(_) => ("Invalid state", format!("{e}. The previous version is kept as {STATE_FILE}.backup.")),
         StateError::Io(_) => ("State error", e.to_string()),
+        StateError::Crypt(_) => ("Cannot decrypt the state", e.to_string()),
     };
     report(
         &[Diagnostic::global("E640", summary, detail)],
@@ -406,7 +451,12 @@ pub fn plan_command(
         )
     );
     if let Some(path) = out {
-        let bytes = serde_json::to_vec(&planned.plan).expect("plan serializes");
+        let plain = serde_json::to_vec(&planned.plan).expect("plan serializes");
+        // Plans hold the values of sensitive attributes: encrypt them too.
+        let bytes = match cipher() {
+            Ok(Some(c)) => c.encrypt(&plain),
+            _ => plain,
+        };
         if let Err(e) = strata_state::write_atomically(path, &bytes) {
             report(
                 &[Diagnostic::global(
@@ -441,6 +491,30 @@ fn read_plan_file(path: &Path) -> Result<Plan, Diagnostic> {
             format!("{}: {e}", path.display()),
         )
     })?;
+    let bytes = if strata_state::crypt::is_encrypted(&bytes) {
+        match cipher() {
+            Ok(Some(c)) => c.decrypt(&bytes).map_err(|e| {
+                Diagnostic::global(
+                    "E642",
+                    "Cannot decrypt the plan",
+                    format!("{}: {e}", path.display()),
+                )
+            })?,
+            _ => {
+                return Err(Diagnostic::global(
+                    "E642",
+                    "Cannot decrypt the plan",
+                    format!(
+                        "{}: {}",
+                        path.display(),
+                        strata_state::crypt::CryptError::NeedsKey
+                    ),
+                ))
+            }
+        }
+    } else {
+        bytes
+    };
     serde_json::from_slice(&bytes).map_err(|e| {
         Diagnostic::global(
             "E642",
@@ -741,7 +815,7 @@ pub fn output_command(
     raw: bool,
     style: &Style,
 ) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
+    let store = local_store(state_path.unwrap_or_else(default_state_path));
     let state = match store.read() {
         Ok(s) => s.unwrap_or_else(State::fresh),
         Err(e) => return state_error(e, style),
@@ -833,7 +907,7 @@ pub fn show_command(
             }
         }
         None => {
-            let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
+            let store = local_store(state_path.unwrap_or_else(default_state_path));
             match store.read() {
                 Ok(Some(state)) => {
                     if json {
@@ -1058,7 +1132,7 @@ fn address_matches(address: &str, instance: &str) -> bool {
 }
 
 pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
+    let store = local_store(state_path.unwrap_or_else(default_state_path));
     let fail = |summary: &str, detail: String| {
         report(
             &[Diagnostic::global("E650", summary, detail)],
@@ -1358,7 +1432,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
 
 /// Releases a lock left by a crashed operation, when its ID matches.
 pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = LocalStore::new(state_path.unwrap_or_else(default_state_path));
+    let store = local_store(state_path.unwrap_or_else(default_state_path));
     if store.lock_holder().is_none() {
         report(
             &[Diagnostic::global(

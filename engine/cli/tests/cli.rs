@@ -411,3 +411,58 @@ fn workspaces_keep_separate_states() {
     step(&["workspace", "select", "nope"], 1);
     check("workspaces_keep_separate_states", &transcript);
 }
+
+#[test]
+fn encrypted_state_needs_its_key() {
+    let sb = Sandbox::new("encrypted");
+    sb.write("main.tf", "variable \"token\" {\n  default   = \"s3cr3t-token\"\n  sensitive = true\n}\n\nresource \"terraform_data\" \"a\" {\n  input = var.token\n}\n");
+    let with = |args: &[&str], env: Option<(&str, &str)>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+        cmd.args(args)
+            .current_dir(&sb.dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1");
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let key = Some(("STRATA_STATE_PASSPHRASE", "a long enough passphrase"));
+    let (code, text) = with(&["plan", "-out=enc.plan"], key);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = with(&["apply", "enc.plan"], key);
+    assert_eq!(code, 0, "{text}");
+    for file in ["strata.tfstate", "enc.plan"] {
+        let bytes = std::fs::read_to_string(sb.dir.join(file)).expect("file");
+        assert!(
+            !bytes.contains("s3cr3t-token") && !bytes.contains("terraform_data"),
+            "{file} is not encrypted: {bytes}"
+        );
+    }
+    let (code, text) = with(&["plan"], None);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("encrypted"), "{text}");
+    let (code, text) = with(
+        &["plan"],
+        Some(("STRATA_STATE_PASSPHRASE", "the wrong passphrase")),
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("cannot be decrypted"), "{text}");
+    let (code, text) = with(&["plan", "-detailed-exitcode"], key);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = with(
+        &["state", "list"],
+        Some(("STRATA_STATE_KEY", "not base64!")),
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Invalid encryption key"), "{text}");
+}
