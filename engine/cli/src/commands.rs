@@ -248,6 +248,13 @@ enum Command {
         #[command(subcommand)]
         verb: WorkspaceCommand,
     },
+    /// Bring an existing object under management at ADDR, by its id.
+    Import {
+        #[command(flatten)]
+        run: RunArgs,
+        address: String,
+        id: String,
+    },
     /// Release a lock that a crashed operation left behind.
     ForceUnlock {
         /// The lock ID the error message named.
@@ -393,6 +400,9 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                 WorkspaceCommand::Delete { name, force } => WorkspaceVerb::Delete(name, force),
             };
             crate::workflow::workspace_command(verb, &style)
+        }
+        Command::Import { run, address, id } => {
+            crate::workflow::import_command(&run.workflow(false), &address, &id, &style)
         }
         Command::ForceUnlock { id, state } => {
             crate::workflow::force_unlock_command(&id, state, &style)

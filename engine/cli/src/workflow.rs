@@ -1453,3 +1453,65 @@ pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style
         Err(e) => state_error(e, style),
     }
 }
+
+/// `strata import ADDR ID`.
+pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Style) -> ExitCode {
+    let rt = runtime();
+    let store = store(args);
+    let _lock = match take_lock_waiting(&store, "import", args.lock, args.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    let Some(addr) = InstanceAddr::parse(address) else {
+        report(
+            &[Diagnostic::global(
+                "E003",
+                "Invalid address",
+                format!("{address:?} is not a resource address such as aws_instance.gpu[0]."),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        return ExitCode::from(1);
+    };
+    let loaded = match crate::commands::load(&args.vars, false) {
+        Ok(l) => l,
+        Err(d) => {
+            report(&[d], &SourceMap::default(), style);
+            return ExitCode::from(1);
+        }
+    };
+    if loaded.diagnostics.has_errors() {
+        report(&loaded.diagnostics.0, &loaded.stack.sources, style);
+        return ExitCode::from(1);
+    }
+    if let Err(code) = settle_journal(&store, &rt, style) {
+        return code;
+    }
+    let prior = match store.read() {
+        Ok(s) => s,
+        Err(e) => return state_error(e, style),
+    };
+    let registry = registry();
+    let stack = Stack {
+        loaded: &loaded.stack,
+        evaluated: &loaded.evaluated,
+        env: &loaded.env,
+        registry: &registry,
+    };
+    let result = rt.block_on(strata_core::import_instance(&stack, prior, &addr, id));
+    std::mem::forget(loaded);
+    match result {
+        Ok(state) => {
+            if let Err(e) = store.write(&state) {
+                return state_error(e, style);
+            }
+            println!("{addr}: Import prepared!\n\nImport successful!\n\nThe resource is now managed by Strata; run `strata plan` to compare it with its configuration.");
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            report(&[d], &SourceMap::default(), style);
+            ExitCode::from(1)
+        }
+    }
+}

@@ -466,3 +466,27 @@ fn encrypted_state_needs_its_key() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Invalid encryption key"), "{text}");
 }
+
+#[test]
+fn import_command_adopts_an_object() {
+    let sb = Sandbox::new("import");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"x\" {\n  input = \"hi\"\n}\n",
+    );
+    let (code, text) = sb.run(&["import", "terraform_data.x", "legacy-9"], "");
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sb.run(&["state", "show", "terraform_data.x"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("legacy-9"), "{text}");
+    let (code, text) = sb.run(&["import", "terraform_data.x", "again"], "");
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = sb.run(&["import", "terraform_data.missing", "z"], "");
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("1 changed"),
+        "the imported object is updated, not created: {text}"
+    );
+}

@@ -116,6 +116,10 @@ impl WorkingState {
         self.instances.insert(addr, (provider, instance));
     }
 
+    pub(crate) fn contains(&self, addr: &InstanceAddr) -> bool {
+        self.instances.contains_key(addr)
+    }
+
     pub(crate) fn forget(&mut self, addr: &InstanceAddr) {
         self.instances.remove(addr);
     }

@@ -23,4 +23,4 @@ pub mod schema_json;
 pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
 pub use plan::{Action, Plan};
 pub use planner::{plan, PlanOptions, PlanResult, Stack};
-pub use recover::reconcile;
+pub use recover::{import_instance, reconcile};

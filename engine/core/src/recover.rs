@@ -157,3 +157,53 @@ pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recover
     store.reset_journal(&[]).map_err(state_error)?;
     Ok(messages)
 }
+
+/// `strata import ADDR ID`: reads an existing object through its provider
+/// and records it at `addr`, which the configuration must declare.
+pub async fn import_instance(
+    stack: &crate::planner::Stack<'_>,
+    state: Option<State>,
+    addr: &InstanceAddr,
+    id: &str,
+) -> Result<State, Diagnostic> {
+    let ctx = crate::planner::Context::new(stack.loaded, stack.env, stack.registry);
+    if ctx.resource(&addr.resource).is_none() {
+        return Err(Diagnostic::global(
+            "E663",
+            "Import target is not in the configuration",
+            format!("Before importing to {addr}, add a resource block for it to the configuration (Strata needs its configuration to manage it)."),
+        ));
+    }
+    let state = state.unwrap_or_else(State::fresh);
+    let mut working = WorkingState::new(state);
+    if working.contains(addr) {
+        return Err(Diagnostic::global("E664", "Resource already managed", format!("{addr} is already in the state; remove it with `strata state rm` first to import another object there.")));
+    }
+    let (provider, schema) = provider_for(
+        stack.registry,
+        addr.resource.mode,
+        &addr.resource.type_name,
+        Span::default(),
+    )?;
+    let object = provider
+        .import(&addr.resource.type_name, id)
+        .await
+        .map_err(|e| {
+            Diagnostic::global("E618", "Import failed", format!("{addr} (id {id:?}): {e}"))
+        })?;
+    let instance = InstanceState {
+        index_key: addr.key.to_json(),
+        schema_version: schema.version,
+        attributes: encode_attributes(&schema, &object),
+        sensitive_attributes: sensitive_paths(&object),
+        dependencies: Vec::new(),
+        create_before_destroy: false,
+    };
+    working.put(
+        addr.clone(),
+        crate::planner::provider_address(provider.name()),
+        instance,
+    );
+    working.base.serial += 1;
+    Ok(working.to_state())
+}
