@@ -166,10 +166,9 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
     ];
     for d in &dirs {
         std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
-        // Child modules the steps call, copied once.
-        if scenario.join("modules").is_dir() {
-            copy_tree(&scenario.join("modules"), &d.join("modules")).map_err(|e| e.to_string())?;
-        }
+        // The child modules scenarios call (`./modules/app`), shared by all.
+        let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workflow_modules");
+        copy_tree(&modules, &d.join("modules")).map_err(|e| e.to_string())?;
     }
     let mut steps: Vec<PathBuf> = std::fs::read_dir(scenario)
         .map_err(|e| e.to_string())?

@@ -24,7 +24,7 @@ use strata_lang::functions::FunctionEnv;
 use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest, Registry};
 use strata_state::{InstanceState, OutputState, State, Store};
 use strata_types::json::{type_to_json, value_to_json};
-use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
+use strata_types::{Diagnostic, Diagnostics, Kind, Span, Value};
 use tokio::sync::Semaphore;
 
 /// Rewrites the state's resources from decoded instances.
@@ -259,7 +259,11 @@ pub async fn apply(
     for r in &stack.config.resources {
         let addr = resource_addr(r);
         let values = instances.get(&addr).cloned().unwrap_or_default();
-        set_resource_root(&mut roots, &addr, resource_value_for(r, &values));
+        set_resource_root(
+            &mut roots,
+            &addr,
+            crate::planner::resource_value(r, &values),
+        );
     }
     let shared = Shared {
         roots: Mutex::new(roots),
@@ -494,37 +498,6 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
     }
     if let Ok(mut t) = shared.last_write.lock() {
         *t = (Instant::now(), started.elapsed());
-    }
-}
-
-fn resource_value_for(
-    r: &strata_lang::config::Resource,
-    values: &BTreeMap<InstanceKey, Value>,
-) -> Value {
-    if r.body.attribute("count").is_some() {
-        Value::tuple(values.values().cloned().collect())
-    } else if r.body.attribute("for_each").is_some() {
-        Value::object(
-            values
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        if let InstanceKey::Str(s) = k {
-                            s.clone()
-                        } else {
-                            k.to_string()
-                        },
-                        v.clone(),
-                    )
-                })
-                .collect(),
-        )
-    } else {
-        values
-            .values()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| Value::unknown(Type::Dynamic))
     }
 }
 
@@ -849,7 +822,7 @@ fn store_value(
     // from the instance store when needed.
     if addr.resource.module.is_empty() {
         if let Some(r) = ctx.resource(&addr.resource) {
-            let v = resource_value_for(r, values);
+            let v = crate::planner::resource_value(r, values);
             set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
         }
     }
@@ -966,7 +939,11 @@ fn instance_scope<'a>(
         for r in &child.config.resources {
             let addr = resource_addr(r).in_module(&child_path);
             let values = instances.get(&addr).cloned().unwrap_or_default();
-            set_resource_root(&mut roots, &addr, resource_value_for(r, &values));
+            set_resource_root(
+                &mut roots,
+                &addr,
+                crate::planner::resource_value(r, &values),
+            );
         }
     }
     fill_module_outputs(ctx, shared, &mut roots, child_ref, &child_path)?;

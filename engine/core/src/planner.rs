@@ -790,7 +790,7 @@ fn expand(
 
 /// The value other expressions see for a resource: one instance's object,
 /// a tuple for `count`, an object by key for `for_each`.
-fn resource_value(
+pub(crate) fn resource_value(
     r: &strata_lang::config::Resource,
     instances: &BTreeMap<InstanceKey, Value>,
 ) -> Value {
