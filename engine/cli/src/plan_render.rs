@@ -341,10 +341,8 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
             let after = o.after.as_ref().map(|e| e.decode());
             let before = o.before.as_ref().map(|e| e.decode());
             let text = match (o.action, &before, &after) {
-                (_, _, Some(a)) if o.sensitive => {
-                    let _ = a;
-                    "(sensitive value)".to_string()
-                }
+                (Action::Delete, _, _) if o.sensitive => "(sensitive value) -> null".to_string(),
+                _ if o.sensitive => "(sensitive value)".to_string(),
                 (Action::Create, _, Some(a)) => show(a, 2),
                 (Action::Update, Some(b), Some(a)) => format!("{} -> {}", show(b, 2), show(a, 2)),
                 (Action::Delete, Some(b), _) => format!("{} -> null", show(b, 2)),

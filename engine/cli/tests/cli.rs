@@ -490,3 +490,80 @@ fn import_command_adopts_an_object() {
         "the imported object is updated, not created: {text}"
     );
 }
+
+/// A planted secret never appears in what Strata prints or writes for
+/// people and tools: plan and apply output, plan JSON, state commands,
+/// graph, error messages, and logs at every STRATA_LOG level.
+#[test]
+fn a_planted_secret_never_leaks() {
+    const SECRET: &str = "pl4nted-S3CRET-value";
+    let sb = Sandbox::new("secrets");
+    sb.write(
+        "main.tf",
+        &format!(
+            r#"variable "token" {{
+  default   = "{SECRET}"
+  sensitive = true
+}}
+
+resource "terraform_data" "holder" {{
+  input = {{ token = var.token, name = "public" }}
+}}
+
+resource "local_sensitive_file" "creds" {{
+  filename = "${{path.module}}/creds.txt"
+  content  = var.token
+}}
+
+resource "terraform_data" "uses" {{
+  input = "depends on ${{terraform_data.holder.id}}"
+}}
+
+output "token" {{
+  value     = terraform_data.holder.output
+  sensitive = true
+}}
+"#
+        ),
+    );
+    let mut transcript = String::new();
+    for level in ["error", "info", "debug", "trace"] {
+        let run = |args: &[&str]| {
+            let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+                .args(args)
+                .current_dir(&sb.dir)
+                .env("STRATA_LOG", level)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("run");
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        transcript.push_str(&run(&["validate"]));
+        transcript.push_str(&run(&["plan", "-out=s.plan"]));
+        transcript.push_str(&run(&["show", "s.plan"]));
+        transcript.push_str(&run(&["show", "-json", "s.plan"]));
+        transcript.push_str(&run(&["apply", "s.plan"]));
+        transcript.push_str(&run(&["output"]));
+        transcript.push_str(&run(&["output", "-json"]).replace(SECRET, "")); // asked for by name below
+        transcript.push_str(&run(&["state", "show", "terraform_data.holder"]));
+        transcript.push_str(&run(&["state", "show", "local_sensitive_file.creds"]));
+        transcript.push_str(&run(&["graph"]));
+        transcript.push_str(&run(&["plan", "-destroy"]));
+        // An error about the secret names it only as sensitive.
+        sb.write("err.tf", "locals {\n  n = tonumber(var.token)\n}\n");
+        transcript.push_str(&run(&["plan"]));
+        std::fs::remove_file(sb.dir.join("err.tf")).expect("rm");
+    }
+    assert!(
+        !transcript.contains(SECRET),
+        "the secret leaked:\n{transcript}"
+    );
+    assert!(
+        transcript.contains("(sensitive value)"),
+        "sensitive values should be shown as such"
+    );
+}

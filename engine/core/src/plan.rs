@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use strata_state::State;
 use strata_types::json::{
     apply_marks, sensitive_json, type_from_json, type_to_json, unknown_json, value_from_json,
-    value_to_json,
+    value_to_json, value_to_json_redacted,
 };
 use strata_types::Value;
 
@@ -192,8 +192,8 @@ impl Plan {
                 let after = c.after.decode();
                 let mut change = json!({
                     "actions": c.action.terraform_actions(),
-                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json(&before) },
-                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json(&after) },
+                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(&before) },
+                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(&after) },
                     "after_unknown": if after.is_null() { json!({}) } else { unknown_json(&after) },
                     "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(&before) },
                     "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(&after) },
@@ -234,8 +234,8 @@ impl Plan {
                     o.name.clone(),
                     json!({
                         "actions": o.action.terraform_actions(),
-                        "before": before.as_ref().map(value_to_json),
-                        "after": after.as_ref().map(value_to_json),
+                        "before": if o.sensitive { None } else { before.as_ref().map(value_to_json_redacted) },
+                        "after": if o.sensitive { None } else { after.as_ref().map(value_to_json_redacted) },
                         "after_unknown": after.as_ref().map(|a| !a.is_wholly_known()).unwrap_or(false),
                         "before_sensitive": o.sensitive,
                         "after_sensitive": o.sensitive,
@@ -246,7 +246,12 @@ impl Plan {
         let variables: serde_json::Map<String, serde_json::Value> = self
             .variables
             .iter()
-            .map(|(k, v)| (k.clone(), json!({ "value": value_to_json(&v.decode()) })))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!({ "value": value_to_json_redacted(&v.decode()) }),
+                )
+            })
             .collect();
         let prior_resources: Vec<serde_json::Value> = self
             .prior_state
@@ -271,7 +276,7 @@ impl Plan {
                         "name": r.name,
                         "provider_name": r.provider,
                         "schema_version": i.schema_version,
-                        "values": i.attributes,
+                        "values": redact_paths(&i.attributes, &i.sensitive_attributes),
                     });
                     if let Some(k) = &i.index_key {
                         v["index"] = k.clone();
@@ -293,5 +298,39 @@ impl Plan {
             "configuration": { "root_module": {} },
             "errored": self.errored,
         })
+    }
+}
+
+/// State attributes with the parts at `paths` (Terraform's
+/// `sensitive_attributes` shape) replaced by `null`.
+fn redact_paths(attributes: &serde_json::Value, paths: &[serde_json::Value]) -> serde_json::Value {
+    let mut out = attributes.clone();
+    for path in paths {
+        if let Some(steps) = path.as_array() {
+            null_at(&mut out, steps);
+        }
+    }
+    out
+}
+
+fn null_at(v: &mut serde_json::Value, steps: &[serde_json::Value]) {
+    let Some((step, rest)) = steps.split_first() else {
+        *v = serde_json::Value::Null;
+        return;
+    };
+    let child = if step["type"] == "get_attr" {
+        step["value"].as_str().and_then(|name| v.get_mut(name))
+    } else {
+        match &step["value"]["value"] {
+            serde_json::Value::String(k) => v.get_mut(k.as_str()),
+            serde_json::Value::Number(n) => match n.as_u64() {
+                Some(i) => v.get_mut(i as usize),
+                None => None,
+            },
+            _ => None,
+        }
+    };
+    if let Some(child) = child {
+        null_at(child, rest);
     }
 }

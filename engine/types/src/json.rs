@@ -46,6 +46,26 @@ pub fn value_to_json(v: &Value) -> serde_json::Value {
     }
 }
 
+/// Like [`value_to_json`], with every sensitive part replaced by `null`:
+/// for documents that leave Strata (plan JSON), where the `*_sensitive`
+/// markers say what was removed.
+pub fn value_to_json_redacted(v: &Value) -> serde_json::Value {
+    if v.sensitive {
+        return serde_json::Value::Null;
+    }
+    match &v.kind {
+        Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(value_to_json_redacted).collect())
+        }
+        Kind::Map(_, m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_to_json_redacted(v)))
+                .collect(),
+        ),
+        _ => value_to_json(v),
+    }
+}
+
 /// Which parts of a value are unknown, in Terraform's `after_unknown`
 /// shape: `true` for an unknown value, objects/arrays mirroring
 /// collections that contain unknowns, `false` elsewhere.

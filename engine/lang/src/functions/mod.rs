@@ -498,6 +498,21 @@ pub fn call(
     if any_unknown && !sig.handles_unknown {
         return Ok(Value::unknown(Type::Dynamic).mark_sensitive(sensitive));
     }
+    // Messages quote argument values; never quote a sensitive one.
+    let secrets: Vec<String> = args
+        .iter()
+        .filter(|a| a.contains_sensitive())
+        .flat_map(|a| sensitive_texts(a, false))
+        .collect();
+    let redact = |message: String| {
+        secrets.iter().fold(message, |m, s| {
+            if s.is_empty() {
+                m
+            } else {
+                m.replace(s.as_str(), "(sensitive value)")
+            }
+        })
+    };
     let result = dispatch(name, &prepared, env).map_err(|e| match e {
         FnError::Arg(i, message) => {
             let param = sig
@@ -509,18 +524,42 @@ pub fn call(
             error(
                 "E503",
                 "Invalid function argument",
-                format!("Invalid value for \"{param}\" parameter: {message}."),
+                format!(
+                    "Invalid value for \"{param}\" parameter: {}.",
+                    redact(message)
+                ),
                 arg_spans.get(i).copied().unwrap_or(span),
             )
         }
         FnError::Call(message) => error(
             "E504",
             "Error in function call",
-            format!("Call to function \"{name}\" failed: {message}."),
+            format!("Call to function \"{name}\" failed: {}.", redact(message)),
             span,
         ),
     })?;
     Ok(result.mark_sensitive(sensitive))
+}
+
+/// The texts of the sensitive parts of a value (strings and numbers as
+/// they would be quoted in a message).
+fn sensitive_texts(v: &Value, inside_sensitive: bool) -> Vec<String> {
+    let sensitive = inside_sensitive || v.sensitive;
+    match &v.kind {
+        strata_types::Kind::String(s) if sensitive => vec![s.clone()],
+        strata_types::Kind::Number(n) if sensitive => vec![n.to_decimal_string()],
+        strata_types::Kind::List(_, items)
+        | strata_types::Kind::Set(_, items)
+        | strata_types::Kind::Tuple(items) => items
+            .iter()
+            .flat_map(|i| sensitive_texts(i, sensitive))
+            .collect(),
+        strata_types::Kind::Map(_, m) | strata_types::Kind::Object(m) => m
+            .values()
+            .flat_map(|i| sensitive_texts(i, sensitive))
+            .collect(),
+        _ => vec![],
+    }
 }
 
 fn dispatch(name: &str, a: &[Value], env: &FunctionEnv) -> FnResult {
