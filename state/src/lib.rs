@@ -14,8 +14,10 @@
 pub mod conformance;
 pub mod crypt;
 mod local;
+mod pg;
 
 pub use local::{write_atomically, LocalStore};
+pub use pg::PgStore;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -118,7 +118,7 @@ fn process_alive(pid: u32) -> bool {
     pid == 0 || Path::new(&format!("/proc/{pid}")).exists()
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
@@ -310,7 +310,7 @@ impl Store for LocalStore {
     }
 }
 
-fn now_text() -> String {
+pub(crate) fn now_text() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
