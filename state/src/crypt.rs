@@ -160,6 +160,26 @@ pub fn is_encrypted(data: &[u8]) -> bool {
     head.starts_with(b"{\"strata_encrypted\"")
 }
 
+/// Bytes as a store keeps them: encrypted when there is a cipher.
+pub fn seal(cipher: Option<&Cipher>, bytes: Vec<u8>) -> Vec<u8> {
+    match cipher {
+        Some(c) => c.encrypt(&bytes),
+        None => bytes,
+    }
+}
+
+/// Stored bytes as plain: decrypted when they are an envelope, which
+/// needs the cipher.
+pub fn open(cipher: Option<&Cipher>, bytes: Vec<u8>) -> Result<Vec<u8>, CryptError> {
+    if !is_encrypted(&bytes) {
+        return Ok(bytes);
+    }
+    match cipher {
+        Some(c) => c.decrypt(&bytes),
+        None => Err(CryptError::NeedsKey),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

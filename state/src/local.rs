@@ -32,23 +32,12 @@ impl LocalStore {
         self
     }
 
-    /// Bytes as stored: encrypted when a cipher is set.
     fn seal(&self, bytes: Vec<u8>) -> Vec<u8> {
-        match &self.cipher {
-            Some(c) => c.encrypt(&bytes),
-            None => bytes,
-        }
+        crate::crypt::seal(self.cipher.as_deref(), bytes)
     }
 
-    /// Stored bytes as plain: decrypted when they are an envelope.
     fn open(&self, bytes: Vec<u8>) -> Result<Vec<u8>, StateError> {
-        if !crate::crypt::is_encrypted(&bytes) {
-            return Ok(bytes);
-        }
-        match &self.cipher {
-            Some(c) => Ok(c.decrypt(&bytes)?),
-            None => Err(crate::crypt::CryptError::NeedsKey.into()),
-        }
+        Ok(crate::crypt::open(self.cipher.as_deref(), bytes)?)
     }
 
     pub fn path(&self) -> &Path {

@@ -110,27 +110,18 @@ fn json_lines(s: &str) -> Option<String> {
 
 /// A change of a JSON document, diffed line by line inside `jsonencode(…)`.
 fn json_diff(before: &str, after: &str, pad: &str) -> String {
-    let diff = similar::TextDiff::from_lines(before, after);
-    let mut out = String::from("jsonencode(\n");
-    for change in diff.iter_all_changes() {
-        let sign = match change.tag() {
-            similar::ChangeTag::Delete => "-",
-            similar::ChangeTag::Insert => "+",
-            similar::ChangeTag::Equal => " ",
-        };
-        out.push_str(&format!("{pad}  {sign} {}", change.value()));
-        if !change.value().ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("{pad}    )"));
-    out
+    line_diff(before, after, pad, "jsonencode(", ")")
 }
 
 /// A multi-line string change as a line diff, indented under the attribute.
 fn string_diff(before: &str, after: &str, pad: &str) -> String {
+    line_diff(before, after, pad, "<<-EOT", "EOT")
+}
+
+/// Lines marked `-`, `+` or ` ` between `open` and `close`.
+fn line_diff(before: &str, after: &str, pad: &str, open: &str, close: &str) -> String {
     let diff = similar::TextDiff::from_lines(before, after);
-    let mut out = String::from("<<-EOT\n");
+    let mut out = format!("{open}\n");
     for change in diff.iter_all_changes() {
         let sign = match change.tag() {
             similar::ChangeTag::Delete => "-",
@@ -142,7 +133,7 @@ fn string_diff(before: &str, after: &str, pad: &str) -> String {
             out.push('\n');
         }
     }
-    out.push_str(&format!("{pad}    EOT"));
+    out.push_str(&format!("{pad}    {close}"));
     out
 }
 

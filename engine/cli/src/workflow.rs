@@ -242,6 +242,24 @@ fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
     }
 }
 
+/// Reports a diagnostic with no source position and fails.
+fn global_failure(d: Diagnostic, style: &Style) -> ExitCode {
+    report(&[d], &SourceMap::default(), style);
+    ExitCode::from(1)
+}
+
+fn print_plan(plan: &Plan, style: &Style) {
+    print!(
+        "{}",
+        render_plan(
+            plan,
+            &Colors {
+                enabled: style.color
+            }
+        )
+    );
+}
+
 fn state_error(e: StateError, style: &Style) -> ExitCode {
     let (summary, detail) = match &e {
         StateError::Locked(_) => (
@@ -441,22 +459,11 @@ pub fn plan_command(
         Ok(p) => p,
         Err(code) => return code,
     };
-    print!(
-        "{}",
-        render_plan(
-            &planned.plan,
-            &Colors {
-                enabled: style.color
-            }
-        )
-    );
+    print_plan(&planned.plan, style);
     if let Some(path) = out {
         let plain = serde_json::to_vec(&planned.plan).expect("plan serializes");
         // Plans hold the values of sensitive attributes: encrypt them too.
-        let bytes = match cipher() {
-            Ok(Some(c)) => c.encrypt(&plain),
-            _ => plain,
-        };
+        let bytes = strata_state::crypt::seal(cipher().ok().flatten().as_deref(), plain);
         if let Err(e) = strata_state::write_atomically(path, &bytes) {
             report(
                 &[Diagnostic::global(
@@ -491,30 +498,14 @@ fn read_plan_file(path: &Path) -> Result<Plan, Diagnostic> {
             format!("{}: {e}", path.display()),
         )
     })?;
-    let bytes = if strata_state::crypt::is_encrypted(&bytes) {
-        match cipher() {
-            Ok(Some(c)) => c.decrypt(&bytes).map_err(|e| {
-                Diagnostic::global(
-                    "E642",
-                    "Cannot decrypt the plan",
-                    format!("{}: {e}", path.display()),
-                )
-            })?,
-            _ => {
-                return Err(Diagnostic::global(
-                    "E642",
-                    "Cannot decrypt the plan",
-                    format!(
-                        "{}: {}",
-                        path.display(),
-                        strata_state::crypt::CryptError::NeedsKey
-                    ),
-                ))
-            }
-        }
-    } else {
-        bytes
-    };
+    let bytes =
+        strata_state::crypt::open(cipher().ok().flatten().as_deref(), bytes).map_err(|e| {
+            Diagnostic::global(
+                "E642",
+                "Cannot decrypt the plan",
+                format!("{}: {e}", path.display()),
+            )
+        })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Diagnostic::global(
             "E642",
@@ -562,10 +553,7 @@ pub fn apply_command(
         Some(path) => {
             let plan = match read_plan_file(path) {
                 Ok(p) => p,
-                Err(d) => {
-                    report(&[d], &SourceMap::default(), style);
-                    return ExitCode::from(1);
-                }
+                Err(d) => return global_failure(d, style),
             };
             if let Err(code) = settle_journal(&store, &rt, style) {
                 return code;
@@ -586,10 +574,7 @@ pub fn apply_command(
                 .collect();
             let loaded = match crate::commands::load_with(&args.vars, true, Some(given)) {
                 Ok(l) => l,
-                Err(d) => {
-                    report(&[d], &SourceMap::default(), style);
-                    return ExitCode::from(1);
-                }
+                Err(d) => return global_failure(d, style),
             };
             (plan, loaded)
         }
@@ -598,15 +583,7 @@ pub fn apply_command(
                 Ok(p) => p,
                 Err(code) => return code,
             };
-            print!(
-                "{}",
-                render_plan(
-                    &planned.plan,
-                    &Colors {
-                        enabled: style.color
-                    }
-                )
-            );
+            print_plan(&planned.plan, style);
             if !planned.plan.has_changes() {
                 return ExitCode::SUCCESS;
             }
@@ -884,10 +861,7 @@ pub fn show_command(
         Some(path) => {
             let plan = match read_plan_file(path) {
                 Ok(p) => p,
-                Err(d) => {
-                    report(&[d], &SourceMap::default(), style);
-                    return ExitCode::from(1);
-                }
+                Err(d) => return global_failure(d, style),
             };
             if json {
                 println!(
@@ -895,15 +869,7 @@ pub fn show_command(
                     serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()
                 );
             } else {
-                print!(
-                    "{}",
-                    render_plan(
-                        &plan,
-                        &Colors {
-                            enabled: style.color
-                        }
-                    )
-                );
+                print_plan(&plan, style);
             }
         }
         None => {
@@ -959,10 +925,7 @@ pub fn graph_command(
     let plan = match plan_file {
         Some(path) => match read_plan_file(path) {
             Ok(p) => p,
-            Err(d) => {
-                report(&[d], &SourceMap::default(), style);
-                return ExitCode::from(1);
-            }
+            Err(d) => return global_failure(d, style),
         },
         None => {
             let rt = runtime();
@@ -1011,10 +974,7 @@ pub fn graph_command(
 pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     let loaded = match crate::commands::load(&crate::commands::VarArgs::default(), false) {
         Ok(l) => l,
-        Err(d) => {
-            report(&[d], &SourceMap::default(), style);
-            return ExitCode::from(1);
-        }
+        Err(d) => return global_failure(d, style),
     };
     let registry = registry();
     let mut used: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
@@ -1476,10 +1436,7 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
     };
     let loaded = match crate::commands::load(&args.vars, false) {
         Ok(l) => l,
-        Err(d) => {
-            report(&[d], &SourceMap::default(), style);
-            return ExitCode::from(1);
-        }
+        Err(d) => return global_failure(d, style),
     };
     if loaded.diagnostics.has_errors() {
         report(&loaded.diagnostics.0, &loaded.stack.sources, style);

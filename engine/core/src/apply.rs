@@ -9,7 +9,8 @@ use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Plan};
 use crate::planner::{
-    decode_state, provider_for, resource_addr, set_resource_root, Context, PriorInstance, Stack,
+    decode_state, expansion_value, provider_for, resource_addr, set_resource_root, Context,
+    PriorInstance, Stack,
 };
 use crate::schema_json::{encode_attributes, mark_schema_sensitive, sensitive_paths};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -273,7 +274,7 @@ pub async fn apply(
         pending: Mutex::new(BTreeMap::new()),
         last_write: Mutex::new((Instant::now(), Duration::ZERO)),
     };
-    refresh_locals(stack, &shared, env, &mut diagnostics);
+    refresh_locals(stack, &shared, env);
 
     let n = plan.changes.len();
     let mut indegree = vec![0usize; n];
@@ -357,7 +358,7 @@ pub async fn apply(
         let ok = outcome == Outcome::Done;
         outcomes[i] = Some(outcome);
         if ok {
-            refresh_locals(stack, &shared, env, &mut diagnostics);
+            refresh_locals(stack, &shared, env);
             for &d in &dependents[i] {
                 indegree[d] -= 1;
                 if indegree[d] == 0 && outcomes[d].is_none() {
@@ -501,49 +502,20 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Re-evaluates locals that depend on resources, in order.
-fn refresh_locals(
-    stack: &LoadedStack,
-    shared: &Shared,
-    env: &FunctionEnv,
-    diagnostics: &mut Diagnostics,
-) {
+/// Re-evaluates locals that depend on resources, from their current values.
+fn refresh_locals(stack: &LoadedStack, shared: &Shared, env: &FunctionEnv) {
     if stack.config.locals.is_empty() {
         return;
     }
     let mut roots = shared.roots.lock().expect("roots");
-    let mut locals: BTreeMap<String, Value> = match roots.get("local") {
+    let locals: BTreeMap<String, Value> = match roots.get("local") {
         Some(Value {
             kind: Kind::Object(m),
             ..
         }) => m.clone(),
         _ => BTreeMap::new(),
     };
-    // Locals may refer to each other in any order: a few passes settle them.
-    for _ in 0..stack.config.locals.len().min(8) {
-        let mut changed = false;
-        for l in &stack.config.locals {
-            roots.insert("local".into(), Value::object(locals.clone()));
-            if let Ok(v) = evaluate(
-                &l.expr,
-                &EvalContext {
-                    variables: &roots,
-                    overlay: None,
-                    env,
-                },
-            ) {
-                if locals.get(&l.name) != Some(&v) {
-                    locals.insert(l.name.clone(), v);
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    roots.insert("local".into(), Value::object(locals));
-    let _ = diagnostics;
+    settle_locals(&stack.config, &mut roots, env, locals);
 }
 
 async fn run_change(
@@ -639,24 +611,7 @@ async fn run_change(
             scoped = scope_at(ctx, shared, &addr.resource.module)?;
             &scoped
         };
-        let each_value = match &addr.key {
-            InstanceKey::Str(k) => r.body.attribute("for_each").and_then(|a| {
-                evaluate(
-                    &a.expr,
-                    &EvalContext {
-                        variables: roots,
-                        overlay: None,
-                        env: ctx.env,
-                    },
-                )
-                .ok()
-                .and_then(|v| match &v.kind {
-                    Kind::Map(_, m) | Kind::Object(m) => m.get(k).cloned(),
-                    _ => Some(Value::string(k.clone())),
-                })
-            }),
-            _ => None,
-        };
+        let each_value = each_value_of(ctx, &r.body, &addr.key, roots);
         let scope = BodyScope::for_instance(&addr.key, each_value.as_ref());
         body_to_config(ctx, &r.body, &schema, roots, &scope).map_err(|ds| {
             let d =
@@ -829,6 +784,33 @@ fn store_value(
     recorded
 }
 
+/// `each.value` of a `for_each` instance at apply time: the element of
+/// the block's `for_each` collection under the instance's key.
+fn each_value_of(
+    ctx: &Context<'_>,
+    body: &strata_lang::ast::Body,
+    key: &InstanceKey,
+    roots: &HashMap<String, Value>,
+) -> Option<Value> {
+    let InstanceKey::Str(k) = key else {
+        return None;
+    };
+    let a = body.attribute("for_each")?;
+    let v = evaluate(
+        &a.expr,
+        &EvalContext {
+            variables: roots,
+            overlay: None,
+            env: ctx.env,
+        },
+    )
+    .ok()?;
+    match &v.kind {
+        Kind::Map(_, m) | Kind::Object(m) => m.get(k).cloned(),
+        _ => Some(Value::string(k.clone())),
+    }
+}
+
 /// The names an expression in module instance `path` sees during apply,
 /// built from the current instance values: the module's variables from its
 /// call, its resources, its locals, and its child modules' outputs.
@@ -882,24 +864,7 @@ fn instance_scope<'a>(
         config: &child.config,
         children: &child.children,
     };
-    let each_value = match &step.key {
-        InstanceKey::Str(k) => call.body.attribute("for_each").and_then(|a| {
-            evaluate(
-                &a.expr,
-                &EvalContext {
-                    variables: parent_roots,
-                    overlay: None,
-                    env: ctx.env,
-                },
-            )
-            .ok()
-            .and_then(|v| match &v.kind {
-                Kind::Map(_, m) | Kind::Object(m) => m.get(k).cloned(),
-                _ => Some(Value::string(k.clone())),
-            })
-        }),
-        _ => None,
-    };
+    let each_value = each_value_of(ctx, &call.body, &step.key, parent_roots);
     let scope = BodyScope::for_instance(&step.key, each_value.as_ref());
     let mut diagnostics = Diagnostics::default();
     let vars = crate::planner::module_variables(
@@ -1025,46 +990,34 @@ fn fill_module_outputs(
             }
             by_key.insert(key, Value::object(outputs));
         }
-        let value = if call.body.attribute("count").is_some() {
-            Value::tuple(by_key.into_values().collect())
-        } else if call.body.attribute("for_each").is_some() {
-            Value::object(
-                by_key
-                    .into_iter()
-                    .map(|(k, v)| {
-                        (
-                            if let InstanceKey::Str(s) = k {
-                                s
-                            } else {
-                                k.to_string()
-                            },
-                            v,
-                        )
-                    })
-                    .collect(),
-            )
-        } else {
-            by_key
-                .into_values()
-                .next()
-                .unwrap_or_else(Value::empty_object)
-        };
+        let value = expansion_value(&call.body, by_key, Value::empty_object);
         calls.insert(call.name.clone(), value);
     }
     roots.insert("module".into(), Value::object(calls));
     Ok(())
 }
 
-/// Evaluates a module's locals in place (a few passes settle the order).
+/// Evaluates a module's locals in place.
 fn evaluate_locals_into(
     config: &strata_lang::config::Config,
     roots: &mut HashMap<String, Value>,
     env: &FunctionEnv,
 ) {
+    settle_locals(config, roots, env, BTreeMap::new());
+}
+
+/// Evaluates `config`'s locals into `roots["local"]`, starting from
+/// `locals`. Locals may refer to each other in any order: a few passes
+/// settle them.
+fn settle_locals(
+    config: &strata_lang::config::Config,
+    roots: &mut HashMap<String, Value>,
+    env: &FunctionEnv,
+    mut locals: BTreeMap<String, Value>,
+) {
     if config.locals.is_empty() {
         return;
     }
-    let mut locals = BTreeMap::new();
     for _ in 0..config.locals.len().min(8) {
         let mut changed = false;
         for l in &config.locals {

@@ -453,11 +453,7 @@ async fn import_blocks(
         .iter()
         .filter(|b| b.type_name == "import")
     {
-        let Some(to) = block
-            .body
-            .attribute("to")
-            .and_then(|a| InstanceAddr::parse(stack.sources.text(a.expr.span).trim()))
-        else {
+        let Some(to) = address_attribute(stack, &block.body, "to") else {
             diagnostics.push(Diagnostic::error(
                 "E617",
                 "Invalid import block",
@@ -539,6 +535,16 @@ async fn import_blocks(
     importing
 }
 
+/// The resource address written as attribute `name` (`to = aws_s3_bucket.a`).
+fn address_attribute(
+    stack: &LoadedStack,
+    body: &strata_lang::ast::Body,
+    name: &str,
+) -> Option<InstanceAddr> {
+    let a = body.attribute(name)?;
+    InstanceAddr::parse(stack.sources.text(a.expr.span).trim())
+}
+
 /// Instances to forget (`removed` with `destroy = false`) and to destroy
 /// (`removed` with destroy).
 fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
@@ -549,11 +555,7 @@ fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
         .iter()
         .filter(|b| b.type_name == "removed")
     {
-        let Some(from) = block
-            .body
-            .attribute("from")
-            .and_then(|a| InstanceAddr::parse(stack.sources.text(a.expr.span).trim()))
-        else {
+        let Some(from) = address_attribute(stack, &block.body, "from") else {
             continue;
         };
         let destroy = block
@@ -794,30 +796,40 @@ pub(crate) fn resource_value(
     r: &strata_lang::config::Resource,
     instances: &BTreeMap<InstanceKey, Value>,
 ) -> Value {
-    if r.body.attribute("count").is_some() {
-        Value::tuple(instances.values().cloned().collect())
-    } else if r.body.attribute("for_each").is_some() {
+    expansion_value(
+        &r.body,
+        instances.iter().map(|(k, v)| (k.clone(), v.clone())),
+        || Value::unknown(Type::Dynamic),
+    )
+}
+
+/// The value of a block expanded by `count` or `for_each` (a resource or
+/// a module call), from its instances in key order: a tuple for `count`,
+/// an object by key for `for_each`, else the one instance (`missing()`
+/// when there is none).
+pub(crate) fn expansion_value(
+    body: &strata_lang::ast::Body,
+    instances: impl IntoIterator<Item = (InstanceKey, Value)>,
+    missing: impl FnOnce() -> Value,
+) -> Value {
+    if body.attribute("count").is_some() {
+        Value::tuple(instances.into_iter().map(|(_, v)| v).collect())
+    } else if body.attribute("for_each").is_some() {
         Value::object(
             instances
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        if let InstanceKey::Str(s) = k {
-                            s.clone()
-                        } else {
-                            k.to_string()
-                        },
-                        v.clone(),
-                    )
+                .into_iter()
+                .map(|(k, v)| match k {
+                    InstanceKey::Str(s) => (s, v),
+                    k => (k.to_string(), v),
                 })
                 .collect(),
         )
     } else {
         instances
-            .values()
+            .into_iter()
             .next()
-            .cloned()
-            .unwrap_or_else(|| Value::unknown(Type::Dynamic))
+            .map(|(_, v)| v)
+            .unwrap_or_else(missing)
     }
 }
 
@@ -2038,30 +2050,7 @@ impl<'a> Planner<'a> {
             }
             outputs_by_key.insert(key, Value::object(outputs));
         }
-        let value = if call.body.attribute("count").is_some() {
-            Value::tuple(outputs_by_key.into_values().collect())
-        } else if call.body.attribute("for_each").is_some() {
-            Value::object(
-                outputs_by_key
-                    .into_iter()
-                    .map(|(k, v)| {
-                        (
-                            if let InstanceKey::Str(s) = k {
-                                s
-                            } else {
-                                k.to_string()
-                            },
-                            v,
-                        )
-                    })
-                    .collect(),
-            )
-        } else {
-            outputs_by_key
-                .into_values()
-                .next()
-                .unwrap_or_else(Value::empty_object)
-        };
+        let value = expansion_value(&call.body, outputs_by_key, Value::empty_object);
         let entry = roots
             .entry("module".into())
             .or_insert_with(Value::empty_object);
