@@ -1,7 +1,7 @@
 //! The conformance suite every state store must pass: a new backend
 //! proves itself by passing the same checks as the local file store.
 
-use crate::{JournalRecord, State, StateError, Store};
+use crate::{Backend, JournalRecord, State, StateError, Store};
 
 fn check(failures: &mut Vec<String>, what: &str, ok: Result<bool, StateError>) {
     match ok {
@@ -80,6 +80,21 @@ pub fn run(store: &dyn Store) -> Vec<String> {
             }
             check(
                 &mut failures,
+                "the holder of a lock can be read",
+                store
+                    .lock_holder()
+                    .map(|h| h.is_some_and(|h| h.id == held.id)),
+            );
+            check(
+                &mut failures,
+                "a lock is not released by another ID",
+                Ok(matches!(
+                    store.unlock("not-the-holder"),
+                    Err(StateError::Locked(_))
+                )),
+            );
+            check(
+                &mut failures,
                 "a lock is released by its holder",
                 store.unlock(&held.id).map(|_| true),
             );
@@ -90,6 +105,11 @@ pub fn run(store: &dyn Store) -> Vec<String> {
                     .lock("plan")
                     .and_then(|l| store.unlock(&l.id))
                     .map(|_| true),
+            );
+            check(
+                &mut failures,
+                "no holder is read when nothing is locked",
+                store.lock_holder().map(|h| h.is_none()),
             );
         }
         Err(e) => failures.push(format!("an unheld lock must be granted: {e}")),
@@ -135,6 +155,69 @@ pub fn run(store: &dyn Store) -> Vec<String> {
             .reset_journal(&[])
             .and_then(|_| store.read_journal())
             .map(|j| j.is_empty()),
+    );
+    failures
+}
+
+/// Runs the store checks on a fresh workspace of `backend`, then the
+/// workspace checks; `backend` must hold no workspace but `default`.
+pub fn run_backend(backend: &dyn Backend) -> Vec<String> {
+    let mut failures = Vec::new();
+    check(
+        &mut failures,
+        "a new backend has only the default workspace",
+        backend.workspaces().map(|w| w == ["default"]),
+    );
+    match backend.store("default") {
+        Ok(store) => failures.extend(run(store.as_ref())),
+        Err(e) => failures.push(format!("the default store opens: {e}")),
+    }
+    check(
+        &mut failures,
+        "a created workspace is listed",
+        backend
+            .create_workspace("staging")
+            .and_then(|_| backend.create_workspace("dev"))
+            .and_then(|_| backend.workspaces())
+            .map(|w| w == ["default", "dev", "staging"]),
+    );
+    let mut staging = State::fresh();
+    staging.serial = 7;
+    check(
+        &mut failures,
+        "workspaces hold separate states",
+        backend.store("staging").and_then(|s| {
+            s.write(&staging)?;
+            let default = backend.store("default")?.read()?;
+            Ok(s.read()?.as_ref() == Some(&staging) && default.is_some_and(|d| d.serial == 1))
+        }),
+    );
+    check(
+        &mut failures,
+        "workspaces lock separately",
+        backend.store("staging").and_then(|s| {
+            let held = s.lock("apply")?;
+            let other = backend.store("dev")?;
+            let free = other.lock("apply")?;
+            other.unlock(&free.id)?;
+            s.unlock(&held.id)?;
+            Ok(true)
+        }),
+    );
+    check(
+        &mut failures,
+        "a deleted workspace is gone, state and history",
+        backend.delete_workspace("staging").and_then(|_| {
+            let s = backend.store("staging")?;
+            Ok(!backend.workspaces()?.contains(&"staging".to_string())
+                && s.read()?.is_none()
+                && s.history()?.is_empty())
+        }),
+    );
+    check(
+        &mut failures,
+        "deleting one workspace leaves the others",
+        backend.workspaces().map(|w| w == ["default", "dev"]),
     );
     failures
 }

@@ -15,9 +15,11 @@ pub mod conformance;
 pub mod crypt;
 mod local;
 mod pg;
+mod s3;
 
-pub use local::{write_atomically, LocalStore};
-pub use pg::PgStore;
+pub use local::{write_atomically, LocalBackend, LocalStore};
+pub use pg::{PgBackend, PgStore};
+pub use s3::{S3Backend, S3Config, S3Store};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -221,6 +223,41 @@ pub struct LockInfo {
     pub host: String,
 }
 
+impl LockInfo {
+    /// A new lock for `operation` on the state at `path`, held by this
+    /// process.
+    pub fn new(operation: &str, path: String) -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_string(),
+            who: format!(
+                "{}@{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+                local::host_name()
+            ),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            created: local::now_text(),
+            path,
+            pid: std::process::id(),
+            host: local::host_name(),
+        }
+    }
+
+    /// A lock whose record cannot be read.
+    pub fn unknown(path: String) -> LockInfo {
+        LockInfo {
+            id: "unknown".into(),
+            operation: "unknown".into(),
+            who: "another session".into(),
+            version: String::new(),
+            created: String::new(),
+            path,
+            pid: 0,
+            host: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("the state is locked by {} ({}, pid {} on {}) for \"{}\" since {}; lock ID {}", .0.who, .0.path, .0.pid, .0.host, .0.operation, .0.created, .0.id)]
@@ -302,4 +339,35 @@ pub trait Store: Send + Sync {
     fn history(&self) -> Result<Vec<u64>, StateError>;
     /// One earlier version, by serial.
     fn read_version(&self, serial: u64) -> Result<Option<State>, StateError>;
+
+    /// Who holds the lock now, if anyone.
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
+    /// Where the state lives, for messages.
+    fn describe(&self) -> String;
+}
+
+/// Where a stack's states live: one [`Store`] per workspace. Configured by
+/// the stack's `backend` block.
+pub trait Backend: Send + Sync {
+    /// The store of one workspace.
+    fn store(&self, workspace: &str) -> Result<Box<dyn Store>, StateError>;
+    /// Every workspace with a state, `default` always among them, sorted.
+    fn workspaces(&self) -> Result<Vec<String>, StateError>;
+    /// Makes a new, empty workspace.
+    fn create_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        self.store(workspace)?.write(&State::fresh())
+    }
+    /// Forgets a workspace: its state, history, journal and lock.
+    fn delete_workspace(&self, workspace: &str) -> Result<(), StateError>;
+    /// What this backend is, for messages ("local", "pg", "s3").
+    fn kind(&self) -> &'static str;
+}
+
+/// Sorts workspace names with `default` first and always present.
+pub(crate) fn workspace_list(mut names: Vec<String>) -> Vec<String> {
+    names.retain(|n| n != "default");
+    names.sort();
+    names.dedup();
+    names.insert(0, "default".into());
+    names
 }

@@ -62,13 +62,6 @@ impl LocalStore {
         self.sibling(".journal")
     }
 
-    /// Who holds the lock now, if anyone.
-    pub fn lock_holder(&self) -> Option<LockInfo> {
-        std::fs::read(self.lock_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-    }
-
     fn lock_path(&self) -> PathBuf {
         let name = self
             .path
@@ -148,20 +141,7 @@ impl Store for LocalStore {
     }
 
     fn lock(&self, operation: &str) -> Result<LockInfo, StateError> {
-        let info = LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
-            operation: operation.to_string(),
-            who: format!(
-                "{}@{}",
-                std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
-                host_name()
-            ),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            created: now_text(),
-            path: self.path.display().to_string(),
-            pid: std::process::id(),
-            host: host_name(),
-        };
+        let info = LockInfo::new(operation, self.path.display().to_string());
         let lock_path = self.lock_path();
         for _ in 0..2 {
             match OpenOptions::new()
@@ -186,16 +166,9 @@ impl Store for LocalStore {
                         }
                         Some(h) => return Err(StateError::Locked(Box::new(h))),
                         None => {
-                            return Err(StateError::Locked(Box::new(LockInfo {
-                                id: "unknown".into(),
-                                operation: "unknown".into(),
-                                who: "unknown".into(),
-                                version: String::new(),
-                                created: String::new(),
-                                path: lock_path.display().to_string(),
-                                pid: 0,
-                                host: String::new(),
-                            })))
+                            return Err(StateError::Locked(Box::new(LockInfo::unknown(
+                                lock_path.display().to_string(),
+                            ))))
                         }
                     }
                 }
@@ -284,6 +257,20 @@ impl Store for LocalStore {
         }
     }
 
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        match std::fs::read(self.lock_path()) {
+            Ok(b) => Ok(Some(serde_json::from_slice(&b).unwrap_or_else(|_| {
+                LockInfo::unknown(self.lock_path().display().to_string())
+            }))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("local state file {}", self.path.display())
+    }
+
     fn unlock(&self, id: &str) -> Result<(), StateError> {
         let lock_path = self.lock_path();
         let holder: Option<LockInfo> = std::fs::read(&lock_path)
@@ -296,6 +283,77 @@ impl Store for LocalStore {
                 Ok(())
             }
         }
+    }
+}
+
+/// The local backend: the default workspace's state at `path`, every
+/// other workspace's under `workspace_dir/NAME/`, as Terraform lays them
+/// out.
+pub struct LocalBackend {
+    pub path: PathBuf,
+    pub workspace_dir: PathBuf,
+    pub cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
+}
+
+impl LocalBackend {
+    pub fn state_path(&self, workspace: &str) -> PathBuf {
+        if workspace == "default" {
+            self.path.clone()
+        } else {
+            let file = self
+                .path
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("strata.tfstate"));
+            self.workspace_dir.join(workspace).join(file)
+        }
+    }
+
+    pub fn local_store(&self, workspace: &str) -> LocalStore {
+        LocalStore::new(self.state_path(workspace)).with_cipher(self.cipher.clone())
+    }
+}
+
+impl crate::Backend for LocalBackend {
+    fn store(&self, workspace: &str) -> Result<Box<dyn Store>, StateError> {
+        Ok(Box::new(self.local_store(workspace)))
+    }
+
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        let mut names = Vec::new();
+        match std::fs::read_dir(&self.workspace_dir) {
+            Ok(entries) => {
+                for e in entries {
+                    let e = e?;
+                    if e.path().is_dir() {
+                        names.push(e.file_name().to_string_lossy().into_owned());
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(crate::workspace_list(names))
+    }
+
+    fn create_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        let path = self.state_path(workspace);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        self.local_store(workspace).write(&State::fresh())
+    }
+
+    fn delete_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        match std::fs::remove_dir_all(self.workspace_dir.join(workspace)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        "local"
     }
 }
 
@@ -317,7 +375,11 @@ mod tests {
             std::env::temp_dir().join(format!("strata-state-conformance-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let failures = crate::conformance::run(&LocalStore::new(dir.join("strata.tfstate")));
+        let failures = crate::conformance::run_backend(&LocalBackend {
+            path: dir.join("strata.tfstate"),
+            workspace_dir: dir.join("strata.tfstate.d"),
+            cipher: None,
+        });
         let _ = std::fs::remove_dir_all(&dir);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }

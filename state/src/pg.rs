@@ -178,23 +178,13 @@ impl Store for PgStore {
         if let Some(holder) = self.held.lock().expect("held").clone() {
             return Err(StateError::Locked(Box::new(holder)));
         }
-        let info = LockInfo {
-            id: uuid::Uuid::new_v4().to_string(),
-            operation: operation.to_string(),
-            who: format!(
-                "{}@{}",
-                std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
-                crate::local::host_name()
-            ),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            created: crate::local::now_text(),
-            path: format!(
+        let info = LockInfo::new(
+            operation,
+            format!(
                 "postgres schema {}, workspace {}",
                 self.schema, self.workspace
             ),
-            pid: std::process::id(),
-            host: crate::local::host_name(),
-        };
+        );
         let (s, name, key) = (self.schema.clone(), self.workspace.clone(), self.lock_key());
         let text = serde_json::to_string(&info).expect("lock info serializes");
         let holder: Option<String> = self.call(move |c| {
@@ -214,16 +204,8 @@ impl Store for PgStore {
                 Ok(info)
             }
             Some(text) => {
-                let holder: LockInfo = serde_json::from_str(&text).unwrap_or(LockInfo {
-                    id: "unknown".into(),
-                    operation: "unknown".into(),
-                    who: "another session".into(),
-                    version: String::new(),
-                    created: String::new(),
-                    path: info.path.clone(),
-                    pid: 0,
-                    host: String::new(),
-                });
+                let holder: LockInfo = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| LockInfo::unknown(info.path.clone()));
                 Err(StateError::Locked(Box::new(holder)))
             }
         }
@@ -356,5 +338,89 @@ impl Store for PgStore {
             Some(bytes) => State::from_bytes(&self.open(bytes)?).map(Some),
             None => Ok(None),
         }
+    }
+
+    fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        let (s, name) = (self.schema.clone(), self.workspace.clone());
+        let text: Option<String> = self.call(move |c| {
+            let row = c
+                .query_opt(
+                    &format!("SELECT info FROM {s}.locks WHERE name = $1"),
+                    &[&name],
+                )
+                .map_err(db_error)?;
+            Ok(row.map(|r| r.get(0)))
+        })?;
+        Ok(text.map(|t| {
+            serde_json::from_str(&t).unwrap_or_else(|_| LockInfo::unknown(self.describe()))
+        }))
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "PostgreSQL schema {}, workspace {}",
+            self.schema, self.workspace
+        )
+    }
+}
+
+/// The PostgreSQL backend: every workspace in the same schema, each store
+/// on a session of its own (advisory locks belong to sessions).
+pub struct PgBackend {
+    conn_str: String,
+    admin: PgStore,
+    cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
+}
+
+impl PgBackend {
+    pub fn connect(
+        conn_str: &str,
+        schema_name: &str,
+        cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
+    ) -> Result<PgBackend, StateError> {
+        Ok(PgBackend {
+            conn_str: conn_str.to_string(),
+            admin: PgStore::connect(conn_str, schema_name, "default")?,
+            cipher,
+        })
+    }
+}
+
+impl crate::Backend for PgBackend {
+    fn store(&self, workspace: &str) -> Result<Box<dyn Store>, StateError> {
+        Ok(Box::new(
+            PgStore::connect(&self.conn_str, &self.admin.schema, workspace)?
+                .with_cipher(self.cipher.clone()),
+        ))
+    }
+
+    fn workspaces(&self) -> Result<Vec<String>, StateError> {
+        let s = self.admin.schema.clone();
+        let names = self.admin.call(move |c| {
+            let rows = c
+                .query(&format!("SELECT name FROM {s}.states"), &[])
+                .map_err(db_error)?;
+            Ok(rows.into_iter().map(|r| r.get::<_, String>(0)).collect())
+        })?;
+        Ok(crate::workspace_list(names))
+    }
+
+    fn delete_workspace(&self, workspace: &str) -> Result<(), StateError> {
+        let (s, name) = (self.admin.schema.clone(), workspace.to_string());
+        self.admin.call(move |c| {
+            let mut tx = c.transaction().map_err(db_error)?;
+            for table in ["states", "history", "journal", "locks"] {
+                tx.execute(
+                    &format!("DELETE FROM {s}.{table} WHERE name = $1"),
+                    &[&name],
+                )
+                .map_err(db_error)?;
+            }
+            tx.commit().map_err(db_error)
+        })
+    }
+
+    fn kind(&self) -> &'static str {
+        "pg"
     }
 }

@@ -1,7 +1,7 @@
 //! The PostgreSQL store against a real server on 127.0.0.1, which
 //! `.ci/run` starts (`.ci/postgres`) and names in STRATA_TEST_PG.
 
-use strata_state::{PgStore, StateError, Store};
+use strata_state::{PgBackend, PgStore, StateError, Store};
 
 fn conn() -> String {
     std::env::var("STRATA_TEST_PG").expect("STRATA_TEST_PG must name a PostgreSQL server; run the tests with `bash .ci/run`, which starts one")
@@ -13,8 +13,8 @@ fn schema(tag: &str) -> String {
 
 #[test]
 fn pg_store_passes_the_conformance_suite() {
-    let store = PgStore::connect(&conn(), &schema("conformance"), "default").expect("connect");
-    let failures = strata_state::conformance::run(&store);
+    let backend = PgBackend::connect(&conn(), &schema("conformance"), None).expect("connect");
+    let failures = strata_state::conformance::run_backend(&backend);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -173,6 +173,25 @@ enum Command {
         #[command(flatten)]
         vars: VarArgs,
     },
+    /// Prepare the directory: check and record the stack's backend,
+    /// moving state to it with --migrate-state.
+    Init {
+        /// A backend argument, NAME=VALUE, or a file of them (repeatable).
+        #[arg(long = "backend-config", value_name = "NAME=VALUE|FILE")]
+        backend_config: Vec<String>,
+        /// Copy the state of every workspace from the previous backend.
+        #[arg(long)]
+        migrate_state: bool,
+        /// Use the backend as configured, leaving any previous state behind.
+        #[arg(long)]
+        reconfigure: bool,
+        /// With --migrate-state, replace a different state already in the new backend.
+        #[arg(long)]
+        force_copy: bool,
+        /// Accepted for Terraform's scripts; init never asks questions.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        input: bool,
+    },
     /// Show what apply would change.
     Plan {
         #[command(flatten)]
@@ -331,6 +350,21 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     }
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
+        Command::Init {
+            backend_config,
+            migrate_state,
+            reconfigure,
+            force_copy,
+            input: _,
+        } => crate::backend::init_command(
+            &crate::backend::InitOptions {
+                backend_config,
+                migrate_state,
+                reconfigure,
+                force_copy,
+            },
+            &style,
+        ),
         Command::Console { vars } => console_command(&vars, &style),
         Command::Plan {
             run,

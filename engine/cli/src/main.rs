@@ -4,6 +4,7 @@
 //! I/O of Strata happens here.
 
 mod args;
+mod backend;
 mod commands;
 mod fmt;
 mod plan_render;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
 use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions, Stack};
 use strata_provider::Registry;
-use strata_state::{LocalStore, State, StateError, Store};
+use strata_state::{Backend, State, StateError, Store};
 use strata_types::json::{type_from_json, value_from_json};
 use strata_types::{Diagnostic, SourceMap};
 
@@ -20,7 +20,7 @@ pub const STATE_FILE: &str = "strata.tfstate";
 /// Where the selected workspace's name is kept.
 const WORKSPACE_FILE: &str = ".strata/environment";
 /// Non-default workspaces keep their state under this directory.
-const WORKSPACES_DIR: &str = "strata.tfstate.d";
+pub(crate) const WORKSPACES_DIR: &str = "strata.tfstate.d";
 
 /// The selected workspace: TF_WORKSPACE, or the one `workspace select`
 /// recorded, or "default".
@@ -35,19 +35,6 @@ pub fn current_workspace() -> String {
         .unwrap_or_else(|| "default".into())
 }
 
-fn workspace_state_path(name: &str) -> PathBuf {
-    if name == "default" {
-        PathBuf::from(STATE_FILE)
-    } else {
-        Path::new(WORKSPACES_DIR).join(name).join(STATE_FILE)
-    }
-}
-
-/// The state file of the selected workspace.
-fn default_state_path() -> PathBuf {
-    workspace_state_path(&current_workspace())
-}
-
 pub enum WorkspaceVerb {
     List,
     Show,
@@ -56,18 +43,73 @@ pub enum WorkspaceVerb {
     Delete(String, bool),
 }
 
-fn workspaces() -> Vec<String> {
-    let mut names = vec!["default".to_string()];
-    if let Ok(entries) = std::fs::read_dir(WORKSPACES_DIR) {
-        let mut others: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        others.sort();
-        names.extend(others);
+/// The selected workspace's store: the `--state` file (local backend
+/// only), else the stack's backend. `stack` is the stack when the caller
+/// has already loaded it; otherwise its configuration is read here.
+fn open_store(
+    state_flag: Option<&Path>,
+    stack: Option<&strata_lang::config::LoadedStack>,
+    style: &Style,
+) -> Result<Box<dyn Store>, ExitCode> {
+    let (spec, backend) = open_backend(stack, style)?;
+    if let Some(path) = state_flag {
+        if spec.kind != "local" {
+            return Err(global_failure(
+                Diagnostic::global(
+                    "E668",
+                    "--state applies to the local backend only",
+                    format!("This stack keeps its state in the \"{}\" backend; drop --state, or use `strata state pull` to get a copy.", spec.kind),
+                ),
+                style,
+            ));
+        }
+        return Ok(Box::new(
+            strata_state::LocalStore::new(path).with_cipher(cipher().ok().flatten()),
+        ));
     }
-    names
+    backend
+        .store(&current_workspace())
+        .map_err(|e| state_error(e, style))
+}
+
+/// The stack's backend, opened.
+fn open_backend(
+    stack: Option<&strata_lang::config::LoadedStack>,
+    style: &Style,
+) -> Result<(crate::backend::Spec, Box<dyn Backend>), ExitCode> {
+    let read;
+    let stack = match stack {
+        Some(s) => s,
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            read = strata_lang::config::load_directory(&cwd).map_err(|e| {
+                global_failure(
+                    Diagnostic::global(
+                        "E001",
+                        "Failed to read configuration",
+                        format!("Cannot read the configuration in {}: {e}.", cwd.display()),
+                    ),
+                    style,
+                )
+            })?;
+            &read
+        }
+    };
+    let spec = crate::backend::resolve(stack).map_err(|d| {
+        report(&d, &stack.sources, style);
+        ExitCode::from(1)
+    })?;
+    let backend = crate::backend::open(&spec, cipher().ok().flatten()).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                "E669",
+                "Cannot open the backend",
+                format!("The \"{}\" backend: {e}.", spec.kind),
+            ),
+            style,
+        )
+    })?;
+    Ok((spec, backend))
 }
 
 pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
@@ -86,10 +128,26 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
     let current = current_workspace();
+    if let WorkspaceVerb::Show = verb {
+        println!("{current}");
+        return ExitCode::SUCCESS;
+    }
+    let backend = match open_backend(None, style) {
+        Ok((_, b)) => b,
+        Err(code) => return code,
+    };
+    let workspaces = || match backend.workspaces() {
+        Ok(w) => Ok(w),
+        Err(e) => Err(state_error(e, style)),
+    };
     match verb {
-        WorkspaceVerb::Show => println!("{current}"),
+        WorkspaceVerb::Show => {}
         WorkspaceVerb::List => {
-            for name in workspaces() {
+            let names = match workspaces() {
+                Ok(w) => w,
+                Err(code) => return code,
+            };
+            for name in names {
                 println!("{} {name}", if name == current { "*" } else { " " });
             }
         }
@@ -100,11 +158,20 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
                     format!("{name:?}: use letters, digits, '-' and '_'."),
                 );
             }
-            if workspaces().contains(&name) {
+            match workspaces() {
+                Ok(w) if w.contains(&name) => {
+                    return fail("Workspace already exists", format!("Workspace {name:?} already exists; select it with `strata workspace select {name}`."));
+                }
+                Ok(_) => {}
+                Err(code) => return code,
+            }
+            if false {
                 return fail("Workspace already exists", format!("Workspace {name:?} already exists; select it with `strata workspace select {name}`."));
             }
-            if let Err(e) = std::fs::create_dir_all(Path::new(WORKSPACES_DIR).join(&name))
-                .and_then(|_| std::fs::create_dir_all(".strata"))
+            if let Err(e) = backend.create_workspace(&name) {
+                return state_error(e, style);
+            }
+            if let Err(e) = std::fs::create_dir_all(".strata")
                 .and_then(|_| std::fs::write(WORKSPACE_FILE, &name))
             {
                 return fail("Cannot create the workspace", e.to_string());
@@ -112,7 +179,10 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
             println!("Created and switched to workspace \"{name}\"!");
         }
         WorkspaceVerb::Select(name) => {
-            if !workspaces().contains(&name) {
+            if !match workspaces() {
+                Ok(w) => w.contains(&name),
+                Err(code) => return code,
+            } {
                 return fail("Workspace doesn't exist", format!("Workspace {name:?} doesn't exist. Create it with `strata workspace new {name}`."));
             }
             if let Err(e) = std::fs::create_dir_all(".strata")
@@ -135,13 +205,19 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
                     format!("Switch to another workspace before deleting {name:?}."),
                 );
             }
-            if !workspaces().contains(&name) {
+            if !match workspaces() {
+                Ok(w) => w.contains(&name),
+                Err(code) => return code,
+            } {
                 return fail(
                     "Workspace doesn't exist",
                     format!("Workspace {name:?} doesn't exist."),
                 );
             }
-            let store = local_store(workspace_state_path(&name));
+            let store = match backend.store(&name) {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
             if let Ok(Some(s)) = store.read() {
                 if s.instance_count() > 0 && !force {
                     return fail(
@@ -150,7 +226,7 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
                     );
                 }
             }
-            if let Err(e) = std::fs::remove_dir_all(Path::new(WORKSPACES_DIR).join(&name)) {
+            if let Err(e) = backend.delete_workspace(&name) {
                 return fail("Cannot delete the workspace", e.to_string());
             }
             println!("Deleted workspace \"{name}\"!");
@@ -161,7 +237,8 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
 
 /// The cipher for state and plan files, from STRATA_STATE_KEY (base64 of
 /// 32 bytes) or STRATA_STATE_PASSPHRASE; none when neither is set.
-fn cipher() -> Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError> {
+pub(crate) fn cipher(
+) -> Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError> {
     static CIPHER: std::sync::OnceLock<
         Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError>,
     > = std::sync::OnceLock::new();
@@ -197,12 +274,6 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
     })
 }
 
-/// The local store at `path`, encrypting at rest when a key is given
-/// ([`check_cipher`] has vetted the key).
-fn local_store(path: PathBuf) -> LocalStore {
-    LocalStore::new(path).with_cipher(cipher().ok().flatten())
-}
-
 pub fn registry() -> Registry {
     let mut registry = Registry::default();
     strata_provider_builtin::register_all(&mut registry);
@@ -224,10 +295,6 @@ pub struct WorkflowArgs {
     pub lock_timeout: std::time::Duration,
 }
 
-fn store(args: &WorkflowArgs) -> LocalStore {
-    local_store(args.state.clone().unwrap_or_else(default_state_path))
-}
-
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -235,7 +302,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
+pub(crate) fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
         let _ = writeln!(err, "{}", crate::render::render(d, sources, style));
@@ -243,7 +310,7 @@ fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
 }
 
 /// Reports a diagnostic with no source position and fails.
-fn global_failure(d: Diagnostic, style: &Style) -> ExitCode {
+pub(crate) fn global_failure(d: Diagnostic, style: &Style) -> ExitCode {
     report(&[d], &SourceMap::default(), style);
     ExitCode::from(1)
 }
@@ -260,7 +327,7 @@ fn print_plan(plan: &Plan, style: &Style) {
     );
 }
 
-fn state_error(e: StateError, style: &Style) -> ExitCode {
+pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
     let (summary, detail) = match &e {
         StateError::Locked(_) => (
             "Error acquiring the state lock",
@@ -289,7 +356,7 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Dia
 }
 
 struct Lock<'a> {
-    store: &'a LocalStore,
+    store: &'a dyn Store,
     id: Option<String>,
 }
 
@@ -302,7 +369,7 @@ impl Drop for Lock<'_> {
 }
 
 fn take_lock<'a>(
-    store: &'a LocalStore,
+    store: &'a dyn Store,
     operation: &str,
     enabled: bool,
 ) -> Result<Lock<'a>, StateError> {
@@ -312,7 +379,7 @@ fn take_lock<'a>(
 /// Takes the state lock, retrying while another holds it for up to
 /// `timeout` (`--lock-timeout`).
 fn take_lock_waiting<'a>(
-    store: &'a LocalStore,
+    store: &'a dyn Store,
     operation: &str,
     enabled: bool,
     timeout: std::time::Duration,
@@ -347,7 +414,7 @@ struct Planned {
 /// Settles a journal left by an interrupted apply before anything else
 /// reads the state, and tells the user what was recovered.
 fn settle_journal(
-    store: &LocalStore,
+    store: &dyn Store,
     rt: &tokio::runtime::Runtime,
     style: &Style,
 ) -> Result<(), ExitCode> {
@@ -357,8 +424,8 @@ fn settle_journal(
                 let mut err = std::io::stderr().lock();
                 let _ = writeln!(
                     err,
-                    "Recovered from an interrupted apply (journal {}):",
-                    store.journal_path().display()
+                    "Recovered from an interrupted apply (journal of {}):",
+                    store.describe()
                 );
                 for m in messages {
                     let _ = writeln!(err, "  - {m}");
@@ -374,18 +441,15 @@ fn settle_journal(
     }
 }
 
-fn make_plan(
+/// Loads and validates the stack; errors are reported, warnings returned
+/// to be shown with the plan's.
+fn load_validated(
     args: &WorkflowArgs,
     style: &Style,
-    rt: &tokio::runtime::Runtime,
-    store: &LocalStore,
-) -> Result<Planned, ExitCode> {
+) -> Result<(crate::commands::Loaded, strata_types::Diagnostics), ExitCode> {
     let loaded = match crate::commands::load(&args.vars, true) {
         Ok(l) => l,
-        Err(d) => {
-            report(&[d], &SourceMap::default(), style);
-            return Err(ExitCode::from(1));
-        }
+        Err(d) => return Err(global_failure(d, style)),
     };
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(strata_lang::stack::validate(
@@ -397,6 +461,16 @@ fn make_plan(
         report(&diagnostics.0, &loaded.stack.sources, style);
         return Err(ExitCode::from(1));
     }
+    Ok((loaded, diagnostics))
+}
+
+fn make_plan(
+    args: &WorkflowArgs,
+    style: &Style,
+    rt: &tokio::runtime::Runtime,
+    store: &dyn Store,
+    (loaded, diagnostics): (crate::commands::Loaded, strata_types::Diagnostics),
+) -> Result<Planned, ExitCode> {
     settle_journal(store, rt, style)?;
     let prior = match store.read() {
         Ok(s) => s,
@@ -450,12 +524,19 @@ pub fn plan_command(
     style: &Style,
 ) -> ExitCode {
     let rt = runtime();
-    let store = store(args);
-    let _lock = match take_lock_waiting(&store, "plan", args.lock, args.lock_timeout) {
+    let loaded = match load_validated(args, style) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let store = match open_store(args.state.as_deref(), Some(&loaded.0.stack), style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let _lock = match take_lock_waiting(&*store, "plan", args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    let planned = match make_plan(args, style, &rt, &store) {
+    let planned = match make_plan(args, style, &rt, &*store, loaded) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -539,33 +620,15 @@ pub fn apply_command(
     style: &Style,
 ) -> ExitCode {
     let rt = runtime();
-    let store = store(args);
-    let _lock = match take_lock_waiting(
-        &store,
-        if args.destroy { "destroy" } else { "apply" },
-        args.lock,
-        args.lock_timeout,
-    ) {
-        Ok(l) => l,
-        Err(e) => return state_error(e, style),
-    };
-    let (plan, loaded) = match plan_file {
+    let operation = if args.destroy { "destroy" } else { "apply" };
+    // The stack is loaded before the lock is taken: its backend block
+    // says where the state (and so the lock) lives.
+    let saved = match plan_file {
         Some(path) => {
             let plan = match read_plan_file(path) {
                 Ok(p) => p,
                 Err(d) => return global_failure(d, style),
             };
-            if let Err(code) = settle_journal(&store, &rt, style) {
-                return code;
-            }
-            let current = match store.read() {
-                Ok(s) => s,
-                Err(e) => return state_error(e, style),
-            };
-            if let Err(d) = check_not_stale(&plan, &current) {
-                report(&[d], &SourceMap::default(), style);
-                return ExitCode::from(1);
-            }
             // Variables come from the plan, as they were when it was made.
             let given = plan
                 .variables
@@ -576,10 +639,43 @@ pub fn apply_command(
                 Ok(l) => l,
                 Err(d) => return global_failure(d, style),
             };
+            Ok((plan, loaded))
+        }
+        None => match load_validated(args, style) {
+            Ok(l) => Err(l),
+            Err(code) => return code,
+        },
+    };
+    let stack_files = match &saved {
+        Ok((_, loaded)) => &loaded.stack,
+        Err((loaded, _)) => &loaded.stack,
+    };
+    let store = match open_store(args.state.as_deref(), Some(stack_files), style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let store = &*store;
+    let _lock = match take_lock_waiting(store, operation, args.lock, args.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    let (plan, loaded) = match saved {
+        Ok((plan, loaded)) => {
+            if let Err(code) = settle_journal(store, &rt, style) {
+                return code;
+            }
+            let current = match store.read() {
+                Ok(s) => s,
+                Err(e) => return state_error(e, style),
+            };
+            if let Err(d) = check_not_stale(&plan, &current) {
+                report(&[d], &SourceMap::default(), style);
+                return ExitCode::from(1);
+            }
             (plan, loaded)
         }
-        None => {
-            let planned = match make_plan(args, style, &rt, &store) {
+        Err(loaded) => {
+            let planned = match make_plan(args, style, &rt, store, loaded) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
@@ -678,7 +774,7 @@ pub fn apply_command(
         env: &loaded.env,
         registry: &registry,
     };
-    let result = rt.block_on(apply(&plan, &stack, &store, &options, &on_event));
+    let result = rt.block_on(apply(&plan, &stack, store, &options, &on_event));
     if terminal {
         println!();
     }
@@ -792,7 +888,10 @@ pub fn output_command(
     raw: bool,
     style: &Style,
 ) -> ExitCode {
-    let store = local_store(state_path.unwrap_or_else(default_state_path));
+    let store = match open_store(state_path.as_deref(), None, style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let state = match store.read() {
         Ok(s) => s.unwrap_or_else(State::fresh),
         Err(e) => return state_error(e, style),
@@ -873,7 +972,10 @@ pub fn show_command(
             }
         }
         None => {
-            let store = local_store(state_path.unwrap_or_else(default_state_path));
+            let store = match open_store(state_path.as_deref(), None, style) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
             match store.read() {
                 Ok(Some(state)) => {
                     if json {
@@ -929,8 +1031,15 @@ pub fn graph_command(
         },
         None => {
             let rt = runtime();
-            let store = store(args);
-            match make_plan(args, style, &rt, &store) {
+            let loaded = match load_validated(args, style) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let store = match open_store(args.state.as_deref(), Some(&loaded.0.stack), style) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match make_plan(args, style, &rt, &*store, loaded) {
                 Ok(p) => {
                     let plan = p.plan.clone();
                     std::mem::forget(p);
@@ -1092,7 +1201,10 @@ fn address_matches(address: &str, instance: &str) -> bool {
 }
 
 pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = local_store(state_path.unwrap_or_else(default_state_path));
+    let store = match open_store(state_path.as_deref(), None, style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let fail = |summary: &str, detail: String| {
         report(
             &[Diagnostic::global("E650", summary, detail)],
@@ -1151,7 +1263,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             ExitCode::SUCCESS
         }
         StateVerb::Rm(addresses) => {
-            let _lock = match take_lock(&store, "state rm", true) {
+            let _lock = match take_lock(&*store, "state rm", true) {
                 Ok(l) => l,
                 Err(e) => return state_error(e, style),
             };
@@ -1193,7 +1305,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             ExitCode::SUCCESS
         }
         StateVerb::Mv(from, to) => {
-            let _lock = match take_lock(&store, "state mv", true) {
+            let _lock = match take_lock(&*store, "state mv", true) {
                 Ok(l) => l,
                 Err(e) => return state_error(e, style),
             };
@@ -1303,7 +1415,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             ExitCode::SUCCESS
         }
         StateVerb::Rollback(serial) => {
-            let _lock = match take_lock(&store, "state rollback", true) {
+            let _lock = match take_lock(&*store, "state rollback", true) {
                 Ok(l) => l,
                 Err(e) => return state_error(e, style),
             };
@@ -1347,7 +1459,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             Err(e) => state_error(e, style),
         },
         StateVerb::Push(file, force) => {
-            let _lock = match take_lock(&store, "state push", true) {
+            let _lock = match take_lock(&*store, "state push", true) {
                 Ok(l) => l,
                 Err(e) => return state_error(e, style),
             };
@@ -1392,8 +1504,11 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
 
 /// Releases a lock left by a crashed operation, when its ID matches.
 pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
-    let store = local_store(state_path.unwrap_or_else(default_state_path));
-    if store.lock_holder().is_none() {
+    let store = match open_store(state_path.as_deref(), None, style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if matches!(store.lock_holder(), Ok(None)) {
         report(
             &[Diagnostic::global(
                 "E651",
@@ -1417,11 +1532,6 @@ pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style
 /// `strata import ADDR ID`.
 pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Style) -> ExitCode {
     let rt = runtime();
-    let store = store(args);
-    let _lock = match take_lock_waiting(&store, "import", args.lock, args.lock_timeout) {
-        Ok(l) => l,
-        Err(e) => return state_error(e, style),
-    };
     let Some(addr) = InstanceAddr::parse(address) else {
         report(
             &[Diagnostic::global(
@@ -1442,7 +1552,16 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         report(&loaded.diagnostics.0, &loaded.stack.sources, style);
         return ExitCode::from(1);
     }
-    if let Err(code) = settle_journal(&store, &rt, style) {
+    let store = match open_store(args.state.as_deref(), Some(&loaded.stack), style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let store = &*store;
+    let _lock = match take_lock_waiting(store, "import", args.lock, args.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    if let Err(code) = settle_journal(store, &rt, style) {
         return code;
     }
     let prior = match store.read() {

@@ -5,78 +5,11 @@
 //! paths masked). STRATA_UPDATE_SNAPSHOTS=1 rewrites the snapshots for
 //! review.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::Sandbox;
+use std::path::Path;
 use std::process::Command;
-
-struct Sandbox {
-    dir: PathBuf,
-}
-
-impl Sandbox {
-    fn new(name: &str) -> Sandbox {
-        let dir = std::env::temp_dir().join(format!("strata-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("sandbox");
-        Sandbox { dir }
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).expect("write");
-    }
-
-    /// Runs strata; returns the exit code and the masked transcript.
-    fn run(&self, args: &[&str], stdin: &str) -> (i32, String) {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(args)
-            .current_dir(&self.dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run strata");
-        let _ = child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes());
-        let out = child.wait_with_output().expect("wait");
-        let code = out.status.code().unwrap_or(-1);
-        let text = format!(
-            "$ strata {}\nexit: {code}\n--- stdout\n{}--- stderr\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (code, mask(&text, &self.dir))
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn mask(text: &str, dir: &Path) -> String {
-    let uuid = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-        .expect("regex");
-    let pid = regex::Regex::new(r"pid \d+").expect("regex");
-    let since = regex::Regex::new(r"since \d+ \(seconds since the Unix epoch\)").expect("regex");
-    let who = regex::Regex::new(r"locked by \S+").expect("regex");
-    let seconds = regex::Regex::new(r"after \d+s").expect("regex");
-    let host = regex::Regex::new(r"pid <pid> on [^)]+\)").expect("regex");
-    let text = text.replace(&dir.display().to_string(), "$DIR");
-    let text = uuid.replace_all(&text, "<uuid>");
-    let text = pid.replace_all(&text, "pid <pid>");
-    let text = since.replace_all(&text, "since <time>");
-    let text = who.replace_all(&text, "locked by <who>");
-    let text = host.replace_all(&text, "pid <pid> on <host>)");
-    seconds.replace_all(&text, "after <n>s").into_owned()
-}
 
 fn check(name: &str, transcript: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,765 @@
+//! Where a stack's state lives. The `backend` block of the `terraform`
+//! block names the backend (`local`, `pg`, `s3`) with Terraform's argument
+//! names; `strata init` merges `--backend-config` values into it, checks
+//! that it opens, moves state with `--migrate-state`, and records the
+//! result in `.strata/backend.json`. Every later command opens the
+//! recorded backend, after checking that the block has not changed since.
+//!
+//! The local backend needs no `init`: a stack without a backend block (or
+//! with `backend "local"`) works from the first command.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use strata_lang::ast::{Body, Expr};
+use strata_lang::config::LoadedStack;
+use strata_state::Backend;
+use strata_types::{Diagnostic, Span};
+
+pub(crate) const BACKEND_FILE: &str = ".strata/backend.json";
+
+type Args = BTreeMap<String, serde_json::Value>;
+
+/// A backend as configured: its type, the arguments its block gives, and
+/// those merged with `--backend-config` (what is opened).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Spec {
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) block: Args,
+    pub(crate) config: Args,
+}
+
+impl Spec {
+    pub(crate) fn default_local() -> Spec {
+        Spec {
+            kind: "local".into(),
+            block: Args::new(),
+            config: Args::new(),
+        }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        match self.config.get(name)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    fn flag(&self, name: &str) -> Option<bool> {
+        self.config.get(name).and_then(|v| v.as_bool())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Flag,
+    Number,
+    TextList,
+    /// An object of strings (`endpoints`), also written as a block.
+    Map,
+}
+
+const LOCAL: &[(&str, Kind)] = &[("path", Kind::Text), ("workspace_dir", Kind::Text)];
+
+const PG: &[(&str, Kind)] = &[
+    ("conn_str", Kind::Text),
+    ("schema_name", Kind::Text),
+    ("skip_schema_creation", Kind::Flag),
+    ("skip_table_creation", Kind::Flag),
+    ("skip_index_creation", Kind::Flag),
+];
+
+const S3: &[(&str, Kind)] = &[
+    ("bucket", Kind::Text),
+    ("key", Kind::Text),
+    ("region", Kind::Text),
+    ("endpoints", Kind::Map),
+    ("endpoint", Kind::Text),
+    ("dynamodb_endpoint", Kind::Text),
+    ("use_lockfile", Kind::Flag),
+    ("dynamodb_table", Kind::Text),
+    ("workspace_key_prefix", Kind::Text),
+    ("access_key", Kind::Text),
+    ("secret_key", Kind::Text),
+    ("token", Kind::Text),
+    ("profile", Kind::Text),
+    ("shared_credentials_files", Kind::TextList),
+    ("shared_config_files", Kind::TextList),
+    ("use_path_style", Kind::Flag),
+    ("force_path_style", Kind::Flag),
+    ("skip_credentials_validation", Kind::Flag),
+    ("skip_region_validation", Kind::Flag),
+    ("skip_requesting_account_id", Kind::Flag),
+    ("skip_metadata_api_check", Kind::Flag),
+    ("skip_s3_checksum", Kind::Flag),
+    ("encrypt", Kind::Flag),
+    ("kms_key_id", Kind::Text),
+    ("acl", Kind::Text),
+    ("max_retries", Kind::Number),
+];
+
+fn arguments(kind: &str) -> Option<&'static [(&'static str, Kind)]> {
+    match kind {
+        "local" => Some(LOCAL),
+        "pg" => Some(PG),
+        "s3" => Some(S3),
+        _ => None,
+    }
+}
+
+/// Checks a value against the argument's kind; the error says what is
+/// expected.
+fn check_value(kind: Kind, value: &serde_json::Value) -> Result<(), &'static str> {
+    use serde_json::Value as J;
+    let ok = match (kind, value) {
+        (_, J::Null) => true,
+        (Kind::Text, J::String(_) | J::Number(_) | J::Bool(_)) => true,
+        (Kind::Flag, J::Bool(_)) => true,
+        (Kind::Number, J::Number(_)) => true,
+        (Kind::TextList, J::Array(items)) => items.iter().all(J::is_string),
+        (Kind::Map, J::Object(items)) => items.values().all(J::is_string),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match kind {
+        Kind::Text => "a string",
+        Kind::Flag => "true or false",
+        Kind::Number => "a number",
+        Kind::TextList => "a list of strings",
+        Kind::Map => "an object of strings, such as { s3 = \"http://127.0.0.1:5000\" }",
+    })
+}
+
+fn unknown_argument(kind: &str, name: &str) -> String {
+    let names = arguments(kind).unwrap_or_default().iter().map(|(n, _)| *n);
+    format!(
+        "The backend \"{kind}\" has no argument named {name:?}.{}",
+        strata_lang::suggest::did_you_mean(name, names)
+    )
+}
+
+/// A literal argument value; backends are opened before any variable is
+/// known, so references are refused as Terraform refuses them.
+fn literal(expr: &Expr, span: Span) -> Result<serde_json::Value, Diagnostic> {
+    let mut refers = false;
+    expr.walk(&mut |e| refers |= e.as_traversal().is_some());
+    if refers {
+        return Err(Diagnostic::error(
+            "E660",
+            "Variables not allowed",
+            "A backend block cannot refer to variables, locals or resources: it is read before any of them exist. Write the value literally, or pass it with `strata init --backend-config NAME=VALUE`.",
+            span,
+        ));
+    }
+    let variables = std::collections::HashMap::new();
+    let env = strata_lang::functions::FunctionEnv::default();
+    let ctx = strata_lang::eval::EvalContext {
+        variables: &variables,
+        overlay: None,
+        env: &env,
+    };
+    strata_lang::eval::evaluate(expr, &ctx).map(|v| strata_types::json::value_to_json(&v))
+}
+
+/// Reads the arguments of a backend block (or of a `--backend-config`
+/// file) into `args`, checking each against the backend's arguments.
+fn read_body(kind: &str, body: &Body, args: &mut Args) -> Vec<Diagnostic> {
+    let known = arguments(kind).unwrap_or_default();
+    let mut diagnostics = Vec::new();
+    for attribute in &body.attributes {
+        let Some((_, arg_kind)) = known.iter().find(|(n, _)| *n == attribute.name) else {
+            diagnostics.push(Diagnostic::error(
+                "E661",
+                "Unsupported backend argument",
+                unknown_argument(kind, &attribute.name),
+                attribute.name_span,
+            ));
+            continue;
+        };
+        match literal(&attribute.expr, attribute.expr.span) {
+            Ok(value) => match check_value(*arg_kind, &value) {
+                Ok(()) => {
+                    args.insert(attribute.name.clone(), value);
+                }
+                Err(expected) => diagnostics.push(Diagnostic::error(
+                    "E662",
+                    "Invalid backend argument",
+                    format!("The argument {:?} must be {expected}.", attribute.name),
+                    attribute.expr.span,
+                )),
+            },
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    for block in &body.blocks {
+        let is_map = known
+            .iter()
+            .any(|(n, k)| *n == block.type_name && *k == Kind::Map);
+        if !is_map {
+            diagnostics.push(Diagnostic::error(
+                "E661",
+                "Unsupported backend block",
+                unknown_argument(kind, &block.type_name),
+                block.type_span,
+            ));
+            continue;
+        }
+        let mut inner = serde_json::Map::new();
+        for attribute in &block.body.attributes {
+            match literal(&attribute.expr, attribute.expr.span) {
+                Ok(serde_json::Value::String(s)) => {
+                    inner.insert(attribute.name.clone(), s.into());
+                }
+                Ok(_) => diagnostics.push(Diagnostic::error(
+                    "E662",
+                    "Invalid backend argument",
+                    format!("{}.{} must be a string.", block.type_name, attribute.name),
+                    attribute.expr.span,
+                )),
+                Err(d) => diagnostics.push(d),
+            }
+        }
+        args.insert(block.type_name.clone(), inner.into());
+    }
+    diagnostics
+}
+
+/// The backend block of the stack, if it has one.
+pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagnostic>> {
+    let blocks: Vec<_> = stack
+        .config
+        .terraform
+        .iter()
+        .flat_map(|t| t.body.blocks_of("backend"))
+        .collect();
+    let mut diagnostics = Vec::new();
+    if let Some(cloud) = stack
+        .config
+        .terraform
+        .iter()
+        .flat_map(|t| t.body.blocks_of("cloud"))
+        .next()
+    {
+        diagnostics.push(Diagnostic::error(
+            "E663",
+            "Unsupported cloud block",
+            "Strata does not connect to HCP Terraform; use a backend block (local, pg or s3) instead.",
+            cloud.type_span,
+        ));
+    }
+    let Some(block) = blocks.first() else {
+        return if diagnostics.is_empty() {
+            Ok(None)
+        } else {
+            Err(diagnostics)
+        };
+    };
+    for extra in &blocks[1..] {
+        diagnostics.push(Diagnostic::error(
+            "E663",
+            "Duplicate backend configuration",
+            format!(
+                "A stack has one backend; another was already declared (backend \"{}\").",
+                block.labels.first().map(|l| l.value.as_str()).unwrap_or("")
+            ),
+            extra.type_span,
+        ));
+    }
+    let Some(label) = block.labels.first().filter(|_| block.labels.len() == 1) else {
+        diagnostics.push(Diagnostic::error(
+            "E663",
+            "Invalid backend block",
+            "A backend block has one label, the backend type: backend \"local\", backend \"pg\" or backend \"s3\".",
+            block.type_span,
+        ));
+        return Err(diagnostics);
+    };
+    if arguments(&label.value).is_none() {
+        diagnostics.push(Diagnostic::error(
+            "E664",
+            "Unsupported backend type",
+            format!(
+                "There is no backend named {:?}; Strata has local, pg and s3.{}",
+                label.value,
+                strata_lang::suggest::did_you_mean(&label.value, ["local", "pg", "s3"])
+            ),
+            label.span,
+        ));
+        return Err(diagnostics);
+    }
+    let mut block_args = Args::new();
+    diagnostics.extend(read_body(&label.value, &block.body, &mut block_args));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    Ok(Some(Spec {
+        kind: label.value.clone(),
+        config: block_args.clone(),
+        block: block_args,
+    }))
+}
+
+/// Merges one `--backend-config` value: `NAME=VALUE`, or a file of
+/// `NAME = VALUE` lines.
+pub(crate) fn merge_option(spec: &mut Spec, option: &str) -> Result<(), Diagnostic> {
+    let global = |detail: String| Diagnostic::global("E665", "Invalid --backend-config", detail);
+    if let Some((name, value)) = option
+        .split_once('=')
+        .filter(|_| !Path::new(option).is_file())
+    {
+        let name = name.trim();
+        let Some((_, kind)) = arguments(&spec.kind)
+            .unwrap_or_default()
+            .iter()
+            .find(|(n, _)| *n == name)
+        else {
+            return Err(global(unknown_argument(&spec.kind, name)));
+        };
+        let value = match kind {
+            Kind::Text => serde_json::Value::String(value.to_string()),
+            Kind::Flag => match value {
+                "true" => true.into(),
+                "false" => false.into(),
+                _ => return Err(global(format!("{name} must be true or false, not {value:?}."))),
+            },
+            Kind::Number => value
+                .parse::<u64>()
+                .map(Into::into)
+                .map_err(|_| global(format!("{name} must be a number, not {value:?}.")))?,
+            Kind::TextList | Kind::Map => serde_json::from_str(value).map_err(|_| {
+                global(format!(
+                    "{name} takes a structured value; give it in a file (--backend-config FILE) or as JSON."
+                ))
+            })?,
+        };
+        check_value(*kind, &value)
+            .map_err(|expected| global(format!("{name} must be {expected}.")))?;
+        spec.config.insert(name.to_string(), value);
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(option).map_err(|e| {
+        global(format!(
+            "{option:?} is neither NAME=VALUE nor a readable file: {e}."
+        ))
+    })?;
+    let parsed = strata_lang::parser::parse_body(&text, 0);
+    let mut args = Args::new();
+    let mut problems: Vec<Diagnostic> = parsed.diagnostics.0.clone();
+    problems.extend(read_body(&spec.kind, &parsed.value, &mut args));
+    if let Some(d) = problems.iter().find(|d| d.is_error()) {
+        let line = d
+            .span
+            .map(|s| {
+                text[..(s.start as usize).min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1
+            })
+            .unwrap_or(1);
+        return Err(global(format!(
+            "{option}:{line}: {}: {}",
+            d.summary, d.detail
+        )));
+    }
+    spec.config.extend(args);
+    Ok(())
+}
+
+/// What `init` recorded, if anything.
+pub(crate) fn recorded() -> Result<Option<Spec>, Diagnostic> {
+    match std::fs::read(BACKEND_FILE) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Diagnostic::global(
+                "E666",
+                "Invalid backend record",
+                format!("{BACKEND_FILE} is not valid ({e}); run `strata init --reconfigure` to write it again."),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Diagnostic::global(
+            "E666",
+            "Cannot read the backend record",
+            format!("{BACKEND_FILE}: {e}"),
+        )),
+    }
+}
+
+pub(crate) fn record(spec: &Spec) -> std::io::Result<()> {
+    std::fs::create_dir_all(".strata")?;
+    strata_state::write_atomically(
+        Path::new(BACKEND_FILE),
+        &serde_json::to_vec_pretty(spec).expect("backend spec serializes"),
+    )
+}
+
+/// The backend every command but `init` uses: the recorded one, when the
+/// stack's block still matches it.
+pub(crate) fn resolve(stack: &LoadedStack) -> Result<Spec, Vec<Diagnostic>> {
+    let block = from_stack(stack)?;
+    let saved = recorded().map_err(|d| vec![d])?;
+    let init_needed = |why: String| {
+        vec![Diagnostic::global(
+            "E667",
+            "Backend initialization required",
+            format!("{why} Run `strata init` (with --migrate-state to move existing state, or --reconfigure to start over)."),
+        )]
+    };
+    match (block, saved) {
+        (None, None) => Ok(Spec::default_local()),
+        (Some(b), None) if b.kind == "local" => Ok(b),
+        (Some(b), None) => Err(init_needed(format!(
+            "The stack uses the \"{}\" backend, which has not been initialized.",
+            b.kind
+        ))),
+        (None, Some(s)) if s.kind == "local" && s.block.is_empty() => Ok(s),
+        (None, Some(s)) => Err(init_needed(format!(
+            "The backend block (\"{}\") was removed since `strata init`.",
+            s.kind
+        ))),
+        (Some(b), Some(s)) if b.kind == s.kind && b.block == s.block => Ok(s),
+        (Some(b), Some(s)) => Err(init_needed(format!(
+            "The backend configuration changed since `strata init` (it was \"{}\", it is now \"{}\").",
+            s.kind, b.kind
+        ))),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Opens a backend.
+pub(crate) fn open(
+    spec: &Spec,
+    cipher: Option<std::sync::Arc<strata_state::crypt::Cipher>>,
+) -> Result<Box<dyn Backend>, String> {
+    match spec.kind.as_str() {
+        "local" => Ok(Box::new(strata_state::LocalBackend {
+            path: spec
+                .text("path")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(crate::workflow::STATE_FILE)),
+            workspace_dir: spec
+                .text("workspace_dir")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(crate::workflow::WORKSPACES_DIR)),
+            cipher,
+        })),
+        "pg" => {
+            let conn_str = spec.text("conn_str").or_else(|| env("PG_CONN_STR")).ok_or(
+                "the pg backend needs conn_str (or PG_CONN_STR), such as postgres://user@127.0.0.1/db",
+            )?;
+            let schema = spec
+                .text("schema_name")
+                .or_else(|| env("PG_SCHEMA_NAME"))
+                .unwrap_or_else(|| "terraform_remote_state".into());
+            strata_state::PgBackend::connect(&conn_str, &schema, cipher)
+                .map(|b| Box::new(b) as Box<dyn Backend>)
+                .map_err(|e| e.to_string())
+        }
+        "s3" => open_s3(spec, cipher),
+        other => Err(format!("there is no backend named {other:?}")),
+    }
+}
+
+fn open_s3(
+    spec: &Spec,
+    cipher: Option<std::sync::Arc<strata_state::crypt::Cipher>>,
+) -> Result<Box<dyn Backend>, String> {
+    let credentials = strata_aws_client::CredentialSource {
+        access_key: spec.text("access_key"),
+        secret_key: spec.text("secret_key"),
+        token: spec.text("token"),
+        profile: spec.text("profile"),
+        shared_credentials_files: list(spec, "shared_credentials_files"),
+        shared_config_files: list(spec, "shared_config_files"),
+    };
+    let region = spec
+        .text("region")
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| credentials.profile_setting("region"))
+        .ok_or("the s3 backend needs a region (the region argument, AWS_REGION, or the profile's region)")?;
+    let mut endpoints = BTreeMap::new();
+    if let Some(serde_json::Value::Object(map)) = spec.config.get("endpoints") {
+        for (k, v) in map {
+            if let Some(url) = v.as_str() {
+                endpoints.insert(k.clone(), url.to_string());
+            }
+        }
+    }
+    for (legacy, service) in [("endpoint", "s3"), ("dynamodb_endpoint", "dynamodb")] {
+        if let Some(url) = spec.text(legacy) {
+            endpoints.entry(service.to_string()).or_insert(url);
+        }
+    }
+    let config = strata_state::S3Config {
+        bucket: spec.text("bucket").ok_or("the s3 backend needs a bucket")?,
+        key: spec.text("key").ok_or(
+            "the s3 backend needs a key, the state object's name such as ml/terraform.tfstate",
+        )?,
+        workspace_key_prefix: spec
+            .text("workspace_key_prefix")
+            .unwrap_or_else(|| "env:".into()),
+        dynamodb_table: spec.text("dynamodb_table"),
+        client: strata_aws_client::Config {
+            region,
+            credentials,
+            endpoints,
+            max_retries: spec
+                .config
+                .get("max_retries")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(5) as u32,
+            ..Default::default()
+        },
+    };
+    // Locking is always on: by the lock object unless a DynamoDB table is
+    // named. `use_lockfile = false` without a table is refused rather
+    // than silently unlocked.
+    if spec.flag("use_lockfile") == Some(false) && config.dynamodb_table.is_none() {
+        return Err(
+            "the s3 backend always locks: keep use_lockfile = true, or name a dynamodb_table"
+                .into(),
+        );
+    }
+    strata_state::S3Backend::new(config, cipher)
+        .map(|b| Box::new(b) as Box<dyn Backend>)
+        .map_err(|e| e.to_string())
+}
+
+fn list(spec: &Spec, name: &str) -> Vec<PathBuf> {
+    spec.config
+        .get(name)
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) struct InitOptions {
+    pub(crate) backend_config: Vec<String>,
+    pub(crate) migrate_state: bool,
+    pub(crate) reconfigure: bool,
+    pub(crate) force_copy: bool,
+}
+
+/// `strata init`: checks the backend, moves state to it when asked, and
+/// records it for the commands that follow.
+pub(crate) fn init_command(
+    options: &InitOptions,
+    style: &crate::render::Style,
+) -> std::process::ExitCode {
+    use crate::workflow::{global_failure, report, state_error};
+    use std::process::ExitCode;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let stack = match strata_lang::config::load_directory(&cwd) {
+        Ok(s) => s,
+        Err(e) => {
+            return global_failure(
+                Diagnostic::global(
+                    "E001",
+                    "Failed to read configuration",
+                    format!("Cannot read the configuration in {}: {e}.", cwd.display()),
+                ),
+                style,
+            )
+        }
+    };
+    if stack.diagnostics.has_errors() {
+        report(&stack.diagnostics.0, &stack.sources, style);
+        return ExitCode::from(1);
+    }
+    let mut new = match from_stack(&stack) {
+        Ok(spec) => spec.unwrap_or_else(Spec::default_local),
+        Err(d) => {
+            report(&d, &stack.sources, style);
+            return ExitCode::from(1);
+        }
+    };
+    for option in &options.backend_config {
+        if let Err(d) = merge_option(&mut new, option) {
+            return global_failure(d, style);
+        }
+    }
+    let cipher = crate::workflow::cipher().ok().flatten();
+    let cannot_open = |spec: &Spec, e: String| {
+        global_failure(
+            Diagnostic::global(
+                "E669",
+                "Cannot open the backend",
+                format!("The \"{}\" backend: {e}.", spec.kind),
+            ),
+            style,
+        )
+    };
+    let new_backend = match open(&new, cipher.clone()) {
+        Ok(b) => b,
+        Err(e) => return cannot_open(&new, e),
+    };
+    println!("Initializing the backend...");
+    let old = match recorded() {
+        Ok(r) => r.unwrap_or_else(Spec::default_local),
+        Err(d) => return global_failure(d, style),
+    };
+    if old.kind != new.kind || old.config != new.config {
+        let old_states = match open(&old, cipher.clone()).and_then(|b| {
+            let mut with_state = Vec::new();
+            for ws in b.workspaces().map_err(|e| e.to_string())? {
+                let store = b.store(&ws).map_err(|e| e.to_string())?;
+                if let Some(state) = store.read().map_err(|e| e.to_string())? {
+                    with_state.push((ws, state, store));
+                }
+            }
+            Ok((b, with_state))
+        }) {
+            Ok(found) => Some(found),
+            Err(_) if options.reconfigure => None,
+            Err(e) => {
+                return global_failure(
+                    Diagnostic::global(
+                        "E669",
+                        "Cannot open the previous backend",
+                        format!("The \"{}\" backend recorded by the last `strata init` cannot be read to look for state to migrate: {e}. Use --reconfigure to switch without looking.", old.kind),
+                    ),
+                    style,
+                )
+            }
+        };
+        let with_state = old_states.map(|(_, s)| s).unwrap_or_default();
+        if !with_state.is_empty() {
+            let names: Vec<&str> = with_state.iter().map(|(w, _, _)| w.as_str()).collect();
+            if options.migrate_state {
+                for (ws, state, old_store) in &with_state {
+                    if let Err(code) = migrate(
+                        ws,
+                        state,
+                        old_store.as_ref(),
+                        new_backend.as_ref(),
+                        options.force_copy,
+                        style,
+                    ) {
+                        return code;
+                    }
+                }
+                println!(
+                    "Migrated the state of {} workspace(s) from the \"{}\" backend to the \"{}\" backend: {}.",
+                    names.len(),
+                    old.kind,
+                    new.kind,
+                    names.join(", ")
+                );
+                println!("The previous backend still holds its copy; remove it when you no longer need it.");
+            } else if options.reconfigure {
+                println!(
+                    "The state in the previous \"{}\" backend ({}) is left where it is.",
+                    old.kind,
+                    names.join(", ")
+                );
+            } else {
+                return global_failure(
+                    Diagnostic::global(
+                        "E667",
+                        "Backend configuration changed",
+                        format!(
+                            "The \"{}\" backend holds state for {}. Run `strata init --migrate-state` to copy it to the new \"{}\" backend, or `strata init --reconfigure` to use the new backend without it.",
+                            old.kind,
+                            names.join(", "),
+                            new.kind
+                        ),
+                    ),
+                    style,
+                );
+            }
+        }
+    }
+    if let Err(e) = record(&new) {
+        return global_failure(
+            Diagnostic::global(
+                "E666",
+                "Cannot record the backend",
+                format!("{BACKEND_FILE}: {e}"),
+            ),
+            style,
+        );
+    }
+    // Opening the selected workspace checks that the backend answers.
+    if let Err(e) = new_backend
+        .store(&crate::workflow::current_workspace())
+        .and_then(|s| s.read().map(|_| ()))
+    {
+        return state_error(e, style);
+    }
+    println!(
+        "Using the \"{}\" backend.\n\nStrata has been successfully initialized!",
+        new.kind
+    );
+    ExitCode::SUCCESS
+}
+
+/// Copies one workspace's state to the new backend under both locks,
+/// refusing to overwrite a different state there unless `force`.
+fn migrate(
+    workspace: &str,
+    state: &strata_state::State,
+    old_store: &dyn strata_state::Store,
+    new_backend: &dyn Backend,
+    force: bool,
+    style: &crate::render::Style,
+) -> Result<(), std::process::ExitCode> {
+    use crate::workflow::{global_failure, state_error};
+    let fail = |detail: String| {
+        global_failure(
+            Diagnostic::global("E668", "Cannot migrate the state", detail),
+            style,
+        )
+    };
+    match old_store.read_journal() {
+        Ok(j) if !j.is_empty() => {
+            return Err(fail(format!("Workspace {workspace:?} has an interrupted apply to recover first: run `strata plan` with the previous backend, then migrate.")))
+        }
+        Ok(_) => {}
+        Err(e) => return Err(state_error(e, style)),
+    }
+    let new_store = new_backend
+        .store(workspace)
+        .map_err(|e| state_error(e, style))?;
+    let old_lock = old_store
+        .lock("migrate")
+        .map_err(|e| state_error(e, style))?;
+    let result = (|| {
+        let new_lock = new_store
+            .lock("migrate")
+            .map_err(|e| state_error(e, style))?;
+        let outcome = (|| {
+            if let Some(existing) = new_store.read().map_err(|e| state_error(e, style))? {
+                let empty = existing.instance_count() == 0 && existing.outputs.is_empty();
+                if !empty && existing.lineage != state.lineage && !force {
+                    return Err(fail(format!("The new backend already holds a different state for workspace {workspace:?} (lineage {}). Use --force-copy to replace it; its version is kept in the new backend's history.", existing.lineage)));
+                }
+            }
+            new_store.write(state).map_err(|e| state_error(e, style))?;
+            match new_store.read() {
+                Ok(Some(copy)) if copy == *state => Ok(()),
+                Ok(_) => Err(fail(format!(
+                    "Workspace {workspace:?}: the copy in the new backend does not read back equal."
+                ))),
+                Err(e) => Err(state_error(e, style)),
+            }
+        })();
+        let _ = new_store.unlock(&new_lock.id);
+        outcome
+    })();
+    let _ = old_store.unlock(&old_lock.id);
+    result
+}
