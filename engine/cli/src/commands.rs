@@ -141,8 +141,14 @@ enum StateCommand {
         #[arg(required = true)]
         addresses: Vec<String>,
     },
-    /// Move an instance or resource to another address.
-    Mv { source: String, destination: String },
+    /// Move an instance or resource to another address, or into another state file.
+    Mv {
+        source: String,
+        destination: String,
+        /// Move into this state file instead of within the same state.
+        #[arg(long)]
+        state_out: Option<PathBuf>,
+    },
     /// Print the state.
     Pull,
     /// List the earlier versions kept, newest first.
@@ -416,7 +422,8 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                 StateCommand::Mv {
                     source,
                     destination,
-                } => StateVerb::Mv(source, destination),
+                    state_out,
+                } => StateVerb::Mv(source, destination, state_out),
                 StateCommand::Pull => StateVerb::Pull,
                 StateCommand::History => StateVerb::History,
                 StateCommand::Rollback { serial } => StateVerb::Rollback(serial),

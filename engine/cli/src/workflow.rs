@@ -1163,7 +1163,7 @@ pub enum StateVerb {
     List(Vec<String>),
     Show(String),
     Rm(Vec<String>),
-    Mv(String, String),
+    Mv(String, String, Option<PathBuf>),
     Pull,
     Push(PathBuf, bool),
     History,
@@ -1304,7 +1304,7 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             println!("Successfully removed {removed} resource instance(s).");
             ExitCode::SUCCESS
         }
-        StateVerb::Mv(from, to) => {
+        StateVerb::Mv(from, to, state_out) => {
             let _lock = match take_lock(&*store, "state mv", true) {
                 Ok(l) => l,
                 Err(e) => return state_error(e, style),
@@ -1323,7 +1323,25 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
                     format!("{from:?} and {to:?} must be resource or instance addresses."),
                 );
             };
-            if instance_addresses(&state)
+            // Into another state file (`--state-out`), locked as well.
+            let out_store = state_out.map(|path| {
+                strata_state::LocalStore::new(path).with_cipher(cipher().ok().flatten())
+            });
+            let _out_lock = match &out_store {
+                Some(o) => match take_lock(o, "state mv", true) {
+                    Ok(l) => Some(l),
+                    Err(e) => return state_error(e, style),
+                },
+                None => None,
+            };
+            let mut out_state = match &out_store {
+                Some(o) => match o.read() {
+                    Ok(s) => Some(s.unwrap_or_else(State::fresh)),
+                    Err(e) => return state_error(e, style),
+                },
+                None => None,
+            };
+            if instance_addresses(out_state.as_ref().unwrap_or(&state))
                 .iter()
                 .any(|(a, _, _)| address_matches(&to, a))
             {
@@ -1336,7 +1354,6 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             }
             let module_text =
                 |a: &InstanceAddr| strata_core::addr::module_path_text(&a.resource.module);
-            let mut moved = 0;
             let mut taken = Vec::new();
             for r in &mut state.resources {
                 if r.module != module_text(&src)
@@ -1355,13 +1372,22 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
                     !matches
                 });
             }
+            state.resources.retain(|r| !r.instances.is_empty());
+            let moved = taken.len();
+            if moved == 0 {
+                return fail(
+                    "No matching instances",
+                    format!("{from} is not in the state."),
+                );
+            }
+            let target = out_state.as_mut().unwrap_or(&mut state);
             for (provider, mut instance) in taken {
                 if dst.key != strata_core::addr::InstanceKey::None
                     || src.key != strata_core::addr::InstanceKey::None
                 {
                     instance.index_key = dst.key.to_json();
                 }
-                state
+                target
                     .resource_mut(
                         &module_text(&dst),
                         dst.resource.mode.as_str(),
@@ -1371,13 +1397,14 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
                     )
                     .instances
                     .push(instance);
-                moved += 1;
             }
-            if moved == 0 {
-                return fail(
-                    "No matching instances",
-                    format!("{from} is not in the state."),
-                );
+            // The destination is written first: a crash between the two
+            // writes leaves the objects in both states, never in neither.
+            if let (Some(o), Some(mut out)) = (&out_store, out_state) {
+                out.serial += 1;
+                if let Err(e) = o.write(&out) {
+                    return state_error(e, style);
+                }
             }
             state.serial += 1;
             if let Err(e) = store.write(&state) {

@@ -500,3 +500,52 @@ output "token" {{
         "sensitive values should be shown as such"
     );
 }
+
+#[test]
+fn state_mv_moves_instances_into_another_state_file() {
+    let sb = Sandbox::new("state-out");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"keep\" {\n  input = 1\n}\n\nresource \"terraform_data\" \"split\" {\n  count = 2\n  input = count.index\n}\n",
+    );
+    assert_eq!(sb.run(&["apply", "-auto-approve"], "").0, 0);
+    let (code, text) = sb.run(
+        &[
+            "state",
+            "mv",
+            "-state-out=other.tfstate",
+            "terraform_data.split",
+            "terraform_data.moved",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Successfully moved 2 object(s)."), "{text}");
+    let (_, here) = sb.run(&["state", "list"], "");
+    assert!(
+        here.contains("--- stdout\nterraform_data.keep\n--- stderr"),
+        "{here}"
+    );
+    let (_, there) = sb.run(&["state", "list", "-state=other.tfstate"], "");
+    assert!(
+        there.contains("--- stdout\nterraform_data.moved[0]\nterraform_data.moved[1]\n--- stderr"),
+        "{there}"
+    );
+    // Moving onto an address the other state already has is refused.
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"keep\" {\n  input = 1\n}\n",
+    );
+    let (code, text) = sb.run(
+        &[
+            "state",
+            "mv",
+            "-state-out=other.tfstate",
+            "terraform_data.keep",
+            "terraform_data.moved[0]",
+        ],
+        "",
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Destination exists"), "{text}");
+}
