@@ -274,10 +274,36 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
     })
 }
 
-pub fn registry() -> Registry {
-    let mut registry = Registry::default();
-    strata_provider_builtin::register_all(&mut registry);
-    registry
+/// Every provider, registered once per process: the providers a command
+/// configures from the stack are the ones every later call reaches.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = Registry::default();
+        strata_provider_builtin::register_all(&mut registry);
+        registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
+        registry
+    })
+}
+
+/// Configures the providers from the stack's provider blocks.
+fn configure(
+    loaded: &crate::commands::Loaded,
+    rt: &tokio::runtime::Runtime,
+    style: &Style,
+) -> Result<(), ExitCode> {
+    let stack = Stack {
+        loaded: &loaded.stack,
+        evaluated: &loaded.evaluated,
+        env: &loaded.env,
+        registry: registry(),
+    };
+    let diagnostics = rt.block_on(strata_core::configure_providers(&stack));
+    if diagnostics.has_errors() {
+        report(&diagnostics.0, &loaded.stack.sources, style);
+        return Err(ExitCode::from(1));
+    }
+    Ok(())
 }
 
 pub struct WorkflowArgs {
@@ -418,7 +444,7 @@ fn settle_journal(
     rt: &tokio::runtime::Runtime,
     style: &Style,
 ) -> Result<(), ExitCode> {
-    match rt.block_on(strata_core::reconcile(store, &registry())) {
+    match rt.block_on(strata_core::reconcile(store, registry())) {
         Ok(messages) => {
             if !messages.is_empty() {
                 let mut err = std::io::stderr().lock();
@@ -471,6 +497,7 @@ fn make_plan(
     store: &dyn Store,
     (loaded, diagnostics): (crate::commands::Loaded, strata_types::Diagnostics),
 ) -> Result<Planned, ExitCode> {
+    configure(&loaded, rt, style)?;
     settle_journal(store, rt, style)?;
     let prior = match store.read() {
         Ok(s) => s,
@@ -501,7 +528,7 @@ fn make_plan(
         loaded: &loaded.stack,
         evaluated: &loaded.evaluated,
         env: &loaded.env,
-        registry: &registry,
+        registry,
     };
     let result = rt.block_on(plan(&stack, prior, &options));
     let warnings: Vec<Diagnostic> = diagnostics
@@ -661,6 +688,9 @@ pub fn apply_command(
     };
     let (plan, loaded) = match saved {
         Ok((plan, loaded)) => {
+            if let Err(code) = configure(&loaded, &rt, style) {
+                return code;
+            }
             if let Err(code) = settle_journal(store, &rt, style) {
                 return code;
             }
@@ -772,7 +802,7 @@ pub fn apply_command(
         loaded: &loaded.stack,
         evaluated: &loaded.evaluated,
         env: &loaded.env,
-        registry: &registry,
+        registry,
     };
     let result = rt.block_on(apply(&plan, &stack, store, &options, &on_event));
     if terminal {
@@ -1588,6 +1618,9 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
+    if let Err(code) = configure(&loaded, &rt, style) {
+        return code;
+    }
     if let Err(code) = settle_journal(store, &rt, style) {
         return code;
     }
@@ -1600,7 +1633,7 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         loaded: &loaded.stack,
         evaluated: &loaded.evaluated,
         env: &loaded.env,
-        registry: &registry,
+        registry,
     };
     let result = rt.block_on(strata_core::import_instance(&stack, prior, &addr, id));
     std::mem::forget(loaded);

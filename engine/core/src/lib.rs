@@ -17,10 +17,12 @@ pub mod apply;
 pub mod eval_body;
 pub mod plan;
 pub mod planner;
+pub mod providers;
 pub mod recover;
 pub mod schema_json;
 
 pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
 pub use plan::{Action, Plan};
 pub use planner::{plan, PlanOptions, PlanResult, Stack};
+pub use providers::configure_providers;
 pub use recover::{import_instance, reconcile};

@@ -234,15 +234,24 @@ pub(crate) fn provider_for(
 ) -> Result<(Arc<dyn Provider>, Schema), Diagnostic> {
     let provider = registry.for_resource_type(type_name).ok_or_else(|| {
         let prefix = type_name.split('_').next().unwrap_or(type_name);
-        Diagnostic::error(
-            "E601",
-            "Unknown resource type",
-            format!(
+        let detail = match registry.schema(prefix) {
+            Some(schema) => {
+                let types = match mode {
+                    Mode::Managed => &schema.resources,
+                    Mode::Data => &schema.data_sources,
+                };
+                format!(
+                    "The provider \"{prefix}\" has no {} type \"{type_name}\".{}",
+                    if mode == Mode::Data { "data source" } else { "resource" },
+                    strata_lang::suggest::did_you_mean(type_name, types.keys().map(String::as_str))
+                )
+            }
+            None => format!(
                 "No provider offers the resource type \"{type_name}\". Strata has these providers built in: {}; a provider named \"{prefix}\" is not available.",
                 registry.names().collect::<Vec<_>>().join(", ")
             ),
-            span,
-        )
+        };
+        Diagnostic::error("E601", "Unknown resource type", detail, span)
     })?;
     let schema = registry
         .schema(provider.name())

@@ -1,0 +1,90 @@
+//! Provider configuration: each root-module `provider` block is evaluated
+//! against the provider's own schema (it may use variables and locals)
+//! and handed to [`Provider::configure`]; providers without a block are
+//! configured with every argument null, so that they fall back on their
+//! environment (AWS credentials and region, say).
+
+use crate::eval_body::{body_to_config, BodyScope};
+use crate::planner::{Context, Stack};
+use std::collections::BTreeSet;
+use strata_provider::null_object;
+use strata_types::{Diagnostic, Diagnostics};
+
+/// Arguments of every provider block that are not the provider's own.
+const PROVIDER_META: &[&str] = &["alias", "version"];
+
+/// Configures every registered provider from the stack's provider blocks.
+pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
+    let registry = stack.registry;
+    let ctx = Context::new(stack.loaded, stack.env, registry);
+    let mut diagnostics = Diagnostics::default();
+    let mut configured = BTreeSet::new();
+    for block in &stack.loaded.config.providers {
+        let Some(label) = block.labels.first() else {
+            continue;
+        };
+        let name = label.value.as_str();
+        let (Some(provider), Some(schema)) = (registry.get(name), registry.schema(name)) else {
+            // Resources of an unknown provider are reported where they are used.
+            continue;
+        };
+        if let Some(alias) = block.body.attribute("alias") {
+            if !schema.provider.attributes.is_empty() || !schema.provider.blocks.is_empty() {
+                diagnostics.push(Diagnostic::error(
+                    "E630",
+                    "Provider aliases are not supported yet",
+                    format!("Strata configures one \"{name}\" provider per stack: remove the alias, and give the configuration it needs to the default provider \"{name}\" block (a second region needs a second stack for now)."),
+                    alias.name_span,
+                ));
+            }
+            continue;
+        }
+        if !configured.insert(name.to_string()) {
+            diagnostics.push(Diagnostic::error(
+                "E631",
+                "Duplicate provider configuration",
+                format!("A default (unaliased) configuration for provider \"{name}\" was already given; a provider has one default configuration."),
+                label.span,
+            ));
+            continue;
+        }
+        let mut body = block.body.clone();
+        body.attributes
+            .retain(|a| !PROVIDER_META.contains(&a.name.as_str()));
+        match body_to_config(
+            &ctx,
+            &body,
+            &schema.provider,
+            &stack.evaluated.variables,
+            &BodyScope::default(),
+        ) {
+            Ok(config) => {
+                if let Err(e) = provider.configure(&config).await {
+                    diagnostics.push(Diagnostic::error(
+                        "E632",
+                        "Invalid provider configuration",
+                        format!("provider \"{name}\": {e}"),
+                        label.span,
+                    ));
+                }
+            }
+            Err(ds) => diagnostics.extend(ds),
+        }
+    }
+    for name in registry.names() {
+        if configured.contains(name) {
+            continue;
+        }
+        let (Some(provider), Some(schema)) = (registry.get(name), registry.schema(name)) else {
+            continue;
+        };
+        if let Err(e) = provider.configure(&null_object(&schema.provider)).await {
+            diagnostics.push(Diagnostic::global(
+                "E632",
+                "Invalid provider configuration",
+                format!("provider \"{name}\" (configured from the environment): {e}"),
+            ));
+        }
+    }
+    diagnostics
+}

@@ -1,0 +1,327 @@
+//! The calls the resources make: query-protocol actions (EC2, IAM, STS,
+//! Auto Scaling), JSON-protocol targets, REST paths, with AWS errors
+//! turned into diagnostics that name the service, code and message.
+
+use serde_json::{Map, Value as J};
+use std::collections::BTreeMap;
+use strata_aws_client::{xml, Client, Request};
+use strata_provider::ProviderError;
+
+pub(crate) type Obj = Map<String, J>;
+
+pub(crate) struct Api {
+    pub(crate) client: Client,
+    pub(crate) default_tags: BTreeMap<String, String>,
+    pub(crate) region: String,
+}
+
+pub(crate) const EC2_VERSION: &str = "2016-11-15";
+pub(crate) const IAM_VERSION: &str = "2010-05-08";
+pub(crate) const STS_VERSION: &str = "2011-06-15";
+pub(crate) const AUTOSCALING_VERSION: &str = "2011-01-01";
+
+/// An AWS error as a provider error.
+pub(crate) fn failure(what: &str, e: strata_aws_client::Error) -> ProviderError {
+    match &e {
+        strata_aws_client::Error::Api { code, message, .. } => {
+            ProviderError::failed(format!("{what}: {code}"), message.clone())
+        }
+        other => ProviderError::failed(what.to_string(), other.to_string()),
+    }
+}
+
+/// Query parameters in AWS's flattened form.
+#[derive(Default)]
+pub(crate) struct Params(pub(crate) Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn new() -> Params {
+        Params::default()
+    }
+
+    pub(crate) fn set(mut self, k: impl Into<String>, v: impl Into<String>) -> Params {
+        self.0.push((k.into(), v.into()));
+        self
+    }
+
+    pub(crate) fn opt(self, k: &str, v: Option<impl Into<String>>) -> Params {
+        match v {
+            Some(v) => self.set(k, v),
+            None => self,
+        }
+    }
+
+    /// `Prefix.1`, `Prefix.2`, … (EC2 lists; IAM lists use `.member.N`).
+    pub(crate) fn list(mut self, prefix: &str, items: &[String]) -> Params {
+        for (i, v) in items.iter().enumerate() {
+            self.0.push((format!("{prefix}.{}", i + 1), v.clone()));
+        }
+        self
+    }
+
+    /// EC2 tags at create: `TagSpecification.1.ResourceType=…`.
+    pub(crate) fn tag_spec(
+        mut self,
+        resource_type: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Params {
+        if tags.is_empty() {
+            return self;
+        }
+        self.0.push((
+            "TagSpecification.1.ResourceType".into(),
+            resource_type.into(),
+        ));
+        for (i, (k, v)) in tags.iter().enumerate() {
+            self.0
+                .push((format!("TagSpecification.1.Tag.{}.Key", i + 1), k.clone()));
+            self.0
+                .push((format!("TagSpecification.1.Tag.{}.Value", i + 1), v.clone()));
+        }
+        self
+    }
+}
+
+impl Api {
+    fn query(
+        &self,
+        service: &str,
+        version: &str,
+        action: &str,
+        params: Params,
+    ) -> Result<String, ProviderError> {
+        self.client
+            .send(&Request::query_action(service, action, version, &params.0))
+            .map(|r| r.text())
+            .map_err(|e| failure(&format!("{service} {action}"), e))
+    }
+
+    pub(crate) fn ec2(&self, action: &str, params: Params) -> Result<String, ProviderError> {
+        self.query("ec2", EC2_VERSION, action, params)
+    }
+
+    pub(crate) fn iam(&self, action: &str, params: Params) -> Result<String, ProviderError> {
+        self.query("iam", IAM_VERSION, action, params)
+    }
+
+    pub(crate) fn sts(&self, action: &str, params: Params) -> Result<String, ProviderError> {
+        self.query("sts", STS_VERSION, action, params)
+    }
+
+    pub(crate) fn autoscaling(
+        &self,
+        action: &str,
+        params: Params,
+    ) -> Result<String, ProviderError> {
+        self.query("autoscaling", AUTOSCALING_VERSION, action, params)
+    }
+
+    /// An EC2/IAM call whose "not found" error means the object is gone.
+    pub(crate) fn maybe(
+        &self,
+        result: Result<String, ProviderError>,
+        not_found: &[&str],
+    ) -> Result<Option<String>, ProviderError> {
+        match result {
+            Ok(t) => Ok(Some(t)),
+            Err(ProviderError::Failed { summary, .. })
+                if not_found.iter().any(|c| summary.ends_with(c)) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A JSON-protocol call.
+    pub(crate) fn json(&self, service: &str, target: &str, body: J) -> Result<J, ProviderError> {
+        self.client
+            .send(&Request::json_target(service, target, &body))
+            .map(|r| r.json().unwrap_or(J::Null))
+            .map_err(|e| failure(&format!("{service} {target}"), e))
+    }
+
+    pub(crate) fn send(
+        &self,
+        what: &str,
+        request: Request,
+    ) -> Result<strata_aws_client::Response, ProviderError> {
+        self.client.send(&request).map_err(|e| failure(what, e))
+    }
+
+    /// The tags an object gets: the provider's default_tags under its own.
+    pub(crate) fn tags_all(&self, tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut all = self.default_tags.clone();
+        all.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
+    }
+
+    /// `tags` and `tags_all` as read: all the object's tags, and those the
+    /// configuration owns (default tags with their default value left out).
+    pub(crate) fn read_tags(&self, obj: &mut Obj, found: BTreeMap<String, String>, prior: &Obj) {
+        let own: BTreeMap<String, String> = found
+            .iter()
+            .filter(|(k, v)| {
+                self.default_tags.get(*k) != Some(*v) || tags(prior, "tags").contains_key(*k)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let prior_null = prior.get("tags").is_none_or(J::is_null);
+        obj.insert(
+            "tags".into(),
+            if own.is_empty() && prior_null {
+                J::Null
+            } else {
+                map_json(&own)
+            },
+        );
+        obj.insert("tags_all".into(), map_json(&found));
+    }
+
+    pub(crate) fn ec2_set_tags(
+        &self,
+        id: &str,
+        old: &BTreeMap<String, String>,
+        new: &BTreeMap<String, String>,
+    ) -> Result<(), ProviderError> {
+        let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
+        if !removed.is_empty() {
+            let mut p = Params::new().set("ResourceId.1", id);
+            for (i, k) in removed.iter().enumerate() {
+                p = p.set(format!("Tag.{}.Key", i + 1), k.as_str());
+            }
+            self.ec2("DeleteTags", p)?;
+        }
+        let changed: Vec<(&String, &String)> = new
+            .iter()
+            .filter(|(k, v)| old.get(*k) != Some(*v))
+            .collect();
+        if !changed.is_empty() {
+            let mut p = Params::new().set("ResourceId.1", id);
+            for (i, (k, v)) in changed.iter().enumerate() {
+                p = p
+                    .set(format!("Tag.{}.Key", i + 1), k.as_str())
+                    .set(format!("Tag.{}.Value", i + 1), v.as_str());
+            }
+            self.ec2("CreateTags", p)?;
+        }
+        Ok(())
+    }
+}
+
+// ---- JSON object helpers ---------------------------------------------------------
+
+pub(crate) fn s<'a>(o: &'a Obj, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(J::as_str)
+}
+
+pub(crate) fn req<'a>(o: &'a Obj, k: &str) -> Result<&'a str, ProviderError> {
+    s(o, k).ok_or_else(|| ProviderError::at("Missing argument", format!("{k} is required"), k))
+}
+
+pub(crate) fn b(o: &Obj, k: &str) -> Option<bool> {
+    o.get(k).and_then(J::as_bool)
+}
+
+pub(crate) fn n(o: &Obj, k: &str) -> Option<i64> {
+    o.get(k)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+}
+
+pub(crate) fn strings(o: &Obj, k: &str) -> Vec<String> {
+    o.get(k)
+        .and_then(J::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn tags(o: &Obj, k: &str) -> BTreeMap<String, String> {
+    o.get(k)
+        .and_then(J::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn map_json(m: &BTreeMap<String, String>) -> J {
+    J::Object(
+        m.iter()
+            .map(|(k, v)| (k.clone(), J::String(v.clone())))
+            .collect(),
+    )
+}
+
+pub(crate) fn blocks<'a>(o: &'a Obj, k: &str) -> Vec<&'a Obj> {
+    match o.get(k) {
+        Some(J::Array(a)) => a.iter().filter_map(J::as_object).collect(),
+        Some(J::Object(m)) => vec![m],
+        _ => Vec::new(),
+    }
+}
+
+// ---- XML helpers ------------------------------------------------------------------
+
+pub(crate) fn text(node: xml::Node<'_, '_>, name: &str) -> Option<String> {
+    xml::child_text(node, name)
+}
+
+/// EC2's `<tagSet><item><key/><value/></item></tagSet>`.
+pub(crate) fn ec2_tags(node: xml::Node<'_, '_>) -> BTreeMap<String, String> {
+    xml::child(node, "tagSet")
+        .map(|set| {
+            xml::children(set, "item")
+                .filter_map(|i| Some((text(i, "key")?, text(i, "value").unwrap_or_default())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `item`s of the first `NAME` set anywhere in the document.
+pub(crate) fn items<'a, 'i>(doc: &'a xml::Document<'i>, set: &str) -> Vec<xml::Node<'a, 'i>> {
+    xml::find(doc.root_element(), set)
+        .map(|n| xml::children(n, "item").collect())
+        .unwrap_or_default()
+}
+
+pub(crate) fn parse(text: &str) -> Result<xml::Document<'_>, ProviderError> {
+    xml::parse(text).map_err(|e| ProviderError::failed("Unreadable AWS answer", e))
+}
+
+pub(crate) fn find_text(doc: &xml::Document<'_>, name: &str) -> Option<String> {
+    xml::find(doc.root_element(), name).and_then(|n| n.text().map(str::to_string))
+}
+
+/// `prior` when everything it sets is what `found` says (AWS filled in
+/// the rest), else `found`: reads keep the configuration's shape.
+pub(crate) fn prefer_prior(prior: Option<&J>, found: J) -> J {
+    fn covers(p: &J, f: &J) -> bool {
+        match (p, f) {
+            (J::Null, _) => true,
+            (J::Object(pm), J::Object(fm)) => pm
+                .iter()
+                .all(|(k, v)| covers(v, fm.get(k).unwrap_or(&J::Null))),
+            (J::Array(pa), J::Array(fa)) => {
+                pa.len() == fa.len() && pa.iter().all(|p| fa.iter().any(|f| covers(p, f)))
+            }
+            (J::Number(a), J::Number(b)) => a.as_f64() == b.as_f64(),
+            (J::Number(a), J::String(b)) | (J::String(b), J::Number(a)) => {
+                b.parse::<f64>().ok() == a.as_f64()
+            }
+            _ => p == f,
+        }
+    }
+    let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
+    match prior {
+        // No blocks configured and none found: keep the configuration's null.
+        Some(p) if empty(p) && empty(&found) => p.clone(),
+        Some(p) if !p.is_null() && covers(p, &found) => p.clone(),
+        _ => found,
+    }
+}

@@ -1,0 +1,556 @@
+//! The AWS provider. Resource types, data sources and attribute names are
+//! the Terraform AWS provider's, so stacks written for it carry over.
+//!
+//! Calls go through `strata-aws-client` (SigV4 by the official `aws-sigv4`
+//! crate, retries with jittered backoff) on blocking threads. Each
+//! resource type implements [`Resource`]: create, read, update, delete on
+//! JSON objects of its schema; planning (unknown computed values,
+//! replacement on force-new attributes, `tags_all` from `default_tags`),
+//! apply, import and refresh are shared here.
+
+mod api;
+mod config;
+mod data;
+mod resources;
+
+use api::{Api, Obj};
+use async_trait::async_trait;
+use serde_json::Value as J;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use strata_provider::{
+    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderResult,
+    ProviderSchema, RecoveryKey, Schema,
+};
+use strata_types::json::{value_from_json, value_to_json};
+use strata_types::{Kind, Type, Value};
+
+/// One resource type.
+pub(crate) trait Resource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Nested blocks whose change forces replacement.
+    fn force_new_blocks(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Computed attributes known before create (defaults), by name.
+    fn plan_known(&self, _config: &Obj) -> Obj {
+        Obj::new()
+    }
+    /// Computed attributes an in-place update changes (a new version
+    /// number, an etag): unknown in the plan of such an update.
+    fn update_unknowns(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Makes the object; returns its id.
+    fn create(&self, api: &Api, planned: &Obj) -> ProviderResult<String>;
+    /// The object as it is now, every attribute of the schema; `None`
+    /// when it is gone.
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>>;
+    /// Refreshes many objects; types with a batch API override this.
+    fn read_many(&self, api: &Api, states: &[Obj]) -> ProviderResult<Vec<Option<Obj>>> {
+        states
+            .iter()
+            .map(|s| match api::s(s, "id") {
+                Some(id) => self.read(api, id, s),
+                None => Ok(None),
+            })
+            .collect()
+    }
+    /// Changes the object in place; returns its id afterwards (some
+    /// changes make a new id, as replacing a route table association).
+    fn update(
+        &self,
+        _api: &Api,
+        _id: &str,
+        _prior: &Obj,
+        _planned: &Obj,
+    ) -> ProviderResult<String> {
+        Err(ProviderError::failed(
+            "Cannot update in place",
+            format!("{} changes only by replacement", self.type_name()),
+        ))
+    }
+    fn delete(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<()>;
+    /// What `read` needs to find an imported object by its id.
+    fn import_state(&self, id: &str) -> Obj {
+        let mut o = Obj::new();
+        o.insert("id".into(), J::String(id.into()));
+        o
+    }
+    /// A token an interrupted create's object can be found by (a name
+    /// that is unique in the account), if the type has one.
+    fn token(&self, _planned: &Obj) -> Option<String> {
+        None
+    }
+    /// The id of the object a create with this token made.
+    fn find(&self, _api: &Api, _token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
+        Ok(None)
+    }
+}
+
+#[derive(Default)]
+pub struct AwsProvider {
+    settings: Mutex<config::Settings>,
+    api: Mutex<Option<Arc<Api>>>,
+}
+
+fn to_obj(v: &Value) -> Obj {
+    match value_to_json(v) {
+        J::Object(m) => m,
+        _ => Obj::new(),
+    }
+}
+
+fn from_obj(schema: &Schema, o: Obj) -> ProviderResult<Value> {
+    value_from_json(&J::Object(o), &schema.object_type())
+        .map_err(|e| ProviderError::failed("Unexpected AWS answer", e.to_string()))
+}
+
+/// Every attribute of the schema present: missing ones from `fallback`,
+/// then null.
+fn complete(schema: &Schema, mut o: Obj, fallback: &Obj) -> Obj {
+    for name in schema.attributes.keys().chain(schema.blocks.keys()) {
+        if !o.contains_key(name) {
+            o.insert(name.clone(), fallback.get(name).cloned().unwrap_or(J::Null));
+        }
+    }
+    o.retain(|k, _| schema.attributes.contains_key(k) || schema.blocks.contains_key(k));
+    o
+}
+
+/// Runs blocking AWS work off the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ProviderResult<T> + Send + 'static,
+) -> ProviderResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ProviderError::failed("AWS call failed", e.to_string()))?
+}
+
+impl AwsProvider {
+    fn resource(&self, type_name: &str) -> ProviderResult<Arc<dyn Resource>> {
+        resources::all()
+            .into_iter()
+            .find(|r| r.type_name() == type_name)
+            .ok_or_else(|| ProviderError::UnsupportedType(type_name.to_string()))
+    }
+
+    /// The client, made on first use from the configuration.
+    fn api(&self) -> ProviderResult<Arc<Api>> {
+        let mut api = self.api.lock().expect("api");
+        if let Some(a) = api.as_ref() {
+            return Ok(a.clone());
+        }
+        let settings = self.settings.lock().expect("settings").clone();
+        let made = Arc::new(settings.connect()?);
+        *api = Some(made.clone());
+        Ok(made)
+    }
+
+    fn default_tags(&self) -> BTreeMap<String, String> {
+        self.settings.lock().expect("settings").default_tags.clone()
+    }
+
+    fn plan_resource(
+        &self,
+        resource: &dyn Resource,
+        request: &PlanRequest<'_>,
+    ) -> ProviderResult<PlanResponse> {
+        let schema = resource.schema();
+        if request.proposed.is_null() {
+            return Ok(PlanResponse {
+                planned: request.proposed.clone(),
+                requires_replace: vec![],
+            });
+        }
+        let config = to_obj(request.config);
+        let mut tags_all = None;
+        if schema.attributes.contains_key("tags_all") {
+            let mut all = self.default_tags();
+            all.extend(api::tags(&config, "tags"));
+            tags_all = Some(api::map_json(&all));
+        }
+        let fresh = || -> ProviderResult<Value> {
+            let known = resource.plan_known(&config);
+            let mut planned = BTreeMap::new();
+            for (name, a) in &schema.attributes {
+                let configured = config.get(name).filter(|v| !v.is_null());
+                let value = match (configured, known.get(name)) {
+                    _ if name == "tags_all" => {
+                        value_from_json(tags_all.as_ref().unwrap_or(&J::Null), &a.ty)
+                            .map_err(|e| ProviderError::failed("Invalid tags", e.to_string()))?
+                    }
+                    (Some(_), _) => attr_of(request.config, name, &a.ty),
+                    (None, Some(k)) => value_from_json(k, &a.ty)
+                        .map_err(|e| ProviderError::failed("Invalid default", e.to_string()))?,
+                    (None, None) if a.computed => Value::unknown(a.ty.clone()),
+                    (None, None) => Value::null(a.ty.clone()),
+                };
+                planned.insert(name.clone(), value.mark_sensitive(a.sensitive));
+            }
+            for name in schema.blocks.keys() {
+                planned.insert(
+                    name.clone(),
+                    attr_of(request.config, name, &schema.object_type_of(name)),
+                );
+            }
+            Ok(Value::object(planned))
+        };
+        if request.prior.is_null() {
+            return Ok(PlanResponse {
+                planned: fresh()?,
+                requires_replace: vec![],
+            });
+        }
+        let prior = to_obj(request.prior);
+        let mut requires_replace = Vec::new();
+        let mut changed = false;
+        for (name, a) in &schema.attributes {
+            if !(a.required || a.optional) {
+                continue;
+            }
+            let configured = config.get(name).filter(|v| !v.is_null());
+            let before = prior.get(name).filter(|v| !v.is_null());
+            let differs = match (configured, before) {
+                (Some(c), Some(p)) => !same(c, p),
+                (Some(_), None) => true,
+                // Unset optional+computed arguments keep what AWS chose.
+                (None, _) if a.computed => false,
+                (None, Some(_)) => true,
+                (None, None) => false,
+            };
+            if differs {
+                changed = true;
+                if a.force_new {
+                    requires_replace.push(vec![name.clone()]);
+                }
+            }
+        }
+        let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
+        for name in schema.blocks.keys() {
+            let c = config.get(name).cloned().unwrap_or(J::Null);
+            let p = prior.get(name).cloned().unwrap_or(J::Null);
+            if !(same(&c, &p) || empty(&c) && empty(&p)) {
+                changed = true;
+                if resource.force_new_blocks().contains(&name.as_str()) {
+                    requires_replace.push(vec![name.clone()]);
+                }
+            }
+        }
+        if let Some(t) = &tags_all {
+            if !same(t, prior.get("tags_all").unwrap_or(&J::Null)) {
+                changed = true;
+            }
+        }
+        if !requires_replace.is_empty() {
+            return Ok(PlanResponse {
+                planned: fresh()?,
+                requires_replace,
+            });
+        }
+        if !changed {
+            return Ok(PlanResponse {
+                planned: request.prior.clone(),
+                requires_replace,
+            });
+        }
+        // In place: configuration over the prior object.
+        let mut planned = match &request.prior.kind {
+            Kind::Object(m) => m.clone(),
+            _ => BTreeMap::new(),
+        };
+        for (name, a) in &schema.attributes {
+            let configured = config.get(name).is_some_and(|v| !v.is_null());
+            if name == "tags_all" {
+                if let Some(t) = &tags_all {
+                    planned.insert(
+                        name.clone(),
+                        value_from_json(t, &a.ty)
+                            .map_err(|e| ProviderError::failed("Invalid tags", e.to_string()))?,
+                    );
+                }
+            } else if configured || (!a.computed && (a.required || a.optional)) {
+                planned.insert(
+                    name.clone(),
+                    attr_of(request.config, name, &a.ty).mark_sensitive(a.sensitive),
+                );
+            }
+        }
+        for name in schema.blocks.keys() {
+            planned.insert(
+                name.clone(),
+                attr_of(request.config, name, &schema.object_type_of(name)),
+            );
+        }
+        for name in resource.update_unknowns() {
+            if let Some(a) = schema.attributes.get(*name) {
+                planned.insert(name.to_string(), Value::unknown(a.ty.clone()));
+            }
+        }
+        Ok(PlanResponse {
+            planned: Value::object(planned),
+            requires_replace,
+        })
+    }
+}
+
+/// The planned value of an attribute, from the configuration value.
+fn attr_of(config: &Value, name: &str, ty: &Type) -> Value {
+    strata_provider::attr(config, name)
+        .cloned()
+        .unwrap_or_else(|| Value::null(ty.clone()))
+}
+
+/// JSON equality that treats numbers by value.
+fn same(a: &J, b: &J) -> bool {
+    match (a, b) {
+        (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+trait SchemaExt {
+    fn object_type_of(&self, block: &str) -> Type;
+}
+
+impl SchemaExt for Schema {
+    fn object_type_of(&self, block: &str) -> Type {
+        match self.object_type() {
+            Type::Object(o) => o.attributes.get(block).cloned().unwrap_or(Type::Dynamic),
+            _ => Type::Dynamic,
+        }
+    }
+}
+
+/// Reads a just-made object, waiting out eventual consistency.
+fn read_after_write(
+    resource: &dyn Resource,
+    api: &Api,
+    id: &str,
+    planned: &Obj,
+) -> ProviderResult<Obj> {
+    for attempt in 0..10u32 {
+        if let Some(o) = resource.read(api, id, planned)? {
+            return Ok(o);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50 << attempt.min(5)));
+    }
+    Err(ProviderError::failed(
+        format!("{} {id} vanished", resource.type_name()),
+        "AWS accepted the change but the object cannot be read back.",
+    ))
+}
+
+/// The applied state: what AWS reports, with the planned (configured)
+/// values kept where AWS normalizes them differently.
+fn settle(schema: &Schema, read: Obj, planned: &Value) -> ProviderResult<Value> {
+    let planned_obj = to_obj(planned);
+    let mut out = complete(schema, read, &planned_obj);
+    if let Kind::Object(m) = &planned.kind {
+        for (k, v) in m {
+            if v.is_wholly_known() && !v.is_null() {
+                out.insert(k.clone(), value_to_json(v));
+            }
+        }
+    }
+    from_obj(schema, out)
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &'static str {
+        "aws"
+    }
+
+    fn schema(&self) -> ProviderSchema {
+        ProviderSchema {
+            provider: config::schema(),
+            resources: resources::all()
+                .into_iter()
+                .map(|r| (r.type_name().to_string(), r.schema()))
+                .collect(),
+            data_sources: data::schemas(),
+        }
+    }
+
+    async fn configure(&self, config: &Value) -> ProviderResult<()> {
+        let settings = config::Settings::from_config(&to_obj(config))?;
+        *self.settings.lock().expect("settings") = settings;
+        *self.api.lock().expect("api") = None;
+        Ok(())
+    }
+
+    async fn plan(&self, request: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
+        let resource = self.resource(request.type_name)?;
+        self.plan_resource(resource.as_ref(), &request)
+    }
+
+    async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
+        let resource = self.resource(request.type_name)?;
+        let api = self.api()?;
+        let schema = resource.schema();
+        let prior = to_obj(request.prior);
+        let planned_value = request.planned.clone();
+        let planned = to_obj(request.planned);
+        let deleting = request.planned.is_null();
+        let creating = request.prior.is_null();
+        let read = blocking(move || {
+            if deleting {
+                let id = api::req(&prior, "id")?;
+                delete_patiently(resource.as_ref(), &api, id, &prior)?;
+                return Ok(None);
+            }
+            let id = if creating {
+                resource.create(&api, &planned)?
+            } else {
+                let id = api::req(&prior, "id")?;
+                resource.update(&api, id, &prior, &planned)?
+            };
+            read_after_write(resource.as_ref(), &api, &id, &planned).map(Some)
+        })
+        .await?;
+        match read {
+            None => Ok(Value::null(schema.object_type())),
+            Some(o) => settle(&schema, o, &planned_value),
+        }
+    }
+
+    async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {
+        Ok(self
+            .read_many(type_name, std::slice::from_ref(state))
+            .await?
+            .pop()
+            .flatten())
+    }
+
+    async fn read_many(
+        &self,
+        type_name: &str,
+        states: &[Value],
+    ) -> ProviderResult<Vec<Option<Value>>> {
+        let resource = self.resource(type_name)?;
+        let api = self.api()?;
+        let schema = resource.schema();
+        let priors: Vec<Obj> = states.iter().map(to_obj).collect();
+        let found = {
+            let priors = priors.clone();
+            blocking(move || resource.read_many(&api, &priors)).await?
+        };
+        found
+            .into_iter()
+            .zip(priors)
+            .map(|(f, prior)| match f {
+                Some(o) => from_obj(&schema, complete(&schema, o, &prior)).map(Some),
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
+        let resource = self.resource(type_name)?;
+        let api = self.api()?;
+        let schema = resource.schema();
+        let id = id.to_string();
+        let found = {
+            let resource = resource.clone();
+            let id = id.clone();
+            blocking(move || {
+                let seed = resource.import_state(&id);
+                resource.read(&api, &id, &seed)
+            })
+            .await?
+        };
+        match found {
+            Some(o) => from_obj(&schema, complete(&schema, o, &Obj::new())),
+            None => Err(ProviderError::failed(
+                "Cannot import non-existent remote object",
+                format!("{type_name} with id {id:?} does not exist in the account and region the provider is configured for."),
+            )),
+        }
+    }
+
+    async fn read_data_source(&self, type_name: &str, config: &Value) -> ProviderResult<Value> {
+        let api = self.api()?;
+        let config = to_obj(config);
+        let type_name = type_name.to_string();
+        let schemas = data::schemas();
+        let schema = schemas
+            .get(&type_name)
+            .cloned()
+            .ok_or_else(|| ProviderError::UnsupportedType(type_name.clone()))?;
+        let o = {
+            let config = config.clone();
+            blocking(move || data::read(&api, &type_name, &config)).await?
+        };
+        from_obj(&schema, complete(&schema, o, &config))
+    }
+
+    fn recovery_key(&self, type_name: &str, planned: &Value) -> RecoveryKey {
+        match self
+            .resource(type_name)
+            .ok()
+            .and_then(|r| r.token(&to_obj(planned)))
+        {
+            Some(t) => RecoveryKey::Token(t),
+            None => RecoveryKey::None,
+        }
+    }
+
+    async fn recover(
+        &self,
+        type_name: &str,
+        token: &str,
+        planned: &Value,
+    ) -> ProviderResult<Option<Value>> {
+        let resource = self.resource(type_name)?;
+        let api = self.api()?;
+        let schema = resource.schema();
+        let planned_obj = to_obj(planned);
+        let token = token.to_string();
+        let found = blocking(move || match resource.find(&api, &token, &planned_obj)? {
+            Some(id) => resource.read(&api, &id, &planned_obj),
+            None => Ok(None),
+        })
+        .await?;
+        match found {
+            Some(o) => from_obj(&schema, complete(&schema, o, &to_obj(planned))).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn concurrency_limit(&self) -> usize {
+        self.settings.lock().expect("settings").concurrency
+    }
+}
+
+/// Deletes, retrying while AWS still sees dependents going away
+/// (DependencyViolation right after a dependent's delete).
+fn delete_patiently(
+    resource: &dyn Resource,
+    api: &Api,
+    id: &str,
+    prior: &Obj,
+) -> ProviderResult<()> {
+    let mut attempt = 0u32;
+    loop {
+        match resource.delete(api, id, prior) {
+            Err(ProviderError::Failed { summary, .. })
+                if attempt < 8
+                    && (summary.ends_with("DependencyViolation")
+                        || summary.ends_with("ResourceInUse")
+                        || summary.ends_with("DeleteConflict")) =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100 << attempt.min(6)));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! IAM resources against moto: the conformance suite, import, and drift.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use strata_provider::conformance::{run, Case};
+use strata_provider::Provider;
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const TRUST_SAGEMAKER: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+}"#;
+const READ_DATASETS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::datasets/*"]}]}"#;
+const WRITE_CHECKPOINTS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::checkpoints/*"]}]}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iam_resources_conform() {
+    let p = provider().await;
+    let role = create(
+        &p,
+        "aws_iam_role",
+        json!({"name": unique("base-role"), "assume_role_policy": TRUST}),
+    )
+    .await;
+    let role2 = create(
+        &p,
+        "aws_iam_role",
+        json!({"name": unique("base-role2"), "assume_role_policy": TRUST}),
+    )
+    .await;
+    let policy = create(
+        &p,
+        "aws_iam_policy",
+        json!({"name": unique("base-policy"), "policy": READ_DATASETS}),
+    )
+    .await;
+    let policy2 = create(
+        &p,
+        "aws_iam_policy",
+        json!({"name": unique("base-policy2"), "policy": READ_DATASETS}),
+    )
+    .await;
+    let cases = vec![
+        Case {
+            type_name: "aws_iam_role",
+            create: config(
+                &p,
+                "aws_iam_role",
+                json!({"name": unique("trainer"), "assume_role_policy": TRUST, "tags": {"team": "ml"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_role",
+                json!({"name": unique("trainer"), "assume_role_policy": TRUST_SAGEMAKER, "description": "training jobs", "max_session_duration": 7200, "tags": {"team": "ml-platform"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_iam_policy",
+            create: config(
+                &p,
+                "aws_iam_policy",
+                json!({"name": unique("datasets"), "policy": READ_DATASETS}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_policy",
+                json!({"name": unique("datasets"), "policy": WRITE_CHECKPOINTS, "tags": {"Name": "ckpt"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_iam_role_policy_attachment",
+            create: config(
+                &p,
+                "aws_iam_role_policy_attachment",
+                json!({"role": id(&role), "policy_arn": id(&policy)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_role_policy_attachment",
+                json!({"role": id(&role), "policy_arn": id(&policy2)}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_iam_instance_profile",
+            create: config(
+                &p,
+                "aws_iam_instance_profile",
+                json!({"name": unique("gpu-profile"), "role": id(&role)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_instance_profile",
+                json!({"name": unique("gpu-profile"), "role": id(&role2), "tags": {"a": "b"}}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Import by name reads the role as created, its document as written.
+    let imported = p.import("aws_iam_role", &id(&role)).await.expect("import");
+    let j = json_of(&imported);
+    assert_eq!(j["arn"], json_of(&role)["arn"]);
+    let doc: serde_json::Value =
+        serde_json::from_str(j["assume_role_policy"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::from_str::<serde_json::Value>(TRUST).unwrap()
+    );
+}

@@ -1,0 +1,198 @@
+//! Networking and placement resources against moto: the provider
+//! conformance suite (create, read, plan again, update, delete, recover),
+//! then import and drift.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use strata_provider::conformance::{run, Case};
+use strata_provider::{PlanRequest, Provider};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn network_resources_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.40.0.0/16"})).await;
+    let vpc_id = id(&vpc);
+    let igw = create(&p, "aws_internet_gateway", json!({"vpc_id": vpc_id})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": vpc_id, "cidr_block": "10.40.9.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let rt = create(&p, "aws_route_table", json!({"vpc_id": vpc_id})).await;
+    let rt2 = create(&p, "aws_route_table", json!({"vpc_id": vpc_id})).await;
+    let cases = vec![
+        Case {
+            type_name: "aws_vpc",
+            create: config(
+                &p,
+                "aws_vpc",
+                json!({"cidr_block": "10.41.0.0/16", "tags": {"Name": "ml"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_vpc",
+                json!({"cidr_block": "10.41.0.0/16", "enable_dns_hostnames": true, "tags": {"Name": "ml", "team": "research"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_subnet",
+            create: config(
+                &p,
+                "aws_subnet",
+                json!({"vpc_id": vpc_id, "cidr_block": "10.40.1.0/24", "availability_zone": "us-east-1a"}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_subnet",
+                json!({"vpc_id": vpc_id, "cidr_block": "10.40.2.0/24", "availability_zone": "us-east-1b", "map_public_ip_on_launch": true}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_internet_gateway",
+            create: config(
+                &p,
+                "aws_internet_gateway",
+                json!({"tags": {"Name": "edge"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_internet_gateway",
+                json!({"tags": {"Name": "edge2"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_route_table",
+            create: config(
+                &p,
+                "aws_route_table",
+                json!({"vpc_id": vpc_id, "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": id(&igw)}]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_route_table",
+                json!({"vpc_id": vpc_id, "route": [], "tags": {"Name": "private"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_route_table_association",
+            create: config(
+                &p,
+                "aws_route_table_association",
+                json!({"subnet_id": id(&subnet), "route_table_id": id(&rt)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_route_table_association",
+                json!({"subnet_id": id(&subnet), "route_table_id": id(&rt2)}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_security_group",
+            create: config(
+                &p,
+                "aws_security_group",
+                json!({
+                    "name": unique("sg"), "vpc_id": vpc_id, "description": "GPU workers",
+                    "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"]}],
+                    "egress": [{"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}],
+                }),
+            ),
+            update: Some(config(
+                &p,
+                "aws_security_group",
+                json!({
+                    "name": unique("sg"), "vpc_id": vpc_id, "description": "GPU workers",
+                    "ingress": [
+                        {"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"]},
+                        {"from_port": 0, "to_port": 65535, "protocol": "tcp", "self": true, "description": "NCCL between workers"}
+                    ],
+                    "egress": [{"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}],
+                    "tags": {"Name": "gpu"},
+                }),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_key_pair",
+            create: config(
+                &p,
+                "aws_key_pair",
+                json!({"key_name": unique("key"), "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINzq8W6orAIp9BV90P1jAdFeB8smxlAuoL7PcD8zlmU/ strata@test"}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_key_pair",
+                json!({"key_name": unique("key"), "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINzq8W6orAIp9BV90P1jAdFeB8smxlAuoL7PcD8zlmU/ strata@test", "tags": {"team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_and_drift() {
+    let p = provider().await;
+    let vpc = create(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.50.0.0/16", "tags": {"Name": "drift"}}),
+    )
+    .await;
+    // Import by id reads the same object.
+    let imported = p.import("aws_vpc", &id(&vpc)).await.expect("import");
+    assert_eq!(json_of(&imported)["cidr_block"], "10.50.0.0/16");
+    assert_eq!(json_of(&imported)["tags"], json!({"Name": "drift"}));
+    assert!(p.import("aws_vpc", "vpc-00000000").await.is_err());
+    // A tag changed outside Strata shows on refresh and plans an update.
+    let client = strata_aws_client::Client::new(strata_aws_client::Config {
+        credentials: strata_aws_client::CredentialSource {
+            access_key: Some("x".into()),
+            secret_key: Some("y".into()),
+            ..Default::default()
+        },
+        endpoints: [("ec2".to_string(), moto())].into_iter().collect(),
+        ..Default::default()
+    })
+    .unwrap();
+    client
+        .send(&strata_aws_client::Request::query_action(
+            "ec2",
+            "CreateTags",
+            "2016-11-15",
+            &[
+                ("ResourceId.1".into(), id(&vpc)),
+                ("Tag.1.Key".into(), "Name".into()),
+                ("Tag.1.Value".into(), "changed-by-hand".into()),
+            ],
+        ))
+        .expect("tag outside");
+    let fresh = p.read("aws_vpc", &vpc).await.unwrap().expect("still there");
+    assert_eq!(json_of(&fresh)["tags"], json!({"Name": "changed-by-hand"}));
+    let cfg = config(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.50.0.0/16", "tags": {"Name": "drift"}}),
+    );
+    let plan = p
+        .plan(PlanRequest {
+            type_name: "aws_vpc",
+            prior: &fresh,
+            proposed: &cfg,
+            config: &cfg,
+        })
+        .await
+        .unwrap();
+    assert!(plan.requires_replace.is_empty());
+    assert_eq!(json_of(&plan.planned)["tags"], json!({"Name": "drift"}));
+    assert_ne!(plan.planned, fresh, "the drift must plan an update");
+}
