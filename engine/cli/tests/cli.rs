@@ -549,3 +549,22 @@ fn state_mv_moves_instances_into_another_state_file() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Destination exists"), "{text}");
 }
+
+#[test]
+fn data_sources_read_while_planning_reach_apply() {
+    let sb = Sandbox::new("data-apply");
+    sb.write("zones.txt", "us-east-1a,us-east-1b,us-east-1c");
+    sb.write(
+        "main.tf",
+        "data \"local_file\" \"zones\" {\n  filename = \"zones.txt\"\n}\n\nlocals {\n  zones = slice(split(\",\", data.local_file.zones.content), 0, 2)\n}\n\nresource \"terraform_data\" \"subnet\" {\n  count = length(local.zones)\n  input = local.zones[count.index]\n}\n\noutput \"zones\" {\n  value = terraform_data.subnet[*].output\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("zones = [\n  \"us-east-1a\",\n  \"us-east-1b\",\n]"),
+        "{text}"
+    );
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("No changes"), "{text}");
+}

@@ -248,6 +248,12 @@ pub async fn apply(
             .or_default()
             .insert(addr.key.clone(), p.value.clone());
     }
+    for d in &plan.data {
+        instances
+            .entry(d.addr.resource.clone())
+            .or_default()
+            .insert(d.addr.key.clone(), d.value.decode());
+    }
     for c in &plan.changes {
         let entry = instances.entry(c.addr.resource.clone()).or_default();
         if matches!(c.action, Action::Delete | Action::Forget) {
@@ -502,6 +508,33 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
     }
 }
 
+/// The first attribute known in `reviewed` whose value `now` differs.
+fn first_divergence(reviewed: &Value, now: &Value, path: String) -> Option<String> {
+    if reviewed.is_unknown() {
+        return None;
+    }
+    match (&reviewed.kind, &now.kind) {
+        (Kind::Object(a), Kind::Object(b)) => a.iter().find_map(|(k, v)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            match b.get(k) {
+                Some(w) => first_divergence(v, w, p),
+                None => Some(p),
+            }
+        }),
+        _ if !reviewed.is_wholly_known() => None,
+        _ if reviewed.unmark_deep().0 == now.unmark_deep().0 => None,
+        _ => Some(if path.is_empty() {
+            "the object".into()
+        } else {
+            path
+        }),
+    }
+}
+
 /// Re-evaluates locals that depend on resources, from their current values.
 fn refresh_locals(stack: &LoadedStack, shared: &Shared, env: &FunctionEnv) {
     if stack.config.locals.is_empty() {
@@ -661,6 +694,13 @@ async fn run_change(
         .await
         .map_err(|e| fail("Provider failed to plan", e.to_string()))?
         .planned;
+    // What was known when the plan was reviewed must not have changed.
+    if let Some(path) = first_divergence(&change.after.decode(), &planned, String::new()) {
+        return Err(fail(
+            "Provider produced inconsistent final plan",
+            format!("{path} was planned as one value and is now another; this is a bug in Strata or the provider — make a new plan"),
+        ));
+    }
     let token = match provider.recovery_key(type_name, &planned) {
         strata_provider::RecoveryKey::Token(t) => Some(t),
         strata_provider::RecoveryKey::None => None,

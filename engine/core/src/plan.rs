@@ -151,6 +151,16 @@ pub struct Plan {
     /// Set when checks or errors make the plan unusable.
     #[serde(default)]
     pub errored: bool,
+    /// Data sources read while planning: apply sees the same values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<DataValue>,
+}
+
+/// A data source instance as it was read during planning.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DataValue {
+    pub addr: InstanceAddr,
+    pub value: EncodedValue,
 }
 
 impl Plan {

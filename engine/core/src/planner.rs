@@ -1062,6 +1062,7 @@ pub async fn plan(
         instance_refs: HashMap::new(),
         module_contents: HashMap::new(),
         importing,
+        data: Vec::new(),
         diagnostics,
     };
     let root = ModuleRef {
@@ -1082,6 +1083,7 @@ pub async fn plan(
         expanded,
         instance_refs,
         module_contents,
+        data,
         mut diagnostics,
         ..
     } = planner;
@@ -1356,6 +1358,7 @@ pub async fn plan(
         prior_state: refreshed,
         graph,
         errored,
+        data,
     };
     PlanResult {
         plan: if errored { None } else { Some(plan) },
@@ -1599,6 +1602,8 @@ struct Planner<'a> {
     module_contents: HashMap<(ModulePath, String), Vec<String>>,
     /// Instances brought in by `import` blocks, with their ids.
     importing: HashMap<InstanceAddr, String>,
+    /// Data sources read while planning.
+    data: Vec<crate::plan::DataValue>,
     diagnostics: Diagnostics,
 }
 
@@ -1772,6 +1777,10 @@ impl<'a> Planner<'a> {
                                 .await;
                                 match value {
                                     DataResult::Read(v) => {
+                                        self.data.push(crate::plan::DataValue {
+                                            addr: iaddr.clone(),
+                                            value: EncodedValue::encode(&v),
+                                        });
                                         values.insert(key, v);
                                     }
                                     DataResult::Deferred(v) => {

@@ -307,6 +307,11 @@ fn keys_or_values(a: &[Value], keys: bool) -> FnResult {
 }
 
 fn length(v: &Value) -> FnResult {
+    let unknown_set =
+        matches!(&v.kind, Kind::Set(_, items) if items.iter().any(|i| !i.is_wholly_known()));
+    if v.is_unknown() || unknown_set {
+        return Ok(Value::unknown(Type::Number));
+    }
     let n = match &v.kind {
         Kind::String(s) => s.graphemes(true).count(),
         Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => items.len(),

@@ -270,7 +270,14 @@ fn signature(name: &str) -> Option<Signature> {
         "flatten" => sig(vec![p("list", A)]),
         "index" => sig(vec![p("list", A), p("value", A)]),
         "keys" | "values" => sig(vec![p("inputMap", A)]),
-        "length" => sig(vec![p("value", A)]),
+        // A tuple of unknown objects still has a known length (a counted
+        // resource before apply); a set's may not (its elements may merge).
+        "length" => Signature {
+            params: vec![p("value", A)],
+            variadic: None,
+            handles_unknown: true,
+            handles_marks: false,
+        },
         "lookup" => var(vec![p("inputMap", A), p("key", S)], nullable("default", A)),
         "matchkeys" => sig(vec![
             p("values", list(A)),
