@@ -121,6 +121,7 @@ resource "aws_s3_bucket" "datasets" {
 }
 
 resource "aws_s3_bucket_versioning" "datasets" {
+  count  = var.dataset_versioning ? 1 : 0
   bucket = aws_s3_bucket.datasets.id
 
   versioning_configuration {

@@ -54,6 +54,12 @@ variable "use_placement_group" {
   default     = true
 }
 
+variable "dataset_versioning" {
+  description = "Keep earlier versions of dataset and checkpoint objects."
+  type        = bool
+  default     = true
+}
+
 variable "model" {
   type    = string
   default = "llama-3-8b"

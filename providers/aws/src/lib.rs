@@ -165,27 +165,39 @@ impl AwsProvider {
             });
         }
         let config = to_obj(request.config);
+        // Set in configuration: known, or unknown until apply (JSON loses
+        // that difference, so ask the value).
+        let set =
+            |name: &str| strata_provider::attr(request.config, name).is_some_and(|v| !v.is_null());
+        let known_config = |name: &str| {
+            strata_provider::attr(request.config, name).is_none_or(Value::is_wholly_known)
+        };
         let mut tags_all = None;
         if schema.attributes.contains_key("tags_all") {
             let mut all = self.default_tags();
             all.extend(api::tags(&config, "tags"));
-            tags_all = Some(api::map_json(&all));
+            // None inside: unknown until apply.
+            tags_all = Some(known_config("tags").then(|| api::map_json(&all)));
         }
+        let tags_all_value = |ty: &Type| -> ProviderResult<Value> {
+            match &tags_all {
+                Some(None) => Ok(Value::unknown(ty.clone())),
+                Some(Some(t)) => value_from_json(t, ty)
+                    .map_err(|e| ProviderError::failed("Invalid tags", e.to_string())),
+                None => Ok(Value::null(ty.clone())),
+            }
+        };
         let fresh = || -> ProviderResult<Value> {
             let known = resource.plan_known(&config);
             let mut planned = BTreeMap::new();
             for (name, a) in &schema.attributes {
-                let configured = config.get(name).filter(|v| !v.is_null());
-                let value = match (configured, known.get(name)) {
-                    _ if name == "tags_all" => {
-                        value_from_json(tags_all.as_ref().unwrap_or(&J::Null), &a.ty)
-                            .map_err(|e| ProviderError::failed("Invalid tags", e.to_string()))?
-                    }
-                    (Some(_), _) => attr_of(request.config, name, &a.ty),
-                    (None, Some(k)) => value_from_json(k, &a.ty)
+                let value = match (set(name), known.get(name)) {
+                    _ if name == "tags_all" => tags_all_value(&a.ty)?,
+                    (true, _) => attr_of(request.config, name, &a.ty),
+                    (false, Some(k)) => value_from_json(k, &a.ty)
                         .map_err(|e| ProviderError::failed("Invalid default", e.to_string()))?,
-                    (None, None) if a.computed => Value::unknown(a.ty.clone()),
-                    (None, None) => Value::null(a.ty.clone()),
+                    (false, None) if a.computed => Value::unknown(a.ty.clone()),
+                    (false, None) => Value::null(a.ty.clone()),
                 };
                 planned.insert(name.clone(), value.mark_sensitive(a.sensitive));
             }
@@ -210,9 +222,10 @@ impl AwsProvider {
             if !(a.required || a.optional) {
                 continue;
             }
-            let configured = config.get(name).filter(|v| !v.is_null());
+            let configured = config.get(name).filter(|_| set(name));
             let before = prior.get(name).filter(|v| !v.is_null());
             let differs = match (configured, before) {
+                _ if !known_config(name) => true,
                 (Some(c), Some(p)) => !same(c, p),
                 (Some(_), None) => true,
                 // Unset optional+computed arguments keep what AWS chose.
@@ -231,7 +244,7 @@ impl AwsProvider {
         for name in schema.blocks.keys() {
             let c = config.get(name).cloned().unwrap_or(J::Null);
             let p = prior.get(name).cloned().unwrap_or(J::Null);
-            if !(same(&c, &p) || empty(&c) && empty(&p)) {
+            if !known_config(name) || !(same(&c, &p) || empty(&c) && empty(&p)) {
                 changed = true;
                 if resource.force_new_blocks().contains(&name.as_str()) {
                     requires_replace.push(vec![name.clone()]);
@@ -239,7 +252,8 @@ impl AwsProvider {
             }
         }
         if let Some(t) = &tags_all {
-            if !same(t, prior.get("tags_all").unwrap_or(&J::Null)) {
+            let before = prior.get("tags_all").unwrap_or(&J::Null);
+            if t.as_ref().is_none_or(|t| !same(t, before)) {
                 changed = true;
             }
         }
@@ -261,14 +275,10 @@ impl AwsProvider {
             _ => BTreeMap::new(),
         };
         for (name, a) in &schema.attributes {
-            let configured = config.get(name).is_some_and(|v| !v.is_null());
+            let configured = set(name);
             if name == "tags_all" {
-                if let Some(t) = &tags_all {
-                    planned.insert(
-                        name.clone(),
-                        value_from_json(t, &a.ty)
-                            .map_err(|e| ProviderError::failed("Invalid tags", e.to_string()))?,
-                    );
+                if tags_all.is_some() {
+                    planned.insert(name.clone(), tags_all_value(&a.ty)?);
                 }
             } else if configured || (!a.computed && (a.required || a.optional)) {
                 planned.insert(

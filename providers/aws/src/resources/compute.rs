@@ -633,6 +633,8 @@ impl Resource for LaunchTemplate {
             .and_then(|d| xml::child(d, "tagSpecificationSet"))
             .map(|set| {
                 xml::children(set, "item")
+                    // The template's own tags are not launch data.
+                    .filter(|i| text(*i, "resourceType").as_deref() != Some("launch-template"))
                     .map(|i| json!({"resource_type": text(i, "resourceType"), "tags": api::map_json(&ec2_tags(i))}))
                     .collect()
             })

@@ -722,6 +722,9 @@ fn permissions(group: &str, rules: &[&Obj]) -> Params {
         }
         for (j, g) in groups.iter().enumerate() {
             p = p.set(format!("{pre}.Groups.{}.GroupId", j + 1), g.as_str());
+            if let Some(d) = s(r, "description") {
+                p = p.set(format!("{pre}.Groups.{}.Description", j + 1), d);
+            }
         }
     }
     p
@@ -737,7 +740,13 @@ fn read_rules(node: xml::Node<'_, '_>, set: &str, group: &str) -> Vec<J> {
             .map(|r| xml::children(r, "item").collect())
             .unwrap_or_default();
         let cidrs: Vec<String> = ranges.iter().filter_map(|r| text(*r, "cidrIp")).collect();
-        let description = ranges.iter().find_map(|r| text(*r, "description"));
+        let pairs: Vec<xml::Node<'_, '_>> = xml::child(perm, "groups")
+            .map(|g| xml::children(g, "item").collect())
+            .unwrap_or_default();
+        let description = ranges
+            .iter()
+            .chain(pairs.iter())
+            .find_map(|r| text(*r, "description"));
         let v6: Vec<String> = xml::child(perm, "ipv6Ranges")
             .map(|r| {
                 xml::children(r, "item")

@@ -342,7 +342,6 @@ impl Resource for Policy {
             ("policy", required(Type::String)),
             ("arn", computed(Type::String)),
             ("policy_id", computed(Type::String)),
-            ("attachment_count", computed(Type::Number)),
         ])
     }
 
@@ -394,12 +393,6 @@ impl Resource for Policy {
         ] {
             o.insert(k.into(), json!(text(&doc, x)));
         }
-        o.insert(
-            "attachment_count".into(),
-            json!(text(&doc, "AttachmentCount")
-                .and_then(|c| c.parse::<i64>().ok())
-                .unwrap_or(0)),
-        );
         o.insert(
             "policy".into(),
             json!(document(
