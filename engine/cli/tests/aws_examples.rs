@@ -20,10 +20,19 @@ fn client() -> Client {
             secret_key: Some("strata-test-secret".into()),
             ..Default::default()
         },
-        endpoints: ["ec2", "iam", "s3", "autoscaling"]
-            .iter()
-            .map(|s| (s.to_string(), url.clone()))
-            .collect(),
+        endpoints: [
+            "ec2",
+            "iam",
+            "s3",
+            "autoscaling",
+            "eks",
+            "emr",
+            "sagemaker",
+            "batch",
+        ]
+        .iter()
+        .map(|s| (s.to_string(), url.clone()))
+        .collect(),
         max_retries: 2,
         ..Default::default()
     })
@@ -55,74 +64,39 @@ fn copy_example(name: &str, sb: &Sandbox) {
 
 #[test]
 fn gpu_training_example_applies_and_destroys_cleanly() {
-    let sb = Sandbox::new("example-gpu-training");
-    copy_example("gpu-training-aws", &sb);
     let name = format!("strata-example-{}", std::process::id());
-    let endpoint = moto();
-    let env: &[(&str, &str)] = &[
-        ("AWS_ENDPOINT_URL", &endpoint),
-        ("AWS_ACCESS_KEY_ID", "strata-test"),
-        ("AWS_SECRET_ACCESS_KEY", "strata-test-secret"),
-    ];
-    let name_var = format!("-var=name={name}");
     // moto 5.2 does not implement placement groups, and fails (HTTP 500)
     // deleting object versions once versioning is suspended, which
     // destroying a versioned bucket does: both are switched off here.
-    let vars = [
-        name_var.as_str(),
+    let extra = [
         "-var=use_placement_group=false",
         "-var=dataset_versioning=false",
     ];
-    let run = |args: &[&str]| {
-        let all: Vec<&str> = args.iter().chain(vars.iter()).copied().collect();
-        let (code, text) = sb.run_with(&all, "", env);
-        assert_eq!(code, 0, "{text}");
-        text
-    };
-    let plan = run(&["plan"]);
-    assert!(
-        plan.contains("Plan: 16 to add, 0 to change, 0 to destroy."),
-        "{plan}"
-    );
-    let applied = run(&["apply", "-auto-approve"]);
-    assert!(
-        applied.contains("Apply complete! Resources: 16 added"),
-        "{applied}"
-    );
+    let applied = lifecycle("gpu-training-aws", &name, &extra, 16, &|| {
+        // What AWS holds matches the stack.
+        let vpcs = query(
+            "ec2",
+            "2016-11-15",
+            "DescribeVpcs",
+            &[
+                ("Filter.1.Name", "tag:project"),
+                ("Filter.1.Value.1", &name),
+            ],
+        );
+        assert_eq!(vpcs.matches("<vpcId>").count(), 1, "{vpcs}");
+        let groups = query(
+            "autoscaling",
+            "2011-01-01",
+            "DescribeAutoScalingGroups",
+            &[("AutoScalingGroupNames.member.1", &format!("{name}-workers"))],
+        );
+        assert!(
+            groups.contains("<DesiredCapacity>2</DesiredCapacity>"),
+            "{groups}"
+        );
+        assert!(groups.contains("capacity-optimized"), "{groups}");
+    });
     assert!(applied.contains("\"model\" = \"A100\""), "{applied}");
-    let again = run(&["plan", "-detailed-exitcode"]);
-    assert!(
-        again.contains("No changes."),
-        "a second plan must find nothing to do:\n{again}"
-    );
-    // What AWS holds matches the stack.
-    let vpcs = query(
-        "ec2",
-        "2016-11-15",
-        "DescribeVpcs",
-        &[
-            ("Filter.1.Name", "tag:project"),
-            ("Filter.1.Value.1", &name),
-        ],
-    );
-    assert_eq!(vpcs.matches("<vpcId>").count(), 1, "{vpcs}");
-    let groups = query(
-        "autoscaling",
-        "2011-01-01",
-        "DescribeAutoScalingGroups",
-        &[("AutoScalingGroupNames.member.1", &format!("{name}-workers"))],
-    );
-    assert!(
-        groups.contains("<DesiredCapacity>2</DesiredCapacity>"),
-        "{groups}"
-    );
-    assert!(groups.contains("capacity-optimized"), "{groups}");
-
-    let destroyed = run(&["destroy", "-auto-approve"]);
-    assert!(
-        destroyed.contains("Destroy complete! Resources: 16 destroyed."),
-        "{destroyed}"
-    );
     // Nothing is left behind.
     let vpcs = query(
         "ec2",
@@ -174,4 +148,137 @@ fn gpu_training_example_applies_and_destroys_cleanly() {
         .unwrap()
         .text();
     assert!(!buckets.contains(&name), "{buckets}");
+}
+
+/// Runs an example through plan, apply, a second plan and destroy with
+/// the environment pointing at moto; returns the apply's output.
+fn lifecycle(
+    example: &str,
+    name: &str,
+    extra: &[&str],
+    resources: usize,
+    between: &dyn Fn(),
+) -> String {
+    let sb = Sandbox::new(&format!("example-{example}"));
+    copy_example(example, &sb);
+    let endpoint = moto();
+    let env: &[(&str, &str)] = &[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "strata-test"),
+        ("AWS_SECRET_ACCESS_KEY", "strata-test-secret"),
+    ];
+    let name_var = format!("-var=name={name}");
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = args
+            .iter()
+            .chain(std::iter::once(&name_var.as_str()))
+            .chain(extra.iter())
+            .copied()
+            .collect();
+        let (code, text) = sb.run_with(&all, "", env);
+        assert_eq!(code, 0, "{text}");
+        text
+    };
+    let plan = run(&["plan"]);
+    assert!(
+        plan.contains(&format!(
+            "Plan: {resources} to add, 0 to change, 0 to destroy."
+        )),
+        "{plan}"
+    );
+    let applied = run(&["apply", "-auto-approve"]);
+    assert!(
+        applied.contains(&format!("Apply complete! Resources: {resources} added")),
+        "{applied}"
+    );
+    let again = run(&["plan", "-detailed-exitcode"]);
+    assert!(
+        again.contains("No changes."),
+        "a second plan must find nothing to do:\n{again}"
+    );
+    between();
+    let destroyed = run(&["destroy", "-auto-approve"]);
+    assert!(
+        destroyed.contains(&format!(
+            "Destroy complete! Resources: {resources} destroyed."
+        )),
+        "{destroyed}"
+    );
+    applied
+}
+
+fn rest(service: &str, method: &'static str, path: &str, body: Option<&str>) -> String {
+    let mut request = Request::new(service, method, path);
+    if let Some(b) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    }
+    client()
+        .send(&request)
+        .map(|r| r.text())
+        .unwrap_or_else(|e| format!("error: {e}"))
+}
+
+#[test]
+fn ml_platform_example_applies_and_destroys_cleanly() {
+    let name = format!("strata-ml-{}", std::process::id());
+    let applied = lifecycle("ml-platform-aws", &name, &[], 18, &|| {
+        let group = rest(
+            "eks",
+            "GET",
+            &format!("/clusters/{name}/node-groups/gpu"),
+            None,
+        );
+        assert!(
+            group.contains("AL2_x86_64_GPU") && group.contains("NO_SCHEDULE"),
+            "{group}"
+        );
+    });
+    assert!(applied.contains("eks_endpoint = \"https://"), "{applied}");
+    assert!(
+        applied.contains(&format!("inference_endpoint = \"{name}-llm\"")),
+        "{applied}"
+    );
+    // Nothing is left behind.
+    let clusters = rest("eks", "GET", "/clusters", None);
+    assert!(!clusters.contains(&name), "{clusters}");
+    let endpoints = client()
+        .send(&Request::json_target_version(
+            "sagemaker",
+            "SageMaker.ListEndpoints",
+            "1.1",
+            &serde_json::json!({}),
+        ))
+        .unwrap()
+        .text();
+    assert!(!endpoints.contains(&name), "{endpoints}");
+    let models = client()
+        .send(&Request::json_target_version(
+            "sagemaker",
+            "SageMaker.ListModels",
+            "1.1",
+            &serde_json::json!({}),
+        ))
+        .unwrap()
+        .text();
+    assert!(!models.contains(&name), "{models}");
+    let emr = client()
+        .send(&Request::json_target_version(
+            "emr",
+            "ElasticMapReduce.ListClusters",
+            "1.1",
+            &serde_json::json!({"ClusterStates": ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]}),
+        ))
+        .unwrap()
+        .text();
+    assert!(!emr.contains(&name), "{emr}");
+    let queues = rest("batch", "POST", "/v1/describejobqueues", Some("{}"));
+    assert!(
+        !queues.contains(&format!("{name}-inference\",\"jobQueueArn"))
+            || queues.contains("DELETED"),
+        "{queues}"
+    );
+    let roles = query("iam", "2010-05-08", "ListRoles", &[]);
+    assert!(!roles.contains(&name), "{roles}");
 }

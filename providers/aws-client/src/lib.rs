@@ -185,9 +185,20 @@ impl Request {
     /// A JSON-protocol call (DynamoDB, EKS targets, SageMaker, …) with the
     /// `X-Amz-Target` header.
     pub fn json_target(service: &str, target: &str, body: &serde_json::Value) -> Request {
+        Request::json_target_version(service, target, "1.0", body)
+    }
+
+    /// The same for services on JSON protocol `version` 1.1 (EMR,
+    /// SageMaker).
+    pub fn json_target_version(
+        service: &str,
+        target: &str,
+        version: &str,
+        body: &serde_json::Value,
+    ) -> Request {
         Request::new(service, "POST", "/")
             .header("x-amz-target", target)
-            .header("content-type", "application/x-amz-json-1.0")
+            .header("content-type", format!("application/x-amz-json-{version}"))
             .body(serde_json::to_vec(body).expect("JSON serializes"))
     }
 }

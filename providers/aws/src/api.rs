@@ -141,6 +141,37 @@ impl Api {
             .map_err(|e| failure(&format!("{service} {target}"), e))
     }
 
+    /// A JSON 1.1 call (EMR, SageMaker): the target names the service
+    /// prefix and operation, such as `SageMaker.CreateModel`.
+    pub(crate) fn json11(&self, service: &str, target: &str, body: J) -> Result<J, ProviderError> {
+        let request = Request::json_target_version(service, target, "1.1", &body);
+        self.client
+            .send(&request)
+            .map(|r| r.json().unwrap_or(J::Null))
+            .map_err(|e| failure(&format!("{service} {target}"), e))
+    }
+
+    /// A REST-JSON call (EKS, Batch): `None` when the answer is 404.
+    pub(crate) fn rest(
+        &self,
+        service: &str,
+        method: &'static str,
+        path: &str,
+        body: Option<J>,
+    ) -> Result<Option<J>, ProviderError> {
+        let mut request = Request::new(service, method, path);
+        if let Some(b) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&b).expect("JSON serializes"));
+        }
+        match self.client.send(&request) {
+            Ok(r) => Ok(Some(r.json().unwrap_or(J::Null))),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(failure(&format!("{service} {method} {path}"), e)),
+        }
+    }
+
     pub(crate) fn send(
         &self,
         what: &str,

@@ -4,6 +4,7 @@ mod compute;
 mod data_stores;
 mod ec2;
 mod iam;
+mod ml;
 
 use crate::Resource;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(iam::all());
     out.extend(data_stores::all());
     out.extend(compute::all());
+    out.extend(ml::all());
     out
 }
 
