@@ -282,3 +282,99 @@ fn ml_platform_example_applies_and_destroys_cleanly() {
     let roles = query("iam", "2010-05-08", "ListRoles", &[]);
     assert!(!roles.contains(&name), "{roles}");
 }
+
+fn vpcs_in(region: &str, cidr: &str) -> usize {
+    let url = moto();
+    let client = Client::new(Config {
+        region: region.into(),
+        credentials: CredentialSource {
+            access_key: Some("strata-test".into()),
+            secret_key: Some("strata-test-secret".into()),
+            ..Default::default()
+        },
+        endpoints: [("ec2".to_string(), url)].into_iter().collect(),
+        max_retries: 2,
+        ..Default::default()
+    })
+    .expect("client");
+    let text = client
+        .send(&Request::query_action(
+            "ec2",
+            "DescribeVpcs",
+            "2016-11-15",
+            &[
+                ("Filter.1.Name".into(), "cidr".into()),
+                ("Filter.1.Value.1".into(), cidr.into()),
+            ],
+        ))
+        .expect("describe")
+        .text();
+    text.matches("<vpcId>").count()
+}
+
+#[test]
+fn aliased_providers_reach_two_regions() {
+    let sb = Sandbox::new("aws-aliases");
+    sb.write(
+        "main.tf",
+        r#"provider "aws" {
+  region = "us-east-1"
+}
+
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+
+resource "aws_vpc" "east" {
+  cidr_block = "10.91.0.0/16"
+}
+
+resource "aws_vpc" "west" {
+  provider   = aws.west
+  cidr_block = "10.92.0.0/16"
+}
+
+data "aws_region" "west" {
+  provider = aws.west
+}
+
+output "regions" {
+  value = [aws_vpc.east.arn, aws_vpc.west.arn, data.aws_region.west.name]
+}
+"#,
+    );
+    let endpoint = moto();
+    let env: &[(&str, &str)] = &[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "strata-test"),
+        ("AWS_SECRET_ACCESS_KEY", "strata-test-secret"),
+    ];
+    let (code, text) = sb.run_with(&["apply", "-auto-approve"], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("\"us-west-2\""), "{text}");
+    assert!(text.contains(":us-west-2:123456789012:vpc/"), "{text}");
+    assert_eq!(vpcs_in("us-west-2", "10.92.0.0/16"), 1);
+    assert_eq!(vpcs_in("us-east-1", "10.92.0.0/16"), 0);
+    let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).unwrap();
+    assert!(
+        state.contains(r#""provider": "provider[\"registry.terraform.io/hashicorp/aws\"].west""#),
+        "{state}"
+    );
+    let (code, text) = sb.run_with(&["plan"], "", env);
+    assert!(code == 0 && text.contains("No changes"), "{text}");
+    let (code, text) = sb.run_with(&["destroy", "-auto-approve"], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(vpcs_in("us-west-2", "10.92.0.0/16"), 0);
+    // A reference to an alias no block declares is caught by validate.
+    sb.write(
+        "main.tf",
+        "resource \"aws_vpc\" \"x\" {\n  provider   = aws.nowhere\n  cidr_block = \"10.0.0.0/16\"\n}\n",
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Provider configuration not present") && text.contains("main.tf:2:16"),
+        "{text}"
+    );
+}

@@ -43,6 +43,7 @@ pub(crate) fn write_prior_into_state(
             &p.dependencies,
             p.create_before_destroy,
             registry,
+            &p.provider,
         );
     }
     *state = working.to_state();
@@ -86,8 +87,9 @@ impl WorkingState {
         dependencies: &[String],
         cbd: bool,
         registry: &Registry,
+        provider_addr: &str,
     ) -> Option<InstanceState> {
-        let (provider, schema) = provider_for(
+        let (_, schema) = provider_for(
             registry,
             addr.resource.mode,
             &addr.resource.type_name,
@@ -102,13 +104,8 @@ impl WorkingState {
             dependencies: dependencies.to_vec(),
             create_before_destroy: cbd,
         };
-        self.instances.insert(
-            addr.clone(),
-            (
-                crate::planner::provider_address(provider.name()),
-                entry.clone(),
-            ),
-        );
+        self.instances
+            .insert(addr.clone(), (provider_addr.to_string(), entry.clone()));
         Some(entry)
     }
 
@@ -564,12 +561,15 @@ async fn run_change(
     let fail = |summary: &str, detail: String| {
         Diagnostic::global("E631", summary, format!("{addr}: {detail}"))
     };
-    let (provider, schema) = provider_for(
+    let (_, schema) = provider_for(
         ctx.registry,
         addr.resource.mode,
         &addr.resource.type_name,
         Span::default(),
     )?;
+    // The configuration the plan recorded (an alias has its own instance).
+    let provider =
+        crate::planner::provider_instance(ctx.registry, &change.provider, Span::default())?;
     let permit = match limits.get(provider.name()) {
         Some(s) => Some(
             s.clone()
@@ -594,6 +594,7 @@ async fn run_change(
                 shared,
                 addr,
                 provider.as_ref(),
+                &change.provider,
                 "delete",
                 None,
                 encode_attributes(&schema, &prior),
@@ -715,6 +716,7 @@ async fn run_change(
         shared,
         addr,
         provider.as_ref(),
+        &change.provider,
         action,
         token,
         encode_attributes(&schema, &planned),
@@ -809,6 +811,7 @@ fn store_value(
         &change.dependencies,
         change.create_before_destroy,
         ctx.registry,
+        &change.provider,
     );
     let mut instances = shared.instances.lock().expect("instances");
     let values = instances.entry(addr.resource.clone()).or_default();
@@ -1092,6 +1095,7 @@ fn journal_intent(
     shared: &Shared,
     addr: &InstanceAddr,
     provider: &dyn strata_provider::Provider,
+    provider_addr: &str,
     action: &str,
     token: Option<String>,
     planned: serde_json::Value,
@@ -1100,7 +1104,6 @@ fn journal_intent(
     if !provider.changes_world() {
         return Ok(None);
     }
-    let provider = provider.name();
     let seq = shared.journal_seq.fetch_add(1, Ordering::SeqCst);
     let record = strata_state::JournalRecord::Intent {
         seq,
@@ -1109,7 +1112,7 @@ fn journal_intent(
         type_name: addr.resource.type_name.clone(),
         name: addr.resource.name.clone(),
         index_key: addr.key.to_json(),
-        provider: crate::planner::provider_address(provider),
+        provider: provider_addr.to_string(),
         action: action.to_string(),
         token,
         planned,

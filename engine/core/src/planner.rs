@@ -281,7 +281,58 @@ pub(crate) fn provider_for(
 }
 
 pub(crate) fn provider_address(provider: &str) -> String {
-    format!("provider[\"registry.terraform.io/hashicorp/{provider}\"]")
+    strata_provider::provider_address(provider, None)
+}
+
+/// The provider configuration a resource block uses: its `provider`
+/// meta-argument (`aws.west`), else the default configuration of the
+/// provider that offers its type.
+pub(crate) fn resource_provider(
+    r: &strata_lang::config::Resource,
+    default_name: &str,
+) -> Result<String, Diagnostic> {
+    let Some(attr) = r.body.attribute("provider") else {
+        return Ok(provider_address(default_name));
+    };
+    let invalid = || {
+        Diagnostic::error(
+            "E633",
+            "Invalid provider reference",
+            "The provider argument names a provider configuration, such as aws or aws.west (no quotes).",
+            attr.expr.span,
+        )
+    };
+    let (root, steps) = attr.expr.as_traversal().ok_or_else(invalid)?;
+    match steps.as_slice() {
+        [] => Ok(provider_address(root)),
+        [strata_lang::ast::TraversalStep::Attr(alias, _)] => {
+            Ok(strata_provider::provider_address(root, Some(alias)))
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// The provider instance of a provider address, or a diagnostic saying
+/// the configuration is missing.
+pub(crate) fn provider_instance(
+    registry: &Registry,
+    address: &str,
+    span: Span,
+) -> Result<Arc<dyn Provider>, Diagnostic> {
+    registry.instance(address).ok_or_else(|| {
+        let shown = strata_provider::parse_provider_address(address)
+            .map(|(n, a)| match a {
+                Some(a) => format!("{n}.{a}"),
+                None => n,
+            })
+            .unwrap_or_else(|| address.to_string());
+        Diagnostic::error(
+            "E634",
+            "Provider configuration not present",
+            format!("No provider block configures {shown}: add provider \"{}\" {{ alias = \"…\" … }} to the root module, or remove the reference.", shown.split('.').next().unwrap_or(&shown)),
+            span,
+        )
+    })
 }
 
 /// One instance of the prior state, decoded.
@@ -520,6 +571,23 @@ async fn import_blocks(
                 continue;
             }
         };
+        // The target resource's provider configuration.
+        let address = match stack
+            .config
+            .resources
+            .iter()
+            .find(|r| resource_addr(r) == to.resource)
+            .map(|r| resource_provider(r, provider.name()))
+            .unwrap_or_else(|| Ok(provider_address(provider.name())))
+            .and_then(|a| provider_instance(registry, &a, block.span).map(|p| (a, p)))
+        {
+            Ok(found) => found,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let (address, provider) = address;
         match provider.import(&to.resource.type_name, &id).await {
             Ok(value) => {
                 prior.insert(
@@ -527,7 +595,7 @@ async fn import_blocks(
                     PriorInstance {
                         value: mark_schema_sensitive(&schema, value),
                         dependencies: vec![],
-                        provider: provider_address(provider.name()),
+                        provider: address,
                         create_before_destroy: false,
                     },
                 );
@@ -990,17 +1058,30 @@ pub async fn plan(
     // Refresh: read every instance through its provider, a type at a time.
     let mut drift: HashMap<InstanceAddr, Vec<String>> = HashMap::new();
     if options.refresh {
-        let mut by_type: BTreeMap<(Mode, String), Vec<InstanceAddr>> = BTreeMap::new();
-        for addr in prior.keys().filter(|a| a.resource.mode == Mode::Managed) {
+        let mut by_type: BTreeMap<(Mode, String, String), Vec<InstanceAddr>> = BTreeMap::new();
+        for (addr, p) in prior
+            .iter()
+            .filter(|(a, _)| a.resource.mode == Mode::Managed)
+        {
             by_type
-                .entry((addr.resource.mode, addr.resource.type_name.clone()))
+                .entry((
+                    addr.resource.mode,
+                    addr.resource.type_name.clone(),
+                    p.provider.clone(),
+                ))
                 .or_default()
                 .push(addr.clone());
         }
-        for ((mode, type_name), addrs) in by_type {
-            let Ok((provider, schema)) = provider_for(registry, mode, &type_name, Span::default())
-            else {
+        for ((mode, type_name, address), addrs) in by_type {
+            let Ok((_, schema)) = provider_for(registry, mode, &type_name, Span::default()) else {
                 continue;
+            };
+            let provider = match provider_instance(registry, &address, Span::default()) {
+                Ok(p) => p,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
             };
             let states: Vec<Value> = addrs
                 .iter()
@@ -1698,6 +1779,19 @@ impl<'a> Planner<'a> {
                                 continue;
                             }
                         };
+                        // An aliased configuration (`provider = aws.west`)
+                        // has its own instance of the provider.
+                        let provider_addr =
+                            match resource_provider(r, provider.name()).and_then(|a| {
+                                provider_instance(self.ctx.registry, &a, r.span).map(|p| (a, p))
+                            }) {
+                                Ok(found) => found,
+                                Err(d) => {
+                                    self.diagnostics.push(d);
+                                    continue;
+                                }
+                            };
+                        let (provider_addr, provider) = provider_addr;
                         let keys = if self.options.destroy && addr.mode == Mode::Managed {
                             Some(Vec::new())
                         } else {
@@ -1787,7 +1881,7 @@ impl<'a> Planner<'a> {
                                         let index = self.changes.len();
                                         self.changes.push(ResourceChange {
                                             addr: iaddr.clone(),
-                                            provider: provider_address(provider.name()),
+                                            provider: provider_addr.clone(),
                                             action: Action::Read,
                                             reason: Some("read_because_dependency_pending".into()),
                                             before: EncodedValue::encode(&Value::null(
@@ -1928,7 +2022,7 @@ impl<'a> Planner<'a> {
                             let index = self.changes.len();
                             self.changes.push(ResourceChange {
                                 addr: iaddr.clone(),
-                                provider: provider_address(provider.name()),
+                                provider: provider_addr.clone(),
                                 action,
                                 reason,
                                 before: EncodedValue::encode(&prior_value),

@@ -19,6 +19,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
     let ctx = Context::new(stack.loaded, stack.env, registry);
     let mut diagnostics = Diagnostics::default();
     let mut configured = BTreeSet::new();
+    let mut aliases = BTreeSet::new();
     for block in &stack.loaded.config.providers {
         let Some(label) = block.labels.first() else {
             continue;
@@ -28,18 +29,48 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             // Resources of an unknown provider are reported where they are used.
             continue;
         };
-        if let Some(alias) = block.body.attribute("alias") {
-            if !schema.provider.attributes.is_empty() || !schema.provider.blocks.is_empty() {
-                diagnostics.push(Diagnostic::error(
-                    "E630",
-                    "Provider aliases are not supported yet",
-                    format!("Strata configures one \"{name}\" provider per stack: remove the alias, and give the configuration it needs to the default provider \"{name}\" block (a second region needs a second stack for now)."),
-                    alias.name_span,
-                ));
+        // An aliased block configures an instance of its own.
+        let alias = match block.body.attribute("alias") {
+            None => None,
+            Some(a) => match strata_lang::config::literal_string(&a.expr) {
+                Some(alias) if !alias.is_empty() => Some((alias, a.expr.span)),
+                _ => {
+                    diagnostics.push(Diagnostic::error(
+                        "E630",
+                        "Invalid provider alias",
+                        "alias must be a literal name, such as alias = \"west\".",
+                        a.expr.span,
+                    ));
+                    continue;
+                }
+            },
+        };
+        let target = match &alias {
+            None => provider.clone(),
+            Some((alias, span)) => {
+                if !aliases.insert(format!("{name}.{alias}")) {
+                    diagnostics.push(Diagnostic::error(
+                        "E631",
+                        "Duplicate provider configuration",
+                        format!("provider \"{name}\" with alias \"{alias}\" is configured twice."),
+                        *span,
+                    ));
+                    continue;
+                }
+                match provider.new_instance() {
+                    Some(instance) => {
+                        registry.set_alias(name, alias, instance.clone());
+                        instance
+                    }
+                    // Providers without configuration share one instance.
+                    None => {
+                        registry.set_alias(name, alias, provider.clone());
+                        continue;
+                    }
+                }
             }
-            continue;
-        }
-        if !configured.insert(name.to_string()) {
+        };
+        if alias.is_none() && !configured.insert(name.to_string()) {
             diagnostics.push(Diagnostic::error(
                 "E631",
                 "Duplicate provider configuration",
@@ -59,7 +90,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             &BodyScope::default(),
         ) {
             Ok(config) => {
-                if let Err(e) = provider.configure(&config).await {
+                if let Err(e) = target.configure(&config).await {
                     diagnostics.push(Diagnostic::error(
                         "E632",
                         "Invalid provider configuration",

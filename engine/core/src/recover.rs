@@ -106,8 +106,9 @@ pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recover
             continue;
         };
         let addr = address_of(&module, &mode, &type_name, &name, index_key.as_ref());
-        let (provider, schema) =
-            provider_for(registry, addr.resource.mode, &type_name, Span::default())?;
+        let (_, schema) = provider_for(registry, addr.resource.mode, &type_name, Span::default())?;
+        let provider =
+            crate::planner::provider_instance(registry, &provider_name, Span::default())?;
         let planned_value = decode_attributes(&schema, &planned).map_err(|e| {
             Diagnostic::global("E661", "Invalid journal record", format!("{addr}: {e}"))
         })?;
@@ -185,6 +186,11 @@ pub async fn import_instance(
         &addr.resource.type_name,
         Span::default(),
     )?;
+    let address = match ctx.resource(&addr.resource) {
+        Some(r) => crate::planner::resource_provider(r, provider.name())?,
+        None => crate::planner::provider_address(provider.name()),
+    };
+    let provider = crate::planner::provider_instance(stack.registry, &address, Span::default())?;
     let object = provider
         .import(&addr.resource.type_name, id)
         .await
@@ -199,11 +205,7 @@ pub async fn import_instance(
         dependencies: Vec::new(),
         create_before_destroy: false,
     };
-    working.put(
-        addr.clone(),
-        crate::planner::provider_address(provider.name()),
-        instance,
-    );
+    working.put(addr.clone(), address, instance);
     working.base.serial += 1;
     Ok(working.to_state())
 }

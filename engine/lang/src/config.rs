@@ -382,7 +382,8 @@ fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) ->
     }
 }
 
-pub(crate) fn literal_string(expr: &Expr) -> Option<String> {
+/// The text of a string literal without interpolation, if `expr` is one.
+pub fn literal_string(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Template(parts) if parts.len() <= 1 => match parts.first() {
             Some(crate::ast::TemplatePart::Literal(s)) => Some(s.clone()),

@@ -580,6 +580,10 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
                 check_depends_on(&attribute.expr, &checker, &mut diagnostics);
                 continue;
             }
+            if attribute.name == "provider" {
+                check_provider_reference(&attribute.expr, config, &mut diagnostics);
+                continue;
+            }
             check(&attribute.expr, &scope, &mut diagnostics);
         }
         for block in &resource.body.blocks {
@@ -650,6 +654,46 @@ fn check_depends_on(expr: &Expr, checker: &ReferenceChecker, diagnostics: &mut D
             continue;
         }
         checker.check(item, &BodyScope::default(), diagnostics);
+    }
+}
+
+/// A resource's `provider` names a provider configuration: `aws`, or
+/// `aws.west` for a block with `alias = "west"`.
+fn check_provider_reference(expr: &Expr, config: &Config, diagnostics: &mut Diagnostics) {
+    let invalid =
+        |detail: String| Diagnostic::error("E306", "Invalid provider reference", detail, expr.span);
+    let Some((root, steps)) = expr.as_traversal() else {
+        diagnostics.push(invalid(
+            "The provider argument names a provider configuration such as aws or aws.west, without quotes.".into(),
+        ));
+        return;
+    };
+    let alias = match steps.as_slice() {
+        [] => None,
+        [TraversalStep::Attr(a, _)] => Some(*a),
+        _ => {
+            diagnostics.push(invalid(format!(
+                "{root}… is not a provider configuration; write {root} or {root}.ALIAS."
+            )));
+            return;
+        }
+    };
+    let Some(alias) = alias else { return };
+    let declared = config.providers.iter().any(|p| {
+        p.labels.first().is_some_and(|l| l.value == root)
+            && p.body
+                .attribute("alias")
+                .and_then(|a| crate::config::literal_string(&a.expr))
+                .as_deref()
+                == Some(alias)
+    });
+    if !declared {
+        diagnostics.push(Diagnostic::error(
+            "E307",
+            "Provider configuration not present",
+            format!("No provider \"{root}\" block has alias = \"{alias}\". Add one to the root module, or use the default configuration {root}."),
+            expr.span,
+        ));
     }
 }
 

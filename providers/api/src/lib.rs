@@ -324,6 +324,35 @@ pub trait Provider: Send + Sync {
     fn concurrency_limit(&self) -> usize {
         usize::MAX
     }
+
+    /// A new, unconfigured instance of this provider, for an aliased
+    /// provider block (a second region, say). Providers that take no
+    /// configuration need none.
+    fn new_instance(&self) -> Option<Arc<dyn Provider>> {
+        None
+    }
+}
+
+/// The address Terraform records for a provider configuration:
+/// `provider["registry.terraform.io/hashicorp/aws"]`, with `.ALIAS` for
+/// an aliased one.
+pub fn provider_address(name: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(a) => format!("provider[\"registry.terraform.io/hashicorp/{name}\"].{a}"),
+        None => format!("provider[\"registry.terraform.io/hashicorp/{name}\"]"),
+    }
+}
+
+/// The provider name and alias of a provider address.
+pub fn parse_provider_address(address: &str) -> Option<(String, Option<String>)> {
+    let rest = address.strip_prefix("provider[\"")?;
+    let (source, tail) = rest.split_once("\"]")?;
+    let name = source.rsplit('/').next()?.to_string();
+    let alias = tail
+        .strip_prefix('.')
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
+    Some((name, alias))
 }
 
 /// Providers by name: the CLI registers the built-in and cloud providers,
@@ -335,6 +364,8 @@ pub struct Registry {
     schemas: BTreeMap<String, Arc<ProviderSchema>>,
     /// Resource and data source type → provider name.
     by_type: BTreeMap<String, String>,
+    /// Instances configured by aliased provider blocks, by address.
+    aliases: Arc<std::sync::RwLock<BTreeMap<String, Arc<dyn Provider>>>>,
 }
 
 impl Registry {
@@ -357,6 +388,24 @@ impl Registry {
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         self.providers.get(name)
+    }
+
+    /// Records the instance an aliased provider block configured.
+    pub fn set_alias(&self, name: &str, alias: &str, provider: Arc<dyn Provider>) {
+        self.aliases
+            .write()
+            .expect("aliases")
+            .insert(provider_address(name, Some(alias)), provider);
+    }
+
+    /// The provider instance a provider address names: the registered
+    /// provider, or the instance of an aliased configuration.
+    pub fn instance(&self, address: &str) -> Option<Arc<dyn Provider>> {
+        let (name, alias) = parse_provider_address(address)?;
+        match alias {
+            None => self.providers.get(&name).cloned(),
+            Some(_) => self.aliases.read().expect("aliases").get(address).cloned(),
+        }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

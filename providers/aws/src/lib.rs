@@ -538,6 +538,10 @@ impl Provider for AwsProvider {
     fn concurrency_limit(&self) -> usize {
         self.settings.lock().expect("settings").concurrency
     }
+
+    fn new_instance(&self) -> Option<Arc<dyn Provider>> {
+        Some(Arc::new(AwsProvider::default()))
+    }
 }
 
 /// Deletes, retrying while AWS still sees dependents going away
