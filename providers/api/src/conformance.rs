@@ -241,6 +241,23 @@ async fn run_case(
         .map_err(|e| format!("{type_name}: read failed: {e}"))?;
     let read =
         read.ok_or_else(|| format!("{type_name}: read says a just-created object is gone"))?;
+    // An importable object imports by its id as the same object.
+    if let Some(import_id) = provider.import_id(type_name, &read) {
+        let imported = provider
+            .import(type_name, &import_id)
+            .await
+            .map_err(|e| format!("{type_name}: import of {import_id:?} failed: {e}"))?;
+        check_conforms(
+            &imported,
+            &schema.object_type(),
+            &format!("{type_name}: imported state"),
+        )?;
+        if crate::attr(&imported, "id") != crate::attr(&read, "id") {
+            return Err(format!(
+                "{type_name}: import of {import_id:?} found another object: {imported:?}"
+            ));
+        }
+    }
     let proposed = proposed_new(schema, &read, &case.create);
     let again = provider
         .plan(PlanRequest {

@@ -325,6 +325,12 @@ pub trait Provider: Send + Sync {
         usize::MAX
     }
 
+    /// The id `import` takes for the object in `state` (`strata import
+    /// ADDR ID`), when the type can be imported.
+    fn import_id(&self, _type_name: &str, _state: &Value) -> Option<String> {
+        None
+    }
+
     /// A new, unconfigured instance of this provider, for an aliased
     /// provider block (a second region, say). Providers that take no
     /// configuration need none.

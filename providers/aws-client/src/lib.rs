@@ -118,7 +118,8 @@ impl Default for Config {
 }
 
 /// One API call. `path` is the unencoded path (`/bucket/some key`); it is
-/// percent-encoded segment by segment when sent.
+/// percent-encoded segment by segment when sent, unless it was built
+/// from already-encoded segments ([`Request::segments`]).
 #[derive(Clone, Debug)]
 pub struct Request {
     pub service: String,
@@ -127,9 +128,23 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// `path` is already percent-encoded.
+    pub path_encoded: bool,
 }
 
 impl Request {
+    /// A request whose path is made of these segments, each encoded
+    /// whole: an ARN (`arn:aws:kafka:…:cluster/name/id`) stays one segment.
+    pub fn segments(service: &str, method: &'static str, segments: &[&str]) -> Request {
+        let path: String = segments
+            .iter()
+            .map(|s| format!("/{}", encode(s, true)))
+            .collect();
+        let mut r = Request::new(service, method, path);
+        r.path_encoded = true;
+        r
+    }
+
     pub fn new(service: &str, method: &'static str, path: impl Into<String>) -> Request {
         Request {
             service: service.to_string(),
@@ -138,6 +153,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
+            path_encoded: false,
         }
     }
 
@@ -352,7 +368,12 @@ impl Client {
             SigningSettings, UriPathNormalizationMode,
         };
         let base = self.endpoint(&request.service);
-        let mut url = format!("{base}{}", encode(&request.path, false));
+        let path = if request.path_encoded {
+            request.path.clone()
+        } else {
+            encode(&request.path, false)
+        };
+        let mut url = format!("{base}{path}");
         if !request.query.is_empty() {
             let mut pairs: Vec<(String, String)> = request
                 .query

@@ -159,7 +159,30 @@ impl Api {
         path: &str,
         body: Option<J>,
     ) -> Result<Option<J>, ProviderError> {
-        let mut request = Request::new(service, method, path);
+        self.rest_request(Request::new(service, method, path), body)
+    }
+
+    /// The same with a path of whole segments (an ARN is one segment).
+    pub(crate) fn rest_at(
+        &self,
+        service: &str,
+        method: &'static str,
+        segments: &[&str],
+        body: Option<J>,
+    ) -> Result<Option<J>, ProviderError> {
+        self.rest_request(Request::segments(service, method, segments), body)
+    }
+
+    fn rest_request(
+        &self,
+        mut request: Request,
+        body: Option<J>,
+    ) -> Result<Option<J>, ProviderError> {
+        let (service, method, path) = (
+            request.service.clone(),
+            request.method,
+            request.path.clone(),
+        );
         if let Some(b) = body {
             request = request
                 .header("content-type", "application/json")

@@ -72,6 +72,11 @@ pub(crate) trait Resource: Send + Sync {
         ))
     }
     fn delete(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<()>;
+    /// The id `strata import` takes for an object: its `id` unless the
+    /// type says otherwise.
+    fn import_id(&self, state: &Obj) -> String {
+        api::s(state, "id").unwrap_or_default().to_string()
+    }
     /// What `read` needs to find an imported object by its id.
     fn import_state(&self, id: &str) -> Obj {
         let mut o = Obj::new();
@@ -240,11 +245,10 @@ impl AwsProvider {
                 }
             }
         }
-        let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
-        for name in schema.blocks.keys() {
+        for (name, nested) in &schema.blocks {
             let c = config.get(name).cloned().unwrap_or(J::Null);
             let p = prior.get(name).cloned().unwrap_or(J::Null);
-            if !known_config(name) || !(same(&c, &p) || empty(&c) && empty(&p)) {
+            if !known_config(name) || !blocks_match(&nested.schema, &c, &p) {
                 changed = true;
                 if resource.force_new_blocks().contains(&name.as_str()) {
                     requires_replace.push(vec![name.clone()]);
@@ -310,6 +314,34 @@ fn attr_of(config: &Value, name: &str, ty: &Type) -> Value {
     strata_provider::attr(config, name)
         .cloned()
         .unwrap_or_else(|| Value::null(ty.clone()))
+}
+
+/// Whether configured blocks match the prior ones: attributes equal, and
+/// nested blocks the configuration leaves out taken as AWS set them.
+fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
+    let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
+    if empty(config) && empty(prior) {
+        return true;
+    }
+    let list = |j: &J| -> Vec<J> {
+        match j {
+            J::Array(a) => a.clone(),
+            J::Object(_) => vec![j.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let (c, p) = (list(config), list(prior));
+    let element = |ce: &J, pe: &J| {
+        schema
+            .attributes
+            .keys()
+            .all(|k| same(ce.get(k).unwrap_or(&J::Null), pe.get(k).unwrap_or(&J::Null)))
+            && schema.blocks.iter().all(|(k, nested)| {
+                let cn = ce.get(k).unwrap_or(&J::Null);
+                empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))
+            })
+    };
+    c.len() == p.len() && c.iter().all(|ce| p.iter().any(|pe| element(ce, pe)))
 }
 
 /// JSON equality that treats numbers by value.
@@ -537,6 +569,11 @@ impl Provider for AwsProvider {
 
     fn concurrency_limit(&self) -> usize {
         self.settings.lock().expect("settings").concurrency
+    }
+
+    fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {
+        let resource = self.resource(type_name).ok()?;
+        Some(resource.import_id(&to_obj(state)))
     }
 
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {

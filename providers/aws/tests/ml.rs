@@ -211,3 +211,86 @@ async fn ml_resources_conform() {
     let failures = run(&p, &cases).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// moto keeps MSK clusters CREATING for ever, so a create (which waits for
+/// ACTIVE) cannot finish against it, and it answers a read of a deleted
+/// cluster with HTTP 500 instead of 404, so a delete cannot see it gone:
+/// a cluster made through the API is imported, read and planned against.
+#[tokio::test(flavor = "multi_thread")]
+async fn msk_cluster_imports_and_reads() {
+    use strata_provider::{PlanRequest, Provider};
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.85.0.0/16"})).await;
+    let a = create(&p, "aws_subnet", json!({"vpc_id": id(&vpc), "cidr_block": "10.85.1.0/24", "availability_zone": "us-east-1a"})).await;
+    let b = create(&p, "aws_subnet", json!({"vpc_id": id(&vpc), "cidr_block": "10.85.2.0/24", "availability_zone": "us-east-1b"})).await;
+    let sg = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("kafka"), "vpc_id": id(&vpc)}),
+    )
+    .await;
+    let client = strata_aws_client::Client::new(strata_aws_client::Config {
+        credentials: strata_aws_client::CredentialSource {
+            access_key: Some("x".into()),
+            secret_key: Some("y".into()),
+            ..Default::default()
+        },
+        endpoints: [("kafka".to_string(), moto())].into_iter().collect(),
+        ..Default::default()
+    })
+    .unwrap();
+    let made = client
+        .send(
+            &strata_aws_client::Request::new("kafka", "POST", "/v1/clusters")
+                .header("content-type", "application/json")
+                .body(
+                    json!({
+                        "clusterName": unique("events"),
+                        "kafkaVersion": "3.6.0",
+                        "numberOfBrokerNodes": 2,
+                        "brokerNodeGroupInfo": {
+                            "instanceType": "kafka.m5.large",
+                            "clientSubnets": [id(&a), id(&b)],
+                            "securityGroups": [id(&sg)],
+                        },
+                    })
+                    .to_string(),
+                ),
+        )
+        .expect("create cluster");
+    let arn = made.json().unwrap()["clusterArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let imported = p.import("aws_msk_cluster", &arn).await.expect("import");
+    let j = json_of(&imported);
+    assert_eq!(j["cluster_name"], unique("events"));
+    assert_eq!(j["number_of_broker_nodes"], 2);
+    let cfg = config(
+        &p,
+        "aws_msk_cluster",
+        json!({
+            "cluster_name": unique("events"), "kafka_version": "3.6.0", "number_of_broker_nodes": 2,
+            "broker_node_group_info": [{"instance_type": "kafka.m5.large", "client_subnets": [id(&a), id(&b)], "security_groups": [id(&sg)]}],
+        }),
+    );
+    let plan = p
+        .plan(PlanRequest {
+            type_name: "aws_msk_cluster",
+            prior: &imported,
+            proposed: &cfg,
+            config: &cfg,
+        })
+        .await
+        .unwrap();
+    assert!(
+        plan.requires_replace.is_empty(),
+        "{:?}",
+        plan.requires_replace
+    );
+    assert!(p
+        .read("aws_msk_cluster", &imported)
+        .await
+        .unwrap()
+        .is_some());
+}

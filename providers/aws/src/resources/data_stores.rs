@@ -397,13 +397,14 @@ impl Resource for Object {
         let Some(head) = s3_maybe(api, "S3 HeadObject", s3("HEAD", path.clone()))? else {
             return Ok(None);
         };
+        let key = s(&full, "key").unwrap_or(id).to_string();
         let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
+        o.insert("id".into(), json!(key));
         o.insert(
             "bucket".into(),
             full.get("bucket").cloned().unwrap_or(J::Null),
         );
-        o.insert("key".into(), json!(id));
+        o.insert("key".into(), json!(key));
         o.insert(
             "etag".into(),
             json!(head.header("etag").unwrap_or_default().trim_matches('"')),
@@ -455,6 +456,14 @@ impl Resource for Object {
 
     fn delete(&self, api: &Api, _id: &str, prior: &Obj) -> ProviderResult<()> {
         s3_maybe(api, "S3 DeleteObject", s3("DELETE", object_path(prior)?)).map(|_| ())
+    }
+
+    fn import_id(&self, state: &Obj) -> String {
+        format!(
+            "{}/{}",
+            s(state, "bucket").unwrap_or_default(),
+            s(state, "key").unwrap_or_default()
+        )
     }
 
     fn import_state(&self, id: &str) -> Obj {
