@@ -562,19 +562,9 @@ pub(crate) fn init_command(
 ) -> std::process::ExitCode {
     use crate::workflow::{global_failure, report, state_error};
     use std::process::ExitCode;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let stack = match strata_lang::config::load_directory(&cwd) {
+    let stack = match crate::workflow::read_stack_files(style) {
         Ok(s) => s,
-        Err(e) => {
-            return global_failure(
-                Diagnostic::global(
-                    "E001",
-                    "Failed to read configuration",
-                    format!("Cannot read the configuration in {}: {e}.", cwd.display()),
-                ),
-                style,
-            )
-        }
+        Err(code) => return code,
     };
     if stack.diagnostics.has_errors() {
         report(&stack.diagnostics.0, &stack.sources, style);

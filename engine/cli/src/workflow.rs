@@ -72,6 +72,24 @@ fn open_store(
         .map_err(|e| state_error(e, style))
 }
 
+/// The configuration files of the current directory, parsed (not
+/// evaluated).
+pub(crate) fn read_stack_files(
+    style: &Style,
+) -> Result<strata_lang::config::LoadedStack, ExitCode> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    strata_lang::config::load_directory(&cwd).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                "E001",
+                "Failed to read configuration",
+                format!("Cannot read the configuration in {}: {e}.", cwd.display()),
+            ),
+            style,
+        )
+    })
+}
+
 /// The stack's backend, opened.
 fn open_backend(
     stack: Option<&strata_lang::config::LoadedStack>,
@@ -81,17 +99,7 @@ fn open_backend(
     let stack = match stack {
         Some(s) => s,
         None => {
-            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            read = strata_lang::config::load_directory(&cwd).map_err(|e| {
-                global_failure(
-                    Diagnostic::global(
-                        "E001",
-                        "Failed to read configuration",
-                        format!("Cannot read the configuration in {}: {e}.", cwd.display()),
-                    ),
-                    style,
-                )
-            })?;
+            read = read_stack_files(style)?;
             &read
         }
     };
@@ -437,6 +445,19 @@ struct Planned {
     loaded: crate::commands::Loaded,
 }
 
+/// The state as the next operation must see it: providers configured
+/// from the stack, a journal an interrupted apply left settled, then read.
+fn current_state(
+    loaded: &crate::commands::Loaded,
+    store: &dyn Store,
+    rt: &tokio::runtime::Runtime,
+    style: &Style,
+) -> Result<Option<State>, ExitCode> {
+    configure(loaded, rt, style)?;
+    settle_journal(store, rt, style)?;
+    store.read().map_err(|e| state_error(e, style))
+}
+
 /// Settles a journal left by an interrupted apply before anything else
 /// reads the state, and tells the user what was recovered.
 fn settle_journal(
@@ -497,12 +518,7 @@ fn make_plan(
     store: &dyn Store,
     (loaded, diagnostics): (crate::commands::Loaded, strata_types::Diagnostics),
 ) -> Result<Planned, ExitCode> {
-    configure(&loaded, rt, style)?;
-    settle_journal(store, rt, style)?;
-    let prior = match store.read() {
-        Ok(s) => s,
-        Err(e) => return Err(state_error(e, style)),
-    };
+    let prior = current_state(&loaded, store, rt, style)?;
     let parse = |list: &[String], flag: &str| parse_addresses(list, flag);
     let (targets, excludes, replace) = match (
         parse(&args.targets, "--target"),
@@ -688,15 +704,9 @@ pub fn apply_command(
     };
     let (plan, loaded) = match saved {
         Ok((plan, loaded)) => {
-            if let Err(code) = configure(&loaded, &rt, style) {
-                return code;
-            }
-            if let Err(code) = settle_journal(store, &rt, style) {
-                return code;
-            }
-            let current = match store.read() {
+            let current = match current_state(&loaded, store, &rt, style) {
                 Ok(s) => s,
-                Err(e) => return state_error(e, style),
+                Err(code) => return code,
             };
             if let Err(d) = check_not_stale(&plan, &current) {
                 report(&[d], &SourceMap::default(), style);
@@ -1618,15 +1628,9 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    if let Err(code) = configure(&loaded, &rt, style) {
-        return code;
-    }
-    if let Err(code) = settle_journal(store, &rt, style) {
-        return code;
-    }
-    let prior = match store.read() {
+    let prior = match current_state(&loaded, store, &rt, style) {
         Ok(s) => s,
-        Err(e) => return state_error(e, style),
+        Err(code) => return code,
     };
     let registry = registry();
     let stack = Stack {

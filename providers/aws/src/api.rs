@@ -232,6 +232,21 @@ impl Api {
         obj.insert("tags_all".into(), map_json(&found));
     }
 
+    /// Moves an EC2 object's tags from the prior object's to the planned
+    /// configuration's (default tags included).
+    pub(crate) fn retag_ec2(
+        &self,
+        id: &str,
+        prior: &Obj,
+        planned: &Obj,
+    ) -> Result<(), ProviderError> {
+        self.ec2_set_tags(
+            id,
+            &tags(prior, "tags_all"),
+            &self.tags_all(&tags(planned, "tags")),
+        )
+    }
+
     pub(crate) fn ec2_set_tags(
         &self,
         id: &str,

@@ -7,7 +7,7 @@ use strata_provider::{Attribute, NestedBlock, Nesting, ProviderError, ProviderRe
 use strata_types::Type;
 
 /// Services whose endpoint the `endpoints` block can override.
-pub(crate) const SERVICES: &[&str] = &[
+pub const SERVICES: &[&str] = &[
     "autoscaling",
     "batch",
     "dynamodb",

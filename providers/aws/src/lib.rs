@@ -14,7 +14,10 @@ mod data;
 mod resources;
 
 use api::{Api, Obj};
+
 use async_trait::async_trait;
+/// The services whose endpoints a provider block's `endpoints` sets.
+pub use config::SERVICES as ENDPOINT_SERVICES;
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -83,14 +86,23 @@ pub(crate) trait Resource: Send + Sync {
         o.insert("id".into(), J::String(id.into()));
         o
     }
-    /// A token an interrupted create's object can be found by (a name
-    /// that is unique in the account), if the type has one.
-    fn token(&self, _planned: &Obj) -> Option<String> {
+    /// The attribute holding a name unique in the account that is also
+    /// the object's id: it is the token an interrupted create's object
+    /// is found by, unless the type finds objects its own way.
+    fn name_attribute(&self) -> Option<&'static str> {
         None
     }
+    /// A token an interrupted create's object can be found by, if the
+    /// type has one.
+    fn token(&self, planned: &Obj) -> Option<String> {
+        api::s(planned, self.name_attribute()?).map(str::to_string)
+    }
     /// The id of the object a create with this token made.
-    fn find(&self, _api: &Api, _token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(None)
+    fn find(&self, api: &Api, token: &str, planned: &Obj) -> ProviderResult<Option<String>> {
+        if self.name_attribute().is_none() {
+            return Ok(None);
+        }
+        Ok(self.read(api, token, planned)?.map(|_| token.to_string()))
     }
 }
 

@@ -162,16 +162,7 @@ async fn batch_refresh_and_faults() {
     let p = provider_at(&proxy.url, json!({"max_retries": 10})).await;
     let image = ami(&p).await;
     // Many instances at once through the query API, as a fleet would be.
-    let client = strata_aws_client::Client::new(strata_aws_client::Config {
-        credentials: strata_aws_client::CredentialSource {
-            access_key: Some("x".into()),
-            secret_key: Some("y".into()),
-            ..Default::default()
-        },
-        endpoints: [("ec2".to_string(), moto())].into_iter().collect(),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = raw_client();
     let answer = client
         .send(&strata_aws_client::Request::query_action(
             "ec2",

@@ -102,16 +102,7 @@ async fn an_object_edited_outside_is_planned_back() {
         .expect("import");
     assert_eq!(json_of(&imported)["etag"], json_of(&object)["etag"]);
     // Overwrite the object behind Strata's back.
-    let client = strata_aws_client::Client::new(strata_aws_client::Config {
-        credentials: strata_aws_client::CredentialSource {
-            access_key: Some("x".into()),
-            secret_key: Some("y".into()),
-            ..Default::default()
-        },
-        endpoints: [("s3".to_string(), moto())].into_iter().collect(),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = raw_client();
     client
         .send(
             &strata_aws_client::Request::new(

@@ -229,16 +229,7 @@ async fn msk_cluster_imports_and_reads() {
         json!({"name": unique("kafka"), "vpc_id": id(&vpc)}),
     )
     .await;
-    let client = strata_aws_client::Client::new(strata_aws_client::Config {
-        credentials: strata_aws_client::CredentialSource {
-            access_key: Some("x".into()),
-            secret_key: Some("y".into()),
-            ..Default::default()
-        },
-        endpoints: [("kafka".to_string(), moto())].into_iter().collect(),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = raw_client();
     let made = client
         .send(
             &strata_aws_client::Request::new("kafka", "POST", "/v1/clusters")

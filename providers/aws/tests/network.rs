@@ -154,16 +154,7 @@ async fn import_and_drift() {
     assert_eq!(json_of(&imported)["tags"], json!({"Name": "drift"}));
     assert!(p.import("aws_vpc", "vpc-00000000").await.is_err());
     // A tag changed outside Strata shows on refresh and plans an update.
-    let client = strata_aws_client::Client::new(strata_aws_client::Config {
-        credentials: strata_aws_client::CredentialSource {
-            access_key: Some("x".into()),
-            secret_key: Some("y".into()),
-            ..Default::default()
-        },
-        endpoints: [("ec2".to_string(), moto())].into_iter().collect(),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = raw_client();
     client
         .send(&strata_aws_client::Request::query_action(
             "ec2",

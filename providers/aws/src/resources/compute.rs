@@ -10,7 +10,7 @@ use crate::Resource;
 use serde_json::{json, Value as J};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use strata_aws_client::xml;
 use strata_provider::{Nesting, ProviderError, ProviderResult, Schema};
 use strata_types::Type;
@@ -23,24 +23,11 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     ]
 }
 
-/// How long waiters wait for a state before giving up.
+/// How long instance and fleet waiters wait before giving up.
 const WAIT: Duration = Duration::from_secs(600);
 
-/// Polls `check` until it says done, backing off to 5 s between polls.
-fn wait_for(what: &str, mut check: impl FnMut() -> ProviderResult<bool>) -> ProviderResult<()> {
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(100);
-    while !check()? {
-        if started.elapsed() > WAIT {
-            return Err(ProviderError::failed(
-                "Timed out waiting",
-                format!("{what} did not happen within {} s", WAIT.as_secs()),
-            ));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_secs(5));
-    }
-    Ok(())
+fn wait_for(what: &str, check: impl FnMut() -> ProviderResult<bool>) -> ProviderResult<()> {
+    super::poll(what, WAIT, check)
 }
 
 // ---- aws_instance ----------------------------------------------------------------
@@ -327,11 +314,7 @@ impl Resource for Instance {
                 api.ec2(action, Params::new().set("InstanceId.1", id))?;
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -689,11 +672,7 @@ impl Resource for LaunchTemplate {
                 }
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -1115,11 +1094,7 @@ impl Resource for AutoscalingGroup {
         })
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(self.read(api, token, planned)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }

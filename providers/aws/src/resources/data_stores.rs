@@ -170,15 +170,8 @@ impl Resource for Bucket {
         s3_maybe(api, "S3 DeleteBucket", s3("DELETE", format!("/{id}"))).map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "bucket").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(
-            s3_maybe(api, "S3 HeadBucket", s3("HEAD", format!("/{token}")))?
-                .map(|_| token.to_string()),
-        )
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("bucket")
     }
 }
 
@@ -714,14 +707,7 @@ impl Resource for DynamoTable {
         dynamo_maybe(api, "DeleteTable", json!({"TableName": id})).map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(
-            dynamo_maybe(api, "DescribeTable", json!({"TableName": token}))?
-                .map(|_| token.to_string()),
-        )
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }

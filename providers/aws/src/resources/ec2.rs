@@ -183,11 +183,7 @@ impl Resource for Vpc {
                 }
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -300,11 +296,7 @@ impl Resource for Subnet {
                 set_map_public_ip(api, id, v)?;
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -399,11 +391,7 @@ impl Resource for InternetGateway {
                 attach_igw(api, "AttachInternetGateway", id, new)?;
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -558,11 +546,7 @@ impl Resource for RouteTable {
                 }
             }
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -950,11 +934,7 @@ impl Resource for SecurityGroup {
         for kind in ["ingress", "egress"] {
             sync_rules(api, id, kind, &blocks(prior, kind), &blocks(p, kind))?;
         }
-        api.ec2_set_tags(
-            id,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -1065,11 +1045,7 @@ impl Resource for PlacementGroup {
 
     fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
         let gid = api::req(prior, "placement_group_id")?;
-        api.ec2_set_tags(
-            gid,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(gid, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -1081,14 +1057,8 @@ impl Resource for PlacementGroup {
         .map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(self
-            .read(api, token, &Obj::new())?
-            .map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -1168,11 +1138,7 @@ impl Resource for KeyPair {
 
     fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
         let kid = api::req(prior, "key_pair_id")?;
-        api.ec2_set_tags(
-            kid,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        api.retag_ec2(kid, prior, p)?;
         Ok(id.to_string())
     }
 
@@ -1181,13 +1147,7 @@ impl Resource for KeyPair {
             .map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "key_name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(self
-            .read(api, token, &Obj::new())?
-            .map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("key_name")
     }
 }

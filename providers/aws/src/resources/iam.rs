@@ -294,17 +294,8 @@ impl Resource for Role {
         .map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(api
-            .maybe(
-                api.iam("GetRole", Params::new().set("RoleName", token)),
-                GONE,
-            )?
-            .map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -685,12 +676,8 @@ impl Resource for InstanceProfile {
         .map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(self.read(api, token, planned)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 

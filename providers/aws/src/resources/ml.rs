@@ -9,7 +9,7 @@ use crate::Resource;
 use serde_json::{json, Value as J};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use strata_provider::{Nesting, ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
@@ -28,37 +28,26 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 }
 
 /// Waits (up to 60 minutes, as Terraform's default timeouts for clusters)
-/// until `status` returns one of `wanted`; a status in `failed` ends it.
+/// until `status` returns one of `wanted` ("(gone)": no object); a status
+/// in `failed` ends it.
 fn wait_status(
     what: &str,
     wanted: &[&str],
     failed: &[&str],
     mut status: impl FnMut() -> ProviderResult<Option<String>>,
 ) -> ProviderResult<()> {
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(100);
-    loop {
+    super::poll(what, Duration::from_secs(3600), || {
         let now = status()?;
         match now.as_deref() {
-            Some(s) if wanted.contains(&s) => return Ok(()),
-            None if wanted.contains(&"(gone)") => return Ok(()),
-            Some(s) if failed.contains(&s) => {
-                return Err(ProviderError::failed(
-                    format!("{what} failed"),
-                    format!("its status became {s}"),
-                ))
-            }
-            _ => {}
+            Some(s) if wanted.contains(&s) => Ok(true),
+            None => Ok(wanted.contains(&"(gone)")),
+            Some(s) if failed.contains(&s) => Err(ProviderError::failed(
+                format!("{what} failed"),
+                format!("its status became {s}"),
+            )),
+            _ => Ok(false),
         }
-        if started.elapsed() > Duration::from_secs(3600) {
-            return Err(ProviderError::failed(
-                "Timed out waiting",
-                format!("{what}: still {now:?} after an hour"),
-            ));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_secs(10));
-    }
+    })
 }
 
 fn json_tags(j: &J) -> BTreeMap<String, String> {
@@ -308,12 +297,8 @@ impl Resource for EksCluster {
         )
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(eks_cluster(api, token)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -1071,15 +1056,8 @@ impl Resource for SageMakerModel {
         sagemaker_maybe(api, "DeleteModel", json!({"ModelName": id})).map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(
-            sagemaker_maybe(api, "DescribeModel", json!({"ModelName": token}))?
-                .map(|_| token.to_string()),
-        )
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -1198,17 +1176,8 @@ impl Resource for SageMakerEndpointConfig {
         .map(|_| ())
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(sagemaker_maybe(
-            api,
-            "DescribeEndpointConfig",
-            json!({"EndpointConfigName": token}),
-        )?
-        .map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -1303,12 +1272,8 @@ impl Resource for SageMakerEndpoint {
         )
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(endpoint_status(api, token)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 
@@ -1529,12 +1494,8 @@ impl Resource for BatchComputeEnvironment {
         )
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "compute_environment_name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(compute_environment(api, token)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("compute_environment_name")
     }
 }
 
@@ -1667,12 +1628,8 @@ impl Resource for BatchJobQueue {
         )
     }
 
-    fn token(&self, planned: &Obj) -> Option<String> {
-        s(planned, "name").map(str::to_string)
-    }
-
-    fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(job_queue(api, token)?.map(|_| token.to_string()))
+    fn name_attribute(&self) -> Option<&'static str> {
+        Some("name")
     }
 }
 

@@ -83,3 +83,25 @@ pub(crate) fn block(
         },
     );
 }
+
+/// Polls `check` until it says done, backing off from 100 ms to 10 s
+/// between polls, for at most `limit`.
+pub(crate) fn poll(
+    what: &str,
+    limit: std::time::Duration,
+    mut check: impl FnMut() -> strata_provider::ProviderResult<bool>,
+) -> strata_provider::ProviderResult<()> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(100);
+    while !check()? {
+        if started.elapsed() > limit {
+            return Err(strata_provider::ProviderError::failed(
+                "Timed out waiting",
+                format!("{what} did not happen within {} s", limit.as_secs()),
+            ));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_secs(10));
+    }
+    Ok(())
+}

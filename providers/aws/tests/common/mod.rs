@@ -114,3 +114,20 @@ pub fn json_of(v: &Value) -> J {
 pub fn unique(tag: &str) -> String {
     format!("strata-{tag}-{}", std::process::id())
 }
+
+/// A plain client on the test server, for changes made "outside Strata".
+pub fn raw_client() -> strata_aws_client::Client {
+    strata_aws_client::Client::new(strata_aws_client::Config {
+        credentials: strata_aws_client::CredentialSource {
+            access_key: Some("x".into()),
+            secret_key: Some("y".into()),
+            ..Default::default()
+        },
+        endpoints: strata_provider_aws::ENDPOINT_SERVICES
+            .iter()
+            .map(|s| (s.to_string(), moto()))
+            .collect(),
+        ..Default::default()
+    })
+    .expect("client")
+}
