@@ -90,16 +90,21 @@ fn removed(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Ve
         .collect()
 }
 
-/// Tags through REST `/tags/{arn}` (EKS, Batch).
+/// Moves an object's tags from the prior object's to the planned
+/// configuration's through REST `/tags/{arn}` (EKS, Batch).
 fn rest_retag(
     api: &Api,
     service: &str,
     prefix: &str,
-    arn: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
+    prior: &Obj,
+    planned: &Obj,
 ) -> ProviderResult<()> {
-    let gone = removed(old, new);
+    let arn = api::req(prior, "arn")?;
+    let (old, new) = (
+        tags(prior, "tags_all"),
+        api.tags_all(&tags(planned, "tags")),
+    );
+    let gone = removed(&old, &new);
     let path = format!("{prefix}/tags/{arn}");
     if !gone.is_empty() {
         let mut request = strata_aws_client::Request::new(service, "DELETE", path.clone());
@@ -112,6 +117,28 @@ fn rest_retag(
         api.rest(service, "POST", &path, Some(json!({"tags": new})))?;
     }
     Ok(())
+}
+
+/// Batch objects go by being disabled, then deleted; then they are
+/// waited out.
+fn batch_remove(
+    api: &Api,
+    what: &str,
+    (update, delete, key): (&str, &str, &str),
+    id: &str,
+    lookup: impl Fn() -> ProviderResult<Option<J>>,
+) -> ProviderResult<()> {
+    if lookup()?.is_none() {
+        return Ok(());
+    }
+    batch(api, update, json!({key: id, "state": "DISABLED"}))?;
+    batch(api, delete, json!({key: id}))?;
+    wait_status(
+        &format!("{what} {id} deletion"),
+        &["DELETED", "(gone)"],
+        &[],
+        || Ok(lookup()?.and_then(|c| c["status"].as_str().map(str::to_string))),
+    )
 }
 
 // ---- aws_eks_cluster ---------------------------------------------------------------
@@ -271,14 +298,7 @@ impl Resource for EksCluster {
                 )?;
             }
         }
-        rest_retag(
-            api,
-            "eks",
-            "",
-            api::req(prior, "arn")?,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        rest_retag(api, "eks", "", prior, p)?;
         Ok(id.to_string())
     }
 
@@ -525,14 +545,7 @@ impl Resource for EksNodeGroup {
                 || Ok(node_group(api, id)?.and_then(|g| g["status"].as_str().map(str::to_string))),
             )?;
         }
-        rest_retag(
-            api,
-            "eks",
-            "",
-            api::req(prior, "arn")?,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        rest_retag(api, "eks", "", prior, p)?;
         Ok(id.to_string())
     }
 
@@ -1458,39 +1471,21 @@ impl Resource for BatchComputeEnvironment {
             body["computeResources"] = r;
         }
         batch(api, "updatecomputeenvironment", body)?;
-        rest_retag(
-            api,
-            "batch",
-            "/v1",
-            api::req(prior, "arn")?,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        rest_retag(api, "batch", "/v1", prior, p)?;
         Ok(id.to_string())
     }
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        if compute_environment(api, id)?.is_none() {
-            return Ok(());
-        }
-        batch(
+        batch_remove(
             api,
-            "updatecomputeenvironment",
-            json!({"computeEnvironment": id, "state": "DISABLED"}),
-        )?;
-        batch(
-            api,
-            "deletecomputeenvironment",
-            json!({"computeEnvironment": id}),
-        )?;
-        wait_status(
-            &format!("Batch compute environment {id} deletion"),
-            &["DELETED", "(gone)"],
-            &[],
-            || {
-                Ok(compute_environment(api, id)?
-                    .and_then(|c| c["status"].as_str().map(str::to_string)))
-            },
+            "Batch compute environment",
+            (
+                "updatecomputeenvironment",
+                "deletecomputeenvironment",
+                "computeEnvironment",
+            ),
+            id,
+            || compute_environment(api, id),
         )
     }
 
@@ -1599,32 +1594,17 @@ impl Resource for BatchJobQueue {
                 "computeEnvironmentOrder": order_json(p),
             }),
         )?;
-        rest_retag(
-            api,
-            "batch",
-            "/v1",
-            api::req(prior, "arn")?,
-            &tags(prior, "tags_all"),
-            &api.tags_all(&tags(p, "tags")),
-        )?;
+        rest_retag(api, "batch", "/v1", prior, p)?;
         Ok(id.to_string())
     }
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        if job_queue(api, id)?.is_none() {
-            return Ok(());
-        }
-        batch(
+        batch_remove(
             api,
-            "updatejobqueue",
-            json!({"jobQueue": id, "state": "DISABLED"}),
-        )?;
-        batch(api, "deletejobqueue", json!({"jobQueue": id}))?;
-        wait_status(
-            &format!("Batch job queue {id} deletion"),
-            &["DELETED", "(gone)"],
-            &[],
-            || Ok(job_queue(api, id)?.and_then(|q| q["status"].as_str().map(str::to_string))),
+            "Batch job queue",
+            ("updatejobqueue", "deletejobqueue", "jobQueue"),
+            id,
+            || job_queue(api, id),
         )
     }
 
