@@ -455,6 +455,7 @@ impl Provider for AwsProvider {
         let planned = to_obj(request.planned);
         let deleting = request.planned.is_null();
         let creating = request.prior.is_null();
+        let for_errors = to_obj(request.planned);
         let read = blocking(move || {
             if deleting {
                 let id = api::req(&prior, "id")?;
@@ -469,7 +470,8 @@ impl Provider for AwsProvider {
             };
             read_after_write(resource.as_ref(), &api, &id, &planned).map(Some)
         })
-        .await?;
+        .await
+        .map_err(|e| at_fault(e, &for_errors))?;
         match read {
             None => Ok(Value::null(schema.object_type())),
             Some(o) => settle(&schema, o, &planned_value),
@@ -590,6 +592,51 @@ impl Provider for AwsProvider {
 
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {
         Some(Arc::new(AwsProvider::default()))
+    }
+}
+
+/// Names the attribute an AWS error is about, when the message quotes a
+/// configured value ("The subnet ID 'subnet-0ab' does not exist").
+fn at_fault(e: ProviderError, planned: &Obj) -> ProviderError {
+    let ProviderError::Failed {
+        summary,
+        detail,
+        attribute: None,
+    } = e
+    else {
+        return e;
+    };
+    let mut found: Option<(&String, String)> = None;
+    for (k, v) in planned {
+        let values: Vec<String> = match v {
+            J::String(x) => vec![x.clone()],
+            J::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for value in values {
+            // Short values ("1", "EC2") would match by accident.
+            if value.len() >= 6
+                && detail.contains(&value)
+                && found.as_ref().is_none_or(|(_, f)| f.len() < value.len())
+            {
+                found = Some((k, value));
+            }
+        }
+    }
+    match found {
+        Some((k, value)) => ProviderError::Failed {
+            detail: format!("{detail} (attribute {k} = {value:?})"),
+            summary,
+            attribute: Some(vec![k.clone()]),
+        },
+        None => ProviderError::Failed {
+            summary,
+            detail,
+            attribute: None,
+        },
     }
 }
 

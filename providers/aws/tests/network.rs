@@ -187,3 +187,50 @@ async fn import_and_drift() {
     assert_eq!(json_of(&plan.planned)["tags"], json!({"Name": "drift"}));
     assert_ne!(plan.planned, fresh, "the drift must plan an update");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_errors_name_the_code_message_and_attribute() {
+    use strata_provider::{ApplyRequest, ProviderError};
+    let p = provider().await;
+    let cfg = config(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": "vpc-0123456789abcdef0", "cidr_block": "10.99.1.0/24"}),
+    );
+    let plan = p
+        .plan(PlanRequest {
+            type_name: "aws_subnet",
+            prior: &strata_types::Value::null(p.schema().resources["aws_subnet"].object_type()),
+            proposed: &cfg,
+            config: &cfg,
+        })
+        .await
+        .unwrap();
+    let err = p
+        .apply(ApplyRequest {
+            type_name: "aws_subnet",
+            prior: &strata_types::Value::null(p.schema().resources["aws_subnet"].object_type()),
+            planned: &plan.planned,
+            config: &cfg,
+        })
+        .await
+        .expect_err("a subnet in a VPC that does not exist");
+    let ProviderError::Failed {
+        summary,
+        detail,
+        attribute,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert!(
+        summary.contains("CreateSubnet") && summary.contains("InvalidVpcID.NotFound"),
+        "{summary}"
+    );
+    assert!(detail.contains("vpc-0123456789abcdef0"), "{detail}");
+    assert_eq!(
+        attribute.as_deref(),
+        Some(&["vpc_id".to_string()][..]),
+        "{detail}"
+    );
+}
