@@ -211,6 +211,12 @@ enum Command {
         /// Exit 0 for no changes, 2 for changes, 1 for errors.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Also write the plan as a pull-request comment in Markdown.
+        #[arg(long)]
+        markdown_out: Option<PathBuf>,
+        /// The most characters a comment part may have.
+        #[arg(long, default_value_t = 65536)]
+        max_chars: usize,
     },
     /// Apply a saved plan, or plan and apply after confirmation.
     Apply {
@@ -237,6 +243,12 @@ enum Command {
         /// Terraform's JSON layout.
         #[arg(long)]
         json: bool,
+        /// `markdown`: a saved plan as a pull-request comment.
+        #[arg(long, value_parser = ["text", "json", "markdown"])]
+        format: Option<String>,
+        /// With --format markdown: the most characters a comment part may have.
+        #[arg(long, default_value_t = 65536)]
+        max_chars: usize,
         /// The state file (default strata.tfstate).
         #[arg(long)]
         state: Option<PathBuf>,
@@ -377,10 +389,13 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             out,
             destroy,
             detailed_exitcode,
+            markdown_out,
+            max_chars,
         } => crate::workflow::plan_command(
             &run.workflow(destroy),
             out.as_deref(),
             detailed_exitcode,
+            markdown_out.as_deref().map(|p| (p, max_chars)),
             &style,
         ),
         Command::Apply {
@@ -399,9 +414,18 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         }
         Command::Show {
             json,
+            format,
+            max_chars,
             state,
             plan_file,
-        } => crate::workflow::show_command(plan_file.as_deref(), json, state, &style),
+        } => {
+            let format = match (format.as_deref(), json) {
+                (Some("markdown"), _) => crate::workflow::ShowFormat::Markdown(max_chars),
+                (Some("json"), _) | (None, true) => crate::workflow::ShowFormat::Json,
+                _ => crate::workflow::ShowFormat::Text,
+            };
+            crate::workflow::show_command(plan_file.as_deref(), format, state, &style)
+        }
         Command::Graph {
             run,
             plan,

@@ -7,6 +7,7 @@ mod args;
 mod backend;
 mod commands;
 mod fmt;
+mod markdown;
 mod plan_render;
 mod render;
 mod workflow;

@@ -564,6 +564,7 @@ pub fn plan_command(
     args: &WorkflowArgs,
     out: Option<&Path>,
     detailed_exitcode: bool,
+    markdown_out: Option<(&Path, usize)>,
     style: &Style,
 ) -> ExitCode {
     let rt = runtime();
@@ -605,6 +606,19 @@ pub fn plan_command(
             path.display(),
             path.display()
         );
+    }
+    if let Some((path, max_chars)) = markdown_out {
+        let text = markdown_comment(&planned.plan, max_chars).join("\n");
+        if let Err(e) = strata_state::write_atomically(path, text.as_bytes()) {
+            return global_failure(
+                Diagnostic::global(
+                    "E641",
+                    "Failed to write the Markdown plan",
+                    format!("{}: {e}", path.display()),
+                ),
+                style,
+            );
+        }
     }
     let has_changes = planned.plan.has_changes();
     std::mem::forget(planned);
@@ -990,19 +1004,58 @@ pub fn output_command(
     ExitCode::SUCCESS
 }
 
+/// How `show` prints.
+pub enum ShowFormat {
+    Text,
+    Json,
+    /// A pull-request comment, in parts of at most this many characters.
+    Markdown(usize),
+}
+
+/// A plan as a pull-request comment, in parts.
+fn markdown_comment(plan: &Plan, max_chars: usize) -> Vec<String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let stack = cwd
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    crate::markdown::render(
+        plan,
+        &crate::markdown::Header {
+            stack: &stack,
+            workspace: &current_workspace(),
+            sha256: &crate::markdown::plan_sha256(plan),
+        },
+        max_chars,
+    )
+}
+
 pub fn show_command(
     plan_file: Option<&Path>,
-    json: bool,
+    format: ShowFormat,
     state_path: Option<PathBuf>,
     style: &Style,
 ) -> ExitCode {
+    let json = matches!(format, ShowFormat::Json);
+    if matches!(format, ShowFormat::Markdown(_)) && plan_file.is_none() {
+        return global_failure(
+            Diagnostic::global(
+                "E642",
+                "No plan to render",
+                "--format markdown renders a saved plan: strata plan --out PLANFILE, then strata show --format markdown PLANFILE.",
+            ),
+            style,
+        );
+    }
     match plan_file {
         Some(path) => {
             let plan = match read_plan_file(path) {
                 Ok(p) => p,
                 Err(d) => return global_failure(d, style),
             };
-            if json {
+            if let ShowFormat::Markdown(max_chars) = format {
+                print!("{}", markdown_comment(&plan, max_chars).join("\n"));
+            } else if json {
                 println!(
                     "{}",
                     serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()

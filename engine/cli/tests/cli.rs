@@ -8,31 +8,10 @@
 mod common;
 
 use common::Sandbox;
-use std::path::Path;
 use std::process::Command;
 
 fn check(name: &str, transcript: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/cli_snapshots")
-        .join(format!("{name}.snap"));
-    if std::env::var_os("STRATA_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, transcript).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}; run with STRATA_UPDATE_SNAPSHOTS=1 and review:\n{transcript}",
-            path.display()
-        )
-    });
-    if expected != transcript {
-        panic!(
-            "{name}: output differs from the snapshot:\n{}",
-            similar::TextDiff::from_lines(&expected, transcript)
-                .unified_diff()
-                .header("snapshot", "actual")
-        );
-    }
+    common::check_snapshot("cli_snapshots", "snap", name, transcript);
 }
 
 const STACK_V1: &str = r#"variable "token" {

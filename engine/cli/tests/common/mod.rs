@@ -72,12 +72,46 @@ pub fn mask(text: &str, dir: &Path) -> String {
     let since = regex::Regex::new(r"since \d+ \(seconds since the Unix epoch\)").expect("regex");
     let who = regex::Regex::new(r"locked by \S+").expect("regex");
     let seconds = regex::Regex::new(r"after \d+s").expect("regex");
+    let sha = regex::Regex::new(r"\b[0-9a-f]{64}\b").expect("regex");
     let host = regex::Regex::new(r"pid <pid> on [^)]+\)").expect("regex");
     let text = text.replace(&dir.display().to_string(), "$DIR");
+    let text = match dir.file_name() {
+        Some(name) => text.replace(&*name.to_string_lossy(), "$STACK"),
+        None => text,
+    };
     let text = uuid.replace_all(&text, "<uuid>");
+    let text = sha.replace_all(&text, "<sha256>");
     let text = pid.replace_all(&text, "pid <pid>");
     let text = since.replace_all(&text, "since <time>");
     let text = who.replace_all(&text, "locked by <who>");
     let text = host.replace_all(&text, "pid <pid> on <host>)");
     seconds.replace_all(&text, "after <n>s").into_owned()
+}
+
+/// Compares `text` with `tests/DIR/NAME.EXT`; STRATA_UPDATE_SNAPSHOTS=1
+/// rewrites the file for review instead.
+pub fn check_snapshot(dir: &str, ext: &str, name: &str, text: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir)
+        .join(format!("{name}.{ext}"));
+    if std::env::var_os("STRATA_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("snapshot dir");
+        std::fs::write(&path, text).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}; run with STRATA_UPDATE_SNAPSHOTS=1 and review:\n{text}",
+            path.display()
+        )
+    });
+    if expected != text {
+        panic!(
+            "{name}: output differs from the snapshot:\n{}",
+            similar::TextDiff::from_lines(&expected, text)
+                .unified_diff()
+                .header("snapshot", "actual")
+        );
+    }
 }

@@ -1,0 +1,152 @@
+//! Plans rendered as pull-request comments (`strata show --format
+//! markdown`), compared with snapshots in `tests/markdown_snapshots/`
+//! (STRATA_UPDATE_SNAPSHOTS=1 rewrites them for review), and the rules a
+//! split comment must keep.
+
+mod common;
+
+use common::{check_snapshot, Sandbox};
+
+/// Applies `first`, writes `second`, plans it to a file and renders it.
+fn comment(name: &str, first: Option<&str>, second: &str, extra: &[&str]) -> (Sandbox, String) {
+    let sb = Sandbox::new(&format!("md-{name}"));
+    if let Some(f) = first {
+        sb.write("main.tf", f);
+        let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+        assert_eq!(code, 0, "{text}");
+    }
+    sb.write("main.tf", second);
+    let (code, text) = sb.run(&["plan", "-out=p.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let mut args = vec!["show", "--format", "markdown"];
+    args.extend_from_slice(extra);
+    args.push("p.plan");
+    let (code, text) = sb.run(&args, "");
+    assert_eq!(code, 0, "{text}");
+    let body = text
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|t| t.split("--- stderr\n").next())
+        .unwrap_or_default()
+        .to_string();
+    (sb, body)
+}
+
+const POLICY_V1: &str = r#"resource "terraform_data" "policy" {
+  input = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::datasets/*" }] })
+}
+"#;
+
+#[test]
+fn create_only() {
+    let (_sb, md) = comment(
+        "create",
+        None,
+        "resource \"terraform_data\" \"trainer\" {\n  input = { gpus = 8, model = \"llama-3-8b\" }\n}\n\nresource \"terraform_data\" \"script\" {\n  input = <<-EOT\n    #!/bin/bash\n    torchrun --nproc-per-node 8 train.py\n  EOT\n}\n\noutput \"gpus\" {\n  value = terraform_data.trainer.output.gpus\n}\n",
+        &[],
+    );
+    check_snapshot("markdown_snapshots", "md", "create_only", &md);
+}
+
+#[test]
+fn mixed_and_destructive() {
+    let first = format!(
+        "{POLICY_V1}\nresource \"terraform_data\" \"old_cache\" {{\n  input = \"redis\"\n}}\n\nresource \"terraform_data\" \"endpoint\" {{\n  input            = \"serve\"\n  triggers_replace = \"model-v1\"\n}}\n"
+    );
+    let second = format!(
+        "{}\nresource \"terraform_data\" \"endpoint\" {{\n  input            = \"serve\"\n  triggers_replace = \"model-v2\"\n}}\n\nresource \"terraform_data\" \"new\" {{\n  input = \"fresh\"\n}}\n",
+        POLICY_V1.replace("[\"s3:GetObject\"]", "[\"s3:GetObject\", \"s3:PutObject\"]")
+    );
+    let (_sb, md) = comment("mixed", Some(&first), &second, &[]);
+    assert!(
+        md.contains("> [!WARNING]\n> **2 destructive changes**"),
+        "{md}"
+    );
+    assert!(md.contains("-           \"s3:GetObject\"\n+           \"s3:GetObject\",\n+           \"s3:PutObject\""), "{md}");
+    check_snapshot("markdown_snapshots", "md", "mixed_and_destructive", &md);
+}
+
+#[test]
+fn drift_has_its_own_section() {
+    let sb = Sandbox::new("md-drift");
+    let stack = "resource \"local_file\" \"config\" {\n  filename = \"${path.module}/train.yaml\"\n  content  = \"epochs: 3\\n\"\n}\n";
+    sb.write("main.tf", stack);
+    assert_eq!(sb.run(&["apply", "-auto-approve"], "").0, 0);
+    // Edited outside Strata: the file no longer matches.
+    sb.write("train.yaml", "epochs: 300\n");
+    let (code, text) = sb.run(&["plan", "-out=p.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let (_, md) = sb.run(&["show", "--format", "markdown", "p.plan"], "");
+    let md = md
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|t| t.split("--- stderr\n").next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        md.contains("<summary>Changed outside Strata (1)</summary>"),
+        "{md}"
+    );
+    assert!(md.contains("- `local_file.config`: (deleted)"), "{md}");
+    check_snapshot("markdown_snapshots", "md", "drift", &md);
+}
+
+#[test]
+fn secrets_are_masked() {
+    let stack = "variable \"token\" {\n  default   = \"hunter2-planted-secret\"\n  sensitive = true\n}\n\nresource \"terraform_data\" \"endpoint\" {\n  input = { token = var.token, stage = \"prod\" }\n}\n\noutput \"token\" {\n  value     = var.token\n  sensitive = true\n}\n";
+    let (_sb, md) = comment("secrets", None, stack, &[]);
+    assert!(!md.contains("hunter2"), "{md}");
+    assert!(md.contains("(sensitive value)"), "{md}");
+    check_snapshot("markdown_snapshots", "md", "secrets", &md);
+}
+
+/// Every part fits, starts with its marker, and closes what it opens;
+/// together the parts hold every change.
+#[test]
+fn a_huge_plan_splits_without_cutting_fences_or_sections() {
+    let mut stack = String::new();
+    for i in 0..300 {
+        stack.push_str(&format!(
+            "resource \"terraform_data\" \"worker_{i:03}\" {{\n  input = {{ rank = {i}, hosts = [{}] }}\n}}\n\n",
+            (0..8).map(|h| format!("\"gpu-{i}-{h}.cluster.internal\"")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let (_sb, md) = comment("huge", None, &stack, &["--max-chars", "20000"]);
+    let parts: Vec<&str> = md
+        .split("<!-- strata:part ")
+        .filter(|p| !p.is_empty())
+        .collect();
+    assert!(parts.len() > 2, "{} parts", parts.len());
+    let total = parts.len();
+    for (i, part) in parts.iter().enumerate() {
+        let part = format!("<!-- strata:part {part}");
+        assert!(
+            part.starts_with(&format!("<!-- strata:part {}/{total} -->\n", i + 1)),
+            "{}",
+            &part[..80]
+        );
+        // The separator between printed parts is one newline.
+        assert!(
+            part.trim_end().chars().count() <= 20000,
+            "part {} has {} characters",
+            i + 1,
+            part.chars().count()
+        );
+        let fences = part.lines().filter(|l| l.starts_with("```")).count();
+        assert_eq!(fences % 2, 0, "part {} cuts a code fence", i + 1);
+        assert_eq!(
+            part.matches("<details>").count(),
+            part.matches("</details>").count(),
+            "part {} cuts a <details> section",
+            i + 1
+        );
+    }
+    for i in 0..300 {
+        assert!(
+            md.contains(&format!("`terraform_data.worker_{i:03}`")),
+            "worker_{i:03} is missing"
+        );
+    }
+    assert!(parts[1].contains("<summary>Create (300) (continued)</summary>"));
+    assert!(parts.last().unwrap().contains("plan sha256 `"));
+}
