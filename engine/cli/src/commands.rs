@@ -217,6 +217,13 @@ enum Command {
         /// The most characters a comment part may have.
         #[arg(long, default_value_t = 65536)]
         max_chars: usize,
+        /// Plan every stack under the current directory (each in its own
+        /// directory), with one combined --markdown-out comment.
+        #[arg(long)]
+        all: bool,
+        /// With --all: only stacks with files changed since this git ref.
+        #[arg(long, value_name = "REF", requires = "all")]
+        changed_since: Option<String>,
     },
     /// Apply a saved plan, or plan and apply after confirmation.
     Apply {
@@ -386,11 +393,27 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         Command::Console { vars } => console_command(&vars, &style),
         Command::Plan {
             run,
+            markdown_out,
+            max_chars,
+            all: true,
+            changed_since,
+            ..
+        } => crate::multi::plan_all(
+            &crate::multi::AllOptions {
+                changed_since: changed_since.as_deref(),
+                markdown_out: markdown_out.as_deref().map(|p| (p, max_chars)),
+                pass: run.vars.vars.iter().map(|v| format!("--var={v}")).collect(),
+            },
+            &style,
+        ),
+        Command::Plan {
+            run,
             out,
             destroy,
             detailed_exitcode,
             markdown_out,
             max_chars,
+            ..
         } => crate::workflow::plan_command(
             &run.workflow(destroy),
             out.as_deref(),

@@ -8,6 +8,7 @@ mod backend;
 mod commands;
 mod fmt;
 mod markdown;
+mod multi;
 mod plan_render;
 mod render;
 mod workflow;

@@ -255,11 +255,16 @@ fn change_block(c: &ResourceChange) -> String {
 struct Section {
     summary: String,
     open: bool,
+    /// Shown as it is, not collapsed (a stack's heading).
+    plain: bool,
     blocks: Vec<String>,
 }
 
 impl Section {
     fn wrap(&self, blocks: &[String], continued: bool) -> String {
+        if self.plain {
+            return blocks.concat();
+        }
         let mut out = format!(
             "<details{}><summary>{}{}</summary>\n\n",
             if self.open { " open" } else { "" },
@@ -281,70 +286,92 @@ fn count(plan: &Plan, actions: &[Action]) -> usize {
         .count()
 }
 
-/// The comment, split into parts of at most `max_chars` characters.
-pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String> {
-    let mut head = format!(
-        "### Strata plan: `{}` (workspace `{}`)\n\n",
-        header.stack, header.workspace
-    );
-    let imports = plan
-        .changes
-        .iter()
-        .filter(|c| c.importing.is_some())
-        .count();
-    let drifted: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| !c.drift.is_empty())
-        .collect();
-    let outputs: Vec<_> = plan
-        .outputs
-        .iter()
-        .filter(|o| o.action != Action::NoOp)
-        .collect();
-    head.push_str("| import | add | change | replace | destroy | drift | output changes |\n");
-    head.push_str("|---:|---:|---:|---:|---:|---:|---:|\n");
-    head.push_str(&format!(
-        "| {imports} | {} | {} | {} | {} | {} | {} |\n\n",
+/// The counts of the summary table: import, add, change, replace,
+/// destroy, drift, output changes.
+fn counts(plan: &Plan) -> [usize; 7] {
+    [
+        plan.changes
+            .iter()
+            .filter(|c| c.importing.is_some())
+            .count(),
         count(plan, &[Action::Create]),
         count(plan, &[Action::Update]),
         count(plan, &[Action::DeleteThenCreate, Action::CreateThenDelete]),
         count(plan, &[Action::Delete]),
-        drifted.len(),
-        outputs.len()
-    ));
+        plan.changes.iter().filter(|c| !c.drift.is_empty()).count(),
+        plan.outputs
+            .iter()
+            .filter(|o| o.action != Action::NoOp)
+            .count(),
+    ]
+}
+
+fn table(rows: &[(Option<String>, [usize; 7])]) -> String {
+    let named = rows.iter().any(|(n, _)| n.is_some());
+    let mut out = String::new();
+    if named {
+        out.push_str("| stack | import | add | change | replace | destroy | drift | output changes |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    } else {
+        out.push_str("| import | add | change | replace | destroy | drift | output changes |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+    }
+    for (name, c) in rows {
+        let cells: Vec<String> = c.iter().map(|n| n.to_string()).collect();
+        match name {
+            Some(n) => out.push_str(&format!("| {n} | {} |\n", cells.join(" | "))),
+            None => out.push_str(&format!("| {} |\n", cells.join(" | "))),
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// The warning that lists every destructive change with its reason.
+fn warning(plan: &Plan, stack: Option<&str>) -> String {
     let mut destructive: Vec<&ResourceChange> =
         plan.changes.iter().filter(|c| c.action.deletes()).collect();
-    destructive.sort_by_key(|c| c.addr.to_string());
-    if !destructive.is_empty() {
-        head.push_str(&format!(
-            "> [!WARNING]\n> **{} destructive change{}**\n",
-            destructive.len(),
-            if destructive.len() == 1 { "" } else { "s" }
-        ));
-        for c in &destructive {
-            let verb = if c.action == Action::Delete {
-                "destroyed"
-            } else {
-                "replaced"
-            };
-            head.push_str(&format!(
-                "> - `{}` will be **{verb}**: {}\n",
-                c.addr,
-                reason(c)
-            ));
-        }
-        head.push('\n');
+    if destructive.is_empty() {
+        return String::new();
     }
+    destructive.sort_by_key(|c| c.addr.to_string());
+    let mut out = format!(
+        "> [!WARNING]\n> **{} destructive change{}{}**\n",
+        destructive.len(),
+        if destructive.len() == 1 { "" } else { "s" },
+        stack.map(|s| format!(" in `{s}`")).unwrap_or_default()
+    );
+    for c in &destructive {
+        let verb = if c.action == Action::Delete {
+            "destroyed"
+        } else {
+            "replaced"
+        };
+        out.push_str(&format!(
+            "> - `{}` will be **{verb}**: {}\n",
+            c.addr,
+            reason(c)
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// The collapsible sections of one plan; `prefix` names the stack in a
+/// combined comment.
+fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
     let shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
         .filter(|c| c.action != Action::NoOp || c.importing.is_some())
         .collect();
-    if shown.is_empty() && outputs.is_empty() {
-        head.push_str("No changes. The infrastructure matches the configuration.\n\n");
-    }
-    let mut sections = Vec::new();
+    let mut out = Vec::new();
+    let mut push = |title: String, blocks: Vec<String>| {
+        out.push(Section {
+            summary: format!("{prefix}{title}"),
+            open: false,
+            plain: false,
+            blocks,
+        })
+    };
     for g in GROUPS {
         let mut changes: Vec<&&ResourceChange> = shown
             .iter()
@@ -354,33 +381,40 @@ pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String>
             continue;
         }
         changes.sort_by_key(|c| c.addr.to_string());
-        sections.push(Section {
-            summary: format!("{} ({})", g.title, changes.len()),
-            open: false,
-            blocks: changes.iter().map(|c| change_block(c)).collect(),
-        });
+        push(
+            format!("{} ({})", g.title, changes.len()),
+            changes.iter().map(|c| change_block(c)).collect(),
+        );
     }
     let imported_only: Vec<&&ResourceChange> = shown
         .iter()
         .filter(|c| c.action == Action::NoOp && c.importing.is_some())
         .collect();
     if !imported_only.is_empty() {
-        sections.push(Section {
-            summary: format!("Import ({})", imported_only.len()),
-            open: false,
-            blocks: imported_only.iter().map(|c| change_block(c)).collect(),
-        });
+        push(
+            format!("Import ({})", imported_only.len()),
+            imported_only.iter().map(|c| change_block(c)).collect(),
+        );
     }
+    let drifted: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.drift.is_empty())
+        .collect();
     if !drifted.is_empty() {
-        sections.push(Section {
-            summary: format!("Changed outside Strata ({})", drifted.len()),
-            open: false,
-            blocks: drifted
+        push(
+            format!("Changed outside Strata ({})", drifted.len()),
+            drifted
                 .iter()
                 .map(|c| format!("- `{}`: {}\n", c.addr, c.drift.join(", ")))
                 .collect(),
-        });
+        );
     }
+    let outputs: Vec<_> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
     if !outputs.is_empty() {
         let mut block = String::from("```diff\n");
         for o in &outputs {
@@ -401,18 +435,80 @@ pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String>
             }
         }
         block.push_str("```\n\n");
-        sections.push(Section {
-            summary: format!("Output changes ({})", outputs.len()),
-            open: false,
-            blocks: vec![block],
-        });
+        push(format!("Output changes ({})", outputs.len()), vec![block]);
+    }
+    out
+}
+
+fn no_changes(plan: &Plan) -> bool {
+    counts(plan).iter().all(|n| *n == 0) && !plan.changes.iter().any(|c| c.action != Action::NoOp)
+}
+
+/// The comment, split into parts of at most `max_chars` characters.
+pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String> {
+    let mut head = format!(
+        "### Strata plan: `{}` (workspace `{}`)\n\n",
+        header.stack, header.workspace
+    );
+    head.push_str(&table(&[(None, counts(plan))]));
+    head.push_str(&warning(plan, None));
+    if no_changes(plan) {
+        head.push_str("No changes. The infrastructure matches the configuration.\n\n");
     }
     let footer = format!(
         "<sub>Strata {} · plan sha256 `{}`</sub>\n",
         env!("CARGO_PKG_VERSION"),
         header.sha256
     );
-    split(&head, &sections, &footer, max_chars)
+    split(&head, &sections(plan, ""), &footer, max_chars)
+}
+
+/// One comment for several stacks: a table with a row per stack and the
+/// total, then each stack's warning and sections.
+pub fn render_many(stacks: &[(Header<'_>, &Plan)], max_chars: usize) -> Vec<String> {
+    let workspace = stacks
+        .first()
+        .map(|(h, _)| h.workspace)
+        .unwrap_or("default");
+    let mut head = format!(
+        "### Strata plan: {} stack{} (workspace `{workspace}`)\n\n",
+        stacks.len(),
+        if stacks.len() == 1 { "" } else { "s" }
+    );
+    let mut rows: Vec<(Option<String>, [usize; 7])> = stacks
+        .iter()
+        .map(|(h, p)| (Some(format!("`{}`", h.stack)), counts(p)))
+        .collect();
+    let mut total = [0usize; 7];
+    for (_, c) in &rows {
+        for (t, n) in total.iter_mut().zip(c) {
+            *t += n;
+        }
+    }
+    rows.push((Some("**total**".into()), total));
+    head.push_str(&table(&rows));
+    let mut all = Vec::new();
+    for (h, plan) in stacks {
+        let mut heading = format!("#### `{}`\n\n", h.stack);
+        heading.push_str(&warning(plan, Some(h.stack)));
+        if no_changes(plan) {
+            heading.push_str("No changes.\n\n");
+        }
+        all.push(Section {
+            summary: String::new(),
+            open: false,
+            plain: true,
+            blocks: vec![heading],
+        });
+        all.extend(sections(plan, &format!("{}: ", h.stack)));
+    }
+    let mut footer = String::from("<sub>");
+    footer.push_str(&format!("Strata {}", env!("CARGO_PKG_VERSION")));
+    for (h, _) in stacks {
+        footer.push_str(&format!(" · `{}` plan sha256 `{}`", h.stack, h.sha256));
+    }
+    footer.push_str("</sub>\n");
+    split(&head, &all, &footer, max_chars)
 }
 
 /// Packs the header, sections and footer into parts of at most

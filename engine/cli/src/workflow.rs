@@ -628,7 +628,7 @@ pub fn plan_command(
     ExitCode::SUCCESS
 }
 
-fn read_plan_file(path: &Path) -> Result<Plan, Diagnostic> {
+pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::global(
             "E642",
@@ -682,7 +682,7 @@ pub fn apply_command(
     // says where the state (and so the lock) lives.
     let saved = match plan_file {
         Some(path) => {
-            let plan = match read_plan_file(path) {
+            let plan = match read_plan(path) {
                 Ok(p) => p,
                 Err(d) => return global_failure(d, style),
             };
@@ -1049,7 +1049,7 @@ pub fn show_command(
     }
     match plan_file {
         Some(path) => {
-            let plan = match read_plan_file(path) {
+            let plan = match read_plan(path) {
                 Ok(p) => p,
                 Err(d) => return global_failure(d, style),
             };
@@ -1118,7 +1118,7 @@ pub fn graph_command(
         return ExitCode::from(1);
     }
     let plan = match plan_file {
-        Some(path) => match read_plan_file(path) {
+        Some(path) => match read_plan(path) {
             Ok(p) => p,
             Err(d) => return global_failure(d, style),
         },

@@ -150,3 +150,96 @@ fn a_huge_plan_splits_without_cutting_fences_or_sections() {
     assert!(parts[1].contains("<summary>Create (300) (continued)</summary>"));
     assert!(parts.last().unwrap().contains("plan sha256 `"));
 }
+
+/// `plan --all` finds the stacks under a directory (a module used by one
+/// is not a stack), plans each, and writes one comment with a total; with
+/// `--changed-since` only stacks a git change touches are planned.
+#[test]
+fn plan_all_combines_stacks_and_follows_git_changes() {
+    let sb = Sandbox::new("md-all");
+    let write = |path: &str, text: &str| {
+        let p = sb.dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "modules/naming/main.tf",
+        "variable \"team\" {}\n\noutput \"prefix\" {\n  value = \"ml-${var.team}\"\n}\n",
+    );
+    write(
+        "stacks/training/main.tf",
+        "module \"naming\" {\n  source = \"../../modules/naming\"\n  team   = \"research\"\n}\n\nresource \"terraform_data\" \"cluster\" {\n  input = \"${module.naming.prefix}-a100\"\n}\n",
+    );
+    write(
+        "stacks/serving/main.tf",
+        "resource \"terraform_data\" \"endpoint\" {\n  input = \"llm\"\n}\n\nresource \"terraform_data\" \"autoscaler\" {\n  input = 2\n}\n",
+    );
+    let (code, text) = sb.run(&["plan", "--all", "--markdown-out=all.md"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("=== stacks/serving") && text.contains("=== stacks/training"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("=== modules/naming"),
+        "a module is not a stack:\n{text}"
+    );
+    let md = std::fs::read_to_string(sb.dir.join("all.md")).unwrap();
+    assert!(md.contains("### Strata plan: 2 stacks"), "{md}");
+    assert!(
+        md.contains("| `stacks/serving` | 0 | 2 | 0 | 0 | 0 | 0 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `stacks/training` | 0 | 1 | 0 | 0 | 0 | 0 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| **total** | 0 | 3 | 0 | 0 | 0 | 0 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<summary>stacks/training: Create (1)</summary>"),
+        "{md}"
+    );
+    check_snapshot(
+        "markdown_snapshots",
+        "md",
+        "plan_all",
+        &common::mask(&md, &sb.dir),
+    );
+
+    // In git: only what a change touches is planned.
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&sb.dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "stacks"]);
+    git(&["checkout", "-q", "-b", "change"]);
+    write(
+        "modules/naming/main.tf",
+        "variable \"team\" {}\n\noutput \"prefix\" {\n  value = \"ml-${var.team}-v2\"\n}\n",
+    );
+    git(&["commit", "-q", "-am", "rename"]);
+    let (code, text) = sb.run(&["plan", "--all", "--changed-since=main"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("=== stacks/training"),
+        "the module's user is planned:\n{text}"
+    );
+    assert!(!text.contains("=== stacks/serving"), "{text}");
+}
