@@ -70,6 +70,10 @@ struct RunArgs {
     /// Wait this long for a lock another process holds (30s, 2m; default 0s).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     lock_timeout: std::time::Duration,
+    /// Prices for the plan's cost estimate (default: the catalog built
+    /// into Strata; also STRATA_PRICE_CATALOG).
+    #[arg(long, value_name = "FILE")]
+    price_catalog: Option<PathBuf>,
 }
 
 /// Durations as Terraform's flags take them: `0`, `500ms`, `30s`, `5m`, `1h`.
@@ -108,6 +112,10 @@ impl RunArgs {
             parallelism: self.parallelism,
             lock: self.lock,
             lock_timeout: self.lock_timeout,
+            price_catalog: self
+                .price_catalog
+                .clone()
+                .or_else(|| std::env::var_os("STRATA_PRICE_CATALOG").map(PathBuf::from)),
         }
     }
 }

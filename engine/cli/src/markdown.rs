@@ -437,7 +437,71 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
         block.push_str("```\n\n");
         push(format!("Output changes ({})", outputs.len()), vec![block]);
     }
+    out.extend(cost_section(plan, prefix));
     out
+}
+
+/// The plan's cost, when it prices anything.
+fn priced(plan: &Plan) -> Option<&strata_core::cost::CostEstimate> {
+    plan.cost
+        .as_ref()
+        .filter(|c| !c.lines.is_empty() || !c.unpriced.is_empty())
+}
+
+fn cost_line(plan: &Plan) -> String {
+    use strata_core::cost::money;
+    let Some(c) = priced(plan) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "**Cost:** {} per hour, {} per month",
+        money(c.hourly_delta, &c.currency),
+        money(c.monthly_delta, &c.currency)
+    );
+    if c.gpus_before != c.gpus_after {
+        out.push_str(&format!(" · GPUs {} → {}", c.gpus_before, c.gpus_after));
+    }
+    if !c.unpriced.is_empty() {
+        out.push_str(&format!(" · {} unpriced", c.unpriced.len()));
+    }
+    out.push_str("\n\n");
+    out
+}
+
+/// The cost section: a line per priced resource, the unpriced ones, and
+/// where the prices come from.
+fn cost_section(plan: &Plan, prefix: &str) -> Option<Section> {
+    use strata_core::cost::money;
+    let c = priced(plan)?;
+    let mut block = String::from(
+        "| resource | per hour before | per hour after | GPUs | what |\n|---|---:|---:|---:|---|\n",
+    );
+    for l in &c.lines {
+        block.push_str(&format!(
+            "| `{}` | {} | {} | {} → {} | {} |\n",
+            l.address,
+            money(l.hourly_before, &c.currency).trim_start_matches('+'),
+            money(l.hourly_after, &c.currency).trim_start_matches('+'),
+            l.gpus_before,
+            l.gpus_after,
+            l.detail
+        ));
+    }
+    block.push('\n');
+    for u in &c.unpriced {
+        block.push_str(&format!("- unpriced: `{}`: {}\n", u.address, u.why));
+    }
+    block.push_str(&format!("\n<sub>{}</sub>\n\n", c.catalog));
+    Some(Section {
+        summary: format!(
+            "{prefix}Cost ({} priced, {} unpriced)",
+            c.lines.len(),
+            c.unpriced.len()
+        ),
+        open: false,
+        plain: false,
+        blocks: vec![block],
+    })
 }
 
 fn no_changes(plan: &Plan) -> bool {
@@ -451,6 +515,7 @@ pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String>
         header.stack, header.workspace
     );
     head.push_str(&table(&[(None, counts(plan))]));
+    head.push_str(&cost_line(plan));
     head.push_str(&warning(plan, None));
     if no_changes(plan) {
         head.push_str("No changes. The infrastructure matches the configuration.\n\n");
@@ -490,6 +555,7 @@ pub fn render_many(stacks: &[(Header<'_>, &Plan)], max_chars: usize) -> Vec<Stri
     let mut all = Vec::new();
     for (h, plan) in stacks {
         let mut heading = format!("#### `{}`\n\n", h.stack);
+        heading.push_str(&cost_line(plan));
         heading.push_str(&warning(plan, Some(h.stack)));
         if no_changes(plan) {
             heading.push_str("No changes.\n\n");

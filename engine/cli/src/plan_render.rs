@@ -325,6 +325,13 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     summary.push('.');
     out.push_str(&colors.paint("1", &summary));
     out.push('\n');
+    if let Some(cost) = plan
+        .cost
+        .as_ref()
+        .filter(|c| !c.lines.is_empty() || !c.unpriced.is_empty())
+    {
+        out.push_str(&cost_summary(cost));
+    }
     if !outputs.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
         for o in outputs {
@@ -346,5 +353,28 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
             ));
         }
     }
+    out
+}
+
+/// One or two lines on what the plan costs.
+pub fn cost_summary(cost: &strata_core::cost::CostEstimate) -> String {
+    use strata_core::cost::money;
+    let mut out = format!(
+        "Cost: {} per hour ({} per month) for {} priced resource{}",
+        money(cost.hourly_delta, &cost.currency),
+        money(cost.monthly_delta, &cost.currency),
+        cost.lines.len(),
+        if cost.lines.len() == 1 { "" } else { "s" }
+    );
+    if cost.gpus_before != cost.gpus_after {
+        out.push_str(&format!(
+            "; GPUs {} -> {}",
+            cost.gpus_before, cost.gpus_after
+        ));
+    }
+    if !cost.unpriced.is_empty() {
+        out.push_str(&format!("; {} unpriced", cost.unpriced.len()));
+    }
+    out.push_str(".\n");
     out
 }

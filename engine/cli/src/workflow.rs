@@ -327,6 +327,8 @@ pub struct WorkflowArgs {
     pub lock: bool,
     /// How long to wait for a held lock (0: fail at once).
     pub lock_timeout: std::time::Duration,
+    /// A price catalog instead of the bundled one.
+    pub price_catalog: Option<PathBuf>,
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -555,7 +557,31 @@ fn make_plan(
         .collect();
     report(&warnings, &loaded.stack.sources, style);
     match result.plan {
-        Some(plan) => Ok(Planned { plan, loaded }),
+        Some(mut plan) => {
+            let catalog = match &args.price_catalog {
+                None => strata_core::cost::Catalog::bundled(),
+                Some(path) => match std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| strata_core::cost::Catalog::from_json(&t))
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return Err(global_failure(
+                            Diagnostic::global(
+                                "E681",
+                                "Invalid price catalog",
+                                format!("{}: {e}", path.display()),
+                            ),
+                            style,
+                        ))
+                    }
+                },
+            };
+            let region_of =
+                |address: &str| registry.instance(address).and_then(|p| p.pricing_region());
+            plan.cost = Some(strata_core::cost::estimate(&plan, &catalog, &region_of));
+            Ok(Planned { plan, loaded })
+        }
         None => Err(ExitCode::from(1)),
     }
 }

@@ -243,3 +243,104 @@ fn plan_all_combines_stacks_and_follows_git_changes() {
     );
     assert!(!text.contains("=== stacks/serving"), "{text}");
 }
+
+const PRICED: &str = r#"provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_instance" "trainer" {
+  count         = 2
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "p5.48xlarge"
+}
+
+resource "aws_autoscaling_group" "workers" {
+  min_size         = 0
+  max_size         = 8
+  desired_capacity = 4
+
+  mixed_instances_policy {
+    instances_distribution {
+      on_demand_base_capacity                  = 1
+      on_demand_percentage_above_base_capacity = 0
+    }
+    launch_template {
+      launch_template_specification {
+        launch_template_id = "lt-0123456789abcdef0"
+      }
+      override {
+        instance_type = "p4d.24xlarge"
+      }
+    }
+  }
+}
+
+resource "aws_sagemaker_endpoint_configuration" "llm" {
+  name = "llm"
+  production_variants {
+    variant_name           = "main"
+    model_name             = "llm"
+    initial_instance_count = 2
+    instance_type          = "ml.g5.xlarge"
+  }
+}
+
+resource "aws_instance" "etl" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "r5.2xlarge"
+}
+"#;
+
+/// Every plan carries its cost: in the terminal, the plan JSON and the
+/// comment; a catalog file replaces the bundled prices.
+#[test]
+fn plans_carry_their_cost() {
+    let sb = Sandbox::new("md-cost");
+    sb.write("main.tf", PRICED);
+    let env: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "y")];
+    let (code, text) = sb.run_with(&["plan", "-out=p.plan"], "", env);
+    assert_eq!(code, 0, "{text}");
+    // 2 x 98.304 + (1 x 32.688 on demand + 3 x 32.688 x 0.35 spot) + 2 x 1.21
+    let hourly = 2.0 * 98.304 + 32.688 + 3.0 * 32.688 * 0.35 + 2.0 * 1.21;
+    let expected = format!("Cost: +${hourly:.2} per hour (+${} per month) for 4 priced resources; GPUs 0 -> 50; 1 unpriced.", group(hourly * 730.0));
+    assert!(text.contains(&expected), "expected {expected:?} in\n{text}");
+    let (_, json) = sb.run_with(&["show", "-json", "p.plan"], "", env);
+    assert!(json.contains("\"cost_estimate\":{"), "{json}");
+    assert!(
+        json.contains("r5.2xlarge is not in the price catalog"),
+        "{json}"
+    );
+    let (_, md) = sb.run_with(&["show", "--format", "markdown", "p.plan"], "", env);
+    assert!(
+        md.contains(&format!("**Cost:** +${hourly:.2} per hour")),
+        "{md}"
+    );
+    assert!(md.contains("| `aws_autoscaling_group.workers` | $0.00 | $67.01 | 0 → 32 | 1 x p4d.24xlarge on demand + 3 x p4d.24xlarge spot |"), "{md}");
+    // Our own prices.
+    sb.write(
+        "prices.json",
+        r#"{"currency": "USD", "as_of": "test", "source": "a test catalog", "hours_per_month": 730, "spot_factor": 0.5,
+            "regions": {"us-east-1": {"r5.2xlarge": {"on_demand": 1.0}}}}"#,
+    );
+    let (code, text) = sb.run_with(&["plan", "--price-catalog=prices.json"], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "Cost: +$1.00 per hour (+$730.00 per month) for 1 priced resource; 4 unpriced."
+        ),
+        "{text}"
+    );
+}
+
+fn group(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as u64;
+    let whole = (cents / 100).to_string();
+    let mut out = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{out}.{:02}", cents % 100)
+}

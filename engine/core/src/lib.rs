@@ -14,6 +14,7 @@
 
 pub mod addr;
 pub mod apply;
+pub mod cost;
 pub mod eval_body;
 pub mod plan;
 pub mod planner;

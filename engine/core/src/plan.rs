@@ -154,6 +154,9 @@ pub struct Plan {
     /// Data sources read while planning: apply sees the same values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<DataValue>,
+    /// What the changes cost, for the resources the price catalog covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::CostEstimate>,
 }
 
 /// A data source instance as it was read during planning.
@@ -295,7 +298,7 @@ impl Plan {
                 })
             })
             .collect();
-        json!({
+        let mut out = json!({
             "format_version": "1.2",
             "terraform_version": format!("strata-{}", self.strata_version),
             "variables": variables,
@@ -307,7 +310,12 @@ impl Plan {
             },
             "configuration": { "root_module": {} },
             "errored": self.errored,
-        })
+        });
+        // Strata's own addition: consumers of Terraform's layout ignore it.
+        if let Some(cost) = &self.cost {
+            out["cost_estimate"] = serde_json::to_value(cost).unwrap_or_default();
+        }
+        out
     }
 }
 

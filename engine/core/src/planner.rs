@@ -1440,6 +1440,7 @@ pub async fn plan(
         graph,
         errored,
         data,
+        cost: None,
     };
     PlanResult {
         plan: if errored { None } else { Some(plan) },

@@ -325,6 +325,11 @@ pub trait Provider: Send + Sync {
         usize::MAX
     }
 
+    /// The region this provider configuration works in, for pricing.
+    fn pricing_region(&self) -> Option<String> {
+        None
+    }
+
     /// The id `import` takes for the object in `state` (`strata import
     /// ADDR ID`), when the type can be imported.
     fn import_id(&self, _type_name: &str, _state: &Value) -> Option<String> {

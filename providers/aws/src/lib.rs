@@ -585,6 +585,17 @@ impl Provider for AwsProvider {
         self.settings.lock().expect("settings").concurrency
     }
 
+    fn pricing_region(&self) -> Option<String> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let settings = self.settings.lock().expect("settings");
+        settings
+            .region
+            .clone()
+            .or_else(|| env("AWS_REGION"))
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .or_else(|| settings.credentials.profile_setting("region"))
+    }
+
     fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {
         let resource = self.resource(type_name).ok()?;
         Some(resource.import_id(&to_obj(state)))
