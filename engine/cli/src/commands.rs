@@ -74,6 +74,10 @@ struct RunArgs {
     /// into Strata; also STRATA_PRICE_CATALOG).
     #[arg(long, value_name = "FILE")]
     price_catalog: Option<PathBuf>,
+    /// Rego policies (a file or a directory of .rego files) checked
+    /// against the plan; a `deny` stops it (repeatable).
+    #[arg(long = "policy", value_name = "PATH")]
+    policies: Vec<PathBuf>,
 }
 
 /// Durations as Terraform's flags take them: `0`, `500ms`, `30s`, `5m`, `1h`.
@@ -112,6 +116,7 @@ impl RunArgs {
             parallelism: self.parallelism,
             lock: self.lock,
             lock_timeout: self.lock_timeout,
+            policies: self.policies.clone(),
             price_catalog: self
                 .price_catalog
                 .clone()

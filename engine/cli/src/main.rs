@@ -10,6 +10,7 @@ mod fmt;
 mod markdown;
 mod multi;
 mod plan_render;
+mod policy;
 mod render;
 mod workflow;
 

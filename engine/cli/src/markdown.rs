@@ -441,6 +441,26 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
     out
 }
 
+/// What the policies said: denials as a caution, warnings as a note.
+fn policy_notes(plan: &Plan) -> String {
+    let mut out = String::new();
+    for (level, kind, title) in [
+        ("deny", "CAUTION", "Denied by policy"),
+        ("warn", "NOTE", "Policy warnings"),
+    ] {
+        let found: Vec<_> = plan.policy.iter().filter(|f| f.level == level).collect();
+        if found.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("> [!{kind}]\n> **{title}**\n"));
+        for f in found {
+            out.push_str(&format!("> - `{}`: {}\n", f.policy, f.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The plan's cost, when it prices anything.
 fn priced(plan: &Plan) -> Option<&strata_core::cost::CostEstimate> {
     plan.cost
@@ -516,6 +536,7 @@ pub fn render(plan: &Plan, header: &Header<'_>, max_chars: usize) -> Vec<String>
     );
     head.push_str(&table(&[(None, counts(plan))]));
     head.push_str(&cost_line(plan));
+    head.push_str(&policy_notes(plan));
     head.push_str(&warning(plan, None));
     if no_changes(plan) {
         head.push_str("No changes. The infrastructure matches the configuration.\n\n");
@@ -556,6 +577,7 @@ pub fn render_many(stacks: &[(Header<'_>, &Plan)], max_chars: usize) -> Vec<Stri
     for (h, plan) in stacks {
         let mut heading = format!("#### `{}`\n\n", h.stack);
         heading.push_str(&cost_line(plan));
+        heading.push_str(&policy_notes(plan));
         heading.push_str(&warning(plan, Some(h.stack)));
         if no_changes(plan) {
             heading.push_str("No changes.\n\n");

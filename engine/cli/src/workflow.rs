@@ -329,6 +329,8 @@ pub struct WorkflowArgs {
     pub lock_timeout: std::time::Duration,
     /// A price catalog instead of the bundled one.
     pub price_catalog: Option<PathBuf>,
+    /// Rego policies checked against the plan.
+    pub policies: Vec<PathBuf>,
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -606,11 +608,39 @@ pub fn plan_command(
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    let planned = match make_plan(args, style, &rt, &*store, loaded) {
+    let mut planned = match make_plan(args, style, &rt, &*store, loaded) {
         Ok(p) => p,
         Err(code) => return code,
     };
     print_plan(&planned.plan, style);
+    let denied = match check_policies(args, &mut planned.plan, style) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    if let Some((path, max_chars)) = markdown_out {
+        let text = markdown_comment(&planned.plan, max_chars).join("\n");
+        if let Err(e) = strata_state::write_atomically(path, text.as_bytes()) {
+            return global_failure(
+                Diagnostic::global(
+                    "E641",
+                    "Failed to write the Markdown plan",
+                    format!("{}: {e}", path.display()),
+                ),
+                style,
+            );
+        }
+    }
+    if denied {
+        std::mem::forget(planned);
+        return global_failure(
+            Diagnostic::global(
+                "E682",
+                "Plan denied by policy",
+                "A policy denied this plan (see above), so it was not saved; change the configuration or the policy.",
+            ),
+            style,
+        );
+    }
     if let Some(path) = out {
         let plain = serde_json::to_vec(&planned.plan).expect("plan serializes");
         // Plans hold the values of sensitive attributes: encrypt them too.
@@ -632,19 +662,6 @@ pub fn plan_command(
             path.display(),
             path.display()
         );
-    }
-    if let Some((path, max_chars)) = markdown_out {
-        let text = markdown_comment(&planned.plan, max_chars).join("\n");
-        if let Err(e) = strata_state::write_atomically(path, text.as_bytes()) {
-            return global_failure(
-                Diagnostic::global(
-                    "E641",
-                    "Failed to write the Markdown plan",
-                    format!("{}: {e}", path.display()),
-                ),
-                style,
-            );
-        }
     }
     let has_changes = planned.plan.has_changes();
     std::mem::forget(planned);
@@ -760,6 +777,21 @@ pub fn apply_command(
                 Err(code) => return code,
             };
             print_plan(&planned.plan, style);
+            let mut planned = planned;
+            match check_policies(args, &mut planned.plan, style) {
+                Ok(false) => {}
+                Ok(true) => {
+                    return global_failure(
+                        Diagnostic::global(
+                            "E682",
+                            "Plan denied by policy",
+                            "A policy denied this plan (see above); nothing was applied.",
+                        ),
+                        style,
+                    )
+                }
+                Err(code) => return code,
+            }
             if !planned.plan.has_changes() {
                 return ExitCode::SUCCESS;
             }
@@ -1028,6 +1060,47 @@ pub fn output_command(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Checks the plan against `--policy` policies, records and prints what
+/// they say; true when one denies it.
+fn check_policies(args: &WorkflowArgs, plan: &mut Plan, style: &Style) -> Result<bool, ExitCode> {
+    if args.policies.is_empty() {
+        return Ok(false);
+    }
+    let mut input = plan.to_terraform_json();
+    input["strata"] = serde_json::json!({
+        "stack": std::env::current_dir().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
+        "workspace": current_workspace(),
+    });
+    let findings = crate::policy::evaluate(&args.policies, &input).map_err(|e| {
+        global_failure(
+            Diagnostic::global("E683", "Policy evaluation failed", e),
+            style,
+        )
+    })?;
+    let denies = findings.iter().filter(|f| f.level == "deny").count();
+    println!(
+        "\nPolicy: {denies} denied, {} warning{} from {} polic{}.",
+        findings.len() - denies,
+        if findings.len() - denies == 1 {
+            ""
+        } else {
+            "s"
+        },
+        args.policies.len(),
+        if args.policies.len() == 1 {
+            "y path"
+        } else {
+            "y paths"
+        }
+    );
+    for f in &findings {
+        let tag = if f.level == "deny" { "DENY" } else { "WARN" };
+        println!("  {tag} [{}] {}", f.policy, f.message);
+    }
+    plan.policy = findings;
+    Ok(denies > 0)
 }
 
 /// How `show` prints.

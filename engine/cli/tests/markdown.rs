@@ -344,3 +344,101 @@ fn group(amount: f64) -> String {
     }
     format!("{out}.{:02}", cents % 100)
 }
+
+fn policies() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/policies")
+        .display()
+        .to_string()
+}
+
+/// The shipped budget policy denies a plan over $250 an hour: the plan is
+/// not saved, the exit code says so, and the comment shows why.
+#[test]
+fn a_policy_denial_stops_the_plan_and_shows_in_the_comment() {
+    let sb = Sandbox::new("md-policy");
+    sb.write("main.tf", PRICED);
+    let env: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "y")];
+    let policy = format!("--policy={}", policies());
+    let (code, text) = sb.run_with(
+        &["plan", &policy, "-out=p.plan", "--markdown-out=c.md"],
+        "",
+        env,
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Policy: 1 denied, 1 warning from 1 policy path."),
+        "{text}"
+    );
+    assert!(text.contains("DENY [strata.gpu_budget] the stack would cost $266.04 an hour, over the budget of $250"), "{text}");
+    assert!(
+        text.contains("WARN [strata.gpu_budget] aws_instance.etl is not priced"),
+        "{text}"
+    );
+    assert!(text.contains("Plan denied by policy"), "{text}");
+    assert!(
+        !sb.dir.join("p.plan").exists(),
+        "a denied plan must not be saved"
+    );
+    let md = std::fs::read_to_string(sb.dir.join("c.md")).unwrap();
+    assert!(md.contains("> [!CAUTION]\n> **Denied by policy**\n> - `strata.gpu_budget`: the stack would cost $266.04 an hour"), "{md}");
+    // Under budget, the plan passes with the warning only.
+    sb.write(
+        "main.tf",
+        &PRICED.replace("count         = 2", "count         = 1"),
+    );
+    let (code, text) = sb.run_with(&["plan", &policy, "-out=p.plan"], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Policy: 0 denied, 1 warning"), "{text}");
+    assert!(sb.dir.join("p.plan").exists());
+}
+
+/// The shipped data-store policy refuses to destroy a bucket unless it is
+/// tagged strata:allow-destroy = "true" (against moto on 127.0.0.1).
+#[test]
+fn data_stores_are_not_destroyed_without_an_explicit_allow() {
+    let Ok(endpoint) = std::env::var("STRATA_TEST_S3") else {
+        panic!("STRATA_TEST_S3 must name a moto server; run the tests with `bash .ci/run`");
+    };
+    let sb = Sandbox::new("md-protect");
+    let env: &[(&str, &str)] = &[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "x"),
+        ("AWS_SECRET_ACCESS_KEY", "y"),
+    ];
+    let bucket = format!("strata-protect-{}", std::process::id());
+    let stack = |tags: &str| {
+        format!("provider \"aws\" {{\n  region = \"us-east-1\"\n}}\n\nresource \"aws_s3_bucket\" \"datasets\" {{\n  bucket        = \"{bucket}\"\n  force_destroy = true\n  tags          = {{ {tags} }}\n}}\n")
+    };
+    sb.write("main.tf", &stack("team = \"ml\""));
+    assert_eq!(sb.run_with(&["apply", "-auto-approve"], "", env).0, 0);
+    sb.write(
+        "main.tf",
+        "provider \"aws\" {\n  region = \"us-east-1\"\n}\n",
+    );
+    let policy = format!("--policy={}", policies());
+    let (code, text) = sb.run_with(&["plan", &policy], "", env);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "DENY [strata.protect_data_stores] aws_s3_bucket.datasets would be destroyed"
+        ),
+        "{text}"
+    );
+    let (code, text) = sb.run_with(&["apply", "-auto-approve", &policy], "", env);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("nothing was applied"), "{text}");
+    // Allowed explicitly, the destroy goes through.
+    sb.write(
+        "main.tf",
+        &stack("team = \"ml\", \"strata:allow-destroy\" = \"true\""),
+    );
+    assert_eq!(sb.run_with(&["apply", "-auto-approve"], "", env).0, 0);
+    sb.write(
+        "main.tf",
+        "provider \"aws\" {\n  region = \"us-east-1\"\n}\n",
+    );
+    let (code, text) = sb.run_with(&["apply", "-auto-approve", &policy], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 destroyed"), "{text}");
+}

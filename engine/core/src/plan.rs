@@ -157,6 +157,19 @@ pub struct Plan {
     /// What the changes cost, for the resources the price catalog covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::CostEstimate>,
+    /// What the policies checked against this plan said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy: Vec<PolicyFinding>,
+}
+
+/// One policy's verdict on a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFinding {
+    /// `deny` stops the plan; `warn` is shown.
+    pub level: String,
+    /// The policy's package.
+    pub policy: String,
+    pub message: String,
 }
 
 /// A data source instance as it was read during planning.

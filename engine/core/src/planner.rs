@@ -1441,6 +1441,7 @@ pub async fn plan(
         errored,
         data,
         cost: None,
+        policy: Vec::new(),
     };
     PlanResult {
         plan: if errored { None } else { Some(plan) },
