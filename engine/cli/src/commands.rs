@@ -215,7 +215,8 @@ enum Command {
     Plan {
         #[command(flatten)]
         run: RunArgs,
-        /// Save the plan to this file, for `strata apply FILE`.
+        /// Save the plan to this file, for `strata apply FILE` (with --all,
+        /// a directory for every stack's plan).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Plan to destroy everything.
@@ -406,6 +407,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         Command::Console { vars } => console_command(&vars, &style),
         Command::Plan {
             run,
+            out,
             markdown_out,
             max_chars,
             all: true,
@@ -414,6 +416,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         } => crate::multi::plan_all(
             &crate::multi::AllOptions {
                 changed_since: changed_since.as_deref(),
+                out_dir: out.as_deref(),
                 markdown_out: markdown_out.as_deref().map(|p| (p, max_chars)),
                 pass: run.vars.vars.iter().map(|v| format!("--var={v}")).collect(),
             },

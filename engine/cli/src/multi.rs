@@ -13,6 +13,9 @@ use strata_types::Diagnostic;
 
 pub struct AllOptions<'a> {
     pub changed_since: Option<&'a str>,
+    /// Keep each stack's plan here (as `STACK.plan`, slashes as `__`), for
+    /// `strata apply` after review.
+    pub out_dir: Option<&'a Path>,
     pub markdown_out: Option<(&'a Path, usize)>,
     /// Flags passed to every stack's plan (variables, refresh, …).
     pub pass: Vec<String>,
@@ -185,7 +188,15 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
     for (i, (dir, _)) in stacks.iter().enumerate() {
         let name = name_of(&root, dir);
         println!("=== {name}");
-        let plan_path = scratch.join(format!("{i}.plan"));
+        let plan_path = match options.out_dir {
+            Some(dir) => {
+                // Each stack's process runs in its own directory.
+                let dir = root.join(dir);
+                let _ = std::fs::create_dir_all(&dir);
+                dir.join(format!("{}.plan", name.replace('/', "__")))
+            }
+            None => scratch.join(format!("{i}.plan")),
+        };
         let status = std::process::Command::new(&exe)
             .arg(format!("-chdir={}", dir.display()))
             .arg("plan")

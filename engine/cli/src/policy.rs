@@ -150,7 +150,9 @@ mod tests {
             ]
         );
         let cheap = serde_json::json!({"cost_estimate": {"hourly_after": 1, "gpus_after": 0}});
-        assert!(evaluate(std::slice::from_ref(&dir), &cheap).unwrap().is_empty());
+        assert!(evaluate(std::slice::from_ref(&dir), &cheap)
+            .unwrap()
+            .is_empty());
         std::fs::write(
             dir.join("broken.rego"),
             "package broken\ndeny contains if {",

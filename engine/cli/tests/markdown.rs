@@ -442,3 +442,70 @@ fn data_stores_are_not_destroyed_without_an_explicit_allow() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("1 destroyed"), "{text}");
 }
+
+/// The GitHub Actions example's comment step runs locally: it plans the
+/// stacks, writes one file per comment part and keeps the plans, which
+/// then apply as reviewed.
+#[test]
+fn the_actions_comment_script_runs_without_github() {
+    let sb = Sandbox::new("md-actions");
+    for (stack, n) in [("stacks/a", 3), ("stacks/b", 400)] {
+        let dir = sb.dir.join(stack);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "resource \"terraform_data\" \"r{i}\" {{\n  input = \"{}\"\n}}\n\n",
+                "x".repeat(200)
+            ));
+        }
+        std::fs::write(dir.join("main.tf"), text).unwrap();
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/github-actions/build-comment.sh");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_strata"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("out")
+        .current_dir(&sb.dir)
+        .env("PATH", &path)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the script");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let parts: Vec<String> = (1..)
+        .map(|i| sb.dir.join(format!("out/part-{i}.md")))
+        .take_while(|p| p.exists())
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        parts.len() >= 2,
+        "400 resources of 200 characters need more than one part: {stdout}"
+    );
+    for (i, part) in parts.iter().enumerate() {
+        assert!(part.starts_with(&format!("<!-- strata:part {}/{} -->", i + 1, parts.len())));
+        assert!(part.chars().count() <= 65536);
+    }
+    // The kept plans apply as reviewed.
+    let plan = sb.dir.join("out/plans/stacks__a.plan");
+    assert!(plan.exists());
+    let (code, text) = sb.run(
+        &["-chdir=stacks/a", "apply", &plan.display().to_string()],
+        "",
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("3 added"), "{text}");
+}
