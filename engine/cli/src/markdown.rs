@@ -122,10 +122,7 @@ fn change_diff(c: &ResourceChange) -> String {
                 }
             }
             _ => {
-                let same = av.is_wholly_known()
-                    && strata_lang::eval::equals(&bv.unmark_deep().0, &av.unmark_deep().0)
-                        == Some(true);
-                if same {
+                if crate::plan_render::stays(&bv, &av) {
                     unchanged += 1;
                     continue;
                 }

@@ -250,15 +250,8 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
                 first.push_str(&note);
             }
         }
-        if let Err(e) = strata_state::write_atomically(path, parts.join("\n").as_bytes()) {
-            return global_failure(
-                Diagnostic::global(
-                    "E641",
-                    "Failed to write the Markdown plan",
-                    format!("{}: {e}", path.display()),
-                ),
-                style,
-            );
+        if let Err(code) = crate::workflow::write_comment(path, &parts, style) {
+            return code;
         }
     }
     println!(

@@ -91,6 +91,12 @@ fn show(v: &Value, indent: usize) -> String {
     format_value(v, indent)
 }
 
+/// Whether an attribute stays as it is: known after, and equal.
+pub fn stays(before: &Value, after: &Value) -> bool {
+    after.is_wholly_known()
+        && strata_lang::eval::equals(&before.unmark_deep().0, &after.unmark_deep().0) == Some(true)
+}
+
 fn attributes(v: &Value) -> Vec<(String, Value)> {
     match &v.kind {
         Kind::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -177,11 +183,7 @@ pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
             match c.action {
                 Action::Create | Action::Read => !av.is_null(),
                 Action::Delete | Action::Forget => !bv.is_null(),
-                _ => {
-                    !(av.is_wholly_known()
-                        && strata_lang::eval::equals(&bv.unmark_deep().0, &av.unmark_deep().0)
-                            == Some(true))
-                }
+                _ => !stays(&bv, &av),
             }
         })
         .map(|n| n.len())
@@ -206,10 +208,7 @@ pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
                 show(&bv, 8)
             ),
             _ => {
-                let same = av.is_wholly_known()
-                    && strata_lang::eval::equals(&bv.unmark_deep().0, &av.unmark_deep().0)
-                        == Some(true);
-                if same {
+                if stays(&bv, &av) {
                     unchanged += 1;
                     continue;
                 }

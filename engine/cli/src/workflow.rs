@@ -618,16 +618,8 @@ pub fn plan_command(
         Err(code) => return code,
     };
     if let Some((path, max_chars)) = markdown_out {
-        let text = markdown_comment(&planned.plan, max_chars).join("\n");
-        if let Err(e) = strata_state::write_atomically(path, text.as_bytes()) {
-            return global_failure(
-                Diagnostic::global(
-                    "E641",
-                    "Failed to write the Markdown plan",
-                    format!("{}: {e}", path.display()),
-                ),
-                style,
-            );
+        if let Err(code) = write_comment(path, &markdown_comment(&planned.plan, max_chars), style) {
+            return code;
         }
     }
     if denied {
@@ -1060,6 +1052,20 @@ pub fn output_command(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Writes a comment's parts to `path`, one after the other.
+pub(crate) fn write_comment(path: &Path, parts: &[String], style: &Style) -> Result<(), ExitCode> {
+    strata_state::write_atomically(path, parts.join("\n").as_bytes()).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                "E641",
+                "Failed to write the Markdown plan",
+                format!("{}: {e}", path.display()),
+            ),
+            style,
+        )
+    })
 }
 
 /// Checks the plan against `--policy` policies, records and prints what
