@@ -761,6 +761,11 @@ pub fn apply_command(
                 report(&[d], &SourceMap::default(), style);
                 return ExitCode::from(1);
             }
+            // The hash the reviewed comment's footer shows.
+            println!(
+                "Applying the saved plan sha256 {}.\n",
+                crate::markdown::plan_sha256(&plan)
+            );
             (plan, loaded)
         }
         Err(loaded) => {

@@ -508,4 +508,34 @@ fn the_actions_comment_script_runs_without_github() {
     );
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("3 added"), "{text}");
+    // The applied plan is the reviewed one: the other stack's kept plan,
+    // applied outside the masking sandbox, names the sha256 the comment's
+    // footer shows.
+    let comment = std::fs::read_to_string(sb.dir.join("out/comment.md")).unwrap();
+    let text = String::from_utf8_lossy(
+        &std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args([
+                "-chdir=stacks/b",
+                "apply",
+                &sb.dir
+                    .join("out/plans/stacks__b.plan")
+                    .display()
+                    .to_string(),
+            ])
+            .current_dir(&sb.dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .into_owned();
+    let applied_sha = text
+        .split("Applying the saved plan sha256 ")
+        .nth(1)
+        .and_then(|t| t.split('.').next())
+        .expect("the apply names the plan's sha256");
+    assert!(
+        comment.contains(&format!("`stacks/b` plan sha256 `{applied_sha}`")),
+        "{applied_sha} not in the comment's footer"
+    );
 }
