@@ -95,6 +95,11 @@ resource "aws_eks_cluster" "main" {
   vpc_config {
     subnet_ids = aws_subnet.private[*].id
   }
+
+  timeouts {
+    create = "45m"
+    delete = "30m"
+  }
 }
 
 resource "aws_eks_node_group" "gpu" {

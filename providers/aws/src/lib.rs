@@ -174,7 +174,7 @@ impl AwsProvider {
         resource: &dyn Resource,
         request: &PlanRequest<'_>,
     ) -> ProviderResult<PlanResponse> {
-        let schema = resource.schema();
+        let schema = schema_of(resource);
         if request.proposed.is_null() {
             return Ok(PlanResponse {
                 planned: request.proposed.clone(),
@@ -258,6 +258,10 @@ impl AwsProvider {
             }
         }
         for (name, nested) in &schema.blocks {
+            // Waiting longer or shorter changes nothing in AWS.
+            if name == "timeouts" {
+                continue;
+            }
             let c = config.get(name).cloned().unwrap_or(J::Null);
             let p = prior.get(name).cloned().unwrap_or(J::Null);
             if !known_config(name) || !blocks_match(&nested.schema, &c, &p) {
@@ -319,6 +323,66 @@ impl AwsProvider {
             requires_replace,
         })
     }
+}
+
+/// A resource type's schema with Terraform's `timeouts` block (create,
+/// update, delete durations for the waiters).
+fn schema_of(resource: &dyn Resource) -> Schema {
+    let mut schema = resource.schema();
+    schema.blocks.insert(
+        "timeouts".into(),
+        strata_provider::NestedBlock {
+            nesting: strata_provider::Nesting::Single,
+            schema: Schema::new(
+                ["create", "update", "delete"]
+                    .map(|k| (k, strata_provider::Attribute::optional(Type::String))),
+            ),
+            min_items: 0,
+            max_items: Some(1),
+        },
+    );
+    schema
+}
+
+/// How long an operation's waiters may wait: the `timeouts` block's
+/// value for it ("60m", "1h30m", "90s"), when given.
+fn wait_limit(planned: &Obj, operation: &str) -> ProviderResult<Option<std::time::Duration>> {
+    let Some(text) = planned
+        .get("timeouts")
+        .and_then(|t| t.get(operation))
+        .and_then(J::as_str)
+    else {
+        return Ok(None);
+    };
+    parse_duration(text).map(Some).ok_or_else(|| {
+        ProviderError::at(
+            "Invalid timeout",
+            format!(
+                "timeouts.{operation} = {text:?} is not a duration such as \"30m\" or \"1h30m\""
+            ),
+            "timeouts",
+        )
+    })
+}
+
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: u64 = number.parse().ok()?;
+        number.clear();
+        total += n * match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+    }
+    (number.is_empty() && !text.is_empty()).then(|| std::time::Duration::from_secs(total))
 }
 
 /// The planned value of an attribute, from the configuration value.
@@ -428,7 +492,7 @@ impl Provider for AwsProvider {
             provider: config::schema(),
             resources: resources::all()
                 .into_iter()
-                .map(|r| (r.type_name().to_string(), r.schema()))
+                .map(|r| (r.type_name().to_string(), schema_of(r.as_ref())))
                 .collect(),
             data_sources: data::schemas(),
         }
@@ -449,7 +513,7 @@ impl Provider for AwsProvider {
     async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
         let resource = self.resource(request.type_name)?;
         let api = self.api()?;
-        let schema = resource.schema();
+        let schema = schema_of(resource.as_ref());
         let prior = to_obj(request.prior);
         let planned_value = request.planned.clone();
         let planned = to_obj(request.planned);
@@ -457,6 +521,15 @@ impl Provider for AwsProvider {
         let creating = request.prior.is_null();
         let for_errors = to_obj(request.planned);
         let read = blocking(move || {
+            let operation = if deleting {
+                "delete"
+            } else if creating {
+                "create"
+            } else {
+                "update"
+            };
+            let timeouts = if deleting { &prior } else { &planned };
+            resources::set_wait_limit(wait_limit(timeouts, operation)?);
             if deleting {
                 let id = api::req(&prior, "id")?;
                 delete_patiently(resource.as_ref(), &api, id, &prior)?;
@@ -493,7 +566,7 @@ impl Provider for AwsProvider {
     ) -> ProviderResult<Vec<Option<Value>>> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = resource.schema();
+        let schema = schema_of(resource.as_ref());
         let priors: Vec<Obj> = states.iter().map(to_obj).collect();
         let found = {
             let priors = priors.clone();
@@ -512,7 +585,7 @@ impl Provider for AwsProvider {
     async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = resource.schema();
+        let schema = schema_of(resource.as_ref());
         let id = id.to_string();
         let found = {
             let resource = resource.clone();
@@ -567,7 +640,7 @@ impl Provider for AwsProvider {
     ) -> ProviderResult<Option<Value>> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = resource.schema();
+        let schema = schema_of(resource.as_ref());
         let planned_obj = to_obj(planned);
         let token = token.to_string();
         let found = blocking(move || match resource.find(&api, &token, &planned_obj)? {
@@ -673,5 +746,24 @@ fn delete_patiently(
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timeouts_parse_as_terraform_writes_them() {
+        use std::time::Duration;
+        assert_eq!(
+            super::parse_duration("60m"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            super::parse_duration("1h30m"),
+            Some(Duration::from_secs(5400))
+        );
+        assert_eq!(super::parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(super::parse_duration("10"), None);
+        assert_eq!(super::parse_duration("5d"), None);
     }
 }

@@ -234,3 +234,66 @@ async fn aws_errors_name_the_code_message_and_attribute() {
         "{detail}"
     );
 }
+
+/// Terraform's `timeouts` block is accepted on every resource type, does
+/// not plan a change by itself, and a malformed duration is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn timeouts_blocks_are_accepted_and_checked() {
+    use strata_provider::ApplyRequest;
+    let p = provider().await;
+    let schema = p.schema();
+    assert!(schema
+        .resources
+        .values()
+        .all(|s| s.blocks.contains_key("timeouts")));
+    let vpc = create(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.77.0.0/16", "timeouts": {"create": "10m"}}),
+    )
+    .await;
+    let cfg = config(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.77.0.0/16", "timeouts": {"create": "20m"}}),
+    );
+    let plan = p
+        .plan(PlanRequest {
+            type_name: "aws_vpc",
+            prior: &vpc,
+            proposed: &cfg,
+            config: &cfg,
+        })
+        .await
+        .unwrap();
+    assert_eq!(plan.planned, vpc, "a new timeout alone changes nothing");
+    let bad = config(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.78.0.0/16", "timeouts": {"create": "5 days"}}),
+    );
+    let null = strata_types::Value::null(schema.resources["aws_vpc"].object_type());
+    let planned = p
+        .plan(PlanRequest {
+            type_name: "aws_vpc",
+            prior: &null,
+            proposed: &bad,
+            config: &bad,
+        })
+        .await
+        .unwrap()
+        .planned;
+    let err = p
+        .apply(ApplyRequest {
+            type_name: "aws_vpc",
+            prior: &null,
+            planned: &planned,
+            config: &bad,
+        })
+        .await
+        .expect_err("a malformed timeout");
+    assert!(
+        err.to_string().contains("timeouts.create = \"5 days\""),
+        "{err}"
+    );
+}
