@@ -418,7 +418,31 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                 changed_since: changed_since.as_deref(),
                 out_dir: out.as_deref(),
                 markdown_out: markdown_out.as_deref().map(|p| (p, max_chars)),
-                pass: run.vars.vars.iter().map(|v| format!("--var={v}")).collect(),
+                pass: {
+                    // Each stack's plan runs in its own directory: paths
+                    // are made absolute first.
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    let absolute = |p: &Path| cwd.join(p).display().to_string();
+                    let workflow = run.workflow(false);
+                    let mut pass: Vec<String> =
+                        run.vars.vars.iter().map(|v| format!("--var={v}")).collect();
+                    pass.extend(
+                        run.vars
+                            .var_files
+                            .iter()
+                            .map(|f| format!("--var-file={}", absolute(f))),
+                    );
+                    pass.extend(
+                        workflow
+                            .policies
+                            .iter()
+                            .map(|p| format!("--policy={}", absolute(p))),
+                    );
+                    if let Some(c) = &workflow.price_catalog {
+                        pass.push(format!("--price-catalog={}", absolute(c)));
+                    }
+                    pass
+                },
             },
             &style,
         ),

@@ -461,6 +461,13 @@ fn the_actions_comment_script_runs_without_github() {
         }
         std::fs::write(dir.join("main.tf"), text).unwrap();
     }
+    // The repository's policies apply to every stack.
+    std::fs::create_dir_all(sb.dir.join("policies")).unwrap();
+    std::fs::write(
+        sb.dir.join("policies/naming.rego"),
+        "package naming\n\nimport rego.v1\n\nwarn contains msg if {\n\tsome rc in input.resource_changes\n\trc.name == \"r0\"\n\tmsg := sprintf(\"%s: prefer descriptive names\", [rc.address])\n}\n",
+    )
+    .unwrap();
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/github-actions/build-comment.sh");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_strata"))
@@ -499,6 +506,12 @@ fn the_actions_comment_script_runs_without_github() {
         assert!(part.starts_with(&format!("<!-- strata:part {}/{} -->", i + 1, parts.len())));
         assert!(part.chars().count() <= 65536);
     }
+    let comment = parts.concat();
+    assert!(
+        comment.contains("> [!NOTE]\n> **Policy warnings**\n> - `naming`: terraform_data.r0: prefer descriptive names"),
+        "{}",
+        &comment[..2000.min(comment.len())]
+    );
     // The kept plans apply as reviewed.
     let plan = sb.dir.join("out/plans/stacks__a.plan");
     assert!(plan.exists());
