@@ -289,6 +289,12 @@ resource "aws_instance" "etl" {
   ami           = "ami-0123456789abcdef0"
   instance_type = "r5.2xlarge"
 }
+
+resource "aws_ebs_volume" "scratch" {
+  availability_zone = "us-east-1a"
+  size              = 1000
+  type              = "gp3"
+}
 "#;
 
 /// Every plan carries its cost: in the terminal, the plan JSON and the
@@ -301,8 +307,9 @@ fn plans_carry_their_cost() {
     let (code, text) = sb.run_with(&["plan", "-out=p.plan"], "", env);
     assert_eq!(code, 0, "{text}");
     // 2 x 98.304 + (1 x 32.688 on demand + 3 x 32.688 x 0.35 spot) + 2 x 1.21
-    let hourly = 2.0 * 98.304 + 32.688 + 3.0 * 32.688 * 0.35 + 2.0 * 1.21;
-    let expected = format!("Cost: +${hourly:.2} per hour (+${} per month) for 4 priced resources; GPUs 0 -> 50; 1 unpriced.", group(hourly * 730.0));
+    // + 1,000 GB of gp3 at $0.08 a GB-month
+    let hourly = 2.0 * 98.304 + 32.688 + 3.0 * 32.688 * 0.35 + 2.0 * 1.21 + 1000.0 * 0.08 / 730.0;
+    let expected = format!("Cost: +${hourly:.2} per hour (+${} per month) for 5 priced resources; GPUs 0 -> 50; 1 unpriced.", group(hourly * 730.0));
     assert!(text.contains(&expected), "expected {expected:?} in\n{text}");
     let (_, json) = sb.run_with(&["show", "-json", "p.plan"], "", env);
     assert!(json.contains("\"cost_estimate\":{"), "{json}");
@@ -326,7 +333,7 @@ fn plans_carry_their_cost() {
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains(
-            "Cost: +$1.00 per hour (+$730.00 per month) for 1 priced resource; 4 unpriced."
+            "Cost: +$1.00 per hour (+$730.00 per month) for 1 priced resource; 5 unpriced."
         ),
         "{text}"
     );
@@ -370,7 +377,7 @@ fn a_policy_denial_stops_the_plan_and_shows_in_the_comment() {
         text.contains("Policy: 1 denied, 1 warning from 1 policy path."),
         "{text}"
     );
-    assert!(text.contains("DENY [strata.gpu_budget] the stack would cost $266.04 an hour, over the budget of $250"), "{text}");
+    assert!(text.contains("DENY [strata.gpu_budget] the stack would cost $266.15 an hour, over the budget of $250"), "{text}");
     assert!(
         text.contains("WARN [strata.gpu_budget] aws_instance.etl is not priced"),
         "{text}"
@@ -381,7 +388,7 @@ fn a_policy_denial_stops_the_plan_and_shows_in_the_comment() {
         "a denied plan must not be saved"
     );
     let md = std::fs::read_to_string(sb.dir.join("c.md")).unwrap();
-    assert!(md.contains("> [!CAUTION]\n> **Denied by policy**\n> - `strata.gpu_budget`: the stack would cost $266.04 an hour"), "{md}");
+    assert!(md.contains("> [!CAUTION]\n> **Denied by policy**\n> - `strata.gpu_budget`: the stack would cost $266.15 an hour"), "{md}");
     // Under budget, the plan passes with the warning only.
     sb.write(
         "main.tf",

@@ -121,6 +121,20 @@ async fn network_resources_conform() {
             read_detects_delete: true,
         },
         Case {
+            type_name: "aws_ebs_volume",
+            create: config(
+                &p,
+                "aws_ebs_volume",
+                json!({"availability_zone": "us-east-1a", "size": 100, "type": "gp3", "tags": {"Name": "datasets-cache"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_ebs_volume",
+                json!({"availability_zone": "us-east-1a", "size": 500, "type": "gp3", "tags": {"Name": "datasets-cache"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
             type_name: "aws_key_pair",
             create: config(
                 &p,

@@ -35,6 +35,18 @@ pub struct Catalog {
     pub hours_per_month: f64,
     pub spot_factor: f64,
     pub regions: BTreeMap<String, BTreeMap<String, Price>>,
+    /// EBS storage prices per region and volume type.
+    #[serde(default)]
+    pub volumes: BTreeMap<String, BTreeMap<String, VolumePrice>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VolumePrice {
+    pub gb_month: f64,
+    #[serde(default)]
+    pub quoted: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 impl Catalog {
@@ -291,9 +303,22 @@ pub fn estimate(
         let region = region_of(&c.provider).unwrap_or_else(|| "us-east-1".into());
         let empty = BTreeMap::new();
         let prices = catalog.regions.get(&region).unwrap_or(&empty);
+        let volumes = catalog.volumes.get(&region);
         let side = |o: &J, present: bool| -> Result<Option<(f64, u32, String)>, String> {
             if !present || o.is_null() {
                 return Ok(Some((0.0, 0, String::new())));
+            }
+            if type_name == "aws_ebs_volume" {
+                let kind = s(o, "type").ok_or("type is known only after apply")?;
+                let size = num(o, "size").ok_or("size is known only after apply")?;
+                let p = volumes
+                    .and_then(|v| v.get(kind))
+                    .ok_or_else(|| format!("{kind} volumes are not in the price catalog"))?;
+                return Ok(Some((
+                    size * p.gb_month / catalog.hours_per_month,
+                    0,
+                    format!("{size} GB {kind}"),
+                )));
             }
             match fleet(type_name, o, &launch_type)? {
                 None => Ok(None),

@@ -23,6 +23,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(SecurityGroup),
         Arc::new(PlacementGroup),
         Arc::new(KeyPair),
+        Arc::new(EbsVolume),
     ]
 }
 
@@ -1149,5 +1150,129 @@ impl Resource for KeyPair {
 
     fn name_attribute(&self) -> Option<&'static str> {
         Some("key_name")
+    }
+}
+
+// ---- aws_ebs_volume ----------------------------------------------------------------
+
+struct EbsVolume;
+
+fn volume_params(p: &Obj) -> Params {
+    Params::new()
+        .opt("Size", api::n(p, "size").map(|n| n.to_string()))
+        .opt("VolumeType", s(p, "type"))
+        .opt("Iops", api::n(p, "iops").map(|n| n.to_string()))
+        .opt("Throughput", api::n(p, "throughput").map(|n| n.to_string()))
+}
+
+impl Resource for EbsVolume {
+    fn type_name(&self) -> &'static str {
+        "aws_ebs_volume"
+    }
+
+    fn schema(&self) -> Schema {
+        tagged(vec![
+            ("availability_zone", required(Type::String).force_new()),
+            ("size", defaulted(Type::Number)),
+            ("type", defaulted(Type::String)),
+            ("iops", defaulted(Type::Number)),
+            ("throughput", defaulted(Type::Number)),
+            ("encrypted", defaulted(Type::Bool).force_new()),
+            ("snapshot_id", defaulted(Type::String).force_new()),
+            ("arn", computed(Type::String)),
+        ])
+    }
+
+    fn plan_known(&self, _config: &Obj) -> Obj {
+        json!({"type": "gp2", "encrypted": false})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let params = volume_params(p)
+            .set("AvailabilityZone", api::req(p, "availability_zone")?)
+            .opt("Encrypted", b(p, "encrypted").map(|x| x.to_string()))
+            .opt("SnapshotId", s(p, "snapshot_id"))
+            .tag_spec("volume", &api.tags_all(&tags(p, "tags")));
+        if api::n(p, "size").is_none() && s(p, "snapshot_id").is_none() {
+            return Err(ProviderError::at(
+                "Missing size",
+                "an EBS volume needs size or snapshot_id",
+                "size",
+            ));
+        }
+        let t = api.ec2("CreateVolume", params)?;
+        api::find_text(&parse(&t)?, "volumeId")
+            .ok_or_else(|| ProviderError::failed("CreateVolume", "no volumeId in the answer"))
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(t) = describe(
+            api,
+            "DescribeVolumes",
+            "VolumeId.1",
+            id,
+            &["InvalidVolume.NotFound"],
+        )?
+        else {
+            return Ok(None);
+        };
+        let doc = parse(&t)?;
+        let Some(v) = items(&doc, "volumeSet").into_iter().next() else {
+            return Ok(None);
+        };
+        if text(v, "status").as_deref() == Some("deleted") {
+            return Ok(None);
+        }
+        let number = |k: &str| text(v, k).and_then(|x| x.parse::<i64>().ok());
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(id));
+        o.insert(
+            "availability_zone".into(),
+            json!(text(v, "availabilityZone")),
+        );
+        o.insert("size".into(), json!(number("size")));
+        o.insert("type".into(), json!(text(v, "volumeType")));
+        o.insert("iops".into(), json!(number("iops").unwrap_or(0)));
+        o.insert(
+            "throughput".into(),
+            json!(number("throughput").unwrap_or(0)),
+        );
+        o.insert(
+            "encrypted".into(),
+            json!(text(v, "encrypted").as_deref() == Some("true")),
+        );
+        o.insert(
+            "snapshot_id".into(),
+            json!(text(v, "snapshotId").unwrap_or_default()),
+        );
+        o.insert(
+            "arn".into(),
+            json!(format!("arn:aws:ec2:{}::volume/{id}", api.region)),
+        );
+        api.read_tags(&mut o, ec2_tags(v), prior);
+        Ok(Some(o))
+    }
+
+    /// Size, type, IOPS and throughput change on a live volume.
+    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let changed = ["size", "type", "iops", "throughput"]
+            .iter()
+            .any(|k| p.get(*k).is_some_and(|v| !v.is_null()) && prior.get(*k) != p.get(*k));
+        if changed {
+            api.ec2("ModifyVolume", volume_params(p).set("VolumeId", id))?;
+        }
+        api.retag_ec2(id, prior, p)?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        api.maybe(
+            api.ec2("DeleteVolume", Params::new().set("VolumeId", id)),
+            &["InvalidVolume.NotFound"],
+        )
+        .map(|_| ())
     }
 }
