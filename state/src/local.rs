@@ -143,41 +143,67 @@ impl Store for LocalStore {
     fn lock(&self, operation: &str) -> Result<LockInfo, StateError> {
         let info = LockInfo::new(operation, self.path.display().to_string());
         let lock_path = self.lock_path();
-        for _ in 0..2 {
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock_path)
-            {
-                Ok(mut f) => {
-                    f.write_all(&serde_json::to_vec_pretty(&info).expect("lock info serializes"))?;
-                    f.sync_all()?;
-                    return Ok(info);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder: Option<LockInfo> = std::fs::read(&lock_path)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok());
-                    match holder {
-                        // A holder on this host whose process is gone left
-                        // the lock behind: take it over.
-                        Some(h) if h.host == info.host && !process_alive(h.pid) => {
-                            let _ = std::fs::remove_file(&lock_path);
-                        }
-                        Some(h) => return Err(StateError::Locked(Box::new(h))),
-                        None => {
-                            return Err(StateError::Locked(Box::new(LockInfo::unknown(
-                                lock_path.display().to_string(),
-                            ))))
+        // The lock appears whole or not at all: its record is written to a
+        // file of this process's own, then linked into place, which fails
+        // when a lock is already there. A process killed half-way leaves at
+        // most its own temporary file, never an empty lock.
+        let dir = lock_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let staged = dir.join(format!(
+            ".{}.{}",
+            lock_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        {
+            let mut f = File::create(&staged)?;
+            f.write_all(&serde_json::to_vec_pretty(&info).expect("lock info serializes"))?;
+            f.sync_all()?;
+        }
+        let outcome = (|| {
+            for _ in 0..2 {
+                match std::fs::hard_link(&staged, &lock_path) {
+                    Ok(()) => return Ok(info.clone()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let bytes = std::fs::read(&lock_path).unwrap_or_default();
+                        let holder: Option<LockInfo> = serde_json::from_slice(&bytes).ok();
+                        match holder {
+                            // A holder on this host whose process is gone
+                            // left the lock behind: take it over.
+                            Some(h) if h.host == info.host && !process_alive(h.pid) => {
+                                let _ = std::fs::remove_file(&lock_path);
+                            }
+                            Some(h) => return Err(StateError::Locked(Box::new(h))),
+                            // An empty lock is what an older Strata killed
+                            // while taking the lock left: nobody holds it.
+                            None if bytes.iter().all(u8::is_ascii_whitespace) => {
+                                let _ = std::fs::remove_file(&lock_path);
+                            }
+                            None => {
+                                return Err(StateError::Locked(Box::new(LockInfo::unknown(
+                                    lock_path.display().to_string(),
+                                ))))
+                            }
                         }
                     }
+                    Err(e) => return Err(e.into()),
                 }
-                Err(e) => return Err(e.into()),
+            }
+            Err(StateError::Io(std::io::Error::other(
+                "could not take the state lock",
+            )))
+        })();
+        let _ = std::fs::remove_file(&staged);
+        if outcome.is_ok() {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
             }
         }
-        Err(StateError::Io(std::io::Error::other(
-            "could not take the state lock",
-        )))
+        outcome
     }
 
     fn append_journal(&self, record: &JournalRecord, durable: bool) -> Result<(), StateError> {
@@ -382,6 +408,39 @@ mod tests {
         });
         let _ = std::fs::remove_dir_all(&dir);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// A process killed while taking the lock must not leave the state
+    /// locked: the lock is linked into place whole, and an empty lock
+    /// file (what a kill between creating and writing it used to leave)
+    /// is taken over.
+    #[test]
+    fn a_lock_is_never_left_half_made() {
+        let dir = std::env::temp_dir().join(format!("strata-state-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = LocalStore::new(dir.join("strata.tfstate"));
+        std::fs::write(dir.join(".strata.tfstate.lock.info"), b"").unwrap();
+        let held = store
+            .lock("apply")
+            .expect("an empty lock file holds nothing");
+        assert_eq!(
+            store.lock_holder().unwrap().map(|h| h.id),
+            Some(held.id.clone())
+        );
+        assert!(
+            matches!(store.lock("plan"), Err(StateError::Locked(h)) if h.id == held.id),
+            "a second lock must name the holder"
+        );
+        store.unlock(&held.id).unwrap();
+        let leftovers: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("lock"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
