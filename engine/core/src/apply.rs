@@ -696,7 +696,8 @@ async fn run_change(
         .map_err(|e| fail("Provider failed to plan", e.to_string()))?
         .planned;
     // What was known when the plan was reviewed must not have changed.
-    if let Some(path) = first_divergence(&change.after.decode(), &planned, String::new()) {
+    let reviewed = change.after.decode();
+    if let Some(path) = first_divergence(&reviewed, &planned, String::new()) {
         return Err(fail(
             "Provider produced inconsistent final plan",
             format!("{path} was planned as one value and is now another; this is a bug in Strata or the provider — make a new plan"),
@@ -740,7 +741,7 @@ async fn run_change(
     // Sensitive parts: those the configuration marks, those the schema
     // declares, and those the plan carried (a computed copy of a
     // sensitive input, such as terraform_data's output).
-    let planned_marks = crate::schema_json::sensitive_paths(&change.after.decode());
+    let planned_marks = crate::schema_json::sensitive_paths(&reviewed);
     let marked = crate::schema_json::apply_sensitive_paths(
         mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
         &planned_marks,

@@ -147,9 +147,9 @@ async fn blocking<T: Send + 'static>(
 
 impl AwsProvider {
     fn resource(&self, type_name: &str) -> ProviderResult<Arc<dyn Resource>> {
-        resources::all()
-            .into_iter()
-            .find(|r| r.type_name() == type_name)
+        types()
+            .get(type_name)
+            .map(|(r, _)| r.clone())
             .ok_or_else(|| ProviderError::UnsupportedType(type_name.to_string()))
     }
 
@@ -174,7 +174,7 @@ impl AwsProvider {
         resource: &dyn Resource,
         request: &PlanRequest<'_>,
     ) -> ProviderResult<PlanResponse> {
-        let schema = schema_of(resource);
+        let schema = schema_for(resource);
         if request.proposed.is_null() {
             return Ok(PlanResponse {
                 planned: request.proposed.clone(),
@@ -323,6 +323,31 @@ impl AwsProvider {
             requires_replace,
         })
     }
+}
+
+/// Every resource type with its schema, made once: planning or refreshing
+/// thousands of instances looks them up, never rebuilds them.
+type Types = BTreeMap<&'static str, (Arc<dyn Resource>, Schema)>;
+
+fn types() -> &'static Types {
+    static TYPES: std::sync::OnceLock<Types> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        resources::all()
+            .into_iter()
+            .map(|r| {
+                let schema = schema_of(r.as_ref());
+                (r.type_name(), (r, schema))
+            })
+            .collect()
+    })
+}
+
+/// The schema of a resource type (with `timeouts`).
+fn schema_for(resource: &dyn Resource) -> &'static Schema {
+    &types()
+        .get(resource.type_name())
+        .expect("every resource type is in types()")
+        .1
 }
 
 /// A resource type's schema with Terraform's `timeouts` block (create,
@@ -490,9 +515,9 @@ impl Provider for AwsProvider {
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             provider: config::schema(),
-            resources: resources::all()
-                .into_iter()
-                .map(|r| (r.type_name().to_string(), schema_of(r.as_ref())))
+            resources: types()
+                .iter()
+                .map(|(name, (_, schema))| (name.to_string(), schema.clone()))
                 .collect(),
             data_sources: data::schemas(),
         }
@@ -513,7 +538,7 @@ impl Provider for AwsProvider {
     async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
         let resource = self.resource(request.type_name)?;
         let api = self.api()?;
-        let schema = schema_of(resource.as_ref());
+        let schema = schema_for(resource.as_ref());
         let prior = to_obj(request.prior);
         let planned_value = request.planned.clone();
         let planned = to_obj(request.planned);
@@ -547,7 +572,7 @@ impl Provider for AwsProvider {
         .map_err(|e| at_fault(e, &for_errors))?;
         match read {
             None => Ok(Value::null(schema.object_type())),
-            Some(o) => settle(&schema, o, &planned_value),
+            Some(o) => settle(schema, o, &planned_value),
         }
     }
 
@@ -566,7 +591,7 @@ impl Provider for AwsProvider {
     ) -> ProviderResult<Vec<Option<Value>>> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = schema_of(resource.as_ref());
+        let schema = schema_for(resource.as_ref());
         let priors: Vec<Obj> = states.iter().map(to_obj).collect();
         let found = {
             let priors = priors.clone();
@@ -576,7 +601,7 @@ impl Provider for AwsProvider {
             .into_iter()
             .zip(priors)
             .map(|(f, prior)| match f {
-                Some(o) => from_obj(&schema, complete(&schema, o, &prior)).map(Some),
+                Some(o) => from_obj(schema, complete(schema, o, &prior)).map(Some),
                 None => Ok(None),
             })
             .collect()
@@ -585,7 +610,7 @@ impl Provider for AwsProvider {
     async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = schema_of(resource.as_ref());
+        let schema = schema_for(resource.as_ref());
         let id = id.to_string();
         let found = {
             let resource = resource.clone();
@@ -597,7 +622,7 @@ impl Provider for AwsProvider {
             .await?
         };
         match found {
-            Some(o) => from_obj(&schema, complete(&schema, o, &Obj::new())),
+            Some(o) => from_obj(schema, complete(schema, o, &Obj::new())),
             None => Err(ProviderError::failed(
                 "Cannot import non-existent remote object",
                 format!("{type_name} with id {id:?} does not exist in the account and region the provider is configured for."),
@@ -640,7 +665,7 @@ impl Provider for AwsProvider {
     ) -> ProviderResult<Option<Value>> {
         let resource = self.resource(type_name)?;
         let api = self.api()?;
-        let schema = schema_of(resource.as_ref());
+        let schema = schema_for(resource.as_ref());
         let planned_obj = to_obj(planned);
         let token = token.to_string();
         let found = blocking(move || match resource.find(&api, &token, &planned_obj)? {
@@ -649,7 +674,7 @@ impl Provider for AwsProvider {
         })
         .await?;
         match found {
-            Some(o) => from_obj(&schema, complete(&schema, o, &to_obj(planned))).map(Some),
+            Some(o) => from_obj(schema, complete(schema, o, &to_obj(planned))).map(Some),
             None => Ok(None),
         }
     }

@@ -113,6 +113,16 @@ fn first<'a>(j: &'a J, k: &str) -> Option<&'a J> {
     j.get(k).and_then(J::as_array).and_then(|a| a.first())
 }
 
+/// The resource types a cost is worked out for.
+const PRICED: &[&str] = &[
+    "aws_instance",
+    "aws_autoscaling_group",
+    "aws_eks_node_group",
+    "aws_emr_cluster",
+    "aws_sagemaker_endpoint_configuration",
+    "aws_ebs_volume",
+];
+
 /// The fleet an object of `type_name` runs; Err says why it cannot be
 /// priced. `launch_type` finds a launch template's instance type.
 fn fleet(
@@ -268,9 +278,16 @@ pub fn estimate(
     catalog: &Catalog,
     region_of: &dyn Fn(&str) -> Option<String>,
 ) -> CostEstimate {
+    // Only the types priced here (and launch templates, which auto scaling
+    // groups name) are decoded: a plan of thousands of other resources
+    // pays nothing for its cost estimate.
     let decoded: Vec<(&ResourceChange, J, J)> = plan
         .changes
         .iter()
+        .filter(|c| {
+            PRICED.contains(&c.addr.resource.type_name.as_str())
+                || c.addr.resource.type_name == "aws_launch_template"
+        })
         .map(|c| {
             (
                 c,

@@ -50,6 +50,20 @@ fn wait_status(
     })
 }
 
+/// A JSON list of strings, sorted (AWS answers sets in any order).
+fn sorted(j: &J) -> Vec<String> {
+    let mut v: Vec<String> = j
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 fn json_tags(j: &J) -> BTreeMap<String, String> {
     j.as_object()
         .map(|m| {
@@ -231,18 +245,7 @@ impl Resource for EksCluster {
             return Ok(None);
         }
         let vpc = &c["resourcesVpcConfig"];
-        let list = |j: &J| -> J {
-            let mut v: Vec<String> = j
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            json!(v)
-        };
+        let list = |j: &J| json!(sorted(j));
         let found_vpc = json!([{
             "subnet_ids": list(&vpc["subnetIds"]),
             "security_group_ids": list(&vpc["securityGroupIds"]),
@@ -454,15 +457,7 @@ impl Resource for EksNodeGroup {
             return Ok(None);
         }
         let scaling = &g["scalingConfig"];
-        let mut subnets: Vec<String> = g["subnets"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        subnets.sort();
+        let subnets = sorted(&g["subnets"]);
         let taints: Vec<J> = g["taints"]
             .as_array()
             .map(|a| {
@@ -1409,15 +1404,7 @@ impl Resource for BatchComputeEnvironment {
             return Ok(None);
         }
         let list = |j: &J| -> J {
-            let mut v: Vec<String> = j
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
+            let v = sorted(j);
             if v.is_empty() {
                 J::Null
             } else {
@@ -1723,18 +1710,7 @@ impl Resource for MskCluster {
             return Ok(None);
         }
         let b = &c["brokerNodeGroupInfo"];
-        let list = |j: &J| -> J {
-            let mut v: Vec<String> = j
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            json!(v)
-        };
+        let list = |j: &J| json!(sorted(j));
         let volume = &b["storageInfo"]["ebsStorageInfo"]["volumeSize"];
         let found = json!([{
             "instance_type": b["instanceType"],
