@@ -11,6 +11,9 @@ pub struct LocalStore {
     path: PathBuf,
     /// Encrypts state, history and journal at rest when set.
     cipher: Option<std::sync::Arc<crate::crypt::Cipher>>,
+    /// The lock this store holds: its ID and the open lock file the
+    /// operating system's lock is on.
+    held: std::sync::Mutex<Option<(String, File)>>,
 }
 
 /// How many earlier versions the local store keeps.
@@ -21,6 +24,7 @@ impl LocalStore {
         LocalStore {
             path: path.into(),
             cipher: None,
+            held: std::sync::Mutex::new(None),
         }
     }
 
@@ -96,10 +100,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn process_alive(pid: u32) -> bool {
-    pid == 0 || Path::new(&format!("/proc/{pid}")).exists()
-}
-
 pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
@@ -143,67 +143,43 @@ impl Store for LocalStore {
     fn lock(&self, operation: &str) -> Result<LockInfo, StateError> {
         let info = LockInfo::new(operation, self.path.display().to_string());
         let lock_path = self.lock_path();
-        // The lock appears whole or not at all: its record is written to a
-        // file of this process's own, then linked into place, which fails
-        // when a lock is already there. A process killed half-way leaves at
-        // most its own temporary file, never an empty lock.
-        let dir = lock_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let staged = dir.join(format!(
-            ".{}.{}",
-            lock_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        {
-            let mut f = File::create(&staged)?;
-            f.write_all(&serde_json::to_vec_pretty(&info).expect("lock info serializes"))?;
-            f.sync_all()?;
-        }
-        let outcome = (|| {
-            for _ in 0..2 {
-                match std::fs::hard_link(&staged, &lock_path) {
-                    Ok(()) => return Ok(info.clone()),
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        let bytes = std::fs::read(&lock_path).unwrap_or_default();
-                        let holder: Option<LockInfo> = serde_json::from_slice(&bytes).ok();
-                        match holder {
-                            // A holder on this host whose process is gone
-                            // left the lock behind: take it over.
-                            Some(h) if h.host == info.host && !process_alive(h.pid) => {
-                                let _ = std::fs::remove_file(&lock_path);
-                            }
-                            Some(h) => return Err(StateError::Locked(Box::new(h))),
-                            // An empty lock is what an older Strata killed
-                            // while taking the lock left: nobody holds it.
-                            None if bytes.iter().all(u8::is_ascii_whitespace) => {
-                                let _ = std::fs::remove_file(&lock_path);
-                            }
-                            None => {
-                                return Err(StateError::Locked(Box::new(LockInfo::unknown(
-                                    lock_path.display().to_string(),
-                                ))))
-                            }
-                        }
-                    }
-                    Err(e) => return Err(e.into()),
+        // The lock is the operating system's lock on the lock file, held
+        // as long as this store holds the state: it is released when the
+        // process ends however it ends, so a killed holder never leaves a
+        // lock behind, and taking it is one atomic step, so no two
+        // processes ever both hold it. The file's content only names the
+        // holder for others to read.
+        for _ in 0..8 {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&lock_path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StateError::Locked(Box::new(
+                        self.holder_named_in(&file, &lock_path),
+                    )));
                 }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
             }
-            Err(StateError::Io(std::io::Error::other(
-                "could not take the state lock",
-            )))
-        })();
-        let _ = std::fs::remove_file(&staged);
-        if outcome.is_ok() {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
+            // The previous holder removes the file as it unlocks: a lock
+            // taken on a file no longer at the path guards nothing.
+            if !names_same_file(&file, &lock_path) {
+                continue;
             }
+            file.set_len(0)?;
+            file.write_all(&serde_json::to_vec_pretty(&info).expect("lock info serializes"))?;
+            file.sync_all()?;
+            *self.held.lock().expect("lock slot") = Some((info.id.clone(), file));
+            return Ok(info);
         }
-        outcome
+        Err(StateError::Io(std::io::Error::other(format!(
+            "could not take the state lock {}: it kept being replaced",
+            lock_path.display()
+        ))))
     }
 
     fn append_journal(&self, record: &JournalRecord, durable: bool) -> Result<(), StateError> {
@@ -284,12 +260,25 @@ impl Store for LocalStore {
     }
 
     fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
-        match std::fs::read(self.lock_path()) {
-            Ok(b) => Ok(Some(serde_json::from_slice(&b).unwrap_or_else(|_| {
-                LockInfo::unknown(self.lock_path().display().to_string())
-            }))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+        let lock_path = self.lock_path();
+        let file = match OpenOptions::new().read(true).open(&lock_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some((_, held)) = &*self.held.lock().expect("lock slot") {
+            return Ok(Some(self.holder_named_in(held, &lock_path)));
+        }
+        // A file nobody holds is what a finished or killed holder left.
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Ok(Some(self.holder_named_in(&file, &lock_path)))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
         }
     }
 
@@ -299,17 +288,63 @@ impl Store for LocalStore {
 
     fn unlock(&self, id: &str) -> Result<(), StateError> {
         let lock_path = self.lock_path();
-        let holder: Option<LockInfo> = std::fs::read(&lock_path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        match holder {
-            Some(h) if h.id != id => Err(StateError::Locked(Box::new(h))),
-            _ => {
+        let mut held = self.held.lock().expect("lock slot");
+        match held.take() {
+            Some((held_id, file)) if held_id == id => {
+                // Removed while still held, so whoever opens the path next
+                // opens a new file (see `lock`).
                 let _ = std::fs::remove_file(&lock_path);
+                drop(file);
                 Ok(())
+            }
+            Some((held_id, file)) => {
+                let holder = self.holder_named_in(&file, &lock_path);
+                *held = Some((held_id, file));
+                Err(StateError::Locked(Box::new(holder)))
+            }
+            None => {
+                drop(held);
+                match self.lock_holder()? {
+                    // Another live process holds it: only that process can
+                    // release it (it does when it ends, however it ends).
+                    Some(holder) => Err(StateError::Locked(Box::new(holder))),
+                    None => {
+                        let _ = std::fs::remove_file(&lock_path);
+                        Ok(())
+                    }
+                }
             }
         }
     }
+}
+
+impl LocalStore {
+    /// The holder a lock file names, or "unknown" while its holder has
+    /// not written it yet.
+    fn holder_named_in(&self, file: &File, lock_path: &Path) -> LockInfo {
+        use std::io::{Read, Seek};
+        let mut reader = file;
+        let mut bytes = Vec::new();
+        let _ = reader.seek(std::io::SeekFrom::Start(0));
+        let _ = reader.read_to_end(&mut bytes);
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| LockInfo::unknown(lock_path.display().to_string()))
+    }
+}
+
+/// Whether `path` still names the open `file`.
+#[cfg(unix)]
+fn names_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn names_same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 /// The local backend: the default workspace's state at `path`, every
@@ -411,9 +446,8 @@ mod tests {
     }
 
     /// A process killed while taking the lock must not leave the state
-    /// locked: the lock is linked into place whole, and an empty lock
-    /// file (what a kill between creating and writing it used to leave)
-    /// is taken over.
+    /// locked: an empty lock file (what a kill between creating and
+    /// writing it leaves) is taken over.
     #[test]
     fn a_lock_is_never_left_half_made() {
         let dir = std::env::temp_dir().join(format!("strata-state-lock-{}", std::process::id()));
@@ -440,6 +474,79 @@ mod tests {
             .filter(|n| n.contains("lock"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Many stores on one path, each taking the lock over a stale lock
+    /// file another "killed" holder left: at no moment do two hold it.
+    #[test]
+    fn only_one_holder_at_a_time_even_when_taking_over_a_stale_lock() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = std::env::temp_dir().join(format!("strata-state-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut gone = LockInfo::new("apply", "gone".into());
+        gone.pid = 999_999_999;
+        let stale = serde_json::to_vec(&gone).unwrap();
+        let holders = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let granted = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for worker in 0..8 {
+                let (dir, stale, holders, most, granted) =
+                    (&dir, &stale, &holders, &most, &granted);
+                scope.spawn(move || {
+                    let store = LocalStore::new(dir.join("strata.tfstate"));
+                    for round in 0..150 {
+                        if (round + worker) % 7 == 0 {
+                            // A holder killed mid-apply leaves its record.
+                            let _ = std::fs::write(dir.join(".strata.tfstate.lock.info"), stale);
+                        }
+                        if let Ok(info) = store.lock("apply") {
+                            let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            granted.fetch_add(1, Ordering::SeqCst);
+                            std::thread::yield_now();
+                            holders.fetch_sub(1, Ordering::SeqCst);
+                            store.unlock(&info.id).unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 1, "two holders at once");
+        assert!(
+            granted.load(Ordering::SeqCst) > 0,
+            "nobody ever got the lock"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The lock is held by the process, not by a file: once the holder is
+    /// gone (its store dropped, as when the process dies), the record it
+    /// left takes nobody's turn.
+    #[test]
+    fn a_lock_ends_with_its_holder() {
+        let dir = std::env::temp_dir().join(format!("strata-state-ends-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = LocalStore::new(dir.join("strata.tfstate"));
+        let held = first.lock("apply").unwrap();
+        let second = LocalStore::new(dir.join("strata.tfstate"));
+        assert!(matches!(second.lock("plan"), Err(StateError::Locked(h)) if h.id == held.id));
+        assert_eq!(
+            second.lock_holder().unwrap().map(|h| h.id),
+            Some(held.id.clone())
+        );
+        // Another process cannot release a live holder's lock.
+        assert!(matches!(
+            second.unlock(&held.id),
+            Err(StateError::Locked(_))
+        ));
+        drop(first);
+        assert!(dir.join(".strata.tfstate.lock.info").exists());
+        assert_eq!(second.lock_holder().unwrap(), None);
+        second.lock("plan").expect("the holder is gone");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -110,27 +110,110 @@ fn plan_apply_change_and_destroy() {
     check("plan_apply_change_and_destroy", &transcript);
 }
 
+/// Starts `strata apply` in the sandbox and leaves it waiting for
+/// approval, holding the lock; returns once its lock is recorded.
+fn apply_waiting_for_approval(sb: &Sandbox) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("apply")
+        .current_dir(&sb.dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("apply");
+    let lock = sb.dir.join(".strata.tfstate.lock.info");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("\"apply\"")) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the apply never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
+}
+
 #[test]
 fn lock_names_its_holder() {
     let sb = Sandbox::new("lock");
     sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
-    // A live holder: this test process.
-    let holder = serde_json::json!({
-        "ID": "5a5e0f1c-0000-4000-8000-000000000000", "Operation": "apply", "Who": "ci@runner",
-        "Version": "0.1.0", "Created": "1 (seconds since the Unix epoch)", "Path": "strata.tfstate",
-        "Pid": std::process::id(), "Host": std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim(),
-    });
-    sb.write(".strata.tfstate.lock.info", &holder.to_string());
+    // A live holder: an apply waiting for its approval.
+    let mut holder = apply_waiting_for_approval(&sb);
     let (code, text) = sb.run(&["plan"], "");
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("\"apply\""), "{text}");
-    // A holder whose process is gone is taken over.
-    let mut dead = holder.clone();
-    dead["Pid"] = serde_json::json!(999_999_999u64);
-    sb.write(".strata.tfstate.lock.info", &dead.to_string());
+    // Its lock cannot be released by another process, even by its ID.
+    let info: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.dir.join(".strata.tfstate.lock.info")).unwrap(),
+    )
+    .unwrap();
+    let id = info["ID"].as_str().unwrap().to_string();
+    let (code, unlock) = sb.run(&["force-unlock", &id], "");
+    assert_eq!(code, 1, "{unlock}");
+    // Killed, it leaves its record behind, which holds nothing.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(sb.dir.join(".strata.tfstate.lock.info").exists());
     let (code2, text2) = sb.run(&["plan"], "");
     assert_eq!(code2, 0, "{text2}");
     check("lock_names_its_holder", &format!("{text}\n{text2}"));
+}
+
+/// Four applies started at once over a lock a killed apply left: one
+/// applies, the others are refused or find nothing to do, every round.
+#[test]
+fn concurrent_applies_over_a_stale_lock_apply_once() {
+    let stale = serde_json::json!({
+        "ID": "5a5e0f1c-0000-4000-8000-000000000000", "Operation": "apply", "Who": "ci@runner",
+        "Version": "0.1.0", "Created": "1", "Path": "strata.tfstate", "Pid": 999_999_999u64, "Host": "localhost",
+    });
+    for round in 0..12 {
+        let sb = Sandbox::new(&format!("stale-lock-{round}"));
+        sb.write(
+            "main.tf",
+            "resource \"time_sleep\" \"wait\" {\n  create_duration = \"100ms\"\n}\n\nresource \"local_file\" \"out\" {\n  filename = \"${path.module}/out.txt\"\n  content  = time_sleep.wait.id\n}\n",
+        );
+        sb.write(".strata.tfstate.lock.info", &stale.to_string());
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_strata"))
+                    .args(["apply", "-auto-approve"])
+                    .current_dir(&sb.dir)
+                    .env("NO_COLOR", "1")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("apply")
+            })
+            .collect();
+        let outputs: Vec<String> = children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().expect("wait");
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+            .collect();
+        let applied = outputs
+            .iter()
+            .filter(|o| o.contains("Apply complete! Resources: 2 added"))
+            .count();
+        assert_eq!(applied, 1, "round {round}:\n{}", outputs.join("\n----\n"));
+        for o in &outputs {
+            assert!(
+                o.contains("Apply complete!")
+                    || o.contains("Error acquiring the state lock")
+                    || o.contains("No changes"),
+                "round {round}: {o}"
+            );
+        }
+        let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).unwrap();
+        assert_eq!(state.matches("\"local_file\"").count(), 1, "{state}");
+    }
 }
 
 #[test]

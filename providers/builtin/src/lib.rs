@@ -8,7 +8,7 @@
 //! Each is an ordinary [`Provider`]: the engine reaches them through the
 //! registry like any other and they pass the same conformance suite.
 
-mod local;
+pub mod local;
 mod random;
 mod simple;
 mod terraform;

@@ -130,14 +130,30 @@ fn desired_bytes(config: &Value) -> ProviderResult<Option<Vec<u8>>> {
     Ok(None)
 }
 
+/// A permission as Terraform's local provider takes it: three or four
+/// octal digits, at most 0777 (no setuid, setgid or sticky bit).
 fn parse_mode(text: &str, attribute: &str) -> ProviderResult<u32> {
-    u32::from_str_radix(text, 8).map_err(|_| {
-        ProviderError::at(
+    let digits_ok =
+        (3..=4).contains(&text.len()) && text.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    match u32::from_str_radix(text, 8) {
+        Ok(mode) if digits_ok && mode <= 0o777 => Ok(mode),
+        _ => Err(ProviderError::at(
             "Invalid permission",
-            format!("{text:?} is not an octal file mode such as \"0644\""),
+            format!("{text:?} is not a file mode of three or four octal digits up to \"0777\", such as \"0644\""),
             attribute,
-        )
-    })
+        )),
+    }
+}
+
+/// The modes a file and the directories made for it get when the
+/// configuration sets none: the local provider's defaults, 0700 for
+/// sensitive files so a secret is never readable by others.
+fn default_modes(type_name: &str) -> (&'static str, &'static str) {
+    if type_name == "local_sensitive_file" {
+        ("0700", "0700")
+    } else {
+        ("0777", "0777")
+    }
 }
 
 #[async_trait]
@@ -158,25 +174,46 @@ impl Provider for LocalProvider {
     }
 
     fn validate_resource(&self, _type_name: &str, config: &Value) -> Vec<ProviderError> {
+        let mut errors = Vec::new();
         let set: Vec<&str> = ["content", "content_base64", "source"]
             .into_iter()
             .filter(|a| attr(config, a).is_some_and(|v| !v.is_null()))
             .collect();
         if set.len() > 1 {
-            return vec![ProviderError::at(
+            errors.push(ProviderError::at(
                 "Conflicting arguments",
                 format!("Only one of {} may be set.", set.join(", ")),
                 set[1],
-            )];
+            ));
         }
-        Vec::new()
+        for attribute in ["file_permission", "directory_permission"] {
+            if let Some(text) = attr_str(config, attribute) {
+                if let Err(e) = parse_mode(text, attribute) {
+                    errors.push(e);
+                }
+            }
+        }
+        if let Some(name) = attr_str(config, "filename") {
+            let path = Path::new(name);
+            if name.is_empty() || path.file_name().is_none() || name.ends_with('/') {
+                errors.push(ProviderError::at(
+                    "Invalid filename",
+                    format!(
+                        "{name:?} does not name a file; give a path such as \"out/config.yaml\""
+                    ),
+                    "filename",
+                ));
+            }
+        }
+        errors
     }
 
     async fn plan(&self, request: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
         let schema = file_schema(request.type_name == "local_sensitive_file");
+        let (file_mode, dir_mode) = default_modes(request.type_name);
         let defaults = [
-            ("file_permission", Value::string("0777")),
-            ("directory_permission", Value::string("0777")),
+            ("file_permission", Value::string(file_mode)),
+            ("directory_permission", Value::string(dir_mode)),
         ];
         let mut response = crate::simple::plan_replace_on_change(&schema, &request, &defaults);
         // Hashes are known at plan time when the content is.
@@ -215,36 +252,49 @@ impl Provider for LocalProvider {
         })?;
         let bytes = desired_bytes(planned)?.unwrap_or_default();
         let path = Path::new(filename);
+        let (default_file_mode, default_dir_mode) = default_modes(request.type_name);
         let dir_mode = parse_mode(
-            attr_str(planned, "directory_permission").unwrap_or("0777"),
+            attr_str(planned, "directory_permission").unwrap_or(default_dir_mode),
             "directory_permission",
         )?;
         let file_mode = parse_mode(
-            attr_str(planned, "file_permission").unwrap_or("0777"),
+            attr_str(planned, "file_permission").unwrap_or(default_file_mode),
             "file_permission",
         )?;
+        // Only missing directories are made, with the configured mode
+        // (less the process umask); existing ones are never touched.
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
+            create_missing_dirs(parent, dir_mode).map_err(|e| {
                 ProviderError::failed(
                     "Cannot create directory",
                     format!("{}: {e}", parent.display()),
                 )
             })?;
-            set_mode(parent, dir_mode);
         }
-        // Write through a temporary file so a crash never leaves half a file.
+        // Write through a temporary file so a crash never leaves half a
+        // file; it is created with its final mode, so the content is never
+        // readable with wider permissions than asked for.
         let tmp = path.with_file_name(format!(
             ".{}.strata-tmp",
             path.file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
         ));
-        std::fs::write(&tmp, &bytes).map_err(|e| {
-            ProviderError::failed("Cannot write file", format!("{}: {e}", tmp.display()))
-        })?;
-        set_mode(&tmp, file_mode);
-        std::fs::rename(&tmp, path)
-            .map_err(|e| ProviderError::failed("Cannot write file", format!("{filename}: {e}")))?;
+        let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = write_new_file(&tmp, &bytes, file_mode) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(ProviderError::failed(
+                "Cannot write file",
+                format!("{}: {e}", tmp.display()),
+            ));
+        }
+        if let Err(e) = std::fs::rename(&tmp, path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(ProviderError::failed(
+                "Cannot write file",
+                format!("{filename}: {e}"),
+            ));
+        }
         let known = hashes(&bytes);
         Ok(crate::simple::fill_unknowns(planned, |k| {
             Value::string(known.get(k).cloned().unwrap_or_default())
@@ -327,11 +377,28 @@ impl Provider for LocalProvider {
     }
 }
 
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+/// Creates the directories of `dir` that do not exist, each with `mode`
+/// less the umask, as `mkdir -p -m` would; existing ones keep theirs.
+fn create_missing_dirs(dir: &Path, mode: u32) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.create(dir)
 }
 
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) {}
+/// Writes a new file created with `mode` less the umask.
+fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
