@@ -202,14 +202,36 @@ impl Store for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
         let mut out = Vec::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let plain = self.open(line.as_bytes().to_vec())?;
-            match serde_json::from_slice(&plain) {
-                Ok(r) => out.push(r),
-                // A record cut short by a crash is the last line: it was
-                // never acknowledged, so nothing relied on it.
-                Err(_) => break,
+        for (position, (number, line)) in lines.iter().enumerate() {
+            let plain = match self.open(line.as_bytes().to_vec()) {
+                Ok(p) => Some(p),
+                // The first record not opening is a wrong or missing key.
+                Err(e) if position == 0 && lines.len() > 1 => return Err(e),
+                Err(_) => None,
+            };
+            let record = plain.and_then(|p| serde_json::from_slice(&p).ok());
+            match record {
+                Some(r) => out.push(r),
+                // A record cut short by a crash is the last line and has
+                // no newline: it was never acknowledged, so nothing relied
+                // on it.
+                None if position + 1 == lines.len() && !text.ends_with('\n') => break,
+                // Anything else is damage: refuse, and keep the journal as
+                // it is, rather than settle part of it and lose the rest.
+                None => {
+                    return Err(StateError::Corrupt(format!(
+                        "line {} of the journal {} cannot be read (of {} records); the journal is kept as it is. Restore it from a copy, or remove that line if it is damaged beyond use",
+                        number + 1,
+                        self.journal_path().display(),
+                        lines.len()
+                    )))
+                }
             }
         }
         Ok(out)

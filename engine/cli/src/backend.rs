@@ -150,7 +150,7 @@ fn literal(expr: &Expr, span: Span) -> Result<serde_json::Value, Diagnostic> {
     expr.walk(&mut |e| refers |= e.as_traversal().is_some());
     if refers {
         return Err(Diagnostic::error(
-            "E660",
+            strata_types::codes::BACKEND_VARIABLES_NOT_ALLOWED,
             "Variables not allowed",
             "A backend block cannot refer to variables, locals or resources: it is read before any of them exist. Write the value literally, or pass it with `strata init --backend-config NAME=VALUE`.",
             span,
@@ -174,7 +174,7 @@ fn read_body(kind: &str, body: &Body, args: &mut Args) -> Vec<Diagnostic> {
     for attribute in &body.attributes {
         let Some((_, arg_kind)) = known.iter().find(|(n, _)| *n == attribute.name) else {
             diagnostics.push(Diagnostic::error(
-                "E661",
+                strata_types::codes::UNSUPPORTED_BACKEND_ARGUMENT,
                 "Unsupported backend argument",
                 unknown_argument(kind, &attribute.name),
                 attribute.name_span,
@@ -187,7 +187,7 @@ fn read_body(kind: &str, body: &Body, args: &mut Args) -> Vec<Diagnostic> {
                     args.insert(attribute.name.clone(), value);
                 }
                 Err(expected) => diagnostics.push(Diagnostic::error(
-                    "E662",
+                    strata_types::codes::INVALID_BACKEND_ARGUMENT,
                     "Invalid backend argument",
                     format!("The argument {:?} must be {expected}.", attribute.name),
                     attribute.expr.span,
@@ -202,7 +202,7 @@ fn read_body(kind: &str, body: &Body, args: &mut Args) -> Vec<Diagnostic> {
             .any(|(n, k)| *n == block.type_name && *k == Kind::Map);
         if !is_map {
             diagnostics.push(Diagnostic::error(
-                "E661",
+                strata_types::codes::UNSUPPORTED_BACKEND_ARGUMENT,
                 "Unsupported backend block",
                 unknown_argument(kind, &block.type_name),
                 block.type_span,
@@ -216,7 +216,7 @@ fn read_body(kind: &str, body: &Body, args: &mut Args) -> Vec<Diagnostic> {
                     inner.insert(attribute.name.clone(), s.into());
                 }
                 Ok(_) => diagnostics.push(Diagnostic::error(
-                    "E662",
+                    strata_types::codes::INVALID_BACKEND_ARGUMENT,
                     "Invalid backend argument",
                     format!("{}.{} must be a string.", block.type_name, attribute.name),
                     attribute.expr.span,
@@ -246,7 +246,7 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
         .next()
     {
         diagnostics.push(Diagnostic::error(
-            "E663",
+            strata_types::codes::INVALID_BACKEND_BLOCK,
             "Unsupported cloud block",
             "Strata does not connect to HCP Terraform; use a backend block (local, pg or s3) instead.",
             cloud.type_span,
@@ -261,7 +261,7 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
     };
     for extra in &blocks[1..] {
         diagnostics.push(Diagnostic::error(
-            "E663",
+            strata_types::codes::INVALID_BACKEND_BLOCK,
             "Duplicate backend configuration",
             format!(
                 "A stack has one backend; another was already declared (backend \"{}\").",
@@ -272,7 +272,7 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
     }
     let Some(label) = block.labels.first().filter(|_| block.labels.len() == 1) else {
         diagnostics.push(Diagnostic::error(
-            "E663",
+            strata_types::codes::INVALID_BACKEND_BLOCK,
             "Invalid backend block",
             "A backend block has one label, the backend type: backend \"local\", backend \"pg\" or backend \"s3\".",
             block.type_span,
@@ -281,7 +281,7 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
     };
     if arguments(&label.value).is_none() {
         diagnostics.push(Diagnostic::error(
-            "E664",
+            strata_types::codes::UNSUPPORTED_BACKEND_TYPE,
             "Unsupported backend type",
             format!(
                 "There is no backend named {:?}; Strata has local, pg and s3.{}",
@@ -307,7 +307,13 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
 /// Merges one `--backend-config` value: `NAME=VALUE`, or a file of
 /// `NAME = VALUE` lines.
 pub(crate) fn merge_option(spec: &mut Spec, option: &str) -> Result<(), Diagnostic> {
-    let global = |detail: String| Diagnostic::global("E665", "Invalid --backend-config", detail);
+    let global = |detail: String| {
+        Diagnostic::global(
+            strata_types::codes::INVALID_BACKEND_CONFIG,
+            "Invalid --backend-config",
+            detail,
+        )
+    };
     if let Some((name, value)) = option
         .split_once('=')
         .filter(|_| !Path::new(option).is_file())
@@ -375,14 +381,14 @@ pub(crate) fn recorded() -> Result<Option<Spec>, Diagnostic> {
     match std::fs::read(BACKEND_FILE) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
             Diagnostic::global(
-                "E666",
+                strata_types::codes::BACKEND_RECORD,
                 "Invalid backend record",
                 format!("{BACKEND_FILE} is not valid ({e}); run `strata init --reconfigure` to write it again."),
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Diagnostic::global(
-            "E666",
+            strata_types::codes::BACKEND_RECORD,
             "Cannot read the backend record",
             format!("{BACKEND_FILE}: {e}"),
         )),
@@ -404,7 +410,7 @@ pub(crate) fn resolve(stack: &LoadedStack) -> Result<Spec, Vec<Diagnostic>> {
     let saved = recorded().map_err(|d| vec![d])?;
     let init_needed = |why: String| {
         vec![Diagnostic::global(
-            "E667",
+            strata_types::codes::BACKEND_INIT_REQUIRED,
             "Backend initialization required",
             format!("{why} Run `strata init` (with --migrate-state to move existing state, or --reconfigure to start over)."),
         )]
@@ -586,7 +592,7 @@ pub(crate) fn init_command(
     let cannot_open = |spec: &Spec, e: String| {
         global_failure(
             Diagnostic::global(
-                "E669",
+                strata_types::codes::CANNOT_OPEN_BACKEND,
                 "Cannot open the backend",
                 format!("The \"{}\" backend: {e}.", spec.kind),
             ),
@@ -618,7 +624,7 @@ pub(crate) fn init_command(
             Err(e) => {
                 return global_failure(
                     Diagnostic::global(
-                        "E669",
+                        strata_types::codes::CANNOT_OPEN_BACKEND,
                         "Cannot open the previous backend",
                         format!("The \"{}\" backend recorded by the last `strata init` cannot be read to look for state to migrate: {e}. Use --reconfigure to switch without looking.", old.kind),
                     ),
@@ -659,7 +665,7 @@ pub(crate) fn init_command(
             } else {
                 return global_failure(
                     Diagnostic::global(
-                        "E667",
+                        strata_types::codes::BACKEND_INIT_REQUIRED,
                         "Backend configuration changed",
                         format!(
                             "The \"{}\" backend holds state for {}. Run `strata init --migrate-state` to copy it to the new \"{}\" backend, or `strata init --reconfigure` to use the new backend without it.",
@@ -676,7 +682,7 @@ pub(crate) fn init_command(
     if let Err(e) = record(&new) {
         return global_failure(
             Diagnostic::global(
-                "E666",
+                strata_types::codes::BACKEND_RECORD,
                 "Cannot record the backend",
                 format!("{BACKEND_FILE}: {e}"),
             ),
@@ -710,7 +716,11 @@ fn migrate(
     use crate::workflow::{global_failure, state_error};
     let fail = |detail: String| {
         global_failure(
-            Diagnostic::global("E668", "Cannot migrate the state", detail),
+            Diagnostic::global(
+                strata_types::codes::CANNOT_MIGRATE_STATE,
+                "Cannot migrate the state",
+                detail,
+            ),
             style,
         )
     };

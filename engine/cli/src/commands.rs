@@ -594,7 +594,7 @@ fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, D
     for f in files {
         let text = std::fs::read_to_string(dir.join(&f)).map_err(|e| {
             Diagnostic::global(
-                "E001",
+                strata_types::codes::READ_FAILED,
                 "Failed to read variables file",
                 format!("Cannot read {f}: {e}."),
             )
@@ -614,7 +614,7 @@ fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, D
             var_i += 1;
             let Some((name, value)) = raw.split_once('=') else {
                 return Err(Diagnostic::global(
-                    "E002",
+                    strata_types::codes::INVALID_VAR_OPTION,
                     "Invalid -var option",
                     format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
                 ));
@@ -628,7 +628,7 @@ fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, D
             file_i += 1;
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Diagnostic::global(
-                    "E001",
+                    strata_types::codes::READ_FAILED,
                     "Failed to read variables file",
                     format!(
                         "Given variables file {} does not exist or cannot be read: {e}.",
@@ -668,11 +668,15 @@ pub(crate) fn load_with(
     given: Option<std::collections::BTreeMap<String, strata_types::Value>>,
 ) -> Result<Loaded, Diagnostic> {
     let cwd = std::env::current_dir().map_err(|e| {
-        Diagnostic::global("E001", "Cannot read the working directory", e.to_string())
+        Diagnostic::global(
+            strata_types::codes::READ_FAILED,
+            "Cannot read the working directory",
+            e.to_string(),
+        )
     })?;
     let mut stack = load_directory(&cwd).map_err(|e| {
         Diagnostic::global(
-            "E001",
+            strata_types::codes::READ_FAILED,
             "Failed to read configuration",
             format!("Cannot read the configuration in {}: {e}.", cwd.display()),
         )

@@ -154,7 +154,7 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
             Err(e) => {
                 return global_failure(
                     Diagnostic::global(
-                        "E680",
+                        strata_types::codes::CANNOT_LIST_CHANGED_FILES,
                         "Cannot list changed files",
                         format!("{e}. --changed-since takes a git ref such as origin/main."),
                     ),
@@ -176,7 +176,11 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
         Ok(e) => e,
         Err(e) => {
             return global_failure(
-                Diagnostic::global("E680", "Cannot find the strata binary", e.to_string()),
+                Diagnostic::global(
+                    strata_types::codes::CANNOT_FIND_BINARY,
+                    "Cannot find the strata binary",
+                    e.to_string(),
+                ),
                 style,
             )
         }

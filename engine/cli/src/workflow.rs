@@ -10,9 +10,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
+use strata_core::ops::{lock_state, StateLock};
 use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions, Stack};
 use strata_provider::Registry;
 use strata_state::{Backend, State, StateError, Store};
+use strata_types::codes;
 use strata_types::json::{type_from_json, value_from_json};
 use strata_types::{Diagnostic, SourceMap};
 
@@ -56,7 +58,7 @@ fn open_store(
         if spec.kind != "local" {
             return Err(global_failure(
                 Diagnostic::global(
-                    "E668",
+                    strata_types::codes::STATE_FLAG_LOCAL_ONLY,
                     "--state applies to the local backend only",
                     format!("This stack keeps its state in the \"{}\" backend; drop --state, or use `strata state pull` to get a copy.", spec.kind),
                 ),
@@ -81,7 +83,7 @@ pub(crate) fn read_stack_files(
     strata_lang::config::load_directory(&cwd).map_err(|e| {
         global_failure(
             Diagnostic::global(
-                "E001",
+                strata_types::codes::READ_FAILED,
                 "Failed to read configuration",
                 format!("Cannot read the configuration in {}: {e}.", cwd.display()),
             ),
@@ -110,7 +112,7 @@ fn open_backend(
     let backend = crate::backend::open(&spec, cipher().ok().flatten()).map_err(|e| {
         global_failure(
             Diagnostic::global(
-                "E669",
+                strata_types::codes::CANNOT_OPEN_BACKEND,
                 "Cannot open the backend",
                 format!("The \"{}\" backend: {e}.", spec.kind),
             ),
@@ -123,7 +125,11 @@ fn open_backend(
 pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
     let fail = |summary: &str, detail: String| {
         report(
-            &[Diagnostic::global("E670", summary, detail)],
+            &[Diagnostic::global(
+                strata_types::codes::WORKSPACE_FAILED,
+                summary,
+                detail,
+            )],
             &SourceMap::default(),
             style,
         );
@@ -271,7 +277,7 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
     cipher().map(|_| ()).map_err(|e| {
         report(
             &[Diagnostic::global(
-                "E671",
+                strata_types::codes::INVALID_ENCRYPTION_KEY,
                 "Invalid encryption key",
                 format!("{e}. Fix STRATA_STATE_KEY or STRATA_STATE_PASSPHRASE."),
             )],
@@ -376,7 +382,11 @@ pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
         StateError::Crypt(_) => ("Cannot decrypt the state", e.to_string()),
     };
     report(
-        &[Diagnostic::global("E640", summary, detail)],
+        &[Diagnostic::global(
+            strata_types::codes::STATE_ERROR,
+            summary,
+            detail,
+        )],
         &SourceMap::default(),
         style,
     );
@@ -387,59 +397,32 @@ fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Dia
     list.iter()
         .map(|t| {
             InstanceAddr::parse(t).ok_or_else(|| {
-                Diagnostic::global("E003", "Invalid address", format!("The {flag} value {t:?} is not a resource address such as aws_instance.gpu or aws_instance.gpu[0]."))
+                Diagnostic::global(strata_types::codes::INVALID_ADDRESS, "Invalid address", format!("The {flag} value {t:?} is not a resource address such as aws_instance.gpu or aws_instance.gpu[0]."))
             })
         })
         .collect()
 }
 
-struct Lock<'a> {
+/// The state lock for `operation` (none with `-lock=false`), waiting up
+/// to `timeout` while another holds it.
+fn take_lock_waiting<'a>(
     store: &'a dyn Store,
-    id: Option<String>,
-}
-
-impl Drop for Lock<'_> {
-    fn drop(&mut self) {
-        if let Some(id) = &self.id {
-            let _ = self.store.unlock(id);
-        }
+    operation: &str,
+    enabled: bool,
+    timeout: std::time::Duration,
+) -> Result<Option<StateLock<'a>>, StateError> {
+    if !enabled {
+        return Ok(None);
     }
+    lock_state(store, operation, timeout).map(Some)
 }
 
 fn take_lock<'a>(
     store: &'a dyn Store,
     operation: &str,
     enabled: bool,
-) -> Result<Lock<'a>, StateError> {
+) -> Result<Option<StateLock<'a>>, StateError> {
     take_lock_waiting(store, operation, enabled, std::time::Duration::ZERO)
-}
-
-/// Takes the state lock, retrying while another holds it for up to
-/// `timeout` (`--lock-timeout`).
-fn take_lock_waiting<'a>(
-    store: &'a dyn Store,
-    operation: &str,
-    enabled: bool,
-    timeout: std::time::Duration,
-) -> Result<Lock<'a>, StateError> {
-    if !enabled {
-        return Ok(Lock { store, id: None });
-    }
-    let deadline = std::time::Instant::now() + timeout;
-    let info = loop {
-        match store.lock(operation) {
-            Ok(info) => break info,
-            Err(StateError::Locked(holder)) if std::time::Instant::now() < deadline => {
-                let _ = holder;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    Ok(Lock {
-        store,
-        id: Some(info.id),
-    })
 }
 
 /// Loads the stack, refreshes and plans. Returns the plan, the loaded
@@ -450,15 +433,18 @@ struct Planned {
 }
 
 /// The state as the next operation must see it: providers configured
-/// from the stack, a journal an interrupted apply left settled, then read.
+/// from the stack, a journal an interrupted apply left settled (under
+/// the lock; without it, an apply refuses and a plan warns), then read.
 fn current_state(
     loaded: &crate::commands::Loaded,
     store: &dyn Store,
+    lock: Option<&StateLock<'_>>,
+    changes_state: bool,
     rt: &tokio::runtime::Runtime,
     style: &Style,
 ) -> Result<Option<State>, ExitCode> {
     configure(loaded, rt, style)?;
-    settle_journal(store, rt, style)?;
+    settle_journal(store, lock, changes_state, rt, style)?;
     store.read().map_err(|e| state_error(e, style))
 }
 
@@ -466,30 +452,62 @@ fn current_state(
 /// reads the state, and tells the user what was recovered.
 fn settle_journal(
     store: &dyn Store,
+    lock: Option<&StateLock<'_>>,
+    changes_state: bool,
     rt: &tokio::runtime::Runtime,
     style: &Style,
 ) -> Result<(), ExitCode> {
-    match rt.block_on(strata_core::reconcile(store, registry())) {
-        Ok(messages) => {
-            if !messages.is_empty() {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(
-                    err,
-                    "Recovered from an interrupted apply (journal of {}):",
-                    store.describe()
-                );
-                for m in messages {
-                    let _ = writeln!(err, "  - {m}");
-                }
-                let _ = writeln!(err);
-            }
-            Ok(())
-        }
+    let settled = match rt.block_on(strata_core::ops::settle_journal(store, lock, registry())) {
+        Ok(s) => s,
         Err(d) => {
             report(&[d], &SourceMap::default(), style);
-            Err(ExitCode::from(1))
+            return Err(ExitCode::from(1));
         }
+    };
+    let mut err = std::io::stderr().lock();
+    if !settled.recovered.is_empty() {
+        let _ = writeln!(
+            err,
+            "Recovered from an interrupted apply (journal of {}):",
+            store.describe()
+        );
+        for m in &settled.recovered {
+            let _ = writeln!(err, "  - {m}");
+        }
+        let _ = writeln!(err);
     }
+    if settled.unsettled > 0 {
+        let detail = format!(
+            "The journal of {} holds {} record(s) of an apply that is running or was interrupted; they are settled only under the state lock.",
+            store.describe(),
+            settled.unsettled
+        );
+        if changes_state {
+            drop(err);
+            report(
+                &[Diagnostic::global(
+                    codes::JOURNAL_UNSETTLED,
+                    "Unsettled journal",
+                    format!("{detail} Run again without -lock=false."),
+                )],
+                &SourceMap::default(),
+                style,
+            );
+            return Err(ExitCode::from(1));
+        }
+        drop(err);
+        report(
+            &[Diagnostic::global(
+                codes::JOURNAL_UNSETTLED,
+                "Unsettled journal",
+                format!("{detail} This plan reads the state as last written, without them."),
+            )
+            .into_warning()],
+            &SourceMap::default(),
+            style,
+        );
+    }
+    Ok(())
 }
 
 /// Loads and validates the stack; errors are reported, warnings returned
@@ -519,10 +537,10 @@ fn make_plan(
     args: &WorkflowArgs,
     style: &Style,
     rt: &tokio::runtime::Runtime,
-    store: &dyn Store,
+    (store, lock, changes_state): (&dyn Store, Option<&StateLock<'_>>, bool),
     (loaded, diagnostics): (crate::commands::Loaded, strata_types::Diagnostics),
 ) -> Result<Planned, ExitCode> {
-    let prior = current_state(&loaded, store, rt, style)?;
+    let prior = current_state(&loaded, store, lock, changes_state, rt, style)?;
     let parse = |list: &[String], flag: &str| parse_addresses(list, flag);
     let (targets, excludes, replace) = match (
         parse(&args.targets, "--target"),
@@ -570,7 +588,7 @@ fn make_plan(
                     Err(e) => {
                         return Err(global_failure(
                             Diagnostic::global(
-                                "E681",
+                                strata_types::codes::INVALID_PRICE_CATALOG,
                                 "Invalid price catalog",
                                 format!("{}: {e}", path.display()),
                             ),
@@ -604,11 +622,11 @@ pub fn plan_command(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let _lock = match take_lock_waiting(&*store, "plan", args.lock, args.lock_timeout) {
+    let lock = match take_lock_waiting(&*store, "plan", args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    let mut planned = match make_plan(args, style, &rt, &*store, loaded) {
+    let mut planned = match make_plan(args, style, &rt, (&*store, lock.as_ref(), false), loaded) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -626,7 +644,7 @@ pub fn plan_command(
         std::mem::forget(planned);
         return global_failure(
             Diagnostic::global(
-                "E682",
+                strata_types::codes::PLAN_DENIED,
                 "Plan denied by policy",
                 "A policy denied this plan (see above), so it was not saved; change the configuration or the policy.",
             ),
@@ -640,7 +658,7 @@ pub fn plan_command(
         if let Err(e) = strata_state::write_atomically(path, &bytes) {
             report(
                 &[Diagnostic::global(
-                    "E641",
+                    strata_types::codes::WRITE_FAILED,
                     "Failed to write the plan",
                     format!("{}: {e}", path.display()),
                 )],
@@ -666,7 +684,7 @@ pub fn plan_command(
 pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::global(
-            "E642",
+            strata_types::codes::INVALID_PLAN_FILE,
             "Failed to read the plan",
             format!("{}: {e}", path.display()),
         )
@@ -674,14 +692,14 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
     let bytes =
         strata_state::crypt::open(cipher().ok().flatten().as_deref(), bytes).map_err(|e| {
             Diagnostic::global(
-                "E642",
+                strata_types::codes::INVALID_PLAN_FILE,
                 "Cannot decrypt the plan",
                 format!("{}: {e}", path.display()),
             )
         })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Diagnostic::global(
-            "E642",
+            strata_types::codes::INVALID_PLAN_FILE,
             "Invalid plan file",
             format!("{} is not a Strata plan: {e}", path.display()),
         )
@@ -697,7 +715,7 @@ fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagnosti
     };
     if stale {
         return Err(Diagnostic::global(
-            "E643",
+            strata_types::codes::SAVED_PLAN_IS_STALE,
             "Saved plan is stale",
             "The given plan file can no longer be applied because the state was changed by another operation after the plan was created. Make a new plan and apply that.",
         ));
@@ -747,13 +765,13 @@ pub fn apply_command(
         Err(code) => return code,
     };
     let store = &*store;
-    let _lock = match take_lock_waiting(store, operation, args.lock, args.lock_timeout) {
+    let lock = match take_lock_waiting(store, operation, args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
     let (plan, loaded) = match saved {
         Ok((plan, loaded)) => {
-            let current = match current_state(&loaded, store, &rt, style) {
+            let current = match current_state(&loaded, store, lock.as_ref(), true, &rt, style) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
@@ -769,7 +787,7 @@ pub fn apply_command(
             (plan, loaded)
         }
         Err(loaded) => {
-            let planned = match make_plan(args, style, &rt, store, loaded) {
+            let planned = match make_plan(args, style, &rt, (store, lock.as_ref(), true), loaded) {
                 Ok(p) => p,
                 Err(code) => return code,
             };
@@ -780,7 +798,7 @@ pub fn apply_command(
                 Ok(true) => {
                     return global_failure(
                         Diagnostic::global(
-                            "E682",
+                            strata_types::codes::PLAN_DENIED,
                             "Plan denied by policy",
                             "A policy denied this plan (see above); nothing was applied.",
                         ),
@@ -1009,7 +1027,7 @@ pub fn output_command(
         Some(name) => {
             let Some(o) = state.outputs.get(name) else {
                 report(
-                    &[Diagnostic::global("E644", "Output not found", format!("The output variable requested could not be found in the state file. If you recently added an output named \"{name}\", run strata apply first."))],
+                    &[Diagnostic::global(strata_types::codes::OUTPUT_NOT_FOUND, "Output not found", format!("The output variable requested could not be found in the state file. If you recently added an output named \"{name}\", run strata apply first."))],
                     &SourceMap::default(),
                     style,
                 );
@@ -1029,7 +1047,7 @@ pub fn output_command(
                         print!("{}", strata_lang::format::format_value(&v, 0))
                     }
                     None => {
-                        report(&[Diagnostic::global("E645", "Unsupported value for raw output", "The -raw option only supports strings, numbers, and boolean values; use --json for this value.")], &SourceMap::default(), style);
+                        report(&[Diagnostic::global(strata_types::codes::UNSUPPORTED_VALUE_FOR_RAW_OUTPUT, "Unsupported value for raw output", "The -raw option only supports strings, numbers, and boolean values; use --json for this value.")], &SourceMap::default(), style);
                         return ExitCode::from(1);
                     }
                 }
@@ -1064,7 +1082,7 @@ pub(crate) fn write_comment(path: &Path, parts: &[String], style: &Style) -> Res
     strata_state::write_atomically(path, parts.join("\n").as_bytes()).map_err(|e| {
         global_failure(
             Diagnostic::global(
-                "E641",
+                strata_types::codes::WRITE_FAILED,
                 "Failed to write the Markdown plan",
                 format!("{}: {e}", path.display()),
             ),
@@ -1086,7 +1104,11 @@ fn check_policies(args: &WorkflowArgs, plan: &mut Plan, style: &Style) -> Result
     });
     let findings = crate::policy::evaluate(&args.policies, &input).map_err(|e| {
         global_failure(
-            Diagnostic::global("E683", "Policy evaluation failed", e),
+            Diagnostic::global(
+                strata_types::codes::POLICY_EVALUATION_FAILED,
+                "Policy evaluation failed",
+                e,
+            ),
             style,
         )
     })?;
@@ -1150,7 +1172,7 @@ pub fn show_command(
     if matches!(format, ShowFormat::Markdown(_)) && plan_file.is_none() {
         return global_failure(
             Diagnostic::global(
-                "E642",
+                strata_types::codes::NO_PLAN_TO_RENDER,
                 "No plan to render",
                 "--format markdown renders a saved plan: strata plan --out PLANFILE, then strata show --format markdown PLANFILE.",
             ),
@@ -1192,7 +1214,8 @@ pub fn show_command(
                                 println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
                                 println!(
                                     "{}\n",
-                                    serde_json::to_string_pretty(&i.attributes).unwrap_or_default()
+                                    serde_json::to_string_pretty(&masked_attributes(r, i))
+                                        .unwrap_or_default()
                                 );
                             }
                         }
@@ -1218,7 +1241,7 @@ pub fn graph_command(
     if !matches!(graph_type, "plan" | "apply" | "destroy") {
         report(
             &[Diagnostic::global(
-                "E004",
+                strata_types::codes::INVALID_GRAPH_TYPE,
                 "Invalid graph type",
                 format!("{graph_type:?} is not a graph type; use plan, apply or destroy."),
             )],
@@ -1242,7 +1265,12 @@ pub fn graph_command(
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            match make_plan(args, style, &rt, &*store, loaded) {
+            // Planning settles the journal, so it needs the lock like plan.
+            let lock = match take_lock_waiting(&*store, "graph", args.lock, args.lock_timeout) {
+                Ok(l) => l,
+                Err(e) => return state_error(e, style),
+            };
+            match make_plan(args, style, &rt, (&*store, lock.as_ref(), false), loaded) {
                 Ok(p) => {
                     let plan = p.plan.clone();
                     std::mem::forget(p);
@@ -1350,7 +1378,7 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     } else {
         report(
             &[Diagnostic::global(
-                "E601",
+                strata_types::codes::UNKNOWN_RESOURCE_TYPE,
                 "Unknown resource types",
                 format!("No available provider offers: {}.", missing.join(", ")),
             )],
@@ -1374,6 +1402,54 @@ pub enum StateVerb {
 }
 
 /// The address of one instance in state, as plans print it.
+/// An instance's attributes for people to read: every value the state
+/// marks sensitive, and every attribute its provider's schema declares
+/// sensitive (a password's result, a sensitive file's content), reads
+/// "(sensitive value)".
+fn masked_attributes(
+    resource: &strata_state::ResourceState,
+    instance: &strata_state::InstanceState,
+) -> serde_json::Value {
+    const MASK: &str = "(sensitive value)";
+    let mut attributes = instance.attributes.clone();
+    for path in &instance.sensitive_attributes {
+        let mut slot = Some(&mut attributes);
+        for step in path.as_array().into_iter().flatten() {
+            slot = slot.and_then(|v| match &step["value"] {
+                serde_json::Value::String(key) => v.get_mut(key.as_str()),
+                serde_json::Value::Number(n) => n.as_u64().and_then(|i| v.get_mut(i as usize)),
+                _ => None,
+            });
+        }
+        if let Some(slot) = slot {
+            if !slot.is_null() {
+                *slot = serde_json::Value::String(MASK.into());
+            }
+        }
+    }
+    let registry = registry();
+    let schema = registry
+        .for_resource_type(&resource.type_name)
+        .and_then(|p| registry.schema(p.name()))
+        .and_then(|s| {
+            if resource.mode == "data" {
+                s.data_sources.get(&resource.type_name)
+            } else {
+                s.resources.get(&resource.type_name)
+            }
+        });
+    if let (Some(schema), Some(object)) = (schema, attributes.as_object_mut()) {
+        for (name, attribute) in &schema.attributes {
+            if attribute.sensitive {
+                if let Some(slot) = object.get_mut(name).filter(|v| !v.is_null()) {
+                    *slot = serde_json::Value::String(MASK.into());
+                }
+            }
+        }
+    }
+    attributes
+}
+
 fn instance_address(r: &strata_state::ResourceState, i: &strata_state::InstanceState) -> String {
     let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
     let prefix = if r.module.is_empty() {
@@ -1410,7 +1486,11 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
     };
     let fail = |summary: &str, detail: String| {
         report(
-            &[Diagnostic::global("E650", summary, detail)],
+            &[Diagnostic::global(
+                strata_types::codes::STATE_EDIT_FAILED,
+                summary,
+                detail,
+            )],
             &SourceMap::default(),
             style,
         );
@@ -1444,20 +1524,8 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
                     format!("{address} is not in the state; `strata state list` shows what is."),
                 );
             };
-            let instance = &state.resources[ri].instances[ii];
-            // Mask what is sensitive before printing.
-            let mut attributes = instance.attributes.clone();
-            for path in &instance.sensitive_attributes {
-                if let Some(name) = path
-                    .as_array()
-                    .and_then(|p| p.first())
-                    .and_then(|s| s["value"].as_str())
-                {
-                    if let Some(slot) = attributes.get_mut(name) {
-                        *slot = serde_json::Value::String("(sensitive value)".into());
-                    }
-                }
-            }
+            let attributes =
+                masked_attributes(&state.resources[ri], &state.resources[ri].instances[ii]);
             println!("# {address}:");
             println!(
                 "{}",
@@ -1741,7 +1809,7 @@ pub fn force_unlock_command(id: &str, state_path: Option<PathBuf>, style: &Style
     if matches!(store.lock_holder(), Ok(None)) {
         report(
             &[Diagnostic::global(
-                "E651",
+                strata_types::codes::NO_LOCK_TO_RELEASE,
                 "No lock to release",
                 format!("The state is not locked, so there is no lock with ID {id:?} to release."),
             )],
@@ -1765,7 +1833,7 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
     let Some(addr) = InstanceAddr::parse(address) else {
         report(
             &[Diagnostic::global(
-                "E003",
+                strata_types::codes::INVALID_ADDRESS,
                 "Invalid address",
                 format!("{address:?} is not a resource address such as aws_instance.gpu[0]."),
             )],
@@ -1787,11 +1855,11 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         Err(code) => return code,
     };
     let store = &*store;
-    let _lock = match take_lock_waiting(store, "import", args.lock, args.lock_timeout) {
+    let lock = match take_lock_waiting(store, "import", args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    let prior = match current_state(&loaded, store, &rt, style) {
+    let prior = match current_state(&loaded, store, lock.as_ref(), true, &rt, style) {
         Ok(s) => s,
         Err(code) => return code,
     };

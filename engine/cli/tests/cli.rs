@@ -514,6 +514,10 @@ resource "terraform_data" "uses" {{
   input = "depends on ${{terraform_data.holder.id}}"
 }}
 
+resource "random_password" "db" {{
+  length = 24
+}}
+
 output "token" {{
   value     = terraform_data.holder.output
   sensitive = true
@@ -546,6 +550,8 @@ output "token" {{
         transcript.push_str(&run(&["output", "-json"]).replace(SECRET, "")); // asked for by name below
         transcript.push_str(&run(&["state", "show", "terraform_data.holder"]));
         transcript.push_str(&run(&["state", "show", "local_sensitive_file.creds"]));
+        transcript.push_str(&run(&["state", "show", "random_password.db"]));
+        transcript.push_str(&run(&["show"]));
         transcript.push_str(&run(&["graph"]));
         transcript.push_str(&run(&["plan", "-destroy"]));
         // An error about the secret names it only as sensitive.
@@ -556,6 +562,23 @@ output "token" {{
     assert!(
         !transcript.contains(SECRET),
         "the secret leaked:\n{transcript}"
+    );
+    // The generated password is a secret too.
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state"),
+    )
+    .expect("json");
+    let password = state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["type"] == "random_password")
+        .and_then(|r| r["instances"][0]["attributes"]["result"].as_str())
+        .expect("the password is in the state")
+        .to_string();
+    assert!(
+        !transcript.contains(&password),
+        "the generated password leaked:\n{transcript}"
     );
     assert!(
         transcript.contains("(sensitive value)"),
@@ -629,4 +652,97 @@ fn data_sources_read_while_planning_reach_apply() {
     let (code, text) = sb.run(&["plan"], "");
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("No changes"), "{text}");
+}
+
+/// An intent journal as an apply writes it while creating `files`.
+fn journal_of_creates(sb: &Sandbox, files: &[&str]) -> String {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let path = sb.dir.join(f).to_string_lossy().into_owned();
+            std::fs::write(&path, "x").unwrap();
+            serde_json::json!({
+                "op": "intent", "seq": i + 1, "mode": "managed", "type": "local_file",
+                "name": f.trim_end_matches(".txt"),
+                "provider": "provider[\"registry.terraform.io/hashicorp/local\"]",
+                "action": "create", "token": path,
+                "planned": { "filename": path, "content": "x" }, "schema_version": 0,
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+/// Only a holder of the lock settles the journal: `graph` during an
+/// apply waits its turn, and `plan -lock=false` leaves the journal alone.
+#[test]
+fn the_journal_is_settled_only_under_the_lock() {
+    let sb = Sandbox::new("settle-lock");
+    sb.write(
+        "main.tf",
+        "resource \"local_file\" \"a\" {\n  filename = \"${path.module}/a.txt\"\n  content  = \"x\"\n}\n",
+    );
+    let mut holder = apply_waiting_for_approval(&sb);
+    let journal = journal_of_creates(&sb, &["a.txt"]);
+    sb.write("strata.tfstate.journal", &journal);
+    let (code, text) = sb.run(&["graph"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Error acquiring the state lock"), "{text}");
+    let (code, text) = sb.run(&["plan", "-lock=false"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Unsettled journal"), "{text}");
+    let (code, text) = sb.run(&["apply", "-lock=false", "-auto-approve"], "");
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(
+        std::fs::read_to_string(sb.dir.join("strata.tfstate.journal")).unwrap(),
+        journal,
+        "the journal was touched without the lock"
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // With the lock, the next command settles it.
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("recovered the object"), "{text}");
+    assert!(!sb.dir.join("strata.tfstate.journal").exists());
+}
+
+/// A damaged record in the middle of the journal stops the command and
+/// the journal is kept whole: nothing after it is lost.
+#[test]
+fn a_damaged_journal_is_refused_and_kept() {
+    let sb = Sandbox::new("journal-damage");
+    let names: Vec<String> = (0..10).map(|i| format!("f{i}.txt")).collect();
+    let mut tf = String::new();
+    for n in &names {
+        let r = n.trim_end_matches(".txt");
+        tf.push_str(&format!(
+            "resource \"local_file\" \"{r}\" {{\n  filename = \"${{path.module}}/{n}\"\n  content  = \"x\"\n}}\n"
+        ));
+    }
+    sb.write("main.tf", &tf);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut lines: Vec<String> = journal_of_creates(&sb, &refs)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[2] = "{\"op\": \"intent\", garbage".into();
+    let journal = lines.join("\n") + "\n";
+    sb.write("strata.tfstate.journal", &journal);
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("line 3 of the journal"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(sb.dir.join("strata.tfstate.journal")).unwrap(),
+        journal
+    );
+    // A torn last line (no newline: the write a crash cut short) is not
+    // damage: the records before it are settled.
+    let torn = lines[..2].join("\n") + "\n" + "{\"op\": \"inte";
+    sb.write("strata.tfstate.journal", &torn);
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(!sb.dir.join("strata.tfstate.journal").exists());
 }

@@ -488,14 +488,14 @@ fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
                 .collect();
             if let Err(e) = store.reset_journal(&pending) {
                 diagnostics.push(Diagnostic::global(
-                    "E630",
+                    strata_types::codes::PERSIST_STATE_FAILED,
                     "Failed to persist state",
                     e.to_string(),
                 ));
             }
         }
         Err(e) => diagnostics.push(Diagnostic::global(
-            "E630",
+            strata_types::codes::PERSIST_STATE_FAILED,
             "Failed to persist state",
             e.to_string(),
         )),
@@ -559,7 +559,11 @@ async fn run_change(
     let change = &plan.changes[i];
     let addr = &change.addr;
     let fail = |summary: &str, detail: String| {
-        Diagnostic::global("E631", summary, format!("{addr}: {detail}"))
+        Diagnostic::global(
+            strata_types::codes::APPLY_INSTANCE_FAILED,
+            summary,
+            format!("{addr}: {detail}"),
+        )
     };
     let (_, schema) = provider_for(
         ctx.registry,
@@ -866,7 +870,7 @@ fn scope_at(
     let mut roots = shared.roots.lock().expect("roots").clone();
     let mut module = ctx.module_config(&[]).ok_or_else(|| {
         Diagnostic::global(
-            "E632",
+            strata_types::codes::CONFIGURATION_CHANGED_DURING_APPLY,
             "Configuration changed",
             "the root module is missing",
         )
@@ -892,7 +896,7 @@ fn instance_scope<'a>(
 ) -> Result<(HashMap<String, Value>, crate::planner::ModuleRef<'a>), Diagnostic> {
     let missing = || {
         Diagnostic::global(
-            "E632",
+            strata_types::codes::CONFIGURATION_CHANGED_DURING_APPLY,
             "Configuration changed",
             format!("module \"{}\" is no longer in the configuration", step.name),
         )
@@ -1121,7 +1125,7 @@ fn journal_intent(
     };
     store.append_journal(&record, true).map_err(|e| {
         Diagnostic::global(
-            "E633",
+            strata_types::codes::JOURNAL_WRITE_FAILED,
             "Cannot record the intent",
             format!("{addr}: {e}; nothing was changed"),
         )
@@ -1141,5 +1145,11 @@ fn journal_done(
     shared.pending.lock().expect("pending").remove(&seq);
     store
         .append_journal(&strata_state::JournalRecord::Done { seq, instance }, false)
-        .map_err(|e| Diagnostic::global("E633", "Cannot record a result", e.to_string()))
+        .map_err(|e| {
+            Diagnostic::global(
+                strata_types::codes::JOURNAL_WRITE_FAILED,
+                "Cannot record a result",
+                e.to_string(),
+            )
+        })
 }

@@ -97,7 +97,7 @@ pub(crate) fn body_to_config(
                 )
             };
             diagnostics.push(Diagnostic::error(
-                "E202",
+                strata_types::codes::UNSUPPORTED_ARGUMENT,
                 "Unsupported argument",
                 detail,
                 attribute.name_span,
@@ -106,7 +106,7 @@ pub(crate) fn body_to_config(
         };
         if a.computed && !a.optional && !a.required {
             diagnostics.push(Diagnostic::error(
-                "E620",
+                strata_types::codes::VALUE_FOR_UNCONFIGURABLE_ATTRIBUTE,
                 "Value for unconfigurable attribute",
                 format!("Can't configure a value for \"{}\": its value will be decided automatically based on the result of applying this configuration.", attribute.name),
                 attribute.name_span,
@@ -119,7 +119,7 @@ pub(crate) fn body_to_config(
                     out.insert(attribute.name.clone(), v);
                 }
                 Err(e) => diagnostics.push(Diagnostic::error(
-                    "E621",
+                    strata_types::codes::INCORRECT_ATTRIBUTE_VALUE_TYPE,
                     "Incorrect attribute value type",
                     format!(
                         "Inappropriate value for attribute \"{}\": {}.",
@@ -135,7 +135,7 @@ pub(crate) fn body_to_config(
     for (name, a) in &schema.attributes {
         if a.required && !body.attributes.iter().any(|x| &x.name == name) {
             diagnostics.push(Diagnostic::error(
-                "E206",
+                strata_types::codes::MISSING_REQUIRED_ARGUMENT,
                 "Missing required argument",
                 format!("The argument \"{name}\" is required, but no definition was found."),
                 body.span,
@@ -153,7 +153,7 @@ pub(crate) fn body_to_config(
             };
             let Some(nested) = schema.blocks.get(&label) else {
                 diagnostics.push(Diagnostic::error(
-                    "E204",
+                    strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                     "Unsupported block type",
                     format!("Blocks of type \"{label}\" are not expected here."),
                     block.type_span,
@@ -195,7 +195,7 @@ pub(crate) fn body_to_config(
                 Kind::Null(_) => vec![],
                 _ => {
                     diagnostics.push(Diagnostic::error(
-                        "E607",
+                        strata_types::codes::INVALID_FOR_EACH,
                         "Invalid dynamic for_each value",
                         format!("Cannot use a {} value in for_each. An iterable collection is required.", collection.ty().friendly_name()),
                         for_each.expr.span,
@@ -225,7 +225,7 @@ pub(crate) fn body_to_config(
             let suggestion =
                 did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
             diagnostics.push(Diagnostic::error(
-                "E204",
+                strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                 "Unsupported block type",
                 format!(
                     "Blocks of type \"{}\" are not expected here.{suggestion}",
@@ -244,7 +244,7 @@ pub(crate) fn body_to_config(
         let items = blocks.remove(name).unwrap_or_default();
         if items.len() < nested.min_items || nested.max_items.is_some_and(|m| items.len() > m) {
             diagnostics.push(Diagnostic::error(
-                "E622",
+                strata_types::codes::WRONG_NUMBER_OF_BLOCKS,
                 "Wrong number of blocks",
                 format!(
                     "{} \"{name}\" block(s) given; between {} and {} are required.",
@@ -324,7 +324,7 @@ pub(crate) fn check_conditions(
                         "Resource postcondition failed"
                     };
                     out.push(Diagnostic::error(
-                        "E616",
+                        strata_types::codes::CONDITION_FAILED,
                         summary,
                         format!("{address}: {message}"),
                         condition.expr.span,

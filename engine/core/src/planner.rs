@@ -251,7 +251,7 @@ pub(crate) fn provider_for(
                 registry.names().collect::<Vec<_>>().join(", ")
             ),
         };
-        Diagnostic::error("E601", "Unknown resource type", detail, span)
+        Diagnostic::error(strata_types::codes::UNKNOWN_RESOURCE_TYPE, "Unknown resource type", detail, span)
     })?;
     let schema = registry
         .schema(provider.name())
@@ -264,7 +264,7 @@ pub(crate) fn provider_for(
     match found {
         Some(s) => Ok((provider.clone(), s.clone())),
         None => Err(Diagnostic::error(
-            "E601",
+            strata_types::codes::UNKNOWN_RESOURCE_TYPE,
             "Unknown resource type",
             format!(
                 "The provider \"{}\" has no {} type \"{type_name}\".",
@@ -296,7 +296,7 @@ pub(crate) fn resource_provider(
     };
     let invalid = || {
         Diagnostic::error(
-            "E633",
+            strata_types::codes::INVALID_PROVIDER_REFERENCE,
             "Invalid provider reference",
             "The provider argument names a provider configuration, such as aws or aws.west (no quotes).",
             attr.expr.span,
@@ -327,7 +327,7 @@ pub(crate) fn provider_instance(
             })
             .unwrap_or_else(|| address.to_string());
         Diagnostic::error(
-            "E634",
+            strata_types::codes::PROVIDER_CONFIGURATION_NOT_PRESENT,
             "Provider configuration not present",
             format!("No provider block configures {shown}: add provider \"{}\" {{ alias = \"…\" … }} to the root module, or remove the reference.", shown.split('.').next().unwrap_or(&shown)),
             span,
@@ -356,7 +356,7 @@ pub(crate) fn decode_state(
         let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
         else {
             diagnostics.push(Diagnostic::global(
-                "E602",
+                strata_types::codes::STATE_REFERS_TO_AN_UNKNOWN_RESOURCE_TYPE,
                 "State refers to an unknown resource type",
                 format!(
                     "The state holds {}.{} of type \"{}\", which no available provider offers.",
@@ -403,7 +403,7 @@ pub(crate) fn decode_state(
                     );
                 }
                 Err(e) => diagnostics.push(Diagnostic::global(
-                    "E603",
+                    strata_types::codes::INVALID_INSTANCE_IN_STATE,
                     "Invalid instance in state",
                     format!("{addr}: {e}"),
                 )),
@@ -456,7 +456,7 @@ fn apply_moves(
         let (Some((from, from_instance)), Some((to, to_instance))) = (parse("from"), parse("to"))
         else {
             diagnostics.push(Diagnostic::error(
-                "E604",
+                strata_types::codes::INVALID_MOVED_BLOCK,
                 "Invalid moved block",
                 "A moved block needs \"from\" and \"to\" addresses of resources or instances.",
                 block.type_span,
@@ -515,7 +515,7 @@ async fn import_blocks(
     {
         let Some(to) = address_attribute(stack, &block.body, "to") else {
             diagnostics.push(Diagnostic::error(
-                "E617",
+                strata_types::codes::INVALID_IMPORT,
                 "Invalid import block",
                 "An import block needs \"to\", the address of a resource in the configuration.",
                 block.type_span,
@@ -527,7 +527,7 @@ async fn import_blocks(
         }
         let Some(id_attr) = block.body.attribute("id") else {
             diagnostics.push(Diagnostic::error(
-                "E617",
+                strata_types::codes::INVALID_IMPORT,
                 "Invalid import block",
                 "An import block needs \"id\", the object's id in its provider.",
                 block.type_span,
@@ -546,7 +546,7 @@ async fn import_blocks(
                 Some(s) => s.to_string(),
                 None => {
                     diagnostics.push(Diagnostic::error(
-                        "E617",
+                        strata_types::codes::INVALID_IMPORT,
                         "Invalid import id",
                         "The import id must be a known string.",
                         id_attr.expr.span,
@@ -602,7 +602,7 @@ async fn import_blocks(
                 importing.insert(to, id);
             }
             Err(e) => diagnostics.push(Diagnostic::error(
-                "E618",
+                strata_types::codes::IMPORT_FAILED,
                 "Import failed",
                 format!("{to} (id {id:?}): {e}"),
                 block.span,
@@ -748,7 +748,7 @@ fn evaluation_order(config: &Config) -> Result<Vec<Node>, Diagnostic> {
                 Node::Module(i) => config.modules[i].span,
             };
             Err(Diagnostic::error(
-                "E605",
+                strata_types::codes::CYCLE_IN_THE_CONFIGURATION,
                 "Cycle in the configuration",
                 format!("These objects refer to each other in a cycle: {}. Break the cycle by removing one of the references.", names.join(", ")),
                 span,
@@ -807,7 +807,7 @@ fn expand(
             .filter(|n| *n >= 0)
             .ok_or_else(|| {
                 Diagnostic::error(
-                    "E606",
+                    strata_types::codes::INVALID_COUNT_ARGUMENT,
                     "Invalid count argument",
                     "The \"count\" argument must be a whole number, zero or more.",
                     count.expr.span,
@@ -828,7 +828,7 @@ fn expand(
         }
         if v.sensitive {
             return Err(Diagnostic::error(
-                "E607",
+                strata_types::codes::INVALID_FOR_EACH,
                 "Invalid for_each argument",
                 "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments: the keys would appear in addresses.",
                 for_each.expr.span,
@@ -843,7 +843,7 @@ fn expand(
                         Some(s) => out.push((InstanceKey::Str(s.to_string()), Some(item.clone()))),
                         None => {
                             return Err(Diagnostic::error(
-                                "E607",
+                                strata_types::codes::INVALID_FOR_EACH,
                                 "Invalid for_each set argument",
                                 "The given \"for_each\" argument value is unsuitable: \"for_each\" supports sets of strings, but you have provided a set containing other types.",
                                 for_each.expr.span,
@@ -854,7 +854,7 @@ fn expand(
                 Ok(Some(out))
             }
             _ => Err(Diagnostic::error(
-                "E607",
+                strata_types::codes::INVALID_FOR_EACH,
                 "Invalid for_each argument",
                 format!(
                     "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings, and you have provided a value of type {}.",
@@ -1115,7 +1115,7 @@ pub async fn plan(
                     }
                 }
                 Err(e) => diagnostics.push(Diagnostic::global(
-                    "E608",
+                    strata_types::codes::REFRESH_FAILED,
                     "Refresh failed",
                     format!("Reading {type_name} instances: {e}"),
                 )),
@@ -1208,7 +1208,7 @@ pub async fn plan(
             .any(|(a, destroy)| *a == iaddr.resource && !destroy);
         if !forget && in_config.is_some_and(|r| lifecycle(r).prevent_destroy) {
             diagnostics.push(Diagnostic::global(
-                "E612",
+                strata_types::codes::PREVENT_DESTROY,
                 "Instance cannot be destroyed",
                 format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed."),
             ));
@@ -1310,7 +1310,7 @@ pub async fn plan(
                 Ok(v) => {
                     if v.contains_sensitive() && !o.sensitive {
                         diagnostics.push(Diagnostic::error(
-                            "E613",
+                            strata_types::codes::OUTPUT_REFERS_TO_SENSITIVE_VALUES,
                             "Output refers to sensitive values",
                             "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Strata requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. Add sensitive = true to the output block.",
                             expr.span,
@@ -1540,7 +1540,7 @@ async fn plan_data_source(
         Ok(v) => DataResult::Read(mark_schema_sensitive(schema, v)),
         Err(e) => {
             diagnostics.push(Diagnostic::global(
-                "E614",
+                strata_types::codes::FAILED_TO_READ_DATA_SOURCE,
                 "Failed to read data source",
                 format!("{addr}: {e}"),
             ));
@@ -1807,7 +1807,7 @@ impl<'a> Planner<'a> {
                         };
                         let Some(keys) = keys else {
                             self.diagnostics.push(Diagnostic::error(
-                                "E609",
+                                strata_types::codes::INVALID_REPETITION_ARGUMENT,
                                 "Invalid count or for_each argument",
                                 format!("The number of instances of {addr} depends on values that cannot be determined until apply. Use --target to apply the resources it depends on first, or make the argument depend only on known values."),
                                 r.span,
@@ -1850,7 +1850,7 @@ impl<'a> Planner<'a> {
                                 };
                             for problem in provider.validate_resource(&addr.type_name, &config) {
                                 self.diagnostics.push(Diagnostic::error(
-                                    "E610",
+                                    strata_types::codes::INVALID_RESOURCE_CONFIGURATION,
                                     "Invalid resource configuration",
                                     format!("{iaddr}: {problem}"),
                                     r.span,
@@ -1932,7 +1932,7 @@ impl<'a> Planner<'a> {
                                 Ok(r) => r,
                                 Err(e) => {
                                     self.diagnostics.push(Diagnostic::error(
-                                        "E611",
+                                        strata_types::codes::PROVIDER_PLAN_FAILED,
                                         "Provider failed to plan",
                                         format!("{iaddr}: {e}"),
                                         r.span,
@@ -2014,7 +2014,7 @@ impl<'a> Planner<'a> {
                             }
                             if lc.prevent_destroy && action.deletes() {
                                 self.diagnostics.push(Diagnostic::error(
-                                    "E612",
+                                    strata_types::codes::PREVENT_DESTROY,
                                     "Instance cannot be destroyed",
                                     format!("{iaddr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the --target flag."),
                                     r.span,
@@ -2080,7 +2080,7 @@ impl<'a> Planner<'a> {
             Ok(Some(k)) => k,
             Ok(None) => {
                 self.diagnostics.push(Diagnostic::error(
-                    "E609",
+                    strata_types::codes::INVALID_REPETITION_ARGUMENT,
                     "Invalid count or for_each argument",
                     format!("The number of instances of module \"{}\" depends on values that cannot be determined until apply.", call.name),
                     call.span,
@@ -2227,7 +2227,7 @@ pub(crate) fn module_variables(
                     child.config.variables.iter().map(|v| v.name.as_str()),
                 );
                 diagnostics.push(Diagnostic::error(
-                    "E202",
+                    strata_types::codes::UNSUPPORTED_ARGUMENT,
                     "Unsupported argument",
                     format!("An argument named \"{}\" is not expected here: module \"{}\" declares no such variable.{suggestion}", a.name, call.name),
                     a.name_span,
@@ -2263,7 +2263,7 @@ pub(crate) fn module_variables(
                     },
                     None => {
                         diagnostics.push(Diagnostic::error(
-                            "E206",
+                            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
                             "Missing required argument",
                             format!("The argument \"{}\" is required by module \"{}\", but no definition was found.", v.name, call.name),
                             call.span,
@@ -2278,7 +2278,7 @@ pub(crate) fn module_variables(
                     Ok(x) => x,
                     Err(e) => {
                         diagnostics.push(Diagnostic::error(
-                            "E402",
+                            strata_types::codes::INVALID_INPUT_VALUE,
                             "Invalid value for module argument",
                             format!("The given value is not suitable for variable \"{}\" of module \"{}\": {}.", v.name, call.name, e.describe()),
                             span,

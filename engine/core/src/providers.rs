@@ -36,7 +36,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
                 Some(alias) if !alias.is_empty() => Some((alias, a.expr.span)),
                 _ => {
                     diagnostics.push(Diagnostic::error(
-                        "E630",
+                        strata_types::codes::INVALID_PROVIDER_ALIAS,
                         "Invalid provider alias",
                         "alias must be a literal name, such as alias = \"west\".",
                         a.expr.span,
@@ -50,7 +50,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             Some((alias, span)) => {
                 if !aliases.insert(format!("{name}.{alias}")) {
                     diagnostics.push(Diagnostic::error(
-                        "E631",
+                        strata_types::codes::DUPLICATE_PROVIDER_CONFIGURATION,
                         "Duplicate provider configuration",
                         format!("provider \"{name}\" with alias \"{alias}\" is configured twice."),
                         *span,
@@ -72,7 +72,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
         };
         if alias.is_none() && !configured.insert(name.to_string()) {
             diagnostics.push(Diagnostic::error(
-                "E631",
+                strata_types::codes::DUPLICATE_PROVIDER_CONFIGURATION,
                 "Duplicate provider configuration",
                 format!("A default (unaliased) configuration for provider \"{name}\" was already given; a provider has one default configuration."),
                 label.span,
@@ -92,7 +92,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             Ok(config) => {
                 if let Err(e) = target.configure(&config).await {
                     diagnostics.push(Diagnostic::error(
-                        "E632",
+                        strata_types::codes::INVALID_PROVIDER_CONFIGURATION,
                         "Invalid provider configuration",
                         format!("provider \"{name}\": {e}"),
                         label.span,
@@ -111,7 +111,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
         };
         if let Err(e) = provider.configure(&null_object(&schema.provider)).await {
             diagnostics.push(Diagnostic::global(
-                "E632",
+                strata_types::codes::INVALID_PROVIDER_CONFIGURATION,
                 "Invalid provider configuration",
                 format!("provider \"{name}\" (configured from the environment): {e}"),
             ));

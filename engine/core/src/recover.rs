@@ -14,7 +14,7 @@ use crate::planner::provider_for;
 use crate::schema_json::{decode_attributes, encode_attributes, sensitive_paths};
 use std::collections::BTreeMap;
 use strata_provider::Registry;
-use strata_state::{InstanceState, JournalRecord, State, StateError, Store};
+use strata_state::{InstanceState, JournalRecord, State, StateError};
 use strata_types::{Diagnostic, Span};
 
 /// What reconciling did, in sentences for the user.
@@ -39,12 +39,23 @@ fn address_of(
 }
 
 fn state_error(e: StateError) -> Diagnostic {
-    Diagnostic::global("E660", "Cannot reconcile the journal", e.to_string())
+    Diagnostic::global(
+        strata_types::codes::JOURNAL_UNREADABLE,
+        "Cannot reconcile the journal",
+        e.to_string(),
+    )
 }
 
-/// Replays and settles the journal of `store`, if it has one.
-pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recovered, Diagnostic> {
-    let records = store.read_journal().map_err(state_error)?;
+/// Replays and settles the journal of the locked store, if it has one.
+/// Only a holder of the state lock may: see [`crate::ops`].
+pub(crate) async fn reconcile(
+    lock: &crate::ops::StateLock<'_>,
+    registry: &Registry,
+) -> Result<Recovered, Diagnostic> {
+    let store = lock.store();
+    let records = store
+        .read_journal()
+        .map_err(|e| crate::ops::journal_error(store, e))?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
@@ -110,7 +121,11 @@ pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recover
         let provider =
             crate::planner::provider_instance(registry, &provider_name, Span::default())?;
         let planned_value = decode_attributes(&schema, &planned).map_err(|e| {
-            Diagnostic::global("E661", "Invalid journal record", format!("{addr}: {e}"))
+            Diagnostic::global(
+                strata_types::codes::INVALID_JOURNAL_RECORD,
+                "Invalid journal record",
+                format!("{addr}: {e}"),
+            )
         })?;
         match action.as_str() {
             "delete" => match provider.read(&type_name, &planned_value).await {
@@ -119,14 +134,14 @@ pub async fn reconcile(store: &dyn Store, registry: &Registry) -> Result<Recover
                     messages.push(format!("{addr}: the interrupted delete had completed; it is removed from the state."));
                 }
                 Ok(Some(_)) => messages.push(format!("{addr}: the interrupted delete had not happened; the object stays in the state.")),
-                Err(e) => return Err(Diagnostic::global("E662", "Cannot settle an interrupted delete", format!("{addr}: {e}"))),
+                Err(e) => return Err(Diagnostic::global(strata_types::codes::CANNOT_SETTLE_INTERRUPTED_CALL, "Cannot settle an interrupted delete", format!("{addr}: {e}"))),
             },
             _ => {
                 let found = match &token {
                     Some(t) => provider
                         .recover(&type_name, t, &planned_value)
                         .await
-                        .map_err(|e| Diagnostic::global("E662", "Cannot settle an interrupted create", format!("{addr}: {e}")))?,
+                        .map_err(|e| Diagnostic::global(strata_types::codes::CANNOT_SETTLE_INTERRUPTED_CALL, "Cannot settle an interrupted create", format!("{addr}: {e}")))?,
                     None => None,
                 };
                 match found {
@@ -170,7 +185,7 @@ pub async fn import_instance(
     let ctx = crate::planner::Context::new(stack.loaded, stack.env, stack.registry);
     if ctx.resource(&addr.resource).is_none() {
         return Err(Diagnostic::global(
-            "E663",
+            strata_types::codes::IMPORT_TARGET_NOT_CONFIGURED,
             "Import target is not in the configuration",
             format!("Before importing to {addr}, add a resource block for it to the configuration (Strata needs its configuration to manage it)."),
         ));
@@ -178,7 +193,7 @@ pub async fn import_instance(
     let state = state.unwrap_or_else(State::fresh);
     let mut working = WorkingState::new(state);
     if working.contains(addr) {
-        return Err(Diagnostic::global("E664", "Resource already managed", format!("{addr} is already in the state; remove it with `strata state rm` first to import another object there.")));
+        return Err(Diagnostic::global(strata_types::codes::ALREADY_MANAGED, "Resource already managed", format!("{addr} is already in the state; remove it with `strata state rm` first to import another object there.")));
     }
     let (provider, schema) = provider_for(
         stack.registry,
@@ -195,7 +210,11 @@ pub async fn import_instance(
         .import(&addr.resource.type_name, id)
         .await
         .map_err(|e| {
-            Diagnostic::global("E618", "Import failed", format!("{addr} (id {id:?}): {e}"))
+            Diagnostic::global(
+                strata_types::codes::IMPORT_FAILED,
+                "Import failed",
+                format!("{addr} (id {id:?}): {e}"),
+            )
         })?;
     let instance = InstanceState {
         index_key: addr.key.to_json(),

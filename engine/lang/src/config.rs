@@ -157,7 +157,7 @@ fn load_children(
         let Some(source) = source else { continue };
         let Some(text) = literal_string(source) else {
             diagnostics.push(Diagnostic::error(
-                "E211",
+                strata_types::codes::INVALID_MODULE_SOURCE,
                 "Invalid module source",
                 "The module source must be a literal string, such as \"./modules/vpc\".",
                 source.span,
@@ -166,7 +166,7 @@ fn load_children(
         };
         if !(text.starts_with("./") || text.starts_with("../")) {
             diagnostics.push(Diagnostic::error(
-                "E212",
+                strata_types::codes::UNSUPPORTED_MODULE_SOURCE,
                 "Unsupported module source",
                 format!("The module source {text:?} is not a local path. Strata reads modules from local directories (\"./modules/vpc\"); registry and remote sources are not supported yet."),
                 source.span,
@@ -174,12 +174,12 @@ fn load_children(
             continue;
         }
         if depth > MAX_MODULE_DEPTH {
-            diagnostics.push(Diagnostic::error("E213", "Module calls nested too deeply", format!("Module calls are nested more than {MAX_MODULE_DEPTH} deep here; check for a module that calls itself."), *span));
+            diagnostics.push(Diagnostic::error(strata_types::codes::MODULE_CALLS_NESTED_TOO_DEEPLY, "Module calls nested too deeply", format!("Module calls are nested more than {MAX_MODULE_DEPTH} deep here; check for a module that calls itself."), *span));
             continue;
         }
         let child_dir = dir.join(&text);
         if !child_dir.is_dir() {
-            diagnostics.push(Diagnostic::error("E214", "Module not found", format!("There is no directory at {text:?} (relative to the calling module) for module \"{name}\"."), source.span));
+            diagnostics.push(Diagnostic::error(strata_types::codes::MODULE_NOT_FOUND, "Module not found", format!("There is no directory at {text:?} (relative to the calling module) for module \"{name}\"."), source.span));
             continue;
         }
         let mut names: Vec<String> = std::fs::read_dir(&child_dir)?
@@ -310,7 +310,12 @@ fn labels_required(
         } else {
             "Extraneous label for block"
         };
-        diagnostics.push(Diagnostic::error("E201", summary, detail, block.type_span));
+        diagnostics.push(Diagnostic::error(
+            strata_types::codes::BLOCK_LABELS,
+            summary,
+            detail,
+            block.type_span,
+        ));
         return false;
     }
     true
@@ -335,7 +340,7 @@ fn check_body(
                 )
             };
             diagnostics.push(Diagnostic::error(
-                "E202",
+                strata_types::codes::UNSUPPORTED_ARGUMENT,
                 "Unsupported argument",
                 detail,
                 attribute.name_span,
@@ -354,7 +359,7 @@ fn check_body(
                 )
             };
             diagnostics.push(Diagnostic::error(
-                "E204",
+                strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                 "Unsupported block type",
                 detail,
                 block.type_span,
@@ -369,7 +374,7 @@ fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) ->
         ExprKind::Literal(v) if v.as_bool().is_some() => v.as_bool(),
         _ => {
             diagnostics.push(Diagnostic::error(
-                "E205",
+                strata_types::codes::INVALID_VALUE,
                 "Invalid value",
                 format!(
                     "The \"{}\" argument requires a literal true or false here.",
@@ -399,7 +404,7 @@ const META_RESOURCE: &[&str] = &["count", "for_each", "depends_on", "provider"];
 fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
     for attribute in &body.attributes {
         diagnostics.push(Diagnostic::error(
-            "E202",
+            strata_types::codes::UNSUPPORTED_ARGUMENT,
             "Unsupported argument",
             format!(
                 "An argument named \"{}\" is not expected at the top level of a configuration file. Arguments belong inside a block such as locals {{ … }}.",
@@ -436,7 +441,7 @@ fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                 if labels_required(&block, 0, "none", diagnostics) {
                     for nested in &block.body.blocks {
                         diagnostics.push(Diagnostic::error(
-                            "E204",
+                            strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                             "Unsupported block type",
                             format!("Blocks of type \"{}\" are not expected in a locals block; it holds only name = value arguments.", nested.type_name),
                             nested.type_span,
@@ -471,7 +476,7 @@ fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                 if labels_required(&block, 1, "the module name", diagnostics) {
                     if block.body.attribute("source").is_none() {
                         diagnostics.push(Diagnostic::error(
-                            "E206",
+                            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
                             "Missing required argument",
                             "The argument \"source\" is required in a module block: it says where the module's code is, such as \"./modules/vpc\".",
                             block.type_span,
@@ -501,7 +506,7 @@ fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
                     );
                     if block.body.attribute("value").is_none() {
                         diagnostics.push(Diagnostic::error(
-                            "E206",
+                            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
                             "Missing required argument",
                             "The argument \"value\" is required in an output block. Add value = <expression>.",
                             block.type_span,
@@ -569,7 +574,7 @@ fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
             other => {
                 let suggestion = did_you_mean(other, TOP_LEVEL.iter().copied());
                 diagnostics.push(Diagnostic::error(
-                    "E204",
+                    strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                     "Unsupported block type",
                     format!("Blocks of type \"{other}\" are not expected here.{suggestion}"),
                     block.type_span,
@@ -608,7 +613,7 @@ fn lower_variable(block: &Block, config: &mut Config, diagnostics: &mut Diagnost
     ];
     if RESERVED.contains(&name.as_str()) {
         diagnostics.push(Diagnostic::error(
-            "E207",
+            strata_types::codes::INVALID_VARIABLE_NAME,
             "Invalid variable name",
             format!("The variable name \"{name}\" is reserved due to its special meaning inside module blocks. Choose another name."),
             block.labels[0].span,
@@ -637,7 +642,7 @@ fn lower_variable(block: &Block, config: &mut Config, diagnostics: &mut Diagnost
                 error_message: m.expr.clone(),
             }),
             _ => diagnostics.push(Diagnostic::error(
-                "E206",
+                strata_types::codes::MISSING_REQUIRED_ARGUMENT,
                 "Missing required argument",
                 "A validation block needs both \"condition\" and \"error_message\".",
                 v.type_span,
@@ -666,7 +671,7 @@ fn check_resource_meta(block: &Block, mode: Mode, diagnostics: &mut Diagnostics)
             .map(|a| a.name_span)
             .unwrap_or(block.type_span);
         diagnostics.push(Diagnostic::error(
-            "E208",
+            strata_types::codes::COUNT_AND_FOR_EACH,
             "Invalid combination of \"count\" and \"for_each\"",
             "The \"count\" and \"for_each\" meta-arguments are mutually exclusive, only one should be used to be explicit about the number of resources to be created.",
             span,
@@ -716,7 +721,7 @@ fn check_resource_meta(block: &Block, mode: Mode, diagnostics: &mut Diagnostics)
 fn check_dynamic(block: &Block, diagnostics: &mut Diagnostics) {
     if block.labels.len() != 1 {
         diagnostics.push(Diagnostic::error(
-            "E201",
+            strata_types::codes::BLOCK_LABELS,
             "Missing name for block",
             "A dynamic block needs one label: the type of the nested block it generates, such as dynamic \"ingress\".",
             block.type_span,
@@ -731,7 +736,7 @@ fn check_dynamic(block: &Block, diagnostics: &mut Diagnostics) {
     );
     if block.body.attribute("for_each").is_none() {
         diagnostics.push(Diagnostic::error(
-            "E206",
+            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
             "Missing required argument",
             "The argument \"for_each\" is required in a dynamic block: it gives the collection to generate blocks from.",
             block.type_span,
@@ -740,13 +745,13 @@ fn check_dynamic(block: &Block, diagnostics: &mut Diagnostics) {
     match block.body.blocks_of("content").count() {
         1 => {}
         0 => diagnostics.push(Diagnostic::error(
-            "E206",
+            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
             "Missing content block",
             "A dynamic block needs exactly one nested content { … } block describing each generated block.",
             block.type_span,
         )),
         _ => diagnostics.push(Diagnostic::error(
-            "E209",
+            strata_types::codes::DUPLICATE_CONTENT_BLOCK,
             "Duplicate content block",
             "A dynamic block may contain only one content block.",
             block.type_span,
@@ -767,7 +772,7 @@ fn check_duplicates(config: &Config, diagnostics: &mut Diagnostics) {
                 slot.insert(span);
             } else {
                 diagnostics.push(Diagnostic::error(
-                    "E210",
+                    strata_types::codes::DUPLICATE_DECLARATION,
                     format!("Duplicate {what} declaration"),
                     format!("A {what} named \"{name}\" was already declared. Names must be unique within a module; rename or remove one of them."),
                     span,

@@ -83,7 +83,7 @@ impl Evaluator<'_, '_> {
                     && !self.locals.iter().any(|(n, _)| n == name)
                 {
                     return Err(error(
-                        "E303",
+                        strata_types::codes::INVALID_REFERENCE,
                         "Invalid reference",
                         format!("The \"{name}\" object cannot be accessed directly. Instead, access one of its attributes, such as {name}.<name>."),
                         expr.span,
@@ -127,7 +127,7 @@ impl Evaluator<'_, '_> {
                             }
                             if k.is_null() {
                                 return Err(error(
-                                    "E410",
+                                    strata_types::codes::INVALID_KEY_TYPE,
                                     "Invalid object key",
                                     "Can't use a null value as a key.",
                                     e.span,
@@ -137,7 +137,7 @@ impl Evaluator<'_, '_> {
                                 Ok(s) => s.as_str().unwrap_or_default().to_string(),
                                 Err(err) => {
                                     return Err(error(
-                                        "E410",
+                                        strata_types::codes::INVALID_KEY_TYPE,
                                         "Incorrect key type",
                                         format!(
                                             "Can't use this value as a key: {}.",
@@ -183,7 +183,7 @@ impl Evaluator<'_, '_> {
                             Kind::Unknown(_) => return Ok(Value::unknown(Type::Dynamic)),
                             Kind::Null(_) => {
                                 return Err(error(
-                                    "E411",
+                                    strata_types::codes::INVALID_EXPANDING_ARGUMENT,
                                     "Invalid expanding argument value",
                                     "The expanding argument (indicated by ...) must not be null.",
                                     arg.span,
@@ -191,7 +191,7 @@ impl Evaluator<'_, '_> {
                             }
                             _ => {
                                 return Err(error(
-                                    "E411",
+                                    strata_types::codes::INVALID_EXPANDING_ARGUMENT,
                                     "Invalid expanding argument value",
                                     "The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
                                     arg.span,
@@ -257,7 +257,7 @@ impl Evaluator<'_, '_> {
         }
         if args.is_empty() {
             return Err(error(
-                "E501",
+                strata_types::codes::NOT_ENOUGH_ARGUMENTS,
                 "Not enough function arguments",
                 "Function \"try\" expects at least one argument.",
                 span,
@@ -271,7 +271,7 @@ impl Evaluator<'_, '_> {
             }
         }
         Err(error(
-            "E512",
+            strata_types::codes::TRY_FAILED,
             "Error in function call",
             "Call to function \"try\" failed: no expression succeeded.",
             span,
@@ -292,7 +292,7 @@ impl Evaluator<'_, '_> {
         match self.lookup(name) {
             Some(v) => Ok(v.clone()),
             None => Err(error(
-                "E301",
+                strata_types::codes::INVALID_REFERENCE_NAME,
                 "Unknown variable",
                 format!("There is no variable named \"{name}\"."),
                 span,
@@ -319,7 +319,7 @@ impl Evaluator<'_, '_> {
                     }
                     if v.is_null() {
                         return Err(error(
-                            "E412",
+                            strata_types::codes::INVALID_TEMPLATE_INTERPOLATION_VALUE,
                             "Invalid template interpolation value",
                             "The expression result is null. Cannot include a null value in a string template.",
                             e.span,
@@ -329,7 +329,7 @@ impl Evaluator<'_, '_> {
                         Ok(s) => out.push_str(s.as_str().unwrap_or_default()),
                         Err(_) => {
                             return Err(error(
-                                "E412",
+                                strata_types::codes::INVALID_TEMPLATE_INTERPOLATION_VALUE,
                                 "Invalid template interpolation value",
                                 format!(
                                     "Cannot include the given value in a string template: string required, but have {}.",
@@ -434,7 +434,7 @@ impl Evaluator<'_, '_> {
             Some(ty) => ty,
             None => {
                 return Err(error(
-                    "E413",
+                    strata_types::codes::INCONSISTENT_CONDITIONAL_RESULT_TYPES,
                     "Inconsistent conditional result types",
                     format!(
                         "The true and false result expressions must have consistent types. The 'true' value is {}, but the 'false' value is {}.",
@@ -456,7 +456,7 @@ impl Evaluator<'_, '_> {
         };
         let converted = convert(chosen.0, &ty).map_err(|e| {
             error(
-                "E413",
+                strata_types::codes::INCONSISTENT_CONDITIONAL_RESULT_TYPES,
                 "Inconsistent conditional result types",
                 format!(
                     "The result value could not be converted to the unified type: {}.",
@@ -520,7 +520,7 @@ impl Evaluator<'_, '_> {
             }
             if c.is_null() {
                 return Err(error(
-                    "E414",
+                    strata_types::codes::INVALID_FOR_CONDITION,
                     "Condition is null",
                     "The value of the 'if' clause must not be null.",
                     condition.span,
@@ -528,7 +528,7 @@ impl Evaluator<'_, '_> {
             }
             let b = convert(&c, &Type::Bool).map_err(|e| {
                 error(
-                    "E414",
+                    strata_types::codes::INVALID_FOR_CONDITION,
                     "Invalid 'for' condition",
                     format!("The 'if' clause value is invalid: {}.", e.describe()),
                     condition.span,
@@ -548,7 +548,7 @@ impl Evaluator<'_, '_> {
                 }
                 if k.is_null() {
                     return Err(error(
-                        "E415",
+                        strata_types::codes::INVALID_OBJECT_KEY,
                         "Invalid object key",
                         "Key expression in 'for' expression must not produce a null value.",
                         key_expr.span,
@@ -557,7 +557,7 @@ impl Evaluator<'_, '_> {
                 let key = convert(&k, &Type::String)
                     .map_err(|e| {
                         error(
-                            "E415",
+                            strata_types::codes::INVALID_OBJECT_KEY,
                             "Invalid object key",
                             format!(
                                 "The key expression produced an invalid result: {}.",
@@ -575,7 +575,7 @@ impl Evaluator<'_, '_> {
                 } else {
                     if object.contains_key(&key) {
                         return Err(error(
-                            "E416",
+                            strata_types::codes::DUPLICATE_OBJECT_KEY,
                             "Duplicate object key",
                             format!(
                                 "Two different items produced the key \"{key}\" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
@@ -594,7 +594,7 @@ impl Evaluator<'_, '_> {
 fn condition_bool(c: &Value, span: Span) -> Result<bool, Diagnostic> {
     if c.is_null() {
         return Err(error(
-            "E417",
+            strata_types::codes::INVALID_CONDITION,
             "Null condition",
             "The condition value is null. Conditions must either be true or false.",
             span,
@@ -602,7 +602,7 @@ fn condition_bool(c: &Value, span: Span) -> Result<bool, Diagnostic> {
     }
     let b = convert(c, &Type::Bool).map_err(|e| {
         error(
-            "E417",
+            strata_types::codes::INVALID_CONDITION,
             "Incorrect condition type",
             format!(
                 "The condition expression must be of type bool: {}.",
@@ -621,7 +621,7 @@ fn iteration_items(c: &Value, span: Span) -> Result<Vec<(Value, Value)>, Diagnos
     Ok(match &c.kind {
         Kind::Null(_) => {
             return Err(error(
-                "E418",
+                strata_types::codes::INVALID_ITERATION,
                 "Iteration over null value",
                 "A null value cannot be used as the collection in a 'for' expression.",
                 span,
@@ -642,7 +642,7 @@ fn iteration_items(c: &Value, span: Span) -> Result<Vec<(Value, Value)>, Diagnos
             .collect(),
         _ => {
             return Err(error(
-                "E418",
+                strata_types::codes::INVALID_ITERATION,
                 "Iteration over non-iterable value",
                 format!(
                     "A value of type {} cannot be used as the collection in a 'for' expression.",
@@ -664,7 +664,7 @@ pub fn get_attr(v: &Value, name: &str, span: Span) -> EvalResult {
         Kind::Unknown(Type::Map(e)) => Ok(Value::unknown((**e).clone()).mark_sensitive(sensitive)),
         Kind::Unknown(_) => Ok(Value::unknown(Type::Dynamic).mark_sensitive(sensitive)),
         Kind::Null(_) => Err(error(
-            "E419",
+            strata_types::codes::ATTEMPT_TO_GET_ATTRIBUTE_FROM_NULL_VALUE,
             "Attempt to get attribute from null value",
             "This value is null, so it does not have any attributes.",
             span,
@@ -674,7 +674,7 @@ pub fn get_attr(v: &Value, name: &str, span: Span) -> EvalResult {
             None => {
                 let suggestion = crate::suggest::did_you_mean(name, m.keys().map(String::as_str));
                 Err(error(
-                    "E420",
+                    strata_types::codes::UNSUPPORTED_ATTRIBUTE,
                     "Unsupported attribute",
                     format!("This object does not have an attribute named \"{name}\".{suggestion}"),
                     span,
@@ -684,14 +684,14 @@ pub fn get_attr(v: &Value, name: &str, span: Span) -> EvalResult {
         Kind::Map(_, m) => match m.get(name) {
             Some(x) => Ok(x.clone().mark_sensitive(sensitive)),
             None => Err(error(
-                "E421",
+                strata_types::codes::MISSING_MAP_ELEMENT,
                 "Missing map element",
                 format!("This map does not have an element with the key \"{name}\"."),
                 span,
             )),
         },
         _ => Err(error(
-            "E420",
+            strata_types::codes::UNSUPPORTED_ATTRIBUTE,
             "Unsupported attribute",
             format!(
                 "Can't access attributes on a primitive-typed value ({}).",
@@ -706,14 +706,14 @@ pub fn index(v: &Value, key: &Value, span: Span) -> EvalResult {
     let sensitive = v.sensitive || key.sensitive;
     if key.is_null() {
         return Err(error(
-            "E422",
+            strata_types::codes::INVALID_INDEX,
             "Invalid index",
             "Can't use a null value as an indexing key.",
             span,
         ));
     }
     match &v.kind {
-        Kind::Null(_) => Err(error("E422", "Invalid index", "This value is null, so it does not have any indices.", span)),
+        Kind::Null(_) => Err(error(strata_types::codes::INVALID_INDEX, "Invalid index", "This value is null, so it does not have any indices.", span)),
         Kind::Unknown(t) => {
             let element = match t {
                 Type::List(e) | Type::Map(e) => (**e).clone(),
@@ -726,12 +726,12 @@ pub fn index(v: &Value, key: &Value, span: Span) -> EvalResult {
                 return Ok(Value::unknown(Type::Dynamic).mark_sensitive(sensitive));
             }
             let n = convert(key, &Type::Number).map_err(|_| {
-                error("E422", "Invalid index", "The given key does not identify an element in this collection value: a number is required.", span)
+                error(strata_types::codes::INVALID_INDEX, "Invalid index", "The given key does not identify an element in this collection value: a number is required.", span)
             })?;
             let n = n.as_number().cloned().unwrap_or_else(Number::zero);
             if !n.is_integer() {
                 return Err(error(
-                    "E422",
+                    strata_types::codes::INVALID_INDEX,
                     "Invalid index",
                     "The given key does not identify an element in this collection value: indexing a sequence requires a whole number.",
                     span,
@@ -740,7 +740,7 @@ pub fn index(v: &Value, key: &Value, span: Span) -> EvalResult {
             match n.to_i64().filter(|i| *i >= 0 && (*i as usize) < items.len()) {
                 Some(i) => Ok(items[i as usize].clone().mark_sensitive(sensitive)),
                 None => Err(error(
-                    "E422",
+                    strata_types::codes::INVALID_INDEX,
                     "Invalid index",
                     if n.is_negative() {
                         "The given key does not identify an element in this collection value: a negative number is not a valid index for a sequence."
@@ -757,12 +757,12 @@ pub fn index(v: &Value, key: &Value, span: Span) -> EvalResult {
                 return Ok(Value::unknown(Type::Dynamic).mark_sensitive(sensitive));
             }
             let k = convert(key, &Type::String)
-                .map_err(|_| error("E422", "Invalid index", "The given key does not identify an element in this collection value: a string is required.", span))?;
+                .map_err(|_| error(strata_types::codes::INVALID_INDEX, "Invalid index", "The given key does not identify an element in this collection value: a string is required.", span))?;
             let k = k.as_str().unwrap_or_default();
             match m.get(k) {
                 Some(x) => Ok(x.clone().mark_sensitive(sensitive)),
                 None => Err(error(
-                    "E422",
+                    strata_types::codes::INVALID_INDEX,
                     "Invalid index",
                     if matches!(v.kind, Kind::Object(_)) {
                         format!("The given key does not identify an element in this collection value. This object does not have an attribute named \"{k}\".")
@@ -774,13 +774,13 @@ pub fn index(v: &Value, key: &Value, span: Span) -> EvalResult {
             }
         }
         Kind::Set(..) => Err(error(
-            "E422",
+            strata_types::codes::INVALID_INDEX,
             "Invalid index",
             "Elements of a set are identified only by their value and don't have any separate index or key to select with, so it's only possible to perform operations across all elements of the set.",
             span,
         )),
         _ => Err(error(
-            "E422",
+            strata_types::codes::INVALID_INDEX,
             "Invalid index",
             format!("This value does not have any indices ({}).", v.ty().friendly_name()),
             span,
@@ -818,7 +818,7 @@ fn operand(v: &Value, target: &Type, span: Span, side: &str) -> EvalResult {
     };
     if v.is_null() {
         return Err(error(
-            "E423",
+            strata_types::codes::INVALID_OPERAND,
             "Invalid operand",
             format!(
                 "Unsuitable value for {which}: a {} is required, but the value is null.",
@@ -829,7 +829,7 @@ fn operand(v: &Value, target: &Type, span: Span, side: &str) -> EvalResult {
     }
     convert(v, target).map_err(|e| {
         error(
-            "E423",
+            strata_types::codes::INVALID_OPERAND,
             "Invalid operand",
             format!("Unsuitable value for {which}: {}.", e.describe()),
             span,
@@ -906,7 +906,7 @@ pub fn binary(op: BinaryOp, l: &Value, r: &Value, ls: Span, rs: Span, span: Span
                         Some(n) => Value::number(n),
                         None => {
                             return Err(error(
-                                "E424",
+                                strata_types::codes::OPERATION_FAILED,
                                 "Operation failed",
                                 format!(
                                 "Error during operation: the result of {} {} {} is not a number.",

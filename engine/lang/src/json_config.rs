@@ -23,7 +23,7 @@ pub fn parse_json_body(text: &str, file: u32) -> Parsed<Body> {
         Err(e) => {
             let offset = line_col_offset(text, e.line(), e.column());
             diagnostics.push(Diagnostic::error(
-                "E140",
+                strata_types::codes::INVALID_JSON,
                 "Invalid JSON configuration",
                 format!("The file is not valid JSON: {e}."),
                 Span::new(file, offset, offset),
@@ -40,7 +40,7 @@ pub fn parse_json_body(text: &str, file: u32) -> Parsed<Body> {
     };
     let Some(top) = value.as_object() else {
         diagnostics.push(Diagnostic::error(
-            "E140",
+            strata_types::codes::INVALID_JSON,
             "Invalid JSON configuration",
             "The root of a .tf.json file must be an object.",
             whole,
@@ -86,10 +86,10 @@ pub fn parse_json_tfvars(text: &str, file: u32) -> Parsed<Body> {
                 body.attributes.push(Attribute { name, name_span: whole, expr, span: whole });
             }
         }
-        Ok(_) => diagnostics.push(Diagnostic::error("E140", "Invalid JSON variables file", "The root of a .tfvars.json file must be an object whose properties are variable values.", whole)),
+        Ok(_) => diagnostics.push(Diagnostic::error(strata_types::codes::INVALID_JSON, "Invalid JSON variables file", "The root of a .tfvars.json file must be an object whose properties are variable values.", whole)),
         Err(e) => {
             let offset = line_col_offset(text, e.line(), e.column());
-            diagnostics.push(Diagnostic::error("E140", "Invalid JSON variables file", format!("The file is not valid JSON: {e}."), Span::new(file, offset, offset)));
+            diagnostics.push(Diagnostic::error(strata_types::codes::INVALID_JSON, "Invalid JSON variables file", format!("The file is not valid JSON: {e}."), Span::new(file, offset, offset)));
         }
     }
     Parsed {
@@ -132,7 +132,7 @@ fn collect_blocks(
     }
     let Some(object) = content.as_object() else {
         diagnostics.push(Diagnostic::error(
-            "E140",
+            strata_types::codes::INVALID_JSON,
             "Invalid JSON configuration",
             format!("A \"{block_type}\" block must be a JSON object."),
             span,

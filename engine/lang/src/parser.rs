@@ -45,7 +45,7 @@ pub fn parse_expression(text: &str, file: u32) -> Parsed<Expr> {
     if p.pos < p.src.len() && !p.failed {
         let start = p.pos;
         p.error(
-            "E105",
+            strata_types::codes::EXTRA_CHARACTERS_AFTER_EXPRESSION,
             "Extra characters after expression",
             "An expression was successfully parsed, but extra characters were found after it. Remove them, or join the two expressions with an operator.",
             start,
@@ -252,7 +252,7 @@ impl<'s> Parser<'s> {
                         None => {
                             self.pos = self.src.len();
                             self.error(
-                                "E106",
+                                strata_types::codes::UNTERMINATED_COMMENT,
                                 "Unterminated comment",
                                 "There is no closing \"*/\" for this comment. Add it where the comment should end.",
                                 start,
@@ -337,7 +337,7 @@ impl<'s> Parser<'s> {
                 "An argument or block definition is required here. To set an argument, give its name followed by an equals sign and a value; a block starts with its type, then labels in quotes, then \"{\"."
             };
             self.error(
-                "E101",
+                strata_types::codes::ARGUMENT_OR_BLOCK_DEFINITION_REQUIRED,
                 "Argument or block definition required",
                 detail,
                 self.pos,
@@ -366,7 +366,7 @@ impl<'s> Parser<'s> {
                 _ => {
                     let p = self.pos;
                     self.error(
-                        "E103",
+                        strata_types::codes::MISSING_NEWLINE_AFTER_ARGUMENT,
                         "Missing newline after argument",
                         "An argument definition must end with a newline. Put the next argument or block on its own line.",
                         p,
@@ -384,7 +384,7 @@ impl<'s> Parser<'s> {
                     .unwrap_or(name_span);
                 let line = self.text[..previous.start as usize].matches('\n').count() + 1;
                 self.diagnostics.push(Diagnostic::error(
-                    "E203",
+                    strata_types::codes::DUPLICATE_ARGUMENT,
                     "Duplicate argument",
                     format!(
                         "The argument \"{name}\" was already set on line {line}. Each argument may be set only once; remove one of them."
@@ -427,7 +427,7 @@ impl<'s> Parser<'s> {
                         None => {
                             let p = self.pos;
                             self.error(
-                                "E104",
+                                strata_types::codes::INVALID_BLOCK_LABEL,
                                 "Invalid block label",
                                 "Block labels must be literal strings; template interpolations and directives are not allowed here.",
                                 label_start,
@@ -451,7 +451,13 @@ impl<'s> Parser<'s> {
                     } else {
                         "Either a quoted string block label or an opening brace (\"{\") is expected here.".to_string()
                     };
-                    self.error("E102", "Invalid block definition", &detail, p, p);
+                    self.error(
+                        strata_types::codes::INVALID_BLOCK_DEFINITION,
+                        "Invalid block definition",
+                        &detail,
+                        p,
+                        p,
+                    );
                     return;
                 }
             }
@@ -461,7 +467,7 @@ impl<'s> Parser<'s> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.error(
-                "E107",
+                strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
                 "Blocks are nested more than 200 levels deep. Flatten the configuration.",
                 open,
@@ -477,7 +483,7 @@ impl<'s> Parser<'s> {
         }
         if self.peek() != Some(b'}') {
             self.error(
-                "E108",
+                strata_types::codes::UNCLOSED_CONFIGURATION_BLOCK,
                 "Unclosed configuration block",
                 &format!(
                     "There is no closing brace for the \"{name}\" block that starts here before the end of the file. Add a \"}}\" where the block should end."
@@ -497,7 +503,7 @@ impl<'s> Parser<'s> {
             _ => {
                 let p = self.pos;
                 self.error(
-                    "E109",
+                    strata_types::codes::MISSING_NEWLINE_AFTER_BLOCK_DEFINITION,
                     "Missing newline after block definition",
                     "A block definition must end with a newline. Put the next argument or block on its own line.",
                     p,
@@ -564,7 +570,7 @@ impl<'s> Parser<'s> {
         let e = if self.depth > MAX_DEPTH {
             let p = self.pos;
             self.error(
-                "E107",
+                strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
                 "The expression is nested more than 200 levels deep. Simplify it.",
                 p,
@@ -604,7 +610,7 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b':') {
             let p = self.pos;
             self.error(
-                "E110",
+                strata_types::codes::MISSING_FALSE_EXPRESSION_IN_CONDITIONAL,
                 "Missing false expression in conditional",
                 "The conditional operator (...?...:...) requires a false expression, delimited by a colon.",
                 p,
@@ -679,7 +685,7 @@ impl<'s> Parser<'s> {
         let operand = if self.depth > MAX_DEPTH {
             let p = self.pos;
             self.error(
-                "E107",
+                strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
                 "The expression is nested more than 200 levels deep. Simplify it.",
                 p,
@@ -752,7 +758,7 @@ impl<'s> Parser<'s> {
                 let Some((name, name_span)) = self.ident() else {
                     let p = self.pos;
                     self.error(
-                        "E111",
+                        strata_types::codes::INVALID_ATTRIBUTE_NAME,
                         "Invalid attribute name",
                         "An attribute name is required after a dot.",
                         p,
@@ -777,7 +783,7 @@ impl<'s> Parser<'s> {
                     self.newline_sensitive.pop();
                     if self.peek() != Some(b']') {
                         let p = self.pos;
-                        self.error("E112", "Missing close bracket on splat index", "The star for a full splat operator must be immediately followed by a closing bracket (\"]\").", p, p);
+                        self.error(strata_types::codes::MISSING_CLOSE_BRACKET_ON_SPLAT_INDEX, "Missing close bracket on splat index", "The star for a full splat operator must be immediately followed by a closing bracket (\"]\").", p, p);
                         return Err(expr);
                     }
                     self.pos += 1;
@@ -800,7 +806,7 @@ impl<'s> Parser<'s> {
                 if self.peek() != Some(b']') {
                     let p = self.pos;
                     self.error(
-                        "E113",
+                        strata_types::codes::MISSING_CLOSE_BRACKET_ON_INDEX,
                         "Missing close bracket on index",
                         "The index operator must end with a closing bracket (\"]\").",
                         open,
@@ -854,7 +860,7 @@ impl<'s> Parser<'s> {
         let start = self.pos;
         let Some(c) = self.peek() else {
             self.error(
-                "E100",
+                strata_types::codes::INVALID_EXPRESSION,
                 "Invalid expression",
                 "Expected the start of an expression, but found the end of the file.",
                 start,
@@ -879,7 +885,7 @@ impl<'s> Parser<'s> {
                 if self.peek() != Some(b')') {
                     let p = self.pos;
                     self.error(
-                        "E114",
+                        strata_types::codes::UNBALANCED_PARENTHESES,
                         "Unbalanced parentheses",
                         "Expected a closing parenthesis to terminate the expression.",
                         start,
@@ -904,7 +910,13 @@ impl<'s> Parser<'s> {
                     } else {
                         "Expected the start of an expression, but found an invalid expression token.".to_string()
                     };
-                    self.error("E100", "Invalid expression", &detail, start, start);
+                    self.error(
+                        strata_types::codes::INVALID_EXPRESSION,
+                        "Invalid expression",
+                        &detail,
+                        start,
+                        start,
+                    );
                     return self.bad(start);
                 };
                 match name.as_str() {
@@ -942,7 +954,7 @@ impl<'s> Parser<'s> {
                         None => {
                             let p = self.pos;
                             self.error(
-                                "E115",
+                                strata_types::codes::INVALID_FUNCTION_NAME,
                                 "Invalid function name",
                                 "A name is required after \"::\".",
                                 p,
@@ -961,7 +973,7 @@ impl<'s> Parser<'s> {
                 self.pos = save;
                 if full_name.contains("::") {
                     self.error(
-                        "E115",
+                        strata_types::codes::INVALID_FUNCTION_NAME,
                         "Invalid function name",
                         "A namespaced name must be followed by a call's parentheses.",
                         start,
@@ -1011,7 +1023,7 @@ impl<'s> Parser<'s> {
             None => {
                 let p = self.pos;
                 self.error(
-                    "E116",
+                    strata_types::codes::INVALID_NUMBER_LITERAL,
                     "Invalid number literal",
                     "This number is out of the range Strata can represent.",
                     start,
@@ -1059,7 +1071,7 @@ impl<'s> Parser<'s> {
                 _ => {
                     let p = self.pos;
                     self.error(
-                        "E117",
+                        strata_types::codes::MISSING_ARGUMENT_SEPARATOR,
                         "Missing argument separator",
                         "A comma is required to separate each function argument from the next.",
                         p,
@@ -1074,7 +1086,7 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b')') {
             let p = self.pos;
             self.error(
-                "E118",
+                strata_types::codes::UNTERMINATED_FUNCTION_CALL,
                 "Unterminated function call",
                 "There is no closing parenthesis for this function call's argument list.",
                 start,
@@ -1109,7 +1121,7 @@ impl<'s> Parser<'s> {
         let Some((first, _)) = self.ident() else {
             let p = self.pos;
             self.error(
-                "E119",
+                strata_types::codes::INVALID_FOR_EXPRESSION,
                 "Invalid 'for' expression",
                 "For expression requires a variable name after 'for'.",
                 start,
@@ -1126,7 +1138,7 @@ impl<'s> Parser<'s> {
             let Some((second, _)) = self.ident() else {
                 let p = self.pos;
                 self.error(
-                    "E119",
+                    strata_types::codes::INVALID_FOR_EXPRESSION,
                     "Invalid 'for' expression",
                     "For expression requires a value variable name after the comma.",
                     start,
@@ -1141,7 +1153,7 @@ impl<'s> Parser<'s> {
         if !self.starts_with("in") {
             let p = self.pos;
             self.error(
-                "E119",
+                strata_types::codes::INVALID_FOR_EXPRESSION,
                 "Invalid 'for' expression",
                 "For expression requires the 'in' keyword after its name declarations.",
                 start,
@@ -1159,7 +1171,7 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b':') {
             let p = self.pos;
             self.error(
-                "E119",
+                strata_types::codes::INVALID_FOR_EXPRESSION,
                 "Invalid 'for' expression",
                 "For expression requires a colon after the collection expression.",
                 start,
@@ -1218,7 +1230,7 @@ impl<'s> Parser<'s> {
                 _ => {
                     let p = self.pos;
                     self.error(
-                        "E120",
+                        strata_types::codes::MISSING_ITEM_SEPARATOR,
                         "Missing item separator",
                         "Expected a comma to mark the beginning of the next item.",
                         p,
@@ -1232,7 +1244,7 @@ impl<'s> Parser<'s> {
         self.newline_sensitive.pop();
         if self.peek() != Some(b']') {
             self.error(
-                "E121",
+                strata_types::codes::UNTERMINATED_TUPLE_CONSTRUCTOR,
                 "Unterminated tuple constructor",
                 "There is no corresponding closing bracket before the end of the file.",
                 start,
@@ -1261,7 +1273,7 @@ impl<'s> Parser<'s> {
         }
         if self.peek() != Some(b']') {
             let p = self.pos;
-            self.error("E119", "Invalid 'for' expression", "Extra characters after the end of the 'for' expression; expected a closing bracket.", p, p);
+            self.error(strata_types::codes::INVALID_FOR_EXPRESSION, "Invalid 'for' expression", "Extra characters after the end of the 'for' expression; expected a closing bracket.", p, p);
             return self.bad(start);
         }
         self.pos += 1;
@@ -1314,7 +1326,7 @@ impl<'s> Parser<'s> {
                 _ => {
                     let p = self.pos;
                     self.error(
-                        "E122",
+                        strata_types::codes::MISSING_KEY_VALUE_SEPARATOR,
                         "Missing key/value separator",
                         "Expected an equals sign (\"=\") to mark the beginning of the attribute value.",
                         key_start,
@@ -1339,7 +1351,7 @@ impl<'s> Parser<'s> {
                 _ => {
                     let p = self.pos;
                     self.error(
-                        "E123",
+                        strata_types::codes::MISSING_ATTRIBUTE_SEPARATOR,
                         "Missing attribute separator",
                         "Expected a newline or comma to mark the beginning of the next attribute.",
                         p,
@@ -1353,7 +1365,7 @@ impl<'s> Parser<'s> {
         self.newline_sensitive.pop();
         if self.peek() != Some(b'}') {
             self.error(
-                "E124",
+                strata_types::codes::UNTERMINATED_OBJECT_CONSTRUCTOR,
                 "Unterminated object constructor",
                 "There is no corresponding closing brace before the end of the file.",
                 start,
@@ -1379,7 +1391,7 @@ impl<'s> Parser<'s> {
         self.skip_trivia();
         if !self.starts_with("=>") {
             let p = self.pos;
-            self.error("E119", "Invalid 'for' expression", "An object 'for' expression requires \"=>\" between the key and the value expressions.", p, p);
+            self.error(strata_types::codes::INVALID_FOR_EXPRESSION, "Invalid 'for' expression", "An object 'for' expression requires \"=>\" between the key and the value expressions.", p, p);
             return self.bad(start);
         }
         self.pos += 2;
@@ -1401,7 +1413,7 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b'}') {
             let p = self.pos;
             self.error(
-                "E119",
+                strata_types::codes::INVALID_FOR_EXPRESSION,
                 "Invalid 'for' expression",
                 "Extra characters after the end of the 'for' expression; expected a closing brace.",
                 p,
@@ -1435,7 +1447,7 @@ impl<'s> Parser<'s> {
         loop {
             let Some(c) = self.peek() else {
                 self.error(
-                    "E125",
+                    strata_types::codes::UNTERMINATED_TEMPLATE_STRING,
                     "Unterminated template string",
                     "No closing marker was found for the string. Add a double quote (\") where the string should end.",
                     start,
@@ -1450,7 +1462,7 @@ impl<'s> Parser<'s> {
                 }
                 b'\n' => {
                     self.error(
-                        "E126",
+                        strata_types::codes::INVALID_MULTI_LINE_STRING,
                         "Invalid multi-line string",
                         "Quoted strings may not be split over multiple lines. To produce a multi-line string, either use the \\n escape to represent a newline character or use the \"heredoc\" multi-line template syntax.",
                         start,
@@ -1483,7 +1495,7 @@ impl<'s> Parser<'s> {
                                 }
                                 None => {
                                     let p = self.pos;
-                                    self.error("E127", "Invalid escape sequence", "The \\u escape requires four hexadecimal digits and \\U eight, naming a valid Unicode character.", esc_start, p);
+                                    self.error(strata_types::codes::INVALID_ESCAPE_SEQUENCE, "Invalid escape sequence", "The \\u escape requires four hexadecimal digits and \\U eight, naming a valid Unicode character.", esc_start, p);
                                     return self.bad(start);
                                 }
                             }
@@ -1491,7 +1503,7 @@ impl<'s> Parser<'s> {
                         _ => {
                             let p = self.pos;
                             self.error(
-                                "E127",
+                                strata_types::codes::INVALID_ESCAPE_SEQUENCE,
                                 "Invalid escape sequence",
                                 &format!(
                                     "The symbol \"{}\" is not a valid escape sequence selector. Valid escapes are \\n, \\r, \\t, \\\", \\\\, \\uNNNN and \\UNNNNNNNN; to write a literal backslash, use \\\\.",
@@ -1579,7 +1591,7 @@ impl<'s> Parser<'s> {
                 "template directive"
             };
             self.error(
-                "E128",
+                strata_types::codes::INVALID_TEMPLATE_SEQUENCE,
                 "Invalid template sequence",
                 &format!(
                     "Extra characters in {what}; expected a closing brace (\"}}\") to end it."
@@ -1606,7 +1618,7 @@ impl<'s> Parser<'s> {
     fn directive(&mut self, open: usize, strip_left: bool) -> Option<Piece> {
         let Some((keyword, _)) = self.ident() else {
             let p = self.pos;
-            self.error("E129", "Invalid template directive", "A template directive keyword (\"if\", \"for\", etc) is expected at the beginning of a %{ sequence.", open, p);
+            self.error(strata_types::codes::INVALID_TEMPLATE_DIRECTIVE, "Invalid template directive", "A template directive keyword (\"if\", \"for\", etc) is expected at the beginning of a %{ sequence.", open, p);
             return None;
         };
         self.skip_trivia();
@@ -1642,7 +1654,7 @@ impl<'s> Parser<'s> {
                 let Some((first, _)) = self.ident() else {
                     let p = self.pos;
                     self.error(
-                        "E129",
+                        strata_types::codes::INVALID_TEMPLATE_DIRECTIVE,
                         "Invalid template directive",
                         "A 'for' directive requires a variable name.",
                         open,
@@ -1657,7 +1669,7 @@ impl<'s> Parser<'s> {
                     let Some((second, _)) = self.ident() else {
                         let p = self.pos;
                         self.error(
-                            "E129",
+                            strata_types::codes::INVALID_TEMPLATE_DIRECTIVE,
                             "Invalid template directive",
                             "A value variable name is required after the comma.",
                             open,
@@ -1673,7 +1685,7 @@ impl<'s> Parser<'s> {
                 if !self.starts_with("in") {
                     let p = self.pos;
                     self.error(
-                        "E129",
+                        strata_types::codes::INVALID_TEMPLATE_DIRECTIVE,
                         "Invalid template directive",
                         "A 'for' directive requires the 'in' keyword after its variable names.",
                         open,
@@ -1697,7 +1709,7 @@ impl<'s> Parser<'s> {
             other => {
                 let p = self.pos;
                 self.error(
-                    "E129",
+                    strata_types::codes::INVALID_TEMPLATE_DIRECTIVE,
                     "Invalid template directive",
                     &format!("\"{other}\" is not a template directive; the directives are if, else, endif, for and endfor."),
                     open,
@@ -1737,7 +1749,7 @@ impl<'s> Parser<'s> {
         let Some((delimiter, _)) = self.ident() else {
             let p = self.pos;
             self.error(
-                "E130",
+                strata_types::codes::INVALID_HEREDOC,
                 "Invalid heredoc",
                 "A heredoc needs a delimiter name right after \"<<\" or \"<<-\", such as <<EOT.",
                 start,
@@ -1751,7 +1763,7 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b'\n') {
             let p = self.pos;
             self.error(
-                "E130",
+                strata_types::codes::INVALID_HEREDOC,
                 "Invalid heredoc",
                 "The heredoc delimiter must be followed immediately by a newline.",
                 start,
@@ -1782,7 +1794,7 @@ impl<'s> Parser<'s> {
             }
             let Some(c) = self.peek() else {
                 self.error(
-                    "E131",
+                    strata_types::codes::UNTERMINATED_TEMPLATE_STRING_IN_HEREDOC,
                     "Unterminated template string",
                     &format!("No closing marker was found for the heredoc. Add a line containing only \"{delimiter}\" where it should end."),
                     start,
@@ -1846,7 +1858,7 @@ impl<'s> Parser<'s> {
                 _ => span,
             };
             self.error(
-                "E132",
+                strata_types::codes::UNEXPECTED_TEMPLATE_DIRECTIVE,
                 "Unexpected template directive",
                 "This directive has no matching opening \"if\" or \"for\".",
                 s.start as usize,
@@ -1895,7 +1907,7 @@ impl<'s> Parser<'s> {
                         iter.next();
                     } else {
                         self.error(
-                            "E133",
+                            strata_types::codes::UNTERMINATED_TEMPLATE_DIRECTIVE,
                             "Unterminated template directive",
                             "There is no %{ endif } for this %{ if }.",
                             span.start as usize,
@@ -1920,7 +1932,7 @@ impl<'s> Parser<'s> {
                         iter.next();
                     } else {
                         self.error(
-                            "E133",
+                            strata_types::codes::UNTERMINATED_TEMPLATE_DIRECTIVE,
                             "Unterminated template directive",
                             "There is no %{ endfor } for this %{ for }.",
                             span.start as usize,

@@ -181,7 +181,7 @@ fn resolve_variables(
                 let Some(&index) = declared.get(name) else {
                     if !is_env {
                         diagnostics.push(Diagnostic::global(
-                            "E304",
+                            strata_types::codes::VALUE_FOR_UNDECLARED_VARIABLE,
                             "Value for undeclared variable",
                             format!(
                                 "A variable named \"{name}\" was assigned on the command line, but the root module does not declare a variable of that name.{} To use this value, add a \"variable\" block to the configuration.",
@@ -255,7 +255,7 @@ fn resolve_variables(
                 }
                 for block in &body.blocks {
                     diagnostics.push(Diagnostic::error(
-                        "E204",
+                        strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
                         "Unexpected block",
                         "Blocks are not allowed in a variables file; set each variable with name = value.",
                         block.type_span,
@@ -290,7 +290,7 @@ fn resolve_variables(
             None => {
                 if inputs.require_variables {
                     diagnostics.push(Diagnostic::error(
-                        "E305",
+                        strata_types::codes::NO_VALUE_FOR_REQUIRED_VARIABLE,
                         "No value for required variable",
                         format!(
                             "The root module input variable \"{}\" is not set, and has no default value. Use a -var or -var-file command line argument, a terraform.tfvars file, or the TF_VAR_{} environment variable to provide a value for this variable.",
@@ -313,7 +313,7 @@ fn resolve_variables(
                         Ok(v) => v,
                         Err(e) => {
                             diagnostics.push(Diagnostic::error(
-                                "E402",
+                                strata_types::codes::INVALID_INPUT_VALUE,
                                 "Invalid value for input variable",
                                 format!(
                                     "The value given for variable \"{}\" is not suitable: {}. The variable's type is {}.",
@@ -330,7 +330,7 @@ fn resolve_variables(
                 };
                 if v.is_null() && !variable.nullable {
                     diagnostics.push(Diagnostic::error(
-                        "E403",
+                        strata_types::codes::REQUIRED_VARIABLE_NOT_SET,
                         "Required variable not set",
                         format!("Unsupported null value for non-nullable variable \"{}\". Give it a value other than null.", variable.name),
                         span,
@@ -381,14 +381,14 @@ fn check_validations(
                         })
                         .unwrap_or_else(|| "The value failed validation.".into());
                     diagnostics.push(Diagnostic::error(
-                        "E404",
+                        strata_types::codes::INVALID_VALUE_FOR_VARIABLE,
                         "Invalid value for variable",
                         format!("{message}\n\nThis was checked by the validation rule of variable \"{}\".", variable.name),
                         validation.condition.span,
                     ));
                 }
                 None => diagnostics.push(Diagnostic::error(
-                    "E405",
+                    strata_types::codes::INVALID_VALIDATION_CONDITION,
                     "Invalid validation condition",
                     "The condition of a validation rule must produce true or false.",
                     validation.condition.span,
@@ -491,7 +491,7 @@ fn visit(
                 .collect();
             if path[start..].iter().all(|i| !cyclic.contains(i)) {
                 diagnostics.push(Diagnostic::error(
-                    "E306",
+                    strata_types::codes::LOCALS_CYCLE,
                     "Cycle in local values",
                     format!("These local values refer to each other in a cycle: {}. Break the cycle by removing one of the references.", cycle.join(" → ")),
                     config.locals[index].name_span,
@@ -636,7 +636,7 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
 fn check_depends_on(expr: &Expr, checker: &ReferenceChecker, diagnostics: &mut Diagnostics) {
     let ExprKind::Tuple(items) = &expr.kind else {
         diagnostics.push(Diagnostic::error(
-            "E307",
+            strata_types::codes::INVALID_DEPENDS_ON,
             "Invalid depends_on",
             "The depends_on argument must be a list of references, such as [aws_iam_role.x].",
             expr.span,
@@ -646,7 +646,7 @@ fn check_depends_on(expr: &Expr, checker: &ReferenceChecker, diagnostics: &mut D
     for item in items {
         if item.as_traversal().is_none() {
             diagnostics.push(Diagnostic::error(
-                "E307",
+                strata_types::codes::INVALID_DEPENDS_ON,
                 "Invalid depends_on reference",
                 "References in depends_on must be to a whole object (resource, data source, module) without further expressions.",
                 item.span,
@@ -660,8 +660,14 @@ fn check_depends_on(expr: &Expr, checker: &ReferenceChecker, diagnostics: &mut D
 /// A resource's `provider` names a provider configuration: `aws`, or
 /// `aws.west` for a block with `alias = "west"`.
 fn check_provider_reference(expr: &Expr, config: &Config, diagnostics: &mut Diagnostics) {
-    let invalid =
-        |detail: String| Diagnostic::error("E306", "Invalid provider reference", detail, expr.span);
+    let invalid = |detail: String| {
+        Diagnostic::error(
+            strata_types::codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+            "Invalid provider reference",
+            detail,
+            expr.span,
+        )
+    };
     let Some((root, steps)) = expr.as_traversal() else {
         diagnostics.push(invalid(
             "The provider argument names a provider configuration such as aws or aws.west, without quotes.".into(),
@@ -689,7 +695,7 @@ fn check_provider_reference(expr: &Expr, config: &Config, diagnostics: &mut Diag
     });
     if !declared {
         diagnostics.push(Diagnostic::error(
-            "E307",
+            strata_types::codes::PROVIDER_CONFIGURATION_NOT_PRESENT,
             "Provider configuration not present",
             format!("No provider \"{root}\" block has alias = \"{alias}\". Add one to the root module, or use the default configuration {root}."),
             expr.span,
@@ -994,48 +1000,48 @@ impl<'c> ReferenceChecker<'c> {
             "var" => match first {
                 Some((name, _)) if self.variables.contains(name) => {}
                 Some((name, _)) => error(
-                    "E302",
+                    strata_types::codes::UNDECLARED_REFERENCE,
                     "Reference to undeclared input variable",
                     format!(
                         "An input variable with the name \"{name}\" has not been declared.{} Declare it with a variable \"{name}\" {{ … }} block.",
                         did_you_mean(name, self.variables.iter().copied())
                     ),
                 ),
-                None => error("E303", "Invalid reference", "The \"var\" object cannot be accessed directly. Instead, access one of its attributes, such as var.name.".into()),
+                None => error(strata_types::codes::INVALID_REFERENCE, "Invalid reference", "The \"var\" object cannot be accessed directly. Instead, access one of its attributes, such as var.name.".into()),
             },
             "local" => match first {
                 Some((name, _)) if self.locals.contains(name) => {}
                 Some((name, _)) => error(
-                    "E302",
+                    strata_types::codes::UNDECLARED_REFERENCE,
                     "Reference to undeclared local value",
                     format!("A local value with the name \"{name}\" has not been declared.{}", did_you_mean(name, self.locals.iter().copied())),
                 ),
-                None => error("E303", "Invalid reference", "The \"local\" object cannot be accessed directly. Instead, access one of its attributes.".into()),
+                None => error(strata_types::codes::INVALID_REFERENCE, "Invalid reference", "The \"local\" object cannot be accessed directly. Instead, access one of its attributes.".into()),
             },
             "module" => match first {
                 Some((name, _)) if self.modules.contains(name) => {}
                 Some((name, _)) => error(
-                    "E302",
+                    strata_types::codes::UNDECLARED_REFERENCE,
                     "Reference to undeclared module",
                     format!("No module call named \"{name}\" is declared in the root module.{}", did_you_mean(name, self.modules.iter().copied())),
                 ),
-                None => error("E303", "Invalid reference", "The \"module\" object cannot be accessed directly. Instead, access one of its attributes.".into()),
+                None => error(strata_types::codes::INVALID_REFERENCE, "Invalid reference", "The \"module\" object cannot be accessed directly. Instead, access one of its attributes.".into()),
             },
             "data" => match (first, second) {
                 (Some((t, _)), Some(n)) if self.data.contains(&(t, n)) => {}
                 (Some((t, _)), Some(n)) => error(
-                    "E302",
+                    strata_types::codes::UNDECLARED_REFERENCE,
                     "Reference to undeclared resource",
                     format!("A data resource \"{t}\" \"{n}\" has not been declared in the root module."),
                 ),
-                _ => error("E303", "Invalid reference", "A reference to a data source must be followed by at least one attribute access, specifying the resource type and name.".into()),
+                _ => error(strata_types::codes::INVALID_REFERENCE, "Invalid reference", "A reference to a data source must be followed by at least one attribute access, specifying the resource type and name.".into()),
             },
             "count" => {
                 if first.map(|f| f.0) != Some("index") {
-                    error("E308", "Invalid \"count\" attribute", "The \"count\" object does not have an attribute with that name. The only supported attribute is count.index.".into());
+                    error(strata_types::codes::INVALID_SPECIAL_ATTRIBUTE, "Invalid \"count\" attribute", "The \"count\" object does not have an attribute with that name. The only supported attribute is count.index.".into());
                 } else if !scope.count {
                     error(
-                        "E309",
+                        strata_types::codes::ITERATION_CONTEXT_MISSING,
                         "Reference to \"count\" in non-counted context",
                         "The \"count\" object can only be used in \"module\", \"resource\", and \"data\" blocks, and only when the \"count\" argument is set.".into(),
                     );
@@ -1043,10 +1049,10 @@ impl<'c> ReferenceChecker<'c> {
             }
             "each" => {
                 if !matches!(first.map(|f| f.0), Some("key") | Some("value")) {
-                    error("E308", "Invalid \"each\" attribute", "The \"each\" object does not have an attribute with that name. The supported attributes are each.key and each.value.".into());
+                    error(strata_types::codes::INVALID_SPECIAL_ATTRIBUTE, "Invalid \"each\" attribute", "The \"each\" object does not have an attribute with that name. The supported attributes are each.key and each.value.".into());
                 } else if !scope.each {
                     error(
-                        "E309",
+                        strata_types::codes::ITERATION_CONTEXT_MISSING,
                         "Reference to \"each\" in context without for_each",
                         "The \"each\" object can be used only in \"module\" or \"resource\" blocks, and only when the \"for_each\" argument is set.".into(),
                     );
@@ -1055,7 +1061,7 @@ impl<'c> ReferenceChecker<'c> {
             "self" => {
                 if !scope.self_allowed {
                     error(
-                        "E310",
+                        strata_types::codes::INVALID_SELF_REFERENCE,
                         "Invalid \"self\" reference",
                         "The \"self\" object is not available in this context. It can be used only in provisioner and connection blocks and in postconditions.".into(),
                     );
@@ -1063,12 +1069,12 @@ impl<'c> ReferenceChecker<'c> {
             }
             "path" => {
                 if !matches!(first.map(|f| f.0), Some("module") | Some("root") | Some("cwd")) {
-                    error("E308", "Invalid \"path\" attribute", "The \"path\" object has the attributes path.module, path.root and path.cwd.".into());
+                    error(strata_types::codes::INVALID_SPECIAL_ATTRIBUTE, "Invalid \"path\" attribute", "The \"path\" object has the attributes path.module, path.root and path.cwd.".into());
                 }
             }
             "terraform" => {
                 if first.map(|f| f.0) != Some("workspace") {
-                    error("E308", "Invalid \"terraform\" attribute", "The \"terraform\" object has only the attribute terraform.workspace.".into());
+                    error(strata_types::codes::INVALID_SPECIAL_ATTRIBUTE, "Invalid \"terraform\" attribute", "The \"terraform\" object has only the attribute terraform.workspace.".into());
                 }
             }
             resource_type => match first {
@@ -1077,7 +1083,7 @@ impl<'c> ReferenceChecker<'c> {
                         let candidates: Vec<String> = self.config.resources.iter().filter(|r| r.mode == Mode::Managed).map(|r| r.address()).collect();
                         let given = format!("{resource_type}.{name}");
                         error(
-                            "E302",
+                            strata_types::codes::UNDECLARED_REFERENCE,
                             "Reference to undeclared resource",
                             format!(
                                 "A managed resource \"{resource_type}\" \"{name}\" has not been declared in the root module.{}",
@@ -1089,7 +1095,7 @@ impl<'c> ReferenceChecker<'c> {
                 None => {
                     let roots = ["var", "local", "module", "data", "path", "terraform", "count", "each", "self"];
                     error(
-                        "E301",
+                        strata_types::codes::INVALID_REFERENCE_NAME,
                         "Invalid reference",
                         format!(
                             "A reference to a resource type must be followed by at least one attribute access, specifying the resource name.{}",

@@ -43,7 +43,7 @@ pub fn parse_type_constraint(expr: &Expr) -> Parsed<Option<TypeConstraint>> {
 
 fn invalid(expr: &Expr, detail: &str, diagnostics: &mut Diagnostics) -> Option<(Type, Defaults)> {
     diagnostics.push(Diagnostic::error(
-        "E401",
+        strata_types::codes::INVALID_TYPE_SPECIFICATION,
         "Invalid type specification",
         detail,
         expr.span,

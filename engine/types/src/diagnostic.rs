@@ -84,6 +84,14 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic as a warning.
+    pub fn into_warning(self) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..self
+        }
+    }
+
     /// An error not tied to a place in a file (a missing file, a bad flag).
     pub fn global(
         code: &'static str,

@@ -4,6 +4,7 @@
 //! This crate knows nothing about HCL syntax, evaluation, providers, state
 //! or the CLI; it has no I/O.
 
+pub mod codes;
 pub mod diagnostic;
 pub mod json;
 pub mod number;

@@ -381,7 +381,11 @@ pub fn arity_error(
         )
     };
     Diagnostic::error(
-        if given < min { "E501" } else { "E502" },
+        if given < min {
+            strata_types::codes::NOT_ENOUGH_ARGUMENTS
+        } else {
+            strata_types::codes::TOO_MANY_ARGUMENTS
+        },
         summary,
         detail,
         span,
@@ -430,7 +434,12 @@ fn unknown_function(name: &str, span: Span) -> Diagnostic {
         let suggestion = crate::suggest::did_you_mean(name, FUNCTION_NAMES.iter().copied());
         format!("There is no function named \"{name}\".{suggestion}")
     };
-    Diagnostic::error("E500", "Call to unknown function", detail, span)
+    Diagnostic::error(
+        strata_types::codes::UNKNOWN_FUNCTION,
+        "Call to unknown function",
+        detail,
+        span,
+    )
 }
 
 pub fn call(
@@ -472,7 +481,7 @@ pub fn call(
         };
         if value.is_null() && !param.allow_null {
             return Err(error(
-                "E503",
+                strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                 "Invalid function argument",
                 format!(
                     "Invalid value for \"{}\" parameter: argument must not be null.",
@@ -489,7 +498,7 @@ pub fn call(
         } else {
             convert(&value, &param.ty).map_err(|e| {
                 error(
-                    "E503",
+                    strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                     "Invalid function argument",
                     format!(
                         "Invalid value for \"{}\" parameter: {}.",
@@ -529,7 +538,7 @@ pub fn call(
                 .map(|p| p.name)
                 .unwrap_or("argument");
             error(
-                "E503",
+                strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                 "Invalid function argument",
                 format!(
                     "Invalid value for \"{param}\" parameter: {}.",
@@ -539,7 +548,7 @@ pub fn call(
             )
         }
         FnError::Call(message) => error(
-            "E504",
+            strata_types::codes::FUNCTION_CALL_FAILED,
             "Error in function call",
             format!("Call to function \"{name}\" failed: {}.", redact(message)),
             span,

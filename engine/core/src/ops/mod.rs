@@ -1,0 +1,57 @@
+//! Operations: the steps every command that touches state shares, as
+//! values the CLI renders — taking the state lock, settling a journal an
+//! interrupted apply left. Nothing here prints or reads the environment.
+//!
+//! **Invariant:** the journal is settled only under the state lock: the
+//! settling functions take a [`StateLock`], which only [`lock_state`]
+//! makes, so a command that runs without the lock (`-lock=false`) cannot
+//! settle another apply's journal while that apply is still writing it.
+
+mod lock;
+
+pub use lock::{lock_state, StateLock};
+
+use strata_provider::Registry;
+use strata_state::{StateError, Store};
+use strata_types::Diagnostic;
+
+/// What a command found of a journal before it read the state.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// What settling did, in sentences for the user (empty when there
+    /// was no journal).
+    pub recovered: Vec<String>,
+    /// Journal records left unsettled because the command runs without
+    /// the lock; the state it reads may miss what they record.
+    pub unsettled: usize,
+}
+
+/// Settles the journal of `store` when the command holds its lock;
+/// without the lock, only counts what is there.
+pub async fn settle_journal(
+    store: &dyn Store,
+    lock: Option<&StateLock<'_>>,
+    registry: &Registry,
+) -> Result<Settled, Diagnostic> {
+    match lock {
+        Some(lock) => Ok(Settled {
+            recovered: crate::recover::reconcile(lock, registry).await?,
+            unsettled: 0,
+        }),
+        None => Ok(Settled {
+            recovered: Vec::new(),
+            unsettled: store
+                .read_journal()
+                .map_err(|e| journal_error(store, e))?
+                .len(),
+        }),
+    }
+}
+
+pub(crate) fn journal_error(store: &dyn Store, e: StateError) -> Diagnostic {
+    Diagnostic::global(
+        strata_types::codes::JOURNAL_UNREADABLE,
+        "Cannot reconcile the journal",
+        format!("The journal of {}: {e}", store.describe()),
+    )
+}
