@@ -93,11 +93,12 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("{text:?} is not a duration such as 30s or 5m"))?;
+    let too_long = || format!("{text:?} is longer than any wait this flag can mean");
     Ok(match unit {
         "ms" => std::time::Duration::from_millis(n),
         "s" | "" => std::time::Duration::from_secs(n),
-        "m" => std::time::Duration::from_secs(n * 60),
-        "h" => std::time::Duration::from_secs(n * 3600),
+        "m" => std::time::Duration::from_secs(n.checked_mul(60).ok_or_else(too_long)?),
+        "h" => std::time::Duration::from_secs(n.checked_mul(3600).ok_or_else(too_long)?),
         _ => return Err(format!("{text:?} is not a duration such as 30s or 5m")),
     })
 }

@@ -746,3 +746,15 @@ fn a_damaged_journal_is_refused_and_kept() {
     assert_eq!(code, 0, "{text}");
     assert!(!sb.dir.join("strata.tfstate.journal").exists());
 }
+
+/// A duration too long to represent is refused with a message, not a
+/// panic or a wrapped-around wait.
+#[test]
+fn an_overlong_lock_timeout_is_refused() {
+    let sb = Sandbox::new("long-timeout");
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    let (code, text) = sb.run(&["plan", "-lock-timeout=99999999999999999h"], "");
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("longer than any wait"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}

@@ -191,6 +191,10 @@ pub enum ProviderError {
         summary: String,
         detail: String,
         attribute: Option<AttributePath>,
+        /// The remote API's error code when the failure came from one
+        /// (`InvalidVpcID.NotFound`): callers decide on it, never on the
+        /// wording of the summary.
+        code: Option<String>,
     },
     #[error("unsupported resource type \"{0}\"")]
     UnsupportedType(String),
@@ -202,7 +206,21 @@ impl ProviderError {
             summary: summary.into(),
             detail: detail.into(),
             attribute: None,
+            code: None,
         }
+    }
+
+    /// The remote API's error code, when there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ProviderError::Failed { code, .. } => code.as_deref(),
+            ProviderError::UnsupportedType(_) => None,
+        }
+    }
+
+    /// Whether the remote API answered with one of `codes`.
+    pub fn has_code(&self, codes: &[&str]) -> bool {
+        self.code().is_some_and(|c| codes.contains(&c))
     }
 
     pub fn at(
@@ -214,6 +232,7 @@ impl ProviderError {
             summary: summary.into(),
             detail: detail.into(),
             attribute: Some(vec![attribute.to_string()]),
+            code: None,
         }
     }
 }

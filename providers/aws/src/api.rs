@@ -9,10 +9,24 @@ use strata_provider::ProviderError;
 
 pub(crate) type Obj = Map<String, J>;
 
+#[derive(Clone)]
 pub(crate) struct Api {
-    pub(crate) client: Client,
+    pub(crate) client: std::sync::Arc<Client>,
     pub(crate) default_tags: BTreeMap<String, String>,
     pub(crate) region: String,
+    /// How long waiters of the operation at hand may wait: what the
+    /// resource's `timeouts` block asks for, else each waiter's default.
+    pub(crate) wait_limit: Option<std::time::Duration>,
+}
+
+impl Api {
+    /// This connection for one operation whose waiters wait up to `limit`.
+    pub(crate) fn with_wait_limit(&self, limit: Option<std::time::Duration>) -> Api {
+        Api {
+            wait_limit: limit,
+            ..self.clone()
+        }
+    }
 }
 
 pub(crate) const EC2_VERSION: &str = "2016-11-15";
@@ -23,9 +37,12 @@ pub(crate) const AUTOSCALING_VERSION: &str = "2011-01-01";
 /// An AWS error as a provider error.
 pub(crate) fn failure(what: &str, e: strata_aws_client::Error) -> ProviderError {
     match &e {
-        strata_aws_client::Error::Api { code, message, .. } => {
-            ProviderError::failed(format!("{what}: {code}"), message.clone())
-        }
+        strata_aws_client::Error::Api { code, message, .. } => ProviderError::Failed {
+            summary: format!("{what}: {code}"),
+            detail: message.clone(),
+            attribute: None,
+            code: Some(code.clone()),
+        },
         other => ProviderError::failed(what.to_string(), other.to_string()),
     }
 }
@@ -124,11 +141,7 @@ impl Api {
     ) -> Result<Option<String>, ProviderError> {
         match result {
             Ok(t) => Ok(Some(t)),
-            Err(ProviderError::Failed { summary, .. })
-                if not_found.iter().any(|c| summary.ends_with(c)) =>
-            {
-                Ok(None)
-            }
+            Err(e) if e.has_code(not_found) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -392,5 +405,31 @@ pub(crate) fn prefer_prior(prior: Option<&J>, found: J) -> J {
         Some(p) if empty(p) && empty(&found) => p.clone(),
         Some(p) if !p.is_null() && covers(p, &found) => p.clone(),
         _ => found,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// What is retried or read as "gone" is decided on AWS's error code,
+    /// never on how a message happens to end.
+    #[test]
+    fn errors_are_classified_by_their_code() {
+        let gone = super::failure(
+            "DescribeVpcs",
+            strata_aws_client::Error::Api {
+                service: "ec2".into(),
+                status: 400,
+                request_id: None,
+                code: "InvalidVpcID.NotFound".into(),
+                message: "The vpc ID 'vpc-1' does not exist".into(),
+            },
+        );
+        assert!(gone.has_code(&["InvalidVpcID.NotFound"]));
+        assert!(!gone.has_code(&["NotFound"]));
+        let worded = strata_provider::ProviderError::failed(
+            "Cannot delete: DependencyViolation",
+            "a message that merely ends like a code",
+        );
+        assert!(!worded.has_code(&["DependencyViolation"]));
     }
 }

@@ -159,9 +159,10 @@ impl Settings {
             ProviderError::failed("No valid credentials for the AWS provider", e.to_string())
         })?;
         Ok(Api {
-            client,
+            client: std::sync::Arc::new(client),
             default_tags: self.default_tags.clone(),
             region,
+            wait_limit: None,
         })
     }
 }

@@ -400,12 +400,14 @@ fn parse_duration(text: &str) -> Option<std::time::Duration> {
         }
         let n: u64 = number.parse().ok()?;
         number.clear();
-        total += n * match c {
+        let unit = match c {
             'h' => 3600,
             'm' => 60,
             's' => 1,
             _ => return None,
         };
+        // Far past any wait anyone means: refused, not wrapped around.
+        total = total.checked_add(n.checked_mul(unit)?)?;
     }
     (number.is_empty() && !text.is_empty()).then(|| std::time::Duration::from_secs(total))
 }
@@ -554,7 +556,7 @@ impl Provider for AwsProvider {
                 "update"
             };
             let timeouts = if deleting { &prior } else { &planned };
-            resources::set_wait_limit(wait_limit(timeouts, operation)?);
+            let api = api.with_wait_limit(wait_limit(timeouts, operation)?);
             if deleting {
                 let id = api::req(&prior, "id")?;
                 delete_patiently(resource.as_ref(), &api, id, &prior)?;
@@ -711,6 +713,7 @@ fn at_fault(e: ProviderError, planned: &Obj) -> ProviderError {
         summary,
         detail,
         attribute: None,
+        code,
     } = e
     else {
         return e;
@@ -740,11 +743,13 @@ fn at_fault(e: ProviderError, planned: &Obj) -> ProviderError {
             detail: format!("{detail} (attribute {k} = {value:?})"),
             summary,
             attribute: Some(vec![k.clone()]),
+            code,
         },
         None => ProviderError::Failed {
             summary,
             detail,
             attribute: None,
+            code,
         },
     }
 }
@@ -760,11 +765,9 @@ fn delete_patiently(
     let mut attempt = 0u32;
     loop {
         match resource.delete(api, id, prior) {
-            Err(ProviderError::Failed { summary, .. })
+            Err(e)
                 if attempt < 8
-                    && (summary.ends_with("DependencyViolation")
-                        || summary.ends_with("ResourceInUse")
-                        || summary.ends_with("DeleteConflict")) =>
+                    && e.has_code(&["DependencyViolation", "ResourceInUse", "DeleteConflict"]) =>
             {
                 attempt += 1;
                 std::thread::sleep(std::time::Duration::from_millis(100 << attempt.min(6)));
@@ -790,5 +793,10 @@ mod tests {
         assert_eq!(super::parse_duration("90s"), Some(Duration::from_secs(90)));
         assert_eq!(super::parse_duration("10"), None);
         assert_eq!(super::parse_duration("5d"), None);
+        assert_eq!(super::parse_duration("99999999999999999h"), None);
+        assert_eq!(
+            super::parse_duration("5124095576030431h5124095576030431h"),
+            None
+        );
     }
 }

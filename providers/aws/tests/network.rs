@@ -233,6 +233,7 @@ async fn aws_errors_name_the_code_message_and_attribute() {
         summary,
         detail,
         attribute,
+        ..
     } = &err
     else {
         panic!("{err:?}");

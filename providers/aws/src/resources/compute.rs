@@ -26,8 +26,12 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 /// How long instance and fleet waiters wait before giving up.
 const WAIT: Duration = Duration::from_secs(600);
 
-fn wait_for(what: &str, check: impl FnMut() -> ProviderResult<bool>) -> ProviderResult<()> {
-    super::poll(what, WAIT, check)
+fn wait_for(
+    api: &Api,
+    what: &str,
+    check: impl FnMut() -> ProviderResult<bool>,
+) -> ProviderResult<()> {
+    super::poll(api, what, WAIT, check)
 }
 
 // ---- aws_instance ----------------------------------------------------------------
@@ -53,6 +57,7 @@ fn instance_state(api: &Api, id: &str) -> ProviderResult<Option<String>> {
 
 fn wait_state(api: &Api, id: &str, wanted: &[&str]) -> ProviderResult<()> {
     wait_for(
+        api,
         &format!("instance {id} reaching {}", wanted.join(" or ")),
         || {
             Ok(match instance_state(api, id)? {
@@ -1089,7 +1094,7 @@ impl Resource for AutoscalingGroup {
                 .set("AutoScalingGroupName", id)
                 .set("ForceDelete", "true"),
         )?;
-        wait_for(&format!("auto scaling group {id} deleted"), || {
+        wait_for(api, &format!("auto scaling group {id} deleted"), || {
             Ok(self.read(api, id, &Obj::new())?.is_none())
         })
     }

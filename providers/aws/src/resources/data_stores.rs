@@ -516,11 +516,7 @@ fn dynamo(api: &Api, op: &str, body: J) -> ProviderResult<J> {
 fn dynamo_maybe(api: &Api, op: &str, body: J) -> ProviderResult<Option<J>> {
     match dynamo(api, op, body) {
         Ok(j) => Ok(Some(j)),
-        Err(ProviderError::Failed { summary, .. })
-            if summary.ends_with("ResourceNotFoundException") =>
-        {
-            Ok(None)
-        }
+        Err(e) if e.has_code(&["ResourceNotFoundException"]) => Ok(None),
         Err(e) => Err(e),
     }
 }

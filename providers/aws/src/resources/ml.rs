@@ -31,12 +31,13 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 /// until `status` returns one of `wanted` ("(gone)": no object); a status
 /// in `failed` ends it.
 fn wait_status(
+    api: &Api,
     what: &str,
     wanted: &[&str],
     failed: &[&str],
     mut status: impl FnMut() -> ProviderResult<Option<String>>,
 ) -> ProviderResult<()> {
-    super::poll(what, Duration::from_secs(3600), || {
+    super::poll(api, what, Duration::from_secs(3600), || {
         let now = status()?;
         match now.as_deref() {
             Some(s) if wanted.contains(&s) => Ok(true),
@@ -148,6 +149,7 @@ fn batch_remove(
     batch(api, update, json!({key: id, "state": "DISABLED"}))?;
     batch(api, delete, json!({key: id}))?;
     wait_status(
+        api,
         &format!("{what} {id} deletion"),
         &["DELETED", "(gone)"],
         &[],
@@ -229,6 +231,7 @@ impl Resource for EksCluster {
         }
         api.rest("eks", "POST", "/clusters", Some(body))?;
         wait_status(
+            api,
             &format!("EKS cluster {name}"),
             &["ACTIVE"],
             &["FAILED"],
@@ -291,6 +294,7 @@ impl Resource for EksCluster {
                     Some(json!({"version": v})),
                 )?;
                 wait_status(
+                    api,
                     &format!("EKS cluster {id} update"),
                     &["ACTIVE"],
                     &["FAILED"],
@@ -313,6 +317,7 @@ impl Resource for EksCluster {
             return Ok(());
         }
         wait_status(
+            api,
             &format!("EKS cluster {id} deletion"),
             &["(gone)"],
             &["FAILED"],
@@ -441,6 +446,7 @@ impl Resource for EksNodeGroup {
         )?;
         let id = format!("{cluster}:{name}");
         wait_status(
+            api,
             &format!("EKS node group {id}"),
             &["ACTIVE"],
             &["CREATE_FAILED", "DEGRADED"],
@@ -534,6 +540,7 @@ impl Resource for EksNodeGroup {
                 Some(body),
             )?;
             wait_status(
+                api,
                 &format!("EKS node group {id} update"),
                 &["ACTIVE"],
                 &["DEGRADED"],
@@ -558,6 +565,7 @@ impl Resource for EksNodeGroup {
             return Ok(());
         }
         wait_status(
+            api,
             &format!("EKS node group {id} deletion"),
             &["(gone)"],
             &["DELETE_FAILED"],
@@ -722,6 +730,7 @@ impl Resource for EmrCluster {
             .ok_or_else(|| ProviderError::failed("RunJobFlow", "no JobFlowId"))?
             .to_string();
         wait_status(
+            api,
             &format!("EMR cluster {id}"),
             &["WAITING", "RUNNING"],
             &["TERMINATED_WITH_ERRORS", "TERMINATED"],
@@ -740,11 +749,7 @@ impl Resource for EmrCluster {
     fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
         let c = match emr(api, "DescribeCluster", json!({"ClusterId": id})) {
             Ok(c) => c["Cluster"].clone(),
-            Err(ProviderError::Failed { summary, .. })
-                if summary.ends_with("InvalidRequestException") =>
-            {
-                return Ok(None)
-            }
+            Err(e) if e.has_code(&["InvalidRequestException"]) => return Ok(None),
             Err(e) => return Err(e),
         };
         let state = c["Status"]["State"]
@@ -881,6 +886,7 @@ impl Resource for EmrCluster {
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
         emr(api, "TerminateJobFlows", json!({"JobFlowIds": [id]}))?;
         wait_status(
+            api,
             &format!("EMR cluster {id} termination"),
             &["TERMINATED", "TERMINATED_WITH_ERRORS", "(gone)"],
             &[],
@@ -924,16 +930,16 @@ fn sagemaker(api: &Api, op: &str, body: J) -> ProviderResult<J> {
 fn sagemaker_maybe(api: &Api, op: &str, body: J) -> ProviderResult<Option<J>> {
     match sagemaker(api, op, body) {
         Ok(j) => Ok(Some(j)),
-        Err(ProviderError::Failed {
-            summary, detail, ..
-        }) if summary.ends_with("ValidationException") || summary.ends_with("ResourceNotFound") => {
-            if detail.to_ascii_lowercase().contains("could not find")
-                || detail.to_ascii_lowercase().contains("does not exist")
-                || summary.ends_with("ResourceNotFound")
-            {
+        Err(e) if e.has_code(&["ResourceNotFound"]) => Ok(None),
+        Err(e) if e.has_code(&["ValidationException"]) => {
+            let detail = match &e {
+                ProviderError::Failed { detail, .. } => detail.to_ascii_lowercase(),
+                ProviderError::UnsupportedType(_) => String::new(),
+            };
+            if detail.contains("could not find") || detail.contains("does not exist") {
                 Ok(None)
             } else {
-                Err(ProviderError::failed(summary, detail))
+                Err(e)
             }
         }
         Err(e) => Err(e),
@@ -1220,6 +1226,7 @@ impl Resource for SageMakerEndpoint {
         }
         sagemaker(api, "CreateEndpoint", body)?;
         wait_status(
+            api,
             &format!("SageMaker endpoint {name}"),
             &["InService"],
             &["Failed"],
@@ -1253,6 +1260,7 @@ impl Resource for SageMakerEndpoint {
                 json!({"EndpointName": id, "EndpointConfigName": api::req(p, "endpoint_config_name")?}),
             )?;
             wait_status(
+                api,
                 &format!("SageMaker endpoint {id} update"),
                 &["InService"],
                 &["Failed"],
@@ -1273,6 +1281,7 @@ impl Resource for SageMakerEndpoint {
             return Ok(());
         }
         wait_status(
+            api,
             &format!("SageMaker endpoint {id} deletion"),
             &["(gone)"],
             &["Failed"],
@@ -1385,6 +1394,7 @@ impl Resource for BatchComputeEnvironment {
         }
         batch(api, "createcomputeenvironment", body)?;
         wait_status(
+            api,
             &format!("Batch compute environment {name}"),
             &["VALID"],
             &["INVALID"],
@@ -1537,6 +1547,7 @@ impl Resource for BatchJobQueue {
             }),
         )?;
         wait_status(
+            api,
             &format!("Batch job queue {name}"),
             &["VALID"],
             &["INVALID"],
@@ -1694,6 +1705,7 @@ impl Resource for MskCluster {
             })?
             .to_string();
         wait_status(
+            api,
             &format!("MSK cluster {arn}"),
             &["ACTIVE"],
             &["FAILED"],
@@ -1794,6 +1806,7 @@ impl Resource for MskCluster {
             return Ok(());
         }
         wait_status(
+            api,
             &format!("MSK cluster {id} deletion"),
             &["(gone)"],
             &["FAILED"],

@@ -84,25 +84,15 @@ pub(crate) fn block(
     );
 }
 
-thread_local! {
-    /// The wait the resource's `timeouts` block asks for, on the thread
-    /// running its operation.
-    static WAIT_LIMIT: std::cell::Cell<Option<std::time::Duration>> = const { std::cell::Cell::new(None) };
-}
-
-/// Sets the wait limit for the operation about to run on this thread.
-pub(crate) fn set_wait_limit(limit: Option<std::time::Duration>) {
-    WAIT_LIMIT.with(|w| w.set(limit));
-}
-
 /// Polls `check` until it says done, backing off from 100 ms to 10 s
 /// between polls, for at most `limit` (or what `timeouts` asks).
 pub(crate) fn poll(
+    api: &crate::api::Api,
     what: &str,
     limit: std::time::Duration,
     mut check: impl FnMut() -> strata_provider::ProviderResult<bool>,
 ) -> strata_provider::ProviderResult<()> {
-    let limit = WAIT_LIMIT.with(|w| w.get()).unwrap_or(limit);
+    let limit = api.wait_limit.unwrap_or(limit);
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(100);
     while !check()? {
