@@ -37,6 +37,49 @@ pub(crate) struct VarArgs {
     /// Load variable values from a file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub(crate) var_files: Vec<PathBuf>,
+    /// Both, in command-line order: later ones win, as in Terraform.
+    #[arg(skip)]
+    pub(crate) in_order: Vec<VarFlag>,
+}
+
+/// One `--var` or `--var-file`, as given.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum VarFlag {
+    Var(String),
+    File(PathBuf),
+}
+
+impl VarArgs {
+    /// Records the order of `--var` and `--var-file` in `argv` (already
+    /// normalized to `--name` spellings): clap keeps each list in order
+    /// but not how they interleave.
+    fn record_order(&mut self, argv: &[String]) {
+        let (mut vars, mut files) = (self.vars.iter(), self.var_files.iter());
+        self.in_order = argv
+            .iter()
+            .filter_map(|a| {
+                if a == "--var" || a.starts_with("--var=") {
+                    vars.next().cloned().map(VarFlag::Var)
+                } else if a == "--var-file" || a.starts_with("--var-file=") {
+                    files.next().cloned().map(VarFlag::File)
+                } else {
+                    None
+                }
+            })
+            .collect();
+    }
+
+    /// The flags that give these values to another `strata` process,
+    /// in their order, with files made absolute against `cwd`.
+    pub(crate) fn to_flags(&self, cwd: &Path) -> Vec<String> {
+        self.in_order
+            .iter()
+            .map(|f| match f {
+                VarFlag::Var(v) => format!("--var={v}"),
+                VarFlag::File(p) => format!("--var-file={}", cwd.join(p).display()),
+            })
+            .collect()
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -104,6 +147,38 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 }
 
 impl RunArgs {
+    /// These flags as another `strata plan` takes them (every one but
+    /// `--state`, which names one stack's file), paths made absolute
+    /// against `cwd`.
+    fn to_flags(&self, cwd: &Path) -> Vec<String> {
+        let workflow = self.workflow(false);
+        let absolute = |p: &Path| cwd.join(p).display().to_string();
+        let mut flags = self.vars.to_flags(cwd);
+        flags.extend(self.targets.iter().map(|t| format!("--target={t}")));
+        flags.extend(self.excludes.iter().map(|t| format!("--exclude={t}")));
+        flags.extend(self.replace.iter().map(|t| format!("--replace={t}")));
+        flags.push(format!("--refresh={}", self.refresh));
+        if self.refresh_only {
+            flags.push("--refresh-only".into());
+        }
+        flags.push(format!("--parallelism={}", self.parallelism));
+        flags.push(format!("--lock={}", self.lock));
+        flags.push(format!(
+            "--lock-timeout={}ms",
+            self.lock_timeout.as_millis()
+        ));
+        flags.extend(
+            workflow
+                .policies
+                .iter()
+                .map(|p| format!("--policy={}", absolute(p))),
+        );
+        if let Some(c) = &workflow.price_catalog {
+            flags.push(format!("--price-catalog={}", absolute(c)));
+        }
+        flags
+    }
+
     fn workflow(&self, destroy: bool) -> crate::workflow::WorkflowArgs {
         crate::workflow::WorkflowArgs {
             vars: self.vars.clone(),
@@ -359,13 +434,22 @@ enum Command {
 /// Exit codes: 0 success, 1 an error in the configuration or the
 /// operation, 2 usage errors (from clap).
 pub fn run(argv: Vec<String>) -> ExitCode {
-    let cli = match Cli::try_parse_from(argv) {
+    let mut cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    match &mut cli.command {
+        Command::Validate { vars, .. } | Command::Console { vars } => vars.record_order(&argv),
+        Command::Plan { run, .. }
+        | Command::Apply { run, .. }
+        | Command::Destroy { run, .. }
+        | Command::Graph { run, .. }
+        | Command::Import { run, .. } => run.vars.record_order(&argv),
+        _ => {}
+    }
     if let Some(dir) = &cli.chdir {
         if let Err(e) = std::env::set_current_dir(dir) {
             eprintln!("Error: cannot change to directory {}: {e}", dir.display());
@@ -413,34 +497,21 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             max_chars,
             all: true,
             changed_since,
-            ..
+            destroy,
+            detailed_exitcode,
         } => crate::multi::plan_all(
             &crate::multi::AllOptions {
                 changed_since: changed_since.as_deref(),
                 out_dir: out.as_deref(),
                 markdown_out: markdown_out.as_deref().map(|p| (p, max_chars)),
+                detailed_exitcode,
                 pass: {
                     // Each stack's plan runs in its own directory: paths
                     // are made absolute first.
                     let cwd = std::env::current_dir().unwrap_or_default();
-                    let absolute = |p: &Path| cwd.join(p).display().to_string();
-                    let workflow = run.workflow(false);
-                    let mut pass: Vec<String> =
-                        run.vars.vars.iter().map(|v| format!("--var={v}")).collect();
-                    pass.extend(
-                        run.vars
-                            .var_files
-                            .iter()
-                            .map(|f| format!("--var-file={}", absolute(f))),
-                    );
-                    pass.extend(
-                        workflow
-                            .policies
-                            .iter()
-                            .map(|p| format!("--policy={}", absolute(p))),
-                    );
-                    if let Some(c) = &workflow.price_catalog {
-                        pass.push(format!("--price-catalog={}", absolute(c)));
+                    let mut pass = run.to_flags(&cwd);
+                    if destroy {
+                        pass.push("--destroy".into());
                     }
                     pass
                 },
@@ -602,42 +673,35 @@ fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, D
         })?;
         sources.push(VariableSource::File(f, text));
     }
-    // -var and -var-file apply in command-line order; clap keeps each list
-    // in order, so interleave them by their position in argv.
-    let argv: Vec<String> = crate::args::normalize(std::env::args().collect());
-    let (mut var_i, mut file_i) = (0, 0);
-    for (i, a) in argv.iter().enumerate() {
-        let is_var = a == "--var" || a.starts_with("--var=");
-        let is_file = a == "--var-file" || a.starts_with("--var-file=");
-        let _ = i;
-        if is_var && var_i < vars.vars.len() {
-            let raw = &vars.vars[var_i];
-            var_i += 1;
-            let Some((name, value)) = raw.split_once('=') else {
-                return Err(Diagnostic::global(
-                    strata_types::codes::INVALID_VAR_OPTION,
-                    "Invalid -var option",
-                    format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
+    // -var and -var-file apply in command-line order.
+    for flag in &vars.in_order {
+        match flag {
+            VarFlag::Var(raw) => {
+                let Some((name, value)) = raw.split_once('=') else {
+                    return Err(Diagnostic::global(
+                        strata_types::codes::INVALID_VAR_OPTION,
+                        "Invalid -var option",
+                        format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
+                    ));
+                };
+                sources.push(VariableSource::CommandLine(
+                    name.trim().to_string(),
+                    value.to_string(),
                 ));
-            };
-            sources.push(VariableSource::CommandLine(
-                name.trim().to_string(),
-                value.to_string(),
-            ));
-        } else if is_file && file_i < vars.var_files.len() {
-            let path = &vars.var_files[file_i];
-            file_i += 1;
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Diagnostic::global(
-                    strata_types::codes::READ_FAILED,
-                    "Failed to read variables file",
-                    format!(
-                        "Given variables file {} does not exist or cannot be read: {e}.",
-                        path.display()
-                    ),
-                )
-            })?;
-            sources.push(VariableSource::File(path.display().to_string(), text));
+            }
+            VarFlag::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Diagnostic::global(
+                        strata_types::codes::READ_FAILED,
+                        "Failed to read variables file",
+                        format!(
+                            "Given variables file {} does not exist or cannot be read: {e}.",
+                            path.display()
+                        ),
+                    )
+                })?;
+                sources.push(VariableSource::File(path.display().to_string(), text));
+            }
         }
     }
     Ok(sources)

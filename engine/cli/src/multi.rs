@@ -19,6 +19,8 @@ pub struct AllOptions<'a> {
     pub markdown_out: Option<(&'a Path, usize)>,
     /// Flags passed to every stack's plan (variables, refresh, …).
     pub pass: Vec<String>,
+    /// Exit 2 when any stack's plan has changes, as one stack's would.
+    pub detailed_exitcode: bool,
 }
 
 fn skipped(name: &str) -> bool {
@@ -267,9 +269,11 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
             format!("; failed: {}", failed.join(", "))
         }
     );
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    if !failed.is_empty() {
         ExitCode::from(1)
+    } else if options.detailed_exitcode && plans.iter().any(|(_, p)| p.has_changes()) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     }
 }

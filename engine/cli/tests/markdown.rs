@@ -559,3 +559,46 @@ fn the_actions_comment_script_runs_without_github() {
         "{applied_sha} not in the comment's footer"
     );
 }
+
+/// `plan --all` gives every stack's plan the flags it was given, and
+/// variables in command-line order (the last value wins).
+#[test]
+fn plan_all_passes_every_flag_in_order() {
+    let sb = Sandbox::new("md-all-flags");
+    let stack = "variable \"v\" {}\n\nresource \"terraform_data\" \"x\" {\n  input = var.v\n}\n\nresource \"terraform_data\" \"y\" {\n  input = var.v\n}\n";
+    for dir in ["stacks/a", "stacks/b"] {
+        std::fs::create_dir_all(sb.dir.join(dir)).unwrap();
+        std::fs::write(sb.dir.join(dir).join("main.tf"), stack).unwrap();
+    }
+    sb.write("two.tfvars", "v = \"from-file\"\n");
+    let (code, text) = sb.run(
+        &[
+            "plan",
+            "--all",
+            "-var=v=first",
+            "-var-file=two.tfvars",
+            "-var=v=last",
+            "-target=terraform_data.x",
+            "-detailed-exitcode",
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "changes with -detailed-exitcode exit 2:\n{text}");
+    assert_eq!(
+        text.matches("terraform_data.x will be created").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        !text.contains("terraform_data.y"),
+        "--target was dropped:\n{text}"
+    );
+    assert_eq!(text.matches("\"last\"").count(), 2, "{text}");
+    assert!(!text.contains("from-file"), "{text}");
+    // The file given last wins over a -var before it.
+    let (_, text) = sb.run(
+        &["plan", "--all", "-var=v=first", "-var-file=two.tfvars"],
+        "",
+    );
+    assert_eq!(text.matches("\"from-file\"").count(), 4, "{text}");
+}
