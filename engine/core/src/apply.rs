@@ -538,14 +538,7 @@ fn refresh_locals(stack: &LoadedStack, shared: &Shared, env: &FunctionEnv) {
         return;
     }
     let mut roots = shared.roots.lock().expect("roots");
-    let locals: BTreeMap<String, Value> = match roots.get("local") {
-        Some(Value {
-            kind: Kind::Object(m),
-            ..
-        }) => m.clone(),
-        _ => BTreeMap::new(),
-    };
-    settle_locals(&stack.config, &mut roots, env, locals);
+    settle_locals(&stack.config, &mut roots, env);
 }
 
 async fn run_change(
@@ -1051,44 +1044,40 @@ fn evaluate_locals_into(
     roots: &mut HashMap<String, Value>,
     env: &FunctionEnv,
 ) {
-    settle_locals(config, roots, env, BTreeMap::new());
+    roots.insert("local".into(), Value::object(BTreeMap::new()));
+    settle_locals(config, roots, env);
 }
 
-/// Evaluates `config`'s locals into `roots["local"]`, starting from
-/// `locals`. Locals may refer to each other in any order: a few passes
-/// settle them.
+/// Evaluates `config`'s locals into `roots["local"]` in their dependency
+/// order (the one `lang` gives plan too), over the values already there.
+/// A local that fails to evaluate keeps its planned value: plan reported
+/// the error, and apply checks each change against the reviewed plan.
 fn settle_locals(
     config: &strata_lang::config::Config,
     roots: &mut HashMap<String, Value>,
     env: &FunctionEnv,
-    mut locals: BTreeMap<String, Value>,
 ) {
     if config.locals.is_empty() {
         return;
     }
-    for _ in 0..config.locals.len().min(8) {
-        let mut changed = false;
-        for l in &config.locals {
-            roots.insert("local".into(), Value::object(locals.clone()));
-            if let Ok(v) = evaluate(
-                &l.expr,
-                &EvalContext {
-                    variables: roots,
-                    overlay: None,
-                    env,
-                },
-            ) {
-                if locals.get(&l.name) != Some(&v) {
-                    locals.insert(l.name.clone(), v);
-                    changed = true;
-                }
-            }
+    let order = strata_lang::stack::locals_order(config);
+    for index in order.order {
+        if order.cyclic.contains(&index) {
+            continue;
         }
-        if !changed {
-            break;
+        let local = &config.locals[index];
+        let value = evaluate(
+            &local.expr,
+            &EvalContext {
+                variables: roots,
+                overlay: None,
+                env,
+            },
+        );
+        if let Ok(v) = value {
+            strata_lang::stack::set_local(roots, &local.name, v);
         }
     }
-    roots.insert("local".into(), Value::object(locals));
 }
 
 /// Records an intent durably before a call that changes the world;

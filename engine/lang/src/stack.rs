@@ -13,7 +13,7 @@ use crate::suggest::did_you_mean;
 use crate::types::convert_to_constraint;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use strata_types::{Diagnostic, Diagnostics, Span, Type, Value};
+use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
 
 /// Where a variable value came from, in increasing precedence.
 #[derive(Debug, Clone)]
@@ -414,13 +414,18 @@ fn local_references(expr: &Expr) -> Vec<(String, Span)> {
     out
 }
 
-fn evaluate_locals(
-    config: &Config,
-    invalid: &HashSet<usize>,
-    roots: &mut HashMap<String, Value>,
-    env: &FunctionEnv,
-    diagnostics: &mut Diagnostics,
-) -> BTreeMap<String, Value> {
+/// The order locals evaluate in: each after the locals it refers to.
+/// Plan and apply both evaluate locals in this one order.
+pub struct LocalsOrder {
+    /// Indexes into `config.locals`.
+    pub order: Vec<usize>,
+    /// Locals in a reference cycle (reported once per cycle).
+    pub cyclic: HashSet<usize>,
+    pub diagnostics: Diagnostics,
+}
+
+/// The dependency order of `config`'s locals, with their cycles.
+pub fn locals_order(config: &Config) -> LocalsOrder {
     let by_name: HashMap<&str, usize> = config
         .locals
         .iter()
@@ -431,6 +436,7 @@ fn evaluate_locals(
     let mut state = vec![0u8; config.locals.len()];
     let mut order = Vec::new();
     let mut cyclic = HashSet::new();
+    let mut diagnostics = Diagnostics::default();
     for start in 0..config.locals.len() {
         let mut path: Vec<usize> = Vec::new();
         visit(
@@ -441,32 +447,70 @@ fn evaluate_locals(
             &mut order,
             &mut path,
             &mut cyclic,
-            diagnostics,
+            &mut diagnostics,
         );
     }
-    let mut values = BTreeMap::new();
+    LocalsOrder {
+        order,
+        cyclic,
+        diagnostics,
+    }
+}
+
+/// Sets `local.NAME` in `roots` in place (no copy of the other locals).
+pub fn set_local(roots: &mut HashMap<String, Value>, name: &str, value: Value) {
+    let slot = roots
+        .entry("local".to_string())
+        .or_insert_with(|| Value::object(BTreeMap::new()));
+    match &mut slot.kind {
+        Kind::Object(m) => {
+            m.insert(name.to_string(), value);
+        }
+        _ => *slot = Value::object(BTreeMap::from([(name.to_string(), value)])),
+    }
+}
+
+fn evaluate_locals(
+    config: &Config,
+    invalid: &HashSet<usize>,
+    roots: &mut HashMap<String, Value>,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, Value> {
+    let LocalsOrder {
+        order,
+        cyclic,
+        diagnostics: cycles,
+    } = locals_order(config);
+    diagnostics.extend(cycles);
+    roots.insert("local".into(), Value::object(BTreeMap::new()));
     for index in order {
         let local = &config.locals[index];
-        if cyclic.contains(&index) || invalid.contains(&index) {
-            values.insert(local.name.clone(), Value::unknown(Type::Dynamic));
-            continue;
-        }
-        roots.insert("local".into(), Value::object(values.clone()));
-        let ctx = EvalContext {
-            variables: roots,
-            overlay: None,
-            env,
-        };
-        let v = match evaluate(&local.expr, &ctx) {
-            Ok(v) => v,
-            Err(d) => {
-                diagnostics.push(d);
-                Value::unknown(Type::Dynamic)
+        let v = if cyclic.contains(&index) || invalid.contains(&index) {
+            Value::unknown(Type::Dynamic)
+        } else {
+            let ctx = EvalContext {
+                variables: roots,
+                overlay: None,
+                env,
+            };
+            match evaluate(&local.expr, &ctx) {
+                Ok(v) => v,
+                Err(d) => {
+                    diagnostics.push(d);
+                    Value::unknown(Type::Dynamic)
+                }
             }
         };
-        values.insert(local.name.clone(), v);
+        set_local(roots, &local.name, v);
     }
-    values
+    match roots.remove("local") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => m,
+        _ => BTreeMap::new(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
