@@ -636,10 +636,9 @@ pub(crate) fn init_command(
         if !with_state.is_empty() {
             let names: Vec<&str> = with_state.iter().map(|(w, _, _)| w.as_str()).collect();
             if options.migrate_state {
-                for (ws, state, old_store) in &with_state {
+                for (ws, _, old_store) in &with_state {
                     if let Err(code) = migrate(
                         ws,
-                        state,
                         old_store.as_ref(),
                         new_backend.as_ref(),
                         options.force_copy,
@@ -704,10 +703,11 @@ pub(crate) fn init_command(
 }
 
 /// Copies one workspace's state to the new backend under both locks,
-/// refusing to overwrite a different state there unless `force`.
+/// refusing to overwrite a different state there unless `force`. The
+/// state and its journal are read only once the old lock is held, so
+/// what is copied is what no other operation is changing.
 fn migrate(
     workspace: &str,
-    state: &strata_state::State,
     old_store: &dyn strata_state::Store,
     new_backend: &dyn Backend,
     force: bool,
@@ -724,13 +724,6 @@ fn migrate(
             style,
         )
     };
-    match old_store.read_journal() {
-        Ok(j) if !j.is_empty() => {
-            return Err(fail(format!("Workspace {workspace:?} has an interrupted apply to recover first: run `strata plan` with the previous backend, then migrate.")))
-        }
-        Ok(_) => {}
-        Err(e) => return Err(state_error(e, style)),
-    }
     let new_store = new_backend
         .store(workspace)
         .map_err(|e| state_error(e, style))?;
@@ -738,6 +731,19 @@ fn migrate(
         .lock("migrate")
         .map_err(|e| state_error(e, style))?;
     let result = (|| {
+        match old_store.read_journal() {
+            Ok(j) if !j.is_empty() => {
+                return Err(fail(format!("Workspace {workspace:?} has an interrupted apply to recover first: run `strata plan` with the previous backend, then migrate.")))
+            }
+            Ok(_) => {}
+            Err(e) => return Err(state_error(e, style)),
+        }
+        let state = match old_store.read() {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(state_error(e, style)),
+        };
+        let state = &state;
         let new_lock = new_store
             .lock("migrate")
             .map_err(|e| state_error(e, style))?;
