@@ -69,10 +69,21 @@ impl VarArgs {
             .collect();
     }
 
+    /// Every `--var` and `--var-file` in command-line order; when the
+    /// order was not recorded, each `--var` and then each file.
+    fn ordered(&self) -> Vec<VarFlag> {
+        if self.in_order.len() == self.vars.len() + self.var_files.len() {
+            return self.in_order.clone();
+        }
+        let vars = self.vars.iter().cloned().map(VarFlag::Var);
+        vars.chain(self.var_files.iter().cloned().map(VarFlag::File))
+            .collect()
+    }
+
     /// The flags that give these values to another `strata` process,
     /// in their order, with files made absolute against `cwd`.
     pub(crate) fn to_flags(&self, cwd: &Path) -> Vec<String> {
-        self.in_order
+        self.ordered()
             .iter()
             .map(|f| match f {
                 VarFlag::Var(v) => format!("--var={v}"),
@@ -674,7 +685,7 @@ fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, D
         sources.push(VariableSource::File(f, text));
     }
     // -var and -var-file apply in command-line order.
-    for flag in &vars.in_order {
+    for flag in &vars.ordered() {
         match flag {
             VarFlag::Var(raw) => {
                 let Some((name, value)) = raw.split_once('=') else {

@@ -464,8 +464,8 @@ fn settle_journal(
             return Err(ExitCode::from(1));
         }
     };
-    let mut err = std::io::stderr().lock();
     if !settled.recovered.is_empty() {
+        let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
             "Recovered from an interrupted apply (journal of {}):",
@@ -476,37 +476,34 @@ fn settle_journal(
         }
         let _ = writeln!(err);
     }
-    if settled.unsettled > 0 {
-        let detail = format!(
-            "The journal of {} holds {} record(s) of an apply that is running or was interrupted; they are settled only under the state lock.",
-            store.describe(),
-            settled.unsettled
-        );
-        if changes_state {
-            drop(err);
-            report(
-                &[Diagnostic::global(
-                    codes::JOURNAL_UNSETTLED,
-                    "Unsettled journal",
-                    format!("{detail} Run again without -lock=false."),
-                )],
-                &SourceMap::default(),
-                style,
-            );
-            return Err(ExitCode::from(1));
-        }
-        drop(err);
+    if settled.unsettled == 0 {
+        return Ok(());
+    }
+    let detail = format!(
+        "The journal of {} holds {} record(s) of an apply that is running or was interrupted; they are settled only under the state lock.",
+        store.describe(),
+        settled.unsettled
+    );
+    let unsettled = |advice: &str| {
+        Diagnostic::global(
+            codes::JOURNAL_UNSETTLED,
+            "Unsettled journal",
+            format!("{detail} {advice}"),
+        )
+    };
+    if changes_state {
         report(
-            &[Diagnostic::global(
-                codes::JOURNAL_UNSETTLED,
-                "Unsettled journal",
-                format!("{detail} This plan reads the state as last written, without them."),
-            )
-            .into_warning()],
+            &[unsettled("Run again without -lock=false.")],
             &SourceMap::default(),
             style,
         );
+        return Err(ExitCode::from(1));
     }
+    report(
+        &[unsettled("This plan reads the state as last written, without them.").into_warning()],
+        &SourceMap::default(),
+        style,
+    );
     Ok(())
 }
 

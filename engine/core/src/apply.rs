@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use strata_lang::config::LoadedStack;
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
+use strata_lang::stack::LocalsOrder;
 
 use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest, Registry};
 use strata_state::{InstanceState, OutputState, State, Store};
@@ -277,7 +278,10 @@ pub async fn apply(
         pending: Mutex::new(BTreeMap::new()),
         last_write: Mutex::new((Instant::now(), Duration::ZERO)),
     };
-    refresh_locals(stack, &shared, env);
+    // The root module's locals are re-evaluated after every change: their
+    // order is worked out once.
+    let root_locals = strata_lang::stack::locals_order(&stack.config);
+    refresh_locals(stack, &root_locals, &shared, env);
 
     let n = plan.changes.len();
     let mut indegree = vec![0usize; n];
@@ -361,7 +365,7 @@ pub async fn apply(
         let ok = outcome == Outcome::Done;
         outcomes[i] = Some(outcome);
         if ok {
-            refresh_locals(stack, &shared, env);
+            refresh_locals(stack, &root_locals, &shared, env);
             for &d in &dependents[i] {
                 indegree[d] -= 1;
                 if indegree[d] == 0 && outcomes[d].is_none() {
@@ -533,12 +537,12 @@ fn first_divergence(reviewed: &Value, now: &Value, path: String) -> Option<Strin
 }
 
 /// Re-evaluates locals that depend on resources, from their current values.
-fn refresh_locals(stack: &LoadedStack, shared: &Shared, env: &FunctionEnv) {
+fn refresh_locals(stack: &LoadedStack, order: &LocalsOrder, shared: &Shared, env: &FunctionEnv) {
     if stack.config.locals.is_empty() {
         return;
     }
     let mut roots = shared.roots.lock().expect("roots");
-    settle_locals(&stack.config, &mut roots, env);
+    settle_locals(&stack.config, order, &mut roots, env);
 }
 
 async fn run_change(
@@ -1045,7 +1049,12 @@ fn evaluate_locals_into(
     env: &FunctionEnv,
 ) {
     roots.insert("local".into(), Value::object(BTreeMap::new()));
-    settle_locals(config, roots, env);
+    settle_locals(
+        config,
+        &strata_lang::stack::locals_order(config),
+        roots,
+        env,
+    );
 }
 
 /// Evaluates `config`'s locals into `roots["local"]` in their dependency
@@ -1054,14 +1063,11 @@ fn evaluate_locals_into(
 /// the error, and apply checks each change against the reviewed plan.
 fn settle_locals(
     config: &strata_lang::config::Config,
+    order: &LocalsOrder,
     roots: &mut HashMap<String, Value>,
     env: &FunctionEnv,
 ) {
-    if config.locals.is_empty() {
-        return;
-    }
-    let order = strata_lang::stack::locals_order(config);
-    for index in order.order {
+    for &index in &order.order {
         if order.cyclic.contains(&index) {
             continue;
         }

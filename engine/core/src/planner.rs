@@ -1724,12 +1724,11 @@ impl<'a> Planner<'a> {
                         .collect(),
                 ),
             );
-            let mut locals: BTreeMap<String, Value> = BTreeMap::new();
+            roots.insert("local".into(), Value::object(BTreeMap::new()));
             for node in &order {
                 match *node {
                     Node::Local(i) => {
                         let local = &module.config.locals[i];
-                        roots.insert("local".into(), Value::object(locals.clone()));
                         let v = match evaluate(
                             &local.expr,
                             &EvalContext {
@@ -1744,8 +1743,7 @@ impl<'a> Planner<'a> {
                                 Value::unknown(Type::Dynamic)
                             }
                         };
-                        locals.insert(local.name.clone(), v);
-                        roots.insert("local".into(), Value::object(locals.clone()));
+                        strata_lang::stack::set_local(&mut roots, &local.name, v);
                     }
                     Node::Output(_) => {}
                     Node::Module(i) => {
@@ -2051,7 +2049,6 @@ impl<'a> Planner<'a> {
                 }
             }
 
-            roots.insert("local".into(), Value::object(locals));
             roots
         })
     }

@@ -459,14 +459,19 @@ pub fn locals_order(config: &Config) -> LocalsOrder {
 
 /// Sets `local.NAME` in `roots` in place (no copy of the other locals).
 pub fn set_local(roots: &mut HashMap<String, Value>, name: &str, value: Value) {
-    let slot = roots
-        .entry("local".to_string())
-        .or_insert_with(|| Value::object(BTreeMap::new()));
-    match &mut slot.kind {
-        Kind::Object(m) => {
+    match roots.get_mut("local") {
+        Some(Value {
+            kind: Kind::Object(m),
+            ..
+        }) => {
             m.insert(name.to_string(), value);
         }
-        _ => *slot = Value::object(BTreeMap::from([(name.to_string(), value)])),
+        _ => {
+            roots.insert(
+                "local".into(),
+                Value::object(BTreeMap::from([(name.to_string(), value)])),
+            );
+        }
     }
 }
 
