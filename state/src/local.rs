@@ -149,6 +149,14 @@ impl Store for LocalStore {
         // lock behind, and taking it is one atomic step, so no two
         // processes ever both hold it. The file's content only names the
         // holder for others to read.
+        // Taking the lock writes the file: never through a link to
+        // another file.
+        if std::fs::symlink_metadata(&lock_path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(StateError::Io(std::io::Error::other(format!(
+                "the lock file {} is a symbolic link; remove it (the lock is a plain file Strata makes)",
+                lock_path.display()
+            ))));
+        }
         for _ in 0..8 {
             let mut file = OpenOptions::new()
                 .read(true)
@@ -569,6 +577,26 @@ mod tests {
         assert!(dir.join(".strata.tfstate.lock.info").exists());
         assert_eq!(second.lock_holder().unwrap(), None);
         second.lock("plan").expect("the holder is gone");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A lock file that is a link is refused, so taking the lock never
+    /// truncates the file it points to.
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_lock_file_is_refused_and_its_target_untouched() {
+        let dir = std::env::temp_dir().join(format!("strata-state-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("precious"), "keep me").unwrap();
+        std::os::unix::fs::symlink(dir.join("precious"), dir.join(".strata.tfstate.lock.info"))
+            .unwrap();
+        let store = LocalStore::new(dir.join("strata.tfstate"));
+        assert!(matches!(store.lock("apply"), Err(StateError::Io(_))));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("precious")).unwrap(),
+            "keep me"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
