@@ -117,12 +117,36 @@ impl State {
         });
     }
 
+    /// Whether [`State::normalize`] would leave the state as it is.
+    fn is_normalized(&self) -> bool {
+        fn order(r: &ResourceState) -> (&str, &str, &str, &str) {
+            (&r.module, &r.mode, &r.type_name, &r.name)
+        }
+        self.resources.iter().all(|r| {
+            !r.instances.is_empty()
+                && r.instances.windows(2).all(|w| {
+                    key_order(&w[0].index_key, &w[1].index_key) != std::cmp::Ordering::Greater
+                })
+                && r.instances
+                    .iter()
+                    .all(|i| i.dependencies.windows(2).all(|d| d[0] < d[1]))
+        }) && self
+            .resources
+            .windows(2)
+            .all(|w| order(&w[0]) <= order(&w[1]))
+    }
+
     /// The canonical bytes: normalized, two-space indented JSON with a
     /// trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut normalized = self.clone();
-        normalized.normalize();
-        let mut out = serde_json::to_vec_pretty(&normalized).expect("state serializes");
+        let mut out = if self.is_normalized() {
+            serde_json::to_vec_pretty(self)
+        } else {
+            let mut normalized = self.clone();
+            normalized.normalize();
+            serde_json::to_vec_pretty(&normalized)
+        }
+        .expect("state serializes");
         out.push(b'\n');
         out
     }

@@ -5,12 +5,11 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use strata_lang::config::load_directory;
+use strata_core::ops::{Session, SessionInputs};
 use strata_lang::eval::{evaluate, EvalContext};
-use strata_lang::functions::FunctionEnv;
 use strata_lang::parser::parse_expression;
-use strata_lang::stack::{prepare, validate, StackInputs, VariableSource};
-use strata_types::{Diagnostic, Diagnostics, SourceMap};
+use strata_lang::stack::{validate, VariableSource};
+use strata_types::{Diagnostic, SourceMap};
 
 #[derive(Parser)]
 #[command(
@@ -725,24 +724,18 @@ fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, style: &St
     }
 }
 
-pub(crate) struct Loaded {
-    pub(crate) stack: strata_lang::config::LoadedStack,
-    pub(crate) evaluated: strata_lang::stack::EvaluatedStack,
-    pub(crate) env: FunctionEnv,
-    pub(crate) diagnostics: Diagnostics,
-}
-
-pub(crate) fn load(vars: &VarArgs, require_variables: bool) -> Result<Loaded, Diagnostic> {
+pub(crate) fn load(vars: &VarArgs, require_variables: bool) -> Result<Session, Diagnostic> {
     load_with(vars, require_variables, None)
 }
 
-/// Loads the stack in the current directory; `given` values (a saved
-/// plan's) take precedence over every other source.
+/// Loads the stack in the current directory with its own providers;
+/// `given` values (a saved plan's) take precedence over every other
+/// source.
 pub(crate) fn load_with(
     vars: &VarArgs,
     require_variables: bool,
     given: Option<std::collections::BTreeMap<String, strata_types::Value>>,
-) -> Result<Loaded, Diagnostic> {
+) -> Result<Session, Diagnostic> {
     let cwd = std::env::current_dir().map_err(|e| {
         Diagnostic::global(
             strata_types::codes::READ_FAILED,
@@ -750,44 +743,15 @@ pub(crate) fn load_with(
             e.to_string(),
         )
     })?;
-    let mut stack = load_directory(&cwd).map_err(|e| {
-        Diagnostic::global(
-            strata_types::codes::READ_FAILED,
-            "Failed to read configuration",
-            format!("Cannot read the configuration in {}: {e}.", cwd.display()),
-        )
-    })?;
-    let env = FunctionEnv {
-        base_dir: cwd.clone(),
-        ..FunctionEnv::default()
-    };
-    let inputs = StackInputs {
-        module_dir: cwd.clone(),
-        root_dir: cwd.clone(),
-        cwd: cwd.clone(),
+    let inputs = SessionInputs {
+        variables: variable_sources(vars, &cwd)?,
+        dir: cwd.clone(),
+        cwd,
         workspace: crate::workflow::current_workspace(),
-        variables: {
-            let mut sources = variable_sources(vars, &cwd)?;
-            sources.extend(
-                given
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| VariableSource::Given(k, v)),
-            );
-            sources
-        },
+        given: given.unwrap_or_default(),
         require_variables,
-        env: env.clone(),
     };
-    let mut diagnostics = std::mem::take(&mut stack.diagnostics);
-    let evaluated = prepare(&mut stack, &inputs);
-    diagnostics.extend(evaluated.diagnostics.clone());
-    Ok(Loaded {
-        stack,
-        evaluated,
-        env,
-        diagnostics,
-    })
+    Session::load(inputs, crate::workflow::providers())
 }
 
 fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {

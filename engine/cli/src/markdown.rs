@@ -329,7 +329,7 @@ fn warning(plan: &Plan, stack: Option<&str>) -> String {
     if destructive.is_empty() {
         return String::new();
     }
-    destructive.sort_by_key(|c| c.addr.to_string());
+    destructive.sort_by_cached_key(|c| c.addr.to_string());
     let mut out = format!(
         "> [!WARNING]\n> **{} destructive change{}{}**\n",
         destructive.len(),
@@ -377,7 +377,7 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
         if changes.is_empty() {
             continue;
         }
-        changes.sort_by_key(|c| c.addr.to_string());
+        changes.sort_by_cached_key(|c| c.addr.to_string());
         push(
             format!("{} ({})", g.title, changes.len()),
             changes.iter().map(|c| change_block(c)).collect(),

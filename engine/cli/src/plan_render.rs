@@ -285,7 +285,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         .iter()
         .filter(|c| !matches!(c.action, Action::NoOp) || c.importing.is_some())
         .collect();
-    shown.sort_by_key(|c| c.addr.to_string());
+    shown.sort_by_cached_key(|c| c.addr.to_string());
     let outputs: Vec<_> = plan
         .outputs
         .iter()

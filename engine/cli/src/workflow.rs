@@ -10,11 +10,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
-use strata_core::ops::{lock_state, StateLock};
-use strata_core::{apply, plan, Action, ApplyOptions, Event, Outcome, Plan, PlanOptions, Stack};
+use strata_core::ops::{lock_state, OpError, OpEvent, Session, StateLock};
+use strata_core::{Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
 use strata_provider::Registry;
 use strata_state::{Backend, State, StateError, Store};
-use strata_types::codes;
 use strata_types::json::{type_from_json, value_from_json};
 use strata_types::{Diagnostic, SourceMap};
 
@@ -288,36 +287,13 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
     })
 }
 
-/// Every provider, registered once per process: the providers a command
-/// configures from the stack are the ones every later call reaches.
-pub fn registry() -> &'static Registry {
-    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut registry = Registry::default();
-        strata_provider_builtin::register_all(&mut registry);
-        registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
-        registry
-    })
-}
-
-/// Configures the providers from the stack's provider blocks.
-fn configure(
-    loaded: &crate::commands::Loaded,
-    rt: &tokio::runtime::Runtime,
-    style: &Style,
-) -> Result<(), ExitCode> {
-    let stack = Stack {
-        loaded: &loaded.stack,
-        evaluated: &loaded.evaluated,
-        env: &loaded.env,
-        registry: registry(),
-    };
-    let diagnostics = rt.block_on(strata_core::configure_providers(&stack));
-    if diagnostics.has_errors() {
-        report(&diagnostics.0, &loaded.stack.sources, style);
-        return Err(ExitCode::from(1));
-    }
-    Ok(())
+/// Every provider Strata has, unconfigured: each session gets its own,
+/// so the providers one stack configures are not another's.
+pub fn providers() -> Arc<Registry> {
+    let mut registry = Registry::default();
+    strata_provider_builtin::register_all(&mut registry);
+    registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
+    Arc::new(registry)
 }
 
 pub struct WorkflowArgs {
@@ -393,6 +369,40 @@ pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// Reports why an operation stopped; the exit code is 1.
+pub(crate) fn op_error(e: OpError, sources: &SourceMap, style: &Style) -> ExitCode {
+    match e {
+        OpError::State(e) => state_error(e, style),
+        OpError::Failed(diagnostics) => {
+            report(&diagnostics, sources, style);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Renders what an operation reports on the way: recovery from an
+/// interrupted apply and warnings, on stderr.
+fn op_events<'a>(sources: &'a SourceMap, style: &'a Style) -> impl Fn(OpEvent) + Sync + 'a {
+    move |event| match event {
+        OpEvent::Recovered {
+            journal_of,
+            actions,
+        } => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "Recovered from an interrupted apply (journal of {journal_of}):"
+            );
+            for m in &actions {
+                let _ = writeln!(err, "  - {m}");
+            }
+            let _ = writeln!(err);
+        }
+        OpEvent::Warning(d) => report(&[d], sources, style),
+        OpEvent::Change(_) => {}
+    }
+}
+
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Diagnostic> {
     list.iter()
         .map(|t| {
@@ -429,82 +439,28 @@ fn take_lock<'a>(
 /// stack pieces for apply, or the exit code after reporting errors.
 struct Planned {
     plan: Plan,
-    loaded: crate::commands::Loaded,
+    loaded: Session,
 }
 
-/// The state as the next operation must see it: providers configured
-/// from the stack, a journal an interrupted apply left settled (under
-/// the lock; without it, an apply refuses and a plan warns), then read.
+/// The state as the next operation must see it (see
+/// [`strata_core::ops::current_state`]).
 fn current_state(
-    loaded: &crate::commands::Loaded,
+    loaded: &Session,
     store: &dyn Store,
     lock: Option<&StateLock<'_>>,
     changes_state: bool,
     rt: &tokio::runtime::Runtime,
     style: &Style,
 ) -> Result<Option<State>, ExitCode> {
-    configure(loaded, rt, style)?;
-    settle_journal(store, lock, changes_state, rt, style)?;
-    store.read().map_err(|e| state_error(e, style))
-}
-
-/// Settles a journal left by an interrupted apply before anything else
-/// reads the state, and tells the user what was recovered.
-fn settle_journal(
-    store: &dyn Store,
-    lock: Option<&StateLock<'_>>,
-    changes_state: bool,
-    rt: &tokio::runtime::Runtime,
-    style: &Style,
-) -> Result<(), ExitCode> {
-    let settled = match rt.block_on(strata_core::ops::settle_journal(store, lock, registry())) {
-        Ok(s) => s,
-        Err(d) => {
-            report(&[d], &SourceMap::default(), style);
-            return Err(ExitCode::from(1));
-        }
-    };
-    if !settled.recovered.is_empty() {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "Recovered from an interrupted apply (journal of {}):",
-            store.describe()
-        );
-        for m in &settled.recovered {
-            let _ = writeln!(err, "  - {m}");
-        }
-        let _ = writeln!(err);
-    }
-    if settled.unsettled == 0 {
-        return Ok(());
-    }
-    let detail = format!(
-        "The journal of {} holds {} record(s) of an apply that is running or was interrupted; they are settled only under the state lock.",
-        store.describe(),
-        settled.unsettled
-    );
-    let unsettled = |advice: &str| {
-        Diagnostic::global(
-            codes::JOURNAL_UNSETTLED,
-            "Unsettled journal",
-            format!("{detail} {advice}"),
-        )
-    };
-    if changes_state {
-        report(
-            &[unsettled("Run again without -lock=false.")],
-            &SourceMap::default(),
-            style,
-        );
-        return Err(ExitCode::from(1));
-    }
-    report(
-        &[unsettled("This plan reads the state as last written, without them.").into_warning()],
-        &SourceMap::default(),
-        style,
-    );
-    Ok(())
+    let sources = &loaded.stack.sources;
+    rt.block_on(strata_core::ops::current_state(
+        loaded,
+        store,
+        lock,
+        changes_state,
+        &op_events(sources, style),
+    ))
+    .map_err(|e| op_error(e, sources, style))
 }
 
 /// Loads and validates the stack; errors are reported, warnings returned
@@ -512,7 +468,7 @@ fn settle_journal(
 fn load_validated(
     args: &WorkflowArgs,
     style: &Style,
-) -> Result<(crate::commands::Loaded, strata_types::Diagnostics), ExitCode> {
+) -> Result<(Session, strata_types::Diagnostics), ExitCode> {
     let loaded = match crate::commands::load(&args.vars, true) {
         Ok(l) => l,
         Err(d) => return Err(global_failure(d, style)),
@@ -535,9 +491,8 @@ fn make_plan(
     style: &Style,
     rt: &tokio::runtime::Runtime,
     (store, lock, changes_state): (&dyn Store, Option<&StateLock<'_>>, bool),
-    (loaded, diagnostics): (crate::commands::Loaded, strata_types::Diagnostics),
+    (loaded, diagnostics): (Session, strata_types::Diagnostics),
 ) -> Result<Planned, ExitCode> {
-    let prior = current_state(&loaded, store, lock, changes_state, rt, style)?;
     let parse = |list: &[String], flag: &str| parse_addresses(list, flag);
     let (targets, excludes, replace) = match (
         parse(&args.targets, "--target"),
@@ -546,60 +501,58 @@ fn make_plan(
     ) {
         (Ok(t), Ok(e), Ok(r)) => (t, e, r),
         (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => {
-            report(&[d], &SourceMap::default(), style);
-            return Err(ExitCode::from(1));
+            return Err(global_failure(d, style));
         }
     };
-    let options = PlanOptions {
-        destroy: args.destroy,
-        refresh: args.refresh,
-        refresh_only: args.refresh_only,
-        replace,
-        targets,
-        excludes,
+    let catalog = match &args.price_catalog {
+        None => strata_core::cost::Catalog::bundled(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| strata_core::cost::Catalog::from_json(&t))
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::INVALID_PRICE_CATALOG,
+                        "Invalid price catalog",
+                        format!("{}: {e}", path.display()),
+                    ),
+                    style,
+                ))
+            }
+        },
     };
-    let registry = registry();
-    let stack = Stack {
-        loaded: &loaded.stack,
-        evaluated: &loaded.evaluated,
-        env: &loaded.env,
-        registry,
+    let request = strata_core::ops::PlanRequest {
+        options: PlanOptions {
+            destroy: args.destroy,
+            refresh: args.refresh,
+            refresh_only: args.refresh_only,
+            replace,
+            targets,
+            excludes,
+        },
+        catalog,
+        changes_state,
     };
-    let result = rt.block_on(plan(&stack, prior, &options));
+    let sources = &loaded.stack.sources;
+    // The stack's warnings come first, then the plan's.
     let warnings: Vec<Diagnostic> = diagnostics
         .0
         .into_iter()
         .filter(|d| !d.is_error())
-        .chain(result.diagnostics.0.iter().cloned())
         .collect();
-    report(&warnings, &loaded.stack.sources, style);
-    match result.plan {
-        Some(mut plan) => {
-            let catalog = match &args.price_catalog {
-                None => strata_core::cost::Catalog::bundled(),
-                Some(path) => match std::fs::read_to_string(path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| strata_core::cost::Catalog::from_json(&t))
-                {
-                    Ok(c) => c,
-                    Err(e) => {
-                        return Err(global_failure(
-                            Diagnostic::global(
-                                strata_types::codes::INVALID_PRICE_CATALOG,
-                                "Invalid price catalog",
-                                format!("{}: {e}", path.display()),
-                            ),
-                            style,
-                        ))
-                    }
-                },
-            };
-            let region_of =
-                |address: &str| registry.instance(address).and_then(|p| p.pricing_region());
-            plan.cost = Some(strata_core::cost::estimate(&plan, &catalog, &region_of));
-            Ok(Planned { plan, loaded })
-        }
-        None => Err(ExitCode::from(1)),
+    report(&warnings, sources, style);
+    let planned = rt.block_on(strata_core::ops::plan(
+        &loaded,
+        store,
+        lock,
+        request,
+        &op_events(sources, style),
+    ));
+    match planned {
+        Ok(plan) => Ok(Planned { plan, loaded }),
+        Err(e) => Err(op_error(e, sources, style)),
     }
 }
 
@@ -703,23 +656,6 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
     })
 }
 
-fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagnostic> {
-    let stale = match (current, &plan.lineage) {
-        (None, None) => false,
-        (Some(s), Some(lineage)) => s.lineage != *lineage || Some(s.serial) != plan.serial,
-        (Some(s), None) => s.instance_count() > 0 || !s.outputs.is_empty(),
-        (None, Some(_)) => true,
-    };
-    if stale {
-        return Err(Diagnostic::global(
-            strata_types::codes::SAVED_PLAN_IS_STALE,
-            "Saved plan is stale",
-            "The given plan file can no longer be applied because the state was changed by another operation after the plan was created. Make a new plan and apply that.",
-        ));
-    }
-    Ok(())
-}
-
 pub fn apply_command(
     args: &WorkflowArgs,
     plan_file: Option<&Path>,
@@ -757,11 +693,12 @@ pub fn apply_command(
         Ok((_, loaded)) => &loaded.stack,
         Err((loaded, _)) => &loaded.stack,
     };
-    let store = match open_store(args.state.as_deref(), Some(stack_files), style) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let store = &*store;
+    let shared_store: std::sync::Arc<dyn Store> =
+        match open_store(args.state.as_deref(), Some(stack_files), style) {
+            Ok(s) => s.into(),
+            Err(code) => return code,
+        };
+    let store = &*shared_store;
     let lock = match take_lock_waiting(store, operation, args.lock, args.lock_timeout) {
         Ok(l) => l,
         Err(e) => return state_error(e, style),
@@ -772,7 +709,7 @@ pub fn apply_command(
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            if let Err(d) = check_not_stale(&plan, &current) {
+            if let Err(d) = strata_core::ops::check_not_stale(&plan, &current) {
                 report(&[d], &SourceMap::default(), style);
                 return ExitCode::from(1);
             }
@@ -840,7 +777,6 @@ pub fn apply_command(
         cancel: cancel.clone(),
         ..Default::default()
     };
-    let registry = registry();
     // On a terminal, one status line (running, done/total, elapsed) is
     // redrawn between the event lines; elsewhere only plain lines appear.
     let total = plan
@@ -892,13 +828,17 @@ pub fn apply_command(
         }
         let _ = out.flush();
     };
-    let stack = Stack {
-        loaded: &loaded.stack,
-        evaluated: &loaded.evaluated,
-        env: &loaded.env,
-        registry,
+    let on_op = |e: OpEvent| match e {
+        OpEvent::Change(e) => on_event(e),
+        other => op_events(&loaded.stack.sources, style)(other),
     };
-    let result = rt.block_on(apply(&plan, &stack, store, &options, &on_event));
+    let result = rt.block_on(strata_core::ops::apply(
+        &loaded,
+        shared_store.clone(),
+        &plan,
+        &options,
+        &on_op,
+    ));
     if terminal {
         println!();
     }
@@ -1313,7 +1253,7 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
         Ok(l) => l,
         Err(d) => return global_failure(d, style),
     };
-    let registry = registry();
+    let registry = &loaded.registry;
     let mut used: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();
     let mut missing = Vec::new();
@@ -1424,7 +1364,7 @@ fn masked_attributes(
             }
         }
     }
-    let registry = registry();
+    let registry = providers();
     let schema = registry
         .for_resource_type(&resource.type_name)
         .and_then(|p| registry.schema(p.name()))
@@ -1860,14 +1800,12 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         Ok(s) => s,
         Err(code) => return code,
     };
-    let registry = registry();
-    let stack = Stack {
-        loaded: &loaded.stack,
-        evaluated: &loaded.evaluated,
-        env: &loaded.env,
-        registry,
-    };
-    let result = rt.block_on(strata_core::import_instance(&stack, prior, &addr, id));
+    let result = rt.block_on(strata_core::import_instance(
+        &loaded.view(),
+        prior,
+        &addr,
+        id,
+    ));
     std::mem::forget(loaded);
     match result {
         Ok(state) => {

@@ -29,25 +29,39 @@ use strata_types::json::{type_to_json, value_to_json};
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Value};
 use tokio::sync::Semaphore;
 
-/// Rewrites the state's resources from decoded instances.
+/// Rewrites the state's resources from decoded instances: an instance the
+/// state already holds as it is keeps its stored form, so only what
+/// refresh, moves, upgrades or imports changed is encoded again.
 pub(crate) fn write_prior_into_state(
     state: &mut State,
     instances: &BTreeMap<InstanceAddr, PriorInstance>,
     registry: &Registry,
 ) {
-    let mut working = WorkingState::new(state.clone());
-    working.instances.clear();
+    let mut working = WorkingState::new(std::mem::replace(state, State::new(String::new())));
+    let mut stored = std::mem::take(&mut working.instances);
     for (addr, p) in instances {
-        let _ = working.record(
-            addr,
-            &p.value,
-            &p.dependencies,
-            p.create_before_destroy,
-            registry,
-            &p.provider,
-        );
+        match stored.remove(addr) {
+            Some((provider, instance))
+                if !p.changed
+                    && provider == p.provider
+                    && instance.dependencies == p.dependencies
+                    && instance.create_before_destroy == p.create_before_destroy =>
+            {
+                working.put(addr.clone(), provider, instance);
+            }
+            _ => {
+                let _ = working.record(
+                    addr,
+                    &p.value,
+                    &p.dependencies,
+                    p.create_before_destroy,
+                    registry,
+                    &p.provider,
+                );
+            }
+        }
     }
-    *state = working.to_state();
+    *state = working.into_state();
 }
 
 /// State while it is being changed: instances indexed by address, so
@@ -59,26 +73,40 @@ pub(crate) struct WorkingState {
     instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
 }
 
+impl Shared {
+    fn pending_records(&self) -> Vec<strata_state::JournalRecord> {
+        self.pending
+            .lock()
+            .expect("pending")
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
 impl WorkingState {
-    pub(crate) fn new(state: State) -> WorkingState {
+    pub(crate) fn new(mut state: State) -> WorkingState {
         let mut instances = BTreeMap::new();
-        for r in &state.resources {
-            for i in &r.instances {
+        for r in std::mem::take(&mut state.resources) {
+            let module = crate::addr::parse_module_path(&r.module).unwrap_or_default();
+            let mode = Mode::parse(&r.mode);
+            for i in r.instances {
                 let addr = InstanceAddr {
                     resource: crate::addr::ResourceAddr {
-                        module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
-                        mode: Mode::parse(&r.mode),
+                        module: module.clone(),
+                        mode,
                         type_name: r.type_name.clone(),
                         name: r.name.clone(),
                     },
                     key: InstanceKey::from_json(i.index_key.as_ref()),
                 };
-                instances.insert(addr, (r.provider.clone(), i.clone()));
+                instances.insert(addr, (r.provider.clone(), i));
             }
         }
-        let mut base = state;
-        base.resources.clear();
-        WorkingState { base, instances }
+        WorkingState {
+            base: state,
+            instances,
+        }
     }
 
     fn record(
@@ -123,36 +151,64 @@ impl WorkingState {
         self.instances.remove(addr);
     }
 
+    /// The canonical state, copying every instance (a snapshot taken
+    /// while changes go on).
     pub(crate) fn to_state(&self) -> State {
-        let mut state = self.base.clone();
-        let mut current: Option<strata_state::ResourceState> = None;
-        for (addr, (provider, instance)) in &self.instances {
-            let module = crate::addr::module_path_text(&addr.resource.module);
-            let same = current.as_ref().is_some_and(|r| {
-                r.module == module
-                    && r.mode == addr.resource.mode.as_str()
-                    && r.type_name == addr.resource.type_name
-                    && r.name == addr.resource.name
-            });
-            if !same {
-                state.resources.extend(current.take());
-                current = Some(strata_state::ResourceState {
-                    module,
-                    mode: addr.resource.mode.as_str().to_string(),
-                    type_name: addr.resource.type_name.clone(),
-                    name: addr.resource.name.clone(),
-                    provider: provider.clone(),
-                    instances: Vec::new(),
-                });
-            }
-            if let Some(r) = current.as_mut() {
-                r.instances.push(instance.clone());
-            }
-        }
-        state.resources.extend(current);
+        let mut state = assemble(
+            self.base.clone(),
+            self.instances
+                .iter()
+                .map(|(addr, (provider, instance))| (addr, provider, instance.clone())),
+        );
         state.normalize();
         state
     }
+
+    /// The canonical state, moving every instance.
+    pub(crate) fn into_state(self) -> State {
+        let mut state = assemble(
+            self.base,
+            self.instances
+                .into_iter()
+                .map(|(addr, (provider, instance))| (addr, provider, instance)),
+        );
+        state.normalize();
+        state
+    }
+}
+
+/// Groups instances given in address order into resources.
+fn assemble<A, P>(mut state: State, instances: impl Iterator<Item = (A, P, InstanceState)>) -> State
+where
+    A: std::borrow::Borrow<InstanceAddr>,
+    P: std::borrow::Borrow<String>,
+{
+    let mut current: Option<strata_state::ResourceState> = None;
+    for (addr, provider, instance) in instances {
+        let (addr, provider) = (addr.borrow(), provider.borrow());
+        let same = current.as_ref().is_some_and(|r| {
+            r.mode == addr.resource.mode.as_str()
+                && r.type_name == addr.resource.type_name
+                && r.name == addr.resource.name
+                && r.module == crate::addr::module_path_text(&addr.resource.module)
+        });
+        if !same {
+            state.resources.extend(current.take());
+            current = Some(strata_state::ResourceState {
+                module: crate::addr::module_path_text(&addr.resource.module),
+                mode: addr.resource.mode.as_str().to_string(),
+                type_name: addr.resource.type_name.clone(),
+                name: addr.resource.name.clone(),
+                provider: provider.clone(),
+                instances: Vec::new(),
+            });
+        }
+        if let Some(r) = current.as_mut() {
+            r.instances.push(instance);
+        }
+    }
+    state.resources.extend(current);
+    state
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +267,11 @@ struct Shared {
     /// Current values of every instance, by resource.
     instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
     state: Mutex<WorkingState>,
+    /// Held while the store is written, so a snapshot and the journal
+    /// reset that follows it see no record appended in between. The
+    /// writes themselves run on blocking threads: changes in flight go
+    /// on meanwhile.
+    io: tokio::sync::Mutex<()>,
     /// The next journal sequence number, and the intents whose call has
     /// not finished (kept in the journal across snapshots).
     journal_seq: std::sync::atomic::AtomicU64,
@@ -222,7 +283,7 @@ struct Shared {
 pub async fn apply(
     plan: &Plan,
     stack: &Stack<'_>,
-    store: &dyn Store,
+    store: Arc<dyn Store>,
     options: &ApplyOptions,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> ApplyResult {
@@ -234,8 +295,7 @@ pub async fn apply(
     } = *stack;
     let mut diagnostics = Diagnostics::default();
     let ctx = Context::new(stack, env, registry);
-    let mut state = plan.prior_state.clone();
-    let prior = decode_state(&state, registry, &mut diagnostics);
+    let prior = decode_state(&plan.prior_state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values
     // for what is done, planned values for what is pending.
     let mut instances: BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>> =
@@ -273,7 +333,8 @@ pub async fn apply(
     let shared = Shared {
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
-        state: Mutex::new(WorkingState::new(state.clone())),
+        state: Mutex::new(WorkingState::new(plan.prior_state.clone())),
+        io: tokio::sync::Mutex::new(()),
         journal_seq: std::sync::atomic::AtomicU64::new(1),
         pending: Mutex::new(BTreeMap::new()),
         last_write: Mutex::new((Instant::now(), Duration::ZERO)),
@@ -325,6 +386,7 @@ pub async fn apply(
         .collect();
     let parallelism = options.parallelism.max(1);
     let mut running = FuturesUnordered::new();
+    let mut writing = None;
     let mut failures: Vec<Diagnostic> = Vec::new();
     loop {
         while running.len() < parallelism && !options.cancel.load(Ordering::SeqCst) {
@@ -338,13 +400,26 @@ pub async fn apply(
             let shared = &shared;
             let ctx = &ctx;
             let limits = &provider_limits;
+            let store = store.clone();
             running.push(async move {
                 let started = Instant::now();
                 let result = run_change(ctx, plan, i, shared, limits, store).await;
                 (i, started.elapsed(), result)
             });
         }
-        let Some((i, elapsed, result)) = running.next().await else {
+        // A snapshot being written does not hold up the changes in flight.
+        let next = match writing.as_mut() {
+            Some(w) => match futures_util::future::select(running.next(), w).await {
+                futures_util::future::Either::Left((next, _)) => next,
+                futures_util::future::Either::Right((written, _)) => {
+                    diagnostics.extend(Diagnostics(written));
+                    writing = None;
+                    continue;
+                }
+            },
+            None => running.next().await,
+        };
+        let Some((i, elapsed, result)) = next else {
             break;
         };
         let change = &plan.changes[i];
@@ -394,9 +469,12 @@ pub async fn apply(
             .lock()
             .map(|t| t.0.elapsed() >= options.persist_interval.max(t.1 * 4))
             .unwrap_or(true);
-        if due {
-            persist(store, &shared, &mut diagnostics);
+        if due && writing.is_none() {
+            writing = Some(Box::pin(persist(store.clone(), &shared)));
         }
+    }
+    if let Some(w) = writing.take() {
+        diagnostics.extend(Diagnostics(w.await));
     }
     for o in outcomes.iter_mut() {
         if o.is_none() {
@@ -457,8 +535,8 @@ pub async fn apply(
             }
         }
     }
-    persist(store, &shared, &mut diagnostics);
-    state = shared.state.lock().expect("state").to_state();
+    let (state, written) = persist_final(store, &shared).await;
+    diagnostics.extend(Diagnostics(written));
     let outcomes = plan
         .changes
         .iter()
@@ -472,40 +550,67 @@ pub async fn apply(
     }
 }
 
-fn persist(store: &dyn Store, shared: &Shared, diagnostics: &mut Diagnostics) {
+/// Writes a snapshot of the state as it is now, and keeps in the journal
+/// only the intents still in flight.
+async fn persist(store: Arc<dyn Store>, shared: &Shared) -> Vec<Diagnostic> {
+    let _io = shared.io.lock().await;
     let started = Instant::now();
     let snapshot = {
         let mut st = shared.state.lock().expect("state");
         st.base.serial += 1;
         st.to_state()
     };
-    match store.write(&snapshot) {
-        Ok(()) => {
-            // The snapshot holds every finished call: only intents still in
-            // flight need to stay in the journal.
-            let pending: Vec<strata_state::JournalRecord> = shared
-                .pending
-                .lock()
-                .expect("pending")
-                .values()
-                .cloned()
-                .collect();
-            if let Err(e) = store.reset_journal(&pending) {
-                diagnostics.push(Diagnostic::global(
-                    strata_types::codes::PERSIST_STATE_FAILED,
-                    "Failed to persist state",
-                    e.to_string(),
-                ));
-            }
-        }
-        Err(e) => diagnostics.push(Diagnostic::global(
-            strata_types::codes::PERSIST_STATE_FAILED,
-            "Failed to persist state",
-            e.to_string(),
-        )),
-    }
+    let pending = shared.pending_records();
+    let written =
+        tokio::task::spawn_blocking(move || write_snapshot(&*store, &snapshot, &pending)).await;
     if let Ok(mut t) = shared.last_write.lock() {
         *t = (Instant::now(), started.elapsed());
+    }
+    persist_diagnostics(written.map_err(|e| e.to_string()).and_then(|r| r))
+}
+
+/// The last snapshot of an apply: the state is moved out, not copied.
+async fn persist_final(store: Arc<dyn Store>, shared: &Shared) -> (State, Vec<Diagnostic>) {
+    let _io = shared.io.lock().await;
+    let state = {
+        let mut st = shared.state.lock().expect("state");
+        st.base.serial += 1;
+        std::mem::replace(&mut *st, WorkingState::new(State::new(String::new()))).into_state()
+    };
+    let pending = shared.pending_records();
+    let written = tokio::task::spawn_blocking(move || {
+        let result = write_snapshot(&*store, &state, &pending);
+        (state, result)
+    })
+    .await;
+    match written {
+        Ok((state, result)) => (state, persist_diagnostics(result)),
+        Err(e) => (
+            State::new(String::new()),
+            persist_diagnostics(Err(e.to_string())),
+        ),
+    }
+}
+
+fn write_snapshot(
+    store: &dyn Store,
+    snapshot: &State,
+    pending: &[strata_state::JournalRecord],
+) -> Result<(), String> {
+    store.write(snapshot).map_err(|e| e.to_string())?;
+    // The snapshot holds every finished call: only intents still in
+    // flight need to stay in the journal.
+    store.reset_journal(pending).map_err(|e| e.to_string())
+}
+
+fn persist_diagnostics(result: Result<(), String>) -> Vec<Diagnostic> {
+    match result {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![Diagnostic::global(
+            strata_types::codes::PERSIST_STATE_FAILED,
+            "Failed to persist state",
+            e,
+        )],
     }
 }
 
@@ -551,8 +656,9 @@ async fn run_change(
     i: usize,
     shared: &Shared,
     limits: &HashMap<String, Arc<Semaphore>>,
-    store: &dyn Store,
+    store: Arc<dyn Store>,
 ) -> Result<(), Diagnostic> {
+    let store = &store;
     let change = &plan.changes[i];
     let addr = &change.addr;
     let fail = |summary: &str, detail: String| {
@@ -600,7 +706,8 @@ async fn run_change(
                 None,
                 encode_attributes(&schema, &prior),
                 schema.version,
-            )?;
+            )
+            .await?;
             provider
                 .apply(ApplyRequest {
                     type_name,
@@ -611,7 +718,7 @@ async fn run_change(
                 .await
                 .map_err(|e| fail("Failed to destroy", e.to_string()))?;
             shared.state.lock().expect("state").forget(addr);
-            journal_done(store, shared, seq, None)
+            journal_done(store, shared, seq, None).await
         }
     };
     if change.action == Action::Delete {
@@ -723,7 +830,8 @@ async fn run_change(
         token,
         encode_attributes(&schema, &planned),
         schema.version,
-    )?;
+    )
+    .await?;
     let new_state = provider
         .apply(ApplyRequest {
             type_name,
@@ -748,7 +856,7 @@ async fn run_change(
         &planned_marks,
     );
     let recorded = store_value(shared, addr, marked.clone(), ctx, change);
-    journal_done(store, shared, seq, recorded)?;
+    journal_done(store, shared, seq, recorded).await?;
     if cbd {
         delete(before).await?;
     }
@@ -817,16 +925,63 @@ fn store_value(
     );
     let mut instances = shared.instances.lock().expect("instances");
     let values = instances.entry(addr.resource.clone()).or_default();
-    values.insert(addr.key.clone(), value);
+    let known = values.insert(addr.key.clone(), value.clone()).is_some();
     // The shared roots are the root module's; module scopes are built
     // from the instance store when needed.
     if addr.resource.module.is_empty() {
         if let Some(r) = ctx.resource(&addr.resource) {
-            let v = crate::planner::resource_value(r, values);
-            set_resource_root(&mut shared.roots.lock().expect("roots"), &addr.resource, v);
+            let mut roots = shared.roots.lock().expect("roots");
+            // An instance that had a place keeps it: only its element is
+            // replaced, so a resource of n instances costs n, not n²/2.
+            let in_place = known
+                && crate::planner::resource_root_mut(&mut roots, &addr.resource)
+                    .is_some_and(|root| replace_instance(root, r, values, &addr.key, value));
+            if !in_place {
+                let v = crate::planner::resource_value(r, values);
+                set_resource_root(&mut roots, &addr.resource, v);
+            }
         }
     }
     recorded
+}
+
+/// Puts an instance's new value into its resource's value in place, when
+/// that value has the shape its instances give it (see
+/// [`crate::planner::expansion_value`]); false when it must be rebuilt.
+fn replace_instance(
+    root: &mut Value,
+    r: &strata_lang::config::Resource,
+    instances: &BTreeMap<InstanceKey, Value>,
+    key: &InstanceKey,
+    value: Value,
+) -> bool {
+    match (&mut root.kind, key) {
+        (Kind::Tuple(elements), InstanceKey::Int(i)) if r.body.attribute("count").is_some() => {
+            // The tuple holds the instances in key order: instance i is
+            // element i when the keys are exactly 0..n.
+            let n = instances.len();
+            let dense = elements.len() == n
+                && instances.keys().next() == Some(&InstanceKey::Int(0))
+                && instances.keys().next_back() == Some(&InstanceKey::Int(n as i64 - 1));
+            match usize::try_from(*i).ok().filter(|&i| dense && i < n) {
+                Some(i) => {
+                    elements[i] = value;
+                    true
+                }
+                None => false,
+            }
+        }
+        (Kind::Object(m), InstanceKey::Str(k)) if r.body.attribute("for_each").is_some() => {
+            m.len() == instances.len() && m.insert(k.clone(), value).is_some()
+        }
+        (_, InstanceKey::None)
+            if r.body.attribute("count").is_none() && r.body.attribute("for_each").is_none() =>
+        {
+            *root = value;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// `each.value` of a `for_each` instance at apply time: the element of
@@ -1090,8 +1245,8 @@ fn settle_locals(
 /// returns its sequence number for [`journal_done`]. Calls of providers
 /// that change nothing outside the state are not journaled (`None`).
 #[allow(clippy::too_many_arguments)]
-fn journal_intent(
-    store: &dyn Store,
+async fn journal_intent(
+    store: &Arc<dyn Store>,
     shared: &Shared,
     addr: &InstanceAddr,
     provider: &dyn strata_provider::Provider,
@@ -1118,28 +1273,39 @@ fn journal_intent(
         planned,
         schema_version,
     };
-    store.append_journal(&record, true).map_err(|e| {
-        Diagnostic::global(
-            strata_types::codes::JOURNAL_WRITE_FAILED,
-            "Cannot record the intent",
-            format!("{addr}: {e}; nothing was changed"),
-        )
-    })?;
-    shared.pending.lock().expect("pending").insert(seq, record);
+    let _io = shared.io.lock().await;
+    let (store, kept) = (store.clone(), record.clone());
+    tokio::task::spawn_blocking(move || store.append_journal(&record, true))
+        .await
+        .map_err(|e| strata_state::StateError::Io(std::io::Error::other(e.to_string())))
+        .and_then(|r| r)
+        .map_err(|e| {
+            Diagnostic::global(
+                strata_types::codes::JOURNAL_WRITE_FAILED,
+                "Cannot record the intent",
+                format!("{addr}: {e}; nothing was changed"),
+            )
+        })?;
+    shared.pending.lock().expect("pending").insert(seq, kept);
     Ok(Some(seq))
 }
 
 /// Records the result of a journaled call.
-fn journal_done(
-    store: &dyn Store,
+async fn journal_done(
+    store: &Arc<dyn Store>,
     shared: &Shared,
     seq: Option<u64>,
     instance: Option<InstanceState>,
 ) -> Result<(), Diagnostic> {
     let Some(seq) = seq else { return Ok(()) };
+    let _io = shared.io.lock().await;
     shared.pending.lock().expect("pending").remove(&seq);
-    store
-        .append_journal(&strata_state::JournalRecord::Done { seq, instance }, false)
+    let store = store.clone();
+    let record = strata_state::JournalRecord::Done { seq, instance };
+    tokio::task::spawn_blocking(move || store.append_journal(&record, false))
+        .await
+        .map_err(|e| strata_state::StateError::Io(std::io::Error::other(e.to_string())))
+        .and_then(|r| r)
         .map_err(|e| {
             Diagnostic::global(
                 strata_types::codes::JOURNAL_WRITE_FAILED,

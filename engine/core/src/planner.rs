@@ -342,6 +342,10 @@ pub(crate) struct PriorInstance {
     pub dependencies: Vec<String>,
     pub provider: String,
     pub create_before_destroy: bool,
+    /// The state file no longer holds this value at this address (it was
+    /// upgraded, refreshed with changes, moved or imported), so writing the
+    /// state back must encode it again; otherwise the stored form is kept.
+    pub changed: bool,
 }
 
 /// Decodes every instance of the prior state with its provider's schema.
@@ -399,6 +403,7 @@ pub(crate) fn decode_state(
                             dependencies: i.dependencies.clone(),
                             provider: r.provider.clone(),
                             create_before_destroy: i.create_before_destroy,
+                            changed: i.schema_version != schema.version,
                         },
                     );
                 }
@@ -441,7 +446,8 @@ fn apply_moves(
             continue;
         };
         if prior.contains_key(&from) && !prior.contains_key(&to) {
-            if let Some(p) = prior.remove(&from) {
+            if let Some(mut p) = prior.remove(&from) {
+                p.changed = true;
                 prior.insert(to, p);
             }
         }
@@ -488,7 +494,8 @@ fn apply_moves(
             if prior.contains_key(&new) {
                 continue;
             }
-            if let Some(p) = prior.remove(&old) {
+            if let Some(mut p) = prior.remove(&old) {
+                p.changed = true;
                 prior.insert(new, p);
             }
         }
@@ -597,6 +604,7 @@ async fn import_blocks(
                         dependencies: vec![],
                         provider: address,
                         create_before_destroy: false,
+                        changed: true,
                     },
                 );
                 importing.insert(to, id);
@@ -926,6 +934,23 @@ pub(crate) fn set_resource_root(
     insert_path(entry, &key, value);
 }
 
+/// The value of a resource in `roots`, if it is there.
+pub(crate) fn resource_root_mut<'a>(
+    roots: &'a mut HashMap<String, Value>,
+    addr: &ResourceAddr,
+) -> Option<&'a mut Value> {
+    let object = |v: &'a mut Value, key: &str| match &mut v.kind {
+        Kind::Object(m) => m.get_mut(key),
+        _ => None,
+    };
+    match addr.mode {
+        Mode::Data => {
+            object(roots.get_mut("data")?, &addr.type_name).and_then(|v| object(v, &addr.name))
+        }
+        Mode::Managed => object(roots.get_mut(&addr.type_name)?, &addr.name),
+    }
+}
+
 fn insert_path(target: &mut Value, path: &[String], value: Value) {
     if !matches!(target.kind, Kind::Object(_)) {
         *target = Value::empty_object();
@@ -1037,7 +1062,9 @@ pub async fn plan(
     } = *stack;
     let mut diagnostics = Diagnostics::default();
     let ctx = Context::new(stack, env, registry);
-    let state = prior_state.clone().unwrap_or_else(State::fresh);
+    let lineage = prior_state.as_ref().map(|s| s.lineage.clone());
+    let serial = prior_state.as_ref().map(|s| s.serial);
+    let mut state = prior_state.unwrap_or_else(State::fresh);
     let mut prior = decode_state(&state, registry, &mut diagnostics);
     apply_moves(stack, &mut prior, &mut diagnostics);
     let importing = import_blocks(
@@ -1108,6 +1135,7 @@ pub async fn plan(
                                     drift.insert(addr.clone(), changed);
                                 }
                                 if let Some(p) = prior.get_mut(&addr) {
+                                    p.changed |= p.value != fresh;
                                     p.value = fresh;
                                 }
                             }
@@ -1414,8 +1442,7 @@ pub async fn plan(
         }
     }
     let graph = execution_graph(&changes);
-    let mut refreshed = state.clone();
-    crate::apply::write_prior_into_state(&mut refreshed, &prior, registry);
+    crate::apply::write_prior_into_state(&mut state, &prior, registry);
     let variables = match evaluated.variables.get("var") {
         Some(Value {
             kind: Kind::Object(m),
@@ -1430,13 +1457,13 @@ pub async fn plan(
     let plan = Plan {
         format_version: "1".into(),
         strata_version: env!("CARGO_PKG_VERSION").into(),
-        lineage: prior_state.as_ref().map(|s| s.lineage.clone()),
-        serial: prior_state.as_ref().map(|s| s.serial),
+        lineage,
+        serial,
         destroy: options.destroy,
         variables,
         changes,
         outputs,
-        prior_state: refreshed,
+        prior_state: state,
         graph,
         errored,
         data,

@@ -1,6 +1,8 @@
-//! Operations: the steps every command that touches state shares, as
-//! values the CLI renders — taking the state lock, settling a journal an
-//! interrupted apply left. Nothing here prints or reads the environment.
+//! Operations: what a command does, as functions that return values the
+//! CLI renders — a [`Session`] loaded from a directory, the state lock,
+//! the journal an interrupted apply left settled, plan, apply. Nothing
+//! here prints or reads the environment, the working directory or argv:
+//! those come in as arguments.
 //!
 //! **Invariant:** the journal is settled only under the state lock: the
 //! settling functions take a [`StateLock`], which only [`lock_state`]
@@ -8,8 +10,12 @@
 //! settle another apply's journal while that apply is still writing it.
 
 mod lock;
+mod run;
+mod session;
 
 pub use lock::{lock_state, StateLock};
+pub use run::{apply, check_not_stale, current_state, plan, OpError, OpEvent, PlanRequest};
+pub use session::{Session, SessionInputs};
 
 use strata_provider::Registry;
 use strata_state::{StateError, Store};
