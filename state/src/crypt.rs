@@ -26,6 +26,8 @@ pub enum CryptError {
     WrongKey,
     #[error("invalid encryption envelope: {0}")]
     Invalid(String),
+    #[error("the data is not encrypted, though a key is set: it was written without the key, or replaced. To encrypt a state written before the key was set, run `strata apply` once with STRATA_STATE_ACCEPT_PLAINTEXT=1")]
+    Plaintext,
 }
 
 enum Secret {
@@ -40,7 +42,15 @@ pub struct Cipher {
     salt: [u8; 16],
     /// Keys derived so far, by salt (derivation is deliberately slow).
     derived: Mutex<HashMap<[u8; 16], [u8; 32]>>,
+    /// Whether data that is not encrypted is read (once, to encrypt a
+    /// state written before the key was set); otherwise it is refused,
+    /// so a file cannot be swapped for a plain one unnoticed.
+    accept_plaintext: bool,
 }
+
+/// The most PBKDF2 rounds an envelope may ask for: a file cannot make a
+/// reader spin for hours.
+pub const MAX_PBKDF2_ROUNDS: u32 = 10 * PBKDF2_ROUNDS;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Envelope {
@@ -68,6 +78,7 @@ impl Cipher {
             secret: Secret::Key(key),
             salt: [0; 16],
             derived: Mutex::new(HashMap::new()),
+            accept_plaintext: false,
         })
     }
 
@@ -82,7 +93,18 @@ impl Cipher {
             secret: Secret::Passphrase(passphrase.to_string()),
             salt,
             derived: Mutex::new(HashMap::new()),
+            accept_plaintext: false,
         })
+    }
+
+    pub fn accepts_plaintext(&self) -> bool {
+        self.accept_plaintext
+    }
+
+    /// Reads data that is not encrypted too (see [`open`]).
+    pub fn accepting_plaintext(mut self) -> Cipher {
+        self.accept_plaintext = true;
+        self
     }
 
     fn key_for(&self, salt: &[u8; 16], rounds: u32) -> [u8; 32] {
@@ -135,7 +157,13 @@ impl Cipher {
                 let salt: [u8; 16] = decode("salt", envelope.salt.as_deref().unwrap_or(""))?
                     .try_into()
                     .map_err(|_| CryptError::Invalid("salt".into()))?;
-                self.key_for(&salt, envelope.rounds.unwrap_or(PBKDF2_ROUNDS))
+                let rounds = envelope.rounds.unwrap_or(PBKDF2_ROUNDS);
+                if rounds == 0 || rounds > MAX_PBKDF2_ROUNDS {
+                    return Err(CryptError::Invalid(format!(
+                        "{rounds} key derivation rounds (at most {MAX_PBKDF2_ROUNDS})"
+                    )));
+                }
+                self.key_for(&salt, rounds)
             }
             _ => return Err(CryptError::WrongKey),
         };
@@ -169,10 +197,16 @@ pub fn seal(cipher: Option<&Cipher>, bytes: Vec<u8>) -> Vec<u8> {
 }
 
 /// Stored bytes as plain: decrypted when they are an envelope, which
-/// needs the cipher.
+/// needs the cipher. With a cipher, bytes that are not an envelope are
+/// refused unless it accepts plaintext: AES-GCM authenticates what it
+/// decrypts, and this keeps an attacker from replacing it with a plain
+/// file.
 pub fn open(cipher: Option<&Cipher>, bytes: Vec<u8>) -> Result<Vec<u8>, CryptError> {
     if !is_encrypted(&bytes) {
-        return Ok(bytes);
+        return match cipher {
+            Some(c) if !c.accept_plaintext => Err(CryptError::Plaintext),
+            _ => Ok(bytes),
+        };
     }
     match cipher {
         Some(c) => c.decrypt(&bytes),

@@ -117,6 +117,39 @@ impl State {
         });
     }
 
+    /// Refuses a state that holds a resource, or an instance of one, more
+    /// than once (as Terraform does): which of the two is real cannot be
+    /// told, and collapsing them would lose one.
+    pub fn check_unique(&self) -> Result<(), String> {
+        let mut resources = std::collections::HashSet::new();
+        for r in &self.resources {
+            let name = || {
+                let prefix = if r.module.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}.", r.module)
+                };
+                let data = if r.mode == "data" { "data." } else { "" };
+                format!("{prefix}{data}{}.{}", r.type_name, r.name)
+            };
+            if !resources.insert((&r.module, &r.mode, &r.type_name, &r.name)) {
+                return Err(format!("Duplicate resource {} in state", name()));
+            }
+            let mut keys = std::collections::HashSet::new();
+            for i in &r.instances {
+                let key = i.index_key.as_ref().map(|k| k.to_string());
+                if !keys.insert(key.clone()) {
+                    return Err(format!(
+                        "Duplicate resource instance in state: {}{}",
+                        name(),
+                        key.map(|k| format!("[{k}]")).unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether [`State::normalize`] would leave the state as it is.
     fn is_normalized(&self) -> bool {
         fn order(r: &ResourceState) -> (&str, &str, &str, &str) {
@@ -154,6 +187,7 @@ impl State {
     pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {
         let state: State =
             serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt(e.to_string()))?;
+        state.check_unique().map_err(StateError::Corrupt)?;
         if state.version != FORMAT_VERSION {
             return Err(StateError::Corrupt(format!(
                 "state format version {} is not supported (expected {FORMAT_VERSION})",

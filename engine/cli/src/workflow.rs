@@ -257,15 +257,20 @@ pub(crate) fn cipher(
     > = std::sync::OnceLock::new();
     CIPHER
         .get_or_init(|| {
-            if let Ok(key) = std::env::var("STRATA_STATE_KEY") {
-                return strata_state::crypt::Cipher::from_key_base64(&key)
-                    .map(|c| Some(Arc::new(c)));
-            }
-            if let Ok(passphrase) = std::env::var("STRATA_STATE_PASSPHRASE") {
-                return strata_state::crypt::Cipher::from_passphrase(&passphrase)
-                    .map(|c| Some(Arc::new(c)));
-            }
-            Ok(None)
+            let cipher = if let Ok(key) = std::env::var("STRATA_STATE_KEY") {
+                strata_state::crypt::Cipher::from_key_base64(&key)?
+            } else if let Ok(passphrase) = std::env::var("STRATA_STATE_PASSPHRASE") {
+                strata_state::crypt::Cipher::from_passphrase(&passphrase)?
+            } else {
+                return Ok(None);
+            };
+            let accept_plaintext = std::env::var("STRATA_STATE_ACCEPT_PLAINTEXT")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "true"));
+            Ok(Some(Arc::new(if accept_plaintext {
+                cipher.accepting_plaintext()
+            } else {
+                cipher
+            })))
         })
         .clone()
 }
@@ -639,14 +644,26 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
             format!("{}: {e}", path.display()),
         )
     })?;
-    let bytes =
-        strata_state::crypt::open(cipher().ok().flatten().as_deref(), bytes).map_err(|e| {
-            Diagnostic::global(
-                strata_types::codes::INVALID_PLAN_FILE,
-                "Cannot decrypt the plan",
-                format!("{}: {e}", path.display()),
-            )
-        })?;
+    let cipher = cipher().ok().flatten();
+    // A plan is refused in the clear when a key is set, even while
+    // plaintext states are accepted: it says what apply will do.
+    if cipher.is_some() && !strata_state::crypt::is_encrypted(&bytes) {
+        return Err(Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Cannot decrypt the plan",
+            format!(
+                "{}: the plan is not encrypted, though a key is set: it was made without the key, or replaced. Make a new plan.",
+                path.display()
+            ),
+        ));
+    }
+    let bytes = strata_state::crypt::open(cipher.as_deref(), bytes).map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Cannot decrypt the plan",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Diagnostic::global(
             strata_types::codes::INVALID_PLAN_FILE,
@@ -741,10 +758,16 @@ pub fn apply_command(
                 }
                 Err(code) => return code,
             }
-            if !planned.plan.has_changes() {
+            // A state read in the clear while a key is set is written back
+            // encrypted even when nothing changes.
+            let encrypting = cipher()
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.accepts_plaintext());
+            if !planned.plan.has_changes() && !encrypting {
                 return ExitCode::SUCCESS;
             }
-            if !auto_approve {
+            if !auto_approve && planned.plan.has_changes() {
                 let verb = if args.destroy {
                     "destroy all resources"
                 } else {

@@ -758,3 +758,176 @@ fn an_overlong_lock_timeout_is_refused() {
     assert!(text.contains("longer than any wait"), "{text}");
     assert!(!text.contains("panicked"), "{text}");
 }
+
+/// Runs strata in `sb` with exactly these environment variables.
+fn run_env(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(&sb.dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// With a key set, a plan or a state in the clear is refused: it cannot
+/// have been written with the key, so it may have been swapped in.
+#[test]
+fn with_a_key_set_plaintext_plans_and_states_are_refused() {
+    let sb = Sandbox::new("plaintext-refused");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n",
+    );
+    let key = [("STRATA_STATE_PASSPHRASE", "a long enough passphrase")];
+    // Made without the key: a plain plan and a plain state.
+    let (code, text) = run_env(&sb, &["plan", "-out=plain.plan"], &[]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run_env(&sb, &["apply", "plain.plan"], &key);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("the plan is not encrypted"), "{text}");
+    assert!(!sb.dir.join("strata.tfstate").exists(), "{text}");
+    let (code, text) = run_env(&sb, &["apply", "-auto-approve"], &[]);
+    assert_eq!(code, 0, "{text}");
+    let plain = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    let (code, text) = run_env(&sb, &["plan"], &key);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("not encrypted, though a key is set"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state"),
+        plain
+    );
+    // Encrypting an existing state is asked for explicitly, once.
+    let mut migrate = key.to_vec();
+    migrate.push(("STRATA_STATE_ACCEPT_PLAINTEXT", "1"));
+    let (code, text) = run_env(&sb, &["apply", "-auto-approve"], &migrate);
+    assert_eq!(code, 0, "{text}");
+    let sealed = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    assert!(sealed.contains("strata_encrypted"), "{sealed}");
+    let (code, text) = run_env(&sb, &["plan", "-detailed-exitcode"], &key);
+    assert_eq!(code, 0, "{text}");
+}
+
+/// A damaged or edited plan is refused whole, before any change: an edge
+/// of its graph that names no change, a cycle, an instance twice, values
+/// that do not fit the action, an instance twice in its prior state.
+#[test]
+fn a_damaged_plan_is_refused_before_any_change() {
+    let sb = Sandbox::new("damaged-plan");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = terraform_data.a.output\n}\n\nresource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"hello\"\n}\n",
+    );
+    let (code, text) = sb.run(&["plan", "-out=good.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.dir.join("good.plan")).expect("plan"))
+            .expect("json");
+    let n = good["changes"].as_array().expect("changes").len();
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "edge out of range",
+            Box::new(move |p| p["graph"] = serde_json::json!([{"from": 0, "to": n + 5}])),
+        ),
+        (
+            "a cycle",
+            Box::new(|p| {
+                p["graph"] = serde_json::json!([{"from": 0, "to": 1}, {"from": 1, "to": 0}])
+            }),
+        ),
+        (
+            "an instance twice",
+            Box::new(|p| {
+                let first = p["changes"][0].clone();
+                p["changes"].as_array_mut().expect("changes").push(first);
+            }),
+        ),
+        (
+            "a create without a value",
+            Box::new(|p| {
+                p["changes"][0]["after"] = p["changes"][0]["before"].clone();
+            }),
+        ),
+        (
+            "a value that does not fit its type",
+            Box::new(|p| p["changes"][0]["after"]["value"] = serde_json::json!(17)),
+        ),
+        (
+            "an instance twice in the prior state",
+            Box::new(|p| {
+                p["prior_state"]["resources"] = serde_json::json!([
+                    {"mode": "managed", "type": "terraform_data", "name": "z", "provider": "provider[\"registry.terraform.io/hashicorp/terraform\"]",
+                     "instances": [{"attributes": {"id": "1"}}, {"attributes": {"id": "2"}}]}
+                ]);
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut plan = good.clone();
+        edit(&mut plan);
+        sb.write("bad.plan", &plan.to_string());
+        let (code, text) = sb.run(&["apply", "bad.plan"], "");
+        assert_eq!(code, 1, "{what}: {text}");
+        assert!(text.contains("Invalid plan"), "{what}: {text}");
+        assert!(!text.contains("panicked"), "{what}: {text}");
+        assert!(!sb.dir.join("f.txt").exists(), "{what}: a change was made");
+        assert!(!sb.dir.join("strata.tfstate").exists(), "{what}: {text}");
+    }
+    let (code, text) = sb.run(&["apply", "good.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(sb.dir.join("f.txt").exists());
+}
+
+/// A state that holds an instance twice is refused, by every command and
+/// by `state push`, as Terraform refuses it.
+#[test]
+fn duplicate_instances_in_state_are_refused() {
+    let sb = Sandbox::new("duplicate-instances");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  count = 2\n  input = count.index\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.dir.join("strata.tfstate")).expect("state"))
+            .expect("json");
+    let instances = state["resources"][0]["instances"]
+        .as_array_mut()
+        .expect("instances");
+    instances[1]["index_key"] = serde_json::json!(0);
+    state["serial"] = serde_json::json!(state["serial"].as_u64().unwrap_or(0) + 1);
+    let doubled = serde_json::to_string_pretty(&state).expect("json");
+    sb.write("doubled.json", &doubled);
+    let (code, text) = sb.run(&["state", "push", "doubled.json"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Duplicate resource instance in state: terraform_data.a[0]"),
+        "{text}"
+    );
+    sb.write("strata.tfstate", &doubled);
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Duplicate resource instance in state"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state"),
+        doubled
+    );
+}

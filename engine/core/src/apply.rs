@@ -294,6 +294,18 @@ pub async fn apply(
         registry,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
+    if let Err(why) = plan.check() {
+        diagnostics.push(Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Invalid plan",
+            format!("{why}; nothing was applied. Make a new plan."),
+        ));
+        return ApplyResult {
+            state: plan.prior_state.clone(),
+            outcomes: Vec::new(),
+            diagnostics,
+        };
+    }
     let ctx = Context::new(stack, env, registry);
     let prior = decode_state(&plan.prior_state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values

@@ -83,6 +83,13 @@ impl EncodedValue {
         }
     }
 
+    /// The value, or why the recorded type and value do not agree.
+    pub fn try_decode(&self) -> Result<Value, String> {
+        let ty = type_from_json(&self.ty).map_err(|e| format!("type: {e}"))?;
+        value_from_json(&self.value, &ty).map_err(|e| format!("value: {e}"))?;
+        Ok(self.decode())
+    }
+
     pub fn decode(&self) -> Value {
         let ty = type_from_json(&self.ty).unwrap_or_default();
         let v = value_from_json(&self.value, &ty).unwrap_or_else(|_| Value::null(ty.clone()));
@@ -160,6 +167,80 @@ pub struct Plan {
     /// What the policies checked against this plan said.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<PolicyFinding>,
+}
+
+impl Plan {
+    /// Checks that the plan is whole before anything is applied from it:
+    /// every change names a distinct instance and carries values its
+    /// action allows, the execution graph is over its changes and has no
+    /// cycle, and its prior state holds each instance once. A plan file
+    /// that was damaged or edited fails here, not halfway through.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in self.changes.iter().enumerate() {
+            let what = || format!("change {i} ({})", c.addr);
+            if !seen.insert(&c.addr) {
+                return Err(format!("{} appears twice", what()));
+            }
+            let before = c
+                .before
+                .try_decode()
+                .map_err(|e| format!("{}: before {e}", what()))?;
+            let after = c
+                .after
+                .try_decode()
+                .map_err(|e| format!("{}: after {e}", what()))?;
+            let (needs_before, needs_after) = match c.action {
+                Action::Create => (Some(false), Some(true)),
+                Action::Delete | Action::Forget => (Some(true), Some(false)),
+                Action::Update | Action::NoOp => (Some(true), Some(true)),
+                Action::DeleteThenCreate | Action::CreateThenDelete => (Some(true), Some(true)),
+                Action::Read => (None, None),
+            };
+            if needs_before.is_some_and(|n| n == before.is_null())
+                || needs_after.is_some_and(|n| n == after.is_null())
+            {
+                return Err(format!(
+                    "{}: its values do not fit a {:?}",
+                    what(),
+                    c.action
+                ));
+            }
+        }
+        for d in &self.data {
+            d.value
+                .try_decode()
+                .map_err(|e| format!("data {}: {e}", d.addr))?;
+        }
+        let n = self.changes.len();
+        let mut indegree = vec![0usize; n];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for e in &self.graph {
+            if e.from >= n || e.to >= n || e.from == e.to {
+                return Err(format!(
+                    "the execution graph has an edge {} -> {} over {n} changes",
+                    e.from, e.to
+                ));
+            }
+            indegree[e.to] += 1;
+            dependents[e.from].push(e.to);
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+        let mut ordered = 0;
+        while let Some(i) = ready.pop() {
+            ordered += 1;
+            for &d in &dependents[i] {
+                indegree[d] -= 1;
+                if indegree[d] == 0 {
+                    ready.push(d);
+                }
+            }
+        }
+        if ordered != n {
+            return Err("the execution graph has a cycle".into());
+        }
+        self.prior_state.check_unique()
+    }
 }
 
 /// One policy's verdict on a plan.
