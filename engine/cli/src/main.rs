@@ -39,5 +39,8 @@ fn main() -> ExitCode {
     }
     let argv: Vec<String> = std::env::args().collect();
     let argv = args::normalize(argv);
-    commands::run(argv)
+    // Configurations can nest and chain expressions deeply (Terraform
+    // accepts 50,000-term chains): commands run on a stack with room for
+    // the deepest input the parser accepts.
+    strata_lang::parser::on_deep_stack(move || commands::run(argv))
 }

@@ -931,3 +931,82 @@ fn duplicate_instances_in_state_are_refused() {
         doubled
     );
 }
+
+/// Long chains and deep nesting, which Terraform accepts, are planned
+/// (they overflowed the stack at 8,000 terms); past the parser's limit
+/// they get a diagnostic, never an abort.
+#[test]
+fn deep_expressions_are_planned_or_refused_clearly() {
+    let sb = Sandbox::new("deep-expressions");
+    let n = 20_000;
+    let chain = vec!["1"; n].join("+");
+    let cases = [
+        (
+            "a chain of additions",
+            format!("output \"a\" {{\n  value = {chain}\n}}\n"),
+            format!("a = {n}"),
+        ),
+        (
+            "a chain of traversals",
+            format!(
+                "locals {{\n  a = {{}}\n}}\n\noutput \"a\" {{\n  value = try(local.a{}, 7)\n}}\n",
+                ".a".repeat(n)
+            ),
+            "a = 7".to_string(),
+        ),
+        (
+            "nested calls",
+            format!(
+                "output \"a\" {{\n  value = {}-3{}\n}}\n",
+                "abs(".repeat(n),
+                ")".repeat(n)
+            ),
+            "a = 3".to_string(),
+        ),
+        (
+            "a variable default",
+            format!("variable \"v\" {{\n  default = {chain}\n}}\n\noutput \"a\" {{\n  value = var.v\n}}\n"),
+            format!("a = {n}"),
+        ),
+    ];
+    for (what, config, expect) in cases {
+        sb.write("main.tf", &config);
+        let (code, text) = sb.run(&["plan"], "");
+        assert_eq!(code, 0, "{what}: {text}");
+        assert!(text.contains(&expect), "{what}: {text}");
+    }
+    let (code, text) = sb.run(&["console"], &format!("{chain}\n"));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains(&n.to_string()), "{text}");
+
+    let too_long = vec!["1"; 60_000].join("+");
+    sb.write(
+        "main.tf",
+        &format!("output \"a\" {{\n  value = {too_long}\n}}\n"),
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("nested or chained more than 50000 levels deep"),
+        "{}",
+        &text[text.len().saturating_sub(2000)..]
+    );
+}
+
+/// A template that calls templatefile (itself, here) is an error, as in
+/// Terraform, not an endless recursion.
+#[test]
+fn templatefile_cannot_be_called_from_a_template() {
+    let sb = Sandbox::new("templatefile-recursion");
+    sb.write("self.tpl", "${templatefile(\"self.tpl\", {})}");
+    sb.write(
+        "main.tf",
+        "output \"a\" {\n  value = templatefile(\"${path.module}/self.tpl\", {})\n}\n",
+    );
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("cannot recursively call templatefile from inside another template function"),
+        "{text}"
+    );
+}

@@ -134,73 +134,108 @@ pub(crate) enum Reference {
 
 pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
     let mut out = Vec::new();
-    expr.walk(&mut |e| {
-        if !matches!(e.kind, ExprKind::GetAttr(..) | ExprKind::Index(..)) {
-            return;
-        }
-        let Some((root, steps)) = e.as_traversal() else {
-            return;
-        };
-        let attr = |i: usize| match steps.get(i) {
-            Some(TraversalStep::Attr(n, _)) => Some(*n),
-            _ => None,
-        };
-        let key_at = |i: usize| match steps.get(i) {
-            Some(TraversalStep::Index(k)) => match &k.kind {
-                ExprKind::Literal(v) => match (&v.kind, v.as_number().and_then(|n| n.to_i64())) {
-                    (_, Some(i)) => Some(InstanceKey::Int(i)),
-                    (Kind::String(s), _) => Some(InstanceKey::Str(s.clone())),
-                    _ => None,
-                },
-                ExprKind::Template(parts) if parts.len() == 1 => match &parts[0] {
-                    strata_lang::ast::TemplatePart::Literal(s) => Some(InstanceKey::Str(s.clone())),
-                    _ => None,
-                },
+    let mut pending = vec![expr];
+    while let Some(expr) = pending.pop() {
+        expr.walk_pruned(&mut |e| {
+            if !matches!(e.kind, ExprKind::GetAttr(..) | ExprKind::Index(..)) {
+                return true;
+            }
+            let Some((root, steps)) = e.as_traversal() else {
+                // A chain from something other than a name: its keys and
+                // its start are walked once, not from every link.
+                let mut current = e;
+                loop {
+                    match &current.kind {
+                        ExprKind::GetAttr(inner, _) => current = inner,
+                        ExprKind::Index(inner, key) => {
+                            pending.push(key);
+                            current = inner;
+                        }
+                        _ => break,
+                    }
+                }
+                pending.push(current);
+                return false;
+            };
+            // A reference is decided by its first three steps: the
+            // traversal's shorter prefixes are taken here, not by walking
+            // down the chain (which costs its length squared).
+            let prefixes = (1..steps.len().min(3)).rev();
+            for n in std::iter::once(steps.len()).chain(prefixes) {
+                out.extend(reference_of(root, &steps[..n]));
+            }
+            for step in &steps {
+                if let TraversalStep::Index(key) = step {
+                    pending.push(key);
+                }
+            }
+            false
+        });
+    }
+    out
+}
+
+/// The object a traversal from `root` through `steps` refers to.
+fn reference_of(root: &str, steps: &[TraversalStep<'_>]) -> Option<Reference> {
+    let attr = |i: usize| match steps.get(i) {
+        Some(TraversalStep::Attr(n, _)) => Some(*n),
+        _ => None,
+    };
+    let key_at = |i: usize| match steps.get(i) {
+        Some(TraversalStep::Index(k)) => match &k.kind {
+            ExprKind::Literal(v) => match (&v.kind, v.as_number().and_then(|n| n.to_i64())) {
+                (_, Some(i)) => Some(InstanceKey::Int(i)),
+                (Kind::String(s), _) => Some(InstanceKey::Str(s.clone())),
+                _ => None,
+            },
+            ExprKind::Template(parts) if parts.len() == 1 => match &parts[0] {
+                strata_lang::ast::TemplatePart::Literal(s) => Some(InstanceKey::Str(s.clone())),
                 _ => None,
             },
             _ => None,
-        };
-        match root {
-            "local" => {
-                if let Some(n) = attr(0) {
-                    out.push(Reference::Local(n.to_string()));
-                }
-            }
-            "data" => {
-                if let (Some(t), Some(n)) = (attr(0), attr(1)) {
-                    out.push(Reference::Resource(
-                        ResourceAddr {
-                            module: Vec::new(),
-                            mode: Mode::Data,
-                            type_name: t.into(),
-                            name: n.into(),
-                        },
-                        key_at(2),
-                    ));
-                }
-            }
-            "module" => {
-                if let Some(n) = attr(0) {
-                    out.push(Reference::Module(n.to_string()));
-                }
-            }
-            "var" | "path" | "terraform" | "count" | "each" | "self" => {}
-            t => {
-                if let Some(n) = attr(0) {
-                    out.push(Reference::Resource(
-                        ResourceAddr {
-                            module: Vec::new(),
-                            mode: Mode::Managed,
-                            type_name: t.into(),
-                            name: n.into(),
-                        },
-                        key_at(1),
-                    ));
-                }
+        },
+        _ => None,
+    };
+    match root {
+        "local" => {
+            if let Some(n) = attr(0) {
+                return Some(Reference::Local(n.to_string()));
             }
         }
-    });
-    out
+        "data" => {
+            if let (Some(t), Some(n)) = (attr(0), attr(1)) {
+                return Some(Reference::Resource(
+                    ResourceAddr {
+                        module: Vec::new(),
+                        mode: Mode::Data,
+                        type_name: t.into(),
+                        name: n.into(),
+                    },
+                    key_at(2),
+                ));
+            }
+        }
+        "module" => {
+            if let Some(n) = attr(0) {
+                return Some(Reference::Module(n.to_string()));
+            }
+        }
+        "var" | "path" | "terraform" | "count" | "each" | "self" => {}
+        t => {
+            if let Some(n) = attr(0) {
+                return Some(Reference::Resource(
+                    ResourceAddr {
+                        module: Vec::new(),
+                        mode: Mode::Managed,
+                        type_name: t.into(),
+                        name: n.into(),
+                    },
+                    key_at(1),
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn body_references(body: &strata_lang::ast::Body, out: &mut Vec<Reference>) {

@@ -202,46 +202,57 @@ impl Expr {
 
     /// Visits every sub-expression, this one first.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        visit(self);
+        self.walk_pruned(&mut |e| {
+            visit(e);
+            true
+        });
+    }
+
+    /// Visits sub-expressions, this one first; the sub-expressions of one
+    /// for which `visit` returns false are skipped.
+    pub fn walk_pruned<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr) -> bool) {
+        if !visit(self) {
+            return;
+        }
         match &self.kind {
             ExprKind::Literal(_) | ExprKind::Variable(_) | ExprKind::SplatItem => {}
             ExprKind::Template(parts) => walk_parts(parts, visit),
             ExprKind::TemplateWrap(e)
             | ExprKind::Parens(e)
             | ExprKind::Unary(_, e)
-            | ExprKind::GetAttr(e, _) => e.walk(visit),
+            | ExprKind::GetAttr(e, _) => e.walk_pruned(visit),
             ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                a.walk(visit);
-                b.walk(visit);
+                a.walk_pruned(visit);
+                b.walk_pruned(visit);
             }
             ExprKind::Splat { source, each } => {
-                source.walk(visit);
-                each.walk(visit);
+                source.walk_pruned(visit);
+                each.walk_pruned(visit);
             }
             ExprKind::Tuple(items) | ExprKind::Call { args: items, .. } => {
-                items.iter().for_each(|e| e.walk(visit))
+                items.iter().for_each(|e| e.walk_pruned(visit))
             }
             ExprKind::Object(items) => {
                 for (k, v) in items {
                     if let ObjectKey::Expr(k) = k {
-                        k.walk(visit);
+                        k.walk_pruned(visit);
                     }
-                    v.walk(visit);
+                    v.walk_pruned(visit);
                 }
             }
             ExprKind::Conditional(a, b, c) => {
-                a.walk(visit);
-                b.walk(visit);
-                c.walk(visit);
+                a.walk_pruned(visit);
+                b.walk_pruned(visit);
+                c.walk_pruned(visit);
             }
             ExprKind::For(f) => {
-                f.collection.walk(visit);
+                f.collection.walk_pruned(visit);
                 if let Some(k) = &f.key_expr {
-                    k.walk(visit);
+                    k.walk_pruned(visit);
                 }
-                f.value_expr.walk(visit);
+                f.value_expr.walk_pruned(visit);
                 if let Some(c) = &f.condition {
-                    c.walk(visit);
+                    c.walk_pruned(visit);
                 }
             }
         }
@@ -327,24 +338,24 @@ fn relocate_parts(parts: &mut [TemplatePart], span: Span) {
     }
 }
 
-fn walk_parts<'a>(parts: &'a [TemplatePart], visit: &mut dyn FnMut(&'a Expr)) {
+fn walk_parts<'a>(parts: &'a [TemplatePart], visit: &mut dyn FnMut(&'a Expr) -> bool) {
     for part in parts {
         match part {
             TemplatePart::Literal(_) => {}
-            TemplatePart::Interpolation(e) => e.walk(visit),
+            TemplatePart::Interpolation(e) => e.walk_pruned(visit),
             TemplatePart::If {
                 condition,
                 then,
                 otherwise,
             } => {
-                condition.walk(visit);
+                condition.walk_pruned(visit);
                 walk_parts(then, visit);
                 walk_parts(otherwise, visit);
             }
             TemplatePart::For {
                 collection, body, ..
             } => {
-                collection.walk(visit);
+                collection.walk_pruned(visit);
                 walk_parts(body, visit);
             }
         }

@@ -5,63 +5,78 @@
 use strata_types::{Kind, Value};
 
 pub fn format_value(v: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, indent);
+    out
+}
+
+/// Appends `v` to `out`: one buffer for the whole value, so nesting costs
+/// only the text it prints.
+fn write_value(out: &mut String, v: &Value, indent: usize) {
     if v.sensitive {
-        return "(sensitive value)".into();
+        out.push_str("(sensitive value)");
+        return;
     }
     match &v.kind {
-        Kind::Null(strata_types::Type::String) => "tostring(null)".into(),
-        Kind::Null(strata_types::Type::Number) => "tonumber(null)".into(),
-        Kind::Null(strata_types::Type::Bool) => "tobool(null)".into(),
-        Kind::Null(_) => "null".into(),
-        Kind::Unknown(_) => "(known after apply)".into(),
-        Kind::Bool(b) => b.to_string(),
-        Kind::Number(n) => n.to_decimal_string(),
-        Kind::String(s) => format_string(s, indent),
-        Kind::List(_, items) => wrap("tolist(", &format_sequence(items, indent), ")"),
-        Kind::Set(_, items) => wrap("toset(", &format_sequence(items, indent), ")"),
-        Kind::Tuple(items) => format_sequence(items, indent),
-        Kind::Map(_, m) => wrap("tomap(", &format_mapping(m, indent), ")"),
-        Kind::Object(m) => format_mapping(m, indent),
+        Kind::Null(strata_types::Type::String) => out.push_str("tostring(null)"),
+        Kind::Null(strata_types::Type::Number) => out.push_str("tonumber(null)"),
+        Kind::Null(strata_types::Type::Bool) => out.push_str("tobool(null)"),
+        Kind::Null(_) => out.push_str("null"),
+        Kind::Unknown(_) => out.push_str("(known after apply)"),
+        Kind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Kind::Number(n) => out.push_str(&n.to_decimal_string()),
+        Kind::String(s) => out.push_str(&format_string(s, indent)),
+        Kind::List(_, items) => wrapped(out, "tolist(", |o| write_sequence(o, items, indent)),
+        Kind::Set(_, items) => wrapped(out, "toset(", |o| write_sequence(o, items, indent)),
+        Kind::Tuple(items) => write_sequence(out, items, indent),
+        Kind::Map(_, m) => wrapped(out, "tomap(", |o| write_mapping(o, m, indent)),
+        Kind::Object(m) => write_mapping(out, m, indent),
     }
 }
 
-fn wrap(open: &str, inner: &str, close: &str) -> String {
-    format!("{open}{inner}{close}")
+fn wrapped(out: &mut String, open: &str, inner: impl FnOnce(&mut String)) {
+    out.push_str(open);
+    inner(out);
+    out.push(')');
 }
 
-fn format_sequence(items: &[Value], indent: usize) -> String {
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+fn write_sequence(out: &mut String, items: &[Value], indent: usize) {
     if items.is_empty() {
-        return "[]".into();
+        out.push_str("[]");
+        return;
     }
-    let mut out = String::from("[");
+    out.push('[');
     for item in items {
         out.push('\n');
-        out.push_str(&" ".repeat(indent + 2));
-        out.push_str(&format_value(item, indent + 2));
+        pad(out, indent + 2);
+        write_value(out, item, indent + 2);
         out.push(',');
     }
     out.push('\n');
-    out.push_str(&" ".repeat(indent));
+    pad(out, indent);
     out.push(']');
-    out
 }
 
-fn format_mapping(m: &std::collections::BTreeMap<String, Value>, indent: usize) -> String {
+fn write_mapping(out: &mut String, m: &std::collections::BTreeMap<String, Value>, indent: usize) {
     if m.is_empty() {
-        return "{}".into();
+        out.push_str("{}");
+        return;
     }
-    let mut out = String::from("{");
+    out.push('{');
     for (k, v) in m {
         out.push('\n');
-        out.push_str(&" ".repeat(indent + 2));
+        pad(out, indent + 2);
         out.push_str(&go_quote(k));
         out.push_str(" = ");
-        out.push_str(&format_value(v, indent + 2));
+        write_value(out, v, indent + 2);
     }
     out.push('\n');
-    out.push_str(&" ".repeat(indent));
+    pad(out, indent);
     out.push('}');
-    out
 }
 
 fn format_string(s: &str, indent: usize) -> String {

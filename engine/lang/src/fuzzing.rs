@@ -11,6 +11,10 @@ use std::collections::HashMap;
 /// parses must still parse after formatting, and formatting it again must
 /// change nothing.
 pub fn parse_everything(text: &str) {
+    crate::parser::on_deep_stack(|| parse_everything_here(text))
+}
+
+fn parse_everything_here(text: &str) {
     let parsed = crate::parser::parse_body(text, 0);
     let _ = crate::parser::parse_expression(text, 0);
     let _ = crate::lexer::tokenize(text);
@@ -32,6 +36,10 @@ pub fn parse_everything(text: &str) {
 
 /// Evaluates the text as an expression with no variables.
 pub fn evaluate_expression(text: &str) {
+    crate::parser::on_deep_stack(|| evaluate_expression_here(text))
+}
+
+fn evaluate_expression_here(text: &str) {
     let parsed = crate::parser::parse_expression(text, 0);
     if parsed.diagnostics.has_errors() {
         return;
@@ -40,6 +48,7 @@ pub fn evaluate_expression(text: &str) {
     let env = FunctionEnv {
         base_dir: std::env::temp_dir().join("strata-fuzz-nonexistent"),
         plan_timestamp: "2024-01-01T00:00:00Z".into(),
+        in_template: false,
     };
     let ctx = EvalContext {
         variables: &variables,

@@ -148,7 +148,40 @@ impl Piece {
     }
 }
 
-const MAX_DEPTH: usize = 200;
+/// How deep expressions and blocks may go: nesting (brackets, calls,
+/// blocks) and chains (`a + b + …`, `x.a.b…`) both count, as each level
+/// is one more frame in every walk over the tree. Terraform accepts
+/// 50,000-term chains. Code that parses, evaluates or walks configuration
+/// runs inside [`on_deep_stack`], whose stack has room for this depth.
+pub const MAX_DEPTH: usize = 50_000;
+
+/// The stack [`on_deep_stack`] reserves: about 20 KB a level of
+/// [`MAX_DEPTH`] in the deepest walk of a debug build (a release build
+/// needs a tenth); pages are only committed as they are used.
+pub const DEEP_STACK_BYTES: usize = 2 << 30;
+
+/// Runs `f` on a thread whose stack holds the deepest configuration the
+/// parser accepts, and returns what it returns (a panic in `f` is passed
+/// on). Where the system will not reserve that much address space, `f`
+/// runs on the calling thread.
+pub fn on_deep_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let f = std::sync::Mutex::new(Some(f));
+    let call = || f.lock().ok().and_then(|mut f| f.take()).map(|f| f());
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("strata-deep".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, call)
+            .map(|thread| match thread.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+    });
+    match spawned.ok().flatten() {
+        Some(result) => result,
+        None => call().expect("on_deep_stack runs its function once"),
+    }
+}
 
 fn is_ident_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
@@ -469,7 +502,7 @@ impl<'s> Parser<'s> {
             self.error(
                 strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
-                "Blocks are nested more than 200 levels deep. Flatten the configuration.",
+                &format!("Blocks are nested more than {MAX_DEPTH} levels deep. Flatten the configuration."),
                 open,
                 open + 1,
             );
@@ -572,7 +605,7 @@ impl<'s> Parser<'s> {
             self.error(
                 strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
-                "The expression is nested more than 200 levels deep. Simplify it.",
+                &format!("The expression is nested or chained more than {MAX_DEPTH} levels deep. Simplify it."),
                 p,
                 p,
             );
@@ -649,6 +682,15 @@ impl<'s> Parser<'s> {
     }
 
     fn binary(&mut self, min_precedence: u8) -> Expr {
+        let depth = self.depth;
+        let left = self.binary_chain(min_precedence);
+        self.depth = depth;
+        left
+    }
+
+    /// The operands and operators of one chain: each operator nests the
+    /// chain so far one level deeper.
+    fn binary_chain(&mut self, min_precedence: u8) -> Expr {
         let mut left = self.unary();
         loop {
             if self.failed {
@@ -659,6 +701,9 @@ impl<'s> Parser<'s> {
                 return left;
             };
             if op.precedence() <= min_precedence {
+                return left;
+            }
+            if self.chain_too_deep() {
                 return left;
             }
             self.pos += len;
@@ -687,7 +732,7 @@ impl<'s> Parser<'s> {
             self.error(
                 strata_types::codes::NESTING_TOO_DEEP,
                 "Nesting too deep",
-                "The expression is nested more than 200 levels deep. Simplify it.",
+                &format!("The expression is nested or chained more than {MAX_DEPTH} levels deep. Simplify it."),
                 p,
                 p,
             );
@@ -704,16 +749,36 @@ impl<'s> Parser<'s> {
     }
 
     fn postfix(&mut self) -> Expr {
+        let depth = self.depth;
         let mut expr = self.primary();
-        loop {
-            if self.failed {
-                return expr;
+        let expr = loop {
+            if self.failed || self.chain_too_deep() {
+                break expr;
             }
             match self.traversal_step(expr, true) {
                 Ok(next) => expr = next,
-                Err(done) => return done,
+                Err(done) => break done,
             }
+        };
+        self.depth = depth;
+        expr
+    }
+
+    /// Counts one more link of a chain; past [`MAX_DEPTH`], reports it.
+    fn chain_too_deep(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth <= MAX_DEPTH {
+            return false;
         }
+        let p = self.pos;
+        self.error(
+            strata_types::codes::NESTING_TOO_DEEP,
+            "Nesting too deep",
+            &format!("The expression is nested or chained more than {MAX_DEPTH} levels deep. Simplify it."),
+            p,
+            p,
+        );
+        true
     }
 
     /// Applies one traversal step to `expr`; `Err` gives `expr` back when

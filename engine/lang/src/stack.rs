@@ -904,15 +904,21 @@ impl<'c> ReferenceChecker<'c> {
                     }
                     return;
                 }
-                match &expr.kind {
-                    ExprKind::GetAttr(inner, _) => {
-                        self.check_expr(inner, scope, bound, diagnostics)
+                // A chain from something other than a name: its keys and
+                // its start are checked once, not from every link.
+                let mut current = expr;
+                loop {
+                    match &current.kind {
+                        ExprKind::GetAttr(inner, _) => current = inner,
+                        ExprKind::Index(inner, key) => {
+                            self.check_expr(key, scope, bound, diagnostics);
+                            current = inner;
+                        }
+                        _ => break,
                     }
-                    ExprKind::Index(inner, key) => {
-                        self.check_expr(inner, scope, bound, diagnostics);
-                        self.check_expr(key, scope, bound, diagnostics);
-                    }
-                    _ => {}
+                }
+                if !std::ptr::eq(current, expr) {
+                    self.check_expr(current, scope, bound, diagnostics);
                 }
             }
             ExprKind::Literal(_) | ExprKind::SplatItem => {}

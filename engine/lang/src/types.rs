@@ -173,6 +173,7 @@ fn static_context() -> crate::eval::EvalContext<'static> {
         env: ENV.get_or_init(|| crate::functions::FunctionEnv {
             base_dir: ".".into(),
             plan_timestamp: String::new(),
+            in_template: false,
         }),
     }
 }

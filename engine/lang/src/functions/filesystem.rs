@@ -62,6 +62,12 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
         }),
         "fileset" => fileset(env, s(), str_arg(a, 1)),
         "templatefile" => {
+            if env.in_template {
+                return Some(Err(FnError::Call(
+                    "cannot recursively call templatefile from inside another template function."
+                        .into(),
+                )));
+            }
             let text = match read_text(env, s()) {
                 Ok(t) => t,
                 Err(e) => return Some(Err(e)),
@@ -69,7 +75,11 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
             let Some(vars) = a[1].as_mapping().cloned() else {
                 return Some(Err(FnError::Arg(1, "a map or object is required".into())));
             };
-            crate::template::render_template_text(&text, vars, env).map_err(FnError::Call)
+            let inner = FunctionEnv {
+                in_template: true,
+                ..env.clone()
+            };
+            crate::template::render_template_text(&text, vars, &inner).map_err(FnError::Call)
         }
         _ => return None,
     })

@@ -28,6 +28,10 @@ pub struct FunctionEnv {
     pub base_dir: PathBuf,
     /// The time `plantimestamp()` returns, RFC 3339.
     pub plan_timestamp: String,
+    /// Set while a template `templatefile` read is rendered: templates
+    /// cannot call `templatefile` again (Terraform's rule), so a template
+    /// that includes itself is an error, not an endless recursion.
+    pub in_template: bool,
 }
 
 impl Default for FunctionEnv {
@@ -35,6 +39,7 @@ impl Default for FunctionEnv {
         FunctionEnv {
             base_dir: PathBuf::from("."),
             plan_timestamp: time::now_rfc3339(),
+            in_template: false,
         }
     }
 }
