@@ -332,6 +332,8 @@ impl<'s> Parser<'s> {
     fn body(&mut self, nested: bool) -> Body {
         let start = self.pos;
         let mut body = Body::default();
+        // Where each argument was first set, for duplicates.
+        let mut names: std::collections::HashMap<String, Span> = Default::default();
         loop {
             self.skip_space(true);
             self.failed = false;
@@ -342,7 +344,7 @@ impl<'s> Parser<'s> {
                 _ => {}
             }
             let item_start = self.pos;
-            self.body_item(&mut body, nested);
+            self.body_item(&mut body, &mut names, nested);
             if self.failed {
                 // Skip the whole item from its start, where the scanner
                 // knows which brackets and strings are open, rather than
@@ -361,7 +363,12 @@ impl<'s> Parser<'s> {
         body
     }
 
-    fn body_item(&mut self, body: &mut Body, nested: bool) {
+    fn body_item(
+        &mut self,
+        body: &mut Body,
+        names: &mut std::collections::HashMap<String, Span>,
+        nested: bool,
+    ) {
         let item_start = self.pos;
         let Some((name, name_span)) = self.ident() else {
             let detail = if self.peek() == Some(b'}') {
@@ -408,13 +415,7 @@ impl<'s> Parser<'s> {
                     return;
                 }
             }
-            if body.attributes.iter().any(|a| a.name == name) {
-                let previous = body
-                    .attributes
-                    .iter()
-                    .find(|a| a.name == name)
-                    .map(|a| a.name_span)
-                    .unwrap_or(name_span);
+            if let Some(&previous) = names.get(&name) {
                 let line = self.text[..previous.start as usize].matches('\n').count() + 1;
                 self.diagnostics.push(Diagnostic::error(
                     strata_types::codes::DUPLICATE_ARGUMENT,
@@ -425,6 +426,7 @@ impl<'s> Parser<'s> {
                     name_span,
                 ));
             }
+            names.entry(name.clone()).or_insert(name_span);
             body.attributes.push(Attribute {
                 name,
                 name_span,
