@@ -188,6 +188,14 @@ impl State {
         let state: State =
             serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt(e.to_string()))?;
         state.check_unique().map_err(StateError::Corrupt)?;
+        // Every write adds one to the serial, and PostgreSQL keeps it as a
+        // signed 64-bit number: a serial that could not grow is refused.
+        if state.serial >= i64::MAX as u64 {
+            return Err(StateError::Corrupt(format!(
+                "its serial {} is too large to be increased",
+                state.serial
+            )));
+        }
         if state.version != FORMAT_VERSION {
             return Err(StateError::Corrupt(format!(
                 "state format version {} is not supported (expected {FORMAT_VERSION})",

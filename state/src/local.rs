@@ -109,7 +109,15 @@ pub(crate) fn host_name() -> String {
 impl Store for LocalStore {
     fn read(&self) -> Result<Option<State>, StateError> {
         match std::fs::read(&self.path) {
-            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
+            // An empty file is not "no state": it is what a truncated
+            // write leaves, and reading it as none would recreate every
+            // object under a new lineage.
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                Err(StateError::Corrupt(format!(
+                    "{} is empty; if this stack manages nothing, delete it",
+                    self.path.display()
+                )))
+            }
             Ok(bytes) => State::from_bytes(&self.open(bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),

@@ -358,7 +358,7 @@ pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
             "Error acquiring the state lock",
             format!("{e}. Wait for that operation to finish, or if it is gone, release the lock with strata force-unlock ID."),
         ),
-        StateError::Corrupt(_) => ("Invalid state", format!("{e}. The previous version is kept as {STATE_FILE}.backup.")),
+        StateError::Corrupt(_) => ("Invalid state", format!("{e}. The file is left as it is; `strata state history` lists the earlier versions kept, and `strata state rollback SERIAL` makes one current again.")),
         StateError::Io(_) => ("State error", e.to_string()),
         StateError::Crypt(_) => ("Cannot decrypt the state", e.to_string()),
     };

@@ -1010,3 +1010,62 @@ fn templatefile_cannot_be_called_from_a_template() {
         "{text}"
     );
 }
+
+/// Input at the edges gets what Terraform gives or a clear error, never
+/// an abort or a silent guess.
+#[test]
+fn edge_input_gets_clear_answers() {
+    let sb = Sandbox::new("edge-input");
+    let write_bytes = |name: &str, bytes: &[u8]| {
+        std::fs::write(sb.dir.join(name), bytes).expect("write");
+    };
+    // A byte-order mark and bytes that are not UTF-8 in a comment are
+    // accepted, as by Terraform.
+    write_bytes(
+        "main.tf",
+        b"\xef\xbb\xbfresource \"terraform_data\" \"a\" {}\n# caf\xe9 \xff\n",
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 0, "{text}");
+    // In a string they are refused where they are.
+    write_bytes(
+        "main.tf",
+        b"resource \"terraform_data\" \"a\" {\n  input = \"caf\xe9\"\n}\n",
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Invalid character encoding") && text.contains("main.tf:2:15"),
+        "{text}"
+    );
+    // A count no plan could hold.
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  count = 1e9\n}\n",
+    );
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("at most 1000000 instances"), "{text}");
+    // An empty state file is not "no state".
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    sb.write("strata.tfstate", "\n");
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("strata.tfstate is empty"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state"),
+        "\n"
+    );
+    assert!(!sb.dir.join("strata.tfstate.backup").exists());
+    // A serial that cannot grow.
+    std::fs::remove_file(sb.dir.join("strata.tfstate")).expect("remove");
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    let state = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    let at_max = state.replacen("\"serial\": 1,", "\"serial\": 18446744073709551615,", 1);
+    assert_ne!(at_max, state);
+    sb.write("strata.tfstate", &at_max);
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("too large to be increased"), "{text}");
+}

@@ -132,6 +132,9 @@ pub(crate) enum Reference {
     Module(String),
 }
 
+/// The most instances one `count` may ask for.
+pub const MAX_COUNT: i64 = 1_000_000;
+
 pub(crate) fn references(expr: &Expr) -> Vec<Reference> {
     let mut out = Vec::new();
     let mut pending = vec![expr];
@@ -828,6 +831,9 @@ type Expansion = Vec<(InstanceKey, Option<Value>)>;
 
 /// The instance keys of a resource: from `count`, `for_each`, or one
 /// unkeyed instance. `None` when the expansion is unknown.
+///
+/// `count` is bounded by [`MAX_COUNT`]: a typo such as `1e9` is an error
+/// rather than an attempt to plan a billion instances.
 fn expand(
     body: &strata_lang::ast::Body,
     roots: &HashMap<String, Value>,
@@ -856,6 +862,14 @@ fn expand(
                     count.expr.span,
                 )
             })?;
+        if n > MAX_COUNT {
+            return Err(Diagnostic::error(
+                strata_types::codes::INVALID_COUNT_ARGUMENT,
+                "Invalid count argument",
+                format!("The \"count\" argument is {n}; one resource or module call can have at most {MAX_COUNT} instances. Split it, or check the expression."),
+                count.expr.span,
+            ));
+        }
         return Ok(Some((0..n).map(|i| (InstanceKey::Int(i), None)).collect()));
     }
     if let Some(for_each) = body.attribute("for_each") {

@@ -116,10 +116,10 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
     names.sort();
     let mut files = Vec::new();
     for name in names {
-        let text = std::fs::read_to_string(dir.join(&name))?;
+        let text = decode_source(std::fs::read(dir.join(&name))?);
         files.push((name, text));
     }
-    let mut stack = load_sources(files);
+    let mut stack = load_decoded(files);
     stack.dir = dir.to_path_buf();
     let calls: Vec<(String, Option<Expr>, Span)> = stack
         .config
@@ -191,23 +191,15 @@ fn load_children(
         names.sort();
         let mut config = Config::default();
         for file_name in names {
-            let text = std::fs::read_to_string(child_dir.join(&file_name))?;
+            let text = decode_source(std::fs::read(child_dir.join(&file_name))?);
             let shown = child_dir.join(&file_name);
             let shown = shown
                 .strip_prefix(root)
                 .unwrap_or(&shown)
                 .to_string_lossy()
                 .replace("/./", "/");
-            let json = file_name.ends_with(".json");
-            let file = sources.add(shown, text);
-            let text = &sources.get(file).expect("just added").text;
-            let parsed = if json {
-                crate::json_config::parse_json_body(text, file)
-            } else {
-                parse_body(text, file)
-            };
-            diagnostics.extend(parsed.diagnostics);
-            lower_file(parsed.value, &mut config, diagnostics);
+            let body = parse_file(sources, shown, text, diagnostics);
+            lower_file(body, &mut config, diagnostics);
         }
         check_duplicates(&config, diagnostics);
         let calls: Vec<(String, Option<Expr>, Span)> = config
@@ -236,23 +228,106 @@ fn load_children(
 }
 
 /// Parses and lowers the given files.
+/// A configuration file's text as read: a UTF-8 byte-order mark is
+/// dropped (Terraform accepts one), and each run of bytes that is not
+/// UTF-8 becomes U+FFFD, its offset in the text kept so that
+/// [`check_encoding`] can accept it in a comment and refuse it anywhere
+/// else.
+pub struct Decoded {
+    pub text: String,
+    pub invalid: Vec<usize>,
+}
+
+pub fn decode_source(bytes: Vec<u8>) -> Decoded {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let mut text = String::with_capacity(bytes.len());
+    let mut invalid = Vec::new();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            invalid.push(text.len());
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    Decoded { text, invalid }
+}
+
+/// Bytes that were not UTF-8 are an error outside comments (in a string
+/// they would silently become U+FFFD), as in Terraform.
+fn check_encoding(file: u32, text: &str, json: bool, invalid: &[usize]) -> Option<Diagnostic> {
+    let first = *invalid.first()?;
+    let outside = if json {
+        Some(first)
+    } else {
+        // Tokens are slices of `text`: their offsets follow from that.
+        let comments: Vec<std::ops::Range<usize>> = crate::lexer::tokenize(text)
+            .iter()
+            .filter(|t| t.kind == crate::lexer::TokenKind::Comment)
+            .map(|t| {
+                let start = t.text.as_ptr() as usize - text.as_ptr() as usize;
+                start..start + t.text.len()
+            })
+            .collect();
+        invalid
+            .iter()
+            .copied()
+            .find(|i| !comments.iter().any(|c| c.contains(i)))
+    }?;
+    Some(Diagnostic::error(
+        strata_types::codes::INVALID_CHARACTER_ENCODING,
+        "Invalid character encoding",
+        "All input files must be UTF-8 encoded; this is not. Ensure that UTF-8 encoding is selected in your editor.",
+        Span::new(file, outside, outside + char::REPLACEMENT_CHARACTER.len_utf8()),
+    ))
+}
+
+/// Adds a file to `sources` and parses it as native syntax or JSON by its
+/// name.
+fn parse_file(
+    sources: &mut SourceMap,
+    name: String,
+    Decoded { text, invalid }: Decoded,
+    diagnostics: &mut Diagnostics,
+) -> Body {
+    let json = name.ends_with(".json");
+    let file = sources.add(name, text);
+    let text = &sources.get(file).expect("just added").text;
+    if let Some(d) = check_encoding(file, text, json, &invalid) {
+        diagnostics.push(d);
+        return Body::default();
+    }
+    let parsed = if json {
+        crate::json_config::parse_json_body(text, file)
+    } else {
+        parse_body(text, file)
+    };
+    diagnostics.extend(parsed.diagnostics);
+    parsed.value
+}
+
 pub fn load_sources(files: Vec<(String, String)>) -> LoadedStack {
+    load_decoded(
+        files
+            .into_iter()
+            .map(|(name, text)| {
+                (
+                    name,
+                    Decoded {
+                        text,
+                        invalid: Vec::new(),
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+fn load_decoded(files: Vec<(String, Decoded)>) -> LoadedStack {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();
     let mut config = Config::default();
-    for (name, text) in files {
-        let json = name.ends_with(".json");
-        let file = sources.add(name, text);
-        let text = &sources.get(file).expect("just added").text;
-        let body = if json {
-            let parsed = crate::json_config::parse_json_body(text, file);
-            diagnostics.extend(parsed.diagnostics);
-            parsed.value
-        } else {
-            let parsed = parse_body(text, file);
-            diagnostics.extend(parsed.diagnostics);
-            parsed.value
-        };
+    for (name, decoded) in files {
+        let body = parse_file(&mut sources, name, decoded, &mut diagnostics);
         lower_file(body, &mut config, &mut diagnostics);
     }
     check_duplicates(&config, &mut diagnostics);

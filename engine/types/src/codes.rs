@@ -59,6 +59,7 @@ codes! {
     UNTERMINATED_TEMPLATE_STRING_IN_HEREDOC = "E131", "Unterminated template string";
     UNEXPECTED_TEMPLATE_DIRECTIVE = "E132", "Unexpected template directive";
     UNTERMINATED_TEMPLATE_DIRECTIVE = "E133", "Unterminated template directive";
+    INVALID_CHARACTER_ENCODING = "E134", "Invalid character encoding";
     INVALID_JSON = "E140", "Invalid JSON configuration";
     BLOCK_LABELS = "E201", "Missing name for block";
     UNSUPPORTED_ARGUMENT = "E202", "Unsupported argument";
