@@ -17,7 +17,7 @@ mod local;
 mod pg;
 mod s3;
 
-pub use local::{write_atomically, LocalBackend, LocalStore};
+pub use local::{write_atomically, write_privately, LocalBackend, LocalStore};
 pub use pg::{PgBackend, PgStore};
 pub use s3::{S3Backend, S3Config, S3Store};
 

@@ -397,7 +397,8 @@ pub(crate) fn recorded() -> Result<Option<Spec>, Diagnostic> {
 
 pub(crate) fn record(spec: &Spec) -> std::io::Result<()> {
     std::fs::create_dir_all(".strata")?;
-    strata_state::write_atomically(
+    // It may hold a PostgreSQL connection string with its password.
+    strata_state::write_privately(
         Path::new(BACKEND_FILE),
         &serde_json::to_vec_pretty(spec).expect("backend spec serializes"),
     )

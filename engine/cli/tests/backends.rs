@@ -60,6 +60,12 @@ fn pg_backend_holds_state_and_workspaces() {
     fails(sb.run(&["plan"], ""), "Backend initialization required");
     let text = ok(sb.run(&["init"], ""));
     assert!(text.contains("Using the \"pg\" backend"), "{text}");
+    // The recorded backend holds the connection string: its owner's only.
+    let recorded = std::fs::metadata(sb.dir.join(".strata/backend.json")).expect("recorded");
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&recorded.permissions()) & 0o777,
+        0o600
+    );
     ok(sb.run(&["apply", "-auto-approve"], ""));
     assert!(
         !sb.dir.join("strata.tfstate").exists(),

@@ -752,6 +752,16 @@ fn check_resource_meta(block: &Block, mode: Mode, diagnostics: &mut Diagnostics)
             span,
         ));
     }
+    // One lifecycle block: a second would silently decide nothing or
+    // override the first.
+    for extra in body.blocks_of("lifecycle").skip(1) {
+        diagnostics.push(Diagnostic::error(
+            strata_types::codes::DUPLICATE_LIFECYCLE_BLOCK,
+            "Duplicate lifecycle block",
+            "This resource already has a lifecycle block. Merge the two into one.",
+            extra.type_span,
+        ));
+    }
     for lifecycle in body.blocks_of("lifecycle") {
         let (arguments, blocks): (&[&str], &[&str]) = match mode {
             Mode::Managed => (

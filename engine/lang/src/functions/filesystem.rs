@@ -148,6 +148,12 @@ fn dirname(p: &str) -> String {
 }
 
 fn fileset(env: &FunctionEnv, base: &str, pattern: &str) -> FnResult {
+    if !pattern_is_valid(pattern) {
+        return Err(FnError::Call(format!(
+            "failed to glob pattern {}: syntax error in pattern",
+            crate::format::go_quote(pattern)
+        )));
+    }
     let root = resolve(env, base);
     let mut matches = Vec::new();
     let mut stack = vec![root.clone()];
@@ -168,6 +174,27 @@ fn fileset(env: &FunctionEnv, base: &str, pattern: &str) -> FnResult {
         }
     }
     Ok(Value::set(Type::String, matches))
+}
+
+/// Whether every `[` and `{` of a pattern is closed and no `\\` ends it
+/// (doublestar's syntax errors).
+fn pattern_is_valid(pattern: &str) -> bool {
+    let bytes = pattern.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if i + 1 == bytes.len() => return false,
+            b'\\' => i += 1,
+            b'[' => match bytes[i + 1..].iter().position(|&c| c == b']') {
+                Some(close) => i += close + 1,
+                None => return false,
+            },
+            b'{' if !bytes[i + 1..].contains(&b'}') => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Matches doublestar patterns: `*`, `?`, `[...]`, `{a,b}` and `**`.

@@ -11,8 +11,12 @@ pub(super) fn call(name: &str, a: &[Value]) -> Option<FnResult> {
         "floor" => Ok(Value::number(num_arg(a, 0).floor().as_function_integer())),
         "signum" => {
             let n = num_arg(a, 0);
-            if !n.is_integer() {
-                return Some(Err(FnError::Call("number must be an integer".into())));
+            if !n.is_integer() || n.to_i64().is_none() {
+                return Some(Err(FnError::Call(format!(
+                    "value must be a whole number, between {} and {}",
+                    i64::MIN,
+                    i64::MAX
+                ))));
             }
             Ok(Value::int(if n.is_zero() {
                 0
@@ -26,7 +30,18 @@ pub(super) fn call(name: &str, a: &[Value]) -> Option<FnResult> {
             let (x, base) = (num_arg(a, 0).to_f64(), num_arg(a, 1).to_f64());
             float(x.ln() / base.ln())
         }
-        "pow" => float(num_arg(a, 0).to_f64().powf(num_arg(a, 1).to_f64())),
+        "pow" => {
+            let (x, y) = (num_arg(a, 0).to_f64(), num_arg(a, 1).to_f64());
+            if !x.is_finite() || !y.is_finite() {
+                // Terraform converts both to 64-bit floats first.
+                return Some(Err(FnError::Call(format!(
+                    "value must be between {:.6} and {:.6} inclusive",
+                    f64::MIN,
+                    f64::MAX
+                ))));
+            }
+            float(x.powf(y))
+        }
         "max" | "min" => {
             if a.is_empty() {
                 return Some(Err(FnError::Call("must pass at least one number".into())));

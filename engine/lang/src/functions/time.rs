@@ -67,7 +67,19 @@ fn timeadd(a: &[Value]) -> FnResult {
             ),
         )
     })?;
-    let result = t + chrono::Duration::nanoseconds(nanos as i64);
+    let invalid = || {
+        FnError::Arg(
+            1,
+            format!(
+                "time: invalid duration {}",
+                crate::format::go_quote(str_arg(a, 1))
+            ),
+        )
+    };
+    let nanos = i64::try_from(nanos).map_err(|_| invalid())?;
+    let result = t
+        .checked_add_signed(chrono::Duration::nanoseconds(nanos))
+        .ok_or_else(invalid)?;
     Ok(Value::string(format_rfc3339(&result)))
 }
 
@@ -107,6 +119,10 @@ fn parse_duration(s: &str) -> Option<i128> {
         };
         rest = &rest[unit_len..];
         total += value * unit;
+    }
+    // Go's durations are signed 64-bit nanoseconds: longer is invalid.
+    if !total.is_finite() || total.round() > i64::MAX as f64 {
+        return None;
     }
     let n = total.round() as i128;
     Some(if negative { -n } else { n })
