@@ -118,7 +118,10 @@ fn write_atomically_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        ));
     }
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -130,6 +133,16 @@ pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
+}
+
+impl LocalStore {
+    /// An I/O error that names the state file.
+    fn io_error(&self, e: std::io::Error) -> StateError {
+        StateError::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", self.path.display()),
+        ))
+    }
 }
 
 impl Store for LocalStore {
@@ -146,7 +159,7 @@ impl Store for LocalStore {
             }
             Ok(bytes) => State::from_bytes(&self.open(bytes)?).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(self.io_error(e)),
         }
     }
 

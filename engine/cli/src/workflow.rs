@@ -615,7 +615,7 @@ pub fn plan_command(
                 &[Diagnostic::global(
                     strata_types::codes::WRITE_FAILED,
                     "Failed to write the plan",
-                    format!("{}: {e}", path.display()),
+                    e.to_string(),
                 )],
                 &SourceMap::default(),
                 style,
@@ -637,6 +637,18 @@ pub fn plan_command(
 }
 
 pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
+    // A device or pipe (`apply /dev/zero`) is not a plan: reading it could
+    // go on forever.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Failed to read the plan",
+            format!(
+                "{} is not a plan file: give the file `strata plan -out` wrote.",
+                path.display()
+            ),
+        ));
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::global(
             strata_types::codes::INVALID_PLAN_FILE,
@@ -877,7 +889,10 @@ pub fn apply_command(
         .iter()
         .filter(|o| matches!(o.2, Outcome::Skipped(_)))
         .collect();
-    if failed > 0 || !skipped.is_empty() || cancel.load(Ordering::SeqCst) {
+    // A state that could not be saved, or a plan refused before it
+    // started, is not a complete apply, however the changes went.
+    let unsaved = result.diagnostics.has_errors();
+    if failed > 0 || !skipped.is_empty() || cancel.load(Ordering::SeqCst) || unsaved {
         println!("\nApply incomplete: {add} added, {change} changed, {destroy} destroyed; {failed} failed, {} skipped.", skipped.len());
         for (addr, _, o) in &skipped {
             if let Outcome::Skipped(why) = o {
@@ -1044,7 +1059,7 @@ pub(crate) fn write_comment(path: &Path, parts: &[String], style: &Style) -> Res
             Diagnostic::global(
                 strata_types::codes::WRITE_FAILED,
                 "Failed to write the Markdown plan",
-                format!("{}: {e}", path.display()),
+                e.to_string(),
             ),
             style,
         )

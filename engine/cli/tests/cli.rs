@@ -1069,3 +1069,36 @@ fn edge_input_gets_clear_answers() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("too large to be increased"), "{text}");
 }
+
+/// A state that cannot be saved makes the apply incomplete, with the file
+/// named; a device given as a plan is refused, not read forever.
+#[test]
+fn an_unsaved_state_is_not_a_complete_apply() {
+    let sb = Sandbox::new("unsaved-state");
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    // The backup is written first: a directory in its place fails it.
+    std::fs::create_dir(sb.dir.join("strata.tfstate.backup")).expect("dir");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {}\n\nresource \"terraform_data\" \"b\" {}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Failed to persist state"), "{text}");
+    assert!(text.contains("strata.tfstate.backup"), "{text}");
+    assert!(text.contains("Apply incomplete"), "{text}");
+    assert!(!text.contains("Apply complete!"), "{text}");
+    let leftovers: Vec<String> = std::fs::read_dir(&sb.dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let (code, text) = sb.run(&["apply", "/dev/zero"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("is not a plan file"), "{text}");
+}
