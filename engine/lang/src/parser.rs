@@ -517,15 +517,19 @@ impl<'s> Parser<'s> {
             return;
         }
         if self.peek() != Some(b'}') {
-            self.error(
+            // The block's body ran to the end of the file and its errors
+            // are reported. Not marked as failed: the enclosing body must
+            // not go back and read it all again as its own items (with
+            // blocks unclosed inside blocks, that doubled the work at
+            // every level).
+            self.diagnostics.push(Diagnostic::error(
                 strata_types::codes::UNCLOSED_CONFIGURATION_BLOCK,
                 "Unclosed configuration block",
-                &format!(
+                format!(
                     "There is no closing brace for the \"{name}\" block that starts here before the end of the file. Add a \"}}\" where the block should end."
                 ),
-                open,
-                open + 1,
-            );
+                self.span(open, open + 1),
+            ));
             return;
         }
         self.pos += 1;
