@@ -899,7 +899,7 @@ pub fn apply_command(
                 println!("  skipped {addr}: {why}");
             }
         }
-        std::mem::forget(loaded);
+        std::mem::forget((loaded, plan, result));
         return ExitCode::from(1);
     }
     if args.destroy {
@@ -910,11 +910,15 @@ pub fn apply_command(
         );
         print_outputs_summary(&result.state);
     }
-    std::mem::forget(loaded);
-    if result.diagnostics.has_errors() {
-        return ExitCode::from(1);
-    }
-    ExitCode::SUCCESS
+    let code = if result.diagnostics.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    // The process ends next: freeing the stack, the plan and the state
+    // (a second at 100,000 resources) would only cost time.
+    std::mem::forget((loaded, plan, result));
+    code
 }
 
 fn count_done(outcomes: &[(String, Action, Outcome)]) -> (usize, usize, usize) {

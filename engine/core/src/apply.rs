@@ -1286,11 +1286,8 @@ async fn journal_intent(
         schema_version,
     };
     let _io = shared.io.lock().await;
-    let (store, kept) = (store.clone(), record.clone());
-    tokio::task::spawn_blocking(move || store.append_journal(&record, true))
+    append_record(store, record.clone(), true)
         .await
-        .map_err(|e| strata_state::StateError::Io(std::io::Error::other(e.to_string())))
-        .and_then(|r| r)
         .map_err(|e| {
             Diagnostic::global(
                 strata_types::codes::JOURNAL_WRITE_FAILED,
@@ -1298,8 +1295,21 @@ async fn journal_intent(
                 format!("{addr}: {e}; nothing was changed"),
             )
         })?;
-    shared.pending.lock().expect("pending").insert(seq, kept);
+    shared.pending.lock().expect("pending").insert(seq, record);
     Ok(Some(seq))
+}
+
+/// Appends a journal record on a blocking thread.
+async fn append_record(
+    store: &Arc<dyn Store>,
+    record: strata_state::JournalRecord,
+    durable: bool,
+) -> Result<(), strata_state::StateError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.append_journal(&record, durable))
+        .await
+        .map_err(|e| strata_state::StateError::Io(std::io::Error::other(e.to_string())))
+        .and_then(|r| r)
 }
 
 /// Records the result of a journaled call.
@@ -1312,17 +1322,12 @@ async fn journal_done(
     let Some(seq) = seq else { return Ok(()) };
     let _io = shared.io.lock().await;
     shared.pending.lock().expect("pending").remove(&seq);
-    let store = store.clone();
     let record = strata_state::JournalRecord::Done { seq, instance };
-    tokio::task::spawn_blocking(move || store.append_journal(&record, false))
-        .await
-        .map_err(|e| strata_state::StateError::Io(std::io::Error::other(e.to_string())))
-        .and_then(|r| r)
-        .map_err(|e| {
-            Diagnostic::global(
-                strata_types::codes::JOURNAL_WRITE_FAILED,
-                "Cannot record a result",
-                e.to_string(),
-            )
-        })
+    append_record(store, record, false).await.map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::JOURNAL_WRITE_FAILED,
+            "Cannot record a result",
+            e.to_string(),
+        )
+    })
 }

@@ -104,8 +104,8 @@ pub struct PlanRequest {
     pub changes_state: bool,
 }
 
-/// Makes the current state current, plans against it and prices the
-/// plan. The plan's warnings (and the stack's) come as events.
+/// Brings the state up to date, plans against it and prices the
+/// plan. The plan's warnings come as events.
 pub async fn plan(
     session: &Session,
     store: &dyn Store,
