@@ -1,0 +1,106 @@
+//! The execution graph over a plan's changes, and `--target`/`--exclude`.
+
+use super::*;
+
+/// The execution graph over changes: a change waits for the changes of
+/// what it depends on; a delete waits for the deletes of what depends on
+/// it; create_before_destroy replacements create first.
+pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
+    let index: HashMap<String, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.addr.to_string(), i))
+        .collect();
+    let mut edges = Vec::new();
+    for (to, c) in changes.iter().enumerate() {
+        if matches!(c.action, Action::NoOp | Action::Forget) {
+            continue;
+        }
+        for dep in &c.dependencies {
+            let Some(&from) = index.get(dep) else {
+                continue;
+            };
+            let d = &changes[from];
+            if matches!(d.action, Action::NoOp | Action::Forget) {
+                continue;
+            }
+            match (c.action, d.action) {
+                // Deleting a dependent must come before deleting what it
+                // depends on.
+                (Action::Delete, Action::Delete) => edges.push(Edge { from: to, to: from }),
+                (Action::Delete, _) => {}
+                (_, Action::Delete) => edges.push(Edge { from: to, to: from }),
+                _ => edges.push(Edge { from, to }),
+            }
+        }
+    }
+    edges.sort_by_key(|e| (e.from, e.to));
+    edges.dedup();
+    edges
+}
+
+/// `--target` and `--exclude`.
+pub(super) struct TargetFilter {
+    include: Option<HashSet<ResourceAddr>>,
+    include_instances: Vec<InstanceAddr>,
+    exclude: Vec<InstanceAddr>,
+}
+
+impl TargetFilter {
+    pub(super) fn new(stack: &LoadedStack, options: &PlanOptions) -> TargetFilter {
+        let include = if options.targets.is_empty() {
+            None
+        } else {
+            // Targets and everything they depend on.
+            let mut set: HashSet<ResourceAddr> =
+                options.targets.iter().map(|t| t.resource.clone()).collect();
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for r in &stack.config.resources {
+                    if !set.contains(&resource_addr(r)) {
+                        continue;
+                    }
+                    let mut refs = Vec::new();
+                    body_references(&r.body, &mut refs);
+                    for rf in refs {
+                        if let Reference::Resource(a, _) = rf {
+                            changed |= set.insert(a);
+                        }
+                    }
+                }
+            }
+            Some(set)
+        };
+        TargetFilter {
+            include,
+            include_instances: options.targets.clone(),
+            exclude: options.excludes.clone(),
+        }
+    }
+
+    pub(super) fn includes_resource(&self, addr: &ResourceAddr) -> bool {
+        if self
+            .exclude
+            .iter()
+            .any(|e| e.resource == *addr && e.key == InstanceKey::None)
+        {
+            return false;
+        }
+        self.include.as_ref().is_none_or(|s| s.contains(addr))
+    }
+
+    pub(super) fn includes_instance(&self, addr: &InstanceAddr) -> bool {
+        if self
+            .exclude
+            .iter()
+            .any(|e| e == addr || (e.resource == addr.resource && e.key == InstanceKey::None))
+        {
+            return false;
+        }
+        match &self.include {
+            None => true,
+            Some(set) => set.contains(&addr.resource) || self.include_instances.contains(addr),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! What a plan says beyond its resources: the root module's outputs
+//! (before and after) and the `check` blocks' assertions.
+
+use super::*;
+
+/// The changes to the root module's outputs, from their values in `roots`
+/// and in the prior state.
+pub(super) fn output_changes(
+    stack: &LoadedStack,
+    roots: &HashMap<String, Value>,
+    env: &FunctionEnv,
+    prior_outputs: &BTreeMap<String, strata_state::OutputState>,
+    destroy: bool,
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputChange> {
+    let mut outputs = Vec::new();
+    for o in &stack.config.outputs {
+        let Some(expr) = &o.value else { continue };
+        let after = if destroy {
+            None
+        } else {
+            match evaluate(
+                expr,
+                &EvalContext {
+                    variables: roots,
+                    overlay: None,
+                    env,
+                },
+            ) {
+                Ok(v) => {
+                    if v.contains_sensitive() && !o.sensitive {
+                        diagnostics.push(Diagnostic::error(
+                            strata_types::codes::OUTPUT_REFERS_TO_SENSITIVE_VALUES,
+                            "Output refers to sensitive values",
+                            "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Strata requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent. Add sensitive = true to the output block.",
+                            expr.span,
+                        ));
+                    }
+                    Some(v)
+                }
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+            }
+        };
+        let before = prior_outputs.get(&o.name).and_then(|s| {
+            let ty = strata_types::json::type_from_json(&s.ty).ok()?;
+            strata_types::json::value_from_json(&s.value, &ty).ok()
+        });
+        let action = match (&before, &after) {
+            (None, None) => Action::NoOp,
+            (None, Some(_)) => Action::Create,
+            (Some(_), None) => Action::Delete,
+            (Some(b), Some(a)) => {
+                if a.is_wholly_known()
+                    && strata_lang::eval::equals(&b.unmark_deep().0, &a.unmark_deep().0)
+                        == Some(true)
+                {
+                    Action::NoOp
+                } else {
+                    Action::Update
+                }
+            }
+        };
+        outputs.push(OutputChange {
+            name: o.name.clone(),
+            action,
+            before: before.as_ref().map(EncodedValue::encode),
+            after: after
+                .as_ref()
+                .map(|v| EncodedValue::encode(&v.clone().mark_sensitive(o.sensitive))),
+            sensitive: o.sensitive,
+        });
+    }
+    for (name, _) in prior_outputs
+        .iter()
+        .filter(|(n, _)| !stack.config.outputs.iter().any(|o| &o.name == *n))
+    {
+        outputs.push(OutputChange {
+            name: name.clone(),
+            action: Action::Delete,
+            before: None,
+            after: None,
+            sensitive: false,
+        });
+    }
+    outputs
+}
+
+/// Evaluates the `check` blocks' assertions: a failed one is a warning,
+/// as in Terraform.
+pub(super) fn check_blocks(
+    stack: &LoadedStack,
+    roots: &HashMap<String, Value>,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) {
+    for block in stack.config.other.iter().filter(|b| b.type_name == "check") {
+        let name = block
+            .labels
+            .first()
+            .map(|l| l.value.clone())
+            .unwrap_or_default();
+        for assert in block.body.blocks_of("assert") {
+            let Some(condition) = assert.body.attribute("condition") else {
+                continue;
+            };
+            let ctx = EvalContext {
+                variables: roots,
+                overlay: None,
+                env,
+            };
+            let failed = match evaluate(&condition.expr, &ctx) {
+                Ok(v) => v.as_bool() == Some(false),
+                Err(_) => true,
+            };
+            if failed {
+                let message = assert
+                    .body
+                    .attribute("error_message")
+                    .and_then(|m| evaluate(&m.expr, &ctx).ok())
+                    .and_then(|m| {
+                        if m.sensitive {
+                            None
+                        } else {
+                            m.as_str().map(str::to_string)
+                        }
+                    })
+                    .unwrap_or_else(|| "The assertion is false.".into());
+                diagnostics.push(Diagnostic::warning(
+                    "W401",
+                    "Check block assertion failed",
+                    format!("check.{name}: {message}"),
+                    condition.expr.span,
+                ));
+            }
+        }
+    }
+}

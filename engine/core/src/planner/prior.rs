@@ -1,0 +1,403 @@
+//! The prior state as the planner sees it: decoded with each provider's
+//! schema, with `moved` blocks, Terraform's implied count moves, `import`
+//! blocks and `removed` blocks applied.
+
+use super::*;
+
+/// One instance of the prior state, decoded.
+#[derive(Clone, Debug)]
+pub(crate) struct PriorInstance {
+    pub value: Value,
+    pub dependencies: Vec<String>,
+    pub provider: String,
+    pub create_before_destroy: bool,
+    /// The state file no longer holds this value at this address (it was
+    /// upgraded, refreshed with changes, moved or imported), so writing the
+    /// state back must encode it again; otherwise the stored form is kept.
+    pub changed: bool,
+}
+
+/// Decodes every instance of the prior state with its provider's schema.
+pub(crate) fn decode_state(
+    state: &State,
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let mut out = BTreeMap::new();
+    for r in &state.resources {
+        let mode = Mode::parse(&r.mode);
+        let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
+        else {
+            diagnostics.push(Diagnostic::global(
+                strata_types::codes::STATE_REFERS_TO_AN_UNKNOWN_RESOURCE_TYPE,
+                "State refers to an unknown resource type",
+                format!(
+                    "The state holds {}.{} of type \"{}\", which no available provider offers.",
+                    r.type_name, r.name, r.type_name
+                ),
+            ));
+            continue;
+        };
+        for i in &r.instances {
+            let addr = InstanceAddr {
+                resource: ResourceAddr {
+                    module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
+                    mode,
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                },
+                key: InstanceKey::from_json(i.index_key.as_ref()),
+            };
+            let decoded = decode_attributes(&schema, &i.attributes)
+                .map_err(|e| e.to_string())
+                .and_then(|v| {
+                    if i.schema_version == schema.version {
+                        Ok(v)
+                    } else {
+                        provider
+                            .upgrade_state(&r.type_name, i.schema_version, v)
+                            .map_err(|e| e.to_string())
+                    }
+                });
+            match decoded {
+                Ok(v) => {
+                    let v = apply_sensitive_paths(
+                        mark_schema_sensitive(&schema, v),
+                        &i.sensitive_attributes,
+                    );
+                    out.insert(
+                        addr,
+                        PriorInstance {
+                            value: v,
+                            dependencies: i.dependencies.clone(),
+                            provider: r.provider.clone(),
+                            create_before_destroy: i.create_before_destroy,
+                            changed: i.schema_version != schema.version,
+                        },
+                    );
+                }
+                Err(e) => diagnostics.push(Diagnostic::global(
+                    strata_types::codes::INVALID_INSTANCE_IN_STATE,
+                    "Invalid instance in state",
+                    format!("{addr}: {e}"),
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// Applies `moved` blocks to the prior state's addresses.
+pub(super) fn apply_moves(
+    stack: &LoadedStack,
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    diagnostics: &mut Diagnostics,
+) {
+    // Implied moves, as Terraform makes them: adding `count` moves the
+    // unkeyed instance to [0]; removing it moves [0] to the unkeyed one.
+    for r in &stack.config.resources {
+        let addr = resource_addr(r);
+        let unkeyed = InstanceAddr {
+            resource: addr.clone(),
+            key: InstanceKey::None,
+        };
+        let zero = InstanceAddr {
+            resource: addr.clone(),
+            key: InstanceKey::Int(0),
+        };
+        let counted = r.body.attribute("count").is_some();
+        let repeated = counted || r.body.attribute("for_each").is_some();
+        let (from, to) = if counted {
+            (unkeyed, zero)
+        } else if !repeated {
+            (zero, unkeyed)
+        } else {
+            continue;
+        };
+        if prior.contains_key(&from) && !prior.contains_key(&to) {
+            if let Some(mut p) = prior.remove(&from) {
+                p.changed = true;
+                prior.insert(to, p);
+            }
+        }
+    }
+    for block in stack.config.other.iter().filter(|b| b.type_name == "moved") {
+        let parse = |name: &str| {
+            block.body.attribute(name).and_then(|a| {
+                let text = stack.sources.text(a.expr.span);
+                InstanceAddr::parse(text.trim()).map(|addr| (addr, text.contains('[')))
+            })
+        };
+        let (Some((from, from_instance)), Some((to, to_instance))) = (parse("from"), parse("to"))
+        else {
+            diagnostics.push(Diagnostic::error(
+                strata_types::codes::INVALID_MOVED_BLOCK,
+                "Invalid moved block",
+                "A moved block needs \"from\" and \"to\" addresses of resources or instances.",
+                block.type_span,
+            ));
+            continue;
+        };
+        let moves: Vec<(InstanceAddr, InstanceAddr)> = if from_instance || to_instance {
+            prior
+                .keys()
+                .filter(|a| **a == from)
+                .map(|a| (a.clone(), to.clone()))
+                .collect()
+        } else {
+            prior
+                .keys()
+                .filter(|a| a.resource == from.resource)
+                .map(|a| {
+                    (
+                        a.clone(),
+                        InstanceAddr {
+                            resource: to.resource.clone(),
+                            key: a.key.clone(),
+                        },
+                    )
+                })
+                .collect()
+        };
+        for (old, new) in moves {
+            if prior.contains_key(&new) {
+                continue;
+            }
+            if let Some(mut p) = prior.remove(&old) {
+                p.changed = true;
+                prior.insert(new, p);
+            }
+        }
+    }
+}
+
+/// `import` blocks: each target not yet in state is read by its id through
+/// its provider and joins the prior state, so the plan compares it with
+/// the configuration like any other object.
+pub(super) async fn import_blocks(
+    stack: &LoadedStack,
+    evaluated: &EvaluatedStack,
+    env: &FunctionEnv,
+    registry: &Registry,
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    diagnostics: &mut Diagnostics,
+) -> HashMap<InstanceAddr, String> {
+    let mut importing = HashMap::new();
+    for block in stack
+        .config
+        .other
+        .iter()
+        .filter(|b| b.type_name == "import")
+    {
+        let Some(to) = address_attribute(stack, &block.body, "to") else {
+            diagnostics.push(Diagnostic::error(
+                strata_types::codes::INVALID_IMPORT,
+                "Invalid import block",
+                "An import block needs \"to\", the address of a resource in the configuration.",
+                block.type_span,
+            ));
+            continue;
+        };
+        if prior.contains_key(&to) {
+            continue;
+        }
+        let Some(id_attr) = block.body.attribute("id") else {
+            diagnostics.push(Diagnostic::error(
+                strata_types::codes::INVALID_IMPORT,
+                "Invalid import block",
+                "An import block needs \"id\", the object's id in its provider.",
+                block.type_span,
+            ));
+            continue;
+        };
+        let id = match evaluate(
+            &id_attr.expr,
+            &EvalContext {
+                variables: &evaluated.variables,
+                overlay: None,
+                env,
+            },
+        ) {
+            Ok(v) => match v.as_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    diagnostics.push(Diagnostic::error(
+                        strata_types::codes::INVALID_IMPORT,
+                        "Invalid import id",
+                        "The import id must be a known string.",
+                        id_attr.expr.span,
+                    ));
+                    continue;
+                }
+            },
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let (provider, schema) = match provider_for(
+            registry,
+            to.resource.mode,
+            &to.resource.type_name,
+            block.span,
+        ) {
+            Ok(p) => p,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        // The target resource's provider configuration.
+        let address = match stack
+            .config
+            .resources
+            .iter()
+            .find(|r| resource_addr(r) == to.resource)
+            .map(|r| resource_provider(r, provider.name()))
+            .unwrap_or_else(|| Ok(provider_address(provider.name())))
+            .and_then(|a| provider_instance(registry, &a, block.span).map(|p| (a, p)))
+        {
+            Ok(found) => found,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let (address, provider) = address;
+        match provider.import(&to.resource.type_name, &id).await {
+            Ok(value) => {
+                prior.insert(
+                    to.clone(),
+                    PriorInstance {
+                        value: mark_schema_sensitive(&schema, value),
+                        dependencies: vec![],
+                        provider: address,
+                        create_before_destroy: false,
+                        changed: true,
+                    },
+                );
+                importing.insert(to, id);
+            }
+            Err(e) => diagnostics.push(Diagnostic::error(
+                strata_types::codes::IMPORT_FAILED,
+                "Import failed",
+                format!("{to} (id {id:?}): {e}"),
+                block.span,
+            )),
+        }
+    }
+    importing
+}
+
+/// The resource address written as attribute `name` (`to = aws_s3_bucket.a`).
+pub(super) fn address_attribute(
+    stack: &LoadedStack,
+    body: &strata_lang::ast::Body,
+    name: &str,
+) -> Option<InstanceAddr> {
+    let a = body.attribute(name)?;
+    InstanceAddr::parse(stack.sources.text(a.expr.span).trim())
+}
+
+/// Instances to forget (`removed` with `destroy = false`) and to destroy
+/// (`removed` with destroy).
+pub(super) fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
+    let mut out = Vec::new();
+    for block in stack
+        .config
+        .other
+        .iter()
+        .filter(|b| b.type_name == "removed")
+    {
+        let Some(from) = address_attribute(stack, &block.body, "from") else {
+            continue;
+        };
+        let destroy = block
+            .body
+            .blocks_of("lifecycle")
+            .filter_map(|l| l.body.attribute("destroy"))
+            .find_map(|a| match &a.expr.kind {
+                ExprKind::Literal(v) => v.as_bool(),
+                _ => None,
+            })
+            .unwrap_or(true);
+        out.push((from.resource, destroy));
+    }
+    out
+}
+
+/// Reads every managed instance of the prior state through its provider,
+/// a type at a time (`read_many`): instances gone are removed, changed ones
+/// replaced (keeping their sensitive marks). Returns what changed outside
+/// Strata, by instance.
+pub(super) async fn refresh(
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) -> HashMap<InstanceAddr, Vec<String>> {
+    let mut drift: HashMap<InstanceAddr, Vec<String>> = HashMap::new();
+    let mut by_type: BTreeMap<(Mode, String, String), Vec<InstanceAddr>> = BTreeMap::new();
+    for (addr, p) in prior
+        .iter()
+        .filter(|(a, _)| a.resource.mode == Mode::Managed)
+    {
+        by_type
+            .entry((
+                addr.resource.mode,
+                addr.resource.type_name.clone(),
+                p.provider.clone(),
+            ))
+            .or_default()
+            .push(addr.clone());
+    }
+    for ((mode, type_name, address), addrs) in by_type {
+        let Ok((_, schema)) = provider_for(registry, mode, &type_name, Span::default()) else {
+            continue;
+        };
+        let provider = match provider_instance(registry, &address, Span::default()) {
+            Ok(p) => p,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let states: Vec<Value> = addrs
+            .iter()
+            .map(|a| prior[a].value.unmark_deep().0)
+            .collect();
+        match provider.read_many(&type_name, &states).await {
+            Ok(results) => {
+                for (addr, result) in addrs.into_iter().zip(results) {
+                    match result {
+                        None => {
+                            drift.insert(addr.clone(), vec!["(deleted)".into()]);
+                            prior.remove(&addr);
+                        }
+                        Some(fresh) => {
+                            // A refreshed object keeps the sensitive marks it had.
+                            let marks = crate::schema_json::sensitive_paths(&prior[&addr].value);
+                            let fresh = apply_sensitive_paths(
+                                mark_schema_sensitive(&schema, fresh),
+                                &marks,
+                            );
+                            let changed = changed_attributes(&prior[&addr].value, &fresh);
+                            if !changed.is_empty() {
+                                drift.insert(addr.clone(), changed);
+                            }
+                            if let Some(p) = prior.get_mut(&addr) {
+                                p.changed |= p.value != fresh;
+                                p.value = fresh;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => diagnostics.push(Diagnostic::global(
+                strata_types::codes::REFRESH_FAILED,
+                "Refresh failed",
+                format!("Reading {type_name} instances: {e}"),
+            )),
+        }
+    }
+    drift
+}
