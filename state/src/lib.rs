@@ -330,6 +330,9 @@ pub enum StateError {
     Locked(Box<LockInfo>),
     #[error("the state file is not valid: {0}")]
     Corrupt(String),
+    /// A journal record that cannot be read; the journal is kept.
+    #[error("the journal of an interrupted apply is not valid: {0}")]
+    Journal(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

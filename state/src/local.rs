@@ -280,8 +280,8 @@ impl Store for LocalStore {
                 // Anything else is damage: refuse, and keep the journal as
                 // it is, rather than settle part of it and lose the rest.
                 None => {
-                    return Err(StateError::Corrupt(format!(
-                        "line {} of the journal {} cannot be read (of {} records); the journal is kept as it is. Restore it from a copy, or remove that line if it is damaged beyond use",
+                    return Err(StateError::Journal(format!(
+                        "line {} of {} cannot be read (of {} records); the journal is kept as it is. Restore it from a copy, or remove that line if it is damaged beyond use",
                         number + 1,
                         self.journal_path().display(),
                         lines.len()

@@ -277,7 +277,12 @@ impl Store for PgStore {
         rows.into_iter()
             .map(|b| {
                 self.open(b).and_then(|p| {
-                    serde_json::from_slice(&p).map_err(|e| StateError::Corrupt(e.to_string()))
+                    serde_json::from_slice(&p).map_err(|e| {
+                        StateError::Journal(format!(
+                            "a record in {}.journal for workspace {:?}: {e}",
+                            self.schema, self.workspace
+                        ))
+                    })
                 })
             })
             .collect()

@@ -326,7 +326,10 @@ impl Store for S3Store {
         for key in self.journal_keys()? {
             if let Some(bytes) = self.bucket.get(&key)? {
                 let plain = self.open(bytes)?;
-                out.push(serde_json::from_slice(&plain).map_err(|e| corrupt(&key, e))?);
+                out.push(
+                    serde_json::from_slice(&plain)
+                        .map_err(|e| StateError::Journal(format!("{key}: {e}")))?,
+                );
             }
         }
         Ok(out)

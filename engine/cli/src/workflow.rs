@@ -359,6 +359,7 @@ pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
             format!("{e}. Wait for that operation to finish, or if it is gone, release the lock with strata force-unlock ID."),
         ),
         StateError::Corrupt(_) => ("Invalid state", format!("{e}. The file is left as it is; `strata state history` lists the earlier versions kept, and `strata state rollback SERIAL` makes one current again.")),
+        StateError::Journal(_) => ("Invalid journal", format!("{e}. Nothing was settled or changed.")),
         StateError::Io(_) => ("State error", e.to_string()),
         StateError::Crypt(_) => ("Cannot decrypt the state", e.to_string()),
     };

@@ -733,7 +733,10 @@ fn a_damaged_journal_is_refused_and_kept() {
     sb.write("strata.tfstate.journal", &journal);
     let (code, text) = sb.run(&["plan"], "");
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("line 3 of the journal"), "{text}");
+    assert!(
+        text.contains("journal of an interrupted apply is not valid: line 3 of"),
+        "{text}"
+    );
     assert_eq!(
         std::fs::read_to_string(sb.dir.join("strata.tfstate.journal")).unwrap(),
         journal
