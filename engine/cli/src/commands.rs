@@ -134,6 +134,22 @@ struct RunArgs {
 }
 
 /// Durations as Terraform's flags take them: `0`, `500ms`, `30s`, `5m`, `1h`.
+/// `--max-chars`: a part holds its marker, a heading and at least a
+/// shortened change, so smaller limits cannot be kept and are refused
+/// rather than silently exceeded.
+fn parse_max_chars(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number of characters"))?;
+    if n < crate::markdown::MIN_PART_CHARS {
+        return Err(format!(
+            "{n} is too small: a comment part needs at least {} characters",
+            crate::markdown::MIN_PART_CHARS
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     if text == "0" {
@@ -314,8 +330,8 @@ enum Command {
         /// Also write the plan as a pull-request comment in Markdown.
         #[arg(long)]
         markdown_out: Option<PathBuf>,
-        /// The most characters a comment part may have.
-        #[arg(long, default_value_t = 65536)]
+        /// The most characters a comment part may have (at least 1,200).
+        #[arg(long, default_value_t = 65536, value_parser = parse_max_chars)]
         max_chars: usize,
         /// Plan every stack under the current directory (each in its own
         /// directory), with one combined --markdown-out comment.
@@ -353,8 +369,8 @@ enum Command {
         /// `markdown`: a saved plan as a pull-request comment.
         #[arg(long, value_parser = ["text", "json", "markdown"])]
         format: Option<String>,
-        /// With --format markdown: the most characters a comment part may have.
-        #[arg(long, default_value_t = 65536)]
+        /// With --format markdown: the most characters a comment part may have (at least 1,200).
+        #[arg(long, default_value_t = 65536, value_parser = parse_max_chars)]
         max_chars: usize,
         /// The state file (default strata.tfstate).
         #[arg(long)]

@@ -23,6 +23,10 @@ pub struct Header<'a> {
 /// Room kept in every part for its marker line and a continuation note.
 const PART_OVERHEAD: usize = 200;
 
+/// The smallest part `--max-chars` may ask for: the part marker and
+/// overhead, and a budget of 1,000 for the text.
+pub const MIN_PART_CHARS: usize = PART_OVERHEAD + 1000;
+
 /// The sha256 of a plan as Strata saves it (its JSON).
 pub fn plan_sha256(plan: &Plan) -> String {
     use sha2::Digest;
@@ -599,7 +603,9 @@ pub fn render_many(stacks: &[(Header<'_>, &Plan)], max_chars: usize) -> Vec<Stri
 /// Packs the header, sections and footer into parts of at most
 /// `max_chars`, never cutting a block.
 fn split(head: &str, sections: &[Section], footer: &str, max_chars: usize) -> Vec<String> {
-    let budget = max_chars.saturating_sub(PART_OVERHEAD).max(1000);
+    let budget = max_chars
+        .saturating_sub(PART_OVERHEAD)
+        .max(MIN_PART_CHARS - PART_OVERHEAD);
     let mut parts: Vec<String> = vec![head.to_string()];
     let chars = |s: &str| s.chars().count();
     for section in sections {

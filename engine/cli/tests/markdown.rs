@@ -111,6 +111,24 @@ fn a_huge_plan_splits_without_cutting_fences_or_sections() {
             (0..8).map(|h| format!("\"gpu-{i}-{h}.cluster.internal\"")).collect::<Vec<_>>().join(", ")
         ));
     }
+    // The smallest part allowed is kept too; smaller is refused.
+    let (_sb, small) = comment("huge-small", None, &stack, &["--max-chars", "1200"]);
+    for part in small.split("<!-- strata:part ").filter(|p| !p.is_empty()) {
+        let part = format!("<!-- strata:part {part}");
+        assert!(
+            part.trim_end().chars().count() <= 1200,
+            "a part has {} characters:\n{part}",
+            part.chars().count()
+        );
+    }
+    let sb = Sandbox::new("huge-too-small");
+    sb.write("main.tf", &stack);
+    let (code, text) = sb.run(
+        &["plan", "--markdown-out", "c.md", "--max-chars", "500"],
+        "",
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("needs at least 1200 characters"), "{text}");
     let (_sb, md) = comment("huge", None, &stack, &["--max-chars", "20000"]);
     let parts: Vec<&str> = md
         .split("<!-- strata:part ")
