@@ -1431,14 +1431,7 @@ fn masked_attributes(
 }
 
 fn instance_address(r: &strata_state::ResourceState, i: &strata_state::InstanceState) -> String {
-    let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
-    let prefix = if r.module.is_empty() {
-        String::new()
-    } else {
-        format!("{}.", r.module)
-    };
-    let data = if r.mode == "data" { "data." } else { "" };
-    format!("{prefix}{data}{}.{}{key}", r.type_name, r.name)
+    strata_core::addr::state_instance_address(r, i).to_string()
 }
 
 fn instance_addresses(state: &State) -> Vec<(String, usize, usize)> {

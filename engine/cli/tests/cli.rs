@@ -1105,3 +1105,84 @@ fn an_unsaved_state_is_not_a_complete_apply() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("is not a plan file"), "{text}");
 }
+
+/// A saved plan whose prior state was edited (an instance dropped, an id
+/// changed) is refused before any change; plans whose prior state differs
+/// for real reasons (an instance moved, one that refresh found gone)
+/// still apply.
+#[test]
+fn a_saved_plan_must_agree_with_the_state() {
+    let sb = Sandbox::new("plan-prior-state");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = \"y\"\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x2\"\n}\n\nresource \"terraform_data\" \"b\" {\n  input = \"y\"\n}\n",
+    );
+    let (code, text) = sb.run(&["plan", "-out=good.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sb.dir.join("good.plan")).expect("plan"))
+            .expect("json");
+    let state_before = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "an instance dropped",
+            Box::new(|p| {
+                let resources = p["prior_state"]["resources"]
+                    .as_array_mut()
+                    .expect("resources");
+                resources.retain(|r| r["name"] != "b");
+            }),
+        ),
+        (
+            "an id changed",
+            Box::new(|p| {
+                p["prior_state"]["resources"][1]["instances"][0]["attributes"]["id"] =
+                    serde_json::json!("not-the-real-id");
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let mut plan = good.clone();
+        edit(&mut plan);
+        sb.write("bad.plan", &plan.to_string());
+        let (code, text) = sb.run(&["apply", "bad.plan"], "");
+        assert_eq!(code, 1, "{what}: {text}");
+        assert!(text.contains("does not match the state"), "{what}: {text}");
+        assert_eq!(
+            std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state"),
+            state_before,
+            "{what}"
+        );
+    }
+    let (code, text) = sb.run(&["apply", "good.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    // A move is not a mismatch.
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {\n  input = \"x2\"\n}\n\nresource \"terraform_data\" \"c\" {\n  input = \"y\"\n}\n\nmoved {\n  from = terraform_data.b\n  to   = terraform_data.c\n}\n",
+    );
+    let (code, text) = sb.run(&["plan", "-out=moved.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sb.run(&["apply", "moved.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    // Nor is an object refresh found gone.
+    sb.write(
+        "main.tf",
+        "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/f.txt\"\n  content  = \"z\"\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    std::fs::remove_file(sb.dir.join("f.txt")).expect("remove");
+    sb.write("main.tf", "");
+    let (code, text) = sb.run(&["plan", "-out=gone.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sb.run(&["apply", "gone.plan"], "");
+    assert_eq!(code, 0, "{text}");
+}

@@ -215,3 +215,20 @@ impl InstanceAddr {
         })
     }
 }
+
+/// The address of an instance as the state stores it
+/// (`module.a["x"].aws_instance.b[0]`).
+pub fn state_instance_address(
+    r: &strata_state::ResourceState,
+    i: &strata_state::InstanceState,
+) -> InstanceAddr {
+    InstanceAddr {
+        resource: ResourceAddr {
+            module: parse_module_path(&r.module).unwrap_or_default(),
+            mode: Mode::parse(&r.mode),
+            type_name: r.type_name.clone(),
+            name: r.name.clone(),
+        },
+        key: InstanceKey::from_json(i.index_key.as_ref()),
+    }
+}

@@ -153,6 +153,10 @@ pub struct Plan {
     pub outputs: Vec<OutputChange>,
     /// The state after refresh, which the changes apply to.
     pub prior_state: State,
+    /// Instances of the state that refresh found gone, so the prior state
+    /// no longer holds them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refreshed_away: Vec<String>,
     /// Over indices into `changes`.
     pub graph: Vec<Edge>,
     /// Set when checks or errors make the plan unusable.
@@ -170,6 +174,55 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Checks a saved plan's prior state against the state it is applied
+    /// to: every instance there is in the plan's prior state with the same
+    /// id, or was moved (its id is at another address), or refresh found
+    /// it gone. A plan edited to drop an instance from the state or change
+    /// its id is refused. (With a key set, plans are also authenticated.)
+    pub fn check_prior_state(&self, current: &State) -> Result<(), String> {
+        let id_of = |i: &strata_state::InstanceState| {
+            i.attributes
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let address = |r: &strata_state::ResourceState, i: &strata_state::InstanceState| {
+            crate::addr::state_instance_address(r, i).to_string()
+        };
+        let mut planned: std::collections::HashMap<String, Option<String>> = Default::default();
+        let mut planned_ids = std::collections::HashSet::new();
+        for r in &self.prior_state.resources {
+            for i in &r.instances {
+                let id = id_of(i);
+                planned_ids.extend(id.clone());
+                planned.insert(address(r, i), id);
+            }
+        }
+        for r in &current.resources {
+            for i in &r.instances {
+                let addr = address(r, i);
+                let id = id_of(i);
+                match planned.get(&addr) {
+                    Some(Some(p)) if id.as_ref().is_some_and(|id| id != p) => {
+                        return Err(format!(
+                            "its prior state gives {addr} the id {p:?}, but the state holds {:?}",
+                            id.unwrap_or_default()
+                        ))
+                    }
+                    Some(_) => {}
+                    None if self.refreshed_away.contains(&addr) => {}
+                    None if id.as_ref().is_some_and(|id| planned_ids.contains(id)) => {}
+                    None => {
+                        return Err(format!(
+                            "its prior state lacks {addr}, which the state holds"
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that the plan is whole before anything is applied from it:
     /// every change names a distinct instance and carries values its
     /// action allows, the execution graph is over its changes and has no

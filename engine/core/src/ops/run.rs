@@ -127,7 +127,8 @@ pub async fn plan(
     Ok(plan)
 }
 
-/// Checks that a saved plan was made against the state as it is now.
+/// Checks that a saved plan was made against the state as it is now,
+/// and that its prior state still holds what the state holds.
 pub fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagnostic> {
     let stale = match (current, &plan.lineage) {
         (None, None) => false,
@@ -141,6 +142,15 @@ pub fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagn
             "Saved plan is stale",
             "The given plan file can no longer be applied because the state was changed by another operation after the plan was created. Make a new plan and apply that.",
         ));
+    }
+    if let Some(current) = current {
+        plan.check_prior_state(current).map_err(|why| {
+            Diagnostic::global(
+                codes::INVALID_PLAN_FILE,
+                "Invalid plan",
+                format!("The saved plan does not match the state: {why}. Nothing was applied; make a new plan."),
+            )
+        })?;
     }
     Ok(())
 }

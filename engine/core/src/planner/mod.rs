@@ -327,6 +327,12 @@ pub async fn plan(
     } else {
         HashMap::new()
     };
+    let mut refreshed_away: Vec<String> = drift
+        .iter()
+        .filter(|(a, _)| !prior.contains_key(*a))
+        .map(|(a, _)| a.to_string())
+        .collect();
+    refreshed_away.sort();
     if diagnostics.has_errors() {
         return PlanResult {
             plan: None,
@@ -534,6 +540,7 @@ pub async fn plan(
         changes,
         outputs,
         prior_state: state,
+        refreshed_away,
         graph,
         errored,
         data,
