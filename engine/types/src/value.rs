@@ -34,6 +34,16 @@ pub enum Kind {
     Tuple(Vec<Value>),
 }
 
+/// `s` in normal form C; unchanged (and not copied) when it already is.
+fn nfc(s: String) -> String {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        s
+    } else {
+        s.nfc().collect()
+    }
+}
+
 impl From<Kind> for Value {
     fn from(kind: Kind) -> Value {
         Value {
@@ -62,8 +72,10 @@ impl Value {
     pub fn int(i: i64) -> Value {
         Kind::Number(Number::from_i64(i)).into()
     }
+    /// A string, in Unicode normal form C as Terraform keeps every string
+    /// (`"e\u0301" == "\u00e9"` is true).
     pub fn string(s: impl Into<String>) -> Value {
-        Kind::String(s.into()).into()
+        Kind::String(nfc(s.into())).into()
     }
     pub fn tuple(elements: Vec<Value>) -> Value {
         Kind::Tuple(elements).into()
