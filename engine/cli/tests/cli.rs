@@ -1186,3 +1186,21 @@ fn a_saved_plan_must_agree_with_the_state() {
     let (code, text) = sb.run(&["apply", "gone.plan"], "");
     assert_eq!(code, 0, "{text}");
 }
+
+/// A provider error that quotes a sensitive value, or part of one, shows
+/// it masked.
+#[test]
+fn provider_errors_do_not_quote_sensitive_values() {
+    let sb = Sandbox::new("provider-error-secret");
+    sb.write(
+        "main.tf",
+        "variable \"where\" {\n  default   = \"/proc/s3cr3t-dir-name/f.txt\"\n  sensitive = true\n}\n\nresource \"local_file\" \"f\" {\n  filename = var.where\n  content  = \"x\"\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Cannot create directory: (sensitive value)"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cr3t"), "{text}");
+}

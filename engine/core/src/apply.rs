@@ -673,7 +673,13 @@ async fn run_change(
     let store = &store;
     let change = &plan.changes[i];
     let addr = &change.addr;
+    // A provider's error may quote what it was given: sensitive strings
+    // of this change are masked in it.
+    let mut secrets = Vec::new();
+    sensitive_strings(&change.before.decode(), false, &mut secrets);
+    sensitive_strings(&change.after.decode(), false, &mut secrets);
     let fail = |summary: &str, detail: String| {
+        let detail = mask_secrets(detail, &secrets);
         Diagnostic::global(
             strata_types::codes::APPLY_INSTANCE_FAILED,
             summary,
@@ -994,6 +1000,55 @@ fn replace_instance(
         }
         _ => false,
     }
+}
+
+/// `message` with every sensitive string masked, and every word that
+/// quotes part of one (a provider naming the directory of a sensitive
+/// path, say).
+fn mask_secrets(message: String, secrets: &[String]) -> String {
+    const MASK: &str = "(sensitive value)";
+    if secrets.is_empty() {
+        return message;
+    }
+    let whole = secrets
+        .iter()
+        .fold(message, |m, secret| m.replace(secret.as_str(), MASK));
+    whole
+        .split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let core = word.trim_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | ',' | ';' | '"' | '\'' | '(' | ')' | '.')
+            });
+            if core.chars().count() >= 6 && secrets.iter().any(|s| s.contains(core)) {
+                word.replacen(core, MASK, 1)
+            } else {
+                word.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The strings inside `v` that are marked sensitive (or lie under a
+/// sensitive value), longest first; very short ones are left out, as
+/// masking them would garble the message they appear in.
+fn sensitive_strings(v: &Value, under_sensitive: bool, out: &mut Vec<String>) {
+    let sensitive = under_sensitive || v.sensitive;
+    match &v.kind {
+        Kind::String(s) if sensitive && s.chars().count() >= 4 => out.push(s.clone()),
+        Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+            for item in items {
+                sensitive_strings(item, sensitive, out);
+            }
+        }
+        Kind::Map(_, m) | Kind::Object(m) => {
+            for item in m.values() {
+                sensitive_strings(item, sensitive, out);
+            }
+        }
+        _ => {}
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
 }
 
 /// `each.value` of a `for_each` instance at apply time: the element of
