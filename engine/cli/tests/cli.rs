@@ -762,27 +762,6 @@ fn an_overlong_lock_timeout_is_refused() {
     assert!(!text.contains("panicked"), "{text}");
 }
 
-/// Runs strata in `sb` with exactly these environment variables.
-fn run_env(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .current_dir(&sb.dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .envs(env.iter().copied())
-        .output()
-        .expect("run");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 /// With a key set, a plan or a state in the clear is refused: it cannot
 /// have been written with the key, so it may have been swapped in.
 #[test]
@@ -794,16 +773,16 @@ fn with_a_key_set_plaintext_plans_and_states_are_refused() {
     );
     let key = [("STRATA_STATE_PASSPHRASE", "a long enough passphrase")];
     // Made without the key: a plain plan and a plain state.
-    let (code, text) = run_env(&sb, &["plan", "-out=plain.plan"], &[]);
+    let (code, text) = sb.run_with(&["plan", "-out=plain.plan"], "", &[]);
     assert_eq!(code, 0, "{text}");
-    let (code, text) = run_env(&sb, &["apply", "plain.plan"], &key);
+    let (code, text) = sb.run_with(&["apply", "plain.plan"], "", &key);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("the plan is not encrypted"), "{text}");
     assert!(!sb.dir.join("strata.tfstate").exists(), "{text}");
-    let (code, text) = run_env(&sb, &["apply", "-auto-approve"], &[]);
+    let (code, text) = sb.run_with(&["apply", "-auto-approve"], "", &[]);
     assert_eq!(code, 0, "{text}");
     let plain = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
-    let (code, text) = run_env(&sb, &["plan"], &key);
+    let (code, text) = sb.run_with(&["plan"], "", &key);
     assert_eq!(code, 1, "{text}");
     assert!(
         text.contains("not encrypted, though a key is set"),
@@ -816,11 +795,11 @@ fn with_a_key_set_plaintext_plans_and_states_are_refused() {
     // Encrypting an existing state is asked for explicitly, once.
     let mut migrate = key.to_vec();
     migrate.push(("STRATA_STATE_ACCEPT_PLAINTEXT", "1"));
-    let (code, text) = run_env(&sb, &["apply", "-auto-approve"], &migrate);
+    let (code, text) = sb.run_with(&["apply", "-auto-approve"], "", &migrate);
     assert_eq!(code, 0, "{text}");
     let sealed = std::fs::read_to_string(sb.dir.join("strata.tfstate")).expect("state");
     assert!(sealed.contains("strata_encrypted"), "{sealed}");
-    let (code, text) = run_env(&sb, &["plan", "-detailed-exitcode"], &key);
+    let (code, text) = sb.run_with(&["plan", "-detailed-exitcode"], "", &key);
     assert_eq!(code, 0, "{text}");
 }
 

@@ -674,11 +674,11 @@ async fn run_change(
     let change = &plan.changes[i];
     let addr = &change.addr;
     // A provider's error may quote what it was given: sensitive strings
-    // of this change are masked in it.
-    let mut secrets = Vec::new();
-    sensitive_strings(&change.before.decode(), false, &mut secrets);
-    sensitive_strings(&change.after.decode(), false, &mut secrets);
+    // of this change are masked in it (found only when there is an error).
     let fail = |summary: &str, detail: String| {
+        let mut secrets = Vec::new();
+        sensitive_strings(&change.before.decode(), false, &mut secrets);
+        sensitive_strings(&change.after.decode(), false, &mut secrets);
         let detail = mask_secrets(detail, &secrets);
         Diagnostic::global(
             strata_types::codes::APPLY_INSTANCE_FAILED,

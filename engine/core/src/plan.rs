@@ -86,13 +86,17 @@ impl EncodedValue {
     /// The value, or why the recorded type and value do not agree.
     pub fn try_decode(&self) -> Result<Value, String> {
         let ty = type_from_json(&self.ty).map_err(|e| format!("type: {e}"))?;
-        value_from_json(&self.value, &ty).map_err(|e| format!("value: {e}"))?;
-        Ok(self.decode())
+        let v = value_from_json(&self.value, &ty).map_err(|e| format!("value: {e}"))?;
+        Ok(self.with_marks(v))
     }
 
     pub fn decode(&self) -> Value {
         let ty = type_from_json(&self.ty).unwrap_or_default();
         let v = value_from_json(&self.value, &ty).unwrap_or_else(|_| Value::null(ty.clone()));
+        self.with_marks(v)
+    }
+
+    fn with_marks(&self, v: Value) -> Value {
         let v = apply_marks(v, &self.unknown, &|x: Value| Value::unknown(x.ty()));
         apply_marks(v, &self.sensitive, &|x: Value| x.mark_sensitive(true))
     }
