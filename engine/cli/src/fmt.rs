@@ -7,9 +7,10 @@ use crate::render::{render, Style};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use strata_lang::config::{check_encoding, decode_source, Lossless};
 use strata_lang::fmt::format_source;
 use strata_lang::parser::parse_body;
-use strata_types::SourceMap;
+use strata_types::{Diagnostic, SourceMap};
 
 pub struct Options {
     pub check: bool,
@@ -46,23 +47,51 @@ fn collect(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> std::io::Resu
     Ok(())
 }
 
-/// Formats one source; `None` when it does not parse (diagnostics printed).
-fn format_checked(name: &str, text: &str, style: &Style) -> Option<String> {
+/// Formats one file's bytes; `None` when it does not parse or has bytes
+/// that are not UTF-8 outside comments (diagnostics printed). Bytes that
+/// are not UTF-8 inside comments are written back as they were, and a
+/// byte-order mark is dropped, as `terraform fmt` does.
+fn format_checked(name: &str, bytes: &[u8], style: &Style) -> Option<Vec<u8>> {
+    let lossless = Lossless::decode(bytes);
+    let text = &lossless.decoded.text;
     let mut sources = SourceMap::default();
-    let file = sources.add(name, text);
-    let parsed = parse_body(text, file);
-    if parsed.diagnostics.has_errors() {
+    let diagnostics = match encoding_error(name, bytes, &mut sources) {
+        Some(d) => vec![d],
+        None => {
+            let file = sources.add(name, text.clone());
+            let parsed = parse_body(text, file).diagnostics;
+            if parsed.has_errors() {
+                parsed.iter().cloned().collect()
+            } else {
+                Vec::new()
+            }
+        }
+    };
+    if !diagnostics.is_empty() {
         let mut err = std::io::stderr().lock();
-        for d in parsed.diagnostics.iter() {
+        for d in &diagnostics {
             let _ = writeln!(err, "{}", render(d, &sources, style));
         }
         return None;
     }
-    Some(format_source(text))
+    Some(lossless.restore(&format_source(text)))
 }
 
-fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+/// The error for a byte that is not UTF-8 outside a comment, shown on
+/// the text as `validate` reads it (U+FFFD for each such run).
+fn encoding_error(name: &str, bytes: &[u8], sources: &mut SourceMap) -> Option<Diagnostic> {
+    let decoded = decode_source(bytes.to_vec());
+    if decoded.invalid.is_empty() {
+        return None;
+    }
+    let file = sources.add(name, decoded.text);
+    let text = &sources.get(file).expect("just added").text;
+    check_encoding(file, text, false, &decoded.invalid)
+}
+
+fn unified_diff(name: &str, old: &[u8], new: &[u8]) -> String {
+    let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
+    similar::TextDiff::from_lines(&*old, &*new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("old/{name}"), &format!("new/{name}"))
@@ -71,8 +100,8 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
 
 pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
     if paths.len() == 1 && paths[0].as_os_str() == "-" {
-        let mut text = String::new();
-        if std::io::stdin().read_to_string(&mut text).is_err() {
+        let mut text = Vec::new();
+        if std::io::stdin().read_to_end(&mut text).is_err() {
             eprintln!("Error: cannot read standard input");
             return ExitCode::from(1);
         }
@@ -88,7 +117,7 @@ pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
             // As Terraform: formatting empty input prints one newline.
             println!();
         } else {
-            print!("{formatted}");
+            let _ = std::io::stdout().lock().write_all(&formatted);
         }
         return ExitCode::SUCCESS;
     }
@@ -120,7 +149,7 @@ pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
             .unwrap_or(&path)
             .display()
             .to_string();
-        let text = match std::fs::read_to_string(&path) {
+        let text = match std::fs::read(&path) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("Error: cannot read {shown}: {e}");
@@ -160,14 +189,14 @@ pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
 
 /// Writes through a temporary file and a rename, so an interrupted run
 /// never leaves a half-written configuration file.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!(
         "{}.strata-fmt.tmp",
         path.extension().and_then(|e| e.to_str()).unwrap_or("tf")
     ));
     {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(text)?;
         f.sync_all()?;
     }
     if let Ok(meta) = std::fs::metadata(path) {

@@ -272,6 +272,63 @@ fn fmt_directory_mode_matches_terraform() {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// Files that are not clean UTF-8: a byte-order mark (dropped), bytes
+/// that are not UTF-8 inside comments (kept exactly), and such bytes in a
+/// string (refused, file untouched) — `fmt` on a directory and `fmt -`
+/// leave the same bytes and exit codes as Terraform's.
+#[test]
+fn fmt_keeps_bytes_as_terraform_does() {
+    let files: [(&str, &[u8]); 4] = [
+        ("bom.tf", b"\xef\xbb\xbfx   = 1\n"),
+        (
+            "comment.tf",
+            b"a   = 1 # caf\xe9 \xff\xfe\n/* \xc3 */\nb = 2 // \x80\n",
+        ),
+        ("heredoc.tf", b"# \xf0\x9f\nc = <<EOT\n  ok\nEOT\n"),
+        ("string.tf", b"a   = \"caf\xe9\"\n"),
+    ];
+    let scratch = std::env::temp_dir().join(format!("strata-fmt-bytes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let terraform = terraform();
+    let strata = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let fmt = |tool: &Path, dir: &Path, args: &[&str], stdin: Option<&[u8]>| {
+        use std::io::Write;
+        let mut child = Command::new(tool)
+            .args(args)
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run fmt");
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or_default())
+            .expect("write stdin");
+        drop(input);
+        child.wait_with_output().expect("fmt output")
+    };
+    for (name, bytes) in files {
+        let mut outcomes = Vec::new();
+        for (tool, side) in [(&terraform, "theirs"), (&strata, "ours")] {
+            let dir = scratch.join(side).join(name);
+            std::fs::create_dir_all(&dir).expect("dir");
+            std::fs::write(dir.join(name), bytes).expect("write");
+            let on_dir = fmt(tool, &dir, &["fmt"], None);
+            let on_stdin = fmt(tool, &dir, &["fmt", "-"], Some(bytes));
+            outcomes.push((
+                on_dir.status.code(),
+                std::fs::read(dir.join(name)).expect("read back"),
+                on_stdin.status.code(),
+                on_stdin.stdout,
+            ));
+        }
+        assert_eq!(outcomes[0], outcomes[1], "{name}: terraform, then strata");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
 /// Variable values from defaults, TF_VAR_*, terraform.tfvars,
 /// *.auto.tfvars(.json), --var-file and --var, with Terraform's precedence
 /// and type conversion: both tools must print the same `var` values.

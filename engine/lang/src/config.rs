@@ -239,22 +239,78 @@ pub struct Decoded {
 }
 
 pub fn decode_source(bytes: Vec<u8>) -> Decoded {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    decode_with(&bytes, |text, _| text.push(char::REPLACEMENT_CHARACTER))
+}
+
+/// Drops a byte-order mark and lets `invalid_run` write each run of bytes
+/// that is not UTF-8, recording where each run starts in the text.
+fn decode_with(bytes: &[u8], mut invalid_run: impl FnMut(&mut String, &[u8])) -> Decoded {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut text = String::with_capacity(bytes.len());
     let mut invalid = Vec::new();
     for chunk in bytes.utf8_chunks() {
         text.push_str(chunk.valid());
         if !chunk.invalid().is_empty() {
             invalid.push(text.len());
-            text.push(char::REPLACEMENT_CHARACTER);
+            invalid_run(&mut text, chunk.invalid());
         }
     }
     Decoded { text, invalid }
 }
 
+/// A file's bytes as text that `fmt` can lay out and write back byte for
+/// byte: each byte that is not UTF-8 (Terraform keeps them in comments)
+/// stands as one private-use character of a block the file does not use,
+/// and [`Lossless::restore`] turns those characters back into the bytes.
+pub struct Lossless {
+    pub decoded: Decoded,
+    base: u32,
+}
+
+impl Lossless {
+    pub fn decode(bytes: &[u8]) -> Lossless {
+        // Supplementary Private Use Area-B, one 256-character block per
+        // candidate, from the top down; a file cannot use all of them.
+        let mut base = 0x10_FF00;
+        if bytes.utf8_chunks().any(|c| !c.invalid().is_empty()) {
+            let used: std::collections::HashSet<u32> = String::from_utf8_lossy(bytes)
+                .chars()
+                .map(|c| u32::from(c) & !0xFF)
+                .collect();
+            while used.contains(&base) {
+                base -= 0x100;
+            }
+        }
+        let decoded = decode_with(bytes, |text, run| {
+            text.extend(run.iter().map(|b| placeholder(base, *b)));
+        });
+        Lossless { decoded, base }
+    }
+
+    pub fn restore(&self, text: &str) -> Vec<u8> {
+        if self.decoded.invalid.is_empty() {
+            return text.as_bytes().to_vec();
+        }
+        let mut out = Vec::with_capacity(text.len());
+        let mut buf = [0; 4];
+        for c in text.chars() {
+            match u32::from(c).checked_sub(self.base) {
+                Some(b @ 0..=0xFF) => out.push(b as u8),
+                _ => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+            }
+        }
+        out
+    }
+}
+
+fn placeholder(base: u32, byte: u8) -> char {
+    char::from_u32(base + u32::from(byte)).expect("private-use code points are chars")
+}
+
 /// Bytes that were not UTF-8 are an error outside comments (in a string
-/// they would silently become U+FFFD), as in Terraform.
-fn check_encoding(file: u32, text: &str, json: bool, invalid: &[usize]) -> Option<Diagnostic> {
+/// they would silently become U+FFFD), as in Terraform. `text` is the
+/// decoded text as added to the source map as `file`.
+pub fn check_encoding(file: u32, text: &str, json: bool, invalid: &[usize]) -> Option<Diagnostic> {
     let first = *invalid.first()?;
     let outside = if json {
         Some(first)
@@ -277,7 +333,7 @@ fn check_encoding(file: u32, text: &str, json: bool, invalid: &[usize]) -> Optio
         strata_types::codes::INVALID_CHARACTER_ENCODING,
         "Invalid character encoding",
         "All input files must be UTF-8 encoded; this is not. Ensure that UTF-8 encoding is selected in your editor.",
-        Span::new(file, outside, outside + char::REPLACEMENT_CHARACTER.len_utf8()),
+        Span::new(file, outside, outside + text[outside..].chars().next().map_or(1, char::len_utf8)),
     ))
 }
 
