@@ -450,11 +450,11 @@ pub(crate) fn open(
             path: spec
                 .text("path")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(crate::workflow::STATE_FILE)),
+                .unwrap_or_else(|| PathBuf::from(crate::environment::STATE_FILE)),
             workspace_dir: spec
                 .text("workspace_dir")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(crate::workflow::WORKSPACES_DIR)),
+                .unwrap_or_else(|| PathBuf::from(crate::environment::WORKSPACES_DIR)),
             cipher,
         })),
         "pg" => {
@@ -567,9 +567,9 @@ pub(crate) fn init_command(
     options: &InitOptions,
     style: &crate::render::Style,
 ) -> std::process::ExitCode {
-    use crate::workflow::{global_failure, report, state_error};
+    use crate::report::{global_failure, report, state_error};
     use std::process::ExitCode;
-    let stack = match crate::workflow::read_stack_files(style) {
+    let stack = match crate::environment::read_stack_files(style) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -589,7 +589,7 @@ pub(crate) fn init_command(
             return global_failure(d, style);
         }
     }
-    let cipher = crate::workflow::cipher().ok().flatten();
+    let cipher = crate::environment::cipher().ok().flatten();
     let cannot_open = |spec: &Spec, e: String| {
         global_failure(
             Diagnostic::global(
@@ -691,7 +691,7 @@ pub(crate) fn init_command(
     }
     // Opening the selected workspace checks that the backend answers.
     if let Err(e) = new_backend
-        .store(&crate::workflow::current_workspace())
+        .store(&crate::environment::current_workspace())
         .and_then(|s| s.read().map(|_| ()))
     {
         return state_error(e, style);
@@ -714,7 +714,7 @@ fn migrate(
     force: bool,
     style: &crate::render::Style,
 ) -> Result<(), std::process::ExitCode> {
-    use crate::workflow::{global_failure, state_error};
+    use crate::report::{global_failure, state_error};
     let fail = |detail: String| {
         global_failure(
             Diagnostic::global(

@@ -1,14 +1,15 @@
 //! The CLI verbs.
 
+use crate::args::VarArgs;
+use crate::environment::load;
 use crate::render::{render, to_json, Style};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use strata_core::ops::{Session, SessionInputs};
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::parser::parse_expression;
-use strata_lang::stack::{validate, VariableSource};
+use strata_lang::stack::validate;
 use strata_types::{Diagnostic, SourceMap};
 
 #[derive(Parser)]
@@ -26,70 +27,6 @@ struct Cli {
     no_color: bool,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(clap::Args, Default, Clone)]
-pub(crate) struct VarArgs {
-    /// Set a variable: --var name=value (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub(crate) vars: Vec<String>,
-    /// Load variable values from a file (repeatable).
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub(crate) var_files: Vec<PathBuf>,
-    /// Both, in command-line order: later ones win, as in Terraform.
-    #[arg(skip)]
-    pub(crate) in_order: Vec<VarFlag>,
-}
-
-/// One `--var` or `--var-file`, as given.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum VarFlag {
-    Var(String),
-    File(PathBuf),
-}
-
-impl VarArgs {
-    /// Records the order of `--var` and `--var-file` in `argv` (already
-    /// normalized to `--name` spellings): clap keeps each list in order
-    /// but not how they interleave.
-    fn record_order(&mut self, argv: &[String]) {
-        let (mut vars, mut files) = (self.vars.iter(), self.var_files.iter());
-        self.in_order = argv
-            .iter()
-            .filter_map(|a| {
-                if a == "--var" || a.starts_with("--var=") {
-                    vars.next().cloned().map(VarFlag::Var)
-                } else if a == "--var-file" || a.starts_with("--var-file=") {
-                    files.next().cloned().map(VarFlag::File)
-                } else {
-                    None
-                }
-            })
-            .collect();
-    }
-
-    /// Every `--var` and `--var-file` in command-line order; when the
-    /// order was not recorded, each `--var` and then each file.
-    fn ordered(&self) -> Vec<VarFlag> {
-        if self.in_order.len() == self.vars.len() + self.var_files.len() {
-            return self.in_order.clone();
-        }
-        let vars = self.vars.iter().cloned().map(VarFlag::Var);
-        vars.chain(self.var_files.iter().cloned().map(VarFlag::File))
-            .collect()
-    }
-
-    /// The flags that give these values to another `strata` process,
-    /// in their order, with files made absolute against `cwd`.
-    pub(crate) fn to_flags(&self, cwd: &Path) -> Vec<String> {
-        self.ordered()
-            .iter()
-            .map(|f| match f {
-                VarFlag::Var(v) => format!("--var={v}"),
-                VarFlag::File(p) => format!("--var-file={}", cwd.join(p).display()),
-            })
-            .collect()
-    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -494,7 +431,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             | Command::Providers { .. }
     );
     if touches_state {
-        if let Err(code) = crate::workflow::check_cipher(&style) {
+        if let Err(code) = crate::environment::check_cipher(&style) {
             return code;
         }
     }
@@ -663,111 +600,11 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     }
 }
 
-fn variable_sources(vars: &VarArgs, dir: &Path) -> Result<Vec<VariableSource>, Diagnostic> {
-    let mut sources = Vec::new();
-    let mut env: Vec<(String, String)> = std::env::vars()
-        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
-        .collect();
-    env.sort();
-    sources.extend(
-        env.into_iter()
-            .map(|(k, v)| VariableSource::Environment(k, v)),
-    );
-    let mut auto: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    auto.sort();
-    let mut files: Vec<String> = ["terraform.tfvars", "terraform.tfvars.json"]
-        .iter()
-        .map(|s| s.to_string())
-        .filter(|f| dir.join(f).is_file())
-        .collect();
-    files.extend(auto);
-    for f in files {
-        let text = std::fs::read_to_string(dir.join(&f)).map_err(|e| {
-            Diagnostic::global(
-                strata_types::codes::READ_FAILED,
-                "Failed to read variables file",
-                format!("Cannot read {f}: {e}."),
-            )
-        })?;
-        sources.push(VariableSource::File(f, text));
-    }
-    // -var and -var-file apply in command-line order.
-    for flag in &vars.ordered() {
-        match flag {
-            VarFlag::Var(raw) => {
-                let Some((name, value)) = raw.split_once('=') else {
-                    return Err(Diagnostic::global(
-                        strata_types::codes::INVALID_VAR_OPTION,
-                        "Invalid -var option",
-                        format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
-                    ));
-                };
-                sources.push(VariableSource::CommandLine(
-                    name.trim().to_string(),
-                    value.to_string(),
-                ));
-            }
-            VarFlag::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Diagnostic::global(
-                        strata_types::codes::READ_FAILED,
-                        "Failed to read variables file",
-                        format!(
-                            "Given variables file {} does not exist or cannot be read: {e}.",
-                            path.display()
-                        ),
-                    )
-                })?;
-                sources.push(VariableSource::File(path.display().to_string(), text));
-            }
-        }
-    }
-    Ok(sources)
-}
-
 fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
         let _ = writeln!(err, "{}", render(d, sources, style));
     }
-}
-
-pub(crate) fn load(vars: &VarArgs, require_variables: bool) -> Result<Session, Diagnostic> {
-    load_with(vars, require_variables, None)
-}
-
-/// Loads the stack in the current directory with its own providers;
-/// `given` values (a saved plan's) take precedence over every other
-/// source.
-pub(crate) fn load_with(
-    vars: &VarArgs,
-    require_variables: bool,
-    given: Option<std::collections::BTreeMap<String, strata_types::Value>>,
-) -> Result<Session, Diagnostic> {
-    let cwd = std::env::current_dir().map_err(|e| {
-        Diagnostic::global(
-            strata_types::codes::READ_FAILED,
-            "Cannot read the working directory",
-            e.to_string(),
-        )
-    })?;
-    let inputs = SessionInputs {
-        variables: variable_sources(vars, &cwd)?,
-        dir: cwd.clone(),
-        cwd,
-        workspace: crate::workflow::current_workspace(),
-        given: given.unwrap_or_default(),
-        require_variables,
-    };
-    Session::load(inputs, crate::workflow::providers())
 }
 
 fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {

@@ -6,12 +6,14 @@
 mod args;
 mod backend;
 mod commands;
+mod environment;
 mod fmt;
 mod markdown;
 mod multi;
 mod plan_render;
 mod policy;
 mod render;
+mod report;
 mod workflow;
 
 use std::process::ExitCode;

@@ -147,7 +147,7 @@ fn name_of(root: &Path, dir: &Path) -> String {
 }
 
 pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
-    use crate::workflow::global_failure;
+    use crate::report::global_failure;
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut stacks = find_stacks(&root);
     if let Some(base) = options.changed_since {
@@ -213,7 +213,7 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
             Ok(s) if s.success() => match crate::workflow::read_plan(&plan_path) {
                 Ok(plan) => plans.push((name, plan)),
                 Err(d) => {
-                    crate::workflow::report(&[d], &Default::default(), style);
+                    crate::report::report(&[d], &Default::default(), style);
                     failed.push(name);
                 }
             },
@@ -223,7 +223,7 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     if let Some((path, max_chars)) = options.markdown_out {
-        let workspace = crate::workflow::current_workspace();
+        let workspace = crate::environment::current_workspace();
         let shas: Vec<String> = plans
             .iter()
             .map(|(_, p)| crate::markdown::plan_sha256(p))

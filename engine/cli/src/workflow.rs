@@ -2,39 +2,21 @@
 //! `output`, `graph`. This is where the registry of providers and the
 //! state store are wired in; the core knows neither.
 
+use crate::environment::{cipher, current_workspace, providers, read_stack_files, WORKSPACE_FILE};
 use crate::plan_render::{render_plan, Colors};
 use crate::render::Style;
+use crate::report::{global_failure, op_error, op_events, report, state_error};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
-use strata_core::ops::{lock_state, OpError, OpEvent, Session, StateLock};
+use strata_core::ops::{lock_state, OpEvent, Session, StateLock};
 use strata_core::{Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
-use strata_provider::Registry;
 use strata_state::{Backend, State, StateError, Store};
 use strata_types::json::{type_from_json, value_from_json};
 use strata_types::{Diagnostic, SourceMap};
-
-pub const STATE_FILE: &str = "strata.tfstate";
-/// Where the selected workspace's name is kept.
-const WORKSPACE_FILE: &str = ".strata/environment";
-/// Non-default workspaces keep their state under this directory.
-pub(crate) const WORKSPACES_DIR: &str = "strata.tfstate.d";
-
-/// The selected workspace: TF_WORKSPACE, or the one `workspace select`
-/// recorded, or "default".
-pub fn current_workspace() -> String {
-    if let Ok(w) = std::env::var("TF_WORKSPACE") {
-        return w;
-    }
-    std::fs::read_to_string(WORKSPACE_FILE)
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "default".into())
-}
 
 pub enum WorkspaceVerb {
     List,
@@ -71,24 +53,6 @@ fn open_store(
     backend
         .store(&current_workspace())
         .map_err(|e| state_error(e, style))
-}
-
-/// The configuration files of the current directory, parsed (not
-/// evaluated).
-pub(crate) fn read_stack_files(
-    style: &Style,
-) -> Result<strata_lang::config::LoadedStack, ExitCode> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    strata_lang::config::load_directory(&cwd).map_err(|e| {
-        global_failure(
-            Diagnostic::global(
-                strata_types::codes::READ_FAILED,
-                "Failed to read configuration",
-                format!("Cannot read the configuration in {}: {e}.", cwd.display()),
-            ),
-            style,
-        )
-    })
 }
 
 /// The stack's backend, opened.
@@ -248,61 +212,8 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The cipher for state and plan files, from STRATA_STATE_KEY (base64 of
-/// 32 bytes) or STRATA_STATE_PASSPHRASE; none when neither is set.
-pub(crate) fn cipher(
-) -> Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError> {
-    static CIPHER: std::sync::OnceLock<
-        Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError>,
-    > = std::sync::OnceLock::new();
-    CIPHER
-        .get_or_init(|| {
-            let cipher = if let Ok(key) = std::env::var("STRATA_STATE_KEY") {
-                strata_state::crypt::Cipher::from_key_base64(&key)?
-            } else if let Ok(passphrase) = std::env::var("STRATA_STATE_PASSPHRASE") {
-                strata_state::crypt::Cipher::from_passphrase(&passphrase)?
-            } else {
-                return Ok(None);
-            };
-            let accept_plaintext = std::env::var("STRATA_STATE_ACCEPT_PLAINTEXT")
-                .is_ok_and(|v| matches!(v.as_str(), "1" | "true"));
-            Ok(Some(Arc::new(if accept_plaintext {
-                cipher.accepting_plaintext()
-            } else {
-                cipher
-            })))
-        })
-        .clone()
-}
-
-/// Reports a malformed STRATA_STATE_KEY or passphrase before any state is
-/// read or written, so nothing is ever written in the clear by mistake.
-pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
-    cipher().map(|_| ()).map_err(|e| {
-        report(
-            &[Diagnostic::global(
-                strata_types::codes::INVALID_ENCRYPTION_KEY,
-                "Invalid encryption key",
-                format!("{e}. Fix STRATA_STATE_KEY or STRATA_STATE_PASSPHRASE."),
-            )],
-            &SourceMap::default(),
-            style,
-        );
-        ExitCode::from(1)
-    })
-}
-
-/// Every provider Strata has, unconfigured: each session gets its own,
-/// so the providers one stack configures are not another's.
-pub fn providers() -> Arc<Registry> {
-    let mut registry = Registry::default();
-    strata_provider_builtin::register_all(&mut registry);
-    registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
-    Arc::new(registry)
-}
-
 pub struct WorkflowArgs {
-    pub vars: crate::commands::VarArgs,
+    pub vars: crate::args::VarArgs,
     pub state: Option<PathBuf>,
     pub targets: Vec<String>,
     pub excludes: Vec<String>,
@@ -327,19 +238,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-pub(crate) fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
-    let mut err = std::io::stderr().lock();
-    for d in diagnostics {
-        let _ = writeln!(err, "{}", crate::render::render(d, sources, style));
-    }
-}
-
-/// Reports a diagnostic with no source position and fails.
-pub(crate) fn global_failure(d: Diagnostic, style: &Style) -> ExitCode {
-    report(&[d], &SourceMap::default(), style);
-    ExitCode::from(1)
-}
-
 fn print_plan(plan: &Plan, style: &Style) {
     print!(
         "{}",
@@ -350,63 +248,6 @@ fn print_plan(plan: &Plan, style: &Style) {
             }
         )
     );
-}
-
-pub(crate) fn state_error(e: StateError, style: &Style) -> ExitCode {
-    let (summary, detail) = match &e {
-        StateError::Locked(_) => (
-            "Error acquiring the state lock",
-            format!("{e}. Wait for that operation to finish, or if it is gone, release the lock with strata force-unlock ID."),
-        ),
-        StateError::Corrupt(_) => ("Invalid state", format!("{e}. The file is left as it is; `strata state history` lists the earlier versions kept, and `strata state rollback SERIAL` makes one current again.")),
-        StateError::Journal(_) => ("Invalid journal", format!("{e}. Nothing was settled or changed.")),
-        StateError::Io(_) => ("State error", e.to_string()),
-        StateError::Crypt(_) => ("Cannot decrypt the state", e.to_string()),
-    };
-    report(
-        &[Diagnostic::global(
-            strata_types::codes::STATE_ERROR,
-            summary,
-            detail,
-        )],
-        &SourceMap::default(),
-        style,
-    );
-    ExitCode::from(1)
-}
-
-/// Reports why an operation stopped; the exit code is 1.
-pub(crate) fn op_error(e: OpError, sources: &SourceMap, style: &Style) -> ExitCode {
-    match e {
-        OpError::State(e) => state_error(e, style),
-        OpError::Failed(diagnostics) => {
-            report(&diagnostics, sources, style);
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// Renders what an operation reports on the way: recovery from an
-/// interrupted apply and warnings, on stderr.
-fn op_events<'a>(sources: &'a SourceMap, style: &'a Style) -> impl Fn(OpEvent) + Sync + 'a {
-    move |event| match event {
-        OpEvent::Recovered {
-            journal_of,
-            actions,
-        } => {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "Recovered from an interrupted apply (journal of {journal_of}):"
-            );
-            for m in &actions {
-                let _ = writeln!(err, "  - {m}");
-            }
-            let _ = writeln!(err);
-        }
-        OpEvent::Warning(d) => report(&[d], sources, style),
-        OpEvent::Change(_) => {}
-    }
 }
 
 fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Diagnostic> {
@@ -475,7 +316,7 @@ fn load_validated(
     args: &WorkflowArgs,
     style: &Style,
 ) -> Result<(Session, strata_types::Diagnostics), ExitCode> {
-    let loaded = match crate::commands::load(&args.vars, true) {
+    let loaded = match crate::environment::load(&args.vars, true) {
         Ok(l) => l,
         Err(d) => return Err(global_failure(d, style)),
     };
@@ -708,7 +549,7 @@ pub fn apply_command(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.decode()))
                 .collect();
-            let loaded = match crate::commands::load_with(&args.vars, true, Some(given)) {
+            let loaded = match crate::environment::load_with(&args.vars, true, Some(given)) {
                 Ok(l) => l,
                 Err(d) => return global_failure(d, style),
             };
@@ -1292,7 +1133,7 @@ pub fn graph_command(
 
 /// The providers the stack's resources use, with their types.
 pub fn providers_command(json: bool, style: &Style) -> ExitCode {
-    let loaded = match crate::commands::load(&crate::commands::VarArgs::default(), false) {
+    let loaded = match crate::environment::load(&crate::args::VarArgs::default(), false) {
         Ok(l) => l,
         Err(d) => return global_failure(d, style),
     };
@@ -1815,7 +1656,7 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         );
         return ExitCode::from(1);
     };
-    let loaded = match crate::commands::load(&args.vars, false) {
+    let loaded = match crate::environment::load(&args.vars, false) {
         Ok(l) => l,
         Err(d) => return global_failure(d, style),
     };

@@ -6,13 +6,13 @@
 //! it; a cancel stops new work and lets what runs finish.
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
+use crate::context::{
+    decode_state, expansion_value, provider_for, resource_addr, set_resource_root, Context,
+    ModuleRef, Stack, WorkingState,
+};
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Plan};
-use crate::planner::{
-    decode_state, expansion_value, provider_for, resource_addr, set_resource_root, Context,
-    PriorInstance, Stack,
-};
-use crate::schema_json::{encode_attributes, mark_schema_sensitive, sensitive_paths};
+use crate::schema_json::{encode_attributes, mark_schema_sensitive};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,55 +23,11 @@ use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::LocalsOrder;
 
-use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest, Registry};
+use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest};
 use strata_state::{InstanceState, OutputState, State, Store};
 use strata_types::json::{type_to_json, value_to_json};
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Value};
 use tokio::sync::Semaphore;
-
-/// Rewrites the state's resources from decoded instances: an instance the
-/// state already holds as it is keeps its stored form, so only what
-/// refresh, moves, upgrades or imports changed is encoded again.
-pub(crate) fn write_prior_into_state(
-    state: &mut State,
-    instances: &BTreeMap<InstanceAddr, PriorInstance>,
-    registry: &Registry,
-) {
-    let mut working = WorkingState::new(std::mem::replace(state, State::new(String::new())));
-    let mut stored = std::mem::take(&mut working.instances);
-    for (addr, p) in instances {
-        match stored.remove(addr) {
-            Some((provider, instance))
-                if !p.changed
-                    && provider == p.provider
-                    && instance.dependencies == p.dependencies
-                    && instance.create_before_destroy == p.create_before_destroy =>
-            {
-                working.put(addr.clone(), provider, instance);
-            }
-            _ => {
-                let _ = working.record(
-                    addr,
-                    &p.value,
-                    &p.dependencies,
-                    p.create_before_destroy,
-                    registry,
-                    &p.provider,
-                );
-            }
-        }
-    }
-    *state = working.into_state();
-}
-
-/// State while it is being changed: instances indexed by address, so
-/// recording or forgetting one costs a map operation whatever the size of
-/// the state; turned into the canonical [`State`] when persisted.
-pub(crate) struct WorkingState {
-    /// Lineage, serial and outputs; its resources are not used.
-    pub(crate) base: State,
-    instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
-}
 
 impl Shared {
     fn pending_records(&self) -> Vec<strata_state::JournalRecord> {
@@ -82,133 +38,6 @@ impl Shared {
             .cloned()
             .collect()
     }
-}
-
-impl WorkingState {
-    pub(crate) fn new(mut state: State) -> WorkingState {
-        let mut instances = BTreeMap::new();
-        for r in std::mem::take(&mut state.resources) {
-            let module = crate::addr::parse_module_path(&r.module).unwrap_or_default();
-            let mode = Mode::parse(&r.mode);
-            for i in r.instances {
-                let addr = InstanceAddr {
-                    resource: crate::addr::ResourceAddr {
-                        module: module.clone(),
-                        mode,
-                        type_name: r.type_name.clone(),
-                        name: r.name.clone(),
-                    },
-                    key: InstanceKey::from_json(i.index_key.as_ref()),
-                };
-                instances.insert(addr, (r.provider.clone(), i));
-            }
-        }
-        WorkingState {
-            base: state,
-            instances,
-        }
-    }
-
-    fn record(
-        &mut self,
-        addr: &InstanceAddr,
-        value: &Value,
-        dependencies: &[String],
-        cbd: bool,
-        registry: &Registry,
-        provider_addr: &str,
-    ) -> Option<InstanceState> {
-        let (_, schema) = provider_for(
-            registry,
-            addr.resource.mode,
-            &addr.resource.type_name,
-            Span::default(),
-        )
-        .ok()?;
-        let entry = InstanceState {
-            index_key: addr.key.to_json(),
-            schema_version: schema.version,
-            attributes: encode_attributes(&schema, value),
-            sensitive_attributes: sensitive_paths(value),
-            dependencies: dependencies.to_vec(),
-            create_before_destroy: cbd,
-        };
-        self.instances
-            .insert(addr.clone(), (provider_addr.to_string(), entry.clone()));
-        Some(entry)
-    }
-
-    /// Puts an already encoded instance in place (journal replay).
-    pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
-        self.instances.insert(addr, (provider, instance));
-    }
-
-    pub(crate) fn contains(&self, addr: &InstanceAddr) -> bool {
-        self.instances.contains_key(addr)
-    }
-
-    pub(crate) fn forget(&mut self, addr: &InstanceAddr) {
-        self.instances.remove(addr);
-    }
-
-    /// The canonical state, copying every instance (a snapshot taken
-    /// while changes go on).
-    pub(crate) fn to_state(&self) -> State {
-        let mut state = assemble(
-            self.base.clone(),
-            self.instances
-                .iter()
-                .map(|(addr, (provider, instance))| (addr, provider, instance.clone())),
-        );
-        state.normalize();
-        state
-    }
-
-    /// The canonical state, moving every instance.
-    pub(crate) fn into_state(self) -> State {
-        let mut state = assemble(
-            self.base,
-            self.instances
-                .into_iter()
-                .map(|(addr, (provider, instance))| (addr, provider, instance)),
-        );
-        state.normalize();
-        state
-    }
-}
-
-/// Groups instances given in address order into resources.
-fn assemble<A, P>(mut state: State, instances: impl Iterator<Item = (A, P, InstanceState)>) -> State
-where
-    A: std::borrow::Borrow<InstanceAddr>,
-    P: std::borrow::Borrow<String>,
-{
-    let mut current: Option<strata_state::ResourceState> = None;
-    for (addr, provider, instance) in instances {
-        let (addr, provider) = (addr.borrow(), provider.borrow());
-        let same = current.as_ref().is_some_and(|r| {
-            r.mode == addr.resource.mode.as_str()
-                && r.type_name == addr.resource.type_name
-                && r.name == addr.resource.name
-                && r.module == crate::addr::module_path_text(&addr.resource.module)
-        });
-        if !same {
-            state.resources.extend(current.take());
-            current = Some(strata_state::ResourceState {
-                module: crate::addr::module_path_text(&addr.resource.module),
-                mode: addr.resource.mode.as_str().to_string(),
-                type_name: addr.resource.type_name.clone(),
-                name: addr.resource.name.clone(),
-                provider: provider.clone(),
-                instances: Vec::new(),
-            });
-        }
-        if let Some(r) = current.as_mut() {
-            r.instances.push(instance);
-        }
-    }
-    state.resources.extend(current);
-    state
 }
 
 #[derive(Clone, Debug)]
@@ -339,7 +168,7 @@ pub async fn apply(
         set_resource_root(
             &mut roots,
             &addr,
-            crate::planner::resource_value(r, &values),
+            crate::context::resource_value(r, &values),
         );
     }
     let shared = Shared {
@@ -694,7 +523,7 @@ async fn run_change(
     )?;
     // The configuration the plan recorded (an alias has its own instance).
     let provider =
-        crate::planner::provider_instance(ctx.registry, &change.provider, Span::default())?;
+        crate::context::provider_instance(ctx.registry, &change.provider, Span::default())?;
     let permit = match limits.get(provider.name()) {
         Some(s) => Some(
             s.clone()
@@ -952,10 +781,10 @@ fn store_value(
             // An instance that had a place keeps it: only its element is
             // replaced, so a resource of n instances costs n, not n²/2.
             let in_place = known
-                && crate::planner::resource_root_mut(&mut roots, &addr.resource)
+                && crate::context::resource_root_mut(&mut roots, &addr.resource)
                     .is_some_and(|root| replace_instance(root, r, values, &addr.key, value));
             if !in_place {
-                let v = crate::planner::resource_value(r, values);
+                let v = crate::context::resource_value(r, values);
                 set_resource_root(&mut roots, &addr.resource, v);
             }
         }
@@ -965,7 +794,7 @@ fn store_value(
 
 /// Puts an instance's new value into its resource's value in place, when
 /// that value has the shape its instances give it (see
-/// [`crate::planner::expansion_value`]); false when it must be rebuilt.
+/// [`crate::context::expansion_value`]); false when it must be rebuilt.
 fn replace_instance(
     root: &mut Value,
     r: &strata_lang::config::Resource,
@@ -1109,10 +938,10 @@ fn instance_scope<'a>(
     ctx: &Context<'a>,
     shared: &Shared,
     parent_roots: &HashMap<String, Value>,
-    parent: crate::planner::ModuleRef<'a>,
+    parent: ModuleRef<'a>,
     parent_path: &[crate::addr::ModuleStep],
     step: &crate::addr::ModuleStep,
-) -> Result<(HashMap<String, Value>, crate::planner::ModuleRef<'a>), Diagnostic> {
+) -> Result<(HashMap<String, Value>, ModuleRef<'a>), Diagnostic> {
     let missing = || {
         Diagnostic::global(
             strata_types::codes::CONFIGURATION_CHANGED_DURING_APPLY,
@@ -1127,14 +956,14 @@ fn instance_scope<'a>(
         .find(|m| m.name == step.name)
         .ok_or_else(missing)?;
     let child = parent.children.get(&step.name).ok_or_else(missing)?;
-    let child_ref = crate::planner::ModuleRef {
+    let child_ref = ModuleRef {
         config: &child.config,
         children: &child.children,
     };
     let each_value = each_value_of(ctx, &call.body, &step.key, parent_roots);
     let scope = BodyScope::for_instance(&step.key, each_value.as_ref());
     let mut diagnostics = Diagnostics::default();
-    let vars = crate::planner::module_variables(
+    let vars = crate::eval_body::module_variables(
         call,
         child_ref,
         parent_roots,
@@ -1158,7 +987,7 @@ fn instance_scope<'a>(
     };
     path_obj.insert(
         "module".into(),
-        Value::string(crate::planner::clean_relative(relative)),
+        Value::string(crate::context::clean_relative(relative)),
     );
     roots.insert("path".to_string(), Value::object(path_obj));
     if let Some(t) = parent_roots.get("terraform") {
@@ -1174,7 +1003,7 @@ fn instance_scope<'a>(
             set_resource_root(
                 &mut roots,
                 &addr,
-                crate::planner::resource_value(r, &values),
+                crate::context::resource_value(r, &values),
             );
         }
     }
@@ -1188,7 +1017,7 @@ fn fill_module_outputs(
     ctx: &Context<'_>,
     shared: &Shared,
     roots: &mut HashMap<String, Value>,
-    module: crate::planner::ModuleRef<'_>,
+    module: ModuleRef<'_>,
     path: &[crate::addr::ModuleStep],
 ) -> Result<(), Diagnostic> {
     if module.config.modules.is_empty() {

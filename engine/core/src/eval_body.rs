@@ -5,11 +5,12 @@
 //! reported with its span.
 
 use crate::addr::InstanceKey;
-use crate::planner::Context;
+use crate::context::{Context, ModuleRef};
 use std::collections::{BTreeMap, HashMap};
 use strata_lang::ast::{Body, ExprKind};
 use strata_lang::convert::convert;
 use strata_lang::eval::{evaluate, EvalContext};
+use strata_lang::functions::FunctionEnv;
 use strata_lang::suggest::did_you_mean;
 use strata_provider::{Nesting, Schema};
 use strata_types::{Diagnostic, Diagnostics, Kind, Type, Value};
@@ -336,4 +337,106 @@ pub(crate) fn check_conditions(
         }
     }
     out
+}
+
+/// The input variable values of one module instance, from the call's
+/// arguments and the variables' defaults; `None` after reporting errors.
+pub(crate) fn module_variables(
+    call: &strata_lang::config::ModuleCall,
+    child: ModuleRef<'_>,
+    roots: &HashMap<String, Value>,
+    scope: &BodyScope,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) -> Option<BTreeMap<String, Value>> {
+    {
+        const META: &[&str] = &[
+            "source",
+            "version",
+            "providers",
+            "count",
+            "for_each",
+            "depends_on",
+        ];
+        let ctx = EvalContext {
+            variables: roots,
+            overlay: Some(&scope.names),
+            env,
+        };
+        let mut ok = true;
+        for a in &call.body.attributes {
+            if !META.contains(&a.name.as_str())
+                && !child.config.variables.iter().any(|v| v.name == a.name)
+            {
+                let suggestion = strata_lang::suggest::did_you_mean(
+                    &a.name,
+                    child.config.variables.iter().map(|v| v.name.as_str()),
+                );
+                diagnostics.push(Diagnostic::error(
+                    strata_types::codes::UNSUPPORTED_ARGUMENT,
+                    "Unsupported argument",
+                    format!("An argument named \"{}\" is not expected here: module \"{}\" declares no such variable.{suggestion}", a.name, call.name),
+                    a.name_span,
+                ));
+                ok = false;
+            }
+        }
+        let empty = HashMap::new();
+        let default_ctx = EvalContext {
+            variables: &empty,
+            overlay: None,
+            env,
+        };
+        let mut vars = BTreeMap::new();
+        for v in &child.config.variables {
+            let (raw, span) = match call.body.attribute(&v.name) {
+                Some(a) => match evaluate(&a.expr, &ctx) {
+                    Ok(x) => (x, a.expr.span),
+                    Err(d) => {
+                        diagnostics.push(d);
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => match &v.default {
+                    Some(d) => match evaluate(d, &default_ctx) {
+                        Ok(x) => (x, d.span),
+                        Err(d) => {
+                            diagnostics.push(d);
+                            ok = false;
+                            continue;
+                        }
+                    },
+                    None => {
+                        diagnostics.push(Diagnostic::error(
+                            strata_types::codes::MISSING_REQUIRED_ARGUMENT,
+                            "Missing required argument",
+                            format!("The argument \"{}\" is required by module \"{}\", but no definition was found.", v.name, call.name),
+                            call.span,
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            let value = match &v.constraint {
+                Some(c) => match strata_lang::types::convert_to_constraint(&raw, c) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        diagnostics.push(Diagnostic::error(
+                            strata_types::codes::INVALID_INPUT_VALUE,
+                            "Invalid value for module argument",
+                            format!("The given value is not suitable for variable \"{}\" of module \"{}\": {}.", v.name, call.name, e.describe()),
+                            span,
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => raw,
+            };
+            vars.insert(v.name.clone(), value.mark_sensitive(v.sensitive));
+        }
+        ok.then_some(vars)
+    }
 }

@@ -14,17 +14,18 @@
 
 pub mod addr;
 pub mod apply;
+pub mod context;
 pub mod cost;
 pub mod eval_body;
 pub mod ops;
 pub mod plan;
 pub mod planner;
 pub mod providers;
-pub mod recover;
 pub mod schema_json;
 
 pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
+pub use context::Stack;
+pub use ops::recover::import_instance;
 pub use plan::{Action, Plan};
-pub use planner::{plan, PlanOptions, PlanResult, Stack};
+pub use planner::{plan, PlanOptions, PlanResult};
 pub use providers::configure_providers;
-pub use recover::import_instance;

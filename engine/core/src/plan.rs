@@ -171,7 +171,7 @@ pub struct Plan {
     pub data: Vec<DataValue>,
     /// What the changes cost, for the resources the price catalog covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<crate::cost::CostEstimate>,
+    pub cost: Option<CostEstimate>,
     /// What the policies checked against this plan said.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<PolicyFinding>,
@@ -502,4 +502,39 @@ fn null_at(v: &mut serde_json::Value, steps: &[serde_json::Value]) {
     if let Some(child) = child {
         null_at(child, rest);
     }
+}
+
+/// One priced object of a plan's cost estimate (worked out by the cost module).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostLine {
+    pub address: String,
+    pub hourly_before: f64,
+    pub hourly_after: f64,
+    pub gpus_before: u32,
+    pub gpus_after: u32,
+    /// How the figure was made ("2 x p4d.24xlarge on demand").
+    pub detail: String,
+}
+
+/// An object that costs money to run but could not be priced, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unpriced {
+    pub address: String,
+    pub why: String,
+}
+
+/// What a plan changes in hourly and monthly cost and in GPUs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostEstimate {
+    pub currency: String,
+    pub hourly_before: f64,
+    pub hourly_after: f64,
+    pub hourly_delta: f64,
+    pub monthly_delta: f64,
+    pub gpus_before: u32,
+    pub gpus_after: u32,
+    pub lines: Vec<CostLine>,
+    pub unpriced: Vec<Unpriced>,
+    /// Where the prices come from, and when.
+    pub catalog: String,
 }

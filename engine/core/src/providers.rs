@@ -4,8 +4,8 @@
 //! configured with every argument null, so that they fall back on their
 //! environment (AWS credentials and region, say).
 
+use crate::context::{Context, Stack};
 use crate::eval_body::{body_to_config, BodyScope};
-use crate::planner::{Context, Stack};
 use std::collections::BTreeSet;
 use strata_provider::null_object;
 use strata_types::{Diagnostic, Diagnostics};

@@ -367,3 +367,15 @@ pub enum TraversalStep<'e> {
     Attr(&'e str, Span),
     Index(&'e Expr),
 }
+
+/// The text of a string literal without interpolation, if `expr` is one.
+pub fn literal_string(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Template(parts) if parts.len() <= 1 => match parts.first() {
+            Some(TemplatePart::Literal(s)) => Some(s.clone()),
+            None => Some(String::new()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

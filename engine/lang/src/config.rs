@@ -518,17 +518,7 @@ fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) ->
     }
 }
 
-/// The text of a string literal without interpolation, if `expr` is one.
-pub fn literal_string(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Template(parts) if parts.len() <= 1 => match parts.first() {
-            Some(crate::ast::TemplatePart::Literal(s)) => Some(s.clone()),
-            None => Some(String::new()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
+pub use crate::ast::literal_string;
 
 const META_RESOURCE: &[&str] = &["count", "for_each", "depends_on", "provider"];
 

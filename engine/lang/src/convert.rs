@@ -320,3 +320,53 @@ pub fn unify(types: &[Type]) -> Option<Type> {
 fn elements(types: &[Type]) -> Vec<Type> {
     types.iter().filter_map(|t| t.element().cloned()).collect()
 }
+
+/// Terraform's `==`: values of different types are unequal; `None` when an
+/// unknown makes the answer unknown.
+pub fn equals(a: &Value, b: &Value) -> Option<bool> {
+    match (&a.kind, &b.kind) {
+        (Kind::Unknown(_), _) | (_, Kind::Unknown(_)) => None,
+        (Kind::Null(_), Kind::Null(_)) => Some(true),
+        (Kind::Null(_), _) | (_, Kind::Null(_)) => Some(false),
+        _ if a.ty() != b.ty() => {
+            if !a.is_wholly_known() || !b.is_wholly_known() {
+                return None;
+            }
+            Some(false)
+        }
+        (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
+        (Kind::Number(x), Kind::Number(y)) => Some(x == y),
+        (Kind::String(x), Kind::String(y)) => Some(x == y),
+        (Kind::List(_, x), Kind::List(_, y))
+        | (Kind::Tuple(x), Kind::Tuple(y))
+        | (Kind::Set(_, x), Kind::Set(_, y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let mut result = Some(true);
+            for (p, q) in x.iter().zip(y) {
+                match equals(p, q) {
+                    Some(false) => return Some(false),
+                    None => result = None,
+                    Some(true) => {}
+                }
+            }
+            result
+        }
+        (Kind::Map(_, x), Kind::Map(_, y)) | (Kind::Object(x), Kind::Object(y)) => {
+            if x.len() != y.len() || x.keys().ne(y.keys()) {
+                return Some(false);
+            }
+            let mut result = Some(true);
+            for (p, q) in x.values().zip(y.values()) {
+                match equals(p, q) {
+                    Some(false) => return Some(false),
+                    None => result = None,
+                    Some(true) => {}
+                }
+            }
+            result
+        }
+        _ => Some(false),
+    }
+}

@@ -48,7 +48,7 @@ fn evaluate_expression_here(text: &str) {
     let env = FunctionEnv {
         base_dir: std::env::temp_dir().join("strata-fuzz-nonexistent"),
         plan_timestamp: "2024-01-01T00:00:00Z".into(),
-        in_template: false,
+        ..FunctionEnv::default()
     };
     let ctx = EvalContext {
         variables: &variables,

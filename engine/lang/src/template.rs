@@ -39,3 +39,16 @@ pub fn render_template_text(
         })?,
     })
 }
+
+impl Default for crate::functions::FunctionEnv {
+    /// Paths relative to the working directory, the current time for
+    /// `plantimestamp()`, and this module's renderer for templates.
+    fn default() -> Self {
+        FunctionEnv {
+            base_dir: ".".into(),
+            plan_timestamp: crate::functions::time::now_rfc3339(),
+            in_template: false,
+            render_template: render_template_text,
+        }
+    }
+}

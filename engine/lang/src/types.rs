@@ -94,7 +94,7 @@ fn parse(expr: &Expr, diagnostics: &mut Diagnostics, in_object: bool) -> Option<
                 for (key, value) in items {
                     let name = match key {
                         ObjectKey::Name(n) => n.clone(),
-                        ObjectKey::Expr(e) => match crate::config::literal_string(e) {
+                        ObjectKey::Expr(e) => match crate::ast::literal_string(e) {
                             Some(s) => s,
                             None => return invalid(e, "Object type attribute names must be literal names.", diagnostics),
                         },
@@ -171,9 +171,8 @@ fn static_context() -> crate::eval::EvalContext<'static> {
         variables: VARS.get_or_init(Default::default),
         overlay: None,
         env: ENV.get_or_init(|| crate::functions::FunctionEnv {
-            base_dir: ".".into(),
             plan_timestamp: String::new(),
-            in_template: false,
+            ..Default::default()
         }),
     }
 }

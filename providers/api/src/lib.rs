@@ -349,6 +349,28 @@ pub trait Provider: Send + Sync {
         None
     }
 
+    /// The resource types whose planned objects the cost estimate shows
+    /// to [`Provider::usage`]: those that cost money to run and those
+    /// `usage` reads to price them (a launch template an auto scaling
+    /// group names). Objects of other types are not decoded for it.
+    fn usage_types(&self) -> &[&str] {
+        &[]
+    }
+
+    /// What `object` runs, read from its planned value: machines by
+    /// instance type, or storage. `Ok(None)` when it costs nothing to run;
+    /// `Err` says why it cannot be priced yet ("instance_type is known only
+    /// after apply"). `others` holds the plan's objects of
+    /// [`Provider::usage_types`] for this provider configuration, after
+    /// their changes.
+    fn usage(
+        &self,
+        _object: &PlannedObject<'_>,
+        _others: &[PlannedObject<'_>],
+    ) -> Result<Option<Usage>, String> {
+        Ok(None)
+    }
+
     /// The id `import` takes for the object in `state` (`strata import
     /// ADDR ID`), when the type can be imported.
     fn import_id(&self, _type_name: &str, _state: &Value) -> Option<String> {
@@ -361,6 +383,36 @@ pub trait Provider: Send + Sync {
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {
         None
     }
+}
+
+/// A planned object as the cost estimate shows it to its provider.
+#[derive(Clone, Copy, Debug)]
+pub struct PlannedObject<'a> {
+    pub address: &'a str,
+    pub type_name: &'a str,
+    pub value: &'a Value,
+    /// Addresses of the instances it depends on.
+    pub dependencies: &'a [String],
+}
+
+/// What a planned object runs, as a price catalog prices it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Usage {
+    Machines(Vec<Machines>),
+    /// Block storage of a volume type (`gp3`), in GB.
+    Storage {
+        kind: String,
+        gb: f64,
+    },
+}
+
+/// Machines of one instance type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Machines {
+    pub instance_type: String,
+    pub count: f64,
+    /// Priced at the spot price (or the catalog's spot factor).
+    pub spot: bool,
 }
 
 /// The address Terraform records for a provider configuration:

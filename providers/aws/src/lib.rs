@@ -11,6 +11,7 @@
 mod api;
 mod config;
 mod data;
+mod pricing;
 mod resources;
 
 use api::{Api, Obj};
@@ -694,6 +695,18 @@ impl Provider for AwsProvider {
             .or_else(|| env("AWS_REGION"))
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .or_else(|| settings.credentials.profile_setting("region"))
+    }
+
+    fn usage_types(&self) -> &[&str] {
+        pricing::USAGE_TYPES
+    }
+
+    fn usage(
+        &self,
+        object: &strata_provider::PlannedObject<'_>,
+        others: &[strata_provider::PlannedObject<'_>],
+    ) -> Result<Option<strata_provider::Usage>, String> {
+        pricing::usage(object, others)
     }
 
     fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {

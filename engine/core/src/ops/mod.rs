@@ -10,6 +10,7 @@
 //! settle another apply's journal while that apply is still writing it.
 
 mod lock;
+pub mod recover;
 mod run;
 mod session;
 
@@ -41,7 +42,7 @@ pub async fn settle_journal(
 ) -> Result<Settled, Diagnostic> {
     match lock {
         Some(lock) => Ok(Settled {
-            recovered: crate::recover::reconcile(lock, registry).await?,
+            recovered: recover::reconcile(lock, registry).await?,
             unsettled: 0,
         }),
         None => Ok(Settled {

@@ -122,8 +122,8 @@ pub async fn plan(
         on_event(OpEvent::Warning(d));
     }
     let registry = &session.registry;
-    let region_of = |address: &str| registry.instance(address).and_then(|p| p.pricing_region());
-    plan.cost = Some(crate::cost::estimate(&plan, &request.catalog, &region_of));
+
+    plan.cost = Some(crate::cost::estimate(&plan, &request.catalog, registry));
     Ok(plan)
 }
 

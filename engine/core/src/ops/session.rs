@@ -2,7 +2,7 @@
 //! runs against. Every operation takes one; nothing here is shared
 //! between sessions, so several can run in one process (`plan --all`).
 
-use crate::planner::Stack;
+use crate::context::Stack;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;

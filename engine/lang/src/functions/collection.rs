@@ -1,8 +1,8 @@
 //! Collection functions.
 
 use super::{int_arg, seq_arg, str_arg, FnError, FnResult};
+use crate::convert::equals;
 use crate::convert::{convert, unify};
-use crate::eval::equals;
 use std::collections::BTreeMap;
 use strata_types::{Kind, Number, Type, Value};
 use unicode_segmentation::UnicodeSegmentation;

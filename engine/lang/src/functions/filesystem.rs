@@ -79,7 +79,7 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
                 in_template: true,
                 ..env.clone()
             };
-            crate::template::render_template_text(&text, vars, &inner).map_err(FnError::Call)
+            (inner.render_template)(&text, vars, &inner).map_err(FnError::Call)
         }
         _ => return None,
     })

@@ -14,10 +14,9 @@ mod format;
 mod network;
 mod numeric;
 mod string;
-mod time;
+pub(crate) mod time;
 
 use crate::convert::convert;
-use crate::eval::error;
 use std::path::PathBuf;
 use strata_types::{Diagnostic, Span, Type, Value};
 
@@ -32,17 +31,16 @@ pub struct FunctionEnv {
     /// cannot call `templatefile` again (Terraform's rule), so a template
     /// that includes itself is an error, not an endless recursion.
     pub in_template: bool,
+    /// Renders a template's text with variables (`templatefile`,
+    /// `templatestring`): the evaluator, reached through this table entry
+    /// rather than a module cycle; set by `FunctionEnv::default` (in
+    /// `template`).
+    pub render_template: TemplateRenderer,
 }
 
-impl Default for FunctionEnv {
-    fn default() -> Self {
-        FunctionEnv {
-            base_dir: PathBuf::from("."),
-            plan_timestamp: time::now_rfc3339(),
-            in_template: false,
-        }
-    }
-}
+/// See [`FunctionEnv::render_template`].
+pub type TemplateRenderer =
+    fn(&str, std::collections::BTreeMap<String, Value>, &FunctionEnv) -> Result<Value, String>;
 
 /// What a function reports when its arguments are wrong.
 pub enum FnError {
@@ -485,7 +483,7 @@ pub fn call(
             unmarked
         };
         if value.is_null() && !param.allow_null {
-            return Err(error(
+            return Err(Diagnostic::error(
                 strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                 "Invalid function argument",
                 format!(
@@ -502,7 +500,7 @@ pub fn call(
             value
         } else {
             convert(&value, &param.ty).map_err(|e| {
-                error(
+                Diagnostic::error(
                     strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                     "Invalid function argument",
                     format!(
@@ -542,7 +540,7 @@ pub fn call(
                 .or(sig.variadic.as_ref())
                 .map(|p| p.name)
                 .unwrap_or("argument");
-            error(
+            Diagnostic::error(
                 strata_types::codes::INVALID_FUNCTION_ARGUMENT,
                 "Invalid function argument",
                 format!(
@@ -552,7 +550,7 @@ pub fn call(
                 arg_spans.get(i).copied().unwrap_or(span),
             )
         }
-        FnError::Call(message) => error(
+        FnError::Call(message) => Diagnostic::error(
             strata_types::codes::FUNCTION_CALL_FAILED,
             "Error in function call",
             format!("Call to function \"{name}\" failed: {}.", redact(message)),

@@ -217,5 +217,5 @@ fn templatestring(a: &[Value], env: &FunctionEnv) -> FnResult {
         .as_mapping()
         .cloned()
         .ok_or_else(|| FnError::Arg(1, "a map or object is required".into()))?;
-    crate::template::render_template_text(str_arg(a, 0), vars, env).map_err(FnError::Call)
+    (env.render_template)(str_arg(a, 0), vars, env).map_err(FnError::Call)
 }

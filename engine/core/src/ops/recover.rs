@@ -9,8 +9,8 @@
 //! interrupted run created is lost track of.
 
 use crate::addr::{parse_module_path, InstanceAddr, InstanceKey, Mode, ResourceAddr};
-use crate::apply::WorkingState;
-use crate::planner::provider_for;
+use crate::context::provider_for;
+use crate::context::WorkingState;
 use crate::schema_json::{decode_attributes, encode_attributes, sensitive_paths};
 use std::collections::BTreeMap;
 use strata_provider::Registry;
@@ -47,15 +47,15 @@ fn state_error(e: StateError) -> Diagnostic {
 }
 
 /// Replays and settles the journal of the locked store, if it has one.
-/// Only a holder of the state lock may: see [`crate::ops`].
+/// Only a holder of the state lock may: see the `ops` module.
 pub(crate) async fn reconcile(
-    lock: &crate::ops::StateLock<'_>,
+    lock: &super::StateLock<'_>,
     registry: &Registry,
 ) -> Result<Recovered, Diagnostic> {
     let store = lock.store();
     let records = store
         .read_journal()
-        .map_err(|e| crate::ops::journal_error(store, e))?;
+        .map_err(|e| super::journal_error(store, e))?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
@@ -119,7 +119,7 @@ pub(crate) async fn reconcile(
         let addr = address_of(&module, &mode, &type_name, &name, index_key.as_ref());
         let (_, schema) = provider_for(registry, addr.resource.mode, &type_name, Span::default())?;
         let provider =
-            crate::planner::provider_instance(registry, &provider_name, Span::default())?;
+            crate::context::provider_instance(registry, &provider_name, Span::default())?;
         let planned_value = decode_attributes(&schema, &planned).map_err(|e| {
             Diagnostic::global(
                 strata_types::codes::INVALID_JOURNAL_RECORD,
@@ -177,12 +177,12 @@ pub(crate) async fn reconcile(
 /// `strata import ADDR ID`: reads an existing object through its provider
 /// and records it at `addr`, which the configuration must declare.
 pub async fn import_instance(
-    stack: &crate::planner::Stack<'_>,
+    stack: &crate::context::Stack<'_>,
     state: Option<State>,
     addr: &InstanceAddr,
     id: &str,
 ) -> Result<State, Diagnostic> {
-    let ctx = crate::planner::Context::new(stack.loaded, stack.env, stack.registry);
+    let ctx = crate::context::Context::new(stack.loaded, stack.env, stack.registry);
     if ctx.resource(&addr.resource).is_none() {
         return Err(Diagnostic::global(
             strata_types::codes::IMPORT_TARGET_NOT_CONFIGURED,
@@ -202,10 +202,10 @@ pub async fn import_instance(
         Span::default(),
     )?;
     let address = match ctx.resource(&addr.resource) {
-        Some(r) => crate::planner::resource_provider(r, provider.name())?,
-        None => crate::planner::provider_address(provider.name()),
+        Some(r) => crate::context::resource_provider(r, provider.name())?,
+        None => crate::context::provider_address(provider.name()),
     };
-    let provider = crate::planner::provider_instance(stack.registry, &address, Span::default())?;
+    let provider = crate::context::provider_instance(stack.registry, &address, Span::default())?;
     let object = provider
         .import(&addr.resource.type_name, id)
         .await

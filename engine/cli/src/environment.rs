@@ -1,0 +1,210 @@
+//! The one place the CLI reads its process surroundings — environment
+//! variables, the working directory, the selected workspace, the
+//! encryption key — and wires the providers Strata is built with; the
+//! commands get what they need from here as values.
+
+use crate::args::{VarArgs, VarFlag};
+use crate::render::Style;
+use crate::report::{global_failure, report};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use strata_core::ops::{Session, SessionInputs};
+use strata_lang::stack::VariableSource;
+use strata_provider::Registry;
+use strata_types::{Diagnostic, SourceMap};
+
+pub const STATE_FILE: &str = "strata.tfstate";
+
+/// Where the selected workspace's name is kept.
+pub(crate) const WORKSPACE_FILE: &str = ".strata/environment";
+
+/// Non-default workspaces keep their state under this directory.
+pub(crate) const WORKSPACES_DIR: &str = "strata.tfstate.d";
+
+/// The selected workspace: TF_WORKSPACE, or the one `workspace select`
+/// recorded, or "default".
+pub fn current_workspace() -> String {
+    if let Ok(w) = std::env::var("TF_WORKSPACE") {
+        return w;
+    }
+    std::fs::read_to_string(WORKSPACE_FILE)
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".into())
+}
+
+/// The cipher for state and plan files, from STRATA_STATE_KEY (base64 of
+/// 32 bytes) or STRATA_STATE_PASSPHRASE; none when neither is set.
+pub(crate) fn cipher(
+) -> Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError> {
+    static CIPHER: std::sync::OnceLock<
+        Result<Option<Arc<strata_state::crypt::Cipher>>, strata_state::crypt::CryptError>,
+    > = std::sync::OnceLock::new();
+    CIPHER
+        .get_or_init(|| {
+            let cipher = if let Ok(key) = std::env::var("STRATA_STATE_KEY") {
+                strata_state::crypt::Cipher::from_key_base64(&key)?
+            } else if let Ok(passphrase) = std::env::var("STRATA_STATE_PASSPHRASE") {
+                strata_state::crypt::Cipher::from_passphrase(&passphrase)?
+            } else {
+                return Ok(None);
+            };
+            let accept_plaintext = std::env::var("STRATA_STATE_ACCEPT_PLAINTEXT")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "true"));
+            Ok(Some(Arc::new(if accept_plaintext {
+                cipher.accepting_plaintext()
+            } else {
+                cipher
+            })))
+        })
+        .clone()
+}
+
+/// Every provider Strata has, unconfigured: each session gets its own,
+/// so the providers one stack configures are not another's.
+pub fn providers() -> Arc<Registry> {
+    let mut registry = Registry::default();
+    strata_provider_builtin::register_all(&mut registry);
+    registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
+    Arc::new(registry)
+}
+
+/// The configuration files of the current directory, parsed (not
+/// evaluated).
+pub(crate) fn read_stack_files(
+    style: &Style,
+) -> Result<strata_lang::config::LoadedStack, ExitCode> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    strata_lang::config::load_directory(&cwd).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                strata_types::codes::READ_FAILED,
+                "Failed to read configuration",
+                format!("Cannot read the configuration in {}: {e}.", cwd.display()),
+            ),
+            style,
+        )
+    })
+}
+
+pub(crate) fn variable_sources(
+    vars: &VarArgs,
+    dir: &Path,
+) -> Result<Vec<VariableSource>, Diagnostic> {
+    let mut sources = Vec::new();
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    env.sort();
+    sources.extend(
+        env.into_iter()
+            .map(|(k, v)| VariableSource::Environment(k, v)),
+    );
+    let mut auto: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let mut files: Vec<String> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|f| dir.join(f).is_file())
+        .collect();
+    files.extend(auto);
+    for f in files {
+        let text = std::fs::read_to_string(dir.join(&f)).map_err(|e| {
+            Diagnostic::global(
+                strata_types::codes::READ_FAILED,
+                "Failed to read variables file",
+                format!("Cannot read {f}: {e}."),
+            )
+        })?;
+        sources.push(VariableSource::File(f, text));
+    }
+    // -var and -var-file apply in command-line order.
+    for flag in &vars.ordered() {
+        match flag {
+            VarFlag::Var(raw) => {
+                let Some((name, value)) = raw.split_once('=') else {
+                    return Err(Diagnostic::global(
+                        strata_types::codes::INVALID_VAR_OPTION,
+                        "Invalid -var option",
+                        format!("The given -var option \"{raw}\" is not correctly specified. Variables must be given as name=value."),
+                    ));
+                };
+                sources.push(VariableSource::CommandLine(
+                    name.trim().to_string(),
+                    value.to_string(),
+                ));
+            }
+            VarFlag::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Diagnostic::global(
+                        strata_types::codes::READ_FAILED,
+                        "Failed to read variables file",
+                        format!(
+                            "Given variables file {} does not exist or cannot be read: {e}.",
+                            path.display()
+                        ),
+                    )
+                })?;
+                sources.push(VariableSource::File(path.display().to_string(), text));
+            }
+        }
+    }
+    Ok(sources)
+}
+
+pub(crate) fn load(vars: &VarArgs, require_variables: bool) -> Result<Session, Diagnostic> {
+    load_with(vars, require_variables, None)
+}
+
+/// Loads the stack in the current directory with its own providers;
+/// `given` values (a saved plan's) take precedence over every other
+/// source.
+pub(crate) fn load_with(
+    vars: &VarArgs,
+    require_variables: bool,
+    given: Option<std::collections::BTreeMap<String, strata_types::Value>>,
+) -> Result<Session, Diagnostic> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::READ_FAILED,
+            "Cannot read the working directory",
+            e.to_string(),
+        )
+    })?;
+    let inputs = SessionInputs {
+        variables: variable_sources(vars, &cwd)?,
+        dir: cwd.clone(),
+        cwd,
+        workspace: crate::environment::current_workspace(),
+        given: given.unwrap_or_default(),
+        require_variables,
+    };
+    Session::load(inputs, crate::environment::providers())
+}
+
+/// Reports a malformed STRATA_STATE_KEY or passphrase before any state is
+/// read or written, so nothing is ever written in the clear by mistake.
+pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
+    cipher().map(|_| ()).map_err(|e| {
+        report(
+            &[Diagnostic::global(
+                strata_types::codes::INVALID_ENCRYPTION_KEY,
+                "Invalid encryption key",
+                format!("{e}. Fix STRATA_STATE_KEY or STRATA_STATE_PASSPHRASE."),
+            )],
+            &SourceMap::default(),
+            style,
+        );
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,267 @@
+//! The state as instances: decoded with each provider's schema
+//! ([`decode_state`]), and indexed while it changes ([`WorkingState`]).
+
+use super::provider_for;
+use crate::addr::{InstanceAddr, InstanceKey, Mode, ResourceAddr};
+use crate::schema_json::{
+    apply_sensitive_paths, decode_attributes, encode_attributes, mark_schema_sensitive,
+    sensitive_paths,
+};
+use std::collections::BTreeMap;
+use strata_provider::Registry;
+use strata_state::{InstanceState, State};
+use strata_types::{Diagnostic, Diagnostics, Span, Value};
+
+/// One instance of the prior state, decoded.
+#[derive(Clone, Debug)]
+pub(crate) struct PriorInstance {
+    pub value: Value,
+    pub dependencies: Vec<String>,
+    pub provider: String,
+    pub create_before_destroy: bool,
+    /// The state file no longer holds this value at this address (it was
+    /// upgraded, refreshed with changes, moved or imported), so writing the
+    /// state back must encode it again; otherwise the stored form is kept.
+    pub changed: bool,
+}
+
+/// Decodes every instance of the prior state with its provider's schema.
+pub(crate) fn decode_state(
+    state: &State,
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let mut out = BTreeMap::new();
+    for r in &state.resources {
+        let mode = Mode::parse(&r.mode);
+        let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
+        else {
+            diagnostics.push(Diagnostic::global(
+                strata_types::codes::STATE_REFERS_TO_AN_UNKNOWN_RESOURCE_TYPE,
+                "State refers to an unknown resource type",
+                format!(
+                    "The state holds {}.{} of type \"{}\", which no available provider offers.",
+                    r.type_name, r.name, r.type_name
+                ),
+            ));
+            continue;
+        };
+        for i in &r.instances {
+            let addr = InstanceAddr {
+                resource: ResourceAddr {
+                    module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
+                    mode,
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                },
+                key: InstanceKey::from_json(i.index_key.as_ref()),
+            };
+            let decoded = decode_attributes(&schema, &i.attributes)
+                .map_err(|e| e.to_string())
+                .and_then(|v| {
+                    if i.schema_version == schema.version {
+                        Ok(v)
+                    } else {
+                        provider
+                            .upgrade_state(&r.type_name, i.schema_version, v)
+                            .map_err(|e| e.to_string())
+                    }
+                });
+            match decoded {
+                Ok(v) => {
+                    let v = apply_sensitive_paths(
+                        mark_schema_sensitive(&schema, v),
+                        &i.sensitive_attributes,
+                    );
+                    out.insert(
+                        addr,
+                        PriorInstance {
+                            value: v,
+                            dependencies: i.dependencies.clone(),
+                            provider: r.provider.clone(),
+                            create_before_destroy: i.create_before_destroy,
+                            changed: i.schema_version != schema.version,
+                        },
+                    );
+                }
+                Err(e) => diagnostics.push(Diagnostic::global(
+                    strata_types::codes::INVALID_INSTANCE_IN_STATE,
+                    "Invalid instance in state",
+                    format!("{addr}: {e}"),
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// Rewrites the state's resources from decoded instances: an instance the
+/// state already holds as it is keeps its stored form, so only what
+/// refresh, moves, upgrades or imports changed is encoded again.
+pub(crate) fn write_prior_into_state(
+    state: &mut State,
+    instances: &BTreeMap<InstanceAddr, PriorInstance>,
+    registry: &Registry,
+) {
+    let mut working = WorkingState::new(std::mem::replace(state, State::new(String::new())));
+    let mut stored = std::mem::take(&mut working.instances);
+    for (addr, p) in instances {
+        match stored.remove(addr) {
+            Some((provider, instance))
+                if !p.changed
+                    && provider == p.provider
+                    && instance.dependencies == p.dependencies
+                    && instance.create_before_destroy == p.create_before_destroy =>
+            {
+                working.put(addr.clone(), provider, instance);
+            }
+            _ => {
+                let _ = working.record(
+                    addr,
+                    &p.value,
+                    &p.dependencies,
+                    p.create_before_destroy,
+                    registry,
+                    &p.provider,
+                );
+            }
+        }
+    }
+    *state = working.into_state();
+}
+
+/// State while it is being changed: instances indexed by address, so
+/// recording or forgetting one costs a map operation whatever the size of
+/// the state; turned into the canonical [`State`] when persisted.
+pub(crate) struct WorkingState {
+    /// Lineage, serial and outputs; its resources are not used.
+    pub(crate) base: State,
+    instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
+}
+
+impl WorkingState {
+    pub(crate) fn new(mut state: State) -> WorkingState {
+        let mut instances = BTreeMap::new();
+        for r in std::mem::take(&mut state.resources) {
+            let module = crate::addr::parse_module_path(&r.module).unwrap_or_default();
+            let mode = Mode::parse(&r.mode);
+            for i in r.instances {
+                let addr = InstanceAddr {
+                    resource: crate::addr::ResourceAddr {
+                        module: module.clone(),
+                        mode,
+                        type_name: r.type_name.clone(),
+                        name: r.name.clone(),
+                    },
+                    key: InstanceKey::from_json(i.index_key.as_ref()),
+                };
+                instances.insert(addr, (r.provider.clone(), i));
+            }
+        }
+        WorkingState {
+            base: state,
+            instances,
+        }
+    }
+
+    pub(crate) fn record(
+        &mut self,
+        addr: &InstanceAddr,
+        value: &Value,
+        dependencies: &[String],
+        cbd: bool,
+        registry: &Registry,
+        provider_addr: &str,
+    ) -> Option<InstanceState> {
+        let (_, schema) = provider_for(
+            registry,
+            addr.resource.mode,
+            &addr.resource.type_name,
+            Span::default(),
+        )
+        .ok()?;
+        let entry = InstanceState {
+            index_key: addr.key.to_json(),
+            schema_version: schema.version,
+            attributes: encode_attributes(&schema, value),
+            sensitive_attributes: sensitive_paths(value),
+            dependencies: dependencies.to_vec(),
+            create_before_destroy: cbd,
+        };
+        self.instances
+            .insert(addr.clone(), (provider_addr.to_string(), entry.clone()));
+        Some(entry)
+    }
+
+    /// Puts an already encoded instance in place (journal replay).
+    pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
+        self.instances.insert(addr, (provider, instance));
+    }
+
+    pub(crate) fn contains(&self, addr: &InstanceAddr) -> bool {
+        self.instances.contains_key(addr)
+    }
+
+    pub(crate) fn forget(&mut self, addr: &InstanceAddr) {
+        self.instances.remove(addr);
+    }
+
+    /// The canonical state, copying every instance (a snapshot taken
+    /// while changes go on).
+    pub(crate) fn to_state(&self) -> State {
+        let mut state = assemble(
+            self.base.clone(),
+            self.instances
+                .iter()
+                .map(|(addr, (provider, instance))| (addr, provider, instance.clone())),
+        );
+        state.normalize();
+        state
+    }
+
+    /// The canonical state, moving every instance.
+    pub(crate) fn into_state(self) -> State {
+        let mut state = assemble(
+            self.base,
+            self.instances
+                .into_iter()
+                .map(|(addr, (provider, instance))| (addr, provider, instance)),
+        );
+        state.normalize();
+        state
+    }
+}
+
+/// Groups instances given in address order into resources.
+fn assemble<A, P>(mut state: State, instances: impl Iterator<Item = (A, P, InstanceState)>) -> State
+where
+    A: std::borrow::Borrow<InstanceAddr>,
+    P: std::borrow::Borrow<String>,
+{
+    let mut current: Option<strata_state::ResourceState> = None;
+    for (addr, provider, instance) in instances {
+        let (addr, provider) = (addr.borrow(), provider.borrow());
+        let same = current.as_ref().is_some_and(|r| {
+            r.mode == addr.resource.mode.as_str()
+                && r.type_name == addr.resource.type_name
+                && r.name == addr.resource.name
+                && r.module == crate::addr::module_path_text(&addr.resource.module)
+        });
+        if !same {
+            state.resources.extend(current.take());
+            current = Some(strata_state::ResourceState {
+                module: crate::addr::module_path_text(&addr.resource.module),
+                mode: addr.resource.mode.as_str().to_string(),
+                type_name: addr.resource.type_name.clone(),
+                name: addr.resource.name.clone(),
+                provider: provider.clone(),
+                instances: Vec::new(),
+            });
+        }
+        if let Some(r) = current.as_mut() {
+            r.instances.push(instance);
+        }
+    }
+    state.resources.extend(current);
+    state
+}
