@@ -7,8 +7,8 @@
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::context::{
-    decode_state, expansion_value, provider_for, resource_addr, set_resource_root, Context,
-    ModuleRef, Stack, WorkingState,
+    decode_state, expansion_value, proposed_new, provider_for, resource_addr, set_resource_root,
+    Context, ModuleRef, Stack, WorkingState,
 };
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Plan};
@@ -23,7 +23,7 @@ use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::LocalsOrder;
 
-use strata_provider::{conformance::proposed_new, ApplyRequest, PlanRequest};
+use strata_provider::{ApplyRequest, PlanRequest};
 use strata_state::{InstanceState, OutputState, State, Store};
 use strata_types::json::{type_to_json, value_to_json};
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Value};

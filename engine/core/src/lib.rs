@@ -24,7 +24,7 @@ pub mod providers;
 pub mod schema_json;
 
 pub use apply::{apply, ApplyOptions, ApplyResult, Event, Outcome};
-pub use context::Stack;
+pub use context::{proposed_new, Stack};
 pub use ops::recover::import_instance;
 pub use plan::{Action, Plan};
 pub use planner::{plan, PlanOptions, PlanResult};

@@ -20,24 +20,10 @@ pub struct Case {
     pub read_detects_delete: bool,
 }
 
-/// Merges configuration over prior state as the engine does: computed
-/// attributes not set in configuration keep their prior value.
-pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
-    let (Kind::Object(config_attrs), Kind::Object(prior_attrs)) = (&config.kind, &prior.kind)
-    else {
-        return config.clone();
-    };
-    let mut out = config_attrs.clone();
-    for (name, attribute) in &schema.attributes {
-        let configured = config_attrs.get(name).is_some_and(|v| !v.is_null());
-        if attribute.computed && !configured {
-            if let Some(p) = prior_attrs.get(name) {
-                out.insert(name.clone(), p.clone());
-            }
-        }
-    }
-    Value::object(out)
-}
+/// How the engine proposes a new object from prior state and
+/// configuration (`strata_core::proposed_new`): the suite plans with the
+/// engine's own rule, passed in, since this crate sits below the engine.
+pub type Propose = fn(&Schema, &Value, &Value) -> Value;
 
 fn check_conforms(value: &Value, ty: &Type, what: &str) -> Result<(), String> {
     let actual = value.ty();
@@ -94,13 +80,13 @@ async fn plan_and_apply(
     provider: &dyn Provider,
     schema: &Schema,
     type_name: &str,
-    prior: &Value,
-    config: &Value,
+    (prior, config): (&Value, &Value),
+    propose: Propose,
 ) -> Result<Value, String> {
     let proposed = if prior.is_null() {
         config.clone()
     } else {
-        proposed_new(schema, prior, config)
+        propose(schema, prior, config)
     };
     let plan = provider
         .plan(PlanRequest {
@@ -186,7 +172,7 @@ async fn plan_and_apply(
 
 /// Runs every case; returns the failures (empty when the provider
 /// conforms).
-pub async fn run(provider: &dyn Provider, cases: &[Case]) -> Vec<String> {
+pub async fn run(provider: &dyn Provider, cases: &[Case], propose: Propose) -> Vec<String> {
     let schema = provider.schema();
     let mut failures = Vec::new();
     for (type_name, resource) in &schema.resources {
@@ -204,7 +190,7 @@ pub async fn run(provider: &dyn Provider, cases: &[Case]) -> Vec<String> {
         }
     }
     for case in cases {
-        if let Err(e) = run_case(provider, &schema, case).await {
+        if let Err(e) = run_case(provider, &schema, case, propose).await {
             failures.push(e);
         }
     }
@@ -215,6 +201,7 @@ async fn run_case(
     provider: &dyn Provider,
     provider_schema: &crate::ProviderSchema,
     case: &Case,
+    propose: Propose,
 ) -> Result<(), String> {
     let type_name = case.type_name;
     let schema = provider_schema
@@ -222,7 +209,7 @@ async fn run_case(
         .get(type_name)
         .ok_or_else(|| format!("{type_name}: not in the schema"))?;
     let null = Value::null(schema.object_type());
-    let state = plan_and_apply(provider, schema, type_name, &null, &case.create).await?;
+    let state = plan_and_apply(provider, schema, type_name, (&null, &case.create), propose).await?;
     // An object made with a recovery token can be found by it.
     if let crate::RecoveryKey::Token(token) = provider.recovery_key(type_name, &state) {
         let found = provider
@@ -258,7 +245,7 @@ async fn run_case(
             ));
         }
     }
-    let proposed = proposed_new(schema, &read, &case.create);
+    let proposed = propose(schema, &read, &case.create);
     let again = provider
         .plan(PlanRequest {
             type_name,
@@ -272,7 +259,9 @@ async fn run_case(
         return Err(format!("{type_name}: planning the applied configuration again is not a no-op:\n  state   {read:?}\n  planned {:?}", again.planned));
     }
     let state = match &case.update {
-        Some(update) => plan_and_apply(provider, schema, type_name, &read, update).await?,
+        Some(update) => {
+            plan_and_apply(provider, schema, type_name, (&read, update), propose).await?
+        }
         None => read,
     };
     let deleted = provider

@@ -115,7 +115,7 @@ async fn compute_resources_conform() {
             read_detects_delete: true,
         },
     ];
-    let failures = run(&p, &cases).await;
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

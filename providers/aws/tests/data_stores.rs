@@ -77,7 +77,7 @@ async fn data_store_resources_conform() {
             read_detects_delete: true,
         },
     ];
-    let failures = run(&p, &cases).await;
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

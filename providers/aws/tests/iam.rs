@@ -100,7 +100,7 @@ async fn iam_resources_conform() {
             read_detects_delete: true,
         },
     ];
-    let failures = run(&p, &cases).await;
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Import by name reads the role as created, its document as written.
     let imported = p.import("aws_iam_role", &id(&role)).await.expect("import");

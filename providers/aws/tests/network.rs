@@ -149,7 +149,7 @@ async fn network_resources_conform() {
             read_detects_delete: true,
         },
     ];
-    let failures = run(&p, &cases).await;
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

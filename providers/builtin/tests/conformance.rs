@@ -167,7 +167,7 @@ async fn builtin_providers_conform() {
             ],
             other => panic!("no conformance cases for provider {other}"),
         };
-        failures.extend(run(p, &cases).await);
+        failures.extend(run(p, &cases, strata_core::proposed_new).await);
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

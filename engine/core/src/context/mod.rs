@@ -13,8 +13,11 @@ use strata_lang::stack::EvaluatedStack;
 use strata_provider::{Provider, Registry, Schema};
 use strata_types::{Diagnostic, Span};
 
+mod proposed;
 mod state;
 mod values;
+
+pub use proposed::proposed_new;
 
 pub(crate) use state::*;
 pub(crate) use values::*;

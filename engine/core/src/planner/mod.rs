@@ -28,7 +28,7 @@ use strata_lang::config::LoadedStack;
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::EvaluatedStack;
-use strata_provider::{conformance::proposed_new, PlanRequest, Provider, Registry, Schema};
+use strata_provider::{PlanRequest, Provider, Registry, Schema};
 use strata_state::State;
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
 

@@ -1,0 +1,24 @@
+//! The object the engine proposes to a provider's plan: Terraform's
+//! "proposed new state".
+
+use strata_provider::Schema;
+use strata_types::{Kind, Value};
+
+/// Merges configuration over prior state as the engine does: computed
+/// attributes not set in configuration keep their prior value.
+pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
+    let (Kind::Object(config_attrs), Kind::Object(prior_attrs)) = (&config.kind, &prior.kind)
+    else {
+        return config.clone();
+    };
+    let mut out = config_attrs.clone();
+    for (name, attribute) in &schema.attributes {
+        let configured = config_attrs.get(name).is_some_and(|v| !v.is_null());
+        if attribute.computed && !configured {
+            if let Some(p) = prior_attrs.get(name) {
+                out.insert(name.clone(), p.clone());
+            }
+        }
+    }
+    Value::object(out)
+}
