@@ -11,6 +11,7 @@
 //! providers, schemas or the language: attribute values stay JSON here and
 //! the engine decodes them with the provider's schema.
 
+pub mod backends;
 pub mod conformance;
 pub mod crypt;
 mod local;

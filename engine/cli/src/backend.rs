@@ -7,133 +7,18 @@
 //!
 //! The local backend needs no `init`: a stack without a backend block (or
 //! with `backend "local"`) works from the first command.
+//!
+//! The backends themselves — each kind's arguments and how one is opened
+//! — are `strata_state::backends`; this module reads them from HCL and
+//! the command line.
 
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use strata_lang::ast::{Body, Expr};
 use strata_lang::config::LoadedStack;
-use strata_state::Backend;
+use strata_state::backends::{arguments, check_value, Args, Kind, Spec};
 use strata_types::{Diagnostic, Span};
 
 pub(crate) const BACKEND_FILE: &str = ".strata/backend.json";
-
-type Args = BTreeMap<String, serde_json::Value>;
-
-/// A backend as configured: its type, the arguments its block gives, and
-/// those merged with `--backend-config` (what is opened).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Spec {
-    #[serde(rename = "type")]
-    pub(crate) kind: String,
-    pub(crate) block: Args,
-    pub(crate) config: Args,
-}
-
-impl Spec {
-    pub(crate) fn default_local() -> Spec {
-        Spec {
-            kind: "local".into(),
-            block: Args::new(),
-            config: Args::new(),
-        }
-    }
-
-    fn text(&self, name: &str) -> Option<String> {
-        match self.config.get(name)? {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Null => None,
-            other => Some(other.to_string()),
-        }
-    }
-
-    fn flag(&self, name: &str) -> Option<bool> {
-        self.config.get(name).and_then(|v| v.as_bool())
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Text,
-    Flag,
-    Number,
-    TextList,
-    /// An object of strings (`endpoints`), also written as a block.
-    Map,
-}
-
-const LOCAL: &[(&str, Kind)] = &[("path", Kind::Text), ("workspace_dir", Kind::Text)];
-
-const PG: &[(&str, Kind)] = &[
-    ("conn_str", Kind::Text),
-    ("schema_name", Kind::Text),
-    ("skip_schema_creation", Kind::Flag),
-    ("skip_table_creation", Kind::Flag),
-    ("skip_index_creation", Kind::Flag),
-];
-
-const S3: &[(&str, Kind)] = &[
-    ("bucket", Kind::Text),
-    ("key", Kind::Text),
-    ("region", Kind::Text),
-    ("endpoints", Kind::Map),
-    ("endpoint", Kind::Text),
-    ("dynamodb_endpoint", Kind::Text),
-    ("use_lockfile", Kind::Flag),
-    ("dynamodb_table", Kind::Text),
-    ("workspace_key_prefix", Kind::Text),
-    ("access_key", Kind::Text),
-    ("secret_key", Kind::Text),
-    ("token", Kind::Text),
-    ("profile", Kind::Text),
-    ("shared_credentials_files", Kind::TextList),
-    ("shared_config_files", Kind::TextList),
-    ("use_path_style", Kind::Flag),
-    ("force_path_style", Kind::Flag),
-    ("skip_credentials_validation", Kind::Flag),
-    ("skip_region_validation", Kind::Flag),
-    ("skip_requesting_account_id", Kind::Flag),
-    ("skip_metadata_api_check", Kind::Flag),
-    ("skip_s3_checksum", Kind::Flag),
-    ("encrypt", Kind::Flag),
-    ("kms_key_id", Kind::Text),
-    ("acl", Kind::Text),
-    ("max_retries", Kind::Number),
-];
-
-fn arguments(kind: &str) -> Option<&'static [(&'static str, Kind)]> {
-    match kind {
-        "local" => Some(LOCAL),
-        "pg" => Some(PG),
-        "s3" => Some(S3),
-        _ => None,
-    }
-}
-
-/// Checks a value against the argument's kind; the error says what is
-/// expected.
-fn check_value(kind: Kind, value: &serde_json::Value) -> Result<(), &'static str> {
-    use serde_json::Value as J;
-    let ok = match (kind, value) {
-        (_, J::Null) => true,
-        (Kind::Text, J::String(_) | J::Number(_) | J::Bool(_)) => true,
-        (Kind::Flag, J::Bool(_)) => true,
-        (Kind::Number, J::Number(_)) => true,
-        (Kind::TextList, J::Array(items)) => items.iter().all(J::is_string),
-        (Kind::Map, J::Object(items)) => items.values().all(J::is_string),
-        _ => false,
-    };
-    if ok {
-        return Ok(());
-    }
-    Err(match kind {
-        Kind::Text => "a string",
-        Kind::Flag => "true or false",
-        Kind::Number => "a number",
-        Kind::TextList => "a list of strings",
-        Kind::Map => "an object of strings, such as { s3 = \"http://127.0.0.1:5000\" }",
-    })
-}
 
 fn unknown_argument(kind: &str, name: &str) -> String {
     let names = arguments(kind).unwrap_or_default().iter().map(|(n, _)| *n);
@@ -286,7 +171,7 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
             format!(
                 "There is no backend named {:?}; Strata has local, pg and s3.{}",
                 label.value,
-                strata_lang::suggest::did_you_mean(&label.value, ["local", "pg", "s3"])
+                strata_lang::suggest::did_you_mean(&label.value, strata_state::backends::KINDS.iter().copied())
             ),
             label.span,
         ));
@@ -436,124 +321,6 @@ pub(crate) fn resolve(stack: &LoadedStack) -> Result<Spec, Vec<Diagnostic>> {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// Opens a backend.
-pub(crate) fn open(
-    spec: &Spec,
-    cipher: Option<std::sync::Arc<strata_state::crypt::Cipher>>,
-) -> Result<Box<dyn Backend>, String> {
-    match spec.kind.as_str() {
-        "local" => Ok(Box::new(strata_state::LocalBackend {
-            path: spec
-                .text("path")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(crate::environment::STATE_FILE)),
-            workspace_dir: spec
-                .text("workspace_dir")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(crate::environment::WORKSPACES_DIR)),
-            cipher,
-        })),
-        "pg" => {
-            let conn_str = spec.text("conn_str").or_else(|| env("PG_CONN_STR")).ok_or(
-                "the pg backend needs conn_str (or PG_CONN_STR), such as postgres://user@127.0.0.1/db",
-            )?;
-            let schema = spec
-                .text("schema_name")
-                .or_else(|| env("PG_SCHEMA_NAME"))
-                .unwrap_or_else(|| "terraform_remote_state".into());
-            strata_state::PgBackend::connect(&conn_str, &schema, cipher)
-                .map(|b| Box::new(b) as Box<dyn Backend>)
-                .map_err(|e| e.to_string())
-        }
-        "s3" => open_s3(spec, cipher),
-        other => Err(format!("there is no backend named {other:?}")),
-    }
-}
-
-fn open_s3(
-    spec: &Spec,
-    cipher: Option<std::sync::Arc<strata_state::crypt::Cipher>>,
-) -> Result<Box<dyn Backend>, String> {
-    let credentials = strata_aws_client::CredentialSource {
-        access_key: spec.text("access_key"),
-        secret_key: spec.text("secret_key"),
-        token: spec.text("token"),
-        profile: spec.text("profile"),
-        shared_credentials_files: list(spec, "shared_credentials_files"),
-        shared_config_files: list(spec, "shared_config_files"),
-    };
-    let region = spec
-        .text("region")
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| credentials.profile_setting("region"))
-        .ok_or("the s3 backend needs a region (the region argument, AWS_REGION, or the profile's region)")?;
-    let mut endpoints = BTreeMap::new();
-    if let Some(serde_json::Value::Object(map)) = spec.config.get("endpoints") {
-        for (k, v) in map {
-            if let Some(url) = v.as_str() {
-                endpoints.insert(k.clone(), url.to_string());
-            }
-        }
-    }
-    for (legacy, service) in [("endpoint", "s3"), ("dynamodb_endpoint", "dynamodb")] {
-        if let Some(url) = spec.text(legacy) {
-            endpoints.entry(service.to_string()).or_insert(url);
-        }
-    }
-    let config = strata_state::S3Config {
-        bucket: spec.text("bucket").ok_or("the s3 backend needs a bucket")?,
-        key: spec.text("key").ok_or(
-            "the s3 backend needs a key, the state object's name such as ml/terraform.tfstate",
-        )?,
-        workspace_key_prefix: spec
-            .text("workspace_key_prefix")
-            .unwrap_or_else(|| "env:".into()),
-        dynamodb_table: spec.text("dynamodb_table"),
-        client: strata_aws_client::Config {
-            region,
-            credentials,
-            endpoints,
-            max_retries: spec
-                .config
-                .get("max_retries")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(5) as u32,
-            ..Default::default()
-        },
-    };
-    // Locking is always on: by the lock object unless a DynamoDB table is
-    // named. `use_lockfile = false` without a table is refused rather
-    // than silently unlocked.
-    if spec.flag("use_lockfile") == Some(false) && config.dynamodb_table.is_none() {
-        return Err(
-            "the s3 backend always locks: keep use_lockfile = true, or name a dynamodb_table"
-                .into(),
-        );
-    }
-    strata_state::S3Backend::new(config, cipher)
-        .map(|b| Box::new(b) as Box<dyn Backend>)
-        .map_err(|e| e.to_string())
-}
-
-fn list(spec: &Spec, name: &str) -> Vec<PathBuf> {
-    spec.config
-        .get(name)
-        .and_then(|v| v.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str())
-                .map(PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 pub(crate) struct InitOptions {
     pub(crate) backend_config: Vec<String>,
     pub(crate) migrate_state: bool,
@@ -600,7 +367,7 @@ pub(crate) fn init_command(
             style,
         )
     };
-    let new_backend = match open(&new, cipher.clone()) {
+    let new_backend = match crate::environment::open_backend(&new, cipher.clone()) {
         Ok(b) => b,
         Err(e) => return cannot_open(&new, e),
     };
@@ -610,7 +377,7 @@ pub(crate) fn init_command(
         Err(d) => return global_failure(d, style),
     };
     if old.kind != new.kind || old.config != new.config {
-        let old_states = match open(&old, cipher.clone()).and_then(|b| {
+        let old_states = match crate::environment::open_backend(&old, cipher.clone()).and_then(|b| {
             let mut with_state = Vec::new();
             for ws in b.workspaces().map_err(|e| e.to_string())? {
                 let store = b.store(&ws).map_err(|e| e.to_string())?;
@@ -710,7 +477,7 @@ pub(crate) fn init_command(
 fn migrate(
     workspace: &str,
     old_store: &dyn strata_state::Store,
-    new_backend: &dyn Backend,
+    new_backend: &dyn strata_state::Backend,
     force: bool,
     style: &crate::render::Style,
 ) -> Result<(), std::process::ExitCode> {

@@ -14,13 +14,8 @@ use strata_lang::stack::VariableSource;
 use strata_provider::Registry;
 use strata_types::{Diagnostic, SourceMap};
 
-pub const STATE_FILE: &str = "strata.tfstate";
-
 /// Where the selected workspace's name is kept.
 pub(crate) const WORKSPACE_FILE: &str = ".strata/environment";
-
-/// Non-default workspaces keep their state under this directory.
-pub(crate) const WORKSPACES_DIR: &str = "strata.tfstate.d";
 
 /// The selected workspace: TF_WORKSPACE, or the one `workspace select`
 /// recorded, or "default".
@@ -207,4 +202,14 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
         );
         ExitCode::from(1)
     })
+}
+
+/// Opens the backend `spec` names, with the state key from the
+/// environment and the environment's `PG_*`/`AWS_*` defaults.
+pub(crate) fn open_backend(
+    spec: &strata_state::backends::Spec,
+    cipher: Option<Arc<strata_state::crypt::Cipher>>,
+) -> Result<Box<dyn strata_state::Backend>, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    strata_state::backends::open(spec, cipher, &env)
 }

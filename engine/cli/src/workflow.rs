@@ -59,7 +59,7 @@ fn open_store(
 fn open_backend(
     stack: Option<&strata_lang::config::LoadedStack>,
     style: &Style,
-) -> Result<(crate::backend::Spec, Box<dyn Backend>), ExitCode> {
+) -> Result<(strata_state::backends::Spec, Box<dyn Backend>), ExitCode> {
     let read;
     let stack = match stack {
         Some(s) => s,
@@ -72,16 +72,17 @@ fn open_backend(
         report(&d, &stack.sources, style);
         ExitCode::from(1)
     })?;
-    let backend = crate::backend::open(&spec, cipher().ok().flatten()).map_err(|e| {
-        global_failure(
-            Diagnostic::global(
-                strata_types::codes::CANNOT_OPEN_BACKEND,
-                "Cannot open the backend",
-                format!("The \"{}\" backend: {e}.", spec.kind),
-            ),
-            style,
-        )
-    })?;
+    let backend =
+        crate::environment::open_backend(&spec, cipher().ok().flatten()).map_err(|e| {
+            global_failure(
+                Diagnostic::global(
+                    strata_types::codes::CANNOT_OPEN_BACKEND,
+                    "Cannot open the backend",
+                    format!("The \"{}\" backend: {e}.", spec.kind),
+                ),
+                style,
+            )
+        })?;
     Ok((spec, backend))
 }
 
