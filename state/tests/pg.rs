@@ -4,7 +4,12 @@
 use strata_state::{PgBackend, PgStore, StateError, Store};
 
 fn conn() -> String {
-    std::env::var("STRATA_TEST_PG").expect("STRATA_TEST_PG must name a PostgreSQL server; run the tests with `bash .ci/run`, which starts one")
+    // One line naming what is missing, not a panic trace.
+    std::env::var("STRATA_TEST_PG").unwrap_or_else(|_| {
+        // Straight to the file descriptor: the test harness captures eprintln!.
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{}\n", "cannot run these tests: no PostgreSQL server: set STRATA_TEST_PG to one on 127.0.0.1 (`bash .ci/postgres` starts one; `bash .ci/run` runs everything)").as_bytes());
+        std::process::exit(1)
+    })
 }
 
 fn schema(tag: &str) -> String {

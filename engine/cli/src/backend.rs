@@ -171,7 +171,10 @@ pub(crate) fn from_stack(stack: &LoadedStack) -> Result<Option<Spec>, Vec<Diagno
             format!(
                 "There is no backend named {:?}; Strata has local, pg and s3.{}",
                 label.value,
-                strata_lang::suggest::did_you_mean(&label.value, strata_state::backends::KINDS.iter().copied())
+                strata_lang::suggest::did_you_mean(
+                    &label.value,
+                    strata_state::backends::KINDS.iter().copied()
+                )
             ),
             label.span,
         ));

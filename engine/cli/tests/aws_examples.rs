@@ -8,8 +8,7 @@ use common::Sandbox;
 use strata_aws_client::{Client, Config, CredentialSource, Request};
 
 fn moto() -> String {
-    std::env::var("STRATA_TEST_S3")
-        .expect("STRATA_TEST_S3 must name a moto server; run the tests with `bash .ci/run`")
+    common::moto_endpoint()
 }
 
 fn client() -> Client {

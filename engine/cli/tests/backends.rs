@@ -10,13 +10,11 @@ use strata_aws_client::{Client, Config, CredentialSource, Request};
 use strata_state::Backend;
 
 fn pg() -> String {
-    std::env::var("STRATA_TEST_PG")
-        .expect("STRATA_TEST_PG must name a PostgreSQL server; run the tests with `bash .ci/run`")
+    common::postgres()
 }
 
 fn s3() -> String {
-    std::env::var("STRATA_TEST_S3")
-        .expect("STRATA_TEST_S3 must name a moto server; run the tests with `bash .ci/run`")
+    common::moto_endpoint()
 }
 
 const RESOURCES: &str = r#"

@@ -4,6 +4,8 @@
 //! must agree: the same output when both succeed, and both failing when one
 //! fails. Terraform (1.11, no providers needed) must be on PATH.
 
+mod common;
+use common::terraform;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -47,14 +49,6 @@ fn copy_stack(from: &Path, to: &Path) {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
     }
-}
-
-fn terraform() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|p| p.join("terraform"))
-        .find(|p| p.is_file())
-        .expect("terraform must be installed for the differential tests (Terraform 1.11)")
 }
 
 /// Expressions whose results depend on the moment or on randomness are

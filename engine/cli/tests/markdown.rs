@@ -422,9 +422,7 @@ fn a_policy_denial_stops_the_plan_and_shows_in_the_comment() {
 /// tagged strata:allow-destroy = "true" (against moto on 127.0.0.1).
 #[test]
 fn data_stores_are_not_destroyed_without_an_explicit_allow() {
-    let Ok(endpoint) = std::env::var("STRATA_TEST_S3") else {
-        panic!("STRATA_TEST_S3 must name a moto server; run the tests with `bash .ci/run`");
-    };
+    let endpoint = common::moto_endpoint();
     let sb = Sandbox::new("md-protect");
     let env: &[(&str, &str)] = &[
         ("AWS_ENDPOINT_URL", &endpoint),

@@ -19,7 +19,9 @@ fn chromium() -> PathBuf {
             }
         }
     }
-    panic!("headless Chromium is needed (Debian's chromium package); `bash .ci/run` installs it");
+    common::missing(
+        "no headless Chromium: install Debian's chromium package (`bash .ci/run` does)",
+    );
 }
 
 /// Runs Chromium headless on `page` with `extra` arguments.

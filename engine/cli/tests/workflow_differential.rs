@@ -5,17 +5,11 @@
 //! outputs; the planned actions (and reasons) per address and the output
 //! values after each apply must be identical.
 
+mod common;
+use common::terraform;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn terraform() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|p| p.join("terraform"))
-        .find(|p| p.is_file())
-        .expect("terraform must be installed for the differential tests (Terraform 1.11)")
-}
 
 fn run(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
     let out = Command::new(program)

@@ -115,3 +115,37 @@ pub fn check_snapshot(dir: &str, ext: &str, name: &str, text: &str) {
         );
     }
 }
+
+/// Ends the test run with one line naming what is missing and how to get
+/// it, instead of a panic trace: these tests need real servers and tools.
+pub fn missing(what: &str) -> ! {
+    // Straight to the file descriptor: the test harness captures eprintln!.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("cannot run these tests: {what}\n").as_bytes(),
+    );
+    std::process::exit(1)
+}
+
+/// The moto server `.ci/moto` starts (STRATA_TEST_S3).
+pub fn moto_endpoint() -> String {
+    std::env::var("STRATA_TEST_S3").unwrap_or_else(|_| {
+        missing("no moto server: set STRATA_TEST_S3 to one on 127.0.0.1 (`bash .ci/moto` starts one; `bash .ci/run` runs everything)")
+    })
+}
+
+/// The PostgreSQL server `.ci/postgres` starts (STRATA_TEST_PG).
+pub fn postgres() -> String {
+    std::env::var("STRATA_TEST_PG").unwrap_or_else(|_| {
+        missing("no PostgreSQL server: set STRATA_TEST_PG to one on 127.0.0.1 (`bash .ci/postgres` starts one; `bash .ci/run` runs everything)")
+    })
+}
+
+/// Terraform 1.11 on PATH, the reference the differential tests run.
+pub fn terraform() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|p| p.join("terraform"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| missing("terraform is not on PATH: install Terraform 1.11"))
+}
