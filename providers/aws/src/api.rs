@@ -266,28 +266,26 @@ impl Api {
         old: &BTreeMap<String, String>,
         new: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
-        let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-        if !removed.is_empty() {
-            let mut p = Params::new().set("ResourceId.1", id);
-            for (i, k) in removed.iter().enumerate() {
-                p = p.set(format!("Tag.{}.Key", i + 1), k.as_str());
-            }
-            self.ec2("DeleteTags", p)?;
-        }
-        let changed: Vec<(&String, &String)> = new
-            .iter()
-            .filter(|(k, v)| old.get(*k) != Some(*v))
-            .collect();
-        if !changed.is_empty() {
-            let mut p = Params::new().set("ResourceId.1", id);
-            for (i, (k, v)) in changed.iter().enumerate() {
-                p = p
-                    .set(format!("Tag.{}.Key", i + 1), k.as_str())
-                    .set(format!("Tag.{}.Value", i + 1), v.as_str());
-            }
-            self.ec2("CreateTags", p)?;
-        }
-        Ok(())
+        crate::tags::retag(
+            old,
+            new,
+            |gone| {
+                let mut p = Params::new().set("ResourceId.1", id);
+                for (i, k) in gone.iter().enumerate() {
+                    p = p.set(format!("Tag.{}.Key", i + 1), k.as_str());
+                }
+                self.ec2("DeleteTags", p).map(drop)
+            },
+            |set| {
+                let mut p = Params::new().set("ResourceId.1", id);
+                for (i, (k, v)) in set.iter().enumerate() {
+                    p = p
+                        .set(format!("Tag.{}.Key", i + 1), k.as_str())
+                        .set(format!("Tag.{}.Value", i + 1), v.as_str());
+                }
+                self.ec2("CreateTags", p).map(drop)
+            },
+        )
     }
 }
 

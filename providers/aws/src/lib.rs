@@ -13,6 +13,7 @@ mod config;
 mod data;
 mod pricing;
 mod resources;
+mod tags;
 
 use api::{Api, Obj};
 

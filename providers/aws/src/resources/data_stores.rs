@@ -676,26 +676,27 @@ impl Resource for DynamoTable {
         let arn = api::req(prior, "arn")?;
         let old = tags(prior, "tags_all");
         let new = api.tags_all(&tags(p, "tags"));
-        let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-        if !removed.is_empty() {
-            dynamo(
-                api,
-                "UntagResource",
-                json!({"ResourceArn": arn, "TagKeys": removed}),
-            )?;
-        }
-        let changed: Vec<J> = new
-            .iter()
-            .filter(|(k, v)| old.get(*k) != Some(*v))
-            .map(|(k, v)| json!({"Key": k, "Value": v}))
-            .collect();
-        if !changed.is_empty() {
-            dynamo(
-                api,
-                "TagResource",
-                json!({"ResourceArn": arn, "Tags": changed}),
-            )?;
-        }
+        crate::tags::retag(
+            &old,
+            &new,
+            |gone| {
+                dynamo(
+                    api,
+                    "UntagResource",
+                    json!({"ResourceArn": arn, "TagKeys": gone}),
+                )
+                .map(drop)
+            },
+            |set| {
+                let tags = crate::tags::key_values(set);
+                dynamo(
+                    api,
+                    "TagResource",
+                    json!({"ResourceArn": arn, "Tags": tags}),
+                )
+                .map(drop)
+            },
+        )?;
         Ok(id.to_string())
     }
 

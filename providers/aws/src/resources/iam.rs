@@ -90,30 +90,24 @@ fn retag(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> ProviderResult<()> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        let mut p = Params::new().set(key.0, key.1);
-        for (i, k) in removed.iter().enumerate() {
-            p = p.set(format!("TagKeys.member.{}", i + 1), k.as_str());
-        }
-        api.iam(&format!("Untag{kind}"), p)?;
-    }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        api.iam(
-            &format!("Tag{kind}"),
-            tag_params(Params::new().set(key.0, key.1), &changed),
-        )?;
-    }
-    Ok(())
+    crate::tags::retag(
+        old,
+        new,
+        |gone| {
+            let mut p = Params::new().set(key.0, key.1);
+            for (i, k) in gone.iter().enumerate() {
+                p = p.set(format!("TagKeys.member.{}", i + 1), k.as_str());
+            }
+            api.iam(&format!("Untag{kind}"), p).map(drop)
+        },
+        |set| {
+            api.iam(
+                &format!("Tag{kind}"),
+                tag_params(Params::new().set(key.0, key.1), set),
+            )
+            .map(drop)
+        },
+    )
 }
 
 fn text(doc: &xml::Document<'_>, name: &str) -> Option<String> {

@@ -1,14 +1,21 @@
 //! The resource types, by service.
 
+mod batch;
 mod compute;
 mod data_stores;
 mod ec2;
+mod eks;
+mod emr;
 mod iam;
-mod ml;
+mod msk;
+mod sagemaker;
 
+use crate::api::Api;
 use crate::Resource;
+use serde_json::Value as J;
 use std::sync::Arc;
-use strata_provider::{Attribute, NestedBlock, Nesting, Schema};
+use std::time::Duration;
+use strata_provider::{Attribute, NestedBlock, Nesting, ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
@@ -17,7 +24,9 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(iam::all());
     out.extend(data_stores::all());
     out.extend(compute::all());
-    out.extend(ml::all());
+    for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
+        out.extend(service());
+    }
     out
 }
 
@@ -106,4 +115,42 @@ pub(crate) fn poll(
         pause = (pause * 2).min(std::time::Duration::from_secs(10));
     }
     Ok(())
+}
+
+/// Waits (up to 60 minutes, as Terraform's default timeouts for clusters)
+/// until `status` returns one of `wanted` ("(gone)": no object); a status
+/// in `failed` ends it.
+pub(crate) fn wait_status(
+    api: &Api,
+    what: &str,
+    wanted: &[&str],
+    failed: &[&str],
+    mut status: impl FnMut() -> ProviderResult<Option<String>>,
+) -> ProviderResult<()> {
+    poll(api, what, Duration::from_secs(3600), || {
+        let now = status()?;
+        match now.as_deref() {
+            Some(s) if wanted.contains(&s) => Ok(true),
+            None => Ok(wanted.contains(&"(gone)")),
+            Some(s) if failed.contains(&s) => Err(ProviderError::failed(
+                format!("{what} failed"),
+                format!("its status became {s}"),
+            )),
+            _ => Ok(false),
+        }
+    })
+}
+
+/// A JSON list of strings, sorted (AWS answers sets in any order).
+pub(crate) fn sorted(j: &J) -> Vec<String> {
+    let mut v: Vec<String> = j
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }
