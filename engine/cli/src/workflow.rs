@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use strata_core::addr::InstanceAddr;
-use strata_core::ops::{lock_state, OpEvent, Session, StateLock};
+use strata_core::ops::{lock_state, OpError, OpEvent, Session, StateLock};
 use strata_core::{Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
 use strata_state::{Backend, State, StateError, Store};
 use strata_types::json::{type_from_json, value_from_json};
@@ -273,14 +273,6 @@ fn take_lock_waiting<'a>(
         return Ok(None);
     }
     lock_state(store, operation, timeout).map(Some)
-}
-
-fn take_lock<'a>(
-    store: &'a dyn Store,
-    operation: &str,
-    enabled: bool,
-) -> Result<Option<StateLock<'a>>, StateError> {
-    take_lock_waiting(store, operation, enabled, std::time::Duration::ZERO)
 }
 
 /// Loads the stack, refreshes and plans. Returns the plan, the loaded
@@ -1272,298 +1264,108 @@ fn masked_attributes(
     attributes
 }
 
-fn instance_address(r: &strata_state::ResourceState, i: &strata_state::InstanceState) -> String {
-    strata_core::addr::state_instance_address(r, i).to_string()
-}
-
-fn instance_addresses(state: &State) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
-    for (ri, r) in state.resources.iter().enumerate() {
-        for (ii, i) in r.instances.iter().enumerate() {
-            out.push((instance_address(r, i), ri, ii));
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Whether `address` names the instance `instance` (an instance address,
-/// or a resource address covering all its instances).
-fn address_matches(address: &str, instance: &str) -> bool {
-    instance == address
-        || (instance.starts_with(address) && instance[address.len()..].starts_with('['))
-}
-
 pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style) -> ExitCode {
+    use strata_core::ops::state_edit;
     let store = match open_store(state_path.as_deref(), None, style) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let fail = |summary: &str, detail: String| {
-        report(
-            &[Diagnostic::global(
-                strata_types::codes::STATE_EDIT_FAILED,
-                summary,
-                detail,
-            )],
-            &SourceMap::default(),
-            style,
-        );
-        ExitCode::from(1)
-    };
-    let read = || store.read();
+    let none = SourceMap::default();
+    let failed = |e: OpError| op_error(e, &none, style);
+    let lock = |operation: &str| lock_state(&*store, operation, std::time::Duration::ZERO);
+    let read = || store.read().map(|s| s.unwrap_or_else(State::fresh));
     match verb {
-        StateVerb::List(filters) => {
-            let state = match read() {
-                Ok(s) => s.unwrap_or_else(State::fresh),
-                Err(e) => return state_error(e, style),
-            };
-            for (addr, _, _) in instance_addresses(&state) {
-                if filters.is_empty() || filters.iter().any(|f| address_matches(f, &addr)) {
+        StateVerb::List(filters) => match read() {
+            Ok(state) => {
+                for addr in state_edit::list(&state, &filters) {
                     println!("{addr}");
                 }
+                ExitCode::SUCCESS
             }
-            ExitCode::SUCCESS
-        }
+            Err(e) => state_error(e, style),
+        },
         StateVerb::Show(address) => {
             let state = match read() {
-                Ok(s) => s.unwrap_or_else(State::fresh),
+                Ok(s) => s,
                 Err(e) => return state_error(e, style),
             };
-            let Some((_, ri, ii)) = instance_addresses(&state)
-                .into_iter()
-                .find(|(a, _, _)| *a == address)
-            else {
-                return fail(
-                    "No instance found for the given address",
-                    format!("{address} is not in the state; `strata state list` shows what is."),
-                );
-            };
-            let attributes =
-                masked_attributes(&state.resources[ri], &state.resources[ri].instances[ii]);
-            println!("# {address}:");
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&attributes).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
+            match state_edit::find(&state, &address) {
+                Ok((resource, instance)) => {
+                    println!("# {address}:");
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&masked_attributes(resource, instance))
+                            .unwrap_or_default()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failed(e),
+            }
         }
         StateVerb::Rm(addresses) => {
-            let _lock = match take_lock(&*store, "state rm", true) {
-                Ok(l) => l,
-                Err(e) => return state_error(e, style),
-            };
-            let mut state = match read() {
-                Ok(Some(s)) => s,
-                Ok(None) => {
-                    return fail(
-                        "No state",
-                        "There is no state to remove instances from.".into(),
-                    )
-                }
-                Err(e) => return state_error(e, style),
-            };
-            let mut removed = 0;
-            for r in &mut state.resources {
-                let snapshot = r.clone();
-                r.instances.retain(|i| {
-                    let addr = instance_address(&snapshot, i);
-                    let hit = addresses.iter().any(|a| address_matches(a, &addr));
-                    if hit {
+            let removed = lock("state rm")
+                .map_err(OpError::State)
+                .and_then(|l| state_edit::remove(&l, &addresses));
+            match removed {
+                Ok(removed) => {
+                    for addr in &removed {
                         println!("Removed {addr}");
-                        removed += 1;
                     }
-                    !hit
-                });
+                    println!(
+                        "Successfully removed {} resource instance(s).",
+                        removed.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failed(e),
             }
-            state.resources.retain(|r| !r.instances.is_empty());
-            if removed == 0 {
-                return fail(
-                    "No matching instances",
-                    format!("None of {} is in the state.", addresses.join(", ")),
-                );
-            }
-            state.serial += 1;
-            if let Err(e) = store.write(&state) {
-                return state_error(e, style);
-            }
-            println!("Successfully removed {removed} resource instance(s).");
-            ExitCode::SUCCESS
         }
         StateVerb::Mv(from, to, state_out) => {
-            let _lock = match take_lock(&*store, "state mv", true) {
-                Ok(l) => l,
-                Err(e) => return state_error(e, style),
-            };
-            let mut state = match read() {
-                Ok(Some(s)) => s,
-                Ok(None) => {
-                    return fail("No state", "There is no state to move instances in.".into())
-                }
-                Err(e) => return state_error(e, style),
-            };
-            let (Some(src), Some(dst)) = (InstanceAddr::parse(&from), InstanceAddr::parse(&to))
-            else {
-                return fail(
-                    "Invalid address",
-                    format!("{from:?} and {to:?} must be resource or instance addresses."),
-                );
-            };
             // Into another state file (`--state-out`), locked as well.
             let out_store = state_out.map(|path| {
                 strata_state::LocalStore::new(path).with_cipher(cipher().ok().flatten())
             });
-            let _out_lock = match &out_store {
-                Some(o) => match take_lock(o, "state mv", true) {
-                    Ok(l) => Some(l),
-                    Err(e) => return state_error(e, style),
-                },
-                None => None,
-            };
-            let mut out_state = match &out_store {
-                Some(o) => match o.read() {
-                    Ok(s) => Some(s.unwrap_or_else(State::fresh)),
-                    Err(e) => return state_error(e, style),
-                },
-                None => None,
-            };
-            if instance_addresses(out_state.as_ref().unwrap_or(&state))
-                .iter()
-                .any(|(a, _, _)| address_matches(&to, a))
-            {
-                return fail(
-                    "Destination exists",
-                    format!(
-                        "{to} is already in the state; remove it first or choose another address."
-                    ),
-                );
-            }
-            let module_text =
-                |a: &InstanceAddr| strata_core::addr::module_path_text(&a.resource.module);
-            let mut taken = Vec::new();
-            for r in &mut state.resources {
-                if r.module != module_text(&src)
-                    || r.mode != src.resource.mode.as_str()
-                    || r.type_name != src.resource.type_name
-                    || r.name != src.resource.name
-                {
-                    continue;
+            let moved = lock("state mv").map_err(OpError::State).and_then(|l| {
+                let out_lock = match &out_store {
+                    Some(o) => Some(lock_state(o, "state mv", std::time::Duration::ZERO)?),
+                    None => None,
+                };
+                state_edit::move_instances(&l, out_lock.as_ref(), &from, &to)
+            });
+            match moved {
+                Ok(moved) => {
+                    println!("Move \"{from}\" to \"{to}\"\nSuccessfully moved {moved} object(s).");
+                    ExitCode::SUCCESS
                 }
-                r.instances.retain(|i| {
-                    let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
-                    let matches = src.key == strata_core::addr::InstanceKey::None || key == src.key;
-                    if matches {
-                        taken.push((r.provider.clone(), i.clone()));
-                    }
-                    !matches
-                });
+                Err(e) => failed(e),
             }
-            state.resources.retain(|r| !r.instances.is_empty());
-            let moved = taken.len();
-            if moved == 0 {
-                return fail(
-                    "No matching instances",
-                    format!("{from} is not in the state."),
-                );
-            }
-            let target = out_state.as_mut().unwrap_or(&mut state);
-            for (provider, mut instance) in taken {
-                if dst.key != strata_core::addr::InstanceKey::None
-                    || src.key != strata_core::addr::InstanceKey::None
-                {
-                    instance.index_key = dst.key.to_json();
-                }
-                target
-                    .resource_mut(
-                        &module_text(&dst),
-                        dst.resource.mode.as_str(),
-                        &dst.resource.type_name,
-                        &dst.resource.name,
-                        &provider,
-                    )
-                    .instances
-                    .push(instance);
-            }
-            // The destination is written first: a crash between the two
-            // writes leaves the objects in both states, never in neither.
-            if let (Some(o), Some(mut out)) = (&out_store, out_state) {
-                out.serial += 1;
-                if let Err(e) = o.write(&out) {
-                    return state_error(e, style);
-                }
-            }
-            state.serial += 1;
-            if let Err(e) = store.write(&state) {
-                return state_error(e, style);
-            }
-            println!("Move \"{from}\" to \"{to}\"\nSuccessfully moved {moved} object(s).");
-            ExitCode::SUCCESS
         }
-        StateVerb::History => {
-            let current = match read() {
-                Ok(s) => s,
-                Err(e) => return state_error(e, style),
-            };
-            if let Some(c) = &current {
-                println!(
-                    "serial {:>4}  (current)  {} instance(s), {} output(s)",
-                    c.serial,
-                    c.instance_count(),
-                    c.outputs.len()
-                );
-            }
-            let serials = match store.history() {
-                Ok(h) => h,
-                Err(e) => return state_error(e, style),
-            };
-            for serial in serials {
-                if let Ok(Some(v)) = store.read_version(serial) {
+        StateVerb::History => match state_edit::history(&*store) {
+            Ok(versions) => {
+                for v in versions {
+                    let current = if v.current { "(current)" } else { "" };
                     println!(
-                        "serial {serial:>4}             {} instance(s), {} output(s)",
-                        v.instance_count(),
-                        v.outputs.len()
+                        "serial {:>4}  {current:<9}  {} instance(s), {} output(s)",
+                        v.serial, v.instances, v.outputs
                     );
                 }
+                ExitCode::SUCCESS
             }
-            ExitCode::SUCCESS
-        }
+            Err(e) => state_error(e, style),
+        },
         StateVerb::Rollback(serial) => {
-            let _lock = match take_lock(&*store, "state rollback", true) {
-                Ok(l) => l,
-                Err(e) => return state_error(e, style),
-            };
-            let current = match read() {
-                Ok(Some(s)) => s,
-                Ok(None) => return fail("No state", "There is no state to roll back.".into()),
-                Err(e) => return state_error(e, style),
-            };
-            let mut earlier = match store.read_version(serial) {
-                Ok(Some(s)) => s,
-                Ok(None) => return fail("No such version", format!("Serial {serial} is not in the history; `strata state history` lists what is kept.")),
-                Err(e) => return state_error(e, style),
-            };
-            if earlier.lineage != current.lineage {
-                return fail(
-                    "Different lineage",
-                    format!(
-                        "Version {serial} belongs to another state (lineage {}).",
-                        earlier.lineage
-                    ),
-                );
+            let rolled = lock("state rollback")
+                .map_err(OpError::State)
+                .and_then(|l| state_edit::rollback(&l, serial));
+            match rolled {
+                Ok(now) => {
+                    println!("Rolled back to the content of serial {serial} (now serial {now}).");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failed(e),
             }
-            // The old content becomes the newest version, so nothing is lost
-            // and the rollback itself can be undone.
-            earlier.serial = current.serial + 1;
-            if let Err(e) = store.write(&earlier) {
-                return state_error(e, style);
-            }
-            println!(
-                "Rolled back to the content of serial {serial} (now serial {}).",
-                earlier.serial
-            );
-            ExitCode::SUCCESS
         }
-        StateVerb::Pull => match read() {
+        StateVerb::Pull => match store.read() {
             Ok(Some(s)) => {
                 print!("{}", String::from_utf8_lossy(&s.to_bytes()));
                 ExitCode::SUCCESS
@@ -1572,45 +1374,27 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             Err(e) => state_error(e, style),
         },
         StateVerb::Push(file, force) => {
-            let _lock = match take_lock(&*store, "state push", true) {
-                Ok(l) => l,
-                Err(e) => return state_error(e, style),
-            };
-            let text = if file.as_os_str() == "-" {
+            let bytes = if file.as_os_str() == "-" {
                 let mut t = Vec::new();
                 let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut t);
-                t
+                Ok(t)
             } else {
-                match std::fs::read(&file) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        return fail(
-                            "Cannot read the state to push",
-                            format!("{}: {e}", file.display()),
-                        )
-                    }
-                }
+                std::fs::read(&file)
             };
-            let incoming = match State::from_bytes(&text) {
-                Ok(s) => s,
-                Err(e) => return state_error(e, style),
+            let pushed = match bytes {
+                Ok(bytes) => lock("state push")
+                    .map_err(OpError::State)
+                    .and_then(|l| state_edit::push(&l, &bytes, force)),
+                Err(e) => Err(OpError::Failed(vec![Diagnostic::global(
+                    strata_types::codes::STATE_EDIT_FAILED,
+                    "Cannot read the state to push",
+                    format!("{}: {e}", file.display()),
+                )])),
             };
-            let current = match read() {
-                Ok(s) => s,
-                Err(e) => return state_error(e, style),
-            };
-            if let (Some(c), false) = (&current, force) {
-                if c.lineage != incoming.lineage {
-                    return fail("Different lineage", format!("The pushed state has lineage {} but the current state has {}: they are not versions of the same state. Use --force to replace it anyway.", incoming.lineage, c.lineage));
-                }
-                if incoming.serial < c.serial {
-                    return fail("Older serial", format!("The pushed state has serial {} but the current state is at {}: it would roll back newer changes. Use --force to push anyway.", incoming.serial, c.serial));
-                }
+            match pushed {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => failed(e),
             }
-            if let Err(e) = store.write(&incoming) {
-                return state_error(e, style);
-            }
-            ExitCode::SUCCESS
         }
     }
 }

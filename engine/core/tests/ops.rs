@@ -354,3 +354,109 @@ resource "terraform_data" "kept" {
         attribute(&applied, "old", None, "id")
     );
 }
+
+/// State surgery in-process: list and find, remove, move (within the
+/// state and into another), history and rollback as a new version, and a
+/// push that would roll back or replace another lineage refused.
+#[test]
+fn state_surgery_edits_under_the_lock_and_refuses_what_would_lose_data() {
+    use strata_core::ops::state_edit;
+    let dir = Dir::new(
+        "surgery",
+        r#"
+resource "terraform_data" "a" {
+  count = 2
+  input = count.index
+}
+
+resource "terraform_data" "b" {
+  input = "b"
+}
+"#,
+    );
+    let rt = runtime();
+    let session = dir.session();
+    let store: Arc<dyn Store> = Arc::new(dir.store());
+    let plan = make_plan(&rt, &session, &*store);
+    let applied = apply_plan(&rt, &session, store.clone(), &plan);
+    let addresses = [
+        "terraform_data.a[0]",
+        "terraform_data.a[1]",
+        "terraform_data.b",
+    ];
+    assert_eq!(state_edit::list(&applied, &[]), addresses);
+    assert_eq!(
+        state_edit::list(&applied, &["terraform_data.a".into()]),
+        addresses[..2]
+    );
+    assert!(state_edit::find(&applied, "terraform_data.c").is_err());
+
+    let lock = |op: &str| ops::lock_state(&*store, op, Duration::ZERO).expect("lock");
+    let moved =
+        state_edit::move_instances(&lock("mv"), None, "terraform_data.b", "terraform_data.c")
+            .expect("moves");
+    assert_eq!(moved, 1);
+    let refused =
+        state_edit::move_instances(&lock("mv"), None, "terraform_data.a", "terraform_data.c");
+    assert!(refused.is_err(), "a destination in use is refused");
+    let removed =
+        state_edit::remove(&lock("rm"), &["terraform_data.a[1]".into()]).expect("removes");
+    assert_eq!(removed, ["terraform_data.a[1]"]);
+    let now = store.read().expect("read").expect("state");
+    assert_eq!(
+        state_edit::list(&now, &[]),
+        ["terraform_data.a[0]", "terraform_data.c"]
+    );
+    // The id travels with the moved instance.
+    let id_of = |s: &State, name: &str| {
+        s.resources
+            .iter()
+            .find(|r| r.name == name)
+            .expect("resource")
+            .instances[0]
+            .attributes["id"]
+            .clone()
+    };
+    assert_eq!(id_of(&now, "c"), id_of(&applied, "b"));
+
+    // Another state file, locked too, receives a moved instance.
+    let other = LocalStore::new(dir.0.join("other.tfstate"));
+    let other_lock = ops::lock_state(&other, "mv", Duration::ZERO).expect("lock other");
+    state_edit::move_instances(
+        &lock("mv"),
+        Some(&other_lock),
+        "terraform_data.c",
+        "terraform_data.b",
+    )
+    .expect("moves out");
+    drop(other_lock);
+    let out = other.read().expect("read").expect("other state");
+    assert_eq!(state_edit::list(&out, &[]), ["terraform_data.b"]);
+
+    // Rollback makes the applied content current as a new version.
+    let before = store.read().expect("read").expect("state");
+    let new_serial = state_edit::rollback(&lock("rollback"), applied.serial).expect("rolls back");
+    assert_eq!(new_serial, before.serial + 1);
+    let rolled = store.read().expect("read").expect("state");
+    assert_eq!(state_edit::list(&rolled, &[]), addresses);
+    let versions = state_edit::history(&*store).expect("history");
+    assert!(versions[0].current && versions[0].serial == new_serial);
+    assert!(versions
+        .iter()
+        .any(|v| v.serial == applied.serial && !v.current));
+
+    // Pushing an older version or another lineage is refused without --force.
+    assert!(state_edit::push(&lock("push"), &applied.to_bytes(), false).is_err());
+    let mut foreign = State::fresh();
+    foreign.serial = rolled.serial + 5;
+    assert!(state_edit::push(&lock("push"), &foreign.to_bytes(), false).is_err());
+    assert_eq!(
+        store.read().expect("read").expect("state").serial,
+        rolled.serial
+    );
+    state_edit::push(&lock("push"), &foreign.to_bytes(), true).expect("forced push");
+    assert_eq!(
+        store.read().expect("read").expect("state").lineage,
+        foreign.lineage
+    );
+}
