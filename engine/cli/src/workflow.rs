@@ -87,24 +87,8 @@ fn open_backend(
 }
 
 pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
-    let fail = |summary: &str, detail: String| {
-        report(
-            &[Diagnostic::global(
-                strata_types::codes::WORKSPACE_FAILED,
-                summary,
-                detail,
-            )],
-            &SourceMap::default(),
-            style,
-        );
-        ExitCode::from(1)
-    };
-    let valid = |name: &str| {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
+    use strata_core::ops::workspace;
+    let none = SourceMap::default();
     let current = current_workspace();
     if let WorkspaceVerb::Show = verb {
         println!("{current}");
@@ -114,103 +98,41 @@ pub fn workspace_command(verb: WorkspaceVerb, style: &Style) -> ExitCode {
         Ok((_, b)) => b,
         Err(code) => return code,
     };
-    let workspaces = || match backend.workspaces() {
-        Ok(w) => Ok(w),
-        Err(e) => Err(state_error(e, style)),
+    let select = |name: &str, what: &str| {
+        std::fs::create_dir_all(".strata")
+            .and_then(|_| std::fs::write(WORKSPACE_FILE, name))
+            .map_err(|e| {
+                OpError::Failed(vec![Diagnostic::global(
+                    strata_types::codes::WORKSPACE_FAILED,
+                    format!("Cannot {what} the workspace"),
+                    e.to_string(),
+                )])
+            })
     };
-    match verb {
-        WorkspaceVerb::Show => {}
-        WorkspaceVerb::List => {
-            let names = match workspaces() {
-                Ok(w) => w,
-                Err(code) => return code,
-            };
-            for name in names {
-                println!("{} {name}", if name == current { "*" } else { " " });
-            }
+    let done = match verb {
+        WorkspaceVerb::Show => Ok(String::new()),
+        WorkspaceVerb::List => backend.workspaces().map_err(OpError::State).map(|names| {
+            names
+                .iter()
+                .map(|name| format!("{} {name}\n", if *name == current { "*" } else { " " }))
+                .collect()
+        }),
+        WorkspaceVerb::New(name) => workspace::create(&*backend, &name)
+            .and_then(|()| select(&name, "create"))
+            .map(|()| format!("Created and switched to workspace \"{name}\"!\n")),
+        WorkspaceVerb::Select(name) => workspace::check_exists(&*backend, &name)
+            .and_then(|()| select(&name, "select"))
+            .map(|()| format!("Switched to workspace \"{name}\".\n")),
+        WorkspaceVerb::Delete(name, force) => workspace::delete(&*backend, &name, &current, force)
+            .map(|()| format!("Deleted workspace \"{name}\"!\n")),
+    };
+    match done {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
-        WorkspaceVerb::New(name) => {
-            if !valid(&name) {
-                return fail(
-                    "Invalid workspace name",
-                    format!("{name:?}: use letters, digits, '-' and '_'."),
-                );
-            }
-            match workspaces() {
-                Ok(w) if w.contains(&name) => {
-                    return fail("Workspace already exists", format!("Workspace {name:?} already exists; select it with `strata workspace select {name}`."));
-                }
-                Ok(_) => {}
-                Err(code) => return code,
-            }
-            if false {
-                return fail("Workspace already exists", format!("Workspace {name:?} already exists; select it with `strata workspace select {name}`."));
-            }
-            if let Err(e) = backend.create_workspace(&name) {
-                return state_error(e, style);
-            }
-            if let Err(e) = std::fs::create_dir_all(".strata")
-                .and_then(|_| std::fs::write(WORKSPACE_FILE, &name))
-            {
-                return fail("Cannot create the workspace", e.to_string());
-            }
-            println!("Created and switched to workspace \"{name}\"!");
-        }
-        WorkspaceVerb::Select(name) => {
-            if !match workspaces() {
-                Ok(w) => w.contains(&name),
-                Err(code) => return code,
-            } {
-                return fail("Workspace doesn't exist", format!("Workspace {name:?} doesn't exist. Create it with `strata workspace new {name}`."));
-            }
-            if let Err(e) = std::fs::create_dir_all(".strata")
-                .and_then(|_| std::fs::write(WORKSPACE_FILE, &name))
-            {
-                return fail("Cannot select the workspace", e.to_string());
-            }
-            println!("Switched to workspace \"{name}\".");
-        }
-        WorkspaceVerb::Delete(name, force) => {
-            if name == "default" {
-                return fail(
-                    "Cannot delete the default workspace",
-                    "The default workspace always exists.".into(),
-                );
-            }
-            if name == current {
-                return fail(
-                    "Workspace is selected",
-                    format!("Switch to another workspace before deleting {name:?}."),
-                );
-            }
-            if !match workspaces() {
-                Ok(w) => w.contains(&name),
-                Err(code) => return code,
-            } {
-                return fail(
-                    "Workspace doesn't exist",
-                    format!("Workspace {name:?} doesn't exist."),
-                );
-            }
-            let store = match backend.store(&name) {
-                Ok(s) => s,
-                Err(e) => return state_error(e, style),
-            };
-            if let Ok(Some(s)) = store.read() {
-                if s.instance_count() > 0 && !force {
-                    return fail(
-                        "Workspace is not empty",
-                        format!("Workspace {name:?} still manages {} instance(s); destroy them first, or use --force to stop tracking them.", s.instance_count()),
-                    );
-                }
-            }
-            if let Err(e) = backend.delete_workspace(&name) {
-                return fail("Cannot delete the workspace", e.to_string());
-            }
-            println!("Deleted workspace \"{name}\"!");
-        }
+        Err(e) => op_error(e, &none, style),
     }
-    ExitCode::SUCCESS
 }
 
 pub struct WorkflowArgs {

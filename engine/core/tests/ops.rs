@@ -460,3 +460,62 @@ resource "terraform_data" "b" {
         foreign.lineage
     );
 }
+
+/// A workspace is deleted only when nothing would be lost: not while its
+/// state holds instances or its journal records an interrupted apply
+/// (either may name objects that exist), unless forced.
+#[test]
+fn a_workspace_that_may_name_objects_is_kept_unless_forced() {
+    use strata_core::ops::workspace;
+    use strata_state::{Backend, LocalBackend};
+    let dir = Dir::new("workspaces", "");
+    let backend = LocalBackend {
+        path: dir.0.join("strata.tfstate"),
+        workspace_dir: dir.0.join("strata.tfstate.d"),
+        cipher: None,
+    };
+    assert!(workspace::create(&backend, "bad name").is_err());
+    workspace::create(&backend, "gpu").expect("creates");
+    assert!(
+        workspace::create(&backend, "gpu").is_err(),
+        "exists already"
+    );
+    workspace::check_exists(&backend, "gpu").expect("exists");
+    assert!(workspace::check_exists(&backend, "cpu").is_err());
+    assert!(
+        workspace::delete(&backend, "gpu", "gpu", false).is_err(),
+        "selected"
+    );
+    assert!(workspace::delete(&backend, "default", "gpu", true).is_err());
+
+    let store = backend.store("gpu").expect("store");
+    store
+        .append_journal(
+            &JournalRecord::Intent {
+                seq: 1,
+                module: String::new(),
+                mode: "managed".into(),
+                type_name: "terraform_data".into(),
+                name: "a".into(),
+                index_key: None,
+                provider: "provider[\"terraform.io/builtin/terraform\"]".into(),
+                action: "create".into(),
+                token: None,
+                planned: serde_json::json!({}),
+                schema_version: 0,
+            },
+            true,
+        )
+        .expect("journal");
+    let refused = workspace::delete(&backend, "gpu", "default", false);
+    assert!(refused.is_err(), "an interrupted apply's journal keeps it");
+    assert!(backend
+        .workspaces()
+        .expect("list")
+        .contains(&"gpu".to_string()));
+    workspace::delete(&backend, "gpu", "default", true).expect("forced");
+    assert!(!backend
+        .workspaces()
+        .expect("list")
+        .contains(&"gpu".to_string()));
+}

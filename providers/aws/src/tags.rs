@@ -3,7 +3,6 @@
 //! new or changed), and the shapes services write tags in (a JSON object,
 //! a `Key`/`Value` list).
 
-use crate::api::{self, tags, Api, Obj};
 use serde_json::{json, Value as J};
 use std::collections::BTreeMap;
 use strata_provider::ProviderResult;
@@ -75,33 +74,5 @@ pub(crate) fn key_values(tags: &Tags) -> J {
         tags.iter()
             .map(|(k, v)| json!({"Key": k, "Value": v}))
             .collect(),
-    )
-}
-
-/// Moves an object's tags from the prior object's to the planned
-/// configuration's through REST `/tags/{arn}` (EKS, Batch, MSK).
-pub(crate) fn rest_retag(
-    api: &Api,
-    service: &str,
-    prefix: &str,
-    prior: &Obj,
-    planned: &Obj,
-) -> ProviderResult<()> {
-    let arn = api::req(prior, "arn")?;
-    let path = format!("{prefix}/tags/{arn}");
-    retag(
-        &tags(prior, "tags_all"),
-        &api.tags_all(&tags(planned, "tags")),
-        |gone| {
-            let mut request = strata_aws_client::Request::new(service, "DELETE", path.clone());
-            for k in gone {
-                request = request.query("tagKeys", k.clone());
-            }
-            api.send(&format!("{service} untag"), request).map(drop)
-        },
-        |set| {
-            api.rest(service, "POST", &path, Some(json!({"tags": set})))
-                .map(drop)
-        },
     )
 }

@@ -14,6 +14,7 @@ pub mod recover;
 mod run;
 mod session;
 pub mod state_edit;
+pub mod workspace;
 
 pub use lock::{lock_state, StateLock};
 pub use run::{apply, check_not_stale, current_state, plan, OpError, OpEvent, PlanRequest};

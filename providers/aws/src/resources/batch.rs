@@ -1,10 +1,11 @@
 //! Batch: compute environments and job queues.
 
+use super::rest_retag;
 use super::{
     block, computed, defaulted, optional, required, sorted, string_set, tagged, wait_status,
 };
 use crate::api::{self, blocks, s, strings, tags, Api, Obj};
-use crate::tags::{json_tags, rest_retag};
+use crate::tags::json_tags;
 use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;

@@ -1,11 +1,12 @@
 //! EKS: clusters and their (GPU) node groups.
 
+use super::rest_retag;
 use super::{
     block, computed, defaulted, optional, required, sorted, string_map, string_set, tagged,
     wait_status,
 };
 use crate::api::{self, b, blocks, s, strings, tags, Api, Obj};
-use crate::tags::{json_tags, removed, rest_retag};
+use crate::tags::{json_tags, removed};
 use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;

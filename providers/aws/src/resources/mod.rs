@@ -10,7 +10,7 @@ mod iam;
 mod msk;
 mod sagemaker;
 
-use crate::api::Api;
+use crate::api::{Api, Obj};
 use crate::Resource;
 use serde_json::Value as J;
 use std::sync::Arc;
@@ -153,4 +153,37 @@ pub(crate) fn sorted(j: &J) -> Vec<String> {
         .unwrap_or_default();
     v.sort();
     v
+}
+
+/// Moves an object's tags from the prior object's to the planned
+/// configuration's through REST `/tags/{arn}` (EKS, Batch, MSK).
+pub(crate) fn rest_retag(
+    api: &Api,
+    service: &str,
+    prefix: &str,
+    prior: &Obj,
+    planned: &Obj,
+) -> ProviderResult<()> {
+    let arn = crate::api::req(prior, "arn")?;
+    let path = format!("{prefix}/tags/{arn}");
+    crate::tags::retag(
+        &crate::api::tags(prior, "tags_all"),
+        &api.tags_all(&crate::api::tags(planned, "tags")),
+        |gone| {
+            let mut request = strata_aws_client::Request::new(service, "DELETE", path.clone());
+            for k in gone {
+                request = request.query("tagKeys", k.clone());
+            }
+            api.send(&format!("{service} untag"), request).map(drop)
+        },
+        |set| {
+            api.rest(
+                service,
+                "POST",
+                &path,
+                Some(serde_json::json!({"tags": set})),
+            )
+            .map(drop)
+        },
+    )
 }
