@@ -1363,7 +1363,7 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         );
         return ExitCode::from(1);
     };
-    let loaded = match crate::environment::load(&args.vars, false) {
+    let mut loaded = match crate::environment::load(&args.vars, false) {
         Ok(l) => l,
         Err(d) => return global_failure(d, style),
     };
@@ -1380,28 +1380,21 @@ pub fn import_command(args: &WorkflowArgs, address: &str, id: &str, style: &Styl
         Ok(l) => l,
         Err(e) => return state_error(e, style),
     };
-    let prior = match current_state(&loaded, store, lock.as_ref(), true, &rt, style) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let result = rt.block_on(strata_core::import_instance(
-        &loaded.view(),
-        prior,
+    let result = rt.block_on(strata_core::ops::import(
+        &loaded,
+        store,
+        lock.as_ref(),
         &addr,
         id,
+        &op_events(&loaded.stack.sources, style),
     ));
+    let sources = std::mem::take(&mut loaded.stack.sources);
     std::mem::forget(loaded);
     match result {
-        Ok(state) => {
-            if let Err(e) = store.write(&state) {
-                return state_error(e, style);
-            }
+        Ok(_) => {
             println!("{addr}: Import prepared!\n\nImport successful!\n\nThe resource is now managed by Strata; run `strata plan` to compare it with its configuration.");
             ExitCode::SUCCESS
         }
-        Err(d) => {
-            report(&[d], &SourceMap::default(), style);
-            ExitCode::from(1)
-        }
+        Err(e) => op_error(e, &sources, style),
     }
 }

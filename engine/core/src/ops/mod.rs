@@ -17,7 +17,7 @@ pub mod state_edit;
 pub mod workspace;
 
 pub use lock::{lock_state, StateLock};
-pub use run::{apply, check_not_stale, current_state, plan, OpError, OpEvent, PlanRequest};
+pub use run::{apply, check_not_stale, current_state, import, plan, OpError, OpEvent, PlanRequest};
 pub use session::{Session, SessionInputs};
 
 use strata_provider::Registry;

@@ -167,3 +167,20 @@ pub async fn apply(
     let on_change = |e| on_event(OpEvent::Change(e));
     crate::apply::apply(plan, &session.view(), store, options, &on_change).await
 }
+
+/// `import ADDR ID`: with the state as [`current_state`] leaves it, reads
+/// the object `id` through its provider, records it at `addr` (which the
+/// configuration must declare) and writes the state; returns it.
+pub async fn import(
+    session: &Session,
+    store: &dyn Store,
+    lock: Option<&StateLock<'_>>,
+    addr: &crate::addr::InstanceAddr,
+    id: &str,
+    on_event: &(dyn Fn(OpEvent) + Sync),
+) -> Result<State, OpError> {
+    let prior = current_state(session, store, lock, true, on_event).await?;
+    let state = super::recover::import_instance(&session.view(), prior, addr, id).await?;
+    store.write(&state)?;
+    Ok(state)
+}
