@@ -381,14 +381,7 @@ pub(crate) fn init_command(
     };
     if old.kind != new.kind || old.config != new.config {
         let old_states = match crate::environment::open_backend(&old, cipher.clone()).and_then(|b| {
-            let mut with_state = Vec::new();
-            for ws in b.workspaces().map_err(|e| e.to_string())? {
-                let store = b.store(&ws).map_err(|e| e.to_string())?;
-                if let Some(state) = store.read().map_err(|e| e.to_string())? {
-                    with_state.push((ws, state, store));
-                }
-            }
-            Ok((b, with_state))
+            strata_core::ops::workspace::with_state(&*b).map_err(|e| e.to_string())
         }) {
             Ok(found) => Some(found),
             Err(_) if options.reconfigure => None,
@@ -403,19 +396,18 @@ pub(crate) fn init_command(
                 )
             }
         };
-        let with_state = old_states.map(|(_, s)| s).unwrap_or_default();
+        let with_state = old_states.unwrap_or_default();
         if !with_state.is_empty() {
-            let names: Vec<&str> = with_state.iter().map(|(w, _, _)| w.as_str()).collect();
+            let names: Vec<&str> = with_state.iter().map(|(w, _)| w.as_str()).collect();
             if options.migrate_state {
-                for (ws, _, old_store) in &with_state {
-                    if let Err(code) = migrate(
+                for (ws, old_store) in &with_state {
+                    if let Err(e) = strata_core::ops::workspace::migrate(
                         ws,
                         old_store.as_ref(),
                         new_backend.as_ref(),
                         options.force_copy,
-                        style,
                     ) {
-                        return code;
+                        return crate::report::op_error(e, &stack.sources, style);
                     }
                 }
                 println!(
@@ -471,72 +463,4 @@ pub(crate) fn init_command(
         new.kind
     );
     ExitCode::SUCCESS
-}
-
-/// Copies one workspace's state to the new backend under both locks,
-/// refusing to overwrite a different state there unless `force`. The
-/// state and its journal are read only once the old lock is held, so
-/// what is copied is what no other operation is changing.
-fn migrate(
-    workspace: &str,
-    old_store: &dyn strata_state::Store,
-    new_backend: &dyn strata_state::Backend,
-    force: bool,
-    style: &crate::render::Style,
-) -> Result<(), std::process::ExitCode> {
-    use crate::report::{global_failure, state_error};
-    let fail = |detail: String| {
-        global_failure(
-            Diagnostic::global(
-                strata_types::codes::CANNOT_MIGRATE_STATE,
-                "Cannot migrate the state",
-                detail,
-            ),
-            style,
-        )
-    };
-    let new_store = new_backend
-        .store(workspace)
-        .map_err(|e| state_error(e, style))?;
-    let old_lock = old_store
-        .lock("migrate")
-        .map_err(|e| state_error(e, style))?;
-    let result = (|| {
-        match old_store.read_journal() {
-            Ok(j) if !j.is_empty() => {
-                return Err(fail(format!("Workspace {workspace:?} has an interrupted apply to recover first: run `strata plan` with the previous backend, then migrate.")))
-            }
-            Ok(_) => {}
-            Err(e) => return Err(state_error(e, style)),
-        }
-        let state = match old_store.read() {
-            Ok(Some(s)) => s,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(state_error(e, style)),
-        };
-        let state = &state;
-        let new_lock = new_store
-            .lock("migrate")
-            .map_err(|e| state_error(e, style))?;
-        let outcome = (|| {
-            if let Some(existing) = new_store.read().map_err(|e| state_error(e, style))? {
-                let empty = existing.instance_count() == 0 && existing.outputs.is_empty();
-                if !empty && existing.lineage != state.lineage && !force {
-                    return Err(fail(format!("The new backend already holds a different state for workspace {workspace:?} (lineage {}). Use --force-copy to replace it; its version is kept in the new backend's history.", existing.lineage)));
-                }
-            }
-            new_store.write(state).map_err(|e| state_error(e, style))?;
-            match new_store.read() {
-                Ok(Some(copy)) if copy == *state => Ok(()),
-                Ok(_) => Err(fail(format!(
-                    "Workspace {workspace:?}: the copy in the new backend does not read back equal."
-                ))),
-                Err(e) => Err(state_error(e, style)),
-            }
-        })();
-        let _ = new_store.unlock(&new_lock.id);
-        outcome
-    })();
-    let _ = old_store.unlock(&old_lock.id);
-    result
 }

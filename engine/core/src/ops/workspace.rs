@@ -111,3 +111,61 @@ pub fn delete(
     drop(lock);
     Ok(())
 }
+
+/// A workspace by name, with its store.
+pub type WorkspaceStore = (String, Box<dyn strata_state::Store>);
+
+/// The workspaces of `backend` that hold a state, with their stores (what
+/// `init` would migrate).
+pub fn with_state(backend: &dyn Backend) -> Result<Vec<WorkspaceStore>, strata_state::StateError> {
+    let mut out = Vec::new();
+    for workspace in backend.workspaces()? {
+        let store = backend.store(&workspace)?;
+        if store.read()?.is_some() {
+            out.push((workspace, store));
+        }
+    }
+    Ok(out)
+}
+
+/// Copies one workspace's state to `new_backend` under both locks, so
+/// what is copied is what no other operation is changing. A journal of an
+/// interrupted apply must be settled first; a different state already in
+/// the new backend is replaced only with `force` (its version stays in
+/// that backend's history). The copy must read back equal.
+pub fn migrate(
+    workspace: &str,
+    old_store: &dyn strata_state::Store,
+    new_backend: &dyn Backend,
+    force: bool,
+) -> Result<(), OpError> {
+    let fail = |detail: String| {
+        OpError::Failed(vec![Diagnostic::global(
+            strata_types::codes::CANNOT_MIGRATE_STATE,
+            "Cannot migrate the state",
+            detail,
+        )])
+    };
+    let new_store = new_backend.store(workspace)?;
+    let _old_lock = lock_state(old_store, "migrate", Duration::ZERO)?;
+    if !old_store.read_journal()?.is_empty() {
+        return Err(fail(format!("Workspace {workspace:?} has an interrupted apply to recover first: run `strata plan` with the previous backend, then migrate.")));
+    }
+    let Some(state) = old_store.read()? else {
+        return Ok(());
+    };
+    let _new_lock = lock_state(&*new_store, "migrate", Duration::ZERO)?;
+    if let Some(existing) = new_store.read()? {
+        let empty = existing.instance_count() == 0 && existing.outputs.is_empty();
+        if !empty && existing.lineage != state.lineage && !force {
+            return Err(fail(format!("The new backend already holds a different state for workspace {workspace:?} (lineage {}). Use --force-copy to replace it; its version is kept in the new backend's history.", existing.lineage)));
+        }
+    }
+    new_store.write(&state)?;
+    match new_store.read()? {
+        Some(copy) if copy == state => Ok(()),
+        _ => Err(fail(format!(
+            "Workspace {workspace:?}: the copy in the new backend does not read back equal."
+        ))),
+    }
+}
