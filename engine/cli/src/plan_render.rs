@@ -93,8 +93,7 @@ fn show(v: &Value, indent: usize) -> String {
 
 /// Whether an attribute stays as it is: known after, and equal.
 pub fn stays(before: &Value, after: &Value) -> bool {
-    after.is_wholly_known()
-        && strata_lang::eval::equals(&before.unmark_deep().0, &after.unmark_deep().0) == Some(true)
+    after.is_wholly_known() && strata_lang::eval::equals(before, after) == Some(true)
 }
 
 fn attributes(v: &Value) -> Vec<(String, Value)> {

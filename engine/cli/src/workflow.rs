@@ -627,7 +627,7 @@ pub fn apply_command(
     let result = rt.block_on(strata_core::ops::apply(
         &loaded,
         shared_store.clone(),
-        &plan,
+        plan,
         &options,
         &on_op,
     ));
@@ -656,7 +656,7 @@ pub fn apply_command(
                 println!("  skipped {addr}: {why}");
             }
         }
-        std::mem::forget((loaded, plan, result));
+        std::mem::forget((loaded, result));
         return ExitCode::from(1);
     }
     if args.destroy {
@@ -674,7 +674,7 @@ pub fn apply_command(
     };
     // The process ends next: freeing the stack, the plan and the state
     // (a second at 100,000 resources) would only cost time.
-    std::mem::forget((loaded, plan, result));
+    std::mem::forget((loaded, result));
     code
 }
 

@@ -110,7 +110,7 @@ struct Shared {
 }
 
 pub async fn apply(
-    plan: &Plan,
+    mut plan: Plan,
     stack: &Stack<'_>,
     store: Arc<dyn Store>,
     options: &ApplyOptions,
@@ -130,7 +130,7 @@ pub async fn apply(
             format!("{why}; nothing was applied. Make a new plan."),
         ));
         return ApplyResult {
-            state: plan.prior_state.clone(),
+            state: plan.prior_state,
             outcomes: Vec::new(),
             diagnostics,
         };
@@ -141,11 +141,11 @@ pub async fn apply(
     // for what is done, planned values for what is pending.
     let mut instances: BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>> =
         BTreeMap::new();
-    for (addr, p) in &prior {
+    for (addr, p) in prior {
         instances
-            .entry(addr.resource.clone())
+            .entry(addr.resource)
             .or_default()
-            .insert(addr.key.clone(), p.value.clone());
+            .insert(addr.key, p.value);
     }
     for d in &plan.data {
         instances
@@ -162,19 +162,19 @@ pub async fn apply(
         }
     }
     let mut roots = evaluated.variables.clone();
+    let none = BTreeMap::new();
     for r in &stack.config.resources {
         let addr = resource_addr(r);
-        let values = instances.get(&addr).cloned().unwrap_or_default();
-        set_resource_root(
-            &mut roots,
-            &addr,
-            crate::context::resource_value(r, &values),
-        );
+        let values = instances.get(&addr).unwrap_or(&none);
+        set_resource_root(&mut roots, &addr, crate::context::resource_value(r, values));
     }
     let shared = Shared {
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
-        state: Mutex::new(WorkingState::new(plan.prior_state.clone())),
+        state: Mutex::new(WorkingState::new(std::mem::replace(
+            &mut plan.prior_state,
+            State::new(String::new()),
+        ))),
         io: tokio::sync::Mutex::new(()),
         journal_seq: std::sync::atomic::AtomicU64::new(1),
         pending: Mutex::new(BTreeMap::new()),
@@ -242,6 +242,7 @@ pub async fn apply(
             let ctx = &ctx;
             let limits = &provider_limits;
             let store = store.clone();
+            let plan = &plan;
             running.push(async move {
                 let started = Instant::now();
                 let result = run_change(ctx, plan, i, shared, limits, store).await;
@@ -317,6 +318,7 @@ pub async fn apply(
     if let Some(w) = writing.take() {
         diagnostics.extend(Diagnostics(w.await));
     }
+    drop((running, writing));
     for o in outcomes.iter_mut() {
         if o.is_none() {
             *o = Some(Outcome::Skipped(
@@ -328,11 +330,17 @@ pub async fn apply(
     // Outputs from the final values.
     let complete = outcomes.iter().all(|o| *o == Some(Outcome::Done));
     {
-        let roots = if ctx.stack.children.is_empty() {
-            shared.roots.lock().expect("roots").clone()
+        // Root-only stacks read the shared roots in place (a copy would
+        // copy every resource's value).
+        let scoped;
+        let guard;
+        let roots: &HashMap<String, Value> = if ctx.stack.children.is_empty() {
+            guard = shared.roots.lock().expect("roots");
+            &guard
         } else {
-            scope_at(&ctx, &shared, &[])
-                .unwrap_or_else(|_| shared.roots.lock().expect("roots").clone())
+            scoped = scope_at(&ctx, &shared, &[])
+                .unwrap_or_else(|_| shared.roots.lock().expect("roots").clone());
+            &scoped
         };
         let mut st = shared.state.lock().expect("state");
         for o in &stack.config.outputs {
@@ -344,7 +352,7 @@ pub async fn apply(
             match evaluate(
                 expr,
                 &EvalContext {
-                    variables: &roots,
+                    variables: roots,
                     overlay: None,
                     env,
                 },
@@ -378,12 +386,19 @@ pub async fn apply(
     }
     let (state, written) = persist_final(store, &shared).await;
     diagnostics.extend(Diagnostics(written));
+    // The values every expression saw are freed on another thread: at
+    // 100,000 instances that takes longer than rendering the result.
+    let Shared {
+        roots, instances, ..
+    } = shared;
+    std::thread::spawn(move || drop((roots, instances)));
     let outcomes = plan
         .changes
         .iter()
         .zip(outcomes)
         .map(|(c, o)| (c.addr.to_string(), c.action, o.unwrap_or(Outcome::Done)))
         .collect();
+    std::thread::spawn(move || drop(plan));
     ApplyResult {
         state,
         outcomes,
@@ -651,7 +666,15 @@ async fn run_change(
         .map_err(|e| fail("Provider failed to plan", e.to_string()))?
         .planned;
     // What was known when the plan was reviewed must not have changed.
-    let reviewed = change.after.decode();
+    // The planned value as reviewed (still this instance's value among
+    // the instances: it is replaced only when the change is stored).
+    let reviewed = shared
+        .instances
+        .lock()
+        .expect("instances")
+        .get(&addr.resource)
+        .and_then(|m| m.get(&addr.key).cloned())
+        .unwrap_or_else(|| change.after.decode());
     if let Some(path) = first_divergence(&reviewed, &planned, String::new()) {
         return Err(fail(
             "Provider produced inconsistent final plan",

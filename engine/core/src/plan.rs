@@ -6,6 +6,7 @@
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use strata_state::State;
 use strata_types::json::{
     apply_marks, sensitive_json, type_from_json, type_to_json, unknown_json, value_from_json,
@@ -56,16 +57,45 @@ impl Action {
 }
 
 /// A value with its type and its unknown and sensitive parts, so it
-/// survives the trip through a plan file.
+/// survives the trip through a plan file. Shared: a copy (an unchanged
+/// object's `after`, which is its `before`) costs a reference count.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EncodedValue {
+#[serde(transparent)]
+pub struct EncodedValue(Arc<Encoded>);
+
+/// The parts of an [`EncodedValue`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Encoded {
     pub value: serde_json::Value,
+    /// Shared between values of one type (see [`TypeCache`]).
     #[serde(rename = "type")]
-    pub ty: serde_json::Value,
+    pub ty: Arc<serde_json::Value>,
     #[serde(default, skip_serializing_if = "is_false_json")]
     pub unknown: serde_json::Value,
     #[serde(default, skip_serializing_if = "is_false_json")]
     pub sensitive: serde_json::Value,
+}
+
+impl std::ops::Deref for EncodedValue {
+    type Target = Encoded;
+
+    fn deref(&self) -> &Encoded {
+        &self.0
+    }
+}
+
+/// The JSON of types already encoded, so values of one type share it: a
+/// plan of 100,000 instances of a resource holds its type once.
+#[derive(Default)]
+pub struct TypeCache(std::collections::HashMap<strata_types::Type, Arc<serde_json::Value>>);
+
+impl TypeCache {
+    pub fn json(&mut self, ty: strata_types::Type) -> Arc<serde_json::Value> {
+        self.0
+            .entry(ty)
+            .or_insert_with_key(|ty| Arc::new(type_to_json(ty)))
+            .clone()
+    }
 }
 
 fn is_false_json(v: &serde_json::Value) -> bool {
@@ -75,12 +105,17 @@ fn is_false_json(v: &serde_json::Value) -> bool {
 
 impl EncodedValue {
     pub fn encode(v: &Value) -> EncodedValue {
-        EncodedValue {
+        EncodedValue::encode_with(v, &mut TypeCache::default())
+    }
+
+    /// [`EncodedValue::encode`], sharing type JSON through `types`.
+    pub fn encode_with(v: &Value, types: &mut TypeCache) -> EncodedValue {
+        EncodedValue(Arc::new(Encoded {
             value: value_to_json(v),
-            ty: type_to_json(&v.ty()),
+            ty: types.json(v.ty()),
             unknown: unknown_json(v),
             sensitive: sensitive_json(v),
-        }
+        }))
     }
 
     /// The value, or why the recorded type and value do not agree.

@@ -160,20 +160,16 @@ fn mark_at(v: Value, steps: &[serde_json::Value]) -> Value {
 }
 
 /// Marks attributes the schema declares sensitive.
-pub fn mark_schema_sensitive(schema: &Schema, v: Value) -> Value {
-    let sensitive = v.sensitive;
-    match v.kind {
-        Kind::Object(m) => Value {
-            kind: Kind::Object(
-                m.into_iter()
-                    .map(|(k, x)| {
-                        let s = schema.attributes.get(&k).is_some_and(|a| a.sensitive);
-                        (k, x.mark_sensitive(s))
-                    })
-                    .collect(),
-            ),
-            sensitive,
-        },
-        kind => Value { kind, sensitive },
+pub fn mark_schema_sensitive(schema: &Schema, mut v: Value) -> Value {
+    // In place: most schemas mark nothing, and the object stays as it is.
+    if let Kind::Object(m) = &mut v.kind {
+        for (name, attribute) in &schema.attributes {
+            if attribute.sensitive {
+                if let Some(x) = m.get_mut(name) {
+                    x.sensitive = true;
+                }
+            }
+        }
     }
+    v
 }

@@ -102,7 +102,7 @@ fn apply_plan(
     let result = rt.block_on(ops::apply(
         session,
         store,
-        plan,
+        plan.clone(),
         &ApplyOptions::default(),
         &|_| {},
     ));
@@ -226,7 +226,7 @@ resource "time_sleep" "slow" {
     let result = rt.block_on(ops::apply(
         &session,
         store.clone(),
-        &plan,
+        plan.clone(),
         &ApplyOptions {
             // A snapshot is due as soon as the first change finishes.
             persist_interval: Duration::ZERO,

@@ -322,21 +322,22 @@ fn elements(types: &[Type]) -> Vec<Type> {
 }
 
 /// Terraform's `==`: values of different types are unequal; `None` when an
-/// unknown makes the answer unknown.
+/// unknown makes the answer unknown. Sensitive marks do not count.
 pub fn equals(a: &Value, b: &Value) -> Option<bool> {
     match (&a.kind, &b.kind) {
         (Kind::Unknown(_), _) | (_, Kind::Unknown(_)) => None,
         (Kind::Null(_), Kind::Null(_)) => Some(true),
         (Kind::Null(_), _) | (_, Kind::Null(_)) => Some(false),
+        // Primitives of one kind are of one type: no type to work out.
+        (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
+        (Kind::Number(x), Kind::Number(y)) => Some(x == y),
+        (Kind::String(x), Kind::String(y)) => Some(x == y),
         _ if a.ty() != b.ty() => {
             if !a.is_wholly_known() || !b.is_wholly_known() {
                 return None;
             }
             Some(false)
         }
-        (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
-        (Kind::Number(x), Kind::Number(y)) => Some(x == y),
-        (Kind::String(x), Kind::String(y)) => Some(x == y),
         (Kind::List(_, x), Kind::List(_, y))
         | (Kind::Tuple(x), Kind::Tuple(y))
         | (Kind::Set(_, x), Kind::Set(_, y)) => {

@@ -334,7 +334,8 @@ pub trait Provider: Send + Sync {
     /// Whether applying creates, changes or deletes objects outside
     /// Strata's state. Providers whose objects live only in state (random
     /// values, terraform_data) say no: their calls need no intent journal,
-    /// since an interrupted one leaves nothing behind to find.
+    /// since an interrupted one leaves nothing behind to find; and no
+    /// refresh, since reading their objects returns the state as it is.
     fn changes_world(&self) -> bool {
         true
     }

@@ -11,11 +11,15 @@ pub(crate) fn resource_value(
     r: &strata_lang::config::Resource,
     instances: &BTreeMap<InstanceKey, Value>,
 ) -> Value {
-    expansion_value(
-        &r.body,
-        instances.iter().map(|(k, v)| (k.clone(), v.clone())),
-        || Value::unknown(Type::Dynamic),
-    )
+    resource_value_of(r, instances.clone())
+}
+
+/// [`resource_value`], taking the instances (no copy of their values).
+pub(crate) fn resource_value_of(
+    r: &strata_lang::config::Resource,
+    instances: BTreeMap<InstanceKey, Value>,
+) -> Value {
+    expansion_value(&r.body, instances, || Value::unknown(Type::Dynamic))
 }
 
 /// The value of a block expanded by `count` or `for_each` (a resource or

@@ -160,7 +160,7 @@ pub fn check_not_stale(plan: &Plan, current: &Option<State>) -> Result<(), Diagn
 pub async fn apply(
     session: &Session,
     store: Arc<dyn Store>,
-    plan: &Plan,
+    plan: Plan,
     options: &ApplyOptions,
     on_event: &(dyn Fn(OpEvent) + Sync),
 ) -> ApplyResult {

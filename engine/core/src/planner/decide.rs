@@ -70,7 +70,7 @@ pub(super) fn decide(
             Action::DeleteThenCreate
         };
     }
-    if strata_lang::eval::equals(&prior.unmark_deep().0, &planned.unmark_deep().0) == Some(true) {
+    if strata_lang::eval::equals(prior, planned) == Some(true) {
         Action::NoOp
     } else {
         Action::Update
@@ -91,9 +91,8 @@ pub(super) fn changed_attributes(before: &Value, after: &Value) -> Vec<String> {
         (Kind::Object(a), Kind::Object(b)) => a
             .iter()
             .filter(|(k, v)| {
-                b.get(*k).is_none_or(|w| {
-                    strata_lang::eval::equals(&v.unmark_deep().0, &w.unmark_deep().0) != Some(true)
-                })
+                b.get(*k)
+                    .is_none_or(|w| strata_lang::eval::equals(v, w) != Some(true))
             })
             .map(|(k, _)| k.clone())
             .collect(),

@@ -134,6 +134,7 @@ pub async fn plan(
         module_contents: HashMap::new(),
         importing,
         data: Vec::new(),
+        types: Default::default(),
         diagnostics,
     };
     let root = ModuleRef {
@@ -402,6 +403,8 @@ struct Planner<'a> {
     importing: HashMap<InstanceAddr, String>,
     /// Data sources read while planning.
     data: Vec<crate::plan::DataValue>,
+    /// Type JSON shared by the changes' values.
+    types: crate::plan::TypeCache,
     diagnostics: Diagnostics,
 }
 
@@ -479,7 +482,7 @@ impl<'a> Planner<'a> {
                             for a in self.prior.keys().filter(|a| a.resource == addr) {
                                 self.configured.insert(a.clone());
                             }
-                            set_resource_root(&mut roots, &addr, resource_value(r, &instances));
+                            set_resource_root(&mut roots, &addr, resource_value_of(r, instances));
                             continue;
                         }
                         let (provider, schema) = match provider_for(
@@ -735,13 +738,20 @@ impl<'a> Planner<'a> {
                             }
                             tracing::debug!(address = %iaddr, ?action, "planned");
                             let index = self.changes.len();
+                            let before = EncodedValue::encode_with(&prior_value, &mut self.types);
+                            // Unchanged, the object is encoded once.
+                            let after = if action == Action::NoOp && planned == prior_value {
+                                before.clone()
+                            } else {
+                                EncodedValue::encode_with(&planned, &mut self.types)
+                            };
                             self.changes.push(ResourceChange {
                                 addr: iaddr.clone(),
                                 provider: provider_addr.clone(),
                                 action,
                                 reason,
-                                before: EncodedValue::encode(&prior_value),
-                                after: EncodedValue::encode(&planned),
+                                before,
+                                after,
                                 replace_paths: response.requires_replace.clone(),
                                 dependencies: vec![],
                                 create_before_destroy: lc.create_before_destroy,
@@ -759,7 +769,7 @@ impl<'a> Planner<'a> {
                             );
                             values.insert(key, planned);
                         }
-                        set_resource_root(&mut roots, &addr, resource_value(r, &values));
+                        set_resource_root(&mut roots, &addr, resource_value_of(r, values));
                     }
                 }
             }

@@ -53,10 +53,7 @@ pub(super) fn output_changes(
             (None, Some(_)) => Action::Create,
             (Some(_), None) => Action::Delete,
             (Some(b), Some(a)) => {
-                if a.is_wholly_known()
-                    && strata_lang::eval::equals(&b.unmark_deep().0, &a.unmark_deep().0)
-                        == Some(true)
-                {
+                if a.is_wholly_known() && strata_lang::eval::equals(b, a) == Some(true) {
                     Action::NoOp
                 } else {
                     Action::Update

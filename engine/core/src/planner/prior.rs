@@ -278,6 +278,11 @@ pub(super) async fn refresh(
                 continue;
             }
         };
+        if !provider.changes_world() {
+            // Its objects live only in the state: reading them returns the
+            // state as it is (see `Provider::changes_world`).
+            continue;
+        }
         let states: Vec<Value> = addrs
             .iter()
             .map(|a| prior[a].value.unmark_deep().0)
