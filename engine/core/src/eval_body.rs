@@ -289,6 +289,12 @@ pub(crate) fn check_conditions(
     env: &strata_lang::functions::FunctionEnv,
     address: &str,
 ) -> Vec<Diagnostic> {
+    let has_conditions = body
+        .blocks_of("lifecycle")
+        .any(|l| l.body.blocks_of(kind).next().is_some());
+    if !has_conditions {
+        return Vec::new();
+    }
     let mut names = scope.names.clone();
     if let Some(v) = self_value {
         names.insert("self".to_string(), v.clone());

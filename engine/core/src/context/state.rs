@@ -25,14 +25,52 @@ pub(crate) struct PriorInstance {
     pub changed: bool,
 }
 
-/// Decodes every instance of the prior state with its provider's schema.
+/// Decodes every instance of the prior state with its provider's schema;
+/// a large state is decoded in parallel, a share of its resources per
+/// core, with the diagnostics in the state's order.
 pub(crate) fn decode_state(
     state: &State,
     registry: &Registry,
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || state.resources.len() < 2_000 {
+        return decode_resources(&state.resources, registry, diagnostics);
+    }
+    let share = state.resources.len().div_ceil(threads);
+    let parts: Vec<(BTreeMap<InstanceAddr, PriorInstance>, Diagnostics)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = state
+                .resources
+                .chunks(share)
+                .map(|resources| {
+                    scope.spawn(move || {
+                        let mut found = Diagnostics::default();
+                        let decoded = decode_resources(resources, registry, &mut found);
+                        (decoded, found)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a decoding thread does not panic"))
+                .collect()
+        });
     let mut out = BTreeMap::new();
-    for r in &state.resources {
+    for (mut decoded, found) in parts {
+        out.append(&mut decoded);
+        diagnostics.extend(found);
+    }
+    out
+}
+
+fn decode_resources(
+    resources: &[strata_state::ResourceState],
+    registry: &Registry,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let mut out = BTreeMap::new();
+    for r in resources {
         let mode = Mode::parse(&r.mode);
         let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
         else {
