@@ -443,8 +443,8 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             reconfigure,
             force_copy,
             input: _,
-        } => crate::backend::init_command(
-            &crate::backend::InitOptions {
+        } => crate::workflow::init_command(
+            &crate::workflow::InitOptions {
                 backend_config,
                 migrate_state,
                 reconfigure,

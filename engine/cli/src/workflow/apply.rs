@@ -1,0 +1,284 @@
+//! `strata apply` (and `destroy`): a saved plan or a new one, approved,
+//! applied with progress as each change starts and ends.
+
+use super::*;
+
+pub fn apply_command(
+    args: &WorkflowArgs,
+    plan_file: Option<&Path>,
+    auto_approve: bool,
+    style: &Style,
+) -> ExitCode {
+    let rt = runtime();
+    let operation = if args.destroy { "destroy" } else { "apply" };
+    // The stack is loaded before the lock is taken: its backend block
+    // says where the state (and so the lock) lives.
+    let saved = match plan_file {
+        Some(path) => {
+            let plan = match read_plan(path) {
+                Ok(p) => p,
+                Err(d) => return global_failure(d, style),
+            };
+            // Variables come from the plan, as they were when it was made.
+            let given = plan
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.decode()))
+                .collect();
+            let loaded = match crate::environment::load_with(&args.vars, true, Some(given)) {
+                Ok(l) => l,
+                Err(d) => return global_failure(d, style),
+            };
+            Ok((plan, loaded))
+        }
+        None => match load_validated(args, style) {
+            Ok(l) => Err(l),
+            Err(code) => return code,
+        },
+    };
+    let stack_files = match &saved {
+        Ok((_, loaded)) => &loaded.stack,
+        Err((loaded, _)) => &loaded.stack,
+    };
+    let shared_store: std::sync::Arc<dyn Store> =
+        match open_store(args.state.as_deref(), Some(stack_files), style) {
+            Ok(s) => s.into(),
+            Err(code) => return code,
+        };
+    let store = &*shared_store;
+    let lock = match take_lock_waiting(store, operation, args.lock, args.lock_timeout) {
+        Ok(l) => l,
+        Err(e) => return state_error(e, style),
+    };
+    let (plan, loaded) = match saved {
+        Ok((plan, loaded)) => {
+            let current = match current_state(&loaded, store, lock.as_ref(), true, &rt, style) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if let Err(d) = strata_core::ops::check_not_stale(&plan, &current) {
+                report(&[d], &SourceMap::default(), style);
+                return ExitCode::from(1);
+            }
+            // The hash the reviewed comment's footer shows.
+            println!(
+                "Applying the saved plan sha256 {}.\n",
+                crate::markdown::plan_sha256(&plan)
+            );
+            (plan, loaded)
+        }
+        Err(loaded) => {
+            let planned = match make_plan(args, style, &rt, (store, lock.as_ref(), true), loaded) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            print_plan(&planned.plan, style);
+            let mut planned = planned;
+            match check_policies(args, &mut planned.plan, style) {
+                Ok(false) => {}
+                Ok(true) => {
+                    return global_failure(
+                        Diagnostic::global(
+                            strata_types::codes::PLAN_DENIED,
+                            "Plan denied by policy",
+                            "A policy denied this plan (see above); nothing was applied.",
+                        ),
+                        style,
+                    )
+                }
+                Err(code) => return code,
+            }
+            // A state read in the clear while a key is set is written back
+            // encrypted even when nothing changes.
+            let encrypting = cipher()
+                .ok()
+                .flatten()
+                .is_some_and(|c| c.accepts_plaintext());
+            if !planned.plan.has_changes() && !encrypting {
+                return ExitCode::SUCCESS;
+            }
+            if !auto_approve && planned.plan.has_changes() {
+                let verb = if args.destroy {
+                    "destroy all resources"
+                } else {
+                    "perform these actions"
+                };
+                print!("\nDo you want to {verb}?\n  Strata will {verb} described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+                let _ = std::io::stdout().flush();
+                let mut answer = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut answer);
+                if answer.trim() != "yes" {
+                    eprintln!("\nApply cancelled.");
+                    return ExitCode::from(1);
+                }
+            }
+            (planned.plan, planned.loaded)
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nInterrupt received: no new operations will start; waiting for those in flight.");
+                cancel.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    let options = ApplyOptions {
+        parallelism: args.parallelism,
+        cancel: cancel.clone(),
+        ..Default::default()
+    };
+    // On a terminal, one status line (running, done/total, elapsed) is
+    // redrawn between the event lines; elsewhere only plain lines appear.
+    let total = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .count();
+    let terminal =
+        std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("CI").is_none();
+    let progress = std::sync::Mutex::new((0usize, 0usize, std::time::Instant::now()));
+    let on_event = |e: Event| {
+        let mut p = progress.lock().expect("progress");
+        let line = match e {
+            Event::Started { addr, action } => {
+                p.0 += 1;
+                format!("{addr}: {}...", progressive(action))
+            }
+            Event::Finished {
+                addr,
+                action,
+                elapsed,
+                outcome,
+            } => {
+                p.0 -= 1;
+                p.1 += 1;
+                match outcome {
+                    Outcome::Done => format!(
+                        "{addr}: {} complete after {}s [{}/{total}]",
+                        finished(action),
+                        elapsed.as_secs(),
+                        p.1
+                    ),
+                    Outcome::Failed(why) => format!("{addr}: failed: {why} [{}/{total}]", p.1),
+                    Outcome::Skipped(why) => format!("{addr}: skipped: {why}"),
+                }
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        if terminal {
+            let _ = write!(
+                out,
+                "\r\x1b[2K{line}\n[{} running, {}/{total} done, {}s]",
+                p.0,
+                p.1,
+                p.2.elapsed().as_secs()
+            );
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    };
+    let on_op = |e: OpEvent| match e {
+        OpEvent::Change(e) => on_event(e),
+        other => op_events(&loaded.stack.sources, style)(other),
+    };
+    let result = rt.block_on(strata_core::ops::apply(
+        &loaded,
+        shared_store.clone(),
+        plan,
+        &options,
+        &on_op,
+    ));
+    if terminal {
+        println!();
+    }
+    report(&result.diagnostics.0, &loaded.stack.sources, style);
+    let (add, change, destroy) = count_done(&result.outcomes);
+    let failed = result
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.2, Outcome::Failed(_)))
+        .count();
+    let skipped: Vec<&(String, Action, Outcome)> = result
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.2, Outcome::Skipped(_)))
+        .collect();
+    // A state that could not be saved, or a plan refused before it
+    // started, is not a complete apply, however the changes went.
+    let unsaved = result.diagnostics.has_errors();
+    if failed > 0 || !skipped.is_empty() || cancel.load(Ordering::SeqCst) || unsaved {
+        println!("\nApply incomplete: {add} added, {change} changed, {destroy} destroyed; {failed} failed, {} skipped.", skipped.len());
+        for (addr, _, o) in &skipped {
+            if let Outcome::Skipped(why) = o {
+                println!("  skipped {addr}: {why}");
+            }
+        }
+        std::mem::forget((loaded, result));
+        return ExitCode::from(1);
+    }
+    if args.destroy {
+        println!("\nDestroy complete! Resources: {destroy} destroyed.");
+    } else {
+        println!(
+            "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+        );
+        print_outputs_summary(&result.state);
+    }
+    let code = if result.diagnostics.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    // The process ends next: freeing the stack, the plan and the state
+    // (a second at 100,000 resources) would only cost time.
+    std::mem::forget((loaded, result));
+    code
+}
+
+fn count_done(outcomes: &[(String, Action, Outcome)]) -> (usize, usize, usize) {
+    let (mut a, mut c, mut d) = (0, 0, 0);
+    for (_, action, o) in outcomes {
+        if *o != Outcome::Done {
+            continue;
+        }
+        match action {
+            Action::Create => a += 1,
+            Action::Update => c += 1,
+            Action::Delete => d += 1,
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                a += 1;
+                d += 1;
+            }
+            _ => {}
+        }
+    }
+    (a, c, d)
+}
+
+fn progressive(action: Action) -> &'static str {
+    match action {
+        Action::Create => "Creating",
+        Action::Update => "Modifying",
+        Action::Delete => "Destroying",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "Replacing",
+        Action::Read => "Reading",
+        Action::Forget => "Forgetting",
+        Action::NoOp => "Checking",
+    }
+}
+
+fn finished(action: Action) -> &'static str {
+    match action {
+        Action::Create => "Creation",
+        Action::Update => "Modifications",
+        Action::Delete => "Destruction",
+        Action::DeleteThenCreate | Action::CreateThenDelete => "Replacement",
+        Action::Read => "Read",
+        Action::Forget => "Forget",
+        Action::NoOp => "Check",
+    }
+}

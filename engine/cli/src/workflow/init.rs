@@ -1,0 +1,147 @@
+//! `strata init`: checks the backend, moves state to it when asked
+//! (`--migrate-state`), and records it for the commands that follow.
+
+use super::*;
+use crate::backend::{from_stack, merge_option, record, recorded, BACKEND_FILE};
+use strata_state::backends::Spec;
+
+pub(crate) struct InitOptions {
+    pub(crate) backend_config: Vec<String>,
+    pub(crate) migrate_state: bool,
+    pub(crate) reconfigure: bool,
+    pub(crate) force_copy: bool,
+}
+
+/// `strata init`: checks the backend, moves state to it when asked, and
+/// records it for the commands that follow.
+pub(crate) fn init_command(
+    options: &InitOptions,
+    style: &crate::render::Style,
+) -> std::process::ExitCode {
+    use crate::report::{global_failure, report, state_error};
+    use std::process::ExitCode;
+    let stack = match crate::environment::read_stack_files(style) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if stack.diagnostics.has_errors() {
+        report(&stack.diagnostics.0, &stack.sources, style);
+        return ExitCode::from(1);
+    }
+    let mut new = match from_stack(&stack) {
+        Ok(spec) => spec.unwrap_or_else(Spec::default_local),
+        Err(d) => {
+            report(&d, &stack.sources, style);
+            return ExitCode::from(1);
+        }
+    };
+    for option in &options.backend_config {
+        if let Err(d) = merge_option(&mut new, option) {
+            return global_failure(d, style);
+        }
+    }
+    let cipher = crate::environment::cipher().ok().flatten();
+    let cannot_open = |spec: &Spec, e: String| {
+        global_failure(
+            Diagnostic::global(
+                strata_types::codes::CANNOT_OPEN_BACKEND,
+                "Cannot open the backend",
+                format!("The \"{}\" backend: {e}.", spec.kind),
+            ),
+            style,
+        )
+    };
+    let new_backend = match crate::environment::open_backend(&new, cipher.clone()) {
+        Ok(b) => b,
+        Err(e) => return cannot_open(&new, e),
+    };
+    println!("Initializing the backend...");
+    let old = match recorded() {
+        Ok(r) => r.unwrap_or_else(Spec::default_local),
+        Err(d) => return global_failure(d, style),
+    };
+    if old.kind != new.kind || old.config != new.config {
+        let old_states = match crate::environment::open_backend(&old, cipher.clone()).and_then(|b| {
+            strata_core::ops::workspace::with_state(&*b).map_err(|e| e.to_string())
+        }) {
+            Ok(found) => Some(found),
+            Err(_) if options.reconfigure => None,
+            Err(e) => {
+                return global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::CANNOT_OPEN_BACKEND,
+                        "Cannot open the previous backend",
+                        format!("The \"{}\" backend recorded by the last `strata init` cannot be read to look for state to migrate: {e}. Use --reconfigure to switch without looking.", old.kind),
+                    ),
+                    style,
+                )
+            }
+        };
+        let with_state = old_states.unwrap_or_default();
+        if !with_state.is_empty() {
+            let names: Vec<&str> = with_state.iter().map(|(w, _)| w.as_str()).collect();
+            if options.migrate_state {
+                for (ws, old_store) in &with_state {
+                    if let Err(e) = strata_core::ops::workspace::migrate(
+                        ws,
+                        old_store.as_ref(),
+                        new_backend.as_ref(),
+                        options.force_copy,
+                    ) {
+                        return crate::report::op_error(e, &stack.sources, style);
+                    }
+                }
+                println!(
+                    "Migrated the state of {} workspace(s) from the \"{}\" backend to the \"{}\" backend: {}.",
+                    names.len(),
+                    old.kind,
+                    new.kind,
+                    names.join(", ")
+                );
+                println!("The previous backend still holds its copy; remove it when you no longer need it.");
+            } else if options.reconfigure {
+                println!(
+                    "The state in the previous \"{}\" backend ({}) is left where it is.",
+                    old.kind,
+                    names.join(", ")
+                );
+            } else {
+                return global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::BACKEND_INIT_REQUIRED,
+                        "Backend configuration changed",
+                        format!(
+                            "The \"{}\" backend holds state for {}. Run `strata init --migrate-state` to copy it to the new \"{}\" backend, or `strata init --reconfigure` to use the new backend without it.",
+                            old.kind,
+                            names.join(", "),
+                            new.kind
+                        ),
+                    ),
+                    style,
+                );
+            }
+        }
+    }
+    if let Err(e) = record(&new) {
+        return global_failure(
+            Diagnostic::global(
+                strata_types::codes::BACKEND_RECORD,
+                "Cannot record the backend",
+                format!("{BACKEND_FILE}: {e}"),
+            ),
+            style,
+        );
+    }
+    // Opening the selected workspace checks that the backend answers.
+    if let Err(e) = new_backend
+        .store(&crate::environment::current_workspace())
+        .and_then(|s| s.read().map(|_| ()))
+    {
+        return state_error(e, style);
+    }
+    println!(
+        "Using the \"{}\" backend.\n\nStrata has been successfully initialized!",
+        new.kind
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,484 @@
+//! The workflow commands, one file each (`plan`, `apply`, `show`,
+//! `output`, `graph`, `providers`, `state`, `workspace`, `import`), and
+//! what they share here: opening the store and backend, loading and
+//! validating the stack, making a plan, reading a saved one, policies and
+//! comments. Each command calls operations in `strata_core::ops` and
+//! renders what they return.
+
+mod apply;
+mod graph;
+mod import;
+mod init;
+mod output;
+mod plan;
+mod providers;
+mod show;
+mod state;
+mod workspace;
+
+pub use apply::apply_command;
+pub use graph::graph_command;
+pub use import::import_command;
+pub(crate) use init::{init_command, InitOptions};
+pub use output::output_command;
+pub use plan::plan_command;
+pub use providers::providers_command;
+pub use show::{show_command, ShowFormat};
+pub use state::{force_unlock_command, state_command, StateVerb};
+pub use workspace::{workspace_command, WorkspaceVerb};
+
+use crate::environment::{cipher, current_workspace, providers, read_stack_files, WORKSPACE_FILE};
+use crate::plan_render::{render_plan, Colors};
+use crate::render::Style;
+use crate::report::{global_failure, op_error, op_events, report, state_error};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use strata_core::addr::InstanceAddr;
+use strata_core::ops::{lock_state, OpError, OpEvent, Session, StateLock};
+use strata_core::{Action, ApplyOptions, Event, Outcome, Plan, PlanOptions};
+use strata_state::{Backend, State, StateError, Store};
+use strata_types::json::{type_from_json, value_from_json};
+use strata_types::{Diagnostic, SourceMap};
+
+/// The selected workspace's store: the `--state` file (local backend
+/// only), else the stack's backend. `stack` is the stack when the caller
+/// has already loaded it; otherwise its configuration is read here.
+fn open_store(
+    state_flag: Option<&Path>,
+    stack: Option<&strata_lang::config::LoadedStack>,
+    style: &Style,
+) -> Result<Box<dyn Store>, ExitCode> {
+    let (spec, backend) = open_backend(stack, style)?;
+    if let Some(path) = state_flag {
+        if spec.kind != "local" {
+            return Err(global_failure(
+                Diagnostic::global(
+                    strata_types::codes::STATE_FLAG_LOCAL_ONLY,
+                    "--state applies to the local backend only",
+                    format!("This stack keeps its state in the \"{}\" backend; drop --state, or use `strata state pull` to get a copy.", spec.kind),
+                ),
+                style,
+            ));
+        }
+        return Ok(Box::new(
+            strata_state::LocalStore::new(path).with_cipher(cipher().ok().flatten()),
+        ));
+    }
+    backend
+        .store(&current_workspace())
+        .map_err(|e| state_error(e, style))
+}
+
+/// The stack's backend, opened.
+fn open_backend(
+    stack: Option<&strata_lang::config::LoadedStack>,
+    style: &Style,
+) -> Result<(strata_state::backends::Spec, Box<dyn Backend>), ExitCode> {
+    let read;
+    let stack = match stack {
+        Some(s) => s,
+        None => {
+            read = read_stack_files(style)?;
+            &read
+        }
+    };
+    let spec = crate::backend::resolve(stack).map_err(|d| {
+        report(&d, &stack.sources, style);
+        ExitCode::from(1)
+    })?;
+    let backend =
+        crate::environment::open_backend(&spec, cipher().ok().flatten()).map_err(|e| {
+            global_failure(
+                Diagnostic::global(
+                    strata_types::codes::CANNOT_OPEN_BACKEND,
+                    "Cannot open the backend",
+                    format!("The \"{}\" backend: {e}.", spec.kind),
+                ),
+                style,
+            )
+        })?;
+    Ok((spec, backend))
+}
+
+pub struct WorkflowArgs {
+    pub vars: crate::args::VarArgs,
+    pub state: Option<PathBuf>,
+    pub targets: Vec<String>,
+    pub excludes: Vec<String>,
+    pub replace: Vec<String>,
+    pub refresh: bool,
+    pub refresh_only: bool,
+    pub destroy: bool,
+    pub parallelism: usize,
+    pub lock: bool,
+    /// How long to wait for a held lock (0: fail at once).
+    pub lock_timeout: std::time::Duration,
+    /// A price catalog instead of the bundled one.
+    pub price_catalog: Option<PathBuf>,
+    /// Rego policies checked against the plan.
+    pub policies: Vec<PathBuf>,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn print_plan(plan: &Plan, style: &Style) {
+    print!(
+        "{}",
+        render_plan(
+            plan,
+            &Colors {
+                enabled: style.color
+            }
+        )
+    );
+}
+
+fn parse_addresses(list: &[String], flag: &str) -> Result<Vec<InstanceAddr>, Diagnostic> {
+    list.iter()
+        .map(|t| {
+            InstanceAddr::parse(t).ok_or_else(|| {
+                Diagnostic::global(strata_types::codes::INVALID_ADDRESS, "Invalid address", format!("The {flag} value {t:?} is not a resource address such as aws_instance.gpu or aws_instance.gpu[0]."))
+            })
+        })
+        .collect()
+}
+
+/// The state lock for `operation` (none with `-lock=false`), waiting up
+/// to `timeout` while another holds it.
+fn take_lock_waiting<'a>(
+    store: &'a dyn Store,
+    operation: &str,
+    enabled: bool,
+    timeout: std::time::Duration,
+) -> Result<Option<StateLock<'a>>, StateError> {
+    if !enabled {
+        return Ok(None);
+    }
+    lock_state(store, operation, timeout).map(Some)
+}
+
+/// Loads the stack, refreshes and plans. Returns the plan, the loaded
+/// stack pieces for apply, or the exit code after reporting errors.
+struct Planned {
+    plan: Plan,
+    loaded: Session,
+}
+
+/// The state as the next operation must see it (see
+/// [`strata_core::ops::current_state`]).
+fn current_state(
+    loaded: &Session,
+    store: &dyn Store,
+    lock: Option<&StateLock<'_>>,
+    changes_state: bool,
+    rt: &tokio::runtime::Runtime,
+    style: &Style,
+) -> Result<Option<State>, ExitCode> {
+    let sources = &loaded.stack.sources;
+    rt.block_on(strata_core::ops::current_state(
+        loaded,
+        store,
+        lock,
+        changes_state,
+        &op_events(sources, style),
+    ))
+    .map_err(|e| op_error(e, sources, style))
+}
+
+/// Loads and validates the stack; errors are reported, warnings returned
+/// to be shown with the plan's.
+fn load_validated(
+    args: &WorkflowArgs,
+    style: &Style,
+) -> Result<(Session, strata_types::Diagnostics), ExitCode> {
+    let loaded = match crate::environment::load(&args.vars, true) {
+        Ok(l) => l,
+        Err(d) => return Err(global_failure(d, style)),
+    };
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(strata_lang::stack::validate(
+        &loaded.stack,
+        &loaded.evaluated,
+        &loaded.env,
+    ));
+    if diagnostics.has_errors() {
+        report(&diagnostics.0, &loaded.stack.sources, style);
+        return Err(ExitCode::from(1));
+    }
+    Ok((loaded, diagnostics))
+}
+
+fn make_plan(
+    args: &WorkflowArgs,
+    style: &Style,
+    rt: &tokio::runtime::Runtime,
+    (store, lock, changes_state): (&dyn Store, Option<&StateLock<'_>>, bool),
+    (loaded, diagnostics): (Session, strata_types::Diagnostics),
+) -> Result<Planned, ExitCode> {
+    let parse = |list: &[String], flag: &str| parse_addresses(list, flag);
+    let (targets, excludes, replace) = match (
+        parse(&args.targets, "--target"),
+        parse(&args.excludes, "--exclude"),
+        parse(&args.replace, "--replace"),
+    ) {
+        (Ok(t), Ok(e), Ok(r)) => (t, e, r),
+        (Err(d), _, _) | (_, Err(d), _) | (_, _, Err(d)) => {
+            return Err(global_failure(d, style));
+        }
+    };
+    let catalog = match &args.price_catalog {
+        None => strata_core::cost::Catalog::bundled(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| strata_core::cost::Catalog::from_json(&t))
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::INVALID_PRICE_CATALOG,
+                        "Invalid price catalog",
+                        format!("{}: {e}", path.display()),
+                    ),
+                    style,
+                ))
+            }
+        },
+    };
+    let request = strata_core::ops::PlanRequest {
+        options: PlanOptions {
+            destroy: args.destroy,
+            refresh: args.refresh,
+            refresh_only: args.refresh_only,
+            replace,
+            targets,
+            excludes,
+        },
+        catalog,
+        changes_state,
+    };
+    let sources = &loaded.stack.sources;
+    // The stack's warnings come first, then the plan's.
+    let warnings: Vec<Diagnostic> = diagnostics
+        .0
+        .into_iter()
+        .filter(|d| !d.is_error())
+        .collect();
+    report(&warnings, sources, style);
+    let planned = rt.block_on(strata_core::ops::plan(
+        &loaded,
+        store,
+        lock,
+        request,
+        &op_events(sources, style),
+    ));
+    match planned {
+        Ok(plan) => Ok(Planned { plan, loaded }),
+        Err(e) => Err(op_error(e, sources, style)),
+    }
+}
+
+pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
+    // A device or pipe (`apply /dev/zero`) is not a plan: reading it could
+    // go on forever.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Failed to read the plan",
+            format!(
+                "{} is not a plan file: give the file `strata plan -out` wrote.",
+                path.display()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Failed to read the plan",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
+    let cipher = cipher().ok().flatten();
+    // A plan is refused in the clear when a key is set, even while
+    // plaintext states are accepted: it says what apply will do.
+    if cipher.is_some() && !strata_state::crypt::is_encrypted(&bytes) {
+        return Err(Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Cannot decrypt the plan",
+            format!(
+                "{}: the plan is not encrypted, though a key is set: it was made without the key, or replaced. Make a new plan.",
+                path.display()
+            ),
+        ));
+    }
+    let bytes = strata_state::crypt::open(cipher.as_deref(), bytes).map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Cannot decrypt the plan",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Diagnostic::global(
+            strata_types::codes::INVALID_PLAN_FILE,
+            "Invalid plan file",
+            format!("{} is not a Strata plan: {e}", path.display()),
+        )
+    })
+}
+
+fn print_outputs_summary(state: &State) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:\n");
+    for (name, o) in &state.outputs {
+        println!("{name} = {}", output_text(o, false));
+    }
+}
+
+fn output_value(o: &strata_state::OutputState) -> strata_types::Value {
+    let ty = type_from_json(&o.ty).unwrap_or_default();
+    value_from_json(&o.value, &ty).unwrap_or_else(|_| strata_types::Value::dynamic_null())
+}
+
+fn output_text(o: &strata_state::OutputState, reveal: bool) -> String {
+    if o.sensitive && !reveal {
+        return "<sensitive>".into();
+    }
+    strata_lang::format::format_value(&output_value(o), 0)
+}
+
+/// Writes a comment's parts to `path`, one after the other.
+pub(crate) fn write_comment(path: &Path, parts: &[String], style: &Style) -> Result<(), ExitCode> {
+    strata_state::write_atomically(path, parts.join("\n").as_bytes()).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                strata_types::codes::WRITE_FAILED,
+                "Failed to write the Markdown plan",
+                e.to_string(),
+            ),
+            style,
+        )
+    })
+}
+
+/// Checks the plan against `--policy` policies, records and prints what
+/// they say; true when one denies it.
+fn check_policies(args: &WorkflowArgs, plan: &mut Plan, style: &Style) -> Result<bool, ExitCode> {
+    if args.policies.is_empty() {
+        return Ok(false);
+    }
+    let mut input = plan.to_terraform_json();
+    input["strata"] = serde_json::json!({
+        "stack": std::env::current_dir().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
+        "workspace": current_workspace(),
+    });
+    let findings = crate::policy::evaluate(&args.policies, &input).map_err(|e| {
+        global_failure(
+            Diagnostic::global(
+                strata_types::codes::POLICY_EVALUATION_FAILED,
+                "Policy evaluation failed",
+                e,
+            ),
+            style,
+        )
+    })?;
+    let denies = findings.iter().filter(|f| f.level == "deny").count();
+    println!(
+        "\nPolicy: {denies} denied, {} warning{} from {} polic{}.",
+        findings.len() - denies,
+        if findings.len() - denies == 1 {
+            ""
+        } else {
+            "s"
+        },
+        args.policies.len(),
+        if args.policies.len() == 1 {
+            "y path"
+        } else {
+            "y paths"
+        }
+    );
+    for f in &findings {
+        let tag = if f.level == "deny" { "DENY" } else { "WARN" };
+        println!("  {tag} [{}] {}", f.policy, f.message);
+    }
+    plan.policy = findings;
+    Ok(denies > 0)
+}
+
+/// The address of one instance in state, as plans print it.
+/// An instance's attributes for people to read: every value the state
+/// marks sensitive, and every attribute its provider's schema declares
+/// sensitive (a password's result, a sensitive file's content), reads
+/// "(sensitive value)".
+fn masked_attributes(
+    resource: &strata_state::ResourceState,
+    instance: &strata_state::InstanceState,
+) -> serde_json::Value {
+    const MASK: &str = "(sensitive value)";
+    let mut attributes = instance.attributes.clone();
+    for path in &instance.sensitive_attributes {
+        let mut slot = Some(&mut attributes);
+        for step in path.as_array().into_iter().flatten() {
+            slot = slot.and_then(|v| match &step["value"] {
+                serde_json::Value::String(key) => v.get_mut(key.as_str()),
+                serde_json::Value::Number(n) => n.as_u64().and_then(|i| v.get_mut(i as usize)),
+                _ => None,
+            });
+        }
+        if let Some(slot) = slot {
+            if !slot.is_null() {
+                *slot = serde_json::Value::String(MASK.into());
+            }
+        }
+    }
+    let registry = providers();
+    let schema = registry
+        .for_resource_type(&resource.type_name)
+        .and_then(|p| registry.schema(p.name()))
+        .and_then(|s| {
+            if resource.mode == "data" {
+                s.data_sources.get(&resource.type_name)
+            } else {
+                s.resources.get(&resource.type_name)
+            }
+        });
+    if let (Some(schema), Some(object)) = (schema, attributes.as_object_mut()) {
+        for (name, attribute) in &schema.attributes {
+            if attribute.sensitive {
+                if let Some(slot) = object.get_mut(name).filter(|v| !v.is_null()) {
+                    *slot = serde_json::Value::String(MASK.into());
+                }
+            }
+        }
+    }
+    attributes
+}
+
+/// A plan as a pull-request comment, in parts.
+fn markdown_comment(plan: &Plan, max_chars: usize) -> Vec<String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let stack = cwd
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    crate::markdown::render(
+        plan,
+        &crate::markdown::Header {
+            stack: &stack,
+            workspace: &current_workspace(),
+            sha256: &crate::markdown::plan_sha256(plan),
+        },
+        max_chars,
+    )
+}

@@ -1,0 +1,80 @@
+//! `strata show`: a saved plan, or the state, for people, as JSON or as
+//! a pull-request comment.
+
+use super::*;
+
+/// How `show` prints.
+pub enum ShowFormat {
+    Text,
+    Json,
+    /// A pull-request comment, in parts of at most this many characters.
+    Markdown(usize),
+}
+
+pub fn show_command(
+    plan_file: Option<&Path>,
+    format: ShowFormat,
+    state_path: Option<PathBuf>,
+    style: &Style,
+) -> ExitCode {
+    let json = matches!(format, ShowFormat::Json);
+    if matches!(format, ShowFormat::Markdown(_)) && plan_file.is_none() {
+        return global_failure(
+            Diagnostic::global(
+                strata_types::codes::NO_PLAN_TO_RENDER,
+                "No plan to render",
+                "--format markdown renders a saved plan: strata plan --out PLANFILE, then strata show --format markdown PLANFILE.",
+            ),
+            style,
+        );
+    }
+    match plan_file {
+        Some(path) => {
+            let plan = match read_plan(path) {
+                Ok(p) => p,
+                Err(d) => return global_failure(d, style),
+            };
+            if let ShowFormat::Markdown(max_chars) = format {
+                print!("{}", markdown_comment(&plan, max_chars).join("\n"));
+            } else if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()
+                );
+            } else {
+                print_plan(&plan, style);
+            }
+        }
+        None => {
+            let store = match open_store(state_path.as_deref(), None, style) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match store.read() {
+                Ok(Some(state)) => {
+                    if json {
+                        println!("{}", String::from_utf8_lossy(&state.to_bytes()));
+                    } else {
+                        for r in &state.resources {
+                            for i in &r.instances {
+                                let key =
+                                    strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
+                                let prefix = if r.mode == "data" { "data." } else { "" };
+                                println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
+                                println!(
+                                    "{}\n",
+                                    serde_json::to_string_pretty(&masked_attributes(r, i))
+                                        .unwrap_or_default()
+                                );
+                            }
+                        }
+                        print_outputs_summary(&state);
+                    }
+                }
+                Ok(None) => println!("No state."),
+                Err(e) => return state_error(e, style),
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
