@@ -189,38 +189,84 @@ pub fn plan_all(options: &AllOptions<'_>, style: &Style) -> ExitCode {
     };
     let scratch = std::env::temp_dir().join(format!("strata-plan-all-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
+    let jobs: Vec<(String, &Path, PathBuf)> = stacks
+        .iter()
+        .enumerate()
+        .map(|(i, (dir, _))| {
+            let name = name_of(&root, dir);
+            let plan_path = match options.out_dir {
+                Some(out) => {
+                    // Each stack's process runs in its own directory.
+                    let out = root.join(out);
+                    let _ = std::fs::create_dir_all(&out);
+                    out.join(format!("{}.plan", name.replace('/', "__")))
+                }
+                None => scratch.join(format!("{i}.plan")),
+            };
+            (name, dir.as_path(), plan_path)
+        })
+        .collect();
     let mut plans = Vec::new();
     let mut failed = Vec::new();
-    for (i, (dir, _)) in stacks.iter().enumerate() {
-        let name = name_of(&root, dir);
-        println!("=== {name}");
-        let plan_path = match options.out_dir {
-            Some(dir) => {
-                // Each stack's process runs in its own directory.
-                let dir = root.join(dir);
-                let _ = std::fs::create_dir_all(&dir);
-                dir.join(format!("{}.plan", name.replace('/', "__")))
-            }
-            None => scratch.join(format!("{i}.plan")),
-        };
-        let status = std::process::Command::new(&exe)
-            .arg(format!("-chdir={}", dir.display()))
-            .arg("plan")
-            .arg(format!("-out={}", plan_path.display()))
-            .args(&options.pass)
-            .status();
-        match status {
-            Ok(s) if s.success() => match crate::workflow::read_plan(&plan_path) {
-                Ok(plan) => plans.push((name, plan)),
-                Err(d) => {
-                    crate::report::report(&[d], &Default::default(), style);
-                    failed.push(name);
+    // Stacks are planned by a pool of `strata plan` processes, one per
+    // core; each one's output is shown whole, in the stacks' order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (done, finished) = std::sync::mpsc::channel();
+        for _ in 0..workers {
+            let (done, next, jobs, exe) = (done.clone(), &next, &jobs, &exe);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((_, dir, plan_path)) = jobs.get(i) else {
+                    break;
+                };
+                let output = std::process::Command::new(exe)
+                    .arg(format!("-chdir={}", dir.display()))
+                    .arg("plan")
+                    .arg(format!("-out={}", plan_path.display()))
+                    .args(&options.pass)
+                    .stdin(std::process::Stdio::null())
+                    .output();
+                if done.send((i, output)).is_err() {
+                    break;
                 }
-            },
-            _ => failed.push(name),
+            });
         }
-        println!();
-    }
+        drop(done);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut shown = 0;
+        for (i, output) in finished {
+            waiting.insert(i, output);
+            while let Some(output) = waiting.remove(&shown) {
+                let (name, _, plan_path) = &jobs[shown];
+                shown += 1;
+                println!("=== {name}");
+                let ok = match &output {
+                    Ok(o) => {
+                        let _ = std::io::Write::write_all(&mut std::io::stdout(), &o.stdout);
+                        let _ = std::io::Write::write_all(&mut std::io::stderr(), &o.stderr);
+                        o.status.success()
+                    }
+                    Err(e) => {
+                        eprintln!("Error: cannot run strata for {name}: {e}");
+                        false
+                    }
+                };
+                match ok.then(|| crate::workflow::read_plan(plan_path)) {
+                    Some(Ok(plan)) => plans.push((name.clone(), plan)),
+                    Some(Err(d)) => {
+                        crate::report::report(&[d], &Default::default(), style);
+                        failed.push(name.clone());
+                    }
+                    None => failed.push(name.clone()),
+                }
+                println!();
+            }
+        }
+    });
     let _ = std::fs::remove_dir_all(&scratch);
     if let Some((path, max_chars)) = options.markdown_out {
         let workspace = crate::environment::current_workspace();

@@ -618,3 +618,58 @@ fn plan_all_passes_every_flag_in_order() {
     );
     assert_eq!(text.matches("\"from-file\"").count(), 4, "{text}");
 }
+
+/// `plan --all` plans stacks side by side, yet shows each stack's output
+/// whole under its own heading, in the stacks' order; a stack that fails
+/// is named and makes the run fail, the others are still planned.
+#[test]
+fn plan_all_shows_each_stack_whole_and_in_order() {
+    let sb = Sandbox::new("md-all-pool");
+    let names = ["a", "b", "broken", "c", "d", "e"];
+    for name in names {
+        let dir = sb.dir.join("stacks").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = if name == "broken" {
+            "resource \"terraform_data\" \"x\" {\n  input = var.missing\n}\n".to_string()
+        } else {
+            format!("resource \"terraform_data\" \"only_in_{name}\" {{\n  input = \"{name}\"\n}}\n")
+        };
+        std::fs::write(dir.join("main.tf"), text).unwrap();
+    }
+    let (code, text) = sb.run(&["plan", "--all"], "");
+    assert_eq!(code, 1, "a failed stack fails the run:\n{text}");
+    let headings: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            text.find(&format!("=== stacks/{n}\n"))
+                .unwrap_or_else(|| panic!("no heading for {n}:\n{text}"))
+        })
+        .collect();
+    assert!(
+        headings.windows(2).all(|w| w[0] < w[1]),
+        "in order:\n{text}"
+    );
+    for (i, name) in names.iter().enumerate() {
+        let end = headings.get(i + 1).copied().unwrap_or(text.len());
+        let section = &text[headings[i]..end];
+        if *name == "broken" {
+            // Its error is on stderr, which the transcript keeps apart.
+            assert!(text.contains("var.missing"), "{text}");
+        } else {
+            assert!(
+                section.contains(&format!("terraform_data.only_in_{name}")),
+                "{section}"
+            );
+            for other in names.iter().filter(|o| *o != name && **o != "broken") {
+                assert!(
+                    !section.contains(&format!("only_in_{other}")),
+                    "{other}'s output inside {name}'s section:\n{section}"
+                );
+            }
+        }
+    }
+    assert!(
+        text.contains("Planned 5 stack(s); failed: stacks/broken."),
+        "{text}"
+    );
+}
