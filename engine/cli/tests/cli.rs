@@ -1183,3 +1183,29 @@ fn provider_errors_do_not_quote_sensitive_values() {
     );
     assert!(!text.contains("s3cr3t"), "{text}");
 }
+
+/// A module call's `providers` names provider configurations (not
+/// resources), and a malformed one is refused; Terraform reads it the same
+/// way (no differential: it needs the AWS provider installed).
+#[test]
+fn module_providers_are_provider_configurations() {
+    let sb = Sandbox::new("module-providers");
+    std::fs::create_dir_all(sb.dir.join("child")).unwrap();
+    sb.write(
+        "child/main.tf",
+        "terraform {\n  required_providers {\n    aws = {\n      source                = \"hashicorp/aws\"\n      configuration_aliases = [aws.peer]\n    }\n  }\n}\n\nresource \"terraform_data\" \"x\" {\n  input = \"x\"\n}\n",
+    );
+    sb.write(
+        "main.tf",
+        "provider \"aws\" {\n  alias  = \"remote\"\n  region = \"us-west-2\"\n}\n\nmodule \"child\" {\n  source    = \"./child\"\n  providers = { aws = aws.remote, aws.peer = aws.remote }\n}\n",
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 0, "{text}");
+    sb.write(
+        "main.tf",
+        "module \"child\" {\n  source    = \"./child\"\n  providers = { aws = \"aws.remote\" }\n}\n",
+    );
+    let (code, text) = sb.run(&["validate"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Invalid provider reference"), "{text}");
+}

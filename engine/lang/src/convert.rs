@@ -277,6 +277,24 @@ pub fn unify(types: &[Type]) -> Option<Type> {
         }
         return Some(Type::map(unify(&all_elements)?));
     }
+    if all(|t| matches!(t, Type::Set(_) | Type::Tuple(_) | Type::List(_)))
+        && types.iter().any(|t| matches!(t, Type::Set(_)))
+    {
+        // A set with sequences (`cond ? toset(x) : []`): a set of what
+        // their elements unify to.
+        let mut all_elements = Vec::new();
+        for t in types {
+            match t {
+                Type::Set(e) | Type::List(e) => all_elements.push((**e).clone()),
+                Type::Tuple(e) => all_elements.extend(e.iter().cloned()),
+                _ => {}
+            }
+        }
+        if all_elements.is_empty() {
+            return Some(Type::set(Type::Dynamic));
+        }
+        return Some(Type::set(unify(&all_elements)?));
+    }
     if all(|t| matches!(t, Type::Tuple(_) | Type::List(_))) {
         if all(|t| matches!(t, Type::Tuple(_))) {
             let lengths: Vec<usize> = types

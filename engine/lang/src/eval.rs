@@ -429,8 +429,21 @@ impl Evaluator<'_, '_> {
 
     fn conditional(&mut self, c: &Expr, t: &Expr, f: &Expr) -> EvalResult {
         let cond = self.eval(c)?;
-        let then = self.eval(t)?;
-        let otherwise = self.eval(f)?;
+        let then = self.eval(t);
+        let otherwise = self.eval(f);
+        // With the condition known, the branch not taken may fail (an
+        // attribute of the null the condition tested for): as in
+        // Terraform, its errors are dropped and its type counts as unknown.
+        let taken = if cond.is_unknown() {
+            None
+        } else {
+            Some(condition_bool(&cond, c.span)?)
+        };
+        let (then, otherwise) = match (taken, then, otherwise) {
+            (Some(true), Ok(v), Err(_)) => (v, Value::unknown(Type::Dynamic)),
+            (Some(false), Err(_), Ok(v)) => (Value::unknown(Type::Dynamic), v),
+            (_, then, otherwise) => (then?, otherwise?),
+        };
         let ty = match unify(&[then.ty(), otherwise.ty()]) {
             Some(ty) => ty,
             None => {
@@ -446,10 +459,9 @@ impl Evaluator<'_, '_> {
                 ))
             }
         };
-        if cond.is_unknown() {
+        let Some(b) = taken else {
             return Ok(Value::unknown(ty).mark_sensitive(cond.sensitive));
-        }
-        let b = condition_bool(&cond, c.span)?;
+        };
         let chosen = if b {
             (&then, t.span)
         } else {

@@ -838,6 +838,14 @@ impl<'s> Parser<'s> {
                     return Err(expr);
                 };
                 let span = self.span(expr.span.start as usize, name_span.end as usize);
+                // `resource.TYPE.NAME` is Terraform's long form of
+                // `TYPE.NAME`: read as that, it is one reference everywhere.
+                if matches!(&expr.kind, ExprKind::Variable(root) if root == "resource") {
+                    return Ok(Expr {
+                        kind: ExprKind::Variable(name),
+                        span,
+                    });
+                }
                 Ok(Expr {
                     kind: ExprKind::GetAttr(Box::new(expr), name),
                     span,

@@ -590,6 +590,13 @@ struct BodyScope {
 pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionEnv) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
     let config = &stack.config;
+    // As Terraform validates: with every input variable unknown (of its
+    // declared type), so an error that only some values would cause —
+    // an attribute of a null default, a function given an empty one — is
+    // reported by the plan that has those values, and only where the
+    // expression is evaluated (not in a resource with `count = 0`).
+    let unknown_inputs = with_unknown_variables(config, evaluated, env);
+    let evaluated = &unknown_inputs;
     let checker = ReferenceChecker::new(config);
     let mut check = |expr: &Expr, scope: &BodyScope, diagnostics: &mut Diagnostics| {
         let before = diagnostics.0.len();
@@ -647,6 +654,28 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
             if block.type_name == "provisioner" || block.type_name == "connection" {
                 scope.self_allowed = true;
             }
+            if block.type_name == "provisioner" {
+                // `when = destroy` and `on_failure = continue` are keywords,
+                // not references.
+                for attribute in &block.body.attributes {
+                    let keyword = match (attribute.name.as_str(), &attribute.expr.kind) {
+                        ("when", ExprKind::Variable(k)) => {
+                            matches!(k.as_str(), "create" | "destroy")
+                        }
+                        ("on_failure", ExprKind::Variable(k)) => {
+                            matches!(k.as_str(), "continue" | "fail")
+                        }
+                        _ => false,
+                    };
+                    if !keyword {
+                        check(&attribute.expr, &scope, &mut diagnostics);
+                    }
+                }
+                for nested in &block.body.blocks {
+                    walk_block(nested, &scope, &mut check, &mut diagnostics);
+                }
+                continue;
+            }
             walk_block(block, &scope, &mut check, &mut diagnostics);
         }
     }
@@ -656,7 +685,20 @@ pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionE
             each: module.body.attribute("for_each").is_some(),
             ..Default::default()
         };
-        walk_body(&module.body, &scope, &mut check, &mut diagnostics);
+        for attribute in &module.body.attributes {
+            match attribute.name.as_str() {
+                // Provider configurations by name (`aws = aws.west`).
+                "providers" => check_module_providers(&attribute.expr, &mut diagnostics),
+                "depends_on" => check_depends_on(&attribute.expr, &checker, &mut diagnostics),
+                "count" | "for_each" => {
+                    check(&attribute.expr, &BodyScope::default(), &mut diagnostics)
+                }
+                _ => check(&attribute.expr, &scope, &mut diagnostics),
+            }
+        }
+        for block in &module.body.blocks {
+            walk_block(block, &scope, &mut check, &mut diagnostics);
+        }
     }
     for block in config.providers.iter().chain(&config.other) {
         // Addresses in moved, removed and import blocks name objects that
@@ -703,6 +745,36 @@ fn check_depends_on(expr: &Expr, checker: &ReferenceChecker, diagnostics: &mut D
             continue;
         }
         checker.check(item, &BodyScope::default(), diagnostics);
+    }
+}
+
+/// A module call's `providers` maps the child's provider names to this
+/// module's configurations: `{ aws = aws.west }`, each value a reference
+/// to a provider configuration, not an expression.
+fn check_module_providers(expr: &Expr, diagnostics: &mut Diagnostics) {
+    let ExprKind::Object(items) = &expr.kind else {
+        diagnostics.push(Diagnostic::error(
+            strata_types::codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+            "Invalid providers argument",
+            "A module call's providers argument is a map of provider configurations, such as { aws = aws.west }.",
+            expr.span,
+        ));
+        return;
+    };
+    for (_, value) in items {
+        // A name or NAME.ALIAS; the alias may come from this module's
+        // `configuration_aliases`, so only the shape is checked here.
+        let shaped = value
+            .as_traversal()
+            .is_some_and(|(_, steps)| matches!(steps.as_slice(), [] | [TraversalStep::Attr(..)]));
+        if !shaped {
+            diagnostics.push(Diagnostic::error(
+                strata_types::codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+                "Invalid provider reference",
+                "Each value in providers names a provider configuration such as aws or aws.west, without quotes.",
+                value.span,
+            ));
+        }
     }
 }
 
@@ -803,6 +875,39 @@ fn walk_block(
 
 /// Evaluates an expression whose references are all valid, with unknowns
 /// standing in for what is not known before planning, and reports errors.
+/// The root names with every input variable unknown of its declared type
+/// and the locals evaluated again from them.
+fn with_unknown_variables(
+    config: &Config,
+    evaluated: &EvaluatedStack,
+    env: &FunctionEnv,
+) -> EvaluatedStack {
+    let mut roots = evaluated.variables.clone();
+    let unknown: BTreeMap<String, Value> = config
+        .variables
+        .iter()
+        .map(|v| {
+            let ty = v
+                .constraint
+                .as_ref()
+                .map_or(Type::Dynamic, |c| c.ty.clone());
+            (
+                v.name.clone(),
+                Value::unknown(ty).mark_sensitive(v.sensitive),
+            )
+        })
+        .collect();
+    roots.insert("var".into(), Value::object(unknown));
+    // Errors in locals were reported when they were first evaluated.
+    let mut again = Diagnostics::default();
+    let locals = evaluate_locals(config, &HashSet::new(), &mut roots, env, &mut again);
+    roots.insert("local".into(), Value::object(locals));
+    EvaluatedStack {
+        variables: roots,
+        diagnostics: Diagnostics::default(),
+    }
+}
+
 fn evaluate_static(
     expr: &Expr,
     scope: &BodyScope,

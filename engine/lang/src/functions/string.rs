@@ -59,6 +59,9 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
             ))
         }
         "join" => {
+            if a.len() < 2 {
+                return Some(Err(FnError::Call("at least one list is required".into())));
+            }
             let mut parts = Vec::new();
             for list in &a[1..] {
                 for item in list.as_sequence().unwrap_or(&[]) {

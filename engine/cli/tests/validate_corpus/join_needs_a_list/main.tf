@@ -1,0 +1,4 @@
+# join with no list is an error.
+output "joined" {
+  value = join(",")
+}
