@@ -157,10 +157,15 @@ pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
                 continue;
             }
         };
-        let Some(formatted) = format_checked(&shown, &text, style) else {
+        let Some(mut formatted) = format_checked(&shown, &text, style) else {
             failed = true;
             continue;
         };
+        // A file that ends without a newline is left so, as Terraform
+        // leaves it (standard input gets one).
+        if !text.is_empty() && !text.ends_with(b"\n") && formatted.ends_with(b"\n") {
+            formatted.pop();
+        }
         if formatted == text {
             continue;
         }

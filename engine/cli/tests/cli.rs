@@ -1209,3 +1209,50 @@ fn module_providers_are_provider_configurations() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Invalid provider reference"), "{text}");
 }
+
+/// A data source no provider offers is called a data source, not a
+/// resource type.
+#[test]
+fn an_unknown_data_source_is_called_one() {
+    let sb = Sandbox::new("unknown-data-source");
+    sb.write("main.tf", "data \"foo_bar\" \"x\" {}\n");
+    let (code, text) = sb.run(&["plan"], "");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Unknown data source"), "{text}");
+    assert!(
+        text.contains("No provider offers the data source \"foo_bar\""),
+        "{text}"
+    );
+    assert!(!text.contains("resource type"), "{text}");
+}
+
+/// `&&` and `||` short-circuit as in Terraform 1.12 (1.11 evaluates both
+/// sides, so this is not a differential case): a known left side that
+/// decides the answer guards an error on the right; otherwise the right is
+/// evaluated and its errors stand.
+#[test]
+fn logical_operators_short_circuit() {
+    let sb = Sandbox::new("short-circuit");
+    sb.write(
+        "main.tf",
+        "variable \"x\" {\n  type    = object({ a = string })\n  default = null\n}\n",
+    );
+    for (expression, expected) in [
+        ("var.x != null && var.x.a == \"y\"", "false"),
+        ("var.x == null || var.x.a == \"y\"", "true"),
+        ("false && null.a", "false"),
+        ("true || null.a", "true"),
+    ] {
+        let (code, text) = sb.run(&["console"], &format!("{expression}\n"));
+        assert_eq!(code, 0, "{expression}: {text}");
+        assert!(
+            text.contains(&format!("--- stdout\n{expected}\n")),
+            "{expression}: {text}"
+        );
+    }
+    let (_, text) = sb.run(&["console"], "true && null.a\n");
+    assert!(
+        text.contains("Attempt to get attribute from null value"),
+        "{text}"
+    );
+}

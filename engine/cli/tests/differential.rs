@@ -266,13 +266,16 @@ fn fmt_directory_mode_matches_terraform() {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
-/// Files that are not clean UTF-8: a byte-order mark (dropped), bytes
+/// Files that end without a newline (left so), and files that are not
+/// clean UTF-8: a byte-order mark (dropped), bytes
 /// that are not UTF-8 inside comments (kept exactly), and such bytes in a
 /// string (refused, file untouched) — `fmt` on a directory and `fmt -`
 /// leave the same bytes and exit codes as Terraform's.
 #[test]
 fn fmt_keeps_bytes_as_terraform_does() {
-    let files: [(&str, &[u8]); 4] = [
+    let files: [(&str, &[u8]); 6] = [
+        ("formatted_no_newline.tf", b"a = 1"),
+        ("no_newline.tf", b"b   = 2"),
         ("bom.tf", b"\xef\xbb\xbfx   = 1\n"),
         (
             "comment.tf",

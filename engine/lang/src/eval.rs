@@ -215,6 +215,14 @@ impl Evaluator<'_, '_> {
             }
             ExprKind::Binary(op, left, right) => {
                 let l = self.eval(left)?;
+                // `false && …` and `true || …` do not evaluate the right
+                // side (Terraform 1.12), so it may guard an error there.
+                if matches!(op, BinaryOp::And | BinaryOp::Or) && !l.is_unknown() {
+                    let decided = convert(&l, &Type::Bool).ok().and_then(|b| b.as_bool());
+                    if decided == Some(*op == BinaryOp::Or) {
+                        return Ok(Value::bool(*op == BinaryOp::Or).mark_sensitive(l.sensitive));
+                    }
+                }
                 let r = self.eval(right)?;
                 binary(*op, &l, &r, left.span, right.span, expr.span)
             }

@@ -132,11 +132,17 @@ pub(crate) fn provider_for(
                 )
             }
             None => format!(
-                "No provider offers the resource type \"{type_name}\". Strata has these providers built in: {}; a provider named \"{prefix}\" is not available.",
+                "No provider offers the {} \"{type_name}\". Strata has these providers built in: {}; a provider named \"{prefix}\" is not available.",
+                if mode == Mode::Data { "data source" } else { "resource type" },
                 registry.names().collect::<Vec<_>>().join(", ")
             ),
         };
-        Diagnostic::error(strata_types::codes::UNKNOWN_RESOURCE_TYPE, "Unknown resource type", detail, span)
+        let summary = if mode == Mode::Data {
+            "Unknown data source"
+        } else {
+            "Unknown resource type"
+        };
+        Diagnostic::error(strata_types::codes::UNKNOWN_RESOURCE_TYPE, summary, detail, span)
     })?;
     let schema = registry
         .schema(provider.name())
@@ -150,7 +156,11 @@ pub(crate) fn provider_for(
         Some(s) => Ok((provider.clone(), s.clone())),
         None => Err(Diagnostic::error(
             strata_types::codes::UNKNOWN_RESOURCE_TYPE,
-            "Unknown resource type",
+            if mode == Mode::Data {
+                "Unknown data source"
+            } else {
+                "Unknown resource type"
+            },
             format!(
                 "The provider \"{}\" has no {} type \"{type_name}\".",
                 provider.name(),
