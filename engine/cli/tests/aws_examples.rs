@@ -377,3 +377,64 @@ output "regions" {
         "{text}"
     );
 }
+
+/// `dynamic` blocks as published modules write them: one whose for_each
+/// is known only after apply plans an unknown number of blocks (it was
+/// refused as "Invalid dynamic for_each value"), and the content of one
+/// whose for_each is empty is not evaluated.
+#[test]
+fn dynamic_blocks_with_unknown_or_empty_for_each_plan() {
+    let sb = Sandbox::new("dynamic-blocks");
+    sb.write(
+        "main.tf",
+        r#"
+provider "aws" {
+  region = "us-east-1"
+}
+
+variable "extra_rule" {
+  type    = object({ port = number })
+  default = null
+}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.7.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "dynamic-blocks-web"
+  vpc_id = aws_vpc.main.id
+
+  dynamic "ingress" {
+    for_each = aws_vpc.main.id != "" ? [aws_vpc.main.id] : []
+    content {
+      from_port   = 443
+      to_port     = 443
+      protocol    = "tcp"
+      cidr_blocks = ["10.7.0.0/16"]
+      description = ingress.value
+    }
+  }
+
+  dynamic "egress" {
+    for_each = var.extra_rule == null ? [] : [1]
+    content {
+      from_port   = var.extra_rule.port
+      to_port     = var.extra_rule.port
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+"#,
+    );
+    let endpoint = moto();
+    let env: &[(&str, &str)] = &[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "strata-test"),
+        ("AWS_SECRET_ACCESS_KEY", "strata-test-secret"),
+    ];
+    let (code, text) = sb.run_with(&["plan"], "", env);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Plan: 2 to add"), "{text}");
+}

@@ -144,6 +144,9 @@ pub(crate) fn body_to_config(
         }
     }
     let mut blocks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    // Block types a `dynamic` block with an unknown for_each makes: how
+    // many there will be is known only after apply.
+    let mut unknown_blocks: std::collections::BTreeSet<String> = Default::default();
     for block in &body.blocks {
         if META_ARGUMENTS.contains(&block.type_name.as_str()) {
             continue;
@@ -182,6 +185,13 @@ pub(crate) fn body_to_config(
                     continue;
                 }
             };
+            // A set with unknown elements has an unknown number of them.
+            let count_unknown = collection.is_unknown()
+                || matches!(collection.kind, Kind::Set(..)) && !collection.is_wholly_known();
+            if count_unknown {
+                unknown_blocks.insert(label.clone());
+                continue;
+            }
             let items: Vec<(Value, Value)> = match &collection.kind {
                 Kind::List(_, items) | Kind::Tuple(items) => items
                     .iter()
@@ -243,6 +253,16 @@ pub(crate) fn body_to_config(
     }
     for (name, nested) in &schema.blocks {
         let items = blocks.remove(name).unwrap_or_default();
+        if unknown_blocks.contains(name) {
+            let inner = nested.schema.object_type();
+            let ty = match nested.nesting {
+                Nesting::Single => inner,
+                Nesting::List => Type::list(inner),
+                Nesting::Set => Type::set(inner),
+            };
+            out.insert(name.clone(), Value::unknown(ty));
+            continue;
+        }
         if items.len() < nested.min_items || nested.max_items.is_some_and(|m| items.len() > m) {
             diagnostics.push(Diagnostic::error(
                 strata_types::codes::WRONG_NUMBER_OF_BLOCKS,
@@ -273,7 +293,6 @@ pub(crate) fn body_to_config(
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let _ = Type::Dynamic;
     Ok(Value::object(out))
 }
 
