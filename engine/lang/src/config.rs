@@ -189,7 +189,7 @@ fn load_children(
             .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
             .collect();
         names.sort();
-        let mut config = Config::default();
+        let mut parsed = Vec::new();
         for file_name in names {
             let text = decode_source(std::fs::read(child_dir.join(&file_name))?);
             let shown = child_dir.join(&file_name);
@@ -198,10 +198,10 @@ fn load_children(
                 .unwrap_or(&shown)
                 .to_string_lossy()
                 .replace("/./", "/");
-            let body = parse_file(sources, shown, text, diagnostics);
-            lower_file(body, &mut config, diagnostics);
+            let is_override = crate::overrides::is_override_file(&file_name);
+            parsed.push((is_override, parse_file(sources, shown, text, diagnostics)));
         }
-        check_duplicates(&config, diagnostics);
+        let config = lower_module(parsed, diagnostics);
         let calls: Vec<(String, Option<Expr>, Span)> = config
             .modules
             .iter()
@@ -381,12 +381,15 @@ pub fn load_sources(files: Vec<(String, String)>) -> LoadedStack {
 fn load_decoded(files: Vec<(String, Decoded)>) -> LoadedStack {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();
-    let mut config = Config::default();
+    let mut parsed = Vec::new();
     for (name, decoded) in files {
-        let body = parse_file(&mut sources, name, decoded, &mut diagnostics);
-        lower_file(body, &mut config, &mut diagnostics);
+        let is_override = crate::overrides::is_override_file(&name);
+        parsed.push((
+            is_override,
+            parse_file(&mut sources, name, decoded, &mut diagnostics),
+        ));
     }
-    check_duplicates(&config, &mut diagnostics);
+    let config = lower_module(parsed, &mut diagnostics);
     LoadedStack {
         sources,
         config,
@@ -521,6 +524,22 @@ fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) ->
 pub use crate::ast::literal_string;
 
 const META_RESOURCE: &[&str] = &["count", "for_each", "depends_on", "provider"];
+
+/// A module's configuration from its parsed files (whether each is an
+/// override file, and its body, in name order): override files are merged
+/// into the primary files' blocks before anything is lowered.
+fn lower_module(parsed: Vec<(bool, Body)>, diagnostics: &mut Diagnostics) -> Config {
+    let (overrides, primary): (Vec<_>, Vec<_>) = parsed.into_iter().partition(|(o, _)| *o);
+    let mut primary: Vec<Body> = primary.into_iter().map(|(_, b)| b).collect();
+    let overrides = overrides.into_iter().map(|(_, b)| b).collect();
+    crate::overrides::merge(&mut primary, overrides, diagnostics);
+    let mut config = Config::default();
+    for body in primary {
+        lower_file(body, &mut config, diagnostics);
+    }
+    check_duplicates(&config, diagnostics);
+    config
+}
 
 fn lower_file(body: Body, config: &mut Config, diagnostics: &mut Diagnostics) {
     for attribute in &body.attributes {

@@ -16,6 +16,7 @@ pub mod functions;
 pub mod fuzzing;
 pub mod json_config;
 pub mod lexer;
+pub mod overrides;
 pub mod parser;
 pub mod stack;
 pub mod suggest;

@@ -76,6 +76,7 @@ codes! {
     MODULE_CALLS_NESTED_TOO_DEEPLY = "E213", "Module calls nested too deeply";
     MODULE_NOT_FOUND = "E214", "Module not found";
     DUPLICATE_LIFECYCLE_BLOCK = "E215", "Duplicate lifecycle block";
+    MISSING_BASE_BLOCK = "E216", "Missing {block} to override";
     INVALID_REFERENCE_NAME = "E301", "Invalid reference";
     UNDECLARED_REFERENCE = "E302", "Reference to undeclared input variable";
     INVALID_REFERENCE = "E303", "Invalid reference";
