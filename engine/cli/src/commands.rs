@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::parser::parse_expression;
-use strata_lang::stack::validate;
 use strata_types::{Diagnostic, SourceMap};
 
 #[derive(Parser)]
@@ -608,16 +607,14 @@ fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, style: &St
 }
 
 fn validate_command(json: bool, vars: &VarArgs, style: &Style) -> ExitCode {
-    let mut loaded = match load(vars, false) {
+    let loaded = match load(vars, false) {
         Ok(l) => l,
         Err(d) => {
             print_diagnostics(&[d], &SourceMap::default(), style);
             return ExitCode::from(1);
         }
     };
-    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
-    // Every check runs even after errors, so one run shows them all.
-    diagnostics.extend(validate(&loaded.stack, &loaded.evaluated, &loaded.env));
+    let diagnostics = loaded.validate_with_schemas();
     let sources = &loaded.stack.sources;
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.0.len() - errors;

@@ -1,7 +1,8 @@
 //! Configurations Terraform accepts or refuses, run through `validate`
 //! and `plan` by both tools: each case in `tests/validate_corpus/` (a
-//! directory, its first comment says what it holds) must be accepted or
-//! refused alike, and a plan must have the same summary line.
+//! directory, its first comment says what it holds; a directory inside
+//! is a local module, installed for Terraform by `terraform init`) must be
+//! accepted or refused alike, and a plan must have the same summary line.
 
 mod common;
 
@@ -87,6 +88,18 @@ fn validate_and_plan_accept_what_terraform_accepts() {
             let ours_dir = scratch.join(&name).join(format!("strata-{command}"));
             copy_tree(case, &theirs_dir);
             copy_tree(case, &ours_dir);
+            // Terraform installs local modules with init (no network).
+            if std::fs::read_dir(case)
+                .expect("case")
+                .any(|e| e.is_ok_and(|e| e.path().is_dir()))
+            {
+                let init = run(
+                    &terraform,
+                    &["init", "-input=false", "-no-color"],
+                    &theirs_dir,
+                );
+                assert!(init.ok, "terraform init for {name}:\n{}", init.text);
+            }
             let theirs = run(&terraform, args, &theirs_dir);
             let ours = run(&strata, args, &ours_dir);
             if theirs.ok != ours.ok || theirs.summary != ours.summary {

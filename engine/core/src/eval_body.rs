@@ -60,6 +60,132 @@ impl BodyScope {
     }
 }
 
+fn unsupported_argument(attribute: &strata_lang::ast::Attribute, schema: &Schema) -> Diagnostic {
+    let suggestion = did_you_mean(
+        &attribute.name,
+        schema.attributes.keys().map(String::as_str),
+    );
+    let detail = if schema.blocks.contains_key(&attribute.name) {
+        format!(
+            "\"{}\" is a block here, not an argument: write {} {{ … }}.",
+            attribute.name, attribute.name
+        )
+    } else {
+        format!(
+            "An argument named \"{}\" is not expected here.{suggestion}",
+            attribute.name
+        )
+    };
+    Diagnostic::error(
+        strata_types::codes::UNSUPPORTED_ARGUMENT,
+        "Unsupported argument",
+        detail,
+        attribute.name_span,
+    )
+}
+
+fn unconfigurable(attribute: &strata_lang::ast::Attribute) -> Diagnostic {
+    Diagnostic::error(
+        strata_types::codes::VALUE_FOR_UNCONFIGURABLE_ATTRIBUTE,
+        "Value for unconfigurable attribute",
+        format!("Can't configure a value for \"{}\": its value will be decided automatically based on the result of applying this configuration.", attribute.name),
+        attribute.name_span,
+    )
+}
+
+fn unsupported_block(block: &strata_lang::ast::Block, schema: &Schema) -> Diagnostic {
+    let suggestion = did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
+    Diagnostic::error(
+        strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
+        "Unsupported block type",
+        format!(
+            "Blocks of type \"{}\" are not expected here.{suggestion}",
+            block.type_name
+        ),
+        block.type_span,
+    )
+}
+
+fn missing_required(body: &Body, schema: &Schema, diagnostics: &mut Diagnostics) {
+    for (name, a) in &schema.attributes {
+        if a.required && !body.attributes.iter().any(|x| &x.name == name) {
+            diagnostics.push(Diagnostic::error(
+                strata_types::codes::MISSING_REQUIRED_ARGUMENT,
+                "Missing required argument",
+                format!("The argument \"{name}\" is required, but no definition was found."),
+                body.span,
+            ));
+        }
+    }
+}
+
+/// The names in a body checked against its schema without evaluating
+/// anything: arguments and blocks it has no such name for, required
+/// arguments missing, computed-only attributes set; nested blocks (and
+/// `dynamic` blocks' content) likewise. What every plan checks for every
+/// resource, whatever its `count`.
+pub(crate) fn check_names(body: &Body, schema: &Schema, diagnostics: &mut Diagnostics) {
+    for attribute in &body.attributes {
+        if META_ARGUMENTS.contains(&attribute.name.as_str()) {
+            continue;
+        }
+        match schema.attributes.get(&attribute.name) {
+            None => diagnostics.push(unsupported_argument(attribute, schema)),
+            Some(a) if a.computed && !a.optional && !a.required => {
+                diagnostics.push(unconfigurable(attribute))
+            }
+            Some(_) => {}
+        }
+    }
+    for block in &body.blocks {
+        if META_ARGUMENTS.contains(&block.type_name.as_str()) {
+            continue;
+        }
+        if block.type_name == "dynamic" {
+            let label = block.labels.first().map(|l| l.value.as_str()).unwrap_or("");
+            if let Some(nested) = schema.blocks.get(label) {
+                for content in block.body.blocks_of("content") {
+                    check_names(&content.body, &nested.schema, diagnostics);
+                }
+            }
+            continue;
+        }
+        match schema.blocks.get(&block.type_name) {
+            Some(nested) => check_names(&block.body, &nested.schema, diagnostics),
+            None => diagnostics.push(unsupported_block(block, schema)),
+        }
+    }
+    missing_required(body, schema, diagnostics);
+}
+
+impl BodyScope {
+    /// The names a resource body sees when it is validated: `count.index`,
+    /// `each.key` and `each.value` unknown when it has `count` or
+    /// `for_each`.
+    pub(crate) fn for_validation(body: &Body) -> BodyScope {
+        let mut names = HashMap::new();
+        if body.attribute("count").is_some() {
+            names.insert(
+                "count".to_string(),
+                Value::object(BTreeMap::from([(
+                    "index".to_string(),
+                    Value::unknown(Type::Number),
+                )])),
+            );
+        }
+        if body.attribute("for_each").is_some() {
+            names.insert(
+                "each".to_string(),
+                Value::object(BTreeMap::from([
+                    ("key".to_string(), Value::unknown(Type::String)),
+                    ("value".to_string(), Value::unknown(Type::Dynamic)),
+                ])),
+            );
+        }
+        BodyScope { names }
+    }
+}
+
 pub(crate) fn body_to_config(
     ctx: &Context<'_>,
     body: &Body,
@@ -82,36 +208,11 @@ pub(crate) fn body_to_config(
             continue;
         }
         let Some(a) = schema.attributes.get(&attribute.name) else {
-            let suggestion = did_you_mean(
-                &attribute.name,
-                schema.attributes.keys().map(String::as_str),
-            );
-            let detail = if schema.blocks.contains_key(&attribute.name) {
-                format!(
-                    "\"{}\" is a block here, not an argument: write {} {{ … }}.",
-                    attribute.name, attribute.name
-                )
-            } else {
-                format!(
-                    "An argument named \"{}\" is not expected here.{suggestion}",
-                    attribute.name
-                )
-            };
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::UNSUPPORTED_ARGUMENT,
-                "Unsupported argument",
-                detail,
-                attribute.name_span,
-            ));
+            diagnostics.push(unsupported_argument(attribute, schema));
             continue;
         };
         if a.computed && !a.optional && !a.required {
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::VALUE_FOR_UNCONFIGURABLE_ATTRIBUTE,
-                "Value for unconfigurable attribute",
-                format!("Can't configure a value for \"{}\": its value will be decided automatically based on the result of applying this configuration.", attribute.name),
-                attribute.name_span,
-            ));
+            diagnostics.push(unconfigurable(attribute));
             continue;
         }
         match evaluate(&attribute.expr, &eval_ctx) {
@@ -133,16 +234,7 @@ pub(crate) fn body_to_config(
             Err(d) => diagnostics.push(d),
         }
     }
-    for (name, a) in &schema.attributes {
-        if a.required && !body.attributes.iter().any(|x| &x.name == name) {
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::MISSING_REQUIRED_ARGUMENT,
-                "Missing required argument",
-                format!("The argument \"{name}\" is required, but no definition was found."),
-                body.span,
-            ));
-        }
-    }
+    missing_required(body, schema, &mut diagnostics);
     let mut blocks: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     // Block types a `dynamic` block with an unknown for_each makes: how
     // many there will be is known only after apply.
@@ -233,17 +325,7 @@ pub(crate) fn body_to_config(
             continue;
         }
         let Some(nested) = schema.blocks.get(&block.type_name) else {
-            let suggestion =
-                did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::UNSUPPORTED_BLOCK_TYPE,
-                "Unsupported block type",
-                format!(
-                    "Blocks of type \"{}\" are not expected here.{suggestion}",
-                    block.type_name
-                ),
-                block.type_span,
-            ));
+            diagnostics.push(unsupported_block(block, schema));
             continue;
         };
         match body_to_config(ctx, &block.body, &nested.schema, roots, scope) {

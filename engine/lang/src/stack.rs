@@ -82,40 +82,7 @@ pub fn prepare(stack: &mut LoadedStack, inputs: &StackInputs) -> EvaluatedStack 
             Value::string(inputs.workspace.clone()),
         )])),
     );
-    let mut resources: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
-    let mut data: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
-    for r in &config.resources {
-        let target = if r.mode == Mode::Managed {
-            &mut resources
-        } else {
-            &mut data
-        };
-        target
-            .entry(r.type_name.clone())
-            .or_default()
-            .insert(r.name.clone(), Value::unknown(Type::Dynamic));
-    }
-    for (type_name, by_name) in resources {
-        roots.insert(type_name, Value::object(by_name));
-    }
-    roots.insert(
-        "data".into(),
-        Value::object(
-            data.into_iter()
-                .map(|(k, v)| (k, Value::object(v)))
-                .collect(),
-        ),
-    );
-    roots.insert(
-        "module".into(),
-        Value::object(
-            config
-                .modules
-                .iter()
-                .map(|m| (m.name.clone(), Value::unknown(Type::Dynamic)))
-                .collect(),
-        ),
-    );
+    declare_names(config, &mut roots);
     // Locals with bad references are reported here, by the reference
     // checker, and left unknown rather than evaluated into a second,
     // vaguer error.
@@ -588,15 +555,52 @@ struct BodyScope {
 /// misuse of count/each/self, unknown functions and argument counts, and
 /// errors in expressions that can be evaluated without state.
 pub fn validate(stack: &LoadedStack, evaluated: &EvaluatedStack, env: &FunctionEnv) -> Diagnostics {
-    let mut diagnostics = Diagnostics::default();
-    let config = &stack.config;
     // As Terraform validates: with every input variable unknown (of its
     // declared type), so an error that only some values would cause —
     // an attribute of a null default, a function given an empty one — is
     // reported by the plan that has those values, and only where the
     // expression is evaluated (not in a resource with `count = 0`).
-    let unknown_inputs = with_unknown_variables(config, evaluated, env);
-    let evaluated = &unknown_inputs;
+    let unknown_inputs = with_unknown_variables(&stack.config, evaluated, env);
+    let mut diagnostics = validate_module(&stack.config, &unknown_inputs, env);
+    validate_children(&stack.children, evaluated, env, &mut diagnostics);
+    diagnostics
+}
+
+/// Child modules are checked as the root is, each with its own unknown
+/// inputs and declarations (Terraform validates them too).
+fn validate_children(
+    children: &BTreeMap<String, crate::config::ChildModule>,
+    root: &EvaluatedStack,
+    env: &FunctionEnv,
+    diagnostics: &mut Diagnostics,
+) {
+    for child in children.values() {
+        let mut roots = HashMap::new();
+        if let Some(t) = root.variables.get("terraform") {
+            roots.insert("terraform".to_string(), t.clone());
+        }
+        let mut path = match root.variables.get("path") {
+            Some(Value {
+                kind: Kind::Object(m),
+                ..
+            }) => m.clone(),
+            _ => BTreeMap::new(),
+        };
+        path.insert("module".to_string(), Value::unknown(Type::String));
+        roots.insert("path".to_string(), Value::object(path));
+        declare_names(&child.config, &mut roots);
+        let declared = EvaluatedStack {
+            variables: roots,
+            diagnostics: Diagnostics::default(),
+        };
+        let inputs = with_unknown_variables(&child.config, &declared, env);
+        diagnostics.extend(validate_module(&child.config, &inputs, env));
+        validate_children(&child.children, root, env, diagnostics);
+    }
+}
+
+fn validate_module(config: &Config, evaluated: &EvaluatedStack, env: &FunctionEnv) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
     let checker = ReferenceChecker::new(config);
     let mut check = |expr: &Expr, scope: &BodyScope, diagnostics: &mut Diagnostics| {
         let before = diagnostics.0.len();
@@ -875,9 +879,49 @@ fn walk_block(
 
 /// Evaluates an expression whose references are all valid, with unknowns
 /// standing in for what is not known before planning, and reports errors.
+/// The names a module's own declarations give, unknown until planned:
+/// its resources by type, `data`, and `module`.
+fn declare_names(config: &Config, roots: &mut HashMap<String, Value>) {
+    let mut resources: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+    let mut data: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+    for r in &config.resources {
+        let target = if r.mode == Mode::Managed {
+            &mut resources
+        } else {
+            &mut data
+        };
+        target
+            .entry(r.type_name.clone())
+            .or_default()
+            .insert(r.name.clone(), Value::unknown(Type::Dynamic));
+    }
+    for (type_name, by_name) in resources {
+        roots.insert(type_name, Value::object(by_name));
+    }
+    roots.insert(
+        "data".into(),
+        Value::object(
+            data.into_iter()
+                .map(|(k, v)| (k, Value::object(v)))
+                .collect(),
+        ),
+    );
+    roots.insert(
+        "module".into(),
+        Value::object(
+            config
+                .modules
+                .iter()
+                .map(|m| (m.name.clone(), Value::unknown(Type::Dynamic)))
+                .collect(),
+        ),
+    );
+}
+
 /// The root names with every input variable unknown of its declared type
-/// and the locals evaluated again from them.
-fn with_unknown_variables(
+/// and the locals evaluated again from them: what expressions see when a
+/// configuration is validated, as Terraform validates it.
+pub fn with_unknown_variables(
     config: &Config,
     evaluated: &EvaluatedStack,
     env: &FunctionEnv,

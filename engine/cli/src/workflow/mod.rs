@@ -203,12 +203,7 @@ fn load_validated(
         Ok(l) => l,
         Err(d) => return Err(global_failure(d, style)),
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(strata_lang::stack::validate(
-        &loaded.stack,
-        &loaded.evaluated,
-        &loaded.env,
-    ));
+    let diagnostics = loaded.validate();
     if diagnostics.has_errors() {
         report(&diagnostics.0, &loaded.stack.sources, style);
         return Err(ExitCode::from(1));

@@ -97,7 +97,9 @@ impl Session {
         }
     }
 
-    /// Loading's diagnostics and the whole-stack checks (`validate`).
+    /// Loading's diagnostics and the whole-stack checks of the language
+    /// (what a plan checks first; it checks each resource against its
+    /// schema as it plans it).
     pub fn validate(&self) -> Diagnostics {
         let mut diagnostics = self.diagnostics.clone();
         diagnostics.extend(strata_lang::stack::validate(
@@ -105,6 +107,103 @@ impl Session {
             &self.evaluated,
             &self.env,
         ));
+        if !diagnostics.has_errors() {
+            diagnostics.extend(self.check_names());
+        }
+        diagnostics
+    }
+
+    /// Every resource, in the root and child modules, whatever its
+    /// `count`: its type is one a provider offers, and its arguments and
+    /// blocks are names the schema has (nothing evaluated).
+    fn check_names(&self) -> Diagnostics {
+        fn walk<'c>(
+            config: &'c strata_lang::config::Config,
+            children: &'c BTreeMap<String, strata_lang::config::ChildModule>,
+            out: &mut Vec<&'c strata_lang::config::Resource>,
+        ) {
+            out.extend(&config.resources);
+            for child in children.values() {
+                walk(&child.config, &child.children, out);
+            }
+        }
+        let mut resources = Vec::new();
+        walk(&self.stack.config, &self.stack.children, &mut resources);
+        let mut schemas = std::collections::HashMap::new();
+        let mut diagnostics = Diagnostics::default();
+        for r in resources {
+            let mode = crate::context::resource_addr(r).mode;
+            let found = schemas
+                .entry((mode, r.type_name.as_str()))
+                .or_insert_with(|| {
+                    crate::context::provider_for(&self.registry, mode, &r.type_name, r.span)
+                        .map(|(_, schema)| schema)
+                });
+            match found {
+                Ok(schema) => crate::eval_body::check_names(&r.body, schema, &mut diagnostics),
+                Err(d) => diagnostics.push(Diagnostic {
+                    span: Some(r.span),
+                    ..d.clone()
+                }),
+            }
+        }
+        diagnostics
+    }
+
+    /// `strata validate`: [`Session::validate`], then each resource's
+    /// type, arguments and blocks checked against its provider's schema,
+    /// whatever `count` it has.
+    pub fn validate_with_schemas(&self) -> Diagnostics {
+        let mut diagnostics = self.validate();
+        if !diagnostics.has_errors() {
+            diagnostics.extend(self.check_schemas());
+        }
+        diagnostics
+    }
+
+    /// Resource types the providers offer, and arguments and blocks their
+    /// schemas have (names, required arguments, configurable attributes,
+    /// value types), with input variables unknown.
+    fn check_schemas(&self) -> Diagnostics {
+        use strata_types::codes;
+        const SCHEMA_CODES: &[&str] = &[
+            codes::UNSUPPORTED_ARGUMENT,
+            codes::UNSUPPORTED_BLOCK_TYPE,
+            codes::MISSING_REQUIRED_ARGUMENT,
+            codes::VALUE_FOR_UNCONFIGURABLE_ATTRIBUTE,
+            codes::WRONG_NUMBER_OF_BLOCKS,
+            codes::INCORRECT_ATTRIBUTE_VALUE_TYPE,
+        ];
+        let roots = strata_lang::stack::with_unknown_variables(
+            &self.stack.config,
+            &self.evaluated,
+            &self.env,
+        )
+        .variables;
+        let ctx = crate::context::Context::new(&self.stack, &self.env, &self.registry);
+        let mut diagnostics = Diagnostics::default();
+        for r in &self.stack.config.resources {
+            let addr = crate::context::resource_addr(r);
+            let schema =
+                match crate::context::provider_for(&self.registry, addr.mode, &r.type_name, r.span)
+                {
+                    Ok((_, schema)) => schema,
+                    Err(d) => {
+                        diagnostics.push(d);
+                        continue;
+                    }
+                };
+            let scope = crate::eval_body::BodyScope::for_validation(&r.body);
+            if let Err(found) =
+                crate::eval_body::body_to_config(&ctx, &r.body, &schema, &roots, &scope)
+            {
+                for d in found.0 {
+                    if SCHEMA_CODES.contains(&d.code) {
+                        diagnostics.push(d);
+                    }
+                }
+            }
+        }
         diagnostics
     }
 }

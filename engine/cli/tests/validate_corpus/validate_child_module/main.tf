@@ -1,0 +1,4 @@
+# validate checks local child modules' bodies too.
+module "child" {
+  source = "./child"
+}
