@@ -32,6 +32,9 @@ pub enum Error {
         service: String,
         url: String,
         detail: String,
+        /// Nothing answers there (connection refused, no such host), as
+        /// opposed to a connection that broke or timed out.
+        unreachable: bool,
     },
     #[error("{0}")]
     Credentials(String),
@@ -52,6 +55,17 @@ impl Error {
             Error::Api { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// Whether nothing answers at the endpoint (see [`Error::Transport`]).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                unreachable: true,
+                ..
+            }
+        )
     }
 
     /// A throttling error, a 5xx or a broken connection: worth retrying.
@@ -339,6 +353,20 @@ impl Client {
         }
     }
 
+    /// How many times a call that failed with `e` is retried: not at all
+    /// when retrying cannot help, twice when nothing listens at the
+    /// endpoint (not as often as throttling: 25 times took minutes to
+    /// fail), else up to `max_retries`.
+    pub fn retries_for(&self, e: &Error) -> u32 {
+        if !e.is_retryable() {
+            0
+        } else if e.is_unreachable() {
+            self.config.max_retries.min(2)
+        } else {
+            self.config.max_retries
+        }
+    }
+
     /// Sends a request, retrying what is worth retrying. A 2xx or 3xx
     /// answer is returned; anything else is an [`Error::Api`].
     pub fn send(&self, request: &Request) -> Result<Response, Error> {
@@ -346,7 +374,7 @@ impl Client {
         loop {
             match self.send_once(request) {
                 Ok(r) => return Ok(r),
-                Err(e) if e.is_retryable() && attempt < self.config.max_retries => {
+                Err(e) if attempt < self.retries_for(&e) => {
                     let step = self
                         .config
                         .retry_base
@@ -443,14 +471,20 @@ impl Client {
         } else {
             &self.proxied
         };
-        let transport = |detail: String| Error::Transport {
+        let transport = |detail: String, unreachable: bool| Error::Transport {
             service: request.service.clone(),
             url: base.clone(),
             detail,
+            unreachable,
         };
-        let mut answer = agent
-            .run(http_request)
-            .map_err(|e| transport(e.to_string()))?;
+        let mut answer = agent.run(http_request).map_err(|e| {
+            let unreachable = match &e {
+                ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+                ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => true,
+                _ => false,
+            };
+            transport(e.to_string(), unreachable)
+        })?;
         let status = answer.status().as_u16();
         let headers: Vec<(String, String)> = answer
             .headers()
@@ -467,7 +501,7 @@ impl Client {
             .with_config()
             .limit(u64::MAX)
             .read_to_vec()
-            .map_err(|e| transport(e.to_string()))?;
+            .map_err(|e| transport(e.to_string(), false))?;
         let response = Response {
             status,
             headers,
@@ -541,6 +575,43 @@ fn api_error(service: &str, response: &Response) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused connection is told apart from a broken one, and an
+    /// endpoint nothing listens on gets two retries, not the 25 a
+    /// throttled call gets (which took minutes to fail).
+    #[test]
+    fn a_refused_connection_is_not_retried_like_throttling() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let client = Client::new(Config {
+            region: "us-east-1".into(),
+            credentials: CredentialSource {
+                access_key: Some("test".into()),
+                secret_key: Some("test".into()),
+                ..Default::default()
+            },
+            endpoints: BTreeMap::from([("sts".to_string(), format!("http://127.0.0.1:{port}"))]),
+            retry_base: Duration::from_millis(1),
+            ..Default::default()
+        })
+        .expect("client");
+        let e = client
+            .send(&Request::new("sts", "POST", "/"))
+            .expect_err("nothing listens there");
+        assert!(e.is_unreachable(), "{e}");
+        assert_eq!(client.retries_for(&e), 2);
+        let throttled = api_error(
+            "ec2",
+            &Response {
+                status: 503,
+                headers: vec![],
+                body: vec![],
+            },
+        );
+        assert_eq!(client.retries_for(&throttled), 25);
+    }
 
     #[test]
     fn encoding_follows_sigv4() {
