@@ -204,6 +204,15 @@ pub fn check_cipher(style: &Style) -> Result<(), ExitCode> {
     })
 }
 
+/// The error for a backend that does not open.
+pub(crate) fn cannot_open_backend(kind: &str, e: String) -> Diagnostic {
+    Diagnostic::global(
+        strata_types::codes::CANNOT_OPEN_BACKEND,
+        "Cannot open the backend",
+        format!("The \"{kind}\" backend: {e}."),
+    )
+}
+
 /// Opens the backend `spec` names, with the state key from the
 /// environment and the environment's `PG_*`/`AWS_*` defaults.
 pub(crate) fn open_backend(

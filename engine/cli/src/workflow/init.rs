@@ -43,11 +43,7 @@ pub(crate) fn init_command(
     let cipher = crate::environment::cipher().ok().flatten();
     let cannot_open = |spec: &Spec, e: String| {
         global_failure(
-            Diagnostic::global(
-                strata_types::codes::CANNOT_OPEN_BACKEND,
-                "Cannot open the backend",
-                format!("The \"{}\" backend: {e}.", spec.kind),
-            ),
+            crate::environment::cannot_open_backend(&spec.kind, e),
             style,
         )
     };

@@ -92,11 +92,7 @@ fn open_backend(
     let backend =
         crate::environment::open_backend(&spec, cipher().ok().flatten()).map_err(|e| {
             global_failure(
-                Diagnostic::global(
-                    strata_types::codes::CANNOT_OPEN_BACKEND,
-                    "Cannot open the backend",
-                    format!("The \"{}\" backend: {e}.", spec.kind),
-                ),
+                crate::environment::cannot_open_backend(&spec.kind, e),
                 style,
             )
         })?;

@@ -640,20 +640,7 @@ impl Resource for DynamoTable {
             .unwrap_or_default();
         o.insert("attribute".into(), J::Array(attributes));
         let listed = dynamo(api, "ListTagsOfResource", json!({"ResourceArn": arn}))?;
-        let found: BTreeMap<String, String> = listed["Tags"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| {
-                        Some((
-                            t["Key"].as_str()?.to_string(),
-                            t["Value"].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        api.read_tags(&mut o, found, prior);
+        api.read_tags(&mut o, crate::tags::tag_list(&listed["Tags"]), prior);
         Ok(Some(o))
     }
 
