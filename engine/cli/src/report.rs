@@ -57,7 +57,8 @@ pub(crate) fn op_error(e: OpError, sources: &SourceMap, style: &Style) -> ExitCo
 }
 
 /// Renders what an operation reports on the way: recovery from an
-/// interrupted apply and warnings, on stderr.
+/// interrupted apply and warnings on stderr, long waits on stdout
+/// ("data.aws_ami.gpu: Still reading... [10s elapsed]", as Terraform).
 pub(crate) fn op_events<'a>(
     sources: &'a SourceMap,
     style: &'a Style,
@@ -79,5 +80,10 @@ pub(crate) fn op_events<'a>(
         }
         OpEvent::Warning(d) => report(&[d], sources, style),
         OpEvent::Change(_) => {}
+        OpEvent::Waiting(w) => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{} [{}s elapsed]", w.what, w.elapsed.as_secs());
+            let _ = out.flush();
+        }
     }
 }

@@ -1256,3 +1256,20 @@ fn logical_operators_short_circuit() {
         "{text}"
     );
 }
+
+/// A provider call that lasts is reported while it lasts, every ten
+/// seconds, as Terraform reports it ("Still creating... [10s elapsed]").
+#[test]
+fn long_provider_calls_are_reported_while_they_last() {
+    let sb = Sandbox::new("long-calls");
+    sb.write(
+        "main.tf",
+        "resource \"time_sleep\" \"w\" {\n  create_duration = \"11s\"\n}\n",
+    );
+    let (code, text) = sb.run_with(&["apply", "-auto-approve"], "", &[("CI", "1")]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("time_sleep.w: Still creating... [10s elapsed]"),
+        "{text}"
+    );
+}

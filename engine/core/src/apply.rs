@@ -121,6 +121,7 @@ pub async fn apply(
         evaluated,
         env,
         registry,
+        on_wait,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
     if let Err(why) = plan.check() {
@@ -135,7 +136,8 @@ pub async fn apply(
             diagnostics,
         };
     }
-    let ctx = Context::new(stack, env, registry);
+    let mut ctx = Context::new(stack, env, registry);
+    ctx.on_wait = on_wait;
     let prior = decode_state(&plan.prior_state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values
     // for what is done, planned values for what is pending.
@@ -570,13 +572,15 @@ async fn run_change(
                 schema.version,
             )
             .await?;
-            provider
-                .apply(ApplyRequest {
-                    type_name,
-                    prior: &prior.unmark_deep().0,
-                    planned: &Value::null(schema.object_type()),
-                    config: &Value::null(schema.object_type()),
-                })
+            let (plain, null) = (prior.unmark_deep().0, Value::null(schema.object_type()));
+            let destroying = provider.apply(ApplyRequest {
+                type_name,
+                prior: &plain,
+                planned: &null,
+                config: &null,
+            });
+            let what = || format!("{addr}: Still destroying...");
+            crate::context::waits::reporting(destroying, what, ctx.on_wait)
                 .await
                 .map_err(|e| fail("Failed to destroy", e.to_string()))?;
             shared.state.lock().expect("state").forget(addr);
@@ -702,13 +706,19 @@ async fn run_change(
         schema.version,
     )
     .await?;
-    let new_state = provider
-        .apply(ApplyRequest {
-            type_name,
-            prior: &prior_plain,
-            planned: &planned,
-            config: &config_plain,
-        })
+    let applying = provider.apply(ApplyRequest {
+        type_name,
+        prior: &prior_plain,
+        planned: &planned,
+        config: &config_plain,
+    });
+    let verb = if prior_plain.is_null() {
+        "creating"
+    } else {
+        "modifying"
+    };
+    let what = || format!("{addr}: Still {verb}...");
+    let new_state = crate::context::waits::reporting(applying, what, ctx.on_wait)
         .await
         .map_err(|e| fail("Failed to apply", e.to_string()))?;
     if !new_state.is_wholly_known() {

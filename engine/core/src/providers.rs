@@ -90,7 +90,11 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             &BodyScope::default(),
         ) {
             Ok(config) => {
-                if let Err(e) = target.configure(&config).await {
+                let configuring = target.configure(&config);
+                let what = || format!("provider \"{name}\": Still configuring...");
+                if let Err(e) =
+                    crate::context::waits::reporting(configuring, what, stack.on_wait).await
+                {
                     diagnostics.push(Diagnostic::error(
                         strata_types::codes::INVALID_PROVIDER_CONFIGURATION,
                         "Invalid provider configuration",
@@ -109,7 +113,10 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
         let (Some(provider), Some(schema)) = (registry.get(name), registry.schema(name)) else {
             continue;
         };
-        if let Err(e) = provider.configure(&null_object(&schema.provider)).await {
+        let empty = null_object(&schema.provider);
+        let configuring = provider.configure(&empty);
+        let what = || format!("provider \"{name}\": Still configuring...");
+        if let Err(e) = crate::context::waits::reporting(configuring, what, stack.on_wait).await {
             diagnostics.push(Diagnostic::global(
                 strata_types::codes::INVALID_PROVIDER_CONFIGURATION,
                 "Invalid provider configuration",

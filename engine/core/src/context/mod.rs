@@ -16,6 +16,7 @@ use strata_types::{Diagnostic, Span};
 mod proposed;
 mod state;
 mod values;
+pub mod waits;
 
 pub use proposed::proposed_new;
 
@@ -30,6 +31,8 @@ pub struct Stack<'a> {
     pub evaluated: &'a EvaluatedStack,
     pub env: &'a FunctionEnv,
     pub registry: &'a Registry,
+    /// Where long provider calls are reported while they last.
+    pub on_wait: waits::OnWait<'a>,
 }
 
 pub(crate) struct Context<'a> {
@@ -38,6 +41,8 @@ pub(crate) struct Context<'a> {
     pub registry: &'a Registry,
     /// Configuration resources by address.
     resources: HashMap<ResourceAddr, usize>,
+    /// Where long provider calls are reported (see [`waits`]).
+    pub on_wait: waits::OnWait<'a>,
 }
 
 impl<'a> Context<'a> {
@@ -58,6 +63,7 @@ impl<'a> Context<'a> {
             env,
             registry,
             resources,
+            on_wait: None,
         }
     }
 

@@ -46,6 +46,20 @@ pub enum OpEvent {
     Warning(Diagnostic),
     /// A change started or finished.
     Change(crate::apply::Event),
+    /// A provider call has taken a while and goes on (reported every
+    /// [`crate::context::waits::INTERVAL`]).
+    Waiting(crate::context::waits::Waiting),
+}
+
+/// The session's stack, reporting long provider calls as events.
+fn reporting_view<'a>(
+    session: &'a Session,
+    on_wait: &'a (dyn Fn(crate::context::waits::Waiting) + Sync),
+) -> crate::context::Stack<'a> {
+    crate::context::Stack {
+        on_wait: Some(on_wait),
+        ..session.view()
+    }
 }
 
 /// The state as the next operation must see it: the session's providers
@@ -59,7 +73,8 @@ pub async fn current_state(
     changes_state: bool,
     on_event: &(dyn Fn(OpEvent) + Sync),
 ) -> Result<Option<State>, OpError> {
-    let configured = crate::configure_providers(&session.view()).await;
+    let on_wait = |w| on_event(OpEvent::Waiting(w));
+    let configured = crate::configure_providers(&reporting_view(session, &on_wait)).await;
     if configured.has_errors() {
         return Err(OpError::Failed(configured.0));
     }
@@ -114,7 +129,9 @@ pub async fn plan(
     on_event: &(dyn Fn(OpEvent) + Sync),
 ) -> Result<Plan, OpError> {
     let prior = current_state(session, store, lock, request.changes_state, on_event).await?;
-    let result = crate::planner::plan(&session.view(), prior, &request.options).await;
+    let on_wait = |w| on_event(OpEvent::Waiting(w));
+    let view = reporting_view(session, &on_wait);
+    let result = crate::planner::plan(&view, prior, &request.options).await;
     let Some(mut plan) = result.plan else {
         return Err(OpError::Failed(result.diagnostics.0));
     };
@@ -165,7 +182,9 @@ pub async fn apply(
     on_event: &(dyn Fn(OpEvent) + Sync),
 ) -> ApplyResult {
     let on_change = |e| on_event(OpEvent::Change(e));
-    crate::apply::apply(plan, &session.view(), store, options, &on_change).await
+    let on_wait = |w| on_event(OpEvent::Waiting(w));
+    let view = reporting_view(session, &on_wait);
+    crate::apply::apply(plan, &view, store, options, &on_change).await
 }
 
 /// `import ADDR ID`: with the state as [`current_state`] leaves it, reads

@@ -94,6 +94,7 @@ impl Session {
             evaluated: &self.evaluated,
             env: &self.env,
             registry: &self.registry,
+            on_wait: None,
         }
     }
 

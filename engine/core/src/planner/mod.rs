@@ -77,9 +77,11 @@ pub async fn plan(
         evaluated,
         env,
         registry,
+        on_wait,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
-    let ctx = Context::new(stack, env, registry);
+    let mut ctx = Context::new(stack, env, registry);
+    ctx.on_wait = on_wait;
     let lineage = prior_state.as_ref().map(|s| s.lineage.clone());
     let serial = prior_state.as_ref().map(|s| s.serial);
     let mut state = prior_state.unwrap_or_else(State::fresh);
@@ -102,7 +104,7 @@ pub async fn plan(
     }
     // Refresh: read every instance through its provider, a type at a time.
     let drift = if options.refresh {
-        refresh(&mut prior, registry, &mut diagnostics).await
+        refresh(&mut prior, registry, on_wait, &mut diagnostics).await
     } else {
         HashMap::new()
     };
@@ -353,6 +355,7 @@ enum DataResult {
 #[allow(clippy::too_many_arguments)]
 async fn plan_data_source(
     provider: &dyn Provider,
+    on_wait: crate::context::waits::OnWait<'_>,
     schema: &Schema,
     type_name: &str,
     config: &Value,
@@ -371,10 +374,10 @@ async fn plan_data_source(
     if !config.is_wholly_known() || pending {
         return DataResult::Deferred(Value::unknown(schema.object_type()));
     }
-    match provider
-        .read_data_source(type_name, &config.unmark_deep().0)
-        .await
-    {
+    let plain = config.unmark_deep().0;
+    let read = provider.read_data_source(type_name, &plain);
+    let what = || format!("{addr}: Still reading...");
+    match crate::context::waits::reporting(read, what, on_wait).await {
         Ok(v) => DataResult::Read(mark_schema_sensitive(schema, v)),
         Err(e) => {
             diagnostics.push(Diagnostic::global(
@@ -589,6 +592,7 @@ impl<'a> Planner<'a> {
                             if addr.mode == Mode::Data {
                                 let value = plan_data_source(
                                     provider.as_ref(),
+                                    self.ctx.on_wait,
                                     &schema,
                                     &addr.type_name,
                                     &config,

@@ -250,6 +250,7 @@ pub(super) fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
 pub(super) async fn refresh(
     prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
     registry: &Registry,
+    on_wait: crate::context::waits::OnWait<'_>,
     diagnostics: &mut Diagnostics,
 ) -> HashMap<InstanceAddr, Vec<String>> {
     let mut drift: HashMap<InstanceAddr, Vec<String>> = HashMap::new();
@@ -287,7 +288,14 @@ pub(super) async fn refresh(
             .iter()
             .map(|a| prior[a].value.unmark_deep().0)
             .collect();
-        match provider.read_many(&type_name, &states).await {
+        let read = provider.read_many(&type_name, &states);
+        let what = || {
+            format!(
+                "Still refreshing {} {type_name} instance(s)...",
+                states.len()
+            )
+        };
+        match crate::context::waits::reporting(read, what, on_wait).await {
             Ok(results) => {
                 for (addr, result) in addrs.into_iter().zip(results) {
                     match result {
