@@ -96,7 +96,36 @@ struct Tool {
     output: Vec<&'static str>,
 }
 
-fn step(tool: &Tool, dir: &Path) -> Result<(Vec<PlannedAction>, Outputs), String> {
+/// `planned_values`: every instance's address, mode, type and index,
+/// from the root module and every child module, sorted. (Values are not
+/// compared yet: Terraform knows some a for_each over another resource's
+/// configured attribute gives, which Strata plans as unknown.)
+fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+    fn collect(module: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+        for r in module["resources"].as_array().into_iter().flatten() {
+            let address = r["address"].as_str().unwrap_or("").to_string();
+            let shape = serde_json::json!([r["mode"], r["type"], r["name"], r["index"]]);
+            out.push((address, shape));
+        }
+        for child in module["child_modules"].as_array().into_iter().flatten() {
+            collect(child, out);
+        }
+    }
+    let plan: serde_json::Value =
+        serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
+    let mut out = Vec::new();
+    collect(&plan["planned_values"]["root_module"], &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+type Step = (
+    Vec<PlannedAction>,
+    Outputs,
+    Vec<(String, serde_json::Value)>,
+);
+
+fn step(tool: &Tool, dir: &Path) -> Result<Step, String> {
     if !tool.init.is_empty() {
         run(&tool.program, &tool.init, dir)?;
     }
@@ -104,7 +133,7 @@ fn step(tool: &Tool, dir: &Path) -> Result<(Vec<PlannedAction>, Outputs), String
     let shown = run(&tool.program, &tool.show, dir)?;
     run(&tool.program, &tool.apply, dir)?;
     let outs = run(&tool.program, &tool.output, dir)?;
-    Ok((actions(&shown)?, outputs(&outs)?))
+    Ok((actions(&shown)?, outputs(&outs)?, planned_values(&shown)?))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -196,6 +225,14 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 n + 1,
                 theirs.1,
                 ours.1
+            ));
+        }
+        if theirs.2 != ours.2 {
+            return Err(format!(
+                "{name} step {}: planned values differ\n  terraform: {:?}\n  strata:    {:?}",
+                n + 1,
+                theirs.2,
+                ours.2
             ));
         }
     }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use strata_state::State;
 use strata_types::json::{
-    apply_marks, sensitive_json, type_from_json, type_to_json, unknown_json, value_from_json,
-    value_to_json, value_to_json_redacted,
+    apply_marks, known_values_json, sensitive_json, type_from_json, type_to_json, unknown_json,
+    value_from_json, value_to_json, value_to_json_redacted,
 };
 use strata_types::Value;
 
@@ -488,6 +488,7 @@ impl Plan {
             "format_version": "1.2",
             "terraform_version": format!("strata-{}", self.strata_version),
             "variables": variables,
+            "planned_values": self.planned_values_json(),
             "resource_changes": resource_changes,
             "output_changes": output_changes,
             "prior_state": {
@@ -495,6 +496,8 @@ impl Plan {
                 "values": { "root_module": { "resources": prior_resources } },
             },
             "configuration": { "root_module": {} },
+            "applyable": !self.errored && self.has_changes(),
+            "complete": !self.errored,
             "errored": self.errored,
         });
         // Strata's own addition: consumers of Terraform's layout ignore it.
@@ -503,6 +506,94 @@ impl Plan {
         }
         out
     }
+}
+
+impl Plan {
+    /// Terraform's `planned_values`: every resource instance as it will be
+    /// after the plan is applied (known values only), by module, and the
+    /// outputs — what policy scanners read.
+    fn planned_values_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut modules: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        for c in &self.changes {
+            // A forgotten object stays in the world, so Terraform lists it.
+            let after = match c.action {
+                Action::Delete => continue,
+                Action::Forget => c.before.decode(),
+                _ => c.after.decode(),
+            };
+            let mut r = json!({
+                "address": c.addr.to_string(),
+                "mode": c.addr.resource.mode.as_str(),
+                "type": c.addr.resource.type_name,
+                "name": c.addr.resource.name,
+                "provider_name": c.provider,
+                "schema_version": 0,
+                "values": known_values_json(&after),
+                "sensitive_values": sensitive_json(&after),
+            });
+            if let Some(k) = c.addr.key.to_json() {
+                r["index"] = k;
+            }
+            modules
+                .entry(crate::addr::module_path_text(&c.addr.resource.module))
+                .or_default()
+                .push(r);
+        }
+        let outputs: serde_json::Map<String, serde_json::Value> = self
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                let after = o.after.as_ref()?.decode();
+                let mut v = json!({ "sensitive": o.sensitive });
+                if after.is_wholly_known() && !o.sensitive {
+                    v["value"] = value_to_json_redacted(&after);
+                }
+                Some((o.name.clone(), v))
+            })
+            .collect();
+        let mut root = json!({
+            "resources": modules.remove("").unwrap_or_default(),
+        });
+        // Child modules, nested by address as Terraform nests them.
+        let mut children: Vec<serde_json::Value> = Vec::new();
+        for (address, resources) in modules {
+            children.push(json!({ "address": address, "resources": resources }));
+        }
+        if !children.is_empty() {
+            root["child_modules"] = nest_modules(children);
+        }
+        json!({ "outputs": outputs, "root_module": root })
+    }
+}
+
+/// Flat module entries (`module.a`, `module.a.module.b`) nested as
+/// Terraform's `child_modules` nest them.
+fn nest_modules(flat: Vec<serde_json::Value>) -> serde_json::Value {
+    fn insert(level: &mut Vec<serde_json::Value>, entry: serde_json::Value) {
+        let address = entry["address"].as_str().unwrap_or("").to_string();
+        for m in level.iter_mut() {
+            let parent = m["address"].as_str().unwrap_or("").to_string();
+            if address.starts_with(&format!("{parent}.module.")) {
+                let children = m
+                    .as_object_mut()
+                    .expect("a module entry is an object")
+                    .entry("child_modules")
+                    .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                if let Some(list) = children.as_array_mut() {
+                    insert(list, entry);
+                }
+                return;
+            }
+        }
+        level.push(entry);
+    }
+    let mut top = Vec::new();
+    // Parents sort before their children (a prefix sorts first).
+    for entry in flat {
+        insert(&mut top, entry);
+    }
+    serde_json::Value::Array(top)
 }
 
 /// State attributes with the parts at `paths` (Terraform's

@@ -66,6 +66,28 @@ pub fn value_to_json_redacted(v: &Value) -> serde_json::Value {
     }
 }
 
+/// A value as Terraform's `planned_values` show it: unknown attributes
+/// of objects and maps left out, unknown elements of sequences null,
+/// sensitive parts null (as [`value_to_json_redacted`]).
+pub fn known_values_json(v: &Value) -> serde_json::Value {
+    if v.sensitive {
+        return serde_json::Value::Null;
+    }
+    match &v.kind {
+        Kind::Unknown(_) => serde_json::Value::Null,
+        Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(known_values_json).collect())
+        }
+        Kind::Map(_, m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter(|(_, v)| !matches!(v.kind, Kind::Unknown(_)))
+                .map(|(k, v)| (k.clone(), known_values_json(v)))
+                .collect(),
+        ),
+        _ => value_to_json(v),
+    }
+}
+
 /// Which parts of a value are unknown, in Terraform's `after_unknown`
 /// shape: `true` for an unknown value, objects/arrays mirroring
 /// collections that contain unknowns, `false` elsewhere.
