@@ -96,15 +96,62 @@ struct Tool {
     output: Vec<&'static str>,
 }
 
-/// `planned_values`: every instance's address, mode, type and index,
-/// from the root module and every child module, sorted. (Values are not
-/// compared yet: Terraform knows some a for_each over another resource's
-/// configured attribute gives, which Strata plans as unknown.)
+/// Ids each tool makes up (UUIDs) read as one placeholder.
+fn mask_ids(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::String(s)
+            if s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4 =>
+        {
+            serde_json::Value::String("<id>".into())
+        }
+        serde_json::Value::Array(items) => items.iter().map(mask_ids).collect(),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), mask_ids(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        other => other.clone(),
+    }
+}
+
+/// `values` with the parts `sensitive_values` marks null: Strata does not
+/// write sensitive values into plan JSON, Terraform does.
+fn redact(values: &serde_json::Value, sensitive: &serde_json::Value) -> serde_json::Value {
+    match (values, sensitive) {
+        (_, serde_json::Value::Bool(true)) => serde_json::Value::Null,
+        (serde_json::Value::Object(m), serde_json::Value::Object(s)) => m
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    redact(v, s.get(k).unwrap_or(&serde_json::Value::Null)),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        (serde_json::Value::Array(items), serde_json::Value::Array(s)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| redact(v, s.get(i).unwrap_or(&serde_json::Value::Null)))
+            .collect(),
+        (v, _) => v.clone(),
+    }
+}
+
+/// `planned_values`: every instance's address, mode, type, index and
+/// known values (made-up ids masked, sensitive parts null), from the root
+/// module and every child module, sorted.
 fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
     fn collect(module: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
         for r in module["resources"].as_array().into_iter().flatten() {
             let address = r["address"].as_str().unwrap_or("").to_string();
-            let shape = serde_json::json!([r["mode"], r["type"], r["name"], r["index"]]);
+            let shape = serde_json::json!([
+                r["mode"],
+                r["type"],
+                r["name"],
+                r["index"],
+                mask_ids(&redact(&r["values"], &r["sensitive_values"]))
+            ]);
             out.push((address, shape));
         }
         for child in module["child_modules"].as_array().into_iter().flatten() {

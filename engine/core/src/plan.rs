@@ -516,12 +516,9 @@ impl Plan {
         use serde_json::json;
         let mut modules: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
         for c in &self.changes {
-            // A forgotten object stays in the world, so Terraform lists it.
-            let after = match c.action {
-                Action::Delete => continue,
-                Action::Forget => c.before.decode(),
-                _ => c.after.decode(),
-            };
+            if c.action == Action::Delete {
+                continue;
+            }
             let mut r = json!({
                 "address": c.addr.to_string(),
                 "mode": c.addr.resource.mode.as_str(),
@@ -529,9 +526,14 @@ impl Plan {
                 "name": c.addr.resource.name,
                 "provider_name": c.provider,
                 "schema_version": 0,
-                "values": known_values_json(&after),
-                "sensitive_values": sensitive_json(&after),
             });
+            // A forgotten object stays in the world: Terraform lists it,
+            // without values (Strata no longer knows them after the plan).
+            if c.action != Action::Forget {
+                let after = c.after.decode();
+                r["values"] = known_values_json(&after);
+                r["sensitive_values"] = sensitive_json(&after);
+            }
             if let Some(k) = c.addr.key.to_json() {
                 r["index"] = k;
             }

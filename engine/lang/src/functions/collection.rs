@@ -310,6 +310,19 @@ fn length(v: &Value) -> FnResult {
     let unknown_set =
         matches!(&v.kind, Kind::Set(_, items) if items.iter().any(|i| !i.is_wholly_known()));
     if v.is_unknown() || unknown_set {
+        // A tuple or object type fixes the length even while the value is
+        // unknown (Terraform's `length` says so too).
+        if let Kind::Unknown(ty) = &v.kind {
+            match ty {
+                Type::Tuple(elements) => {
+                    return Ok(Value::number(Number::from_usize(elements.len())))
+                }
+                Type::Object(o) => {
+                    return Ok(Value::number(Number::from_usize(o.attributes.len())))
+                }
+                _ => {}
+            }
+        }
         return Ok(Value::unknown(Type::Number));
     }
     let n = match &v.kind {
