@@ -138,10 +138,10 @@ fn redact(values: &serde_json::Value, sensitive: &serde_json::Value) -> serde_js
     }
 }
 
-/// `planned_values`: every instance's address, mode, type, index and
-/// known values (made-up ids masked, sensitive parts null), from the root
-/// module and every child module, sorted.
-fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+/// Every instance under a module entry of Terraform's JSON (plan's
+/// `planned_values` or the state representation): address, mode, type,
+/// index, values (made-up ids masked) and `sensitive_values`, sorted.
+fn instances(root: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
     fn collect(module: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
         for r in module["resources"].as_array().into_iter().flatten() {
             let address = r["address"].as_str().unwrap_or("").to_string();
@@ -150,7 +150,8 @@ fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, S
                 r["type"],
                 r["name"],
                 r["index"],
-                mask_ids(&redact(&r["values"], &r["sensitive_values"]))
+                mask_ids(&r["values"]),
+                r["sensitive_values"]
             ]);
             out.push((address, shape));
         }
@@ -158,17 +159,45 @@ fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, S
             collect(child, out);
         }
     }
+    let mut out = Vec::new();
+    collect(root, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Whether two tools list the same instances with the same values, a
+/// part either marks sensitive left out of the comparison (Strata also
+/// keeps a computed copy of a sensitive value sensitive, such as
+/// terraform_data's output).
+fn same_instances(
+    theirs: &[(String, serde_json::Value)],
+    ours: &[(String, serde_json::Value)],
+) -> bool {
+    theirs.len() == ours.len()
+        && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
+            let hide = |v: &serde_json::Value| redact(&redact(v, &x[5]), &y[5]);
+            a == b && (0..4).all(|i| x[i] == y[i]) && hide(&x[4]) == hide(&y[4])
+        })
+}
+
+/// `planned_values` of a plan's JSON (see [`instances`]).
+fn planned_values(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
     let plan: serde_json::Value =
         serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
-    let mut out = Vec::new();
-    collect(&plan["planned_values"]["root_module"], &mut out);
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    Ok(instances(&plan["planned_values"]["root_module"]))
+}
+
+/// `show -json` of the state after apply (see [`instances`]).
+fn state_values(state_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let state: serde_json::Value =
+        serde_json::from_str(state_json).map_err(|e| format!("state JSON: {e}"))?;
+    Ok(instances(&state["values"]["root_module"]))
 }
 
 type Step = (
     Vec<PlannedAction>,
     Outputs,
+    Vec<(String, serde_json::Value)>,
     Vec<(String, serde_json::Value)>,
 );
 
@@ -180,7 +209,13 @@ fn step(tool: &Tool, dir: &Path) -> Result<Step, String> {
     let shown = run(&tool.program, &tool.show, dir)?;
     run(&tool.program, &tool.apply, dir)?;
     let outs = run(&tool.program, &tool.output, dir)?;
-    Ok((actions(&shown)?, outputs(&outs)?, planned_values(&shown)?))
+    let state = run(&tool.program, &["show", "-json"], dir)?;
+    Ok((
+        actions(&shown)?,
+        outputs(&outs)?,
+        planned_values(&shown)?,
+        state_values(&state)?,
+    ))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -274,12 +309,20 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 ours.1
             ));
         }
-        if theirs.2 != ours.2 {
+        if !same_instances(&theirs.2, &ours.2) {
             return Err(format!(
                 "{name} step {}: planned values differ\n  terraform: {:?}\n  strata:    {:?}",
                 n + 1,
                 theirs.2,
                 ours.2
+            ));
+        }
+        if !same_instances(&theirs.3, &ours.3) {
+            return Err(format!(
+                "{name} step {}: show -json of the state differs\n  terraform: {:?}\n  strata:    {:?}",
+                n + 1,
+                theirs.3,
+                ours.3
             ));
         }
     }

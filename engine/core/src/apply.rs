@@ -556,7 +556,10 @@ async fn run_change(
         shared.state.lock().expect("state").forget(addr);
         return Ok(());
     }
-    let delete = |prior: Value| {
+    // `replacement`: the object that replaced this one at its address
+    // (create_before_destroy), which stays in the state when the old one
+    // goes; without one, the address leaves the state.
+    let delete = |prior: Value, replacement: Option<InstanceState>| {
         let provider = provider.clone();
         let schema = schema.clone();
         async move {
@@ -566,7 +569,11 @@ async fn run_change(
                 addr,
                 provider.as_ref(),
                 &change.provider,
-                "delete",
+                if replacement.is_some() {
+                    "delete_deposed"
+                } else {
+                    "delete"
+                },
                 None,
                 encode_attributes(&schema, &prior),
                 schema.version,
@@ -583,12 +590,14 @@ async fn run_change(
             crate::context::waits::reporting(destroying, what, ctx.on_wait)
                 .await
                 .map_err(|e| fail("Failed to destroy", e.to_string()))?;
-            shared.state.lock().expect("state").forget(addr);
-            journal_done(store, shared, seq, None).await
+            if replacement.is_none() {
+                shared.state.lock().expect("state").forget(addr);
+            }
+            journal_done(store, shared, seq, replacement).await
         }
     };
     if change.action == Action::Delete {
-        delete(before).await?;
+        delete(before, None).await?;
         shared.state.lock().expect("state").forget(addr);
         if let Some(m) = shared
             .instances
@@ -650,7 +659,7 @@ async fn run_change(
         before.clone()
     };
     if change.action == Action::DeleteThenCreate {
-        delete(before.clone()).await?;
+        delete(before.clone(), None).await?;
         shared.state.lock().expect("state").forget(addr);
     }
     let prior_plain = prior.clone();
@@ -736,9 +745,10 @@ async fn run_change(
         &planned_marks,
     );
     let recorded = store_value(shared, addr, marked.clone(), ctx, change);
-    journal_done(store, shared, seq, recorded).await?;
+    journal_done(store, shared, seq, recorded.clone()).await?;
     if cbd {
-        delete(before).await?;
+        // The replaced object goes; its replacement keeps the address.
+        delete(before, recorded).await?;
     }
     drop(permit);
     // Postconditions see the object as it now is; a failure stops what

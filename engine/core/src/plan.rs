@@ -452,38 +452,6 @@ impl Plan {
                 )
             })
             .collect();
-        let prior_resources: Vec<serde_json::Value> = self
-            .prior_state
-            .resources
-            .iter()
-            .flat_map(|r| {
-                r.instances.iter().map(move |i| {
-                    let key = InstanceKey::from_json(i.index_key.as_ref());
-                    let addr = InstanceAddr {
-                        resource: crate::addr::ResourceAddr {
-                            module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
-                            mode: Mode::parse(&r.mode),
-                            type_name: r.type_name.clone(),
-                            name: r.name.clone(),
-                        },
-                        key,
-                    };
-                    let mut v = json!({
-                        "address": addr.to_string(),
-                        "mode": r.mode,
-                        "type": r.type_name,
-                        "name": r.name,
-                        "provider_name": r.provider,
-                        "schema_version": i.schema_version,
-                        "values": redact_paths(&i.attributes, &i.sensitive_attributes),
-                    });
-                    if let Some(k) = &i.index_key {
-                        v["index"] = k.clone();
-                    }
-                    v
-                })
-            })
-            .collect();
         let mut out = json!({
             "format_version": "1.2",
             "terraform_version": format!("strata-{}", self.strata_version),
@@ -491,10 +459,7 @@ impl Plan {
             "planned_values": self.planned_values_json(),
             "resource_changes": resource_changes,
             "output_changes": output_changes,
-            "prior_state": {
-                "format_version": "1.0",
-                "values": { "root_module": { "resources": prior_resources } },
-            },
+            "prior_state": state_json(&self.prior_state, None, &self.strata_version),
             "configuration": { "root_module": {} },
             "applyable": !self.errored && self.has_changes(),
             "complete": !self.errored,
@@ -567,6 +532,144 @@ impl Plan {
         }
         json!({ "outputs": outputs, "root_module": root })
     }
+}
+
+/// A state in Terraform's JSON state representation (`terraform show
+/// -json`): every instance with its values (sensitive parts null, as in
+/// Strata's plan JSON) and `sensitive_values`, nested by module, and the
+/// outputs.
+pub fn state_json(
+    state: &State,
+    registry: Option<&strata_provider::Registry>,
+    strata_version: &str,
+) -> serde_json::Value {
+    use serde_json::json;
+    let mut modules: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for r in &state.resources {
+        for i in &r.instances {
+            let key = InstanceKey::from_json(i.index_key.as_ref());
+            let addr = InstanceAddr {
+                resource: crate::addr::ResourceAddr {
+                    module: crate::addr::parse_module_path(&r.module).unwrap_or_default(),
+                    mode: Mode::parse(&r.mode),
+                    type_name: r.type_name.clone(),
+                    name: r.name.clone(),
+                },
+                key,
+            };
+            let mut v = json!({
+                "address": addr.to_string(),
+                "mode": r.mode,
+                "type": r.type_name,
+                "name": r.name,
+                "provider_name": r.provider,
+                "schema_version": i.schema_version,
+                "values": redact_paths(&i.attributes, &i.sensitive_attributes),
+                "sensitive_values": sensitive_values(&i.attributes, &i.sensitive_attributes),
+            });
+            // With the provider's schema, values read as Terraform shows
+            // them (a dynamic attribute's value, not its stored wrapper).
+            let schema = registry.and_then(|registry| {
+                crate::context::provider_for(
+                    registry,
+                    addr.resource.mode,
+                    &r.type_name,
+                    Default::default(),
+                )
+                .ok()
+                .map(|(_, schema)| schema)
+            });
+            if let Some(schema) = schema {
+                if let Ok(decoded) = crate::schema_json::decode_attributes(&schema, &i.attributes) {
+                    let decoded = crate::schema_json::apply_sensitive_paths(
+                        crate::schema_json::mark_schema_sensitive(&schema, decoded),
+                        &i.sensitive_attributes,
+                    );
+                    v["values"] = value_to_json_redacted(&decoded);
+                    v["sensitive_values"] = sensitive_json(&decoded);
+                }
+            }
+            if let Some(k) = &i.index_key {
+                v["index"] = k.clone();
+            }
+            if !i.dependencies.is_empty() {
+                v["depends_on"] = json!(i.dependencies);
+            }
+            modules.entry(r.module.clone()).or_default().push(v);
+        }
+    }
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .outputs
+        .iter()
+        .map(|(name, o)| {
+            let mut v = json!({ "sensitive": o.sensitive, "type": o.ty });
+            if !o.sensitive {
+                v["value"] = o.value.clone();
+            }
+            (name.clone(), v)
+        })
+        .collect();
+    let mut root = json!({ "resources": modules.remove("").unwrap_or_default() });
+    let children: Vec<serde_json::Value> = modules
+        .into_iter()
+        .map(|(address, resources)| json!({ "address": address, "resources": resources }))
+        .collect();
+    if !children.is_empty() {
+        root["child_modules"] = nest_modules(children);
+    }
+    json!({
+        "format_version": "1.0",
+        "terraform_version": format!("strata-{strata_version}"),
+        "values": { "outputs": outputs, "root_module": root },
+    })
+}
+
+/// Terraform's `sensitive_values`: the attributes' shape with `true` where
+/// the paths (the state's `sensitive_attributes`) mark a value sensitive,
+/// and only the parts on the way to one.
+fn sensitive_values(
+    attributes: &serde_json::Value,
+    paths: &[serde_json::Value],
+) -> serde_json::Value {
+    let mut out = serde_json::Value::Object(serde_json::Map::new());
+    for path in paths {
+        let Some(steps) = path.as_array() else {
+            continue;
+        };
+        let mut slot = &mut out;
+        let mut here = attributes;
+        for (n, step) in steps.iter().enumerate() {
+            let last = n + 1 == steps.len();
+            match &step["value"] {
+                serde_json::Value::String(key) => {
+                    here = &here[key.as_str()];
+                    if !slot.is_object() {
+                        *slot = serde_json::Value::Object(serde_json::Map::new());
+                    }
+                    let m = slot.as_object_mut().expect("made an object above");
+                    slot = m.entry(key.clone()).or_insert(serde_json::Value::Null);
+                }
+                serde_json::Value::Number(i) => {
+                    let i = i.as_u64().unwrap_or(0) as usize;
+                    let len = here.as_array().map_or(0, Vec::len).max(i + 1);
+                    here = &here[i];
+                    if !slot.is_array() {
+                        *slot = serde_json::Value::Array(vec![serde_json::Value::Bool(false); len]);
+                    }
+                    let a = slot.as_array_mut().expect("made an array above");
+                    if a.len() <= i {
+                        a.resize(i + 1, serde_json::Value::Bool(false));
+                    }
+                    slot = &mut a[i];
+                }
+                _ => break,
+            }
+            if last {
+                *slot = serde_json::Value::Bool(true);
+            }
+        }
+    }
+    out
 }
 
 /// Flat module entries (`module.a`, `module.a.module.b`) nested as

@@ -53,7 +53,15 @@ pub fn show_command(
             match store.read() {
                 Ok(Some(state)) => {
                     if json {
-                        println!("{}", String::from_utf8_lossy(&state.to_bytes()));
+                        // Terraform's JSON state representation; the state
+                        // file itself is `strata state pull`.
+                        let registry = providers();
+                        let shown = strata_core::plan::state_json(
+                            &state,
+                            Some(&registry),
+                            env!("CARGO_PKG_VERSION"),
+                        );
+                        println!("{}", serde_json::to_string(&shown).unwrap_or_default());
                     } else {
                         for r in &state.resources {
                             for i in &r.instances {
@@ -71,6 +79,7 @@ pub fn show_command(
                         print_outputs_summary(&state);
                     }
                 }
+                Ok(None) if json => println!("{{\"format_version\":\"1.0\"}}"),
                 Ok(None) => println!("No state."),
                 Err(e) => return state_error(e, style),
             }

@@ -128,6 +128,26 @@ pub(crate) async fn reconcile(
             )
         })?;
         match action.as_str() {
+            // The object a create_before_destroy replaced: its replacement
+            // holds the address, so the old one is finished off, never
+            // put back.
+            "delete_deposed" => match provider.read(&type_name, &planned_value).await {
+                Ok(None) => messages.push(format!("{addr}: the replaced object had been deleted.")),
+                Ok(Some(object)) => {
+                    let null = strata_types::Value::null(schema.object_type());
+                    provider
+                        .apply(strata_provider::ApplyRequest {
+                            type_name: &type_name,
+                            prior: &object,
+                            planned: &null,
+                            config: &null,
+                        })
+                        .await
+                        .map_err(|e| Diagnostic::global(strata_types::codes::CANNOT_SETTLE_INTERRUPTED_CALL, "Cannot settle an interrupted delete", format!("{addr} (the object it replaced): {e}")))?;
+                    messages.push(format!("{addr}: the object it replaced was still there; it is deleted now."));
+                }
+                Err(e) => return Err(Diagnostic::global(strata_types::codes::CANNOT_SETTLE_INTERRUPTED_CALL, "Cannot settle an interrupted delete", format!("{addr}: {e}"))),
+            },
             "delete" => match provider.read(&type_name, &planned_value).await {
                 Ok(None) => {
                     working.forget(&addr);
