@@ -519,3 +519,65 @@ fn a_workspace_that_may_name_objects_is_kept_unless_forced() {
         .expect("list")
         .contains(&"gpu".to_string()));
 }
+
+/// An apply interrupted while deleting the object a create_before_destroy
+/// replaced: the journal records `delete_deposed`, and settling it leaves
+/// the replacement at its address (the old object is finished off, never
+/// put back, and the address is never forgotten).
+#[test]
+fn an_interrupted_delete_of_a_replaced_object_keeps_its_replacement() {
+    let dir = Dir::new(
+        "deposed",
+        "resource \"terraform_data\" \"endpoint\" {\n  input = \"v2\"\n}\n",
+    );
+    let rt = runtime();
+    let session = dir.session();
+    let store: Arc<dyn Store> = Arc::new(dir.store());
+    let plan = make_plan(&rt, &session, &*store);
+    let applied = apply_plan(&rt, &session, store.clone(), &plan);
+    let instance = &applied.resources[0].instances[0];
+    let mut old = instance.attributes.clone();
+    old["id"] = serde_json::json!("the-replaced-one");
+    store
+        .append_journal(
+            &JournalRecord::Intent {
+                seq: 1,
+                module: String::new(),
+                mode: "managed".into(),
+                type_name: "terraform_data".into(),
+                name: "endpoint".into(),
+                index_key: None,
+                provider: applied.resources[0].provider.clone(),
+                action: "delete_deposed".into(),
+                token: None,
+                planned: old,
+                schema_version: instance.schema_version,
+            },
+            true,
+        )
+        .expect("journal");
+    let lock = ops::lock_state(&*store, "test", Duration::ZERO).expect("lock");
+    let recovered = Mutex::new(Vec::new());
+    let settled = rt
+        .block_on(ops::current_state(
+            &session,
+            &*store,
+            Some(&lock),
+            true,
+            &|e| {
+                if let OpEvent::Recovered { actions, .. } = e {
+                    recovered.lock().unwrap().extend(actions);
+                }
+            },
+        ))
+        .expect("settles")
+        .expect("a state");
+    assert_eq!(settled.resources.len(), 1, "{settled:?}");
+    assert_eq!(
+        settled.resources[0].instances[0].attributes["id"], instance.attributes["id"],
+        "the replacement keeps the address"
+    );
+    let messages = recovered.lock().unwrap().join("\n");
+    assert!(messages.contains("the object it replaced"), "{messages}");
+    assert!(store.read_journal().expect("journal").is_empty());
+}
