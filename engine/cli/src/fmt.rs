@@ -55,7 +55,11 @@ fn format_checked(name: &str, bytes: &[u8], style: &Style) -> Option<Vec<u8>> {
     let lossless = Lossless::decode(bytes);
     let text = &lossless.decoded.text;
     let mut sources = SourceMap::default();
-    let diagnostics = match encoding_error(name, bytes, &mut sources) {
+    let clean = lossless.decoded.invalid.is_empty();
+    let diagnostics = match (!clean)
+        .then(|| encoding_error(name, bytes, &mut sources))
+        .flatten()
+    {
         Some(d) => vec![d],
         None => {
             let file = sources.add(name, text.clone());
@@ -81,9 +85,6 @@ fn format_checked(name: &str, bytes: &[u8], style: &Style) -> Option<Vec<u8>> {
 /// the text as `validate` reads it (U+FFFD for each such run).
 fn encoding_error(name: &str, bytes: &[u8], sources: &mut SourceMap) -> Option<Diagnostic> {
     let decoded = decode_source(bytes.to_vec());
-    if decoded.invalid.is_empty() {
-        return None;
-    }
     let file = sources.add(name, decoded.text);
     let text = &sources.get(file).expect("just added").text;
     check_encoding(file, text, false, &decoded.invalid)

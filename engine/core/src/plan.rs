@@ -545,6 +545,9 @@ pub fn state_json(
 ) -> serde_json::Value {
     use serde_json::json;
     let mut modules: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    // One schema lookup per resource type, not per instance.
+    let mut schemas: std::collections::HashMap<(Mode, &str), Option<strata_provider::Schema>> =
+        std::collections::HashMap::new();
     for r in &state.resources {
         for i in &r.instances {
             let key = InstanceKey::from_json(i.index_key.as_ref());
@@ -569,20 +572,24 @@ pub fn state_json(
             });
             // With the provider's schema, values read as Terraform shows
             // them (a dynamic attribute's value, not its stored wrapper).
-            let schema = registry.and_then(|registry| {
-                crate::context::provider_for(
-                    registry,
-                    addr.resource.mode,
-                    &r.type_name,
-                    Default::default(),
-                )
-                .ok()
-                .map(|(_, schema)| schema)
-            });
+            let schema = schemas
+                .entry((addr.resource.mode, r.type_name.as_str()))
+                .or_insert_with(|| {
+                    registry.and_then(|registry| {
+                        crate::context::provider_for(
+                            registry,
+                            addr.resource.mode,
+                            &r.type_name,
+                            Default::default(),
+                        )
+                        .ok()
+                        .map(|(_, schema)| schema)
+                    })
+                });
             if let Some(schema) = schema {
-                if let Ok(decoded) = crate::schema_json::decode_attributes(&schema, &i.attributes) {
+                if let Ok(decoded) = crate::schema_json::decode_attributes(schema, &i.attributes) {
                     let decoded = crate::schema_json::apply_sensitive_paths(
-                        crate::schema_json::mark_schema_sensitive(&schema, decoded),
+                        crate::schema_json::mark_schema_sensitive(schema, decoded),
                         &i.sensitive_attributes,
                     );
                     v["values"] = value_to_json_redacted(&decoded);
