@@ -196,6 +196,10 @@ pub fn run(options: &Options, paths: &[PathBuf], style: &Style) -> ExitCode {
 /// Writes through a temporary file and a rename, so an interrupted run
 /// never leaves a half-written configuration file.
 fn write_atomically(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    // Through a symbolic link to the file it names, as terraform fmt
+    // writes (replacing the link would leave the real file unformatted).
+    let resolved = std::fs::canonicalize(path)?;
+    let path = resolved.as_path();
     let tmp = path.with_extension(format!(
         "{}.strata-fmt.tmp",
         path.extension().and_then(|e| e.to_str()).unwrap_or("tf")

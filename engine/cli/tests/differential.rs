@@ -326,6 +326,39 @@ fn fmt_keeps_bytes_as_terraform_does() {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// `fmt` on a symbolic link formats the file it names and leaves the link,
+/// as `terraform fmt` does.
+#[test]
+fn fmt_writes_through_a_symbolic_link_as_terraform_does() {
+    let scratch = std::env::temp_dir().join(format!("strata-fmt-link-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let terraform = terraform();
+    let strata = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let mut outcomes = Vec::new();
+    for (tool, side) in [(&terraform, "theirs"), (&strata, "ours")] {
+        let dir = scratch.join(side);
+        std::fs::create_dir_all(dir.join("real")).expect("dir");
+        std::fs::write(dir.join("real/y.tf"), "b   = 2\n").expect("write");
+        std::os::unix::fs::symlink("real/y.tf", dir.join("link.tf")).expect("link");
+        let status = Command::new(tool)
+            .args(["fmt", "link.tf"])
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("fmt")
+            .status
+            .code();
+        let link = std::fs::symlink_metadata(dir.join("link.tf")).expect("link");
+        outcomes.push((
+            status,
+            link.file_type().is_symlink(),
+            std::fs::read_to_string(dir.join("real/y.tf")).expect("read"),
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert_eq!(outcomes[0], outcomes[1], "terraform, then strata");
+}
+
 /// Variable values from defaults, TF_VAR_*, terraform.tfvars,
 /// *.auto.tfvars(.json), --var-file and --var, with Terraform's precedence
 /// and type conversion: both tools must print the same `var` values.
