@@ -225,14 +225,25 @@ enum Command {
         #[command(flatten)]
         vars: VarArgs,
     },
+    /// Install the modules the stack calls into .terraform/modules.
+    Get {
+        /// Fetch remote modules again, at the newest versions allowed.
+        #[arg(long)]
+        update: bool,
+    },
     /// Evaluate expressions read from standard input, one per line.
     Console {
         #[command(flatten)]
         vars: VarArgs,
     },
-    /// Prepare the directory: check and record the stack's backend,
-    /// moving state to it with --migrate-state.
+    /// Prepare the directory: install the modules the stack calls, check
+    /// and record the stack's backend, moving state to it with
+    /// --migrate-state.
     Init {
+        /// Fetch remote modules again, at the newest versions their
+        /// constraints allow.
+        #[arg(long)]
+        upgrade: bool,
         /// A backend argument, NAME=VALUE, or a file of them (repeatable).
         #[arg(long = "backend-config", value_name = "NAME=VALUE|FILE")]
         backend_config: Vec<String>,
@@ -436,7 +447,12 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     }
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
+        Command::Get { update } => match crate::workflow::install_modules(update, &style) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Command::Init {
+            upgrade,
             backend_config,
             migrate_state,
             reconfigure,
@@ -444,6 +460,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             input: _,
         } => crate::workflow::init_command(
             &crate::workflow::InitOptions {
+                upgrade,
                 backend_config,
                 migrate_state,
                 reconfigure,

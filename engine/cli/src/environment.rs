@@ -222,3 +222,61 @@ pub(crate) fn open_backend(
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     strata_state::backends::open(spec, cipher, &env)
 }
+
+/// What fetches module packages: registry tokens from `TF_TOKEN_…`
+/// variables and the CLI configuration's `credentials` blocks (the
+/// variables win), and S3 objects through the AWS environment
+/// (credentials, profile) for `s3::` sources.
+pub(crate) fn fetcher() -> strata_fetch::Fetcher {
+    let mut tokens = cli_config_tokens();
+    for (name, value) in std::env::vars() {
+        if let Some(rest) = name.strip_prefix("TF_TOKEN_") {
+            let host = rest
+                .replace("__", "\u{0}")
+                .replace('_', ".")
+                .replace('\u{0}', "-");
+            tokens.insert(host.to_ascii_lowercase(), value);
+        }
+    }
+    strata_fetch::Fetcher::new(tokens).with_s3(|region, endpoint| {
+        let mut config = strata_aws_client::Config {
+            region: region.to_string(),
+            ..Default::default()
+        };
+        config.endpoints.insert("s3".into(), endpoint.to_string());
+        strata_aws_client::Client::new(config).map_err(|e| e.to_string())
+    })
+}
+
+/// `credentials "HOST" { token = "…" }` of the CLI configuration file
+/// (`TF_CLI_CONFIG_FILE`, else `~/.terraformrc`). A file that cannot be
+/// read or parsed gives no tokens.
+fn cli_config_tokens() -> std::collections::BTreeMap<String, String> {
+    let path = match std::env::var_os("TF_CLI_CONFIG_FILE") {
+        Some(p) => PathBuf::from(p),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".terraformrc"),
+            None => return Default::default(),
+        },
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Default::default();
+    };
+    let parsed = strata_lang::parser::parse_body(&text, 0);
+    parsed
+        .value
+        .blocks
+        .iter()
+        .filter(|b| b.type_name == "credentials")
+        .filter_map(|b| {
+            let host = b.labels.first()?.value.to_ascii_lowercase();
+            let token = strata_lang::ast::literal_string(&b.body.attribute("token")?.expr)?;
+            Some((host, token))
+        })
+        .collect()
+}
+
+/// The working directory (`.` when it cannot be read).
+pub(crate) fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}

@@ -39,6 +39,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
         &["strata-types", "strata-aws-client"],
     ),
     ("engine/lang", "strata-lang", &["strata-types"]),
+    ("engine/fetch", "strata-fetch", &["strata-aws-client"]),
     (
         "engine/core",
         "strata-core",
@@ -47,6 +48,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "strata-lang",
             "strata-provider",
             "strata-state",
+            "strata-fetch",
         ],
     ),
     (
@@ -69,6 +71,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "strata-state",
             "strata-lang",
             "strata-core",
+            "strata-fetch",
             "strata-provider-builtin",
             "strata-provider-aws",
         ],

@@ -6,6 +6,7 @@
 //! Lowering never stops at the first problem; every diagnostic is kept.
 
 use crate::ast::{Attribute, Block, Body, Expr, ExprKind};
+use crate::modules::{module_key, Manifest};
 use crate::parser::parse_body;
 use crate::suggest::did_you_mean;
 use crate::types::{parse_type_constraint, TypeConstraint};
@@ -121,21 +122,13 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
     }
     let mut stack = load_decoded(files);
     stack.dir = dir.to_path_buf();
-    let calls: Vec<(String, Option<Expr>, Span)> = stack
-        .config
-        .modules
-        .iter()
-        .map(|m| {
-            (
-                m.name.clone(),
-                m.body.attribute("source").map(|a| a.expr.clone()),
-                m.span,
-            )
-        })
-        .collect();
+    let calls = module_calls(&stack.config);
+    let manifest = Manifest::read(dir);
     stack.children = load_children(
         dir,
         dir,
+        "",
+        &manifest,
         &calls,
         &mut stack.sources,
         &mut stack.diagnostics,
@@ -144,77 +137,46 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
     Ok(stack)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load_children(
     root: &Path,
     dir: &Path,
-    calls: &[(String, Option<Expr>, Span)],
+    parent_key: &str,
+    manifest: &Manifest,
+    calls: &[CallSource],
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
     depth: usize,
 ) -> std::io::Result<BTreeMap<String, ChildModule>> {
     let mut children = BTreeMap::new();
-    for (name, source, span) in calls {
-        let Some(source) = source else { continue };
-        let Some(text) = literal_string(source) else {
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::INVALID_MODULE_SOURCE,
-                "Invalid module source",
-                "The module source must be a literal string, such as \"./modules/vpc\".",
-                source.span,
-            ));
+    for call in calls {
+        let (name, span) = (&call.name, &call.span);
+        let Some(source) = &call.source else { continue };
+        let key = module_key(parent_key, name);
+        let Some(child_dir) = resolve_call(root, dir, &key, manifest, call, diagnostics) else {
             continue;
         };
-        if !(text.starts_with("./") || text.starts_with("../")) {
-            diagnostics.push(Diagnostic::error(
-                strata_types::codes::UNSUPPORTED_MODULE_SOURCE,
-                "Unsupported module source",
-                format!("The module source {text:?} is not a local path. Strata reads modules from local directories (\"./modules/vpc\"); registry and remote sources are not supported yet."),
-                source.span,
-            ));
-            continue;
-        }
         if depth > MAX_MODULE_DEPTH {
             diagnostics.push(Diagnostic::error(strata_types::codes::MODULE_CALLS_NESTED_TOO_DEEPLY, "Module calls nested too deeply", format!("Module calls are nested more than {MAX_MODULE_DEPTH} deep here; check for a module that calls itself."), *span));
             continue;
         }
-        let child_dir = dir.join(&text);
         if !child_dir.is_dir() {
+            let text = literal_string(source).unwrap_or_default();
             diagnostics.push(Diagnostic::error(strata_types::codes::MODULE_NOT_FOUND, "Module not found", format!("There is no directory at {text:?} (relative to the calling module) for module \"{name}\"."), source.span));
             continue;
         }
-        let mut names: Vec<String> = std::fs::read_dir(&child_dir)?
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_file())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
-            .collect();
-        names.sort();
-        let mut parsed = Vec::new();
-        for file_name in names {
-            let text = decode_source(std::fs::read(child_dir.join(&file_name))?);
-            let shown = child_dir.join(&file_name);
-            let shown = shown
-                .strip_prefix(root)
-                .unwrap_or(&shown)
-                .to_string_lossy()
-                .replace("/./", "/");
-            let is_override = crate::overrides::is_override_file(&file_name);
-            parsed.push((is_override, parse_file(sources, shown, text, diagnostics)));
-        }
-        let config = lower_module(parsed, diagnostics);
-        let calls: Vec<(String, Option<Expr>, Span)> = config
-            .modules
-            .iter()
-            .map(|m| {
-                (
-                    m.name.clone(),
-                    m.body.attribute("source").map(|a| a.expr.clone()),
-                    m.span,
-                )
-            })
-            .collect();
-        let grandchildren =
-            load_children(root, &child_dir, &calls, sources, diagnostics, depth + 1)?;
+        let config = load_module_dir(root, &child_dir, sources, diagnostics)?;
+        let calls = module_calls(&config);
+        let grandchildren = load_children(
+            root,
+            &child_dir,
+            &key,
+            manifest,
+            &calls,
+            sources,
+            diagnostics,
+            depth + 1,
+        )?;
         children.insert(
             name.clone(),
             ChildModule {
@@ -225,6 +187,165 @@ fn load_children(
         );
     }
     Ok(children)
+}
+
+/// What loading needs of a module call.
+pub struct CallSource {
+    pub name: String,
+    pub source: Option<Expr>,
+    pub version: Option<Expr>,
+    pub span: Span,
+}
+
+/// Each module call's name, source and version expressions and span.
+pub fn module_calls(config: &Config) -> Vec<CallSource> {
+    config
+        .modules
+        .iter()
+        .map(|m| CallSource {
+            name: m.name.clone(),
+            source: m.body.attribute("source").map(|a| a.expr.clone()),
+            version: m.body.attribute("version").map(|a| a.expr.clone()),
+            span: m.span,
+        })
+        .collect()
+}
+
+/// The directory a module call's code is in: beside the caller for a
+/// local source, where `strata init` installed it otherwise (checked
+/// against the manifest: the source and version it was installed for).
+fn resolve_call(
+    root: &Path,
+    dir: &Path,
+    key: &str,
+    manifest: &Manifest,
+    call: &CallSource,
+    diagnostics: &mut Diagnostics,
+) -> Option<std::path::PathBuf> {
+    use strata_types::codes;
+    let source = call.source.as_ref()?;
+    let constraint = match &call.version {
+        None => None,
+        Some(expr) => match literal_string(expr).map(|t| crate::versions::Constraint::parse(&t)) {
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                diagnostics.push(Diagnostic::error(
+                    codes::INVALID_VERSION_CONSTRAINT,
+                    "Invalid version constraint",
+                    format!("The module's version constraint is not valid: {e}."),
+                    expr.span,
+                ));
+                return None;
+            }
+            None => {
+                diagnostics.push(Diagnostic::error(
+                    codes::INVALID_VERSION_CONSTRAINT,
+                    "Invalid version constraint",
+                    "A module's version must be a literal string, such as \"~> 5.0\".",
+                    expr.span,
+                ));
+                return None;
+            }
+        },
+    };
+    let Some(text) = literal_string(source) else {
+        diagnostics.push(Diagnostic::error(
+            codes::INVALID_MODULE_SOURCE,
+            "Invalid module source",
+            "The module source must be a literal string, such as \"./modules/vpc\".",
+            source.span,
+        ));
+        return None;
+    };
+    if crate::modules::is_local(&text) {
+        if let (Some(_), Some(expr)) = (&constraint, &call.version) {
+            diagnostics.push(Diagnostic::error(codes::INVALID_VERSION_CONSTRAINT, "Invalid version constraint", "A version constraint applies only to modules from a registry; a local module has no versions. Remove the version argument.", expr.span));
+            return None;
+        }
+        return Some(crate::modules::lexical(&dir.join(&text)));
+    }
+    let run_init = "Run \"strata init\" to install all modules required by this configuration.";
+    let Some(entry) = manifest.entry(key) else {
+        diagnostics.push(Diagnostic::error(
+            codes::MODULE_NOT_INSTALLED,
+            "Module not installed",
+            format!("Module \"{key}\" ({text}) is not yet installed. {run_init}"),
+            source.span,
+        ));
+        return None;
+    };
+    if !crate::modules::same_source(&entry.source, &text) {
+        diagnostics.push(Diagnostic::error(
+            codes::MODULE_SOURCE_CHANGED,
+            "Module source has changed",
+            format!(
+                "The source address of module \"{key}\" was changed since it was installed (from {:?} to {text:?}). {run_init}",
+                entry.source
+            ),
+            source.span,
+        ));
+        return None;
+    }
+    if let Some(constraint) = &constraint {
+        let acceptable = entry
+            .version
+            .as_deref()
+            .and_then(crate::versions::Version::parse)
+            .is_some_and(|v| constraint.allows(&v));
+        if !acceptable {
+            diagnostics.push(Diagnostic::error(
+                codes::MODULE_VERSION_CHANGED,
+                "Module version requirements have changed",
+                format!(
+                    "The version requirements of module \"{key}\" have changed since it was installed, and the installed version ({}) is no longer acceptable. {run_init}",
+                    entry.version.as_deref().unwrap_or("none")
+                ),
+                call.version.as_ref().map_or(source.span, |e| e.span),
+            ));
+            return None;
+        }
+    }
+    let installed = Manifest::dir_of(root, entry);
+    if !installed.is_dir() {
+        diagnostics.push(Diagnostic::error(
+            codes::MODULE_NOT_INSTALLED,
+            "Module not installed",
+            format!("Module \"{key}\" is listed as installed in {}, but its directory is missing. {run_init}", entry.dir),
+            source.span,
+        ));
+        return None;
+    }
+    Some(installed)
+}
+
+/// Reads and lowers the `*.tf` and `*.tf.json` files of one module's
+/// directory, naming them relative to the root module's directory.
+pub fn load_module_dir(
+    root: &Path,
+    dir: &Path,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> std::io::Result<Config> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let mut parsed = Vec::new();
+    for file_name in names {
+        let text = decode_source(std::fs::read(dir.join(&file_name))?);
+        let shown = dir.join(&file_name);
+        let shown = shown
+            .strip_prefix(root)
+            .unwrap_or(&shown)
+            .to_string_lossy()
+            .replace("/./", "/");
+        let is_override = crate::overrides::is_override_file(&file_name);
+        parsed.push((is_override, parse_file(sources, shown, text, diagnostics)));
+    }
+    Ok(lower_module(parsed, diagnostics))
 }
 
 /// Parses and lowers the given files.

@@ -7,7 +7,8 @@
 //! E3xx references and variables, E4xx types and expressions, E5xx
 //! functions, E60x–E62x planning, E63x apply and providers, E64x–E65x
 //! state and plan files, E66x–E67x backends and workspaces, E68x plan
-//! previews and policy, E69x the journal and import.
+//! previews and policy, E69x the journal and import, E70x module
+//! installation.
 
 macro_rules! codes {
     ($($name:ident = $code:literal, $meaning:literal;)*) => {
@@ -77,6 +78,10 @@ codes! {
     MODULE_NOT_FOUND = "E214", "Module not found";
     DUPLICATE_LIFECYCLE_BLOCK = "E215", "Duplicate lifecycle block";
     MISSING_BASE_BLOCK = "E216", "Missing {block} to override";
+    MODULE_NOT_INSTALLED = "E217", "Module not installed";
+    MODULE_SOURCE_CHANGED = "E218", "Module source has changed";
+    MODULE_VERSION_CHANGED = "E219", "Module version requirements have changed";
+    INVALID_VERSION_CONSTRAINT = "E220", "Invalid version constraint";
     INVALID_REFERENCE_NAME = "E301", "Invalid reference";
     UNDECLARED_REFERENCE = "E302", "Reference to undeclared input variable";
     INVALID_REFERENCE = "E303", "Invalid reference";
@@ -176,6 +181,12 @@ codes! {
     CANNOT_SETTLE_INTERRUPTED_CALL = "E692", "Cannot settle an interrupted delete";
     IMPORT_TARGET_NOT_CONFIGURED = "E693", "Import target is not in the configuration";
     ALREADY_MANAGED = "E694", "Resource already managed";
+    MODULE_DOWNLOAD_FAILED = "E700", "Failed to download module";
+    NO_MATCHING_MODULE_VERSION = "E701", "No matching module version";
+    INVALID_MODULE_ARCHIVE = "E702", "Invalid module archive";
+    MODULE_SUBDIR_NOT_FOUND = "E703", "Module subdirectory not found";
+    MODULE_REGISTRY_FAILED = "E704", "Error accessing remote module registry";
+    CANNOT_INSTALL_MODULES = "E705", "Cannot install modules";
 }
 
 #[cfg(test)]

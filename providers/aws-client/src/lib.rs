@@ -288,10 +288,34 @@ fn service_names(service: &str) -> (&str, &str) {
 pub struct Client {
     config: Config,
     credentials: Credentials,
-    /// For loopback endpoints: never through a proxy.
+    agents: Agents,
+}
+
+/// HTTP agents that reach loopback addresses directly and everything
+/// else through the environment's proxy settings (`HTTPS_PROXY`, …).
+/// Responses with error statuses are returned, not turned into errors.
+#[derive(Clone)]
+pub struct Agents {
     direct: ureq::Agent,
-    /// For everything else: the environment's proxy settings.
     proxied: ureq::Agent,
+}
+
+impl Agents {
+    pub fn new(timeout: Duration) -> Agents {
+        Agents {
+            direct: agent(timeout, None),
+            proxied: agent(timeout, ureq::Proxy::try_from_env()),
+        }
+    }
+
+    /// The agent to send a request for `url` with.
+    pub fn for_url(&self, url: &str) -> &ureq::Agent {
+        if is_loopback(url) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
+    }
 }
 
 fn agent(timeout: Duration, proxy: Option<ureq::Proxy>) -> ureq::Agent {
@@ -303,7 +327,8 @@ fn agent(timeout: Duration, proxy: Option<ureq::Proxy>) -> ureq::Agent {
         .into()
 }
 
-fn is_loopback(url: &str) -> bool {
+/// Whether `url` names this machine (127.0.0.1, localhost, [::1]).
+pub fn is_loopback(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let host = rest.split('/').next().unwrap_or("");
     let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
@@ -314,8 +339,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Client, Error> {
         let credentials = config.credentials.resolve().map_err(Error::Credentials)?;
         Ok(Client {
-            direct: agent(config.timeout, None),
-            proxied: agent(config.timeout, ureq::Proxy::try_from_env()),
+            agents: Agents::new(config.timeout),
             credentials,
             config,
         })
@@ -466,11 +490,7 @@ impl Client {
             .body(request.body.clone())
             .map_err(|e| Error::Signing(e.to_string()))?;
         instructions.apply_to_request_http1x(&mut http_request);
-        let agent = if is_loopback(&url) {
-            &self.direct
-        } else {
-            &self.proxied
-        };
+        let agent = self.agents.for_url(&url);
         let transport = |detail: String, unreachable: bool| Error::Transport {
             service: request.service.clone(),
             url: base.clone(),

@@ -6,6 +6,8 @@ use crate::backend::{from_stack, merge_option, record, recorded, BACKEND_FILE};
 use strata_state::backends::Spec;
 
 pub(crate) struct InitOptions {
+    /// Fetch remote modules again, at the newest versions allowed.
+    pub(crate) upgrade: bool,
     pub(crate) backend_config: Vec<String>,
     pub(crate) migrate_state: bool,
     pub(crate) reconfigure: bool,
@@ -20,6 +22,9 @@ pub(crate) fn init_command(
 ) -> std::process::ExitCode {
     use crate::report::{global_failure, report, state_error};
     use std::process::ExitCode;
+    if let Err(code) = install_modules(options.upgrade, style) {
+        return code;
+    }
     let stack = match crate::environment::read_stack_files(style) {
         Ok(s) => s,
         Err(code) => return code,
@@ -140,4 +145,42 @@ pub(crate) fn init_command(
         new.kind
     );
     ExitCode::SUCCESS
+}
+
+/// Installs the modules the stack in the working directory calls
+/// (`strata init`, `strata get`), printing progress as Terraform does.
+pub(crate) fn install_modules(
+    upgrade: bool,
+    style: &crate::render::Style,
+) -> Result<(), std::process::ExitCode> {
+    use strata_core::ops::modules::{install_modules, InstallEvent, InstallOptions};
+    let cwd = crate::environment::cwd();
+    let fetcher = crate::environment::fetcher();
+    let mut printed_heading = false;
+    let mut on_event = |event: InstallEvent| {
+        if !printed_heading {
+            println!("Initializing modules...");
+            printed_heading = true;
+        }
+        match event {
+            InstallEvent::Downloading {
+                key,
+                source,
+                version,
+            } => match version {
+                Some(v) => println!("Downloading {source} {v} for {key}..."),
+                None => println!("Downloading {source} for {key}..."),
+            },
+            InstallEvent::Ready { key, dir } => println!("- {key} in {dir}"),
+        }
+    };
+    let installed = install_modules(&cwd, &fetcher, InstallOptions { upgrade }, &mut on_event);
+    if printed_heading {
+        println!();
+    }
+    if installed.diagnostics.has_errors() {
+        crate::report::report(&installed.diagnostics.0, &installed.sources, style);
+        return Err(std::process::ExitCode::from(1));
+    }
+    Ok(())
 }

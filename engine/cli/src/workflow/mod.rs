@@ -19,7 +19,7 @@ mod workspace;
 pub use apply::apply_command;
 pub use graph::graph_command;
 pub use import::import_command;
-pub(crate) use init::{init_command, InitOptions};
+pub(crate) use init::{init_command, install_modules, InitOptions};
 pub use output::output_command;
 pub use plan::plan_command;
 pub use providers::providers_command;

@@ -10,6 +10,7 @@
 //! settle another apply's journal while that apply is still writing it.
 
 mod lock;
+pub mod modules;
 pub mod recover;
 mod run;
 mod session;
