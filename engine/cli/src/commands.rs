@@ -225,6 +225,23 @@ enum Command {
         #[command(flatten)]
         vars: VarArgs,
     },
+    /// Run the stack's tests (*.tftest.hcl here and in tests/).
+    Test {
+        /// Run only this test file (repeatable), as its path is shown.
+        #[arg(long = "filter", value_name = "FILE")]
+        filter: Vec<String>,
+        /// Print progress and results as Terraform's JSON lines.
+        #[arg(long)]
+        json: bool,
+        /// Accepted for Terraform's scripts.
+        #[arg(long)]
+        verbose: bool,
+        /// Where test files are besides the stack's directory.
+        #[arg(long = "test-directory", default_value = "tests")]
+        test_directory: String,
+        #[command(flatten)]
+        vars: VarArgs,
+    },
     /// Install the modules the stack calls into .terraform/modules.
     Get {
         /// Fetch remote modules again, at the newest versions allowed.
@@ -415,7 +432,9 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         }
     };
     match &mut cli.command {
-        Command::Validate { vars, .. } | Command::Console { vars } => vars.record_order(&argv),
+        Command::Validate { vars, .. } | Command::Console { vars } | Command::Test { vars, .. } => {
+            vars.record_order(&argv)
+        }
         Command::Plan { run, .. }
         | Command::Apply { run, .. }
         | Command::Destroy { run, .. }
@@ -447,6 +466,21 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     }
     match cli.command {
         Command::Validate { json, vars } => validate_command(json, &vars, &style),
+        Command::Test {
+            filter,
+            json,
+            verbose: _,
+            test_directory,
+            vars,
+        } => crate::workflow::test_command(
+            &crate::workflow::TestOptions {
+                filter,
+                json,
+                test_directory,
+                vars,
+            },
+            &style,
+        ),
         Command::Get { update } => match crate::workflow::install_modules(update, &style) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(code) => code,

@@ -460,7 +460,7 @@ pub fn check_encoding(file: u32, text: &str, json: bool, invalid: &[usize]) -> O
 
 /// Adds a file to `sources` and parses it as native syntax or JSON by its
 /// name.
-fn parse_file(
+pub(crate) fn parse_file(
     sources: &mut SourceMap,
     name: String,
     Decoded { text, invalid }: Decoded,
@@ -576,7 +576,7 @@ fn labels_required(
     true
 }
 
-fn check_body(
+pub(crate) fn check_body(
     body: &Body,
     context: &str,
     arguments: &[&str],
@@ -623,7 +623,10 @@ fn check_body(
     }
 }
 
-fn literal_bool(attribute: Option<&Attribute>, diagnostics: &mut Diagnostics) -> Option<bool> {
+pub(crate) fn literal_bool(
+    attribute: Option<&Attribute>,
+    diagnostics: &mut Diagnostics,
+) -> Option<bool> {
     let attribute = attribute?;
     match &attribute.expr.kind {
         ExprKind::Literal(v) if v.as_bool().is_some() => v.as_bool(),

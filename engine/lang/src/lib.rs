@@ -22,5 +22,6 @@ pub mod parser;
 pub mod stack;
 pub mod suggest;
 pub mod template;
+pub mod testfile;
 pub mod types;
 pub mod versions;

@@ -1003,6 +1003,19 @@ struct ReferenceChecker<'c> {
     data: HashSet<(&'c str, &'c str)>,
 }
 
+/// Checks the references of a test assertion against the module it runs
+/// on: what the module's own expressions may name, plus `output` and
+/// `run`.
+pub fn check_assertion_references(config: &Config, expr: &Expr) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    let scope = BodyScope {
+        iterators: vec!["output".into(), "run".into()],
+        ..Default::default()
+    };
+    ReferenceChecker::new(config).check(expr, &scope, &mut diagnostics);
+    diagnostics
+}
+
 impl<'c> ReferenceChecker<'c> {
     fn new(config: &'c Config) -> Self {
         ReferenceChecker {

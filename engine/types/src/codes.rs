@@ -8,7 +8,7 @@
 //! functions, E60x–E62x planning, E63x apply and providers, E64x–E65x
 //! state and plan files, E66x–E67x backends and workspaces, E68x plan
 //! previews and policy, E69x the journal and import, E70x module
-//! installation.
+//! installation, E71x tests.
 
 macro_rules! codes {
     ($($name:ident = $code:literal, $meaning:literal;)*) => {
@@ -187,6 +187,13 @@ codes! {
     MODULE_SUBDIR_NOT_FOUND = "E703", "Module subdirectory not found";
     MODULE_REGISTRY_FAILED = "E704", "Error accessing remote module registry";
     CANNOT_INSTALL_MODULES = "E705", "Cannot install modules";
+    TEST_ASSERTION_FAILED = "E710", "Test assertion failed";
+    MISSING_EXPECTED_FAILURE = "E711", "Missing expected failure";
+    UNKNOWN_CONDITION_VALUE = "E712", "Unknown condition value";
+    INVALID_CONDITION_RESULT = "E713", "Invalid condition result";
+    TEST_CLEANUP_FAILED = "E714", "Failed to clean up after tests";
+    RESOURCE_TARGETING = "E623", "Resource targeting is in effect";
+    CHECK_ASSERTION_FAILED = "E624", "Check block assertion failed";
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod plan;
 mod providers;
 mod show;
 mod state;
+mod test;
 mod workspace;
 
 pub use apply::apply_command;
@@ -25,6 +26,7 @@ pub use plan::plan_command;
 pub use providers::providers_command;
 pub use show::{show_command, ShowFormat};
 pub use state::{force_unlock_command, state_command, StateVerb};
+pub(crate) use test::{test_command, TestOptions};
 pub use workspace::{workspace_command, WorkspaceVerb};
 
 use crate::environment::{cipher, current_workspace, providers, read_stack_files, WORKSPACE_FILE};
@@ -252,6 +254,7 @@ fn make_plan(
             replace,
             targets,
             excludes,
+            keep_scope: false,
         },
         catalog,
         changes_state,

@@ -15,6 +15,7 @@ pub mod recover;
 mod run;
 mod session;
 pub mod state_edit;
+pub mod test;
 pub mod workspace;
 
 pub use lock::{lock_state, StateLock};

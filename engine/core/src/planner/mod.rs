@@ -59,11 +59,18 @@ pub struct PlanOptions {
     pub targets: Vec<InstanceAddr>,
     /// Leave these out (`--exclude`).
     pub excludes: Vec<InstanceAddr>,
+    /// Return the root module's names and values as planned
+    /// ([`PlanResult::scope`]), for test assertions.
+    pub keep_scope: bool,
 }
 
 pub struct PlanResult {
     pub plan: Option<Plan>,
     pub diagnostics: Diagnostics,
+    /// With [`PlanOptions::keep_scope`]: what expressions in the root
+    /// module see after planning (`var`, `local`, resources, `data`,
+    /// `module`, …), planned values unknown where apply decides them.
+    pub scope: Option<HashMap<String, Value>>,
 }
 
 /// Makes a plan for `stack` against `prior`.
@@ -100,6 +107,7 @@ pub async fn plan(
         return PlanResult {
             plan: None,
             diagnostics,
+            scope: None,
         };
     }
     // Refresh: read every instance through its provider, a type at a time.
@@ -118,6 +126,7 @@ pub async fn plan(
         return PlanResult {
             plan: None,
             diagnostics,
+            scope: None,
         };
     }
     let targets = TargetFilter::new(stack, options);
@@ -314,6 +323,7 @@ pub async fn plan(
     let errored = diagnostics.has_errors();
     // What planning built up is freed on another thread: at 100,000
     // instances that takes as long as a tenth of the plan.
+    let scope = options.keep_scope.then(|| roots.clone());
     std::thread::spawn(move || {
         drop((
             roots,
@@ -344,6 +354,7 @@ pub async fn plan(
     PlanResult {
         plan: if errored { None } else { Some(plan) },
         diagnostics,
+        scope,
     }
 }
 
@@ -886,6 +897,10 @@ impl<'a> Planner<'a> {
             let mut outputs = BTreeMap::new();
             for o in &child.config.outputs {
                 let Some(expr) = &o.value else { continue };
+                let shown = format!("module.{}", call.name);
+                self.diagnostics
+                    .0
+                    .extend(output_preconditions(o, &final_roots, env, &shown));
                 match evaluate(
                     expr,
                     &EvalContext {

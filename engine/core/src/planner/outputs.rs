@@ -16,6 +16,11 @@ pub(super) fn output_changes(
     let mut outputs = Vec::new();
     for o in &stack.config.outputs {
         let Some(expr) = &o.value else { continue };
+        if !destroy {
+            diagnostics
+                .0
+                .extend(output_preconditions(o, roots, env, "output"));
+        }
         let after = if destroy {
             None
         } else {
@@ -85,6 +90,52 @@ pub(super) fn output_changes(
     outputs
 }
 
+/// The failed `precondition` blocks of an output (`shown` names it, as
+/// `output.NAME` or `module.CALL.NAME`). Unknown conditions pass here:
+/// apply decides them.
+pub(crate) fn output_preconditions(
+    o: &strata_lang::config::Output,
+    roots: &HashMap<String, Value>,
+    env: &FunctionEnv,
+    shown: &str,
+) -> Vec<Diagnostic> {
+    let ctx = EvalContext {
+        variables: roots,
+        overlay: None,
+        env,
+    };
+    let mut out = Vec::new();
+    for block in o.body.blocks_of("precondition") {
+        let Some(condition) = block.body.attribute("condition") else {
+            continue;
+        };
+        match evaluate(&condition.expr, &ctx) {
+            Ok(v) if v.is_unknown() => {}
+            Ok(v) if v.as_bool() == Some(false) => {
+                let message = block
+                    .body
+                    .attribute("error_message")
+                    .and_then(|m| evaluate(&m.expr, &ctx).ok())
+                    .and_then(|m| {
+                        (!m.sensitive)
+                            .then(|| m.as_str().map(str::to_string))
+                            .flatten()
+                    })
+                    .unwrap_or_else(|| "The condition is false.".into());
+                out.push(Diagnostic::error(
+                    strata_types::codes::CONDITION_FAILED,
+                    "Module output value precondition failed",
+                    format!("{shown}.{}: {message}", o.name),
+                    condition.expr.span,
+                ));
+            }
+            Ok(_) => {}
+            Err(d) => out.push(d),
+        }
+    }
+    out
+}
+
 /// Evaluates the `check` blocks' assertions: a failed one is a warning,
 /// as in Terraform.
 pub(super) fn check_blocks(
@@ -126,7 +177,7 @@ pub(super) fn check_blocks(
                     })
                     .unwrap_or_else(|| "The assertion is false.".into());
                 diagnostics.push(Diagnostic::warning(
-                    "W401",
+                    strata_types::codes::CHECK_ASSERTION_FAILED,
                     "Check block assertion failed",
                     format!("check.{name}: {message}"),
                     condition.expr.span,
