@@ -122,6 +122,7 @@ pub async fn apply(
         env,
         registry,
         on_wait,
+        overrides,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
     if let Err(why) = plan.check() {
@@ -137,6 +138,7 @@ pub async fn apply(
         };
     }
     let mut ctx = Context::new(stack, env, registry);
+    ctx.overrides = overrides;
     ctx.on_wait = on_wait;
     let prior = decode_state(&plan.prior_state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values
@@ -539,8 +541,10 @@ async fn run_change(
         Span::default(),
     )?;
     // The configuration the plan recorded (an alias has its own instance).
-    let provider =
-        crate::context::provider_instance(ctx.registry, &change.provider, Span::default())?;
+    let provider = match ctx.overrides.and_then(|o| o.provider(&addr.resource)) {
+        Some(stand_in) => stand_in,
+        None => crate::context::provider_instance(ctx.registry, &change.provider, Span::default())?,
+    };
     let permit = match limits.get(provider.name()) {
         Some(s) => Some(
             s.clone()

@@ -16,6 +16,20 @@ pub struct TestFile {
     pub variables: Vec<Attribute>,
     pub runs: Vec<Run>,
     pub overrides: Vec<Override>,
+    pub mocks: Vec<MockProvider>,
+}
+
+/// `mock_provider "NAME" { … }`: the provider answers without calling
+/// anything; `mock_resource` / `mock_data` give values by type.
+#[derive(Debug)]
+pub struct MockProvider {
+    pub name: String,
+    pub span: Span,
+    pub during_plan: bool,
+    /// (type, `defaults` expression) of each `mock_resource`.
+    pub resources: Vec<(String, Option<Expr>)>,
+    pub data: Vec<(String, Option<Expr>)>,
+    pub overrides: Vec<Override>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +77,8 @@ pub struct Override {
     pub kind: OverrideKind,
     pub target: Expr,
     pub values: Option<Expr>,
+    /// `override_during = plan`: the values are known when planning.
+    pub during_plan: bool,
     pub span: Span,
 }
 
@@ -127,6 +143,7 @@ fn lower(path: String, body: &Body, diagnostics: &mut Diagnostics) -> TestFile {
         variables: Vec::new(),
         runs: Vec::new(),
         overrides: Vec::new(),
+        mocks: Vec::new(),
     };
     for block in &body.blocks {
         match block.type_name.as_str() {
@@ -153,10 +170,15 @@ fn lower(path: String, body: &Body, diagnostics: &mut Diagnostics) -> TestFile {
                     file.overrides.push(o);
                 }
             }
-            "provider" | "mock_provider" => diagnostics.push(Diagnostic::error(
+            "mock_provider" => {
+                if let Some(m) = lower_mock(block, diagnostics) {
+                    file.mocks.push(m);
+                }
+            }
+            "provider" => diagnostics.push(Diagnostic::error(
                 codes::UNSUPPORTED_BLOCK_TYPE,
                 "Unsupported block type",
-                format!("{} blocks in test files are not supported yet: the stack's own provider configurations are used. Use override_resource and override_data to replace what a provider would return.", block.type_name),
+                "provider blocks in test files are not supported yet: the stack's own provider configurations are used (point them at a test endpoint with the provider's environment variables, such as AWS_ENDPOINT_URL), or use mock_provider.",
                 block.type_span,
             )),
             _ => {}
@@ -411,10 +433,11 @@ fn lower_override(block: &Block, diagnostics: &mut Diagnostics) -> Option<Overri
     check_body(
         &block.body,
         &format!("an {} block", block.type_name),
-        &["target", values],
+        &["target", values, "override_during"],
         &[],
         diagnostics,
     );
+    let during_plan = override_during(&block.body, diagnostics);
     let Some(target) = block.body.attribute("target") else {
         diagnostics.push(Diagnostic::error(
             codes::MISSING_REQUIRED_ARGUMENT,
@@ -428,6 +451,89 @@ fn lower_override(block: &Block, diagnostics: &mut Diagnostics) -> Option<Overri
         kind,
         target: target.expr.clone(),
         values: block.body.attribute(values).map(|a| a.expr.clone()),
+        during_plan,
         span: block.span,
     })
+}
+
+/// `override_during = plan | apply` (apply when absent).
+fn override_during(body: &Body, diagnostics: &mut Diagnostics) -> bool {
+    let Some(a) = body.attribute("override_during") else {
+        return false;
+    };
+    match keyword(a) {
+        Some("plan") => true,
+        Some("apply") => false,
+        _ => {
+            diagnostics.push(Diagnostic::error(
+                codes::INVALID_VALUE,
+                "Invalid value",
+                "override_during is the keyword plan or apply.",
+                a.expr.span,
+            ));
+            false
+        }
+    }
+}
+
+fn lower_mock(block: &Block, diagnostics: &mut Diagnostics) -> Option<MockProvider> {
+    let name = one_label(block, "mock_provider", diagnostics)?;
+    let body = &block.body;
+    check_body(
+        body,
+        "a mock_provider block",
+        &["alias", "source", "override_during"],
+        &[
+            "mock_resource",
+            "mock_data",
+            "override_resource",
+            "override_data",
+        ],
+        diagnostics,
+    );
+    if let Some(a) = body.attribute("alias") {
+        diagnostics.push(Diagnostic::error(
+            codes::UNSUPPORTED_ARGUMENT,
+            "Unsupported argument",
+            "Aliased mock providers are not supported yet; mock the default configuration.",
+            a.name_span,
+        ));
+    }
+    let mut mock = MockProvider {
+        name,
+        span: block.span,
+        during_plan: override_during(body, diagnostics),
+        resources: Vec::new(),
+        data: Vec::new(),
+        overrides: Vec::new(),
+    };
+    for inner in &body.blocks {
+        match inner.type_name.as_str() {
+            "mock_resource" | "mock_data" => {
+                check_body(
+                    &inner.body,
+                    &format!("a {} block", inner.type_name),
+                    &["defaults", "override_during"],
+                    &[],
+                    diagnostics,
+                );
+                let Some(type_name) = one_label(inner, &inner.type_name, diagnostics) else {
+                    continue;
+                };
+                let defaults = inner.body.attribute("defaults").map(|a| a.expr.clone());
+                if inner.type_name == "mock_resource" {
+                    mock.resources.push((type_name, defaults));
+                } else {
+                    mock.data.push((type_name, defaults));
+                }
+            }
+            "override_resource" | "override_data" => {
+                if let Some(o) = lower_override(inner, diagnostics) {
+                    mock.overrides.push(o);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(mock)
 }

@@ -194,6 +194,7 @@ codes! {
     TEST_CLEANUP_FAILED = "E714", "Failed to clean up after tests";
     RESOURCE_TARGETING = "E623", "Resource targeting is in effect";
     CHECK_ASSERTION_FAILED = "E624", "Check block assertion failed";
+    UNKNOWN_PROVIDER = "E716", "Unknown provider";
 }
 
 #[cfg(test)]

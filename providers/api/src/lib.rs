@@ -13,6 +13,7 @@
 //! provider runs against itself lives in [`conformance`].
 
 pub mod conformance;
+pub mod mock;
 
 use async_trait::async_trait;
 use std::collections::BTreeMap;

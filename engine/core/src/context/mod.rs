@@ -33,6 +33,28 @@ pub struct Stack<'a> {
     pub registry: &'a Registry,
     /// Where long provider calls are reported while they last.
     pub on_wait: waits::OnWait<'a>,
+    /// Resources answered by other providers than their own (tests).
+    pub overrides: Option<&'a Overrides>,
+}
+
+/// Resources whose provider calls go to a stand-in (`override_resource`
+/// and `override_data` in tests), by resource address without instance
+/// key (`module.net.aws_vpc.main`, `data.aws_region.current`).
+#[derive(Default)]
+pub struct Overrides {
+    pub resources: HashMap<String, Arc<dyn strata_provider::Provider>>,
+}
+
+impl Overrides {
+    pub(crate) fn provider(
+        &self,
+        addr: &ResourceAddr,
+    ) -> Option<Arc<dyn strata_provider::Provider>> {
+        if self.resources.is_empty() {
+            return None;
+        }
+        self.resources.get(&addr.to_string()).cloned()
+    }
 }
 
 pub(crate) struct Context<'a> {
@@ -43,6 +65,7 @@ pub(crate) struct Context<'a> {
     resources: HashMap<ResourceAddr, usize>,
     /// Where long provider calls are reported (see [`waits`]).
     pub on_wait: waits::OnWait<'a>,
+    pub overrides: Option<&'a Overrides>,
 }
 
 impl<'a> Context<'a> {
@@ -64,6 +87,7 @@ impl<'a> Context<'a> {
             registry,
             resources,
             on_wait: None,
+            overrides: None,
         }
     }
 

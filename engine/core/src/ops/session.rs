@@ -39,6 +39,8 @@ pub struct Session {
     /// why nothing else should run).
     pub diagnostics: Diagnostics,
     pub workspace: String,
+    /// Resources answered by stand-ins (`strata test` overrides).
+    pub overrides: crate::context::Overrides,
 }
 
 impl Session {
@@ -84,6 +86,7 @@ impl Session {
             registry,
             diagnostics,
             workspace: inputs.workspace,
+            overrides: Default::default(),
         })
     }
 
@@ -95,6 +98,7 @@ impl Session {
             env: &self.env,
             registry: &self.registry,
             on_wait: None,
+            overrides: Some(&self.overrides),
         }
     }
 

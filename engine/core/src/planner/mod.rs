@@ -85,10 +85,12 @@ pub async fn plan(
         env,
         registry,
         on_wait,
+        overrides,
     } = *stack;
     let mut diagnostics = Diagnostics::default();
     let mut ctx = Context::new(stack, env, registry);
     ctx.on_wait = on_wait;
+    ctx.overrides = overrides;
     let lineage = prior_state.as_ref().map(|s| s.lineage.clone());
     let serial = prior_state.as_ref().map(|s| s.serial);
     let mut state = prior_state.unwrap_or_else(State::fresh);
@@ -112,7 +114,7 @@ pub async fn plan(
     }
     // Refresh: read every instance through its provider, a type at a time.
     let drift = if options.refresh {
-        refresh(&mut prior, registry, on_wait, &mut diagnostics).await
+        refresh(&mut prior, registry, overrides, on_wait, &mut diagnostics).await
     } else {
         HashMap::new()
     };
@@ -536,6 +538,11 @@ impl<'a> Planner<'a> {
                                 }
                             };
                         let (provider_addr, provider) = provider_addr;
+                        let provider = self
+                            .ctx
+                            .overrides
+                            .and_then(|o| o.provider(&addr))
+                            .unwrap_or(provider);
                         let keys = if self.options.destroy && addr.mode == Mode::Managed {
                             Some(Vec::new())
                         } else {

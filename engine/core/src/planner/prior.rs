@@ -250,6 +250,7 @@ pub(super) fn removed_blocks(stack: &LoadedStack) -> Vec<(ResourceAddr, bool)> {
 pub(super) async fn refresh(
     prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
     registry: &Registry,
+    overrides: Option<&crate::context::Overrides>,
     on_wait: crate::context::waits::OnWait<'_>,
     diagnostics: &mut Diagnostics,
 ) -> HashMap<InstanceAddr, Vec<String>> {
@@ -258,6 +259,8 @@ pub(super) async fn refresh(
     for (addr, p) in prior
         .iter()
         .filter(|(a, _)| a.resource.mode == Mode::Managed)
+        // A stand-in's objects live only in the state.
+        .filter(|(a, _)| overrides.is_none_or(|o| o.provider(&a.resource).is_none()))
     {
         by_type
             .entry((

@@ -12,6 +12,8 @@
 //! expected failure did not happen) fails the run and skips the rest of
 //! the file.
 
+mod doubles;
+
 use super::{current_state, Session, SessionInputs};
 use crate::planner::PlanOptions;
 use std::collections::{BTreeMap, HashMap};
@@ -140,6 +142,9 @@ struct FileRunner<'a> {
     runs: BTreeMap<String, Value>,
     applied: Vec<Applied>,
     env: FunctionEnv,
+    /// The providers of every run: the caller's, with the file's mock
+    /// providers in place of the real ones.
+    registry: Arc<Registry>,
 }
 
 /// Runs one test file; `sources` holds the file's text.
@@ -162,17 +167,10 @@ pub async fn run_file(
             base_dir: ctx.dir.clone(),
             ..FunctionEnv::default()
         },
+        registry: (ctx.providers)(),
     };
     let mut file_status = Status::Pass;
     let mut diagnostics = Diagnostics::default();
-    if !file.overrides.is_empty() {
-        diagnostics.push(Diagnostic::error(
-            codes::UNSUPPORTED_BLOCK_TYPE,
-            "Unsupported block type",
-            "Overrides at the level of a test file are not supported yet; put override_resource, override_data and override_module blocks in the run blocks that need them.",
-            file.overrides[0].span,
-        ));
-    }
     for a in &file.variables {
         match runner.eval(&a.expr) {
             Ok(v) => {
@@ -180,6 +178,11 @@ pub async fn run_file(
             }
             Err(d) => diagnostics.0.extend(d),
         }
+    }
+    let eval = |e: &Expr| runner.eval(e);
+    match doubles::mocked_registry((ctx.providers)(), &file.mocks, &eval) {
+        Ok(registry) => runner.registry = registry,
+        Err(d) => diagnostics.0.extend(d),
     }
     let mut errored = diagnostics.has_errors();
     if errored {
@@ -323,7 +326,7 @@ impl FileRunner<'_> {
                 given,
                 require_variables: true,
             },
-            (self.ctx.providers)(),
+            self.registry.clone(),
         )
     }
 
@@ -337,17 +340,6 @@ impl FileRunner<'_> {
             status,
             batches: vec![(diagnostics, test_sources.clone())],
         };
-        if !run.overrides.is_empty() {
-            return mine(
-                Status::Error,
-                vec![Diagnostic::error(
-                    codes::UNSUPPORTED_BLOCK_TYPE,
-                    "Unsupported block type",
-                    "override_resource, override_data and override_module are not supported yet.",
-                    run.overrides[0].span,
-                )],
-            );
-        }
         let (key, dir) = match self.run_dir(run) {
             Ok(found) => found,
             Err(d) => return mine(Status::Error, vec![d]),
@@ -356,10 +348,16 @@ impl FileRunner<'_> {
             Ok(g) => g,
             Err(d) => return mine(Status::Error, d),
         };
-        let session = match self.load(&dir, given.clone()) {
+        let mut session = match self.load(&dir, given.clone()) {
             Ok(s) => s,
             Err(d) => return mine(Status::Error, vec![d]),
         };
+        let eval = |e: &Expr| self.eval(e);
+        let overrides = doubles::overrides(self.file, &run.overrides);
+        match doubles::stand_ins(&session.registry, &overrides, self.sources, &eval) {
+            Ok(found) => session.overrides.resources = found,
+            Err(d) => return mine(Status::Error, d),
+        }
         let mut expected = Expected::new(run, &session);
         let mut found = session.diagnostics.clone();
         let mut applied = false;
