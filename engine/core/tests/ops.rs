@@ -298,6 +298,53 @@ resource "terraform_data" "reader" {
     );
 }
 
+/// An instance that reads a local value depends on what the local is
+/// computed from, through other locals too: apply must not start it
+/// before those objects exist (it started at once, with their values
+/// unknown, and the provider was sent an incomplete configuration).
+#[test]
+fn dependencies_run_through_local_values() {
+    let dir = Dir::new(
+        "through-locals",
+        r#"
+resource "time_sleep" "slow" {
+  for_each        = toset(["a", "b"])
+  create_duration = "1s"
+  triggers        = { key = each.key }
+}
+
+locals {
+  ids   = [for s in time_sleep.slow : s.id]
+  joined = join(",", local.ids)
+}
+
+resource "terraform_data" "reader" {
+  input = local.joined
+}
+"#,
+    );
+    let rt = runtime();
+    let session = dir.session();
+    let store: Arc<dyn Store> = Arc::new(dir.store());
+    let plan = make_plan(&rt, &session, &*store);
+    let reader = plan
+        .changes
+        .iter()
+        .find(|c| c.addr.to_string() == "terraform_data.reader")
+        .expect("reader");
+    assert_eq!(
+        reader.dependencies,
+        vec!["time_sleep.slow[\"a\"]", "time_sleep.slow[\"b\"]"]
+    );
+    let state = apply_plan(&rt, &session, store, &plan);
+    let joined = attribute(&state, "reader", None, "output")["value"].clone();
+    assert_eq!(
+        joined.as_str().map(|s| s.split(',').count()),
+        Some(2),
+        "{joined}"
+    );
+}
+
 /// A plan of an unchanged stack keeps the instances as the state stores
 /// them; one that moves an instance stores it at its new address.
 #[test]

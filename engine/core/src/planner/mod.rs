@@ -240,7 +240,7 @@ pub async fn plan(
     // Instance-level dependencies from references.
     for (index, r) in &instance_refs {
         let mut deps: BTreeSet<String> = r.inherited.iter().cloned().collect();
-        for reference in &r.refs {
+        for reference in &through_locals(&ctx, &r.module, &r.refs) {
             match reference {
                 Reference::Resource(a, key) => {
                     let a = a.clone().in_module(&r.module);
@@ -358,6 +358,32 @@ pub async fn plan(
         diagnostics,
         scope,
     }
+}
+
+/// `refs` with each local value replaced by what its expression refers
+/// to, transitively: an instance depends on the resources a local it
+/// reads is computed from.
+fn through_locals(ctx: &Context<'_>, module: &ModulePath, refs: &[Reference]) -> Vec<Reference> {
+    let Some(config) = ctx.module_config(module).map(|m| m.config) else {
+        return refs.to_vec();
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut pending: Vec<Reference> = refs.to_vec();
+    while let Some(reference) = pending.pop() {
+        match reference {
+            Reference::Local(name) => {
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                if let Some(local) = config.locals.iter().find(|l| l.name == name) {
+                    pending.extend(references(&local.expr));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 enum DataResult {

@@ -498,7 +498,10 @@ impl Resource for RouteTable {
             .map(|set| xml::children(set, "item").collect::<Vec<_>>())
             .unwrap_or_default()
         {
-            if text(r, "gatewayId").as_deref() == Some("local") {
+            // The local route, and the routes gateway VPC endpoints add
+            // (aws_vpc_endpoint owns those), are not the table's own.
+            let gateway = text(r, "gatewayId").unwrap_or_default();
+            if gateway == "local" || gateway.starts_with("vpce-") {
                 continue;
             }
             let mut route = Obj::new();

@@ -6,8 +6,10 @@ mod data_stores;
 mod ec2;
 mod eks;
 mod emr;
+mod endpoints;
 mod iam;
 mod msk;
+mod s3_config;
 mod sagemaker;
 
 use crate::api::{Api, Obj};
@@ -23,6 +25,8 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(ec2::all());
     out.extend(iam::all());
     out.extend(data_stores::all());
+    out.extend(s3_config::all());
+    out.extend(endpoints::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());

@@ -652,13 +652,24 @@ struct Scope {
     outputs: Value,
 }
 
+/// Plans under the state's lock, so a journal an interrupted apply of an
+/// earlier run left is settled first.
 async fn plan_once(
     session: &Session,
     store: &dyn Store,
     options: &PlanOptions,
     on_event: &(dyn Fn(super::OpEvent) + Sync),
 ) -> Result<(crate::plan::Plan, Scope), Vec<Diagnostic>> {
-    let prior = current_state(session, store, None, true, on_event)
+    let state_error = |e: strata_state::StateError| {
+        vec![Diagnostic::global(
+            codes::STATE_ERROR,
+            "State error",
+            e.to_string(),
+        )]
+    };
+    let lock = super::lock_state(store, "test", std::time::Duration::from_secs(10))
+        .map_err(state_error)?;
+    let prior = current_state(session, store, Some(&lock), true, on_event)
         .await
         .map_err(|e| match e {
             super::OpError::Failed(ds) => ds,

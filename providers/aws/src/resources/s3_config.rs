@@ -1,0 +1,374 @@
+//! Bucket-level S3 configuration as separate resources, as the Terraform
+//! AWS provider has them: default encryption
+//! (`aws_s3_bucket_server_side_encryption_configuration`) and lifecycle
+//! rules (`aws_s3_bucket_lifecycle_configuration`).
+
+use super::{block, computed, optional, required};
+use crate::api::{self, b, blocks, n, s, Api, Obj};
+use crate::Resource;
+use serde_json::{json, Value as J};
+use std::sync::Arc;
+use strata_aws_client::{xml, Request};
+use strata_provider::{Nesting, ProviderResult, Schema};
+use strata_types::Type;
+
+pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
+    vec![Arc::new(Encryption), Arc::new(Lifecycle)]
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A bucket sub-resource request (`?encryption`, `?lifecycle`) with the
+/// checksum S3 requires of configuration bodies.
+fn sub(method: &'static str, bucket: &str, resource: &str, body: Option<String>) -> Request {
+    let mut r = Request::new("s3", method, format!("/{bucket}")).query(resource, "");
+    if let Some(body) = body {
+        use base64::Engine;
+        use sha2::Digest;
+        let sum =
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body.as_bytes()));
+        r = r
+            .header("x-amz-sdk-checksum-algorithm", "SHA256")
+            .header("x-amz-checksum-sha256", sum)
+            .body(body);
+    }
+    r
+}
+
+/// The sub-resource's XML, or `None` when the bucket or the
+/// configuration is gone (S3 answers 404 for both).
+fn get(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<Option<String>> {
+    match api.client.send(&sub("GET", bucket, resource, None)) {
+        Ok(r) => Ok(Some(r.text())),
+        Err(e) if e.status() == Some(404) => Ok(None),
+        Err(e) => Err(api::failure(what, e)),
+    }
+}
+
+fn bucket_import(id: &str) -> Obj {
+    let mut o = Obj::new();
+    o.insert("id".into(), json!(id));
+    o.insert("bucket".into(), json!(id));
+    o
+}
+
+// ---- aws_s3_bucket_server_side_encryption_configuration ---------------------------
+
+struct Encryption;
+
+impl Resource for Encryption {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_server_side_encryption_configuration"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut by_default = Schema::new([
+            ("sse_algorithm", required(Type::String)),
+            ("kms_master_key_id", optional(Type::String)),
+        ]);
+        by_default.description = "How objects are encrypted when a request does not say.";
+        let mut rule = Schema::new([("bucket_key_enabled", optional(Type::Bool))]);
+        block(
+            &mut rule,
+            "apply_server_side_encryption_by_default",
+            Nesting::List,
+            by_default,
+            Some(1),
+        );
+        let mut schema = Schema::new([
+            ("id", computed(Type::String)),
+            ("bucket", required(Type::String).force_new()),
+            ("expected_bucket_owner", optional(Type::String).force_new()),
+        ]);
+        block(&mut schema, "rule", Nesting::Set, rule, None);
+        schema
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(text) = get(api, "S3 GetBucketEncryption", id, "encryption")? else {
+            return Ok(None);
+        };
+        let doc = api::parse(&text)?;
+        let rules: Vec<J> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("Rule"))
+            .map(|rule| {
+                let by_default: Vec<J> = xml::child(rule, "ApplyServerSideEncryptionByDefault")
+                    .map(|d| {
+                        vec![json!({
+                            "sse_algorithm": xml::child_text(d, "SSEAlgorithm"),
+                            "kms_master_key_id": xml::child_text(d, "KMSMasterKeyID"),
+                        })]
+                    })
+                    .unwrap_or_default();
+                json!({
+                    "bucket_key_enabled": xml::child_text(rule, "BucketKeyEnabled").map(|t| t == "true"),
+                    "apply_server_side_encryption_by_default": by_default,
+                })
+            })
+            .collect();
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let mut o = bucket_import(id);
+        o.insert(
+            "expected_bucket_owner".into(),
+            prior
+                .get("expected_bucket_owner")
+                .cloned()
+                .unwrap_or(J::Null),
+        );
+        // A key enabled flag the configuration leaves out reads as unset.
+        let configured_flag = blocks(prior, "rule")
+            .first()
+            .map(|r| r.get("bucket_key_enabled").cloned().unwrap_or(J::Null));
+        let rules = rules
+            .into_iter()
+            .map(|mut r| {
+                if configured_flag == Some(J::Null) && r["bucket_key_enabled"] == json!(false) {
+                    r["bucket_key_enabled"] = J::Null;
+                }
+                r
+            })
+            .collect::<Vec<_>>();
+        o.insert("rule".into(), J::Array(rules));
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let mut body = String::from("<ServerSideEncryptionConfiguration>");
+        for rule in blocks(p, "rule") {
+            body.push_str("<Rule>");
+            if let Some(d) = blocks(rule, "apply_server_side_encryption_by_default").first() {
+                body.push_str("<ApplyServerSideEncryptionByDefault>");
+                body.push_str(&format!(
+                    "<SSEAlgorithm>{}</SSEAlgorithm>",
+                    escape(s(d, "sse_algorithm").unwrap_or("AES256"))
+                ));
+                if let Some(key) = s(d, "kms_master_key_id") {
+                    body.push_str(&format!("<KMSMasterKeyID>{}</KMSMasterKeyID>", escape(key)));
+                }
+                body.push_str("</ApplyServerSideEncryptionByDefault>");
+            }
+            if let Some(flag) = b(rule, "bucket_key_enabled") {
+                body.push_str(&format!("<BucketKeyEnabled>{flag}</BucketKeyEnabled>"));
+            }
+            body.push_str("</Rule>");
+        }
+        body.push_str("</ServerSideEncryptionConfiguration>");
+        api.send(
+            "S3 PutBucketEncryption",
+            sub("PUT", id, "encryption", Some(body)),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        match api.client.send(&sub("DELETE", id, "encryption", None)) {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(api::failure("S3 DeleteBucketEncryption", e)),
+        }
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
+
+// ---- aws_s3_bucket_lifecycle_configuration ----------------------------------------
+
+struct Lifecycle;
+
+fn days_block(schema: &mut Schema, name: &str, field: &'static str) {
+    block(
+        schema,
+        name,
+        Nesting::List,
+        Schema::new([(field, optional(Type::Number))]),
+        Some(1),
+    );
+}
+
+impl Resource for Lifecycle {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_lifecycle_configuration"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut rule = Schema::new([
+            ("id", required(Type::String)),
+            ("status", required(Type::String)),
+        ]);
+        block(
+            &mut rule,
+            "filter",
+            Nesting::List,
+            Schema::new([("prefix", optional(Type::String))]),
+            Some(1),
+        );
+        days_block(&mut rule, "expiration", "days");
+        days_block(
+            &mut rule,
+            "noncurrent_version_expiration",
+            "noncurrent_days",
+        );
+        days_block(
+            &mut rule,
+            "abort_incomplete_multipart_upload",
+            "days_after_initiation",
+        );
+        block(
+            &mut rule,
+            "transition",
+            Nesting::Set,
+            Schema::new([
+                ("days", optional(Type::Number)),
+                ("storage_class", required(Type::String)),
+            ]),
+            None,
+        );
+        let mut schema = Schema::new([
+            ("id", computed(Type::String)),
+            ("bucket", required(Type::String).force_new()),
+            ("expected_bucket_owner", optional(Type::String).force_new()),
+        ]);
+        block(&mut schema, "rule", Nesting::List, rule, None);
+        schema
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(text) = get(api, "S3 GetBucketLifecycleConfiguration", id, "lifecycle")? else {
+            return Ok(None);
+        };
+        let doc = api::parse(&text)?;
+        let number = |node: Option<xml::Node<'_, '_>>, name: &str| -> J {
+            node.and_then(|n| xml::child_text(n, name))
+                .and_then(|t| t.parse::<i64>().ok())
+                .map_or(J::Null, |d| json!(d))
+        };
+        let one = |rule: xml::Node<'_, '_>, block: &str, field: &str, xml_field: &str| -> J {
+            match xml::child(rule, block) {
+                Some(n) => json!([{ field: number(Some(n), xml_field) }]),
+                None => json!([]),
+            }
+        };
+        let rules: Vec<J> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("Rule"))
+            .map(|rule| {
+                let filter = match xml::child(rule, "Filter") {
+                    Some(f) => json!([{"prefix": xml::child_text(f, "Prefix")}]),
+                    None => json!([]),
+                };
+                let transitions: Vec<J> = xml::children(rule, "Transition")
+                    .map(|t| json!({"days": number(Some(t), "Days"), "storage_class": xml::child_text(t, "StorageClass")}))
+                    .collect();
+                json!({
+                    "id": xml::child_text(rule, "ID"),
+                    "status": xml::child_text(rule, "Status"),
+                    "filter": filter,
+                    "expiration": one(rule, "Expiration", "days", "Days"),
+                    "noncurrent_version_expiration": one(rule, "NoncurrentVersionExpiration", "noncurrent_days", "NoncurrentDays"),
+                    "abort_incomplete_multipart_upload": one(rule, "AbortIncompleteMultipartUpload", "days_after_initiation", "DaysAfterInitiation"),
+                    "transition": transitions,
+                })
+            })
+            .collect();
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let mut o = bucket_import(id);
+        o.insert(
+            "expected_bucket_owner".into(),
+            prior
+                .get("expected_bucket_owner")
+                .cloned()
+                .unwrap_or(J::Null),
+        );
+        o.insert("rule".into(), J::Array(rules));
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let mut body = String::from("<LifecycleConfiguration>");
+        for rule in blocks(p, "rule") {
+            body.push_str("<Rule>");
+            body.push_str(&format!("<ID>{}</ID>", escape(s(rule, "id").unwrap_or(""))));
+            let prefix = blocks(rule, "filter")
+                .first()
+                .and_then(|f| s(f, "prefix"))
+                .unwrap_or("")
+                .to_string();
+            body.push_str(&format!(
+                "<Filter><Prefix>{}</Prefix></Filter>",
+                escape(&prefix)
+            ));
+            body.push_str(&format!(
+                "<Status>{}</Status>",
+                escape(s(rule, "status").unwrap_or("Enabled"))
+            ));
+            for t in blocks(rule, "transition") {
+                body.push_str("<Transition>");
+                if let Some(days) = n(t, "days") {
+                    body.push_str(&format!("<Days>{days}</Days>"));
+                }
+                body.push_str(&format!(
+                    "<StorageClass>{}</StorageClass></Transition>",
+                    escape(s(t, "storage_class").unwrap_or(""))
+                ));
+            }
+            let mut days = |block: &str, field: &str, tag: &str, inner: &str| {
+                if let Some(d) = blocks(rule, block).first().and_then(|b| n(b, field)) {
+                    body.push_str(&format!("<{tag}><{inner}>{d}</{inner}></{tag}>"));
+                }
+            };
+            days("expiration", "days", "Expiration", "Days");
+            days(
+                "noncurrent_version_expiration",
+                "noncurrent_days",
+                "NoncurrentVersionExpiration",
+                "NoncurrentDays",
+            );
+            days(
+                "abort_incomplete_multipart_upload",
+                "days_after_initiation",
+                "AbortIncompleteMultipartUpload",
+                "DaysAfterInitiation",
+            );
+            body.push_str("</Rule>");
+        }
+        body.push_str("</LifecycleConfiguration>");
+        api.send(
+            "S3 PutBucketLifecycleConfiguration",
+            sub("PUT", id, "lifecycle", Some(body)),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        match api.client.send(&sub("DELETE", id, "lifecycle", None)) {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(api::failure("S3 DeleteBucketLifecycle", e)),
+        }
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
