@@ -1,0 +1,72 @@
+variable "name" {
+  description = "Name prefix for everything the module creates."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "The name must start with a lowercase letter and hold only lowercase letters, digits and dashes (2 to 31 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "release_label" {
+  description = "The EMR release (its Spark and Hadoop versions)."
+  type        = string
+  default     = "emr-7.1.0"
+
+  validation {
+    condition     = can(regex("^emr-[0-9]+\\.[0-9]+\\.[0-9]+$", var.release_label))
+    error_message = "The release_label looks like emr-7.1.0."
+  }
+}
+
+variable "applications" {
+  description = "The applications the cluster runs."
+  type        = list(string)
+  default     = ["Spark", "Hadoop"]
+}
+
+variable "subnet_id" {
+  description = "The subnet the cluster's instances run in."
+  type        = string
+}
+
+variable "master_instance_type" {
+  description = "Instance type of the primary node."
+  type        = string
+  default     = "m5.xlarge"
+}
+
+variable "core_instance_type" {
+  description = "Instance type of the core nodes (HDFS and executors)."
+  type        = string
+  default     = "r5.2xlarge"
+}
+
+variable "core_instances" {
+  description = "How many core nodes to run."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.core_instances >= 1
+    error_message = "A cluster needs at least one core node."
+  }
+}
+
+variable "core_spot_price" {
+  description = "Run the core nodes on spot capacity at up to this price (USD an hour); null for on demand."
+  type        = number
+  default     = null
+}
+
+variable "log_uri" {
+  description = "An s3:// location for the cluster's logs; null for none."
+  type        = string
+  default     = null
+}
