@@ -1,19 +1,19 @@
 output "eks_endpoint" {
-  value = aws_eks_cluster.main.endpoint
+  value = module.kubernetes.cluster_endpoint
 }
 
 output "gpu_node_group" {
-  value = aws_eks_node_group.gpu.arn
+  value = module.kubernetes.node_group_name
 }
 
-output "spark_master" {
-  value = aws_emr_cluster.spark.master_public_dns
+output "spark_cluster" {
+  value = module.spark.cluster_id
 }
 
 output "inference_endpoint" {
-  value = aws_sagemaker_endpoint.llm.name
+  value = module.serving.endpoint_name
 }
 
 output "batch_queue" {
-  value = aws_batch_job_queue.inference.arn
+  value = module.batch.job_queue_arn
 }

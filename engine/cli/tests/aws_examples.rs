@@ -49,14 +49,28 @@ fn query(service: &str, version: &str, action: &str, params: &[(&str, &str)]) ->
         .unwrap_or_else(|e| format!("error: {e}"))
 }
 
-fn copy_example(name: &str, sb: &Sandbox) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name);
-    for entry in std::fs::read_dir(&dir).expect("example") {
+/// Copies `examples/NAME` and the module library it calls into the
+/// sandbox, keeping their relative places; returns the `-chdir` flag
+/// that runs strata in the example.
+fn copy_example(name: &str, sb: &Sandbox) -> String {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    copy_tree(
+        &repo.join("examples").join(name),
+        &sb.dir.join("examples").join(name),
+    );
+    copy_tree(&repo.join("modules"), &sb.dir.join("modules"));
+    format!("-chdir=examples/{name}")
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
         let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            std::fs::copy(&path, sb.dir.join(path.file_name().unwrap())).expect("copy");
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
         }
     }
 }
@@ -159,7 +173,7 @@ fn lifecycle(
     between: &dyn Fn(),
 ) -> String {
     let sb = Sandbox::new(&format!("example-{example}"));
-    copy_example(example, &sb);
+    let chdir = copy_example(example, &sb);
     let endpoint = moto();
     let env: &[(&str, &str)] = &[
         ("AWS_ENDPOINT_URL", &endpoint),
@@ -168,8 +182,8 @@ fn lifecycle(
     ];
     let name_var = format!("-var=name={name}");
     let run = |args: &[&str]| {
-        let all: Vec<&str> = args
-            .iter()
+        let all: Vec<&str> = std::iter::once(&chdir.as_str())
+            .chain(args.iter())
             .chain(std::iter::once(&name_var.as_str()))
             .chain(extra.iter())
             .copied()
@@ -222,7 +236,7 @@ fn rest(service: &str, method: &'static str, path: &str, body: Option<&str>) -> 
 #[test]
 fn ml_platform_example_applies_and_destroys_cleanly() {
     let name = format!("strata-ml-{}", std::process::id());
-    let applied = lifecycle("ml-platform-aws", &name, &[], 18, &|| {
+    let applied = lifecycle("ml-platform-aws", &name, &[], 33, &|| {
         let group = rest(
             "eks",
             "GET",
@@ -274,8 +288,7 @@ fn ml_platform_example_applies_and_destroys_cleanly() {
     assert!(!emr.contains(&name), "{emr}");
     let queues = rest("batch", "POST", "/v1/describejobqueues", Some("{}"));
     assert!(
-        !queues.contains(&format!("{name}-inference\",\"jobQueueArn"))
-            || queues.contains("DELETED"),
+        !queues.contains(&format!("{name}-gpu\",\"jobQueueArn")) || queues.contains("DELETED"),
         "{queues}"
     );
     let roles = query("iam", "2010-05-08", "ListRoles", &[]);

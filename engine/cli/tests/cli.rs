@@ -1273,3 +1273,34 @@ fn long_provider_calls_are_reported_while_they_last() {
         "{text}"
     );
 }
+
+/// Destroying evaluates the configuration against the objects in the
+/// state: an expression that indexes what a module made (a subnet id
+/// passed on) is as valid as when it was applied. It was refused with
+/// "Invalid index", since the plan saw every resource as already gone.
+#[test]
+fn destroy_sees_the_objects_it_destroys() {
+    let sb = Sandbox::new("destroy-sees-state");
+    std::fs::create_dir_all(sb.dir.join("net")).unwrap();
+    sb.write(
+        "net/main.tf",
+        "resource \"terraform_data\" \"subnet\" {\n  count = 2\n  input = \"subnet-${count.index}\"\n}\noutput \"ids\" {\n  value = terraform_data.subnet[*].output\n}\n",
+    );
+    std::fs::create_dir_all(sb.dir.join("cluster")).unwrap();
+    sb.write(
+        "cluster/main.tf",
+        "variable \"subnet\" {\n  type = string\n}\nresource \"terraform_data\" \"node\" {\n  input = var.subnet\n}\n",
+    );
+    sb.write(
+        "main.tf",
+        "module \"net\" {\n  source = \"./net\"\n}\nmodule \"cluster\" {\n  source = \"./cluster\"\n  subnet = module.net.ids[0]\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sb.run(&["destroy", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Destroy complete! Resources: 3 destroyed."),
+        "{text}"
+    );
+}

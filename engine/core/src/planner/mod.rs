@@ -539,6 +539,23 @@ impl<'a> Planner<'a> {
                             set_resource_root(&mut roots, &addr, resource_value_of(r, instances));
                             continue;
                         }
+                        if self.options.destroy && addr.mode == Mode::Managed {
+                            // Everything goes (the orphan pass plans each
+                            // delete); expressions still see the objects as
+                            // the state has them, so what reads them (a
+                            // module output indexed, a provider argument)
+                            // evaluates as it did.
+                            let instances: BTreeMap<InstanceKey, Value> = self
+                                .prior
+                                .iter()
+                                .filter(|(a, _)| a.resource == addr)
+                                .map(|(a, p)| (a.key.clone(), p.value.clone()))
+                                .collect();
+                            self.expanded
+                                .insert(addr.clone(), instances.keys().cloned().collect());
+                            set_resource_root(&mut roots, &addr, resource_value_of(r, instances));
+                            continue;
+                        }
                         let (provider, schema) = match provider_for(
                             self.ctx.registry,
                             addr.mode,
