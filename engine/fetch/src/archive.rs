@@ -186,6 +186,30 @@ mod tests {
     }
 
     #[test]
+    fn bzip2_and_xz_tarballs_unpack() {
+        let tar = tar_of(&[("main.tf", b"# compressed\n")]);
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        std::io::Write::write_all(&mut bz, &tar).unwrap();
+        let dir = scratch("bz2");
+        unpack(ArchiveKind::TarBz2, &bz.finish().unwrap(), &dir).unwrap();
+        assert_eq!(
+            std::fs::read(dir.join("main.tf")).unwrap(),
+            b"# compressed\n"
+        );
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut std::io::Cursor::new(&tar), &mut xz).unwrap();
+        let other = scratch("xz");
+        unpack(ArchiveKind::TarXz, &xz, &other).unwrap();
+        assert_eq!(
+            std::fs::read(other.join("main.tf")).unwrap(),
+            b"# compressed\n"
+        );
+        for d in [dir, other] {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+
+    #[test]
     fn zip_unpacks() {
         let dir = scratch("zip");
         let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

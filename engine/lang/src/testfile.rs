@@ -17,6 +17,9 @@ pub struct TestFile {
     pub runs: Vec<Run>,
     pub overrides: Vec<Override>,
     pub mocks: Vec<MockProvider>,
+    /// `provider` blocks: they configure the providers of every run in
+    /// place of the stack's blocks of the same name and alias.
+    pub providers: Vec<Block>,
 }
 
 /// `mock_provider "NAME" { … }`: the provider answers without calling
@@ -144,6 +147,7 @@ fn lower(path: String, body: &Body, diagnostics: &mut Diagnostics) -> TestFile {
         runs: Vec::new(),
         overrides: Vec::new(),
         mocks: Vec::new(),
+        providers: Vec::new(),
     };
     for block in &body.blocks {
         match block.type_name.as_str() {
@@ -175,12 +179,11 @@ fn lower(path: String, body: &Body, diagnostics: &mut Diagnostics) -> TestFile {
                     file.mocks.push(m);
                 }
             }
-            "provider" => diagnostics.push(Diagnostic::error(
-                codes::UNSUPPORTED_BLOCK_TYPE,
-                "Unsupported block type",
-                "provider blocks in test files are not supported yet: the stack's own provider configurations are used (point them at a test endpoint with the provider's environment variables, such as AWS_ENDPOINT_URL), or use mock_provider.",
-                block.type_span,
-            )),
+            "provider" => {
+                if one_label(block, "provider", diagnostics).is_some() {
+                    file.providers.push(block.clone());
+                }
+            }
             _ => {}
         }
     }

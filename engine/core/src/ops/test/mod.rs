@@ -330,6 +330,48 @@ impl FileRunner<'_> {
         )
     }
 
+    /// Puts the test file's `provider` blocks in place of the stack's
+    /// blocks of the same provider and alias. The file's text joins the
+    /// session's sources, so what configuring them reports points into it.
+    fn use_test_providers(&self, session: &mut Session) -> Result<(), Vec<Diagnostic>> {
+        let Some(first) = self.file.providers.first() else {
+            return Ok(());
+        };
+        let Some(file) = self.sources.get(first.span.file) else {
+            return Ok(());
+        };
+        let (name, text) = (file.name.clone(), file.text.clone());
+        let id = session.stack.sources.add(name, text.clone());
+        let parsed = if file.name.ends_with(".json") {
+            strata_lang::json_config::parse_json_body(&text, id)
+        } else {
+            strata_lang::parser::parse_body(&text, id)
+        };
+        let alias = |b: &strata_lang::ast::Block| {
+            b.body
+                .attribute("alias")
+                .and_then(|a| strata_lang::ast::literal_string(&a.expr))
+        };
+        let label = |b: &strata_lang::ast::Block| b.labels.first().map(|l| l.value.clone());
+        for block in parsed
+            .value
+            .blocks
+            .into_iter()
+            .filter(|b| b.type_name == "provider")
+        {
+            session
+                .stack
+                .config
+                .providers
+                .retain(|p| label(p) != label(&block) || alias(p) != alias(&block));
+            session.stack.config.providers.push(block);
+        }
+        if parsed.diagnostics.has_errors() {
+            return Err(parsed.diagnostics.0);
+        }
+        Ok(())
+    }
+
     fn store(&self, key: &str) -> Arc<dyn Store> {
         (self.ctx.store)(&format!("{}\u{0}{key}", self.file.path))
     }
@@ -352,6 +394,9 @@ impl FileRunner<'_> {
             Ok(s) => s,
             Err(d) => return mine(Status::Error, vec![d]),
         };
+        if let Err(d) = self.use_test_providers(&mut session) {
+            return mine(Status::Error, d);
+        }
         let eval = |e: &Expr| self.eval(e);
         let overrides = doubles::overrides(self.file, &run.overrides);
         match doubles::stand_ins(&session.registry, &overrides, self.sources, &eval) {
