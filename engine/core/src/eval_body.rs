@@ -405,45 +405,51 @@ pub(crate) fn check_conditions(
         overlay: Some(&names),
         env,
     };
-    let mut out = Vec::new();
-    for lifecycle in body.blocks_of("lifecycle") {
-        for block in lifecycle.body.blocks_of(kind) {
-            let Some(condition) = block.body.attribute("condition") else {
-                continue;
-            };
-            match evaluate(&condition.expr, &ctx) {
-                Ok(v) if v.is_unknown() => {}
-                Ok(v) if v.as_bool() == Some(false) => {
-                    let message = block
-                        .body
-                        .attribute("error_message")
-                        .and_then(|m| evaluate(&m.expr, &ctx).ok())
-                        .and_then(|m| {
-                            if m.sensitive {
-                                None
-                            } else {
-                                m.as_str().map(str::to_string)
-                            }
-                        })
-                        .unwrap_or_else(|| "The condition is false.".into());
-                    let summary = if kind == "precondition" {
-                        "Resource precondition failed"
-                    } else {
-                        "Resource postcondition failed"
-                    };
-                    out.push(Diagnostic::error(
-                        strata_types::codes::CONDITION_FAILED,
-                        summary,
-                        format!("{address}: {message}"),
-                        condition.expr.span,
-                    ));
-                }
-                Ok(_) => {}
-                Err(d) => out.push(d),
-            }
+    let summary = if kind == "precondition" {
+        "Resource precondition failed"
+    } else {
+        "Resource postcondition failed"
+    };
+    body.blocks_of("lifecycle")
+        .flat_map(|l| l.body.blocks_of(kind))
+        .filter_map(|block| failed_condition(block, &ctx, summary, address))
+        .collect()
+}
+
+/// A `precondition`/`postcondition`-shaped block's failure: `None` when
+/// its condition holds or is unknown (apply decides it then), else the
+/// error (`summary`, "`what`: error_message") or why it could not be
+/// evaluated.
+pub(crate) fn failed_condition(
+    block: &strata_lang::ast::Block,
+    ctx: &EvalContext<'_>,
+    summary: &str,
+    what: &str,
+) -> Option<Diagnostic> {
+    let condition = block.body.attribute("condition")?;
+    match evaluate(&condition.expr, ctx) {
+        Ok(v) if v.is_unknown() => None,
+        Ok(v) if v.as_bool() == Some(false) => {
+            let message = block
+                .body
+                .attribute("error_message")
+                .and_then(|m| evaluate(&m.expr, ctx).ok())
+                .and_then(|m| {
+                    (!m.sensitive)
+                        .then(|| m.as_str().map(str::to_string))
+                        .flatten()
+                })
+                .unwrap_or_else(|| "The condition is false.".into());
+            Some(Diagnostic::error(
+                strata_types::codes::CONDITION_FAILED,
+                summary,
+                format!("{what}: {message}"),
+                condition.expr.span,
+            ))
         }
+        Ok(_) => None,
+        Err(d) => Some(d),
     }
-    out
 }
 
 /// The input variable values of one module instance, from the call's

@@ -106,8 +106,8 @@ pub struct ChildModule {
 /// Calls nested deeper than this are reported as a likely cycle.
 const MAX_MODULE_DEPTH: usize = 16;
 
-/// Reads every `*.tf` and `*.tf.json` file of `dir` (sorted by name).
-pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
+/// The names of the `*.tf` and `*.tf.json` files of `dir`, sorted.
+fn configuration_files(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
@@ -115,6 +115,12 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
         .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
         .collect();
     names.sort();
+    Ok(names)
+}
+
+/// Reads every `*.tf` and `*.tf.json` file of `dir` (sorted by name).
+pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
+    let names = configuration_files(dir)?;
     let mut files = Vec::new();
     for name in names {
         let text = decode_source(std::fs::read(dir.join(&name))?);
@@ -326,13 +332,7 @@ pub fn load_module_dir(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> std::io::Result<Config> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !n.starts_with('.'))
-        .collect();
-    names.sort();
+    let names = configuration_files(dir)?;
     let mut parsed = Vec::new();
     for file_name in names {
         let text = decode_source(std::fs::read(dir.join(&file_name))?);

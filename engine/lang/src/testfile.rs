@@ -179,10 +179,8 @@ fn lower(path: String, body: &Body, diagnostics: &mut Diagnostics) -> TestFile {
                     file.mocks.push(m);
                 }
             }
-            "provider" => {
-                if one_label(block, "provider", diagnostics).is_some() {
-                    file.providers.push(block.clone());
-                }
+            "provider" if one_label(block, "provider", diagnostics).is_some() => {
+                file.providers.push(block.clone());
             }
             _ => {}
         }

@@ -463,6 +463,15 @@ struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
+    /// The values of a resource's instances as the prior state holds them.
+    fn prior_instances(&self, addr: &ResourceAddr) -> BTreeMap<InstanceKey, Value> {
+        self.prior
+            .iter()
+            .filter(|(a, _)| a.resource == *addr)
+            .map(|(a, p)| (a.key.clone(), p.value.clone()))
+            .collect()
+    }
+
     /// Plans one module instance: its nodes in dependency order. Returns
     /// the names its expressions see at the end (for its outputs).
     fn plan_module<'s>(
@@ -527,12 +536,7 @@ impl<'a> Planner<'a> {
                         let addr = resource_addr(r).in_module(&path);
                         if !self.targets.includes_resource(&addr) {
                             // Untargeted: keep what the state says.
-                            let instances: BTreeMap<InstanceKey, Value> = self
-                                .prior
-                                .iter()
-                                .filter(|(a, _)| a.resource == addr)
-                                .map(|(a, p)| (a.key.clone(), p.value.clone()))
-                                .collect();
+                            let instances = self.prior_instances(&addr);
                             for a in self.prior.keys().filter(|a| a.resource == addr) {
                                 self.configured.insert(a.clone());
                             }
@@ -545,12 +549,7 @@ impl<'a> Planner<'a> {
                             // the state has them, so what reads them (a
                             // module output indexed, a provider argument)
                             // evaluates as it did.
-                            let instances: BTreeMap<InstanceKey, Value> = self
-                                .prior
-                                .iter()
-                                .filter(|(a, _)| a.resource == addr)
-                                .map(|(a, p)| (a.key.clone(), p.value.clone()))
-                                .collect();
+                            let instances = self.prior_instances(&addr);
                             self.expanded
                                 .insert(addr.clone(), instances.keys().cloned().collect());
                             set_resource_root(&mut roots, &addr, resource_value_of(r, instances));

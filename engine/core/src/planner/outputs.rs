@@ -104,36 +104,18 @@ pub(crate) fn output_preconditions(
         overlay: None,
         env,
     };
-    let mut out = Vec::new();
-    for block in o.body.blocks_of("precondition") {
-        let Some(condition) = block.body.attribute("condition") else {
-            continue;
-        };
-        match evaluate(&condition.expr, &ctx) {
-            Ok(v) if v.is_unknown() => {}
-            Ok(v) if v.as_bool() == Some(false) => {
-                let message = block
-                    .body
-                    .attribute("error_message")
-                    .and_then(|m| evaluate(&m.expr, &ctx).ok())
-                    .and_then(|m| {
-                        (!m.sensitive)
-                            .then(|| m.as_str().map(str::to_string))
-                            .flatten()
-                    })
-                    .unwrap_or_else(|| "The condition is false.".into());
-                out.push(Diagnostic::error(
-                    strata_types::codes::CONDITION_FAILED,
-                    "Module output value precondition failed",
-                    format!("{shown}.{}: {message}", o.name),
-                    condition.expr.span,
-                ));
-            }
-            Ok(_) => {}
-            Err(d) => out.push(d),
-        }
-    }
-    out
+    let what = format!("{shown}.{}", o.name);
+    o.body
+        .blocks_of("precondition")
+        .filter_map(|block| {
+            crate::eval_body::failed_condition(
+                block,
+                &ctx,
+                "Module output value precondition failed",
+                &what,
+            )
+        })
+        .collect()
 }
 
 /// Evaluates the `check` blocks' assertions: a failed one is a warning,

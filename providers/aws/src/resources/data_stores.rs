@@ -20,12 +20,12 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     ]
 }
 
-fn s3(method: &'static str, path: String) -> Request {
+pub(super) fn s3(method: &'static str, path: String) -> Request {
     Request::new("s3", method, path)
 }
 
 /// An S3 call whose 404 means "gone".
-fn s3_maybe(
+pub(super) fn s3_maybe(
     api: &Api,
     what: &str,
     request: Request,
@@ -50,7 +50,7 @@ fn tagging_xml(tags: &BTreeMap<String, String>) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

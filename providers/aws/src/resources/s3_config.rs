@@ -3,6 +3,7 @@
 //! (`aws_s3_bucket_server_side_encryption_configuration`) and lifecycle
 //! rules (`aws_s3_bucket_lifecycle_configuration`).
 
+use super::data_stores::{escape, s3, s3_maybe};
 use super::{block, computed, optional, required};
 use crate::api::{self, b, blocks, n, s, Api, Obj};
 use crate::Resource;
@@ -16,16 +17,10 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     vec![Arc::new(Encryption), Arc::new(Lifecycle)]
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// A bucket sub-resource request (`?encryption`, `?lifecycle`) with the
 /// checksum S3 requires of configuration bodies.
 fn sub(method: &'static str, bucket: &str, resource: &str, body: Option<String>) -> Request {
-    let mut r = Request::new("s3", method, format!("/{bucket}")).query(resource, "");
+    let mut r = s3(method, format!("/{bucket}")).query(resource, "");
     if let Some(body) = body {
         use base64::Engine;
         use sha2::Digest;
@@ -42,11 +37,12 @@ fn sub(method: &'static str, bucket: &str, resource: &str, body: Option<String>)
 /// The sub-resource's XML, or `None` when the bucket or the
 /// configuration is gone (S3 answers 404 for both).
 fn get(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<Option<String>> {
-    match api.client.send(&sub("GET", bucket, resource, None)) {
-        Ok(r) => Ok(Some(r.text())),
-        Err(e) if e.status() == Some(404) => Ok(None),
-        Err(e) => Err(api::failure(what, e)),
-    }
+    Ok(s3_maybe(api, what, sub("GET", bucket, resource, None))?.map(|r| r.text()))
+}
+
+/// Removes a bucket sub-resource; one already gone is fine.
+fn remove(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<()> {
+    s3_maybe(api, what, sub("DELETE", bucket, resource, None)).map(|_| ())
 }
 
 fn bucket_import(id: &str) -> Obj {
@@ -173,11 +169,7 @@ impl Resource for Encryption {
     }
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        match api.client.send(&sub("DELETE", id, "encryption", None)) {
-            Ok(_) => Ok(()),
-            Err(e) if e.status() == Some(404) => Ok(()),
-            Err(e) => Err(api::failure("S3 DeleteBucketEncryption", e)),
-        }
+        remove(api, "S3 DeleteBucketEncryption", id, "encryption")
     }
 
     fn import_state(&self, id: &str) -> Obj {
@@ -361,11 +353,7 @@ impl Resource for Lifecycle {
     }
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        match api.client.send(&sub("DELETE", id, "lifecycle", None)) {
-            Ok(_) => Ok(()),
-            Err(e) if e.status() == Some(404) => Ok(()),
-            Err(e) => Err(api::failure("S3 DeleteBucketLifecycle", e)),
-        }
+        remove(api, "S3 DeleteBucketLifecycle", id, "lifecycle")
     }
 
     fn import_state(&self, id: &str) -> Obj {
