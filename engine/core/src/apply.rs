@@ -1110,7 +1110,14 @@ fn fill_module_outputs(
             vec![InstanceKey::None]
         };
         let mut by_key = BTreeMap::new();
+        let given = ctx
+            .overrides
+            .and_then(|o| o.module_outputs(path, &call.name));
         for key in keys {
+            if let Some(given) = given {
+                by_key.insert(key, given.clone());
+                continue;
+            }
             let step = crate::addr::ModuleStep {
                 name: call.name.clone(),
                 key: key.clone(),

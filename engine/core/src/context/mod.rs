@@ -43,6 +43,10 @@ pub struct Stack<'a> {
 #[derive(Default)]
 pub struct Overrides {
     pub resources: HashMap<String, Arc<dyn strata_provider::Provider>>,
+    /// Module calls that are not planned or applied: their outputs, by
+    /// call address without instance keys (`module.net`,
+    /// `module.platform.module.net`).
+    pub modules: HashMap<String, strata_types::Value>,
 }
 
 impl Overrides {
@@ -54,6 +58,20 @@ impl Overrides {
             return None;
         }
         self.resources.get(&addr.to_string()).cloned()
+    }
+
+    /// The outputs given for the call `name` inside the module at `path`.
+    pub(crate) fn module_outputs(
+        &self,
+        path: &[ModuleStep],
+        name: &str,
+    ) -> Option<&strata_types::Value> {
+        if self.modules.is_empty() {
+            return None;
+        }
+        let mut key: String = path.iter().map(|s| format!("module.{}.", s.name)).collect();
+        key.push_str(&format!("module.{name}"));
+        self.modules.get(&key)
     }
 }
 

@@ -118,16 +118,56 @@ pub(super) fn overrides<'a>(
         .collect()
 }
 
-/// Stand-ins for `overrides`, by resource address (a later override of
-/// the same address wins).
+/// The outputs `override_module` gives a call (`module.a.module.b`): the
+/// given ones, and null for every other output the module declares.
+fn module_outputs(
+    stack: &strata_lang::config::LoadedStack,
+    text: &str,
+    o: &Override,
+    eval: Eval<'_>,
+) -> Result<Value, Vec<Diagnostic>> {
+    let names: Vec<&str> = text.split('.').collect();
+    let bad = || {
+        vec![Diagnostic::error(
+            codes::INVALID_ADDRESS,
+            "Invalid address",
+            format!("{text:?} is not a module call of the stack (such as module.network)."),
+            o.target.span,
+        )]
+    };
+    if !names.len().is_multiple_of(2) || names.chunks(2).any(|p| p[0] != "module") {
+        return Err(bad());
+    }
+    let mut children = &stack.children;
+    let mut child = None;
+    for pair in names.chunks(2) {
+        let found = children.get(pair[1]).ok_or_else(bad)?;
+        children = &found.children;
+        child = Some(found);
+    }
+    let child = child.ok_or_else(bad)?;
+    let given = typed_values(eval, None, o.values.as_ref())?;
+    let Kind::Object(mut outputs) = given.kind else {
+        return Err(bad());
+    };
+    for output in &child.config.outputs {
+        outputs
+            .entry(output.name.clone())
+            .or_insert_with(|| Value::null(strata_types::Type::Dynamic));
+    }
+    Ok(Value::object(outputs))
+}
+
+/// Stand-ins for `overrides`: providers by resource address, outputs by
+/// module call (a later override of the same address wins).
 pub(super) fn stand_ins(
+    stack: &strata_lang::config::LoadedStack,
     registry: &Registry,
     overrides: &[&Override],
     sources: &SourceMap,
     eval: Eval<'_>,
-) -> Result<std::collections::HashMap<String, Arc<dyn strata_provider::Provider>>, Vec<Diagnostic>>
-{
-    let mut out = std::collections::HashMap::new();
+) -> Result<crate::context::Overrides, Vec<Diagnostic>> {
+    let mut out = crate::context::Overrides::default();
     for o in overrides {
         let text = sources
             .get(o.target.span.file)
@@ -138,12 +178,9 @@ pub(super) fn stand_ins(
             })
             .unwrap_or_default();
         if o.kind == OverrideKind::Module {
-            return Err(vec![Diagnostic::error(
-                codes::UNSUPPORTED_BLOCK_TYPE,
-                "Unsupported block type",
-                "override_module is not supported yet; override the module's resources with override_resource and override_data.",
-                o.span,
-            )]);
+            let outputs = module_outputs(stack, &text, o, eval)?;
+            out.modules.insert(text, outputs);
+            continue;
         }
         let bad = || {
             vec![Diagnostic::error(
@@ -199,7 +236,7 @@ pub(super) fn stand_ins(
             data,
             o.during_plan,
         ));
-        out.insert(addr.resource.to_string(), stand_in);
+        out.resources.insert(addr.resource.to_string(), stand_in);
     }
     Ok(out)
 }

@@ -399,8 +399,14 @@ impl FileRunner<'_> {
         }
         let eval = |e: &Expr| self.eval(e);
         let overrides = doubles::overrides(self.file, &run.overrides);
-        match doubles::stand_ins(&session.registry, &overrides, self.sources, &eval) {
-            Ok(found) => session.overrides.resources = found,
+        match doubles::stand_ins(
+            &session.stack,
+            &session.registry,
+            &overrides,
+            self.sources,
+            &eval,
+        ) {
+            Ok(found) => session.overrides = found,
             Err(d) => return mine(Status::Error, d),
         }
         let mut expected = Expected::new(run, &session);
