@@ -58,6 +58,9 @@ pub struct Run {
     pub replace: Vec<Expr>,
     pub target: Vec<Expr>,
     pub overrides: Vec<Override>,
+    /// `providers = { aws = aws.west }`: the configurations the run's
+    /// module gets, by its names, from the test file's provider blocks.
+    pub providers: Option<Expr>,
 }
 
 #[derive(Debug)]
@@ -275,11 +278,12 @@ fn lower_run(block: &Block, diagnostics: &mut Diagnostics) -> Option<Run> {
         replace: Vec::new(),
         target: Vec::new(),
         overrides: Vec::new(),
+        providers: body.attribute("providers").map(|a| a.expr.clone()),
     };
     if let Some(a) = body.attribute("expect_failures") {
         run.expect_failures = list_items(a, diagnostics);
     }
-    for a in ["providers", "state_key", "parallel"]
+    for a in ["state_key", "parallel"]
         .iter()
         .filter_map(|n| body.attribute(n))
     {

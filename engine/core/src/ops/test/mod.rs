@@ -19,7 +19,7 @@ use crate::planner::PlanOptions;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use strata_lang::ast::{Expr, TraversalStep};
+use strata_lang::ast::{Attribute, Block, Expr, TraversalStep};
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::VariableSource;
@@ -331,43 +331,83 @@ impl FileRunner<'_> {
     }
 
     /// Puts the test file's `provider` blocks in place of the stack's
-    /// blocks of the same provider and alias. The file's text joins the
-    /// session's sources, so what configuring them reports points into it.
-    fn use_test_providers(&self, session: &mut Session) -> Result<(), Vec<Diagnostic>> {
+    /// blocks of the same provider and alias — or, when the run maps them
+    /// (`providers = { aws = aws.west }`), gives the module exactly the
+    /// mapped ones. The file's text joins the session's sources, so what
+    /// configuring them reports points into it.
+    fn use_test_providers(&self, run: &Run, session: &mut Session) -> Result<(), Vec<Diagnostic>> {
         let Some(first) = self.file.providers.first() else {
-            return Ok(());
+            return match &run.providers {
+                Some(expr) => Err(vec![Diagnostic::error(
+                    codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+                    "Invalid providers argument",
+                    "The run maps providers, but the test file has no provider blocks to map them to.",
+                    expr.span,
+                )]),
+                None => Ok(()),
+            };
         };
         let Some(file) = self.sources.get(first.span.file) else {
             return Ok(());
         };
         let (name, text) = (file.name.clone(), file.text.clone());
-        let id = session.stack.sources.add(name, text.clone());
-        let parsed = if file.name.ends_with(".json") {
+        let id = session.stack.sources.add(name.clone(), text.clone());
+        let parsed = if name.ends_with(".json") {
             strata_lang::json_config::parse_json_body(&text, id)
         } else {
             strata_lang::parser::parse_body(&text, id)
         };
-        let alias = |b: &strata_lang::ast::Block| {
-            b.body
-                .attribute("alias")
-                .and_then(|a| strata_lang::ast::literal_string(&a.expr))
-        };
-        let label = |b: &strata_lang::ast::Block| b.labels.first().map(|l| l.value.clone());
-        for block in parsed
+        if parsed.diagnostics.has_errors() {
+            return Err(parsed.diagnostics.0);
+        }
+        let blocks: Vec<Block> = parsed
             .value
             .blocks
             .into_iter()
             .filter(|b| b.type_name == "provider")
-        {
-            session
-                .stack
-                .config
-                .providers
-                .retain(|p| label(p) != label(&block) || alias(p) != alias(&block));
-            session.stack.config.providers.push(block);
-        }
-        if parsed.diagnostics.has_errors() {
-            return Err(parsed.diagnostics.0);
+            .collect();
+        let providers = &mut session.stack.config.providers;
+        match &run.providers {
+            None => {
+                for block in blocks {
+                    providers.retain(|p| provider_name(p) != provider_name(&block));
+                    providers.push(block);
+                }
+            }
+            Some(expr) => {
+                let mut mapped = Vec::new();
+                for (key, value) in provider_mapping(expr)? {
+                    let Some(found) = blocks.iter().find(|b| provider_name(b) == value) else {
+                        return Err(vec![Diagnostic::error(
+                            codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+                            "Invalid provider reference",
+                            format!(
+                                "The test file has no provider block for {}.",
+                                shown_provider(&value)
+                            ),
+                            expr.span,
+                        )]);
+                    };
+                    let mut block = found.clone();
+                    block.body.attributes.retain(|a| a.name != "alias");
+                    if let Some(alias) = &key.1 {
+                        let span = block.span;
+                        block.body.attributes.push(Attribute {
+                            name: "alias".into(),
+                            name_span: span,
+                            expr: Expr {
+                                kind: strata_lang::ast::ExprKind::Literal(Value::string(
+                                    alias.clone(),
+                                )),
+                                span,
+                            },
+                            span,
+                        });
+                    }
+                    mapped.push(block);
+                }
+                *providers = mapped;
+            }
         }
         Ok(())
     }
@@ -394,7 +434,7 @@ impl FileRunner<'_> {
             Ok(s) => s,
             Err(d) => return mine(Status::Error, vec![d]),
         };
-        if let Err(d) = self.use_test_providers(&mut session) {
+        if let Err(d) = self.use_test_providers(run, &mut session) {
             return mine(Status::Error, d);
         }
         let eval = |e: &Expr| self.eval(e);
@@ -694,6 +734,66 @@ impl FileRunner<'_> {
             sources,
         });
     }
+}
+
+/// A provider configuration's name and alias.
+type ProviderName = (String, Option<String>);
+
+fn provider_name(block: &Block) -> ProviderName {
+    (
+        block
+            .labels
+            .first()
+            .map(|l| l.value.clone())
+            .unwrap_or_default(),
+        block
+            .body
+            .attribute("alias")
+            .and_then(|a| strata_lang::ast::literal_string(&a.expr)),
+    )
+}
+
+fn shown_provider((name, alias): &ProviderName) -> String {
+    match alias {
+        Some(a) => format!("{name}.{a}"),
+        None => name.clone(),
+    }
+}
+
+/// `{ aws = aws.west, aws.main = aws }`: (the module's name, the test
+/// file's name) pairs.
+fn provider_mapping(expr: &Expr) -> Result<Vec<(ProviderName, ProviderName)>, Vec<Diagnostic>> {
+    let bad = |span: Span| {
+        vec![Diagnostic::error(
+            codes::INVALID_PROVIDER_REFERENCE_IN_CONFIG,
+            "Invalid providers argument",
+            "A run's providers argument maps provider configurations, such as { aws = aws.west }.",
+            span,
+        )]
+    };
+    let name_of = |e: &Expr| -> Option<ProviderName> {
+        let (root, steps) = e.as_traversal()?;
+        match steps.as_slice() {
+            [] => Some((root.to_string(), None)),
+            [TraversalStep::Attr(alias, _)] => Some((root.to_string(), Some(alias.to_string()))),
+            _ => None,
+        }
+    };
+    let strata_lang::ast::ExprKind::Object(items) = &expr.kind else {
+        return Err(bad(expr.span));
+    };
+    items
+        .iter()
+        .map(|(key, value)| {
+            let key = match key {
+                strata_lang::ast::ObjectKey::Name(n) => Some((n.clone(), None)),
+                strata_lang::ast::ObjectKey::Expr(e) => name_of(e),
+            }
+            .ok_or_else(|| bad(value.span))?;
+            let value = name_of(value).ok_or_else(|| bad(value.span))?;
+            Ok((key, value))
+        })
+        .collect()
 }
 
 /// What a run's assertions see.
