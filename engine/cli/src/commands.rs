@@ -233,7 +233,7 @@ enum Command {
         /// Print progress and results as Terraform's JSON lines.
         #[arg(long)]
         json: bool,
-        /// Accepted for Terraform's scripts.
+        /// Print each run's plan or applied state after its result.
         #[arg(long)]
         verbose: bool,
         /// Where test files are besides the stack's directory.
@@ -469,13 +469,14 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         Command::Test {
             filter,
             json,
-            verbose: _,
+            verbose,
             test_directory,
             vars,
         } => crate::workflow::test_command(
             &crate::workflow::TestOptions {
                 filter,
                 json,
+                verbose,
                 test_directory,
                 vars,
             },

@@ -1304,3 +1304,37 @@ fn destroy_sees_the_objects_it_destroys() {
         "{text}"
     );
 }
+
+/// `strata test -verbose` shows each run's plan or applied state after
+/// its result, as `terraform test -verbose` does.
+#[test]
+fn test_verbose_shows_each_runs_plan_or_state() {
+    let sb = Sandbox::new("test-verbose");
+    sb.write(
+        "main.tf",
+        "resource \"terraform_data\" \"job\" {\n  input = \"j\"\n}\noutput \"out\" {\n  value = terraform_data.job.output\n}\n",
+    );
+    sb.write(
+        "a.tftest.hcl",
+        "run \"planned\" {\n  command = plan\n}\nrun \"applied\" {}\n",
+    );
+    let (code, text) = sb.run(&["test", "-verbose"], "");
+    assert_eq!(code, 0, "{text}");
+    let planned = text.find("run \"planned\"... pass").expect("planned run");
+    let applied = text.find("run \"applied\"... pass").expect("applied run");
+    let plan = text
+        .find("# terraform_data.job will be created")
+        .expect("the plan");
+    let state = text.find("# terraform_data.job:").expect("the state");
+    assert!(
+        planned < plan && plan < applied && applied < state,
+        "{text}"
+    );
+    assert!(text.contains("out = \"j\""), "{text}");
+    let (code, text) = sb.run(&["test", "-json", "-verbose"], "");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("\"type\":\"test_plan\"") && text.contains("\"type\":\"test_state\""),
+        "{text}"
+    );
+}

@@ -329,6 +329,22 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
     })
 }
 
+/// Every instance of a state (sensitive values masked), then its outputs.
+fn print_state(state: &State) {
+    for r in &state.resources {
+        for i in &r.instances {
+            let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
+            let prefix = if r.mode == "data" { "data." } else { "" };
+            println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
+            println!(
+                "{}\n",
+                serde_json::to_string_pretty(&masked_attributes(r, i)).unwrap_or_default()
+            );
+        }
+    }
+    print_outputs_summary(state);
+}
+
 fn print_outputs_summary(state: &State) {
     if state.outputs.is_empty() {
         return;

@@ -63,20 +63,7 @@ pub fn show_command(
                         );
                         println!("{}", serde_json::to_string(&shown).unwrap_or_default());
                     } else {
-                        for r in &state.resources {
-                            for i in &r.instances {
-                                let key =
-                                    strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
-                                let prefix = if r.mode == "data" { "data." } else { "" };
-                                println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
-                                println!(
-                                    "{}\n",
-                                    serde_json::to_string_pretty(&masked_attributes(r, i))
-                                        .unwrap_or_default()
-                                );
-                            }
-                        }
-                        print_outputs_summary(&state);
+                        print_state(&state);
                     }
                 }
                 Ok(None) if json => println!("{{\"format_version\":\"1.0\"}}"),

@@ -7,12 +7,13 @@
 use super::*;
 use std::io::Write;
 use std::sync::Arc;
-use strata_core::ops::test::{run_file, Status, Summary, TestContext, TestEvent};
+use strata_core::ops::test::{run_file, Details, Status, Summary, TestContext, TestEvent};
 use strata_lang::testfile::{discover, load_test_file, TestFile};
 
 pub(crate) struct TestOptions {
     pub(crate) filter: Vec<String>,
     pub(crate) json: bool,
+    pub(crate) verbose: bool,
     pub(crate) test_directory: String,
     pub(crate) vars: crate::args::VarArgs,
 }
@@ -178,6 +179,7 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
         variables,
         providers: &providers,
         store: &store,
+        verbose: options.verbose,
     };
     let on_event = |event: TestEvent| match &json {
         Some(out) => emit_json(out, &event),
@@ -242,6 +244,15 @@ fn print_human(event: &TestEvent, style: &crate::render::Style) {
         TestEvent::RunComplete { run, status, .. } => {
             writeln!(out, "  run \"{run}\"... {}", shown(*status))
         }
+        TestEvent::RunDetails { details, .. } => {
+            let _ = writeln!(out);
+            drop(out);
+            match details {
+                Details::Plan(plan) => super::print_plan(plan, style),
+                Details::State(state) => super::print_state(state),
+            }
+            Ok(())
+        }
         TestEvent::FileTeardown(file) => writeln!(out, "{file}... tearing down"),
         TestEvent::FileComplete { file, status } => {
             writeln!(out, "{file}... {}", shown(*status))
@@ -276,6 +287,29 @@ fn emit_json(out: &JsonLines, event: &TestEvent) {
             &format!("  \"{run}\"... {}", shown(*status)),
             json!({"@testfile": file, "@testrun": run, "type": "test_run", "test_run": {"path": file, "run": run, "progress": "complete", "status": status.as_str()}}),
         ),
+        TestEvent::RunDetails {
+            file,
+            run,
+            details,
+        } => match details {
+            Details::Plan(plan) => out.emit(
+                "info",
+                "-verbose flag enabled, printing plan",
+                json!({"@testfile": file, "@testrun": run, "type": "test_plan", "test_plan": plan.to_terraform_json()}),
+            ),
+            Details::State(state) => {
+                let shown = strata_core::plan::state_json(state, None, env!("CARGO_PKG_VERSION"));
+                out.emit(
+                    "info",
+                    "-verbose flag enabled, printing state",
+                    json!({"@testfile": file, "@testrun": run, "type": "test_state", "test_state": {
+                        "state_format_version": "1.0",
+                        "root_module": shown["values"]["root_module"],
+                        "outputs": shown["values"]["outputs"],
+                    }}),
+                )
+            }
+        },
         TestEvent::FileTeardown(file) => out.emit(
             "info",
             &format!("{file}... tearing down"),

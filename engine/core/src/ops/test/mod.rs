@@ -60,6 +60,12 @@ pub enum TestEvent<'a> {
         run: &'a str,
         status: Status,
     },
+    /// With [`TestContext::verbose`]: the run's plan or applied state.
+    RunDetails {
+        file: &'a str,
+        run: &'a str,
+        details: &'a Details,
+    },
     /// Diagnostics of a run (or of the file, when `run` is `None`), with
     /// the sources their spans point into.
     Diagnostics {
@@ -90,6 +96,14 @@ pub struct TestContext<'a> {
     pub providers: &'a (dyn Fn() -> Arc<Registry> + Sync),
     /// A store for a state of a test file, by a name unique in the run.
     pub store: &'a (dyn Fn(&str) -> Arc<dyn Store> + Sync),
+    /// Report each run's plan or state ([`TestEvent::RunDetails`]).
+    pub verbose: bool,
+}
+
+/// What a run planned or applied, for `-verbose`.
+pub enum Details {
+    Plan(Box<crate::plan::Plan>),
+    State(Box<strata_state::State>),
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -145,6 +159,8 @@ struct FileRunner<'a> {
     /// The providers of every run: the caller's, with the file's mock
     /// providers in place of the real ones.
     registry: Arc<Registry>,
+    /// The last run's plan or state, with `verbose`.
+    details: Option<Details>,
 }
 
 /// Runs one test file; `sources` holds the file's text.
@@ -168,6 +184,7 @@ pub async fn run_file(
             ..FunctionEnv::default()
         },
         registry: (ctx.providers)(),
+        details: None,
     };
     let mut file_status = Status::Pass;
     let mut diagnostics = Diagnostics::default();
@@ -215,6 +232,13 @@ pub async fn run_file(
             run: &run.name,
             status,
         });
+        if let Some(details) = runner.details.take() {
+            on_event(TestEvent::RunDetails {
+                file: &file.path,
+                run: &run.name,
+                details: &details,
+            });
+        }
         for (diagnostics, sources) in &report.batches {
             if !diagnostics.is_empty() {
                 on_event(TestEvent::Diagnostics {
@@ -548,6 +572,9 @@ impl FileRunner<'_> {
             }
         };
         if run.command == Command::Plan {
+            if self.ctx.verbose {
+                self.details = Some(Details::Plan(Box::new(plan)));
+            }
             return Some(scope);
         }
         // Whatever happens now, the state may hold objects to destroy.
@@ -564,6 +591,9 @@ impl FileRunner<'_> {
         found
             .0
             .extend(std::mem::take(&mut *warnings.lock().expect("warnings")));
+        if self.ctx.verbose {
+            self.details = Some(Details::State(Box::new(result.state)));
+        }
         if found.has_errors() {
             return None;
         }
