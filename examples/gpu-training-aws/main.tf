@@ -141,19 +141,7 @@ resource "aws_s3_object" "train_config" {
   })
 }
 
-# ---- identity ---------------------------------------------------------------------
-
-resource "aws_iam_role" "worker" {
-  name = "${var.name}-worker"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "ec2.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-}
+# ---- identity and the fleet -----------------------------------------------------
 
 resource "aws_iam_policy" "datasets" {
   name = "${var.name}-datasets"
@@ -167,82 +155,26 @@ resource "aws_iam_policy" "datasets" {
   })
 }
 
-resource "aws_iam_role_policy_attachment" "datasets" {
-  role       = aws_iam_role.worker.name
-  policy_arn = aws_iam_policy.datasets.arn
-}
+# The fleet itself comes from the module library: the workers' role and
+# instance profile, the placement group, the launch template and the
+# auto scaling group with its spot mix.
+module "fleet" {
+  source = "../../modules/gpu-training"
 
-resource "aws_iam_instance_profile" "worker" {
-  name = "${var.name}-worker"
-  role = aws_iam_role.worker.name
-}
-
-# ---- compute --------------------------------------------------------------------
-
-resource "aws_placement_group" "cluster" {
-  count    = var.use_placement_group ? 1 : 0
-  name     = "${var.name}-cluster"
-  strategy = "cluster"
-}
-
-resource "aws_launch_template" "worker" {
-  name                   = "${var.name}-worker"
-  image_id               = data.aws_ami.gpu.id
-  instance_type          = var.instance_types[0]
-  vpc_security_group_ids = [aws_security_group.workers.id]
-  update_default_version = true
-  user_data = base64encode(<<-EOT
+  name               = var.name
+  subnet_ids         = aws_subnet.public[*].id
+  security_group_ids = [aws_security_group.workers.id]
+  image_id           = data.aws_ami.gpu.id
+  instance_types     = var.instance_types
+  workers            = var.workers
+  max_workers        = var.max_workers
+  on_demand_workers  = var.on_demand_workers
+  placement_group    = var.use_placement_group
+  policy_arns        = { datasets = aws_iam_policy.datasets.arn }
+  tags               = { role = "trainer" }
+  user_data          = <<-EOT
     #!/bin/bash
     nvidia-smi
     aws s3 cp s3://${aws_s3_bucket.datasets.id}/configs/train.yaml /etc/train.yaml
   EOT
-  )
-
-  iam_instance_profile {
-    name = aws_iam_instance_profile.worker.name
-  }
-
-  tag_specifications {
-    resource_type = "instance"
-    tags = {
-      Name = "${var.name}-worker"
-    }
-  }
-}
-
-resource "aws_autoscaling_group" "workers" {
-  name                = "${var.name}-workers"
-  min_size            = 0
-  max_size            = var.max_workers
-  desired_capacity    = var.workers
-  vpc_zone_identifier = aws_subnet.public[*].id
-  placement_group     = one(aws_placement_group.cluster[*].name)
-
-  mixed_instances_policy {
-    instances_distribution {
-      on_demand_base_capacity                  = var.on_demand_workers
-      on_demand_percentage_above_base_capacity = 0
-      spot_allocation_strategy                 = "capacity-optimized"
-    }
-
-    launch_template {
-      launch_template_specification {
-        launch_template_id = aws_launch_template.worker.id
-        version            = "$Latest"
-      }
-
-      dynamic "override" {
-        for_each = var.instance_types
-        content {
-          instance_type = override.value
-        }
-      }
-    }
-  }
-
-  tag {
-    key                 = "role"
-    value               = "trainer"
-    propagate_at_launch = true
-  }
 }

@@ -11,7 +11,7 @@ output "dataset_bucket" {
 }
 
 output "worker_role_arn" {
-  value = aws_iam_role.worker.arn
+  value = module.fleet.role_arn
 }
 
 output "gpus_per_worker" {

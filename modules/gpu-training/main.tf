@@ -20,10 +20,10 @@ resource "aws_iam_role" "worker" {
   })
 }
 
-resource "aws_iam_role_policy_attachment" "dataset" {
-  count      = var.dataset_policy_arn == null ? 0 : 1
+resource "aws_iam_role_policy_attachment" "extra" {
+  for_each   = var.policy_arns
   role       = aws_iam_role.worker.name
-  policy_arn = var.dataset_policy_arn
+  policy_arn = each.value
 }
 
 resource "aws_iam_instance_profile" "worker" {
@@ -59,7 +59,7 @@ resource "aws_launch_template" "worker" {
 resource "aws_autoscaling_group" "workers" {
   name                = "${var.name}-workers"
   min_size            = 0
-  max_size            = max(var.workers, 1)
+  max_size            = coalesce(var.max_workers, max(var.workers, 1))
   desired_capacity    = var.workers
   vpc_zone_identifier = var.subnet_ids
   placement_group     = one(aws_placement_group.cluster[*].name)

@@ -8,6 +8,11 @@ output "launch_template_id" {
   value       = aws_launch_template.worker.id
 }
 
+output "role_arn" {
+  description = "The workers' IAM role's ARN."
+  value       = aws_iam_role.worker.arn
+}
+
 output "role_name" {
   description = "The workers' IAM role, to attach more policies to."
   value       = aws_iam_role.worker.name

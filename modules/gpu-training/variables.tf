@@ -51,6 +51,12 @@ variable "workers" {
   }
 }
 
+variable "max_workers" {
+  description = "The most workers the group may scale to; null for the larger of workers and 1."
+  type        = number
+  default     = null
+}
+
 variable "on_demand_workers" {
   description = "How many of the workers run on demand; the rest run on spot capacity."
   type        = number
@@ -74,10 +80,10 @@ variable "ttl_hours" {
   }
 }
 
-variable "dataset_policy_arn" {
-  description = "An IAM policy to attach to the workers' role (for example the data-lake module's read policy); null for none."
-  type        = string
-  default     = null
+variable "policy_arns" {
+  description = "IAM policies to attach to the workers' role, by a name of your choosing (for example { lake = module.lake.read_policy_arn }); the names must be known when planning, the ARNs need not be."
+  type        = map(string)
+  default     = {}
 }
 
 variable "user_data" {

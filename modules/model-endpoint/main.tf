@@ -11,10 +11,10 @@ resource "aws_iam_role" "execution" {
   })
 }
 
-resource "aws_iam_role_policy_attachment" "model_read" {
-  count      = var.model_read_policy_arn == null ? 0 : 1
+resource "aws_iam_role_policy_attachment" "extra" {
+  for_each   = var.policy_arns
   role       = aws_iam_role.execution.name
-  policy_arn = var.model_read_policy_arn
+  policy_arn = each.value
 }
 
 resource "aws_sagemaker_model" "this" {

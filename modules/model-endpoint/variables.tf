@@ -58,8 +58,8 @@ variable "instance_count" {
   }
 }
 
-variable "model_read_policy_arn" {
-  description = "An IAM policy that lets the endpoint read the model artifacts (for example the data-lake module's read policy); null for none."
-  type        = string
-  default     = null
+variable "policy_arns" {
+  description = "IAM policies to attach to the execution role, by a name of your choosing (for example { lake = module.lake.read_policy_arn } to read the model artifacts); the names must be known when planning, the ARNs need not be."
+  type        = map(string)
+  default     = {}
 }

@@ -22,6 +22,6 @@ module "training" {
   image_id           = "ami-0123456789abcdef0"
   instance_types     = ["p5.48xlarge", "p4d.24xlarge"]
   workers            = 4
-  dataset_policy_arn = module.lake.read_policy_arn
+  policy_arns        = { lake = module.lake.read_policy_arn }
   ttl_hours          = 12
 }
