@@ -32,6 +32,9 @@ struct Cli {
 struct RunArgs {
     #[command(flatten)]
     vars: VarArgs,
+    /// Print Terraform's machine-readable UI: one JSON object a line.
+    #[arg(long)]
+    json: bool,
     /// The state file (default strata.tfstate).
     #[arg(long)]
     state: Option<PathBuf>,
@@ -450,7 +453,19 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     }
     let color =
         !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    let style = Style { color };
+    let json = match &cli.command {
+        Command::Plan { run, .. } | Command::Apply { run, .. } | Command::Destroy { run, .. } => {
+            run.json
+        }
+        _ => false,
+    };
+    let style = Style {
+        color: color && !json,
+        json,
+    };
+    if json {
+        crate::ui_json::version();
+    }
     let touches_state = !matches!(
         cli.command,
         Command::Validate { .. }

@@ -14,6 +14,7 @@ mod plan_render;
 mod policy;
 mod render;
 mod report;
+mod ui_json;
 mod workflow;
 
 use std::process::ExitCode;

@@ -5,6 +5,9 @@ use strata_types::{Diagnostic, Severity, SourceMap};
 
 pub struct Style {
     pub color: bool,
+    /// Terraform's machine-readable UI (`-json`): every message a JSON
+    /// line on stdout ([`crate::ui_json`]).
+    pub json: bool,
 }
 
 impl Style {

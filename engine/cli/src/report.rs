@@ -10,6 +10,10 @@ use strata_state::StateError;
 use strata_types::{Diagnostic, SourceMap};
 
 pub(crate) fn report(diagnostics: &[Diagnostic], sources: &SourceMap, style: &Style) {
+    if style.json {
+        crate::ui_json::diagnostics(diagnostics, sources, &serde_json::json!({}));
+        return;
+    }
     let mut err = std::io::stderr().lock();
     for d in diagnostics {
         let _ = writeln!(err, "{}", crate::render::render(d, sources, style));
@@ -64,6 +68,16 @@ pub(crate) fn op_events<'a>(
     style: &'a Style,
 ) -> impl Fn(OpEvent) + Sync + 'a {
     move |event| match event {
+        OpEvent::Recovered {
+            journal_of,
+            actions,
+        } if style.json => crate::ui_json::log(&format!(
+            "Recovered from an interrupted apply (journal of {journal_of}): {}",
+            actions.join("; ")
+        )),
+        OpEvent::Waiting(w) if style.json => {
+            crate::ui_json::apply_progress(&w.what, w.elapsed.as_secs())
+        }
         OpEvent::Recovered {
             journal_of,
             actions,

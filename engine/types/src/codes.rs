@@ -195,6 +195,7 @@ codes! {
     RESOURCE_TARGETING = "E623", "Resource targeting is in effect";
     CHECK_ASSERTION_FAILED = "E624", "Check block assertion failed";
     UNKNOWN_PROVIDER = "E716", "Unknown provider";
+    APPROVAL_REQUIRED = "E005", "Approval required";
 }
 
 #[cfg(test)]

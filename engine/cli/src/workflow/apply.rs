@@ -61,10 +61,15 @@ pub fn apply_command(
                 return ExitCode::from(1);
             }
             // The hash the reviewed comment's footer shows.
-            println!(
-                "Applying the saved plan sha256 {}.\n",
+            let applying = format!(
+                "Applying the saved plan sha256 {}.",
                 crate::markdown::plan_sha256(&plan)
             );
+            if style.json {
+                crate::ui_json::log(&applying);
+            } else {
+                println!("{applying}\n");
+            }
             (plan, loaded)
         }
         Err(loaded) => {
@@ -72,7 +77,7 @@ pub fn apply_command(
                 Ok(p) => p,
                 Err(code) => return code,
             };
-            print_plan(&planned.plan, style);
+            print_plan(&planned.plan, args.refresh, style);
             let mut planned = planned;
             match check_policies(args, &mut planned.plan, style) {
                 Ok(false) => {}
@@ -96,6 +101,16 @@ pub fn apply_command(
                 .is_some_and(|c| c.accepts_plaintext());
             if !planned.plan.has_changes() && !encrypting {
                 return ExitCode::SUCCESS;
+            }
+            if !auto_approve && planned.plan.has_changes() && style.json {
+                return global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::APPROVAL_REQUIRED,
+                        "Approval required",
+                        "With -json, apply cannot ask for approval: add -auto-approve, or apply a saved plan.",
+                    ),
+                    style,
+                );
             }
             if !auto_approve && planned.plan.has_changes() {
                 let verb = if args.destroy {
@@ -141,6 +156,9 @@ pub fn apply_command(
         std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("CI").is_none();
     let progress = std::sync::Mutex::new((0usize, 0usize, std::time::Instant::now()));
     let on_event = |e: Event| {
+        if style.json {
+            return json_event(e);
+        }
         let mut p = progress.lock().expect("progress");
         let line = match e {
             Event::Started { addr, action } => {
@@ -211,6 +229,11 @@ pub fn apply_command(
     // started, is not a complete apply, however the changes went.
     let unsaved = result.diagnostics.has_errors();
     if failed > 0 || !skipped.is_empty() || cancel.load(Ordering::SeqCst) || unsaved {
+        if style.json {
+            crate::ui_json::log(&format!("Apply incomplete: {add} added, {change} changed, {destroy} destroyed; {failed} failed, {} skipped.", skipped.len()));
+            std::mem::forget((loaded, result));
+            return ExitCode::from(1);
+        }
         println!("\nApply incomplete: {add} added, {change} changed, {destroy} destroyed; {failed} failed, {} skipped.", skipped.len());
         for (addr, _, o) in &skipped {
             if let Outcome::Skipped(why) = o {
@@ -220,7 +243,12 @@ pub fn apply_command(
         std::mem::forget((loaded, result));
         return ExitCode::from(1);
     }
-    if args.destroy {
+    if style.json {
+        crate::ui_json::apply_summary(add, change, destroy, args.destroy);
+        if !args.destroy {
+            crate::ui_json::state_outputs(&result.state);
+        }
+    } else if args.destroy {
         println!("\nDestroy complete! Resources: {destroy} destroyed.");
     } else {
         println!(
@@ -237,6 +265,35 @@ pub fn apply_command(
     // (a second at 100,000 resources) would only cost time.
     std::mem::forget((loaded, result));
     code
+}
+
+/// An apply event as Terraform's `apply_start` / `apply_complete` /
+/// `apply_errored` line (a change skipped for a failed dependency is a
+/// `log` line).
+fn json_event(e: Event) {
+    match e {
+        Event::Started { addr, action } => {
+            crate::ui_json::apply_start(&addr, action, progressive(action))
+        }
+        Event::Finished {
+            addr,
+            action,
+            elapsed,
+            outcome,
+        } => match outcome {
+            Outcome::Done => {
+                crate::ui_json::apply_end(&addr, action, finished(action), elapsed.as_secs(), None)
+            }
+            Outcome::Failed(why) => crate::ui_json::apply_end(
+                &addr,
+                action,
+                finished(action),
+                elapsed.as_secs(),
+                Some(&why),
+            ),
+            Outcome::Skipped(why) => crate::ui_json::log(&format!("{addr}: skipped: {why}")),
+        },
+    }
 }
 
 fn count_done(outcomes: &[(String, Action, Outcome)]) -> (usize, usize, usize) {

@@ -127,7 +127,13 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-fn print_plan(plan: &Plan, style: &Style) {
+/// A plan as people read it, or as `-json` lines (with the refresh of
+/// the state when `refreshed`).
+fn print_plan(plan: &Plan, refreshed: bool, style: &Style) {
+    if style.json {
+        crate::ui_json::plan(plan, refreshed);
+        return;
+    }
     print!(
         "{}",
         render_plan(

@@ -26,7 +26,7 @@ pub fn plan_command(
         Ok(p) => p,
         Err(code) => return code,
     };
-    print_plan(&planned.plan, style);
+    print_plan(&planned.plan, args.refresh, style);
     let denied = match check_policies(args, &mut planned.plan, style) {
         Ok(d) => d,
         Err(code) => return code,
@@ -63,11 +63,13 @@ pub fn plan_command(
             );
             return ExitCode::from(1);
         }
-        println!(
-            "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  strata apply {}",
-            path.display(),
-            path.display()
-        );
+        if !style.json {
+            println!(
+                "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n  strata apply {}",
+                path.display(),
+                path.display()
+            );
+        }
     }
     let has_changes = planned.plan.has_changes();
     std::mem::forget(planned);

@@ -42,7 +42,7 @@ pub fn show_command(
                     serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()
                 );
             } else {
-                print_plan(&plan, style);
+                print_plan(&plan, false, style);
             }
         }
         None => {

@@ -23,43 +23,8 @@ struct JsonLines;
 
 impl JsonLines {
     fn emit(&self, level: &str, message: &str, fields: serde_json::Value) {
-        let mut line = serde_json::json!({
-            "@level": level,
-            "@message": message,
-            "@module": "terraform.ui",
-            "@timestamp": timestamp(),
-        });
-        if let (Some(line), Some(fields)) = (line.as_object_mut(), fields.as_object()) {
-            line.extend(fields.clone());
-        }
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        crate::ui_json::emit(level, message, fields);
     }
-}
-
-/// Now, in RFC 3339 with microseconds (UTC), as Terraform stamps lines.
-fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        now.subsec_micros()
-    )
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -134,11 +99,7 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
     };
     let json = options.json.then_some(JsonLines);
     if let Some(out) = &json {
-        out.emit(
-            "info",
-            &format!("Strata {}", env!("CARGO_PKG_VERSION")),
-            serde_json::json!({"type": "version", "terraform": env!("CARGO_PKG_VERSION"), "ui": "1.2"}),
-        );
+        crate::ui_json::version();
         let abstract_: serde_json::Map<String, serde_json::Value> = files
             .iter()
             .map(|(f, _)| {
@@ -248,7 +209,7 @@ fn print_human(event: &TestEvent, style: &crate::render::Style) {
             let _ = writeln!(out);
             drop(out);
             match details {
-                Details::Plan(plan) => super::print_plan(plan, style),
+                Details::Plan(plan) => super::print_plan(plan, false, style),
                 Details::State(state) => super::print_state(state),
             }
             Ok(())
@@ -331,19 +292,11 @@ fn emit_json(out: &JsonLines, event: &TestEvent) {
             diagnostics,
             sources,
         } => {
-            let items = crate::render::to_json(diagnostics, sources);
-            for (d, item) in diagnostics.iter().zip(items.as_array().into_iter().flatten()) {
-                let level = match d.severity {
-                    strata_types::Severity::Error => "error",
-                    strata_types::Severity::Warning => "warn",
-                };
-                let word = if level == "error" { "Error" } else { "Warning" };
-                let mut fields = json!({"@testfile": file, "type": "diagnostic", "diagnostic": item});
-                if let Some(run) = run {
-                    fields["@testrun"] = json!(run);
-                }
-                out.emit(level, &format!("{word}: {}", d.summary), fields);
+            let mut extra = json!({"@testfile": file});
+            if let Some(run) = run {
+                extra["@testrun"] = json!(run);
             }
+            crate::ui_json::diagnostics(diagnostics, sources, &extra);
         }
     }
 }
