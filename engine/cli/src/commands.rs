@@ -219,6 +219,16 @@ enum StateCommand {
 }
 
 #[derive(Subcommand)]
+enum ProvidersCommand {
+    /// The schemas of the providers the stack uses, in Terraform's JSON
+    /// format (requires -json).
+    Schema {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Check the configuration for errors without accessing any remote service.
     Validate {
@@ -361,6 +371,8 @@ enum Command {
         /// Print the schemas as JSON.
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        what: Option<ProvidersCommand>,
     },
     /// Inspect and edit the state: list, show, rm, mv, pull, push.
     State {
@@ -600,7 +612,11 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             &graph_type,
             &style,
         ),
-        Command::Providers { json } => crate::workflow::providers_command(json, &style),
+        Command::Providers {
+            what: Some(ProvidersCommand::Schema { json }),
+            ..
+        } => crate::workflow::providers_schema_command(json, &style),
+        Command::Providers { json, what: None } => crate::workflow::providers_command(json, &style),
         Command::State { verb, state } => {
             use crate::workflow::StateVerb;
             let verb = match verb {

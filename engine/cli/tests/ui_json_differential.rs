@@ -181,3 +181,54 @@ fn json_ui_lines_agree_with_terraform() {
         same(&overall(strata), &overall(terraform), what);
     }
 }
+
+/// `providers schema -json` gives a resource type's schema as Terraform
+/// gives it (here `terraform_data`, which both tools have built in).
+#[test]
+fn provider_schemas_agree_with_terraform() {
+    let tf = terraform();
+    let strata = Path::new(env!("CARGO_BIN_EXE_strata")).to_path_buf();
+    let scratch = std::env::temp_dir().join(format!("strata-schema-json-{}", std::process::id()));
+    let mut schemas = Vec::new();
+    for (tool, program) in [("terraform", &tf), ("strata", &strata)] {
+        let dir = scratch.join(tool);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"terraform_data\" \"a\" {}\n",
+        )
+        .unwrap();
+        let init = Command::new(program)
+            .arg("init")
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("init");
+        assert!(init.status.success(), "{tool} init failed");
+        let out = Command::new(program)
+            .args(["providers", "schema", "-json"])
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .expect("schema");
+        assert!(
+            out.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(v["format_version"], "1.0", "{tool}");
+        schemas.push(
+            v["provider_schemas"]["terraform.io/builtin/terraform"]["resource_schemas"]
+                ["terraform_data"]
+                .clone(),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        schemas[0].is_object(),
+        "terraform gave no terraform_data schema"
+    );
+    assert_eq!(schemas[1], schemas[0]);
+}

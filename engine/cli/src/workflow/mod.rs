@@ -23,7 +23,7 @@ pub use import::import_command;
 pub(crate) use init::{init_command, install_modules, InitOptions};
 pub use output::output_command;
 pub use plan::plan_command;
-pub use providers::providers_command;
+pub use providers::{providers_command, providers_schema_command};
 pub use show::{show_command, ShowFormat};
 pub use state::{force_unlock_command, state_command, StateVerb};
 pub(crate) use test::{test_command, TestOptions};

@@ -80,3 +80,146 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
         ExitCode::from(1)
     }
 }
+
+/// Terraform's source address of a provider Strata has built in.
+fn source_address(name: &str) -> String {
+    if name == "terraform" {
+        "terraform.io/builtin/terraform".into()
+    } else {
+        format!("registry.terraform.io/hashicorp/{name}")
+    }
+}
+
+/// A schema block in Terraform's JSON schema format.
+fn block_json(schema: &strata_provider::Schema) -> serde_json::Value {
+    use serde_json::json;
+    let attributes: serde_json::Map<String, serde_json::Value> = schema
+        .attributes
+        .iter()
+        .map(|(name, a)| {
+            let mut v = json!({
+                "type": strata_types::json::type_to_json(&a.ty),
+                "description_kind": "plain",
+            });
+            if !a.description.is_empty() {
+                v["description"] = json!(a.description);
+            }
+            for (flag, set) in [
+                ("required", a.required),
+                ("optional", a.optional),
+                ("computed", a.computed),
+                ("sensitive", a.sensitive),
+            ] {
+                if set {
+                    v[flag] = json!(true);
+                }
+            }
+            (name.clone(), v)
+        })
+        .collect();
+    let blocks: serde_json::Map<String, serde_json::Value> = schema
+        .blocks
+        .iter()
+        .map(|(name, b)| {
+            let mut v = json!({
+                "nesting_mode": match b.nesting {
+                    strata_provider::Nesting::Single => "single",
+                    strata_provider::Nesting::List => "list",
+                    strata_provider::Nesting::Set => "set",
+                },
+                "block": block_json(&b.schema),
+            });
+            if b.min_items > 0 {
+                v["min_items"] = json!(b.min_items);
+            }
+            if let Some(max) = b.max_items {
+                v["max_items"] = json!(max);
+            }
+            (name.clone(), v)
+        })
+        .collect();
+    let mut out = json!({"description_kind": "plain"});
+    if !attributes.is_empty() {
+        out["attributes"] = serde_json::Value::Object(attributes);
+    }
+    if !blocks.is_empty() {
+        out["block_types"] = serde_json::Value::Object(blocks);
+    }
+    if !schema.description.is_empty() {
+        out["description"] = json!(schema.description);
+    }
+    out
+}
+
+/// `strata providers schema -json`: the schemas of the providers the
+/// stack uses, in Terraform's format.
+pub fn providers_schema_command(json: bool, style: &Style) -> ExitCode {
+    use serde_json::json;
+    if !json {
+        return global_failure(
+            Diagnostic::global(
+                strata_types::codes::INVALID_VAR_OPTION,
+                "The -json flag is required",
+                "strata providers schema prints the schemas only as JSON: run strata providers schema -json.",
+            ),
+            style,
+        );
+    }
+    let loaded = match crate::environment::load(&crate::args::VarArgs::default(), false) {
+        Ok(l) => l,
+        Err(d) => return global_failure(d, style),
+    };
+    let registry = &loaded.registry;
+    let mut used: std::collections::BTreeSet<String> = loaded
+        .stack
+        .config
+        .resources
+        .iter()
+        .filter_map(|r| {
+            registry
+                .for_resource_type(&r.type_name)
+                .map(|p| p.name().to_string())
+        })
+        .collect();
+    used.extend(
+        loaded
+            .stack
+            .config
+            .providers
+            .iter()
+            .filter_map(|b| b.labels.first().map(|l| l.value.clone()))
+            .filter(|n| registry.get(n).is_some()),
+    );
+    let schemas: serde_json::Map<String, serde_json::Value> = used
+        .iter()
+        .filter_map(|name| {
+            let schema = registry.schema(name)?;
+            let mut provider = json!({"version": schema.provider.version});
+            if !schema.provider.attributes.is_empty() || !schema.provider.blocks.is_empty() {
+                provider["block"] = block_json(&schema.provider);
+            }
+            let kinds = |types: &std::collections::BTreeMap<String, strata_provider::Schema>| {
+                types
+                    .iter()
+                    .map(|(t, s)| {
+                        (
+                            t.clone(),
+                            json!({"version": s.version, "block": block_json(s)}),
+                        )
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+            };
+            let mut v = json!({"provider": provider, "resource_schemas": kinds(&schema.resources)});
+            if !schema.data_sources.is_empty() {
+                v["data_source_schemas"] = json!(kinds(&schema.data_sources));
+            }
+            Some((source_address(name), v))
+        })
+        .collect();
+    println!(
+        "{}",
+        json!({"format_version": "1.0", "provider_schemas": schemas})
+    );
+    std::mem::forget(loaded);
+    ExitCode::SUCCESS
+}
