@@ -154,7 +154,7 @@ fn planned_verb(action: Action) -> &'static str {
 /// `planned_change`, `change_summary` and `outputs`.
 pub fn plan(plan: &Plan, refreshed: bool) {
     if refreshed {
-        let mut prior: Vec<InstanceAddr> = plan
+        let mut prior: Vec<(InstanceAddr, Option<String>)> = plan
             .prior_state
             .resources
             .iter()
@@ -167,22 +167,30 @@ pub fn plan(plan: &Plan, refreshed: bool) {
                     } else {
                         format!("{}.", r.module)
                     };
-                    InstanceAddr::parse(&format!("{module}{}.{}{key}", r.type_name, r.name))
+                    let addr =
+                        InstanceAddr::parse(&format!("{module}{}.{}{key}", r.type_name, r.name))?;
+                    let id = i
+                        .attributes
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string);
+                    Some((addr, id))
                 })
             })
             .collect();
         prior.sort();
-        for addr in prior {
+        for (addr, id) in prior {
             let addr = addr.to_string();
-            let hook = json!({"resource": resource(&addr)});
+            let mut hook = json!({"resource": resource(&addr)});
+            let shown = with_id(&mut hook, id.as_deref());
             emit(
                 "info",
-                &format!("{addr}: Refreshing state..."),
+                &format!("{addr}: Refreshing state...{shown}"),
                 json!({"type": "refresh_start", "hook": hook}),
             );
             emit(
                 "info",
-                &format!("{addr}: Refresh complete"),
+                &format!("{addr}: Refresh complete{shown}"),
                 json!({"type": "refresh_complete", "hook": hook}),
             );
         }
@@ -232,25 +240,50 @@ pub fn plan(plan: &Plan, refreshed: bool) {
     }
 }
 
-/// `apply_start`.
-pub fn apply_start(addr: &str, action: Action, verb: &str) {
+/// `apply_start` (with the id of the object changed, when there is one).
+pub fn apply_start(addr: &str, action: Action, verb: &str, id: Option<&str>) {
+    let mut hook = json!({"resource": resource(addr), "action": action_name(action)});
+    let shown = with_id(&mut hook, id);
     emit(
         "info",
-        &format!("{addr}: {verb}..."),
-        json!({"type": "apply_start", "hook": {"resource": resource(addr), "action": action_name(action)}}),
+        &format!("{addr}: {verb}...{shown}"),
+        json!({"type": "apply_start", "hook": hook}),
     );
 }
 
-/// `apply_complete` or `apply_errored`.
-pub fn apply_end(addr: &str, action: Action, verb: &str, elapsed: u64, error: Option<&str>) {
-    let hook = json!({"resource": resource(addr), "action": action_name(action), "elapsed_seconds": elapsed});
-    match error {
-        None => emit(
-            "info",
-            &format!("{addr}: {verb} complete after {elapsed}s"),
-            json!({"type": "apply_complete", "hook": hook}),
-        ),
-        Some(why) => emit(
+/// Puts `id` in a hook as Terraform does; the ` [id=…]` its message ends
+/// with.
+fn with_id(hook: &mut J, id: Option<&str>) -> String {
+    match id {
+        Some(id) => {
+            hook["id_key"] = json!("id");
+            hook["id_value"] = json!(id);
+            format!(" [id={id}]")
+        }
+        None => String::new(),
+    }
+}
+
+/// `apply_complete` (with the object's id when it has one) or
+/// `apply_errored`.
+pub fn apply_end(
+    addr: &str,
+    action: Action,
+    verb: &str,
+    elapsed: u64,
+    result: Result<Option<&str>, &str>,
+) {
+    let mut hook = json!({"resource": resource(addr), "action": action_name(action), "elapsed_seconds": elapsed});
+    match result {
+        Ok(id) => {
+            let shown = with_id(&mut hook, id);
+            emit(
+                "info",
+                &format!("{addr}: {verb} complete after {elapsed}s{shown}"),
+                json!({"type": "apply_complete", "hook": hook}),
+            )
+        }
+        Err(why) => emit(
             "error",
             &format!("{addr}: {verb} errored after {elapsed}s: {why}"),
             json!({"type": "apply_errored", "hook": hook}),

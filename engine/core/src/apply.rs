@@ -76,12 +76,16 @@ pub enum Event {
     Started {
         addr: String,
         action: Action,
+        /// The id of the object changed (none for a create).
+        id: Option<String>,
     },
     Finished {
         addr: String,
         action: Action,
         elapsed: Duration,
         outcome: Outcome,
+        /// The object's `id` once created or updated.
+        id: Option<String>,
     },
 }
 
@@ -241,6 +245,12 @@ pub async fn apply(
             on_event(Event::Started {
                 addr: change.addr.to_string(),
                 action: change.action,
+                id: change
+                    .before
+                    .value
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
             });
             let shared = &shared;
             let ctx = &ctx;
@@ -277,11 +287,25 @@ pub async fn apply(
                 Outcome::Failed(text)
             }
         };
+        let id = (outcome == Outcome::Done
+            && !matches!(change.action, Action::Delete | Action::Forget))
+        .then(|| {
+            let instances = shared.instances.lock().expect("instances");
+            let value = instances
+                .get(&change.addr.resource)?
+                .get(&change.addr.key)?;
+            match &value.kind {
+                Kind::Object(m) => m.get("id")?.as_str().map(str::to_string),
+                _ => None,
+            }
+        })
+        .flatten();
         on_event(Event::Finished {
             addr: change.addr.to_string(),
             action: change.action,
             elapsed,
             outcome: outcome.clone(),
+            id,
         });
         let ok = outcome == Outcome::Done;
         outcomes[i] = Some(outcome);

@@ -161,7 +161,7 @@ pub fn apply_command(
         }
         let mut p = progress.lock().expect("progress");
         let line = match e {
-            Event::Started { addr, action } => {
+            Event::Started { addr, action, .. } => {
                 p.0 += 1;
                 format!("{addr}: {}...", progressive(action))
             }
@@ -170,6 +170,7 @@ pub fn apply_command(
                 action,
                 elapsed,
                 outcome,
+                ..
             } => {
                 p.0 -= 1;
                 p.1 += 1;
@@ -272,24 +273,29 @@ pub fn apply_command(
 /// `log` line).
 fn json_event(e: Event) {
     match e {
-        Event::Started { addr, action } => {
-            crate::ui_json::apply_start(&addr, action, progressive(action))
+        Event::Started { addr, action, id } => {
+            crate::ui_json::apply_start(&addr, action, progressive(action), id.as_deref())
         }
         Event::Finished {
             addr,
             action,
             elapsed,
             outcome,
+            id,
         } => match outcome {
-            Outcome::Done => {
-                crate::ui_json::apply_end(&addr, action, finished(action), elapsed.as_secs(), None)
-            }
+            Outcome::Done => crate::ui_json::apply_end(
+                &addr,
+                action,
+                finished(action),
+                elapsed.as_secs(),
+                Ok(id.as_deref()),
+            ),
             Outcome::Failed(why) => crate::ui_json::apply_end(
                 &addr,
                 action,
                 finished(action),
                 elapsed.as_secs(),
-                Some(&why),
+                Err(&why),
             ),
             Outcome::Skipped(why) => crate::ui_json::log(&format!("{addr}: skipped: {why}")),
         },
