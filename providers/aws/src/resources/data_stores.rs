@@ -220,11 +220,7 @@ impl Resource for BucketVersioning {
     }
 
     fn schema(&self) -> Schema {
-        let mut schema = Schema::new([
-            ("id", computed(Type::String)),
-            ("bucket", required(Type::String).force_new()),
-            ("expected_bucket_owner", optional(Type::String).force_new()),
-        ]);
+        let mut schema = super::s3_config::bucket_setting_schema();
         block(
             &mut schema,
             "versioning_configuration",

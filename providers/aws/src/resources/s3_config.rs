@@ -45,6 +45,16 @@ fn remove(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult
     s3_maybe(api, what, sub("DELETE", bucket, resource, None)).map(|_| ())
 }
 
+/// The arguments every bucket-level setting resource has: its bucket
+/// (which is also its id) and the expected owner.
+pub(super) fn bucket_setting_schema() -> Schema {
+    Schema::new([
+        ("id", computed(Type::String)),
+        ("bucket", required(Type::String).force_new()),
+        ("expected_bucket_owner", optional(Type::String).force_new()),
+    ])
+}
+
 fn bucket_import(id: &str) -> Obj {
     let mut o = Obj::new();
     o.insert("id".into(), json!(id));
@@ -75,11 +85,7 @@ impl Resource for Encryption {
             by_default,
             Some(1),
         );
-        let mut schema = Schema::new([
-            ("id", computed(Type::String)),
-            ("bucket", required(Type::String).force_new()),
-            ("expected_bucket_owner", optional(Type::String).force_new()),
-        ]);
+        let mut schema = bucket_setting_schema();
         block(&mut schema, "rule", Nesting::Set, rule, None);
         schema
     }
@@ -229,11 +235,7 @@ impl Resource for Lifecycle {
             ]),
             None,
         );
-        let mut schema = Schema::new([
-            ("id", computed(Type::String)),
-            ("bucket", required(Type::String).force_new()),
-            ("expected_bucket_owner", optional(Type::String).force_new()),
-        ]);
+        let mut schema = bucket_setting_schema();
         block(&mut schema, "rule", Nesting::List, rule, None);
         schema
     }
