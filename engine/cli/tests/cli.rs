@@ -1338,3 +1338,21 @@ fn test_verbose_shows_each_runs_plan_or_state() {
         "{text}"
     );
 }
+
+/// A saved plan's JSON says when it was made, as Terraform's does.
+#[test]
+fn plan_json_carries_its_timestamp() {
+    let sb = Sandbox::new("plan-timestamp");
+    sb.write("main.tf", "resource \"terraform_data\" \"a\" {}\n");
+    let (code, text) = sb.run(&["plan", "-out=p.plan"], "");
+    assert_eq!(code, 0, "{text}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["show", "-json", "p.plan"])
+        .current_dir(&sb.dir)
+        .output()
+        .expect("show");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let stamp = plan["timestamp"].as_str().expect("timestamp");
+    let shape = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").unwrap();
+    assert!(shape.is_match(stamp), "{stamp}");
+}

@@ -210,6 +210,9 @@ pub struct Plan {
     /// What the policies checked against this plan said.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<PolicyFinding>,
+    /// When the plan was made (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timestamp: String,
 }
 
 impl Plan {
@@ -461,6 +464,7 @@ impl Plan {
             "output_changes": output_changes,
             "prior_state": state_json(&self.prior_state, None, &self.strata_version),
             "configuration": { "root_module": {} },
+            "timestamp": self.timestamp,
             "applyable": !self.errored && self.has_changes(),
             "complete": !self.errored,
             "errored": self.errored,

@@ -352,6 +352,12 @@ pub async fn plan(
         data,
         cost: None,
         policy: Vec::new(),
+        timestamp: {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            strata_types::time::rfc3339(now.as_secs() as i64, None)
+        },
     };
     PlanResult {
         plan: if errored { None } else { Some(plan) },
