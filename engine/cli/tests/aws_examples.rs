@@ -54,25 +54,12 @@ fn query(service: &str, version: &str, action: &str, params: &[(&str, &str)]) ->
 /// that runs strata in the example.
 fn copy_example(name: &str, sb: &Sandbox) -> String {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    copy_tree(
+    common::copy_tree(
         &repo.join("examples").join(name),
         &sb.dir.join("examples").join(name),
     );
-    copy_tree(&repo.join("modules"), &sb.dir.join("modules"));
+    common::copy_tree(&repo.join("modules"), &sb.dir.join("modules"));
     format!("-chdir=examples/{name}")
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -14,19 +14,6 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/test_corpus")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn run(program: &Path, args: &[String], dir: &Path) -> (i32, String, String) {
     let out = Command::new(program)
         .args(args)
@@ -112,7 +99,7 @@ fn strata_test_agrees_with_terraform_test() {
         ] {
             let dir = scratch.join(&name).join(tool);
             let _ = std::fs::remove_dir_all(&dir);
-            copy_dir(case, &dir);
+            common::copy_tree(case, &dir);
             let _ = std::fs::remove_file(dir.join("args"));
             let (code, out, err) = run(&program, &["init".to_string()], &dir);
             assert_eq!(code, 0, "{name}: {tool} init failed:\n{out}{err}");

@@ -46,19 +46,6 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> Outcome {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("dir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn validate_and_plan_accept_what_terraform_accepts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_corpus");
@@ -86,8 +73,8 @@ fn validate_and_plan_accept_what_terraform_accepts() {
         ] {
             let theirs_dir = scratch.join(&name).join(format!("terraform-{command}"));
             let ours_dir = scratch.join(&name).join(format!("strata-{command}"));
-            copy_tree(case, &theirs_dir);
-            copy_tree(case, &ours_dir);
+            common::copy_tree(case, &theirs_dir);
+            common::copy_tree(case, &ours_dir);
             // Terraform installs local modules with init (no network).
             if std::fs::read_dir(case)
                 .expect("case")

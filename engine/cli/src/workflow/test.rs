@@ -18,15 +18,6 @@ pub(crate) struct TestOptions {
     pub(crate) vars: crate::args::VarArgs,
 }
 
-/// Terraform's UI stream: one JSON object a line.
-struct JsonLines;
-
-impl JsonLines {
-    fn emit(&self, level: &str, message: &str, fields: serde_json::Value) {
-        crate::ui_json::emit(level, message, fields);
-    }
-}
-
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -97,8 +88,8 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
         Ok(f) => f,
         Err(code) => return code,
     };
-    let json = options.json.then_some(JsonLines);
-    if let Some(out) = &json {
+    let json = options.json;
+    if json {
         crate::ui_json::version();
         let abstract_: serde_json::Map<String, serde_json::Value> = files
             .iter()
@@ -110,7 +101,7 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
             })
             .collect();
         let runs: usize = files.iter().map(|(f, _)| f.runs.len()).sum();
-        out.emit(
+        crate::ui_json::emit(
             "info",
             &format!(
                 "Found {} and {}",
@@ -142,9 +133,12 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
         store: &store,
         verbose: options.verbose,
     };
-    let on_event = |event: TestEvent| match &json {
-        Some(out) => emit_json(out, &event),
-        None => print_human(&event, style),
+    let on_event = |event: TestEvent| {
+        if json {
+            emit_json(&event)
+        } else {
+            print_human(&event, style)
+        }
     };
     let rt = runtime();
     let mut summary = Summary::default();
@@ -168,8 +162,8 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
         message.push_str(&format!(", {} skipped", summary.skipped));
     }
     message.push('.');
-    match &json {
-        Some(out) => out.emit(
+    if json {
+        crate::ui_json::emit(
             "info",
             &message,
             serde_json::json!({"type": "test_summary", "test_summary": {
@@ -179,8 +173,9 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
                 "errored": summary.errored,
                 "skipped": summary.skipped,
             }}),
-        ),
-        None => println!("\n{message}"),
+        );
+    } else {
+        println!("\n{message}");
     }
     if failed > 0 {
         ExitCode::from(1)
@@ -230,37 +225,33 @@ fn print_human(event: &TestEvent, style: &crate::render::Style) {
     };
 }
 
-fn emit_json(out: &JsonLines, event: &TestEvent) {
+fn emit_json(event: &TestEvent) {
     use serde_json::json;
     match event {
-        TestEvent::FileStarting(file) => out.emit(
+        TestEvent::FileStarting(file) => crate::ui_json::emit(
             "info",
             &format!("{file}... in progress"),
             json!({"@testfile": file, "type": "test_file", "test_file": {"path": file, "progress": "starting"}}),
         ),
-        TestEvent::RunStarting { file, run } => out.emit(
+        TestEvent::RunStarting { file, run } => crate::ui_json::emit(
             "info",
             &format!("  \"{run}\"... in progress"),
             json!({"@testfile": file, "@testrun": run, "type": "test_run", "test_run": {"path": file, "run": run, "progress": "starting", "elapsed": 0}}),
         ),
-        TestEvent::RunComplete { file, run, status } => out.emit(
+        TestEvent::RunComplete { file, run, status } => crate::ui_json::emit(
             "info",
             &format!("  \"{run}\"... {}", shown(*status)),
             json!({"@testfile": file, "@testrun": run, "type": "test_run", "test_run": {"path": file, "run": run, "progress": "complete", "status": status.as_str()}}),
         ),
-        TestEvent::RunDetails {
-            file,
-            run,
-            details,
-        } => match details {
-            Details::Plan(plan) => out.emit(
+        TestEvent::RunDetails { file, run, details } => match details {
+            Details::Plan(plan) => crate::ui_json::emit(
                 "info",
                 "-verbose flag enabled, printing plan",
                 json!({"@testfile": file, "@testrun": run, "type": "test_plan", "test_plan": plan.to_terraform_json()}),
             ),
             Details::State(state) => {
                 let shown = strata_core::plan::state_json(state, None, env!("CARGO_PKG_VERSION"));
-                out.emit(
+                crate::ui_json::emit(
                     "info",
                     "-verbose flag enabled, printing state",
                     json!({"@testfile": file, "@testrun": run, "type": "test_state", "test_state": {
@@ -271,17 +262,17 @@ fn emit_json(out: &JsonLines, event: &TestEvent) {
                 )
             }
         },
-        TestEvent::FileTeardown(file) => out.emit(
+        TestEvent::FileTeardown(file) => crate::ui_json::emit(
             "info",
             &format!("{file}... tearing down"),
             json!({"@testfile": file, "type": "test_file", "test_file": {"path": file, "progress": "teardown"}}),
         ),
-        TestEvent::RunTeardown { file, run } => out.emit(
+        TestEvent::RunTeardown { file, run } => crate::ui_json::emit(
             "info",
             &format!("  \"{run}\"... tearing down"),
             json!({"@testfile": file, "@testrun": run, "type": "test_run", "test_run": {"path": file, "run": run, "progress": "teardown", "elapsed": 0}}),
         ),
-        TestEvent::FileComplete { file, status } => out.emit(
+        TestEvent::FileComplete { file, status } => crate::ui_json::emit(
             "info",
             &format!("{file}... {}", shown(*status)),
             json!({"@testfile": file, "type": "test_file", "test_file": {"path": file, "progress": "complete", "status": status.as_str()}}),

@@ -149,3 +149,17 @@ pub fn terraform() -> PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| missing("terraform is not on PATH: install Terraform 1.11"))
 }
+
+/// Copies a directory tree (for fixtures the tools run in).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

@@ -240,7 +240,7 @@ pub async fn plan(
     // Instance-level dependencies from references.
     for (index, r) in &instance_refs {
         let mut deps: BTreeSet<String> = r.inherited.iter().cloned().collect();
-        for reference in &through_locals(&ctx, &r.module, &r.refs) {
+        for reference in through_locals(&ctx, &r.module, &r.refs).iter() {
             match reference {
                 Reference::Resource(a, key) => {
                     let a = a.clone().in_module(&r.module);
@@ -369,9 +369,17 @@ pub async fn plan(
 /// `refs` with each local value replaced by what its expression refers
 /// to, transitively: an instance depends on the resources a local it
 /// reads is computed from.
-fn through_locals(ctx: &Context<'_>, module: &ModulePath, refs: &[Reference]) -> Vec<Reference> {
+fn through_locals<'r>(
+    ctx: &Context<'_>,
+    module: &ModulePath,
+    refs: &'r [Reference],
+) -> std::borrow::Cow<'r, [Reference]> {
+    // Most instances read no local: nothing to copy or look up.
+    if !refs.iter().any(|r| matches!(r, Reference::Local(_))) {
+        return std::borrow::Cow::Borrowed(refs);
+    }
     let Some(config) = ctx.module_config(module).map(|m| m.config) else {
-        return refs.to_vec();
+        return std::borrow::Cow::Borrowed(refs);
     };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -389,7 +397,7 @@ fn through_locals(ctx: &Context<'_>, module: &ModulePath, refs: &[Reference]) ->
             other => out.push(other),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 enum DataResult {

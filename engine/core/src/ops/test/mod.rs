@@ -313,9 +313,16 @@ impl FileRunner<'_> {
     }
 
     fn given(&self, run: &Run, dir: &Path) -> Result<BTreeMap<String, Value>, Vec<Diagnostic>> {
-        let declared: Vec<String> = strata_lang::config::load_directory(dir)
-            .map(|s| s.config.variables.iter().map(|v| v.name.clone()).collect())
-            .unwrap_or_default();
+        // Only the module's own files: its variables are all that matter
+        // here (loading the session reads the module calls).
+        let declared: Vec<String> = strata_lang::config::load_module_dir(
+            dir,
+            dir,
+            &mut SourceMap::default(),
+            &mut Diagnostics::default(),
+        )
+        .map(|c| c.variables.iter().map(|v| v.name.clone()).collect())
+        .unwrap_or_default();
         let mut given: BTreeMap<String, Value> = self
             .variables
             .iter()
@@ -497,11 +504,17 @@ impl FileRunner<'_> {
         if unexpected.iter().any(|d| d.severity == Severity::Error) {
             status = Status::Error;
         } else {
-            for (expr, seen) in &expected.objects {
-                if !seen {
-                    status = Status::Error;
-                    own.push(Diagnostic::error(codes::MISSING_EXPECTED_FAILURE, "Missing expected failure", format!("The checkable object, {}, was expected to report an error but did not.", expected.names[expr]), expected.spans[expr]));
-                }
+            for object in expected.0.iter().filter(|o| !o.seen) {
+                status = Status::Error;
+                own.push(Diagnostic::error(
+                    codes::MISSING_EXPECTED_FAILURE,
+                    "Missing expected failure",
+                    format!(
+                        "The checkable object, {}, was expected to report an error but did not.",
+                        object.name
+                    ),
+                    object.span,
+                ));
             }
         }
         if let (Some(scope), Status::Pass) = (&outcome, status) {
@@ -878,26 +891,25 @@ async fn plan_once(
     Ok((plan, Scope { roots, outputs }))
 }
 
-/// The objects a run expects to fail, and whether each did.
-struct Expected {
-    /// By the index of the reference in `expect_failures`: the block of
-    /// the root module it names, and whether a diagnostic came from it.
-    objects: BTreeMap<usize, bool>,
-    blocks: BTreeMap<usize, Span>,
-    names: BTreeMap<usize, String>,
-    spans: BTreeMap<usize, Span>,
+/// The objects a run expects to fail, in `expect_failures` order.
+struct Expected(Vec<ExpectedObject>);
+
+struct ExpectedObject {
+    /// As written: `var.x`, `output.o`, `aws_s3_bucket.b`.
+    name: String,
+    /// Where the test file names it.
+    span: Span,
+    /// The root module's block it names (none when it has no such block).
+    block: Option<Span>,
+    /// Whether a diagnostic came from inside that block.
+    seen: bool,
 }
 
 impl Expected {
     fn new(run: &Run, session: &Session) -> Expected {
         let config = &session.stack.config;
-        let mut expected = Expected {
-            objects: BTreeMap::new(),
-            blocks: BTreeMap::new(),
-            names: BTreeMap::new(),
-            spans: BTreeMap::new(),
-        };
-        for (i, expr) in run.expect_failures.iter().enumerate() {
+        let mut expected = Expected(Vec::new());
+        for expr in &run.expect_failures {
             let Some((root, steps)) = expr.as_traversal() else {
                 continue;
             };
@@ -965,12 +977,12 @@ impl Expected {
                         .map(|r| r.span),
                 ),
             };
-            expected.objects.insert(i, false);
-            expected.names.insert(i, name);
-            expected.spans.insert(i, expr.span);
-            if let Some(b) = block {
-                expected.blocks.insert(i, b);
-            }
+            expected.0.push(ExpectedObject {
+                name,
+                span: expr.span,
+                block,
+                seen: false,
+            });
         }
         expected
     }
@@ -983,18 +995,15 @@ impl Expected {
                 d.span
                     .is_some_and(|s| s.file == b.file && b.start <= s.start && s.end <= b.end)
             };
-            let hit: Vec<usize> = self
-                .blocks
-                .iter()
-                .filter(|(_, b)| inside(b))
-                .map(|(i, _)| *i)
-                .collect();
-            if hit.is_empty() {
-                rest.push(d);
-            } else {
-                for i in hit {
-                    self.objects.insert(i, true);
+            let mut hit = false;
+            for object in &mut self.0 {
+                if object.block.as_ref().is_some_and(inside) {
+                    object.seen = true;
+                    hit = true;
                 }
+            }
+            if !hit {
+                rest.push(d);
             }
         }
         rest
