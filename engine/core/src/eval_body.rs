@@ -338,7 +338,7 @@ pub(crate) fn body_to_config(
         if unknown_blocks.contains(name) {
             let inner = nested.schema.object_type();
             let ty = match nested.nesting {
-                Nesting::Single => inner,
+                Nesting::Single | Nesting::Group => inner,
                 Nesting::List => Type::list(inner),
                 Nesting::Set => Type::set(inner),
             };
@@ -369,6 +369,10 @@ pub(crate) fn body_to_config(
                 .unwrap_or_else(|| Value::null(inner)),
             Nesting::List => Value::list(inner, items),
             Nesting::Set => Value::set(inner, items),
+            Nesting::Group => items
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| absent_block(&nested.schema)),
         };
         out.insert(name.clone(), value);
     }
@@ -376,6 +380,27 @@ pub(crate) fn body_to_config(
         return Err(diagnostics);
     }
     Ok(Value::object(out))
+}
+
+/// The value of a group block that is left out: null attributes, empty
+/// repeated blocks, absent groups in turn.
+fn absent_block(schema: &Schema) -> Value {
+    let mut out: BTreeMap<String, Value> = schema
+        .attributes
+        .iter()
+        .map(|(k, a)| (k.clone(), Value::null(a.ty.clone())))
+        .collect();
+    for (name, nested) in &schema.blocks {
+        let inner = nested.schema.object_type();
+        let value = match nested.nesting {
+            Nesting::Single => Value::null(inner),
+            Nesting::List => Value::list(inner, Vec::new()),
+            Nesting::Set => Value::set(inner, Vec::new()),
+            Nesting::Group => absent_block(&nested.schema),
+        };
+        out.insert(name.clone(), value);
+    }
+    Value::object(out)
 }
 
 /// Evaluates the `precondition` or `postcondition` blocks of a resource's

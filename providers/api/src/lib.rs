@@ -83,6 +83,9 @@ pub enum Nesting {
     Single,
     List,
     Set,
+    /// One block that may be left out: its value is then an object of
+    /// null attributes and empty nested blocks, never null.
+    Group,
 }
 
 #[derive(Clone, Debug)]
@@ -125,7 +128,7 @@ impl Schema {
             attributes.insert(
                 name.clone(),
                 match block.nesting {
-                    Nesting::Single => inner,
+                    Nesting::Single | Nesting::Group => inner,
                     Nesting::List => Type::list(inner),
                     Nesting::Set => Type::set(inner),
                 },
@@ -243,7 +246,7 @@ pub type ProviderResult<T> = Result<T, ProviderError>;
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// The provider's name in configuration (`aws`, `random`, …).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
 
     fn schema(&self) -> ProviderSchema;
 

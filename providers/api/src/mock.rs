@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use strata_types::{Kind, Type, Value};
 
 pub struct MockProvider {
-    name: &'static str,
+    name: String,
     schema: ProviderSchema,
     /// Values for computed attributes, by resource type.
     values: BTreeMap<String, Value>,
@@ -34,7 +34,7 @@ impl MockProvider {
         during_plan: bool,
     ) -> MockProvider {
         MockProvider {
-            name: real.name(),
+            name: real.name().to_string(),
             schema: real.schema(),
             values,
             data,
@@ -113,8 +113,8 @@ fn fill(schema: &Schema, value: &Value, given: Option<&Value>, fill_null: bool) 
 
 #[async_trait::async_trait]
 impl Provider for MockProvider {
-    fn name(&self) -> &'static str {
-        self.name
+    fn name(&self) -> &str {
+        &self.name
     }
 
     fn schema(&self) -> ProviderSchema {

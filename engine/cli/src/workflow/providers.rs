@@ -126,6 +126,7 @@ fn block_json(schema: &strata_provider::Schema) -> serde_json::Value {
                     strata_provider::Nesting::Single => "single",
                     strata_provider::Nesting::List => "list",
                     strata_provider::Nesting::Set => "set",
+                    strata_provider::Nesting::Group => "group",
                 },
                 "block": block_json(&b.schema),
             });

@@ -1,0 +1,631 @@
+//! Terraform provider binaries as Strata providers.
+//!
+//! A [`PluginProvider`] starts the binary as go-plugin does
+//! ([`process`]), asks for its schema once, and then implements
+//! [`strata_provider::Provider`] by calling the plugin over gRPC
+//! ([`grpc`], messages in [`proto`]) with values encoded as MessagePack
+//! typed by the schema ([`msgpack`]). The engine cannot tell it from a
+//! built-in provider: the journal, refresh, plan JSON, cost and policy see
+//! the same interface.
+//!
+//! Protocols 5 and 6 differ in a few method names and in the schema's
+//! attribute message; [`Methods`] names the calls of each.
+
+pub mod grpc;
+pub mod msgpack;
+pub mod process;
+pub mod proto;
+pub mod schema;
+
+use async_trait::async_trait;
+use grpc::RpcError;
+use process::{Launch, Running};
+use proto::{Diagnostic as WireDiagnostic, DynamicValue};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use strata_provider::{
+    ApplyRequest, PlanRequest, PlanResponse, Provider, ProviderError, ProviderResult,
+    ProviderSchema,
+};
+use strata_types::{Type, Value};
+
+/// The Terraform version a plugin is told it runs under: the protocol
+/// behaviour Strata follows.
+pub const TERRAFORM_VERSION: &str = "1.11.0";
+
+/// An installed provider package.
+#[derive(Clone, Debug)]
+pub struct Package {
+    /// The provider's local name in configuration (`aws`).
+    pub name: String,
+    /// Its source address (`registry.terraform.io/hashicorp/aws`).
+    pub source: String,
+    pub version: String,
+    pub executable: PathBuf,
+}
+
+/// How long to wait for a plugin.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// For the handshake line after start.
+    pub start: Duration,
+    /// For any one call; a plugin that takes longer is taken for hung.
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            start: Duration::from_secs(60),
+            call: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The gRPC methods of one protocol version.
+#[derive(Clone, Copy, Debug)]
+struct Methods {
+    schema: &'static str,
+    validate_provider: &'static str,
+    validate_resource: &'static str,
+    validate_data_source: &'static str,
+    configure: &'static str,
+    upgrade: &'static str,
+    read: &'static str,
+    plan: &'static str,
+    apply: &'static str,
+    import: &'static str,
+    read_data_source: &'static str,
+    stop: &'static str,
+}
+
+const V5: Methods = Methods {
+    schema: "/tfplugin5.Provider/GetSchema",
+    validate_provider: "/tfplugin5.Provider/PrepareProviderConfig",
+    validate_resource: "/tfplugin5.Provider/ValidateResourceTypeConfig",
+    validate_data_source: "/tfplugin5.Provider/ValidateDataSourceConfig",
+    configure: "/tfplugin5.Provider/Configure",
+    upgrade: "/tfplugin5.Provider/UpgradeResourceState",
+    read: "/tfplugin5.Provider/ReadResource",
+    plan: "/tfplugin5.Provider/PlanResourceChange",
+    apply: "/tfplugin5.Provider/ApplyResourceChange",
+    import: "/tfplugin5.Provider/ImportResourceState",
+    read_data_source: "/tfplugin5.Provider/ReadDataSource",
+    stop: "/tfplugin5.Provider/Stop",
+};
+
+const V6: Methods = Methods {
+    schema: "/tfplugin6.Provider/GetProviderSchema",
+    validate_provider: "/tfplugin6.Provider/ValidateProviderConfig",
+    validate_resource: "/tfplugin6.Provider/ValidateResourceConfig",
+    validate_data_source: "/tfplugin6.Provider/ValidateDataResourceConfig",
+    configure: "/tfplugin6.Provider/ConfigureProvider",
+    upgrade: "/tfplugin6.Provider/UpgradeResourceState",
+    read: "/tfplugin6.Provider/ReadResource",
+    plan: "/tfplugin6.Provider/PlanResourceChange",
+    apply: "/tfplugin6.Provider/ApplyResourceChange",
+    import: "/tfplugin6.Provider/ImportResourceState",
+    read_data_source: "/tfplugin6.Provider/ReadDataSource",
+    stop: "/tfplugin6.Provider/StopProvider",
+};
+
+fn methods(protocol: u32) -> Methods {
+    if protocol == 6 {
+        V6
+    } else {
+        V5
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("provider {source_address} {version}: {error}")]
+    Launch {
+        source_address: String,
+        version: String,
+        error: process::LaunchError,
+    },
+    #[error("provider {source_address} {version}: {detail}")]
+    Schema {
+        source_address: String,
+        version: String,
+        detail: String,
+    },
+}
+
+/// A provider served by a plugin binary.
+pub struct PluginProvider {
+    package: Arc<Package>,
+    schema: Arc<ProviderSchema>,
+    protocol: u32,
+    timeouts: Timeouts,
+    /// The plugin process of this provider configuration, started on first
+    /// use (an aliased configuration runs a process of its own).
+    running: tokio::sync::OnceCell<Arc<Running>>,
+}
+
+impl PluginProvider {
+    /// Starts the plugin and reads its schema.
+    pub async fn start(
+        package: Package,
+        timeouts: Timeouts,
+    ) -> Result<PluginProvider, PluginError> {
+        let running = launch(&package, timeouts).await?;
+        let methods = methods(running.protocol);
+        let schema_error = |detail: String| PluginError::Schema {
+            source_address: package.source.clone(),
+            version: package.version.clone(),
+            detail,
+        };
+        let call = async {
+            if running.protocol == 6 {
+                running
+                    .channel
+                    .unary::<_, proto::v6::GetProviderSchemaResponse>(
+                        methods.schema,
+                        &proto::Empty {},
+                    )
+                    .await
+            } else {
+                running
+                    .channel
+                    .unary::<_, proto::v5::GetProviderSchemaResponse>(
+                        methods.schema,
+                        &proto::Empty {},
+                    )
+                    .await
+                    .map(schema::upgrade_v5)
+            }
+        };
+        let response = tokio::time::timeout(timeouts.call, call)
+            .await
+            .map_err(|_| schema_error("no schema within the call timeout".into()))?
+            .map_err(|e| schema_error(e.to_string()))?;
+        if let Err(e) = diagnostics_result(&response.diagnostics) {
+            return Err(schema_error(e.to_string()));
+        }
+        let converted = schema::convert(&response).map_err(|e| schema_error(e.to_string()))?;
+        let provider = PluginProvider {
+            protocol: running.protocol,
+            package: Arc::new(package),
+            schema: Arc::new(converted),
+            timeouts,
+            running: tokio::sync::OnceCell::new_with(Some(Arc::new(running))),
+        };
+        Ok(provider)
+    }
+
+    pub fn package(&self) -> &Package {
+        &self.package
+    }
+
+    /// 5 or 6.
+    pub fn protocol(&self) -> u32 {
+        self.protocol
+    }
+
+    /// Asks the plugin process to exit.
+    pub async fn shutdown(&self) {
+        if let Some(running) = self.running.get() {
+            running.shutdown().await;
+        }
+    }
+
+    async fn running(&self) -> ProviderResult<&Arc<Running>> {
+        self.running
+            .get_or_try_init(|| async {
+                launch(&self.package, self.timeouts)
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| {
+                        ProviderError::failed("Failed to start the provider plugin", e.to_string())
+                    })
+            })
+            .await
+    }
+
+    /// One call, bounded by the call timeout, with the plugin's failure
+    /// (a crash, a hang) told in terms of the provider.
+    async fn call<Req: prost::Message, Resp: prost::Message + Default>(
+        &self,
+        method: &str,
+        request: &Req,
+    ) -> ProviderResult<Resp> {
+        let running = self.running().await?;
+        let name = method.rsplit('/').next().unwrap_or(method);
+        match tokio::time::timeout(self.timeouts.call, running.channel.unary(method, request)).await
+        {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(RpcError::Transport(detail))) => {
+                let exited = running.exit_status().await;
+                Err(ProviderError::failed(
+                    "The provider plugin stopped",
+                    match exited {
+                        Some(status) => format!(
+                            "provider {} {} exited ({status}) during {name}; the object's state is as the journal last recorded it",
+                            self.package.source, self.package.version
+                        ),
+                        None => format!(
+                            "the connection to provider {} {} failed during {name}: {detail}",
+                            self.package.source, self.package.version
+                        ),
+                    },
+                ))
+            }
+            Ok(Err(e)) => Err(ProviderError::failed("Plugin call failed", e.to_string())),
+            Err(_) => Err(ProviderError::failed(
+                "The provider plugin did not answer",
+                format!(
+                    "provider {} {} gave no answer to {name} within {} s",
+                    self.package.source,
+                    self.package.version,
+                    self.timeouts.call.as_secs()
+                ),
+            )),
+        }
+    }
+
+    fn resource_type(&self, type_name: &str) -> ProviderResult<Type> {
+        self.schema
+            .resources
+            .get(type_name)
+            .map(|s| s.object_type())
+            .ok_or_else(|| ProviderError::UnsupportedType(type_name.to_string()))
+    }
+
+    fn data_source_type(&self, type_name: &str) -> ProviderResult<Type> {
+        self.schema
+            .data_sources
+            .get(type_name)
+            .map(|s| s.object_type())
+            .ok_or_else(|| ProviderError::UnsupportedType(type_name.to_string()))
+    }
+
+    async fn read_state(
+        &self,
+        type_name: &str,
+        ty: &Type,
+        state: &Value,
+    ) -> ProviderResult<Option<Value>> {
+        let m = methods(self.protocol);
+        let response: proto::ReadResourceResponse = self
+            .call(
+                m.read,
+                &proto::ReadResourceRequest {
+                    type_name: type_name.to_string(),
+                    current_state: Some(dynamic(state, ty)?),
+                    private: Vec::new(),
+                    client_capabilities: Some(capabilities()),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        let value = undynamic(response.new_state.as_ref(), ty)?;
+        Ok(if value.is_null() { None } else { Some(value) })
+    }
+}
+
+async fn launch(package: &Package, timeouts: Timeouts) -> Result<Running, PluginError> {
+    Running::start(Launch {
+        executable: &package.executable,
+        provider: &package.source,
+        handshake_timeout: timeouts.start,
+    })
+    .await
+    .map_err(|error| PluginError::Launch {
+        source_address: package.source.clone(),
+        version: package.version.clone(),
+        error,
+    })
+}
+
+fn capabilities() -> proto::ClientCapabilities {
+    proto::ClientCapabilities {
+        deferral_allowed: false,
+        write_only_attributes_allowed: false,
+    }
+}
+
+fn dynamic(value: &Value, ty: &Type) -> ProviderResult<DynamicValue> {
+    let msgpack = msgpack::encode(value, ty).map_err(|e| {
+        ProviderError::failed("Cannot encode a value for the provider", e.to_string())
+    })?;
+    Ok(DynamicValue {
+        msgpack,
+        json: Vec::new(),
+    })
+}
+
+fn undynamic(value: Option<&DynamicValue>, ty: &Type) -> ProviderResult<Value> {
+    let Some(value) = value else {
+        return Ok(Value::null(ty.clone()));
+    };
+    if !value.msgpack.is_empty() {
+        return msgpack::decode(&value.msgpack, ty).map_err(|e| {
+            ProviderError::failed(
+                "The provider sent a value that does not decode",
+                e.to_string(),
+            )
+        });
+    }
+    if !value.json.is_empty() {
+        let json: serde_json::Value = serde_json::from_slice(&value.json).map_err(|e| {
+            ProviderError::failed(
+                "The provider sent a value that does not decode",
+                e.to_string(),
+            )
+        })?;
+        return strata_types::json::value_from_json(&json, ty).map_err(|e| {
+            ProviderError::failed(
+                "The provider sent a value that does not decode",
+                e.to_string(),
+            )
+        });
+    }
+    Ok(Value::null(ty.clone()))
+}
+
+/// The provider's error diagnostics as one error (warnings are logged).
+fn diagnostics_result(diagnostics: &[WireDiagnostic]) -> ProviderResult<()> {
+    let mut errors = Vec::new();
+    for d in diagnostics {
+        if d.severity == proto::SEVERITY_ERROR {
+            errors.push(d);
+        } else {
+            tracing::warn!(target: "strata::plugin", summary = %d.summary, detail = %d.detail, "provider warning");
+        }
+    }
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
+    let mut detail = first.detail.clone();
+    for more in &errors[1..] {
+        detail.push_str(&format!("\n{}: {}", more.summary, more.detail));
+    }
+    Err(ProviderError::Failed {
+        summary: first.summary.clone(),
+        detail,
+        attribute: first.attribute.as_ref().map(attribute_path),
+        code: None,
+    })
+}
+
+fn attribute_path(path: &proto::AttributePath) -> Vec<String> {
+    path.steps
+        .iter()
+        .filter_map(|s| match &s.selector {
+            Some(proto::Selector::AttributeName(n)) => Some(n.clone()),
+            Some(proto::Selector::ElementKeyString(k)) => Some(k.clone()),
+            Some(proto::Selector::ElementKeyInt(i)) => Some(i.to_string()),
+            None => None,
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Provider for PluginProvider {
+    fn name(&self) -> &str {
+        &self.package.name
+    }
+
+    fn schema(&self) -> ProviderSchema {
+        (*self.schema).clone()
+    }
+
+    async fn configure(&self, config: &Value) -> ProviderResult<()> {
+        let m = methods(self.protocol);
+        let ty = self.schema.provider.object_type();
+        let mut config = dynamic(config, &ty)?;
+        let validated: proto::ValidateProviderConfigResponse = self
+            .call(
+                m.validate_provider,
+                &proto::ValidateProviderConfigRequest {
+                    config: Some(config.clone()),
+                },
+            )
+            .await?;
+        diagnostics_result(&validated.diagnostics)?;
+        if let Some(prepared) = validated.prepared_config {
+            if !prepared.msgpack.is_empty() {
+                config = prepared;
+            }
+        }
+        let response: proto::DiagnosticsResponse = self
+            .call(
+                m.configure,
+                &proto::ConfigureRequest {
+                    terraform_version: TERRAFORM_VERSION.to_string(),
+                    config: Some(config),
+                    client_capabilities: Some(capabilities()),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)
+    }
+
+    async fn plan(&self, request: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
+        let ty = self.resource_type(request.type_name)?;
+        if request.proposed.is_null() {
+            return Ok(PlanResponse {
+                planned: Value::null(ty),
+                requires_replace: Vec::new(),
+            });
+        }
+        let m = methods(self.protocol);
+        let validated: proto::DiagnosticsResponse = self
+            .call(
+                m.validate_resource,
+                &proto::ValidateResourceConfigRequest {
+                    type_name: request.type_name.to_string(),
+                    config: Some(dynamic(request.config, &ty)?),
+                },
+            )
+            .await?;
+        diagnostics_result(&validated.diagnostics)?;
+        let response: proto::PlanResourceChangeResponse = self
+            .call(
+                m.plan,
+                &proto::PlanResourceChangeRequest {
+                    type_name: request.type_name.to_string(),
+                    prior_state: Some(dynamic(request.prior, &ty)?),
+                    proposed_new_state: Some(dynamic(request.proposed, &ty)?),
+                    config: Some(dynamic(request.config, &ty)?),
+                    prior_private: Vec::new(),
+                    client_capabilities: Some(capabilities()),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        Ok(PlanResponse {
+            planned: undynamic(response.planned_state.as_ref(), &ty)?,
+            requires_replace: response
+                .requires_replace
+                .iter()
+                .map(attribute_path)
+                .collect(),
+        })
+    }
+
+    async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
+        let ty = self.resource_type(request.type_name)?;
+        let m = methods(self.protocol);
+        let response: proto::ApplyResourceChangeResponse = self
+            .call(
+                m.apply,
+                &proto::ApplyResourceChangeRequest {
+                    type_name: request.type_name.to_string(),
+                    prior_state: Some(dynamic(request.prior, &ty)?),
+                    planned_state: Some(dynamic(request.planned, &ty)?),
+                    config: Some(dynamic(request.config, &ty)?),
+                    planned_private: Vec::new(),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        undynamic(response.new_state.as_ref(), &ty)
+    }
+
+    async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {
+        let ty = self.resource_type(type_name)?;
+        self.read_state(type_name, &ty, state).await
+    }
+
+    async fn read_data_source(&self, type_name: &str, config: &Value) -> ProviderResult<Value> {
+        let ty = self.data_source_type(type_name)?;
+        let m = methods(self.protocol);
+        let validated: proto::DiagnosticsResponse = self
+            .call(
+                m.validate_data_source,
+                &proto::ValidateResourceConfigRequest {
+                    type_name: type_name.to_string(),
+                    config: Some(dynamic(config, &ty)?),
+                },
+            )
+            .await?;
+        diagnostics_result(&validated.diagnostics)?;
+        let response: proto::ReadDataSourceResponse = self
+            .call(
+                m.read_data_source,
+                &proto::ReadDataSourceRequest {
+                    type_name: type_name.to_string(),
+                    config: Some(dynamic(config, &ty)?),
+                    client_capabilities: Some(capabilities()),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        undynamic(response.state.as_ref(), &ty)
+    }
+
+    async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
+        let ty = self.resource_type(type_name)?;
+        let m = methods(self.protocol);
+        let response: proto::ImportResourceStateResponse = self
+            .call(
+                m.import,
+                &proto::ImportResourceStateRequest {
+                    type_name: type_name.to_string(),
+                    id: id.to_string(),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        let imported = response
+            .imported_resources
+            .iter()
+            .find(|r| r.type_name == type_name)
+            .ok_or_else(|| {
+                ProviderError::failed(
+                    "Import returned nothing",
+                    format!("the provider found no {type_name} with id {id:?}"),
+                )
+            })?;
+        let state = undynamic(imported.state.as_ref(), &ty)?;
+        match self.read_state(type_name, &ty, &state).await? {
+            Some(v) => Ok(v),
+            None => Err(ProviderError::failed(
+                "Cannot import non-existent remote object",
+                format!("no {type_name} with id {id:?} exists"),
+            )),
+        }
+    }
+
+    fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {
+        self.schema.resources.get(type_name)?;
+        strata_provider::attr_str(state, "id").map(str::to_string)
+    }
+
+    fn new_instance(&self) -> Option<Arc<dyn Provider>> {
+        Some(Arc::new(PluginProvider {
+            package: self.package.clone(),
+            schema: self.schema.clone(),
+            protocol: self.protocol,
+            timeouts: self.timeouts,
+            running: tokio::sync::OnceCell::new(),
+        }))
+    }
+}
+
+impl PluginProvider {
+    /// Tells the plugin to stop what it is doing (Ctrl-C).
+    pub async fn stop(&self) {
+        if let Some(running) = self.running.get() {
+            let m = methods(self.protocol);
+            let _ = tokio::time::timeout(
+                Duration::from_secs(5),
+                running
+                    .channel
+                    .unary::<_, proto::StopResponse>(m.stop, &proto::Empty {}),
+            )
+            .await;
+        }
+    }
+
+    /// Converts state stored at an older schema version (raw JSON, as the
+    /// state file holds it) to the current version.
+    pub async fn upgrade_raw(
+        &self,
+        type_name: &str,
+        version: u64,
+        json: &serde_json::Value,
+    ) -> ProviderResult<Value> {
+        let ty = self.resource_type(type_name)?;
+        let m = methods(self.protocol);
+        let response: proto::UpgradeResourceStateResponse = self
+            .call(
+                m.upgrade,
+                &proto::UpgradeResourceStateRequest {
+                    type_name: type_name.to_string(),
+                    version: i64::try_from(version).unwrap_or(i64::MAX),
+                    raw_state: Some(proto::RawState {
+                        json: serde_json::to_vec(json).expect("JSON serializes"),
+                        flatmap: Default::default(),
+                    }),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        undynamic(response.upgraded_state.as_ref(), &ty)
+    }
+}
