@@ -57,13 +57,20 @@ pub(crate) fn cipher(
         .clone()
 }
 
-/// Every provider Strata has, unconfigured: each session gets its own,
-/// so the providers one stack configures are not another's.
-pub fn providers() -> Arc<Registry> {
-    let mut registry = Registry::default();
-    strata_provider_builtin::register_all(&mut registry);
-    registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
-    Arc::new(registry)
+/// The providers of `dir`, or the built-ins alone when its plugins
+/// cannot be loaded (for reading schemas, where a missing plugin only
+/// means less is known).
+pub fn providers_or_builtin(dir: &Path) -> Arc<Registry> {
+    providers(dir).unwrap_or_else(|_| Arc::new(crate::plugins::builtin_registry()))
+}
+
+/// Every provider a stack in `dir` runs with, unconfigured: the built-ins
+/// and the plugins `strata init` installed there. Each session gets its
+/// own, so the providers one stack configures are not another's.
+pub fn providers(dir: &Path) -> Result<Arc<Registry>, Diagnostic> {
+    crate::plugins::registry_for(dir)
+        .map(Arc::new)
+        .map_err(|ds| ds.0.into_iter().next().expect("an error"))
 }
 
 /// The configuration files of the current directory, parsed (not
@@ -184,7 +191,8 @@ pub(crate) fn load_with(
         given: given.unwrap_or_default(),
         require_variables,
     };
-    Session::load(inputs, crate::environment::providers())
+    let registry = providers(&inputs.dir)?;
+    Session::load(inputs, registry)
 }
 
 /// Reports a malformed STRATA_STATE_KEY or passphrase before any state is

@@ -11,6 +11,7 @@ mod fmt;
 mod markdown;
 mod multi;
 mod plan_render;
+mod plugins;
 mod policy;
 mod render;
 mod report;

@@ -62,6 +62,11 @@ const CRATES: &[(&str, &str, &[&str])] = &[
         &["strata-types", "strata-provider", "strata-aws-client"],
     ),
     (
+        "providers/plugin",
+        "strata-provider-plugin",
+        &["strata-types", "strata-provider"],
+    ),
+    (
         "engine/cli",
         "strata-cli",
         &[
@@ -74,6 +79,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "strata-fetch",
             "strata-provider-builtin",
             "strata-provider-aws",
+            "strata-provider-plugin",
         ],
     ),
 ];

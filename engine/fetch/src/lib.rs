@@ -11,6 +11,7 @@ mod address;
 mod archive;
 mod git;
 mod http;
+pub mod providers;
 mod registry;
 
 pub use address::{package_text, parse, Address, ArchiveKind, RegistryModule, Source};

@@ -196,6 +196,14 @@ codes! {
     CHECK_ASSERTION_FAILED = "E624", "Check block assertion failed";
     UNKNOWN_PROVIDER = "E716", "Unknown provider";
     APPROVAL_REQUIRED = "E005", "Approval required";
+    INVALID_PROVIDER_REQUIREMENT = "E720", "Invalid required_providers entry";
+    PROVIDER_NOT_AVAILABLE = "E721", "Failed to query available provider packages";
+    NO_MATCHING_PROVIDER_VERSION = "E722", "No matching provider version";
+    PROVIDER_CHECKSUM_MISMATCH = "E723", "Provider checksum mismatch";
+    PROVIDER_NOT_INSTALLED = "E724", "Required provider not installed";
+    INVALID_LOCK_FILE = "E725", "Invalid dependency lock file";
+    PROVIDER_PLUGIN_FAILED = "E726", "Failed to start the provider plugin";
+    INVALID_CLI_CONFIGURATION = "E727", "Invalid CLI configuration";
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! Protocols 5 and 6 differ in a few method names and in the schema's
 //! attribute message; [`Methods`] names the calls of each.
 
+pub mod cache;
 pub mod grpc;
 pub mod msgpack;
 pub mod process;
@@ -124,7 +125,7 @@ pub enum PluginError {
     Launch {
         source_address: String,
         version: String,
-        error: process::LaunchError,
+        error: Box<process::LaunchError>,
     },
     #[error("provider {source_address} {version}: {detail}")]
     Schema {
@@ -146,54 +147,43 @@ pub struct PluginProvider {
 }
 
 impl PluginProvider {
-    /// Starts the plugin and reads its schema.
+    /// Starts the plugin and reads its schema; the process stays up for
+    /// the calls that follow.
     pub async fn start(
         package: Package,
         timeouts: Timeouts,
     ) -> Result<PluginProvider, PluginError> {
         let running = launch(&package, timeouts).await?;
-        let methods = methods(running.protocol);
+        let raw = read_schema(&package, &running, timeouts).await?;
+        let provider = PluginProvider::from_schema(package, raw, timeouts)?;
+        let _ = provider.running.set(Arc::new(running));
+        Ok(provider)
+    }
+
+    /// A provider whose schema is known (from the schema cache); its
+    /// process starts on the first call, in the runtime that makes it.
+    pub fn from_schema(
+        package: Package,
+        raw: RawSchema,
+        timeouts: Timeouts,
+    ) -> Result<PluginProvider, PluginError> {
         let schema_error = |detail: String| PluginError::Schema {
             source_address: package.source.clone(),
             version: package.version.clone(),
             detail,
         };
-        let call = async {
-            if running.protocol == 6 {
-                running
-                    .channel
-                    .unary::<_, proto::v6::GetProviderSchemaResponse>(
-                        methods.schema,
-                        &proto::Empty {},
-                    )
-                    .await
-            } else {
-                running
-                    .channel
-                    .unary::<_, proto::v5::GetProviderSchemaResponse>(
-                        methods.schema,
-                        &proto::Empty {},
-                    )
-                    .await
-                    .map(schema::upgrade_v5)
-            }
-        };
-        let response = tokio::time::timeout(timeouts.call, call)
-            .await
-            .map_err(|_| schema_error("no schema within the call timeout".into()))?
-            .map_err(|e| schema_error(e.to_string()))?;
+        let response = raw.decode().map_err(schema_error)?;
         if let Err(e) = diagnostics_result(&response.diagnostics) {
             return Err(schema_error(e.to_string()));
         }
         let converted = schema::convert(&response).map_err(|e| schema_error(e.to_string()))?;
-        let provider = PluginProvider {
-            protocol: running.protocol,
+        Ok(PluginProvider {
+            protocol: raw.protocol,
             package: Arc::new(package),
             schema: Arc::new(converted),
             timeouts,
-            running: tokio::sync::OnceCell::new_with(Some(Arc::new(running))),
-        };
-        Ok(provider)
+            running: tokio::sync::OnceCell::new(),
+        })
     }
 
     pub fn package(&self) -> &Package {
@@ -306,6 +296,58 @@ impl PluginProvider {
     }
 }
 
+/// A schema response as the plugin sent it, with the protocol it speaks:
+/// what the schema cache keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawSchema {
+    pub protocol: u32,
+    pub bytes: Vec<u8>,
+}
+
+impl RawSchema {
+    fn decode(&self) -> Result<proto::v6::GetProviderSchemaResponse, String> {
+        use prost::Message;
+        if self.protocol == 6 {
+            proto::v6::GetProviderSchemaResponse::decode(self.bytes.as_slice())
+                .map_err(|e| e.to_string())
+        } else {
+            proto::v5::GetProviderSchemaResponse::decode(self.bytes.as_slice())
+                .map(schema::upgrade_v5)
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Starts the plugin, asks for its schema, and stops it.
+pub async fn fetch_schema(package: &Package, timeouts: Timeouts) -> Result<RawSchema, PluginError> {
+    let running = launch(package, timeouts).await?;
+    let raw = read_schema(package, &running, timeouts).await;
+    running.shutdown().await;
+    raw
+}
+
+async fn read_schema(
+    package: &Package,
+    running: &Running,
+    timeouts: Timeouts,
+) -> Result<RawSchema, PluginError> {
+    let path = methods(running.protocol).schema;
+    let call = running.channel.unary_raw(path, &proto::Empty {});
+    let bytes = tokio::time::timeout(timeouts.call, call)
+        .await
+        .map_err(|_| "no answer within the call timeout".to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .map_err(|detail| PluginError::Schema {
+            source_address: package.source.clone(),
+            version: package.version.clone(),
+            detail,
+        })?;
+    Ok(RawSchema {
+        protocol: running.protocol,
+        bytes,
+    })
+}
+
 async fn launch(package: &Package, timeouts: Timeouts) -> Result<Running, PluginError> {
     Running::start(Launch {
         executable: &package.executable,
@@ -314,9 +356,9 @@ async fn launch(package: &Package, timeouts: Timeouts) -> Result<Running, Plugin
     })
     .await
     .map_err(|error| PluginError::Launch {
+        error: Box::new(error),
         source_address: package.source.clone(),
         version: package.version.clone(),
-        error,
     })
 }
 

@@ -140,10 +140,13 @@ pub(crate) fn init_command(
     {
         return state_error(e, style);
     }
-    println!(
-        "Using the \"{}\" backend.\n\nStrata has been successfully initialized!",
-        new.kind
-    );
+    println!("Using the \"{}\" backend.\n", new.kind);
+    if let Err(code) =
+        crate::plugins::init_providers(&crate::environment::cwd(), &stack, options.upgrade, style)
+    {
+        return code;
+    }
+    println!("Strata has been successfully initialized!");
     ExitCode::SUCCESS
 }
 

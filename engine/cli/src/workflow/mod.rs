@@ -29,7 +29,7 @@ pub use state::{force_unlock_command, state_command, StateVerb};
 pub(crate) use test::{test_command, TestOptions};
 pub use workspace::{workspace_command, WorkspaceVerb};
 
-use crate::environment::{cipher, current_workspace, providers, read_stack_files, WORKSPACE_FILE};
+use crate::environment::{cipher, current_workspace, read_stack_files, WORKSPACE_FILE};
 use crate::plan_render::{render_plan, Colors};
 use crate::render::Style;
 use crate::report::{global_failure, op_error, op_events, report, state_error};
@@ -458,7 +458,7 @@ fn masked_attributes(
             }
         }
     }
-    let registry = providers();
+    let registry = crate::environment::providers_or_builtin(&crate::environment::cwd());
     let schema = registry
         .for_resource_type(&resource.type_name)
         .and_then(|p| registry.schema(p.name()))

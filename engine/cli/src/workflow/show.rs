@@ -55,7 +55,8 @@ pub fn show_command(
                     if json {
                         // Terraform's JSON state representation; the state
                         // file itself is `strata state pull`.
-                        let registry = providers();
+                        let registry =
+                            crate::environment::providers_or_builtin(&crate::environment::cwd());
                         let shown = strata_core::plan::state_json(
                             &state,
                             Some(&registry),

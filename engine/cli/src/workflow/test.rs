@@ -124,7 +124,7 @@ pub(crate) fn test_command(options: &TestOptions, style: &crate::render::Style) 
         let _ = std::fs::create_dir_all(&dir);
         Arc::new(strata_state::LocalStore::new(dir.join("terraform.tfstate")))
     };
-    let providers = crate::environment::providers;
+    let providers = || crate::environment::providers_or_builtin(&cwd);
     let ctx = TestContext {
         dir: cwd.clone(),
         cwd: cwd.clone(),

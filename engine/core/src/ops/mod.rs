@@ -11,6 +11,7 @@
 
 mod lock;
 pub mod modules;
+pub mod providers;
 pub mod recover;
 mod run;
 mod session;

@@ -1,0 +1,461 @@
+//! Provider installation (`strata init`): every provider the stack needs
+//! is either answered by a provider built into Strata or installed as a
+//! plugin package under `.terraform/providers/HOST/NAMESPACE/TYPE/VERSION/TARGET`,
+//! Terraform's layout, and recorded in `.terraform.lock.hcl`.
+//!
+//! The rule for built-in versus plugin: a provider is installed as a
+//! plugin when an installation method holds a version its constraints
+//! allow; a provider Strata has built in answers otherwise (and never
+//! causes a download). A provider with neither is an error.
+//!
+//! A locked version is kept unless `-upgrade`; a package whose hash
+//! matches none the lock file records is refused. Packages are unpacked
+//! into a scratch directory and renamed into place, so a failure leaves no
+//! half-written package.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use strata_fetch::providers::{self as packages, Location, MirrorPackage};
+use strata_lang::config::LoadedStack;
+use strata_lang::lockfile::{LockFile, Locked};
+use strata_lang::requirements::{requirements, Requirement, SourceAddr};
+use strata_lang::versions::Version;
+use strata_types::{codes, Diagnostic, Diagnostics, SourceMap};
+
+/// Where installed packages go, under the working directory.
+pub const PROVIDERS_DIR: &str = ".terraform/providers";
+
+/// One installation method of the CLI configuration's
+/// `provider_installation` block.
+#[derive(Clone, Debug)]
+pub struct Method {
+    pub kind: MethodKind,
+    /// `registry.terraform.io/hashicorp/*`-style patterns; empty = all.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum MethodKind {
+    FilesystemMirror(PathBuf),
+    /// The origin registry. Strata installs only from mirrors and the
+    /// plugin cache so far; `direct` finds nothing.
+    Direct,
+}
+
+impl Method {
+    fn applies_to(&self, source: &SourceAddr) -> bool {
+        let name = source.to_string();
+        let matches = |pattern: &String| pattern_matches(pattern, &name);
+        (self.include.is_empty() || self.include.iter().any(matches))
+            && !self.exclude.iter().any(matches)
+    }
+}
+
+/// `HOST/NAMESPACE/TYPE` patterns where any part may be `*`.
+fn pattern_matches(pattern: &str, name: &str) -> bool {
+    let pattern = SourceAddr::parse(&pattern.replace('*', "x-any-x"));
+    let Ok(pattern) = pattern else {
+        return false;
+    };
+    let Ok(name) = SourceAddr::parse(name) else {
+        return false;
+    };
+    let part = |p: &str, n: &str| p == "x-any-x" || p == n;
+    part(&pattern.host, &name.host)
+        && part(&pattern.namespace, &name.namespace)
+        && part(&pattern.type_name, &name.type_name)
+}
+
+/// How providers are installed: the CLI configuration's methods, the
+/// plugin cache and the development overrides.
+#[derive(Clone, Debug, Default)]
+pub struct Installation {
+    pub methods: Vec<Method>,
+    pub cache_dir: Option<PathBuf>,
+    /// Sources whose plugin is the executable in a local directory, used as
+    /// it is: not installed, not locked.
+    pub dev_overrides: BTreeMap<SourceAddr, PathBuf>,
+}
+
+pub struct InstallOptions<'a> {
+    pub upgrade: bool,
+    /// Whether Strata has this provider built in.
+    pub builtin: &'a dyn Fn(&SourceAddr) -> bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderEvent {
+    BuiltIn {
+        source: String,
+    },
+    DevOverride {
+        source: String,
+        dir: String,
+    },
+    Reusing {
+        source: String,
+        version: String,
+    },
+    Installing {
+        source: String,
+        version: String,
+    },
+    Installed {
+        source: String,
+        version: String,
+        hash: String,
+    },
+}
+
+pub struct ProvidersInstalled {
+    pub lock: LockFile,
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    /// The plugin packages installed (or already there), by source.
+    pub packages: BTreeMap<SourceAddr, InstalledPackage>,
+}
+
+#[derive(Clone, Debug)]
+pub struct InstalledPackage {
+    pub version: String,
+    pub dir: PathBuf,
+    pub executable: PathBuf,
+    pub local_names: Vec<String>,
+}
+
+/// The directory a package of `source` at `version` is installed in.
+pub fn package_dir(root: &Path, source: &SourceAddr, version: &str) -> PathBuf {
+    root.join(PROVIDERS_DIR)
+        .join(&source.host)
+        .join(&source.namespace)
+        .join(&source.type_name)
+        .join(version)
+        .join(packages::target())
+}
+
+/// Installs the providers the stack needs and writes the lock file.
+pub fn install_providers(
+    root: &Path,
+    stack: &LoadedStack,
+    installation: &Installation,
+    options: InstallOptions<'_>,
+    on_event: &mut dyn FnMut(ProviderEvent),
+) -> ProvidersInstalled {
+    let mut sources = SourceMap::default();
+    let (needed, mut diagnostics) = requirements(stack);
+    let old = match LockFile::read(root, &mut sources) {
+        Ok(lock) => lock,
+        Err(ds) => {
+            diagnostics.extend(ds);
+            LockFile::default()
+        }
+    };
+    let mut lock = LockFile::default();
+    let mut installed = BTreeMap::new();
+    for (source, requirement) in &needed {
+        if let Some(dir) = installation.dev_overrides.get(source) {
+            on_event(ProviderEvent::DevOverride {
+                source: source.to_string(),
+                dir: dir.display().to_string(),
+            });
+            continue;
+        }
+        match install_one(
+            root,
+            source,
+            requirement,
+            installation,
+            &options,
+            old.providers.get(source),
+            on_event,
+        ) {
+            Ok(Some((locked, package))) => {
+                lock.providers.insert(source.clone(), locked);
+                installed.insert(source.clone(), package);
+            }
+            Ok(None) => on_event(ProviderEvent::BuiltIn {
+                source: source.to_string(),
+            }),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    if !diagnostics.has_errors() && lock != old {
+        if let Err(e) = lock.write(root) {
+            diagnostics.push(Diagnostic::global(
+                codes::INVALID_LOCK_FILE,
+                "Failed to write the dependency lock file",
+                e.to_string(),
+            ));
+        }
+    }
+    ProvidersInstalled {
+        lock,
+        sources,
+        diagnostics,
+        packages: installed,
+    }
+}
+
+/// The packages the methods offer for `source`, from the first method that
+/// applies and has any; then the plugin cache's.
+fn available(source: &SourceAddr, installation: &Installation) -> Vec<MirrorPackage> {
+    let target = packages::target();
+    for method in &installation.methods {
+        if !method.applies_to(source) {
+            continue;
+        }
+        if let MethodKind::FilesystemMirror(dir) = &method.kind {
+            let found = packages::mirror_packages(
+                dir,
+                &source.host,
+                &source.namespace,
+                &source.type_name,
+                &target,
+            );
+            if !found.is_empty() {
+                return found;
+            }
+        }
+    }
+    match &installation.cache_dir {
+        Some(cache) => packages::mirror_packages(
+            cache,
+            &source.host,
+            &source.namespace,
+            &source.type_name,
+            &target,
+        ),
+        None => Vec::new(),
+    }
+}
+
+fn install_one(
+    root: &Path,
+    source: &SourceAddr,
+    requirement: &Requirement,
+    installation: &Installation,
+    options: &InstallOptions<'_>,
+    locked: Option<&Locked>,
+    on_event: &mut dyn FnMut(ProviderEvent),
+) -> Result<Option<(Locked, InstalledPackage)>, Diagnostic> {
+    let offered = available(source, installation);
+    let constraint = requirement.constraint.clone().unwrap_or_default();
+    let allowed: Vec<(Version, &MirrorPackage)> = offered
+        .iter()
+        .filter_map(|p| Some((Version::parse(&p.version)?, p)))
+        .filter(|(v, _)| constraint.allows(v))
+        .collect();
+    let wanted = match locked.filter(|_| !options.upgrade) {
+        Some(l) => {
+            let version = Version::parse(&l.version);
+            if version.as_ref().is_some_and(|v| !constraint.allows(v)) {
+                return Err(Diagnostic::global(
+                    codes::NO_MATCHING_PROVIDER_VERSION,
+                    "Inconsistent dependency lock file",
+                    format!(
+                        "The lock file selects {source} {}, which the constraint \"{constraint}\" does not allow. Run strata init -upgrade to select a version it allows.",
+                        l.version
+                    ),
+                ));
+            }
+            allowed.iter().find(|(v, _)| Some(v) == version.as_ref())
+        }
+        None => allowed.iter().max_by(|a, b| a.0.cmp(&b.0)),
+    };
+    let Some((version, package)) = wanted else {
+        if (options.builtin)(source) && locked.is_none() {
+            return Ok(None);
+        }
+        let detail = match (locked, offered.is_empty()) {
+            (Some(l), _) if !options.upgrade => format!(
+                "The lock file selects {source} {}, and no installation method offers that version. Configure a filesystem_mirror that holds it, or run strata init -upgrade.",
+                l.version
+            ),
+            (_, true) => format!(
+                "No installation method offers {source}: configure a filesystem_mirror (or plugin_cache_dir) that holds it in the CLI configuration (TF_CLI_CONFIG_FILE or ~/.terraformrc)."
+            ),
+            (_, false) => format!(
+                "No available version of {source} matches the constraint \"{constraint}\"; available: {}.",
+                offered.iter().map(|p| p.version.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        return Err(Diagnostic::global(
+            if offered.is_empty() {
+                codes::PROVIDER_NOT_AVAILABLE
+            } else {
+                codes::NO_MATCHING_PROVIDER_VERSION
+            },
+            if offered.is_empty() {
+                "Failed to query available provider packages"
+            } else {
+                "No matching provider version"
+            },
+            detail,
+        ));
+    };
+    let version_text = package.version.clone();
+    let dest = package_dir(root, source, &version_text);
+    let mismatch = |hash: &str| {
+        Diagnostic::global(
+            codes::PROVIDER_CHECKSUM_MISMATCH,
+            "Provider checksum mismatch",
+            format!(
+                "The package for {source} {version_text} ({hash}) does not match any of the checksums recorded in the dependency lock file. Someone may have changed the package; if the change is expected, run strata init -upgrade."
+            ),
+        )
+    };
+    let recorded: Vec<String> = locked
+        .filter(|l| l.version == version_text)
+        .map(|l| l.hashes.clone())
+        .unwrap_or_default();
+    let io = |e: std::io::Error| {
+        Diagnostic::global(
+            codes::PROVIDER_NOT_AVAILABLE,
+            "Failed to install provider",
+            format!("{source} {version_text}: {e}"),
+        )
+    };
+    // Already installed and matching the lock: nothing to do.
+    let mut hash = None;
+    if dest.is_dir() && !recorded.is_empty() {
+        let h = packages::hash_dir(&dest).map_err(io)?;
+        if recorded.contains(&h) {
+            on_event(ProviderEvent::Reusing {
+                source: source.to_string(),
+                version: version_text.clone(),
+            });
+            hash = Some(h);
+        }
+    }
+    let hash = match hash {
+        Some(h) => h,
+        None => {
+            on_event(ProviderEvent::Installing {
+                source: source.to_string(),
+                version: version_text.clone(),
+            });
+            let h = match &package.location {
+                Location::Zip(zip) => {
+                    packages::hash_zip(zip).map_err(|e| io(std::io::Error::other(e.message)))?
+                }
+                Location::Dir(dir) => packages::hash_dir(dir).map_err(io)?,
+            };
+            let zh = match &package.location {
+                Location::Zip(zip) => Some(packages::hash_zip_file(zip).map_err(io)?),
+                Location::Dir(_) => None,
+            };
+            if !recorded.is_empty()
+                && !recorded.contains(&h)
+                && !zh.as_ref().is_some_and(|z| recorded.contains(z))
+            {
+                return Err(mismatch(&h));
+            }
+            let parent = dest.parent().expect("a package directory has a parent");
+            std::fs::create_dir_all(parent).map_err(io)?;
+            let scratch = parent.join(format!(".installing-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&scratch);
+            packages::unpack(&package.location, &scratch).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&scratch);
+                io(std::io::Error::other(e.message))
+            })?;
+            let _ = std::fs::remove_dir_all(&dest);
+            std::fs::rename(&scratch, &dest).map_err(io)?;
+            on_event(ProviderEvent::Installed {
+                source: source.to_string(),
+                version: version_text.clone(),
+                hash: h.clone(),
+            });
+            h
+        }
+    };
+    let Some(executable) = packages::executable(&dest, &source.type_name) else {
+        return Err(Diagnostic::global(
+            codes::PROVIDER_NOT_AVAILABLE,
+            "Invalid provider package",
+            format!(
+                "The package for {source} {version_text} holds no terraform-provider-{} executable.",
+                source.type_name
+            ),
+        ));
+    };
+    let mut hashes = recorded;
+    if !hashes.contains(&hash) {
+        hashes.push(hash);
+    }
+    let _ = version;
+    Ok(Some((
+        Locked {
+            version: version_text.clone(),
+            constraints: requirement.constraint.as_ref().map(|c| c.to_string()),
+            hashes,
+        },
+        InstalledPackage {
+            version: version_text,
+            dir: dest,
+            executable,
+            local_names: requirement.local_names.clone(),
+        },
+    )))
+}
+
+/// The plugin packages the lock file selects that are installed in `root`:
+/// what later commands run. A locked provider whose package is missing is
+/// an error that says to run `strata init`.
+pub fn locked_packages(
+    root: &Path,
+    sources: &mut SourceMap,
+) -> Result<BTreeMap<SourceAddr, InstalledPackage>, Diagnostics> {
+    let lock = LockFile::read(root, sources)?;
+    let mut out = BTreeMap::new();
+    let mut diagnostics = Diagnostics::default();
+    for (source, locked) in &lock.providers {
+        let dir = package_dir(root, source, &locked.version);
+        match packages::executable(&dir, &source.type_name) {
+            Some(executable) => {
+                out.insert(
+                    source.clone(),
+                    InstalledPackage {
+                        version: locked.version.clone(),
+                        dir,
+                        executable,
+                        local_names: vec![source.type_name.clone()],
+                    },
+                );
+            }
+            None => diagnostics.push(Diagnostic::global(
+                codes::PROVIDER_NOT_INSTALLED,
+                "Required plugins are not installed",
+                format!(
+                    "The lock file selects {source} {}, which is not installed in {}. Run strata init to install it.",
+                    locked.version,
+                    root.join(PROVIDERS_DIR).display()
+                ),
+            )),
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_and_exclude_patterns_match_as_terraform_does() {
+        let aws = SourceAddr::parse("hashicorp/aws").unwrap();
+        let method = |include: &[&str], exclude: &[&str]| Method {
+            kind: MethodKind::Direct,
+            include: include.iter().map(|s| s.to_string()).collect(),
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+        };
+        assert!(method(&[], &[]).applies_to(&aws));
+        assert!(method(&["registry.terraform.io/hashicorp/*"], &[]).applies_to(&aws));
+        assert!(method(&["registry.terraform.io/*/*"], &[]).applies_to(&aws));
+        assert!(!method(&["example.com/*/*"], &[]).applies_to(&aws));
+        assert!(!method(&[], &["hashicorp/aws"]).applies_to(&aws));
+    }
+}

@@ -1,0 +1,269 @@
+//! Provider packages: finding them in filesystem mirrors, unpacking them,
+//! and hashing them as Terraform's lock file records.
+//!
+//! A mirror holds a package in one of two layouts:
+//! - packed: `HOST/NAMESPACE/TYPE/terraform-provider-TYPE_VERSION_TARGET.zip`;
+//! - unpacked: `HOST/NAMESPACE/TYPE/VERSION/TARGET/` holding the executable.
+//!
+//! `h1:` is Go's `dirhash` "Hash1" of the package's files (the SHA-256 of
+//! the lines `HEX  NAME\n` over the files sorted by name), the same for a
+//! zip and for the directory it unpacks to; `zh:` is the SHA-256 of the zip
+//! file itself.
+
+use crate::{Error, ErrorKind};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The platform packages are built for: `linux_amd64`.
+pub fn target() -> String {
+    let os = std::env::consts::OS;
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "arm" => "arm",
+        other => other,
+    };
+    format!("{os}_{arch}")
+}
+
+/// Where a package is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    Zip(PathBuf),
+    Dir(PathBuf),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MirrorPackage {
+    pub version: String,
+    pub location: Location,
+}
+
+/// The packages of one provider for `target` in the mirror at `root`, in
+/// either layout.
+pub fn mirror_packages(
+    root: &Path,
+    host: &str,
+    namespace: &str,
+    type_name: &str,
+    target: &str,
+) -> Vec<MirrorPackage> {
+    let dir = root.join(host).join(namespace).join(type_name);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let prefix = format!("terraform-provider-{type_name}_");
+    let suffix = format!("_{target}.zip");
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if let Some(version) = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(&suffix))
+        {
+            out.push(MirrorPackage {
+                version: version.to_string(),
+                location: Location::Zip(path),
+            });
+        } else if path.join(target).is_dir() {
+            out.push(MirrorPackage {
+                version: name,
+                location: Location::Dir(path.join(target)),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.version.cmp(&b.version));
+    out
+}
+
+fn failed(detail: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Archive, detail.to_string())
+}
+
+/// Writes the package's files into `dest` (which must not exist): a zip
+/// is unpacked, a directory copied.
+pub fn unpack(location: &Location, dest: &Path) -> Result<(), Error> {
+    match location {
+        Location::Zip(zip) => {
+            let bytes = std::fs::read(zip)
+                .map_err(|e| failed(format!("cannot read {}: {e}", zip.display())))?;
+            crate::archive::unpack(crate::ArchiveKind::Zip, &bytes, dest).map_err(|e| {
+                failed(format!(
+                    "{} is not a provider package: {}",
+                    zip.display(),
+                    e.message
+                ))
+            })
+        }
+        Location::Dir(dir) => copy_dir(dir, dest),
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to)
+        .map_err(|e| failed(format!("cannot create {}: {e}", to.display())))?;
+    let entries = std::fs::read_dir(from)
+        .map_err(|e| failed(format!("cannot read {}: {e}", from.display())))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)
+                .map_err(|e| failed(format!("cannot copy {}: {e}", path.display())))?;
+        }
+    }
+    Ok(())
+}
+
+/// Go dirhash's Hash1 over `(name, sha256)` pairs.
+fn hash1(mut files: Vec<(String, [u8; 32])>) -> String {
+    use base64::Engine;
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut summary = Sha256::new();
+    for (name, digest) in files {
+        summary.update(format!("{}  {name}\n", hex(&digest)).as_bytes());
+    }
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(summary.finalize())
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_reader(mut r: impl Read) -> std::io::Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// The `h1:` hash of an unpacked package directory.
+pub fn hash_dir(dir: &Path) -> std::io::Result<String> {
+    let dir = std::fs::canonicalize(dir)?;
+    let mut files = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, [u8; 32])>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let name = path
+                    .strip_prefix(base)
+                    .expect("under the base")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((name, sha256_reader(std::fs::File::open(&path)?)?));
+            }
+        }
+        Ok(())
+    }
+    walk(&dir, &dir, &mut files)?;
+    Ok(hash1(files))
+}
+
+/// The `h1:` hash of a zipped package: the same as of the directory it
+/// unpacks to.
+pub fn hash_zip(zip: &Path) -> Result<String, Error> {
+    let file = std::fs::File::open(zip)
+        .map_err(|e| failed(format!("cannot read {}: {e}", zip.display())))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| failed(format!("{} is not a zip archive: {e}", zip.display())))?;
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(failed)?;
+        if entry.is_dir() {
+            continue;
+        }
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        files.push((name, sha256_reader(entry).map_err(failed)?));
+    }
+    Ok(hash1(files))
+}
+
+/// The `zh:` hash of a zip file.
+pub fn hash_zip_file(zip: &Path) -> std::io::Result<String> {
+    Ok(format!(
+        "zh:{}",
+        hex(&sha256_reader(std::fs::File::open(zip)?)?)
+    ))
+}
+
+/// The provider's executable in an unpacked package:
+/// `terraform-provider-TYPE…`.
+pub fn executable(dir: &Path, type_name: &str) -> Option<PathBuf> {
+    let prefix = format!("terraform-provider-{type_name}");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash1_matches_gos_dirhash() {
+        // dirhash.Hash1 of one file "a" holding "hello\n", as Go computes it.
+        let digest: [u8; 32] = Sha256::digest(b"hello\n").into();
+        let mut summary = Sha256::new();
+        summary.update(format!("{}  a\n", hex(&digest)).as_bytes());
+        use base64::Engine;
+        let expected = format!(
+            "h1:{}",
+            base64::engine::general_purpose::STANDARD.encode(summary.finalize())
+        );
+        assert_eq!(hash1(vec![("a".into(), digest)]), expected);
+    }
+
+    #[test]
+    fn a_zip_and_its_directory_hash_alike() {
+        let dir = std::env::temp_dir().join(format!("strata-pkg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let zip_path = dir.join("terraform-provider-x_1.0.0_linux_amd64.zip");
+        {
+            let mut w = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+            let options: zip::write::SimpleFileOptions = Default::default();
+            w.start_file("terraform-provider-x_v1.0.0", options)
+                .unwrap();
+            std::io::Write::write_all(&mut w, b"binary").unwrap();
+            w.start_file("LICENSE", options).unwrap();
+            std::io::Write::write_all(&mut w, b"text").unwrap();
+            w.finish().unwrap();
+        }
+        let unpacked = dir.join("out");
+        unpack(&Location::Zip(zip_path.clone()), &unpacked).unwrap();
+        assert_eq!(hash_zip(&zip_path).unwrap(), hash_dir(&unpacked).unwrap());
+        assert_eq!(
+            executable(&unpacked, "x").unwrap().file_name().unwrap(),
+            "terraform-provider-x_v1.0.0"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
