@@ -125,6 +125,9 @@ fn missing_required(body: &Body, schema: &Schema, diagnostics: &mut Diagnostics)
 /// `dynamic` blocks' content) likewise. What every plan checks for every
 /// resource, whatever its `count`.
 pub(crate) fn check_names(body: &Body, schema: &Schema, diagnostics: &mut Diagnostics) {
+    if let Some(fixed) = attributes_as_blocks(body, schema) {
+        return check_names(body, &fixed, diagnostics);
+    }
     for attribute in &body.attributes {
         if META_ARGUMENTS.contains(&attribute.name.as_str()) {
             continue;
@@ -193,6 +196,9 @@ pub(crate) fn body_to_config(
     roots: &HashMap<String, Value>,
     scope: &BodyScope,
 ) -> Result<Value, Diagnostics> {
+    if let Some(fixed) = attributes_as_blocks(body, schema) {
+        return body_to_config(ctx, body, &fixed, roots, scope);
+    }
     let mut diagnostics = Diagnostics::default();
     let eval_ctx = EvalContext {
         variables: roots,
@@ -380,6 +386,57 @@ pub(crate) fn body_to_config(
         return Err(diagnostics);
     }
     Ok(Value::object(out))
+}
+
+/// Terraform's "attributes as blocks": an attribute whose type is a list
+/// or set of objects (`ingress` of `aws_security_group` in providers built
+/// on the legacy SDK) may be written as nested blocks instead. When `body`
+/// does so, the schema with those attributes as blocks of optional
+/// arguments; `None` when it does not.
+fn attributes_as_blocks(body: &Body, schema: &Schema) -> Option<Schema> {
+    let written_as_block = |name: &str| {
+        body.blocks.iter().any(|b| {
+            b.type_name == name
+                || b.type_name == "dynamic" && b.labels.first().is_some_and(|l| l.value == name)
+        })
+    };
+    let mut fixed: Option<Schema> = None;
+    for (name, attribute) in &schema.attributes {
+        let (nesting, element) = match &attribute.ty {
+            Type::List(e) => (Nesting::List, e),
+            Type::Set(e) => (Nesting::Set, e),
+            _ => continue,
+        };
+        let Type::Object(object) = &**element else {
+            continue;
+        };
+        if schema.blocks.contains_key(name)
+            || body.attribute(name).is_some()
+            || !written_as_block(name)
+        {
+            continue;
+        }
+        let inner = Schema {
+            attributes: object
+                .attributes
+                .iter()
+                .map(|(k, t)| (k.clone(), strata_provider::Attribute::optional(t.clone())))
+                .collect(),
+            ..Default::default()
+        };
+        let fixed = fixed.get_or_insert_with(|| schema.clone());
+        fixed.attributes.remove(name);
+        fixed.blocks.insert(
+            name.clone(),
+            strata_provider::NestedBlock {
+                nesting,
+                schema: inner,
+                min_items: 0,
+                max_items: None,
+            },
+        );
+    }
+    fixed
 }
 
 /// The value of a group block that is left out: null attributes, empty

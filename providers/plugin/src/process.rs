@@ -90,6 +90,16 @@ impl Running {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // The plugin must not outlive Strata, however Strata ends (an exit
+        // that skips destructors, a crash, SIGKILL).
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe and touches only the child.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
         if let Some(dir) = launch.executable.parent() {
             command.current_dir(std::env::current_dir().unwrap_or_else(|_| dir.to_path_buf()));
         }

@@ -77,6 +77,40 @@ pub(super) fn decide(
     }
 }
 
+/// The paths of `paths` whose value differs between `prior` and
+/// `planned`, or is unknown in either: the ones that really force a
+/// replacement. Nothing forces replacing an object being created.
+pub(super) fn changed_paths(
+    prior: &Value,
+    planned: &Value,
+    paths: Vec<Vec<String>>,
+) -> Vec<Vec<String>> {
+    if prior.is_null() {
+        return Vec::new();
+    }
+    let at = |v: &Value, path: &[String]| -> Option<Value> {
+        let mut current = v.clone();
+        for step in path {
+            current = match &current.kind {
+                Kind::Object(m) | Kind::Map(_, m) => m.get(step)?.clone(),
+                Kind::List(_, items) | Kind::Tuple(items) => {
+                    items.get(step.parse::<usize>().ok()?)?.clone()
+                }
+                _ => return None,
+            };
+        }
+        Some(current)
+    };
+    paths
+        .into_iter()
+        .filter(|path| match (at(prior, path), at(planned, path)) {
+            (None, None) => false,
+            (Some(a), Some(b)) => strata_lang::eval::equals(&a, &b) != Some(true),
+            _ => true,
+        })
+        .collect()
+}
+
 pub(super) fn replace_action(cbd: bool) -> Action {
     if cbd {
         Action::CreateThenDelete

@@ -734,7 +734,7 @@ impl<'a> Planner<'a> {
                                     config: &config,
                                 })
                                 .await;
-                            let response = match response {
+                            let mut response = match response {
                                 Ok(r) => r,
                                 Err(e) => {
                                     self.diagnostics.push(Diagnostic::error(
@@ -762,17 +762,39 @@ impl<'a> Planner<'a> {
                                 &iaddr.to_string(),
                             );
                             self.diagnostics.extend(Diagnostics(failed));
+                            // As Terraform: a path forces replacement only
+                            // where its value changes (or may).
+                            response.requires_replace = decide::changed_paths(
+                                &prior_value,
+                                &planned,
+                                std::mem::take(&mut response.requires_replace),
+                            );
                             let mut action = decide(
                                 &prior_value,
                                 &planned,
                                 &response.requires_replace,
                                 lc.create_before_destroy,
                             );
-                            let mut reason = if action.is_replace() {
-                                Some("replace_because_cannot_update".to_string())
-                            } else {
-                                None
-                            };
+                            let mut reason = None;
+                            if action.is_replace() {
+                                // The new object is planned as a create, as
+                                // Terraform plans it (and as apply will).
+                                reason = Some("replace_because_cannot_update".to_string());
+                                let fresh = provider
+                                    .plan(PlanRequest {
+                                        type_name: &addr.type_name,
+                                        prior: &Value::null(schema.object_type()),
+                                        proposed: &config,
+                                        config: &config,
+                                    })
+                                    .await;
+                                if let Ok(f) = fresh {
+                                    planned = mark_schema_sensitive(
+                                        &schema,
+                                        copy_marks(f.planned, &config),
+                                    );
+                                }
+                            }
                             let triggered = lc.replace_triggered_by.iter().any(|e| {
                                 references(e).iter().any(|rf| match rf {
                                     Reference::Resource(a, k) => self.changes.iter().any(|c| {

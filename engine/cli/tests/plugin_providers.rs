@@ -1,0 +1,406 @@
+//! Terraform provider plugins, run by Strata and by Terraform 1.11 with the
+//! same binary (`hashicorp/aws` 3.39.0 from the mirror `.ci/plugins` lays
+//! out, STRATA_TEST_PLUGINS) against moto (STRATA_TEST_S3): both install
+//! it and write the same lock file; both apply the ML stack in
+//! `tests/plugin_stack`, plan no change on it, plan the same actions and
+//! replace paths for step 2, apply it, plan no change again, and destroy;
+//! the states hold the same attributes. Then what goes wrong: no mirror,
+//! no version the constraint allows, a lock file whose hash the package
+//! does not match, a binary that is not a plugin.
+
+mod common;
+
+use common::Sandbox;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn mirror() -> PathBuf {
+    PathBuf::from(std::env::var("STRATA_TEST_PLUGINS").unwrap_or_else(|_| {
+        common::missing("no provider mirror: set STRATA_TEST_PLUGINS (`bash .ci/plugins CACHE DIR` lays one out; `bash .ci/run` runs everything)")
+    }))
+}
+
+fn cli_config(dir: &Path, mirror: &Path) -> PathBuf {
+    let path = dir.join("cli.tfrc");
+    std::fs::write(
+        &path,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+struct Tool<'a> {
+    strata: Option<&'a Sandbox>,
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+impl Tool<'_> {
+    /// Runs the tool; panics with its output unless it exits 0.
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out) = self.run(args);
+        assert_eq!(code, 0, "{out}");
+        out
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String) {
+        eprintln!(
+            "{} {}",
+            if self.strata.is_some() {
+                "strata"
+            } else {
+                "terraform"
+            },
+            args.join(" ")
+        );
+        let config = self.config.display().to_string();
+        match self.strata {
+            Some(sandbox) => sandbox.run_with(args, "", &[("TF_CLI_CONFIG_FILE", &config)]),
+            None => {
+                let out = Command::new(common::terraform())
+                    .args(args)
+                    .stdin(std::process::Stdio::null())
+                    .current_dir(&self.dir)
+                    .env("TF_CLI_CONFIG_FILE", &config)
+                    .env("TF_IN_AUTOMATION", "1")
+                    .output()
+                    .expect("terraform");
+                (
+                    out.status.code().unwrap_or(-1),
+                    format!(
+                        "$ terraform {}\n{}{}",
+                        args.join(" "),
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                )
+            }
+        }
+    }
+
+    /// Actions and replace paths by address in the saved plan `file`.
+    fn planned(&self, file: &str) -> BTreeMap<String, (Json, Json)> {
+        let json: Json = serde_json::from_str(
+            &self
+                .ok(&["show", "-json", file])
+                .lines()
+                .find(|l| l.starts_with('{'))
+                .map(str::to_string)
+                .unwrap_or_default(),
+        )
+        .expect("plan JSON");
+        json["resource_changes"]
+            .as_array()
+            .expect("resource_changes")
+            .iter()
+            .map(|c| {
+                (
+                    c["address"].as_str().unwrap().to_string(),
+                    (
+                        c["change"]["actions"].clone(),
+                        c["change"]["replace_paths"].clone(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// Attribute names by resource address in the state.
+    fn state_attributes(
+        &self,
+        file: &str,
+        prefix: &str,
+    ) -> BTreeMap<String, BTreeMap<String, Json>> {
+        let text = std::fs::read_to_string(self.dir.join(file)).expect("state");
+        let text = text.replace(prefix, "PREFIX");
+        let state: Json = serde_json::from_str(&text).unwrap();
+        let mut out = BTreeMap::new();
+        for r in state["resources"].as_array().unwrap() {
+            for i in r["instances"].as_array().unwrap() {
+                let address = match &i["index_key"] {
+                    Json::Null => format!(
+                        "{}.{}",
+                        r["type"].as_str().unwrap(),
+                        r["name"].as_str().unwrap()
+                    ),
+                    k => format!(
+                        "{}.{}[{k}]",
+                        r["type"].as_str().unwrap(),
+                        r["name"].as_str().unwrap()
+                    ),
+                };
+                let attributes = i["attributes"]
+                    .as_object()
+                    .unwrap()
+                    .clone()
+                    .into_iter()
+                    .collect();
+                out.insert(address, attributes);
+            }
+        }
+        out
+    }
+}
+
+/// Attributes whose values are the same for the two tools' objects: set
+/// from configuration, not ids or timestamps moto makes up.
+const COMPARED: &[&str] = &[
+    "cidr_block",
+    "availability_zone",
+    "tags",
+    "name",
+    "description",
+    "bucket",
+    "key",
+    "content",
+    "force_destroy",
+    "instance_type",
+    "image_id",
+    "ami",
+    "min_size",
+    "max_size",
+    "desired_capacity",
+    "ingress",
+    "egress",
+    "assume_role_policy",
+];
+
+fn vars<'a>(endpoint: &'a str, prefix: &'a str, step: &'a str) -> Vec<String> {
+    vec![
+        "-var".into(),
+        format!("endpoint={endpoint}"),
+        "-var".into(),
+        format!("prefix={prefix}"),
+        "-var".into(),
+        format!("step={step}"),
+    ]
+}
+
+fn with<'a>(args: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
+    args.iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn strata_and_terraform_run_the_same_aws_binary_alike() {
+    let endpoint = common::moto_endpoint();
+    let mirror = mirror();
+    let stack = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugin_stack/main.tf"),
+    )
+    .unwrap();
+    let sandbox = Sandbox::new("plugins-strata");
+    sandbox.write("main.tf", &stack);
+    let strata = Tool {
+        strata: Some(&sandbox),
+        dir: sandbox.dir.clone(),
+        config: cli_config(&sandbox.dir, &mirror),
+    };
+    let tf_dir = std::env::temp_dir().join(format!(
+        "strata-cli-plugins-terraform-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tf_dir);
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &stack).unwrap();
+    let terraform = Tool {
+        strata: None,
+        config: cli_config(&tf_dir, &mirror),
+        dir: tf_dir.clone(),
+    };
+    let id = std::process::id();
+    let (sp, tp) = (format!("pls{id}"), format!("plt{id}"));
+
+    strata.ok(&["init"]);
+    terraform.ok(&["init", "-no-color"]);
+    assert_eq!(
+        std::fs::read_to_string(sandbox.dir.join(".terraform.lock.hcl")).unwrap(),
+        std::fs::read_to_string(tf_dir.join(".terraform.lock.hcl")).unwrap(),
+        "the two lock files differ"
+    );
+
+    for (step, expect_changes) in [("1", true), ("2", true)] {
+        let (sv, tv) = (vars(&endpoint, &sp, step), vars(&endpoint, &tp, step));
+        strata.ok(&with(&["plan", "-out=step.plan"], &sv));
+        terraform.ok(&with(&["plan", "-no-color", "-out=step.plan"], &tv));
+        let (s_plan, t_plan) = (strata.planned("step.plan"), terraform.planned("step.plan"));
+        assert_eq!(s_plan, t_plan, "step {step}: the planned actions differ");
+        assert_eq!(
+            s_plan
+                .values()
+                .any(|(a, _)| a != &serde_json::json!(["no-op"])),
+            expect_changes
+        );
+        strata.ok(&["apply", "step.plan"]);
+        terraform.ok(&["apply", "-no-color", "step.plan"]);
+        let s_again = strata.ok(&with(&["plan", "-detailed-exitcode"], &sv));
+        assert!(s_again.contains("No changes."), "{s_again}");
+        let t_again = terraform.ok(&with(&["plan", "-no-color", "-detailed-exitcode"], &tv));
+        assert!(t_again.contains("No changes."), "{t_again}");
+        let s_state = strata.state_attributes("strata.tfstate", &sp);
+        let t_state = terraform.state_attributes("terraform.tfstate", &tp);
+        assert_eq!(
+            s_state.keys().collect::<Vec<_>>(),
+            t_state.keys().collect::<Vec<_>>(),
+            "step {step}: the states hold different instances"
+        );
+        for (address, s_attrs) in &s_state {
+            let t_attrs = &t_state[address];
+            assert_eq!(
+                s_attrs.keys().collect::<Vec<_>>(),
+                t_attrs.keys().collect::<Vec<_>>(),
+                "step {step}: {address} has different attributes"
+            );
+            for name in COMPARED {
+                assert_eq!(
+                    s_attrs.get(*name),
+                    t_attrs.get(*name),
+                    "step {step}: {address}.{name} differs"
+                );
+            }
+        }
+    }
+    let step2 = planned_replace(&strata);
+    assert!(step2, "step 2 replaces the security group");
+
+    strata.ok(&with(
+        &["destroy", "-auto-approve"],
+        &vars(&endpoint, &sp, "2"),
+    ));
+    terraform.ok(&with(
+        &["destroy", "-auto-approve", "-no-color"],
+        &vars(&endpoint, &tp, "2"),
+    ));
+    let left = strata.state_attributes("strata.tfstate", &sp);
+    assert!(left.is_empty(), "left in state: {:?}", left.keys());
+    let _ = std::fs::remove_dir_all(&tf_dir);
+}
+
+/// Whether the last saved plan replaced the security group for its
+/// description, as Terraform does.
+fn planned_replace(strata: &Tool<'_>) -> bool {
+    strata
+        .planned("step.plan")
+        .get("aws_security_group.nodes")
+        .is_some_and(|(actions, paths)| {
+            actions == &serde_json::json!(["delete", "create"])
+                && paths == &serde_json::json!([["description"]])
+        })
+}
+
+fn bad_input(name: &str, main_tf: &str, mirror: &Path) -> (Sandbox, PathBuf) {
+    let sandbox = Sandbox::new(name);
+    sandbox.write("main.tf", main_tf);
+    let config = cli_config(&sandbox.dir, mirror);
+    (sandbox, config)
+}
+
+const PINNED: &str = r#"
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "3.39.0" }
+  }
+}
+"#;
+
+#[test]
+fn installation_problems_are_clear_errors() {
+    let mirror = mirror();
+    let empty = std::env::temp_dir().join(format!("strata-empty-mirror-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let init = |sandbox: &Sandbox, config: &Path| {
+        sandbox.run_with(
+            &["init"],
+            "",
+            &[("TF_CLI_CONFIG_FILE", &config.display().to_string())],
+        )
+    };
+
+    // A provider no method offers and Strata does not have.
+    let (s, c) = bad_input(
+        "plugins-missing",
+        "terraform {\n  required_providers {\n    acme = { source = \"example.com/acme/acme\" }\n  }\n}\n",
+        &empty,
+    );
+    let (code, out) = init(&s, &c);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("E721") && out.contains("example.com/acme/acme"),
+        "{out}"
+    );
+
+    // A constraint nothing in the mirror satisfies.
+    let (s, c) = bad_input(
+        "plugins-constraint",
+        "terraform {\n  required_providers {\n    workato = { source = \"local/workato\", version = \"~> 1.0\" }\n  }\n}\n",
+        &mirror,
+    );
+    let (code, out) = init(&s, &c);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("E722") && out.contains("available: 0.16.0"),
+        "{out}"
+    );
+
+    // A lock file that records another hash for the version.
+    let (s, c) = bad_input("plugins-hash", PINNED, &mirror);
+    s.write(
+        ".terraform.lock.hcl",
+        "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"3.39.0\"\n  hashes = [\n    \"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  ]\n}\n",
+    );
+    let (code, out) = init(&s, &c);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("E723") && out.contains("does not match"),
+        "{out}"
+    );
+    assert!(
+        !s.dir
+            .join(".terraform/providers/registry.terraform.io/hashicorp/aws/3.39.0")
+            .exists(),
+        "nothing is installed from a package that fails its hash"
+    );
+
+    // A binary that is not a plugin, in an unpacked mirror.
+    let fake = std::env::temp_dir().join(format!("strata-fake-mirror-{}", std::process::id()));
+    let package = fake
+        .join("registry.terraform.io/acme/fake/1.0.0")
+        .join(target());
+    std::fs::create_dir_all(&package).unwrap();
+    let exe = package.join("terraform-provider-fake_v1.0.0");
+    std::fs::write(&exe, "#!/bin/sh\necho 'I am not a plugin'\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (s, c) = bad_input(
+        "plugins-fake",
+        "terraform {\n  required_providers {\n    fake = { source = \"acme/fake\" }\n  }\n}\n",
+        &fake,
+    );
+    let (code, out) = init(&s, &c);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("E726")
+            && out.contains("registry.terraform.io/acme/fake")
+            && out.contains("not a Terraform provider plugin"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&fake);
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+fn target() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{}_{arch}", std::env::consts::OS)
+}
