@@ -27,9 +27,23 @@ use std::collections::BTreeMap;
 
 pub const FORMAT_VERSION: u64 = 4;
 
+/// The Terraform release whose state format and behaviour Strata follows:
+/// written as `terraform_version`, which Terraform requires to read a
+/// state (it refuses one written by a newer release than itself).
+pub const TERRAFORM_VERSION: &str = "1.11.0";
+
+fn terraform_version() -> String {
+    TERRAFORM_VERSION.to_string()
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub version: u64,
+    /// Terraform reads this; Strata reads states without it.
+    #[serde(default = "terraform_version")]
+    pub terraform_version: String,
+    /// Absent from a state Terraform wrote.
+    #[serde(default)]
     pub strata_version: String,
     pub serial: u64,
     pub lineage: String,
@@ -77,12 +91,54 @@ pub struct InstanceState {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub create_before_destroy: bool,
+    /// The provider's private data for the object (base64), kept as it
+    /// came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
+}
+
+/// The resource address of an instance address, as Terraform's state
+/// lists dependencies: every instance key dropped, module ones too
+/// (`module.net[0].aws_subnet.a["x"]` → `module.net.aws_subnet.a`). Keys
+/// are skipped whole, quoted strings with brackets in them included.
+pub fn resource_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in address.chars() {
+        if depth > 0 {
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        if c == '[' {
+            depth = 1;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl State {
     pub fn new(lineage: String) -> State {
         State {
             version: FORMAT_VERSION,
+            terraform_version: terraform_version(),
             strata_version: env!("CARGO_PKG_VERSION").into(),
             serial: 0,
             lineage,
@@ -104,6 +160,11 @@ impl State {
             r.instances
                 .sort_by(|a, b| key_order(&a.index_key, &b.index_key));
             for i in &mut r.instances {
+                for d in &mut i.dependencies {
+                    if d.contains('[') {
+                        *d = resource_address(d);
+                    }
+                }
                 i.dependencies.sort();
                 i.dependencies.dedup();
             }
@@ -161,9 +222,10 @@ impl State {
                 && r.instances.windows(2).all(|w| {
                     key_order(&w[0].index_key, &w[1].index_key) != std::cmp::Ordering::Greater
                 })
-                && r.instances
-                    .iter()
-                    .all(|i| i.dependencies.windows(2).all(|d| d[0] < d[1]))
+                && r.instances.iter().all(|i| {
+                    i.dependencies.windows(2).all(|d| d[0] < d[1])
+                        && i.dependencies.iter().all(|d| !d.contains('['))
+                })
         }) && self
             .resources
             .windows(2)
@@ -440,4 +502,19 @@ pub(crate) fn workspace_list(mut names: Vec<String>) -> Vec<String> {
     names.dedup();
     names.insert(0, "default".into());
     names
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::resource_address;
+
+    #[test]
+    fn instance_keys_are_dropped_as_terraform_lists_dependencies() {
+        assert_eq!(resource_address("aws_subnet.a[0]"), "aws_subnet.a");
+        assert_eq!(
+            resource_address("module.net[1].aws_subnet.a[\"x]y\\\"[z\"]"),
+            "module.net.aws_subnet.a"
+        );
+        assert_eq!(resource_address("data.aws_ami.gpu"), "data.aws_ami.gpu");
+    }
 }

@@ -15,6 +15,7 @@ mod plugins;
 mod policy;
 mod render;
 mod report;
+mod signals;
 mod ui_json;
 mod workflow;
 

@@ -244,10 +244,7 @@ fn schema_of(
     if let Some(raw) = cache::load(cache_path, &package.executable) {
         return Ok(raw);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| plugin_failed(e.to_string()))?;
+    let runtime = crate::signals::runtime(Some(1)).map_err(|e| plugin_failed(e.to_string()))?;
     let raw = runtime
         .block_on(strata_provider_plugin::fetch_schema(
             package,
@@ -274,7 +271,11 @@ pub(crate) fn registry_for(root: &Path) -> Result<Registry, Diagnostics> {
     let mut registry = builtin_registry();
     let mut sources = SourceMap::default();
     let packages = locked_packages(root, &mut sources)?;
-    let overrides: BTreeMap<SourceAddr, PathBuf> = installation(root, &mut sources)?.dev_overrides;
+    // Installation settings matter to `strata init`, which reports their
+    // problems; here only the development overrides are read.
+    let overrides: BTreeMap<SourceAddr, PathBuf> = installation(root, &mut sources)
+        .map(|i| i.dev_overrides)
+        .unwrap_or_default();
     let mut diagnostics = Diagnostics::default();
     for (source, installed) in packages {
         if overrides.contains_key(&source) {

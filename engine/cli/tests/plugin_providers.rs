@@ -226,6 +226,11 @@ fn strata_and_terraform_run_the_same_aws_binary_alike() {
         std::fs::read_to_string(tf_dir.join(".terraform.lock.hcl")).unwrap(),
         "the two lock files differ"
     );
+    let shown = strata.ok(&["providers"]);
+    assert!(
+        shown.contains("provider[registry.terraform.io/hashicorp/aws 3.39.0]"),
+        "{shown}"
+    );
 
     for (step, expect_changes) in [("1", true), ("2", true)] {
         let (sv, tv) = (vars(&endpoint, &sp, step), vars(&endpoint, &tp, step));

@@ -382,6 +382,13 @@ pub trait Provider: Send + Sync {
         None
     }
 
+    /// For a provider served by a plugin binary: its source address and
+    /// version (`registry.terraform.io/hashicorp/aws`, `3.39.0`). `None`
+    /// for a provider built into Strata.
+    fn plugin_source(&self) -> Option<(String, String)> {
+        None
+    }
+
     /// A new, unconfigured instance of this provider, for an aliased
     /// provider block (a second region, say). Providers that take no
     /// configuration need none.
@@ -424,9 +431,32 @@ pub struct Machines {
 /// `provider["registry.terraform.io/hashicorp/aws"]`, with `.ALIAS` for
 /// an aliased one.
 pub fn provider_address(name: &str, alias: Option<&str>) -> String {
+    source_provider_address(&default_source(name), alias)
+}
+
+/// The source address Terraform implies for a provider named `name`.
+pub fn default_source(name: &str) -> String {
+    // Terraform's one built-in provider has a source of its own.
+    if name == "terraform" {
+        "terraform.io/builtin/terraform".to_string()
+    } else {
+        format!("registry.terraform.io/hashicorp/{name}")
+    }
+}
+
+/// The source address of a provider: its plugin's, or the implied one.
+pub fn source_of(provider: &dyn Provider) -> String {
+    provider
+        .plugin_source()
+        .map(|(source, _)| source)
+        .unwrap_or_else(|| default_source(provider.name()))
+}
+
+/// `provider["SOURCE"]`, with `.ALIAS` for an aliased configuration.
+pub fn source_provider_address(source: &str, alias: Option<&str>) -> String {
     match alias {
-        Some(a) => format!("provider[\"registry.terraform.io/hashicorp/{name}\"].{a}"),
-        None => format!("provider[\"registry.terraform.io/hashicorp/{name}\"]"),
+        Some(a) => format!("provider[\"{source}\"].{a}"),
+        None => format!("provider[\"{source}\"]"),
     }
 }
 
@@ -451,7 +481,7 @@ pub struct Registry {
     schemas: BTreeMap<String, Arc<ProviderSchema>>,
     /// Resource and data source type → provider name.
     by_type: BTreeMap<String, String>,
-    /// Instances configured by aliased provider blocks, by address.
+    /// Instances configured by aliased provider blocks, by `NAME.ALIAS`.
     aliases: Arc<std::sync::RwLock<BTreeMap<String, Arc<dyn Provider>>>>,
 }
 
@@ -482,7 +512,7 @@ impl Registry {
         self.aliases
             .write()
             .expect("aliases")
-            .insert(provider_address(name, Some(alias)), provider);
+            .insert(format!("{name}.{alias}"), provider);
     }
 
     /// The provider instance a provider address names: the registered
@@ -491,7 +521,12 @@ impl Registry {
         let (name, alias) = parse_provider_address(address)?;
         match alias {
             None => self.providers.get(&name).cloned(),
-            Some(_) => self.aliases.read().expect("aliases").get(address).cloned(),
+            Some(alias) => self
+                .aliases
+                .read()
+                .expect("aliases")
+                .get(&format!("{name}.{alias}"))
+                .cloned(),
         }
     }
 

@@ -618,6 +618,10 @@ impl Provider for PluginProvider {
         strata_provider::attr_str(state, "id").map(str::to_string)
     }
 
+    fn plugin_source(&self) -> Option<(String, String)> {
+        Some((self.package.source.clone(), self.package.version.clone()))
+    }
+
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {
         Some(Arc::new(PluginProvider {
             package: self.package.clone(),

@@ -5,6 +5,9 @@ use super::*;
 use crate::backend::{from_stack, merge_option, record, recorded, BACKEND_FILE};
 use strata_state::backends::Spec;
 
+/// Terraform's local state file, adopted by `strata init`.
+const TERRAFORM_STATE: &str = "terraform.tfstate";
+
 pub(crate) struct InitOptions {
     /// Fetch remote modules again, at the newest versions allowed.
     pub(crate) upgrade: bool,
@@ -134,11 +137,42 @@ pub(crate) fn init_command(
         );
     }
     // Opening the selected workspace checks that the backend answers.
-    if let Err(e) = new_backend
-        .store(&crate::environment::current_workspace())
-        .and_then(|s| s.read().map(|_| ()))
-    {
-        return state_error(e, style);
+    let store = match new_backend.store(&crate::environment::current_workspace()) {
+        Ok(s) => s,
+        Err(e) => return state_error(e, style),
+    };
+    let existing = match store.read() {
+        Ok(existing) => existing,
+        Err(e) => return state_error(e, style),
+    };
+    // A Terraform working directory: its local state becomes this one's.
+    let terraform_state = std::path::Path::new(TERRAFORM_STATE);
+    if existing.is_none() && new.kind == "local" && terraform_state.is_file() {
+        match std::fs::read(terraform_state)
+            .map_err(|e| e.to_string())
+            .and_then(|b| strata_state::State::from_bytes(&b).map_err(|e| e.to_string()))
+        {
+            Ok(state) => {
+                if let Err(e) = store.write(&state) {
+                    return state_error(e, style);
+                }
+                println!(
+                    "Adopted Terraform's state {TERRAFORM_STATE} (serial {}, {} resources); {TERRAFORM_STATE} is left as it was.\n",
+                    state.serial,
+                    state.resources.len()
+                );
+            }
+            Err(e) => {
+                return global_failure(
+                    Diagnostic::global(
+                        strata_types::codes::STATE_ERROR,
+                        "Cannot adopt Terraform's state",
+                        format!("{TERRAFORM_STATE} cannot be read: {e}."),
+                    ),
+                    style,
+                )
+            }
+        }
     }
     println!("Using the \"{}\" backend.\n", new.kind);
     if let Err(code) =

@@ -121,10 +121,7 @@ pub struct WorkflowArgs {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    crate::signals::runtime(None).expect("tokio runtime")
 }
 
 /// A plan as people read it, or as `-json` lines (with the refresh of

@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// Where a provider comes from: `builtin/aws`, or the plugin's source and
+/// version (`registry.terraform.io/hashicorp/aws 3.39.0`).
+fn origin(registry: &strata_provider::Registry, name: &str) -> String {
+    match registry.get(name).and_then(|p| p.plugin_source()) {
+        Some((source, version)) => format!("{source} {version}"),
+        None => format!("builtin/{name}"),
+    }
+}
+
 /// The providers the stack's resources use, with their types.
 pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     let loaded = match crate::environment::load(&crate::args::VarArgs::default(), false) {
@@ -48,7 +57,7 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
                         (t.clone(), serde_json::Value::Object(attrs))
                     })
                     .collect();
-                (name.clone(), serde_json::json!({ "source": format!("builtin/{name}"), "resource_schemas": types }))
+                (name.clone(), serde_json::json!({ "source": origin(registry, name), "resource_schemas": types }))
             })
             .collect();
         println!(
@@ -59,7 +68,8 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
         println!("Providers required by configuration:");
         for (name, types) in &used {
             println!(
-                "└── provider[builtin/{name}] ({})",
+                "└── provider[{}] ({})",
+                origin(registry, name),
                 types.iter().cloned().collect::<Vec<_>>().join(", ")
             );
         }

@@ -223,8 +223,8 @@ pub(crate) fn provider_for(
     }
 }
 
-pub(crate) fn provider_address(provider: &str) -> String {
-    strata_provider::provider_address(provider, None)
+pub(crate) fn provider_address(provider: &dyn Provider) -> String {
+    strata_provider::source_provider_address(&strata_provider::source_of(provider), None)
 }
 
 /// The provider configuration a resource block uses: its `provider`
@@ -232,10 +232,19 @@ pub(crate) fn provider_address(provider: &str) -> String {
 /// provider that offers its type.
 pub(crate) fn resource_provider(
     r: &strata_lang::config::Resource,
-    default_name: &str,
+    provider: &dyn Provider,
 ) -> Result<String, Diagnostic> {
     let Some(attr) = r.body.attribute("provider") else {
-        return Ok(provider_address(default_name));
+        return Ok(provider_address(provider));
+    };
+    // The source of the provider a reference names: the type's provider's
+    // when it is that one, else the implied one.
+    let source = |root: &str| {
+        if root == provider.name() {
+            strata_provider::source_of(provider)
+        } else {
+            strata_provider::default_source(root)
+        }
     };
     let invalid = || {
         Diagnostic::error(
@@ -247,10 +256,13 @@ pub(crate) fn resource_provider(
     };
     let (root, steps) = attr.expr.as_traversal().ok_or_else(invalid)?;
     match steps.as_slice() {
-        [] => Ok(provider_address(root)),
-        [strata_lang::ast::TraversalStep::Attr(alias, _)] => {
-            Ok(strata_provider::provider_address(root, Some(alias)))
-        }
+        [] => Ok(strata_provider::source_provider_address(
+            &source(root),
+            None,
+        )),
+        [strata_lang::ast::TraversalStep::Attr(alias, _)] => Ok(
+            strata_provider::source_provider_address(&source(root), Some(alias)),
+        ),
         _ => Err(invalid()),
     }
 }

@@ -225,6 +225,7 @@ impl WorkingState {
             sensitive_attributes: sensitive_paths(value),
             dependencies: dependencies.to_vec(),
             create_before_destroy: cbd,
+            private: None,
         };
         self.instances
             .insert(addr.clone(), (provider_addr.to_string(), entry.clone()));

@@ -173,6 +173,7 @@ pub(crate) async fn reconcile(
                             sensitive_attributes: sensitive_paths(&object),
                             dependencies: Vec::new(),
                             create_before_destroy: false,
+                            private: None,
                         };
                         working.put(addr.clone(), provider_name, instance);
                         messages.push(format!(
@@ -222,8 +223,8 @@ pub async fn import_instance(
         Span::default(),
     )?;
     let address = match ctx.resource(&addr.resource) {
-        Some(r) => crate::context::resource_provider(r, provider.name())?,
-        None => crate::context::provider_address(provider.name()),
+        Some(r) => crate::context::resource_provider(r, provider.as_ref())?,
+        None => crate::context::provider_address(provider.as_ref()),
     };
     let provider = crate::context::provider_instance(stack.registry, &address, Span::default())?;
     let object = provider
@@ -243,6 +244,7 @@ pub async fn import_instance(
         sensitive_attributes: sensitive_paths(&object),
         dependencies: Vec::new(),
         create_before_destroy: false,
+        private: None,
     };
     working.put(addr.clone(), address, instance);
     working.base.serial += 1;

@@ -11,15 +11,25 @@ pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
         .enumerate()
         .map(|(i, c)| (c.addr.to_string(), i))
         .collect();
+    let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        by_resource
+            .entry(strata_state::resource_address(&c.addr.to_string()))
+            .or_default()
+            .push(i);
+    }
     let mut edges = Vec::new();
     for (to, c) in changes.iter().enumerate() {
         if matches!(c.action, Action::NoOp | Action::Forget) {
             continue;
         }
-        for dep in &c.dependencies {
-            let Some(&from) = index.get(dep) else {
-                continue;
-            };
+        // A dependency recorded as a resource address (as Terraform's state
+        // lists them) stands for every instance of the resource.
+        let froms = c.dependencies.iter().flat_map(|dep| match index.get(dep) {
+            Some(&from) => vec![from],
+            None => by_resource.get(dep.as_str()).cloned().unwrap_or_default(),
+        });
+        for from in froms {
             let d = &changes[from];
             if matches!(d.action, Action::NoOp | Action::Forget) {
                 continue;

@@ -584,7 +584,7 @@ impl<'a> Planner<'a> {
                         // An aliased configuration (`provider = aws.west`)
                         // has its own instance of the provider.
                         let provider_addr =
-                            match resource_provider(r, provider.name()).and_then(|a| {
+                            match resource_provider(r, provider.as_ref()).and_then(|a| {
                                 provider_instance(self.ctx.registry, &a, r.span).map(|p| (a, p))
                             }) {
                                 Ok(found) => found,

@@ -170,8 +170,8 @@ pub(super) async fn import_blocks(
             .resources
             .iter()
             .find(|r| resource_addr(r) == to.resource)
-            .map(|r| resource_provider(r, provider.name()))
-            .unwrap_or_else(|| Ok(provider_address(provider.name())))
+            .map(|r| resource_provider(r, provider.as_ref()))
+            .unwrap_or_else(|| Ok(provider_address(provider.as_ref())))
             .and_then(|a| provider_instance(registry, &a, block.span).map(|p| (a, p)))
         {
             Ok(found) => found,
