@@ -775,26 +775,6 @@ impl<'a> Planner<'a> {
                                 &response.requires_replace,
                                 lc.create_before_destroy,
                             );
-                            let mut reason = None;
-                            if action.is_replace() {
-                                // The new object is planned as a create, as
-                                // Terraform plans it (and as apply will).
-                                reason = Some("replace_because_cannot_update".to_string());
-                                let fresh = provider
-                                    .plan(PlanRequest {
-                                        type_name: &addr.type_name,
-                                        prior: &Value::null(schema.object_type()),
-                                        proposed: &config,
-                                        config: &config,
-                                    })
-                                    .await;
-                                if let Ok(f) = fresh {
-                                    planned = mark_schema_sensitive(
-                                        &schema,
-                                        copy_marks(f.planned, &config),
-                                    );
-                                }
-                            }
                             let triggered = lc.replace_triggered_by.iter().any(|e| {
                                 references(e).iter().any(|rf| match rf {
                                     Reference::Resource(a, k) => self.changes.iter().any(|c| {
@@ -811,25 +791,30 @@ impl<'a> Planner<'a> {
                                     Reference::Local(_) | Reference::Module(_) => false,
                                 })
                             });
-                            if !prior_value.is_null()
-                                && (triggered || self.options.replace.contains(&iaddr))
-                            {
-                                if !action.is_replace() {
-                                    let fresh = provider
-                                        .plan(PlanRequest {
-                                            type_name: &addr.type_name,
-                                            prior: &Value::null(schema.object_type()),
-                                            proposed: &config,
-                                            config: &config,
-                                        })
-                                        .await;
-                                    if let Ok(f) = fresh {
-                                        planned = mark_schema_sensitive(
-                                            &schema,
-                                            copy_marks(f.planned, &config),
-                                        );
-                                    }
+                            let forced = !prior_value.is_null()
+                                && (triggered || self.options.replace.contains(&iaddr));
+                            let mut reason = action
+                                .is_replace()
+                                .then(|| "replace_because_cannot_update".to_string());
+                            if action.is_replace() || forced {
+                                // The new object is planned as a create, as
+                                // Terraform plans it (and as apply will).
+                                let fresh = provider
+                                    .plan(PlanRequest {
+                                        type_name: &addr.type_name,
+                                        prior: &Value::null(schema.object_type()),
+                                        proposed: &config,
+                                        config: &config,
+                                    })
+                                    .await;
+                                if let Ok(f) = fresh {
+                                    planned = mark_schema_sensitive(
+                                        &schema,
+                                        copy_marks(f.planned, &config),
+                                    );
                                 }
+                            }
+                            if forced {
                                 action = replace_action(lc.create_before_destroy);
                                 reason = Some(
                                     if self.options.replace.contains(&iaddr) {
