@@ -35,6 +35,9 @@ use strata_types::{Type, Value};
 /// behaviour Strata follows.
 pub const TERRAFORM_VERSION: &str = "1.11.0";
 
+/// How many reads of one type a refresh has in flight on a plugin.
+const READ_CONCURRENCY: usize = 16;
+
 /// An installed provider package.
 #[derive(Clone, Debug)]
 pub struct Package {
@@ -551,6 +554,24 @@ impl Provider for PluginProvider {
     async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {
         let ty = self.resource_type(type_name)?;
         self.read_state(type_name, &ty, state).await
+    }
+
+    /// Many reads at once over the one connection, in order.
+    async fn read_many(
+        &self,
+        type_name: &str,
+        states: &[Value],
+    ) -> ProviderResult<Vec<Option<Value>>> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let ty = self.resource_type(type_name)?;
+        let reads: Vec<_> = states
+            .iter()
+            .map(|state| Box::pin(self.read_state(type_name, &ty, state)))
+            .collect();
+        stream::iter(reads)
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await
     }
 
     async fn read_data_source(&self, type_name: &str, config: &Value) -> ProviderResult<Value> {
