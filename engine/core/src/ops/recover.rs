@@ -182,6 +182,12 @@ pub(crate) async fn reconcile(
                         ));
                     }
                     None if token.is_some() => messages.push(format!("{addr}: the interrupted {action} had made nothing; the next apply makes it.")),
+                    None if action == "update" => messages.push(format!(
+                        "{addr}: the interrupted update is settled by the next refresh, which reads the object as it now is."
+                    )),
+                    None if provider.changes_world() => messages.push(format!(
+                        "{addr}: the interrupted {action} may have made an object its provider cannot find without an id; if it did, bring it under management with `strata import {addr} ID` before applying again."
+                    )),
                     None => messages.push(format!(
                         "{addr}: the interrupted {action} leaves nothing to find (its provider keeps no outside object); the next apply makes it again."
                     )),
