@@ -260,19 +260,10 @@ pub(crate) fn fetcher() -> strata_fetch::Fetcher {
 /// (`TF_CLI_CONFIG_FILE`, else `~/.terraformrc`). A file that cannot be
 /// read or parsed gives no tokens.
 fn cli_config_tokens() -> std::collections::BTreeMap<String, String> {
-    let path = match std::env::var_os("TF_CLI_CONFIG_FILE") {
-        Some(p) => PathBuf::from(p),
-        None => match std::env::var_os("HOME") {
-            Some(home) => PathBuf::from(home).join(".terraformrc"),
-            None => return Default::default(),
-        },
-    };
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(config) = crate::plugins::cli_config(&mut SourceMap::default()) else {
         return Default::default();
     };
-    let parsed = strata_lang::parser::parse_body(&text, 0);
-    parsed
-        .value
+    config
         .blocks
         .iter()
         .filter(|b| b.type_name == "credentials")

@@ -210,10 +210,8 @@ pub fn builtin_registry() -> Registry {
 
 /// Whether Strata has the provider at `source` built in.
 pub(crate) fn is_builtin(builtins: &Registry, source: &SourceAddr) -> bool {
-    let official =
-        source.host == strata_lang::requirements::DEFAULT_HOST && source.namespace == "hashicorp";
-    let terraform = source.host == "terraform.io" && source.namespace == "builtin";
-    (official || terraform) && builtins.get(&source.type_name).is_some()
+    builtins.get(&source.type_name).is_some()
+        && source.to_string() == strata_provider::default_source(&source.type_name)
 }
 
 fn schema_cache_path(root: &Path, source: &SourceAddr, version: &str) -> PathBuf {

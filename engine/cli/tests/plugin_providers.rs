@@ -378,7 +378,7 @@ fn installation_problems_are_clear_errors() {
     let fake = std::env::temp_dir().join(format!("strata-fake-mirror-{}", std::process::id()));
     let package = fake
         .join("registry.terraform.io/acme/fake/1.0.0")
-        .join(target());
+        .join(strata_fetch::providers::target());
     std::fs::create_dir_all(&package).unwrap();
     let exe = package.join("terraform-provider-fake_v1.0.0");
     std::fs::write(&exe, "#!/bin/sh\necho 'I am not a plugin'\nexit 3\n").unwrap();
@@ -399,13 +399,4 @@ fn installation_problems_are_clear_errors() {
     );
     let _ = std::fs::remove_dir_all(&fake);
     let _ = std::fs::remove_dir_all(&empty);
-}
-
-fn target() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => other,
-    };
-    format!("{}_{arch}", std::env::consts::OS)
 }

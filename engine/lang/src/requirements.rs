@@ -60,6 +60,14 @@ impl SourceAddr {
     /// The address Terraform implies for a provider used without a
     /// `required_providers` entry.
     pub fn implied(name: &str) -> SourceAddr {
+        // Terraform's one built-in provider has a source of its own.
+        if name == "terraform" {
+            return SourceAddr {
+                host: "terraform.io".to_string(),
+                namespace: "builtin".to_string(),
+                type_name: name.to_string(),
+            };
+        }
         SourceAddr {
             host: DEFAULT_HOST.to_string(),
             namespace: "hashicorp".to_string(),

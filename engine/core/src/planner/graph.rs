@@ -11,13 +11,9 @@ pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
         .enumerate()
         .map(|(i, c)| (c.addr.to_string(), i))
         .collect();
-    let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, c) in changes.iter().enumerate() {
-        by_resource
-            .entry(strata_state::resource_address(&c.addr.to_string()))
-            .or_default()
-            .push(i);
-    }
+    // Built only when some dependency is not an instance address: most
+    // plans never need it.
+    let mut by_resource: Option<HashMap<String, Vec<usize>>> = None;
     let mut edges = Vec::new();
     for (to, c) in changes.iter().enumerate() {
         if matches!(c.action, Action::NoOp | Action::Forget) {
@@ -25,10 +21,24 @@ pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
         }
         // A dependency recorded as a resource address (as Terraform's state
         // lists them) stands for every instance of the resource.
-        let froms = c.dependencies.iter().flat_map(|dep| match index.get(dep) {
-            Some(&from) => vec![from],
-            None => by_resource.get(dep.as_str()).cloned().unwrap_or_default(),
-        });
+        let mut froms = Vec::with_capacity(c.dependencies.len());
+        for dep in &c.dependencies {
+            match index.get(dep) {
+                Some(&from) => froms.push(from),
+                None => {
+                    let by_resource = by_resource.get_or_insert_with(|| {
+                        let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+                        for (i, c) in changes.iter().enumerate() {
+                            m.entry(strata_state::resource_address(&c.addr.to_string()))
+                                .or_default()
+                                .push(i);
+                        }
+                        m
+                    });
+                    froms.extend(by_resource.get(dep.as_str()).into_iter().flatten());
+                }
+            }
+        }
         for from in froms {
             let d = &changes[from];
             if matches!(d.action, Action::NoOp | Action::Forget) {
