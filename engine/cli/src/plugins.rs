@@ -205,6 +205,7 @@ pub fn builtin_registry() -> Registry {
     let mut registry = Registry::default();
     strata_provider_builtin::register_all(&mut registry);
     registry.register(Arc::new(strata_provider_aws::AwsProvider::default()));
+    registry.register(Arc::new(strata_provider_gpu::GpuProvider::default()));
     registry
 }
 

@@ -67,6 +67,16 @@ const CRATES: &[(&str, &str, &[&str])] = &[
         &["strata-types", "strata-provider"],
     ),
     (
+        "providers/gpu",
+        "strata-provider-gpu",
+        &[
+            "strata-types",
+            "strata-provider",
+            "strata-aws-client",
+            "strata-provider-aws",
+        ],
+    ),
+    (
         "engine/cli",
         "strata-cli",
         &[
@@ -80,6 +90,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
             "strata-provider-builtin",
             "strata-provider-aws",
             "strata-provider-plugin",
+            "strata-provider-gpu",
         ],
     ),
 ];
@@ -189,6 +200,9 @@ fn core_names_no_provider_type_or_backend_kind() {
     strata_provider_builtin::register_all(&mut registry);
     registry.register(std::sync::Arc::new(
         strata_provider_aws::AwsProvider::default(),
+    ));
+    registry.register(std::sync::Arc::new(
+        strata_provider_gpu::GpuProvider::default(),
     ));
     let mut names: Vec<String> = vec!["s3".into(), "pg".into(), "postgres".into()];
     let providers: Vec<String> = registry.names().map(str::to_string).collect();

@@ -13,7 +13,7 @@ use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::suggest::did_you_mean;
 use strata_provider::{Nesting, Schema};
-use strata_types::{Diagnostic, Diagnostics, Kind, Type, Value};
+use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
 
 const META_ARGUMENTS: &[&str] = &[
     "count",
@@ -634,4 +634,59 @@ pub(crate) fn module_variables(
         }
         ok.then_some(vars)
     }
+}
+
+/// Where in `body` the attribute `path` a provider named is written: the
+/// attribute, or the block (`["candidate", "1", "instance_type"]` is the
+/// second `candidate` block's `instance_type`), as deep as the body has it;
+/// `fallback` (the resource block) when it names nothing written.
+pub(crate) fn path_span(body: &strata_lang::ast::Body, path: &[String], fallback: Span) -> Span {
+    let mut body = body;
+    let mut span = fallback;
+    let mut steps = path.iter().peekable();
+    while let Some(name) = steps.next() {
+        if let Some(a) = body.attribute(name) {
+            return a.span;
+        }
+        let index = steps
+            .peek()
+            .and_then(|s| s.parse::<usize>().ok())
+            .inspect(|_| {
+                steps.next();
+            })
+            .unwrap_or(0);
+        match body
+            .blocks
+            .iter()
+            .filter(|b| &b.type_name == name)
+            .nth(index)
+        {
+            Some(b) => {
+                span = b.span;
+                body = &b.body;
+            }
+            None => break,
+        }
+    }
+    span
+}
+
+/// A provider's error or warning about a resource, at the attribute it
+/// names when the configuration writes it there.
+pub(crate) fn provider_diagnostic(
+    code: &'static str,
+    summary: &str,
+    address: &str,
+    error: &strata_provider::ProviderError,
+    body: &strata_lang::ast::Body,
+    fallback: Span,
+) -> Diagnostic {
+    let span = match error {
+        strata_provider::ProviderError::Failed {
+            attribute: Some(path),
+            ..
+        } => path_span(body, path, fallback),
+        _ => fallback,
+    };
+    Diagnostic::error(code, summary, format!("{address}: {error}"), span)
 }

@@ -167,6 +167,9 @@ pub struct PlanResponse {
     /// Unknown where the value is only known after apply.
     pub planned: Value,
     pub requires_replace: Vec<AttributePath>,
+    /// Problems that do not stop the plan (a fleet candidate that cannot
+    /// be placed while another can), shown as warnings.
+    pub warnings: Vec<ProviderError>,
 }
 
 pub struct ApplyRequest<'a> {
@@ -376,6 +379,24 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// The resource types whose objects [`Provider::reap_reason`] may find
+    /// finished (fleets with a time to live, an idle timeout or a done
+    /// marker). Objects of other types are never asked about.
+    fn reapable_types(&self) -> &[&str] {
+        &[]
+    }
+
+    /// Why the object in `state` should be destroyed now (expired, idle,
+    /// its work done), or `None` to leave it. `strata reap` asks this of
+    /// every object of [`Provider::reapable_types`].
+    async fn reap_reason(
+        &self,
+        _type_name: &str,
+        _state: &Value,
+    ) -> ProviderResult<Option<String>> {
+        Ok(None)
+    }
+
     /// The id `import` takes for the object in `state` (`strata import
     /// ADDR ID`), when the type can be imported.
     fn import_id(&self, _type_name: &str, _state: &Value) -> Option<String> {
@@ -416,6 +437,17 @@ pub enum Usage {
         kind: String,
         gb: f64,
     },
+    /// One of several placements, not known until apply (a fleet takes
+    /// the first of its candidates that has capacity): priced as a range,
+    /// counted at its dearest.
+    OneOf(Vec<Placement>),
+}
+
+/// Machines in a region, one of the choices of [`Usage::OneOf`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    pub region: String,
+    pub machines: Vec<Machines>,
 }
 
 /// Machines of one instance type.

@@ -129,6 +129,7 @@ impl Provider for MockProvider {
         let schema = self.resource_schema(request.type_name);
         if request.proposed.is_null() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: request.proposed.clone(),
                 requires_replace: Vec::new(),
             });
@@ -139,6 +140,7 @@ impl Provider for MockProvider {
         } else {
             let Kind::Object(attrs) = &request.proposed.kind else {
                 return Ok(PlanResponse {
+                    warnings: Vec::new(),
                     planned: request.proposed.clone(),
                     requires_replace: Vec::new(),
                 });
@@ -155,6 +157,7 @@ impl Provider for MockProvider {
             Value::object(out)
         };
         Ok(PlanResponse {
+            warnings: Vec::new(),
             planned,
             requires_replace: Vec::new(),
         })

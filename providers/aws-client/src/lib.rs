@@ -68,10 +68,18 @@ impl Error {
         )
     }
 
+    /// Whether EC2 said it has no capacity for the request. Such an
+    /// answer comes as HTTP 500 but is not retried in place: the caller
+    /// moves on to another zone or instance type.
+    pub fn is_capacity(&self) -> bool {
+        self.code().is_some_and(|c| CAPACITY_CODES.contains(&c))
+    }
+
     /// A throttling error, a 5xx or a broken connection: worth retrying.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
+            Error::Api { .. } if self.is_capacity() => false,
             Error::Api { status, code, .. } => {
                 matches!(status, 429 | 500 | 502 | 503 | 504)
                     || matches!(
@@ -100,6 +108,20 @@ impl Error {
         }
     }
 }
+
+/// The codes with which EC2 refuses a launch for want of capacity, price
+/// or quota where the request itself is sound.
+pub const CAPACITY_CODES: &[&str] = &[
+    "InsufficientInstanceCapacity",
+    "InsufficientCapacity",
+    "InsufficientHostCapacity",
+    "InsufficientReservedInstanceCapacity",
+    "Unsupported",
+    "SpotMaxPriceTooLow",
+    "MaxSpotInstanceCountExceeded",
+    "VcpuLimitExceeded",
+    "InstanceLimitExceeded",
+];
 
 /// How to reach AWS, with the Terraform AWS provider's argument names.
 #[derive(Clone, Debug)]
@@ -281,6 +303,8 @@ fn service_names(service: &str) -> (&str, &str) {
         "sagemaker" => ("api.sagemaker", "sagemaker"),
         "emr" => ("elasticmapreduce", "elasticmapreduce"),
         "msk" | "kafka" => ("kafka", "kafka"),
+        "cloudwatch" => ("monitoring", "monitoring"),
+        "servicequotas" => ("servicequotas", "servicequotas"),
         other => (other, other),
     }
 }
@@ -668,6 +692,15 @@ mod tests {
         let e = api_error("s3", &empty);
         assert_eq!(e.code(), Some("HTTPError"));
         assert!(e.is_retryable());
+        // EC2 out of capacity answers 500; the caller moves on instead.
+        let capacity = Response {
+            status: 500,
+            headers: vec![],
+            body: b"<?xml version=\"1.0\"?><Response><Errors><Error><Code>InsufficientInstanceCapacity</Code><Message>We currently do not have sufficient p4d.24xlarge capacity in the Availability Zone you requested (us-east-1a).</Message></Error></Errors><RequestID>r-2</RequestID></Response>".to_vec(),
+        };
+        let e = api_error("ec2", &capacity);
+        assert!(e.is_capacity());
+        assert!(!e.is_retryable());
     }
 
     #[test]

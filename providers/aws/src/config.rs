@@ -21,12 +21,13 @@ pub const SERVICES: &[&str] = &[
     "sts",
 ];
 
-pub(crate) fn schema() -> Schema {
+/// The provider block's arguments that say how to reach AWS (credentials,
+/// profile, retries, skip flags), without region, endpoints or tags.
+pub fn connection_arguments() -> Vec<(&'static str, Attribute)> {
     let s = || Attribute::optional(Type::String);
     let files = || Attribute::optional(Type::list(Type::String));
     let flag = || Attribute::optional(Type::Bool);
-    let mut schema = Schema::new([
-        ("region", s()),
+    vec![
         ("access_key", s()),
         ("secret_key", s().sensitive()),
         ("token", s().sensitive()),
@@ -39,7 +40,15 @@ pub(crate) fn schema() -> Schema {
         ("skip_metadata_api_check", flag()),
         ("s3_use_path_style", flag()),
         ("max_retries", Attribute::optional(Type::Number)),
-    ]);
+    ]
+}
+
+pub(crate) fn schema() -> Schema {
+    let s = || Attribute::optional(Type::String);
+    let mut schema = Schema::new(connection_arguments());
+    schema
+        .attributes
+        .insert("region".into(), Attribute::optional(Type::String));
     schema.blocks.insert(
         "endpoints".into(),
         NestedBlock {
@@ -89,6 +98,30 @@ fn paths(o: &Obj, k: &str) -> Vec<PathBuf> {
     api::strings(o, k).into_iter().map(PathBuf::from).collect()
 }
 
+/// The credential source and retry count [`connection_arguments`] set.
+pub fn connection_settings(o: &Obj) -> ProviderResult<(strata_aws_client::CredentialSource, u32)> {
+    let max_retries = match api::n(o, "max_retries") {
+        Some(n) if n < 0 => {
+            return Err(ProviderError::at(
+                "Invalid max_retries",
+                "max_retries must be zero or more",
+                "max_retries",
+            ))
+        }
+        Some(n) => n as u32,
+        None => 25,
+    };
+    let credentials = strata_aws_client::CredentialSource {
+        access_key: api::s(o, "access_key").map(str::to_string),
+        secret_key: api::s(o, "secret_key").map(str::to_string),
+        token: api::s(o, "token").map(str::to_string),
+        profile: api::s(o, "profile").map(str::to_string),
+        shared_credentials_files: paths(o, "shared_credentials_files"),
+        shared_config_files: paths(o, "shared_config_files"),
+    };
+    Ok((credentials, max_retries))
+}
+
 impl Settings {
     pub(crate) fn from_config(o: &Obj) -> ProviderResult<Settings> {
         let mut endpoints = BTreeMap::new();
@@ -103,27 +136,10 @@ impl Settings {
             .first()
             .map(|b| api::tags(b, "tags"))
             .unwrap_or_default();
-        let max_retries = match api::n(o, "max_retries") {
-            Some(n) if n < 0 => {
-                return Err(ProviderError::at(
-                    "Invalid max_retries",
-                    "max_retries must be zero or more",
-                    "max_retries",
-                ))
-            }
-            Some(n) => n as u32,
-            None => 25,
-        };
+        let (credentials, max_retries) = connection_settings(o)?;
         Ok(Settings {
             region: api::s(o, "region").map(str::to_string),
-            credentials: strata_aws_client::CredentialSource {
-                access_key: api::s(o, "access_key").map(str::to_string),
-                secret_key: api::s(o, "secret_key").map(str::to_string),
-                token: api::s(o, "token").map(str::to_string),
-                profile: api::s(o, "profile").map(str::to_string),
-                shared_credentials_files: paths(o, "shared_credentials_files"),
-                shared_config_files: paths(o, "shared_config_files"),
-            },
+            credentials,
             endpoints,
             default_tags,
             max_retries,

@@ -20,6 +20,9 @@ use api::{Api, Obj};
 use async_trait::async_trait;
 /// The services whose endpoints a provider block's `endpoints` sets.
 pub use config::SERVICES as ENDPOINT_SERVICES;
+/// The provider block's connection arguments, for providers that reach
+/// AWS the same way (the GPU fleet provider's `aws` block).
+pub use config::{connection_arguments, connection_settings};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -179,6 +182,7 @@ impl AwsProvider {
         let schema = schema_for(resource);
         if request.proposed.is_null() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: request.proposed.clone(),
                 requires_replace: vec![],
             });
@@ -230,6 +234,7 @@ impl AwsProvider {
         };
         if request.prior.is_null() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: fresh()?,
                 requires_replace: vec![],
             });
@@ -281,12 +286,14 @@ impl AwsProvider {
         }
         if !requires_replace.is_empty() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: fresh()?,
                 requires_replace,
             });
         }
         if !changed {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: request.prior.clone(),
                 requires_replace,
             });
@@ -321,6 +328,7 @@ impl AwsProvider {
             }
         }
         Ok(PlanResponse {
+            warnings: Vec::new(),
             planned: Value::object(planned),
             requires_replace,
         })

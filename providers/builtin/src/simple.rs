@@ -20,12 +20,14 @@ pub fn plan_replace_on_change(
 ) -> PlanResponse {
     if request.proposed.is_null() {
         return PlanResponse {
+            warnings: Vec::new(),
             planned: request.proposed.clone(),
             requires_replace: vec![],
         };
     }
     let Kind::Object(config) = &request.config.kind else {
         return PlanResponse {
+            warnings: Vec::new(),
             planned: request.proposed.clone(),
             requires_replace: vec![],
         };
@@ -52,6 +54,7 @@ pub fn plan_replace_on_change(
     };
     if request.prior.is_null() {
         return PlanResponse {
+            warnings: Vec::new(),
             planned: fresh(config),
             requires_replace: vec![],
         };
@@ -82,11 +85,13 @@ pub fn plan_replace_on_change(
     }
     if requires_replace.is_empty() {
         PlanResponse {
+            warnings: Vec::new(),
             planned: request.prior.clone(),
             requires_replace,
         }
     } else {
         PlanResponse {
+            warnings: Vec::new(),
             planned: fresh(config),
             requires_replace,
         }

@@ -56,6 +56,7 @@ impl Provider for TerraformProvider {
         let proposed = request.proposed;
         if proposed.is_null() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: proposed.clone(),
                 requires_replace: vec![],
             });
@@ -71,6 +72,7 @@ impl Provider for TerraformProvider {
                 unknown_like(&input),
             );
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned,
                 requires_replace: vec![],
             });
@@ -83,6 +85,7 @@ impl Provider for TerraformProvider {
                 unknown_like(&input),
             );
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned,
                 requires_replace: vec![vec!["triggers_replace".into()]],
             });
@@ -90,11 +93,13 @@ impl Provider for TerraformProvider {
         let prior_input = attr(prior, "input").unwrap_or(&null);
         if !same(prior_input, &input) {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: with_attr(proposed, "output", unknown_like(&input)),
                 requires_replace: vec![],
             });
         }
         Ok(PlanResponse {
+            warnings: Vec::new(),
             planned: proposed.clone(),
             requires_replace: vec![],
         })

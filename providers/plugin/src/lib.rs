@@ -493,6 +493,7 @@ impl Provider for PluginProvider {
         let ty = self.resource_type(request.type_name)?;
         if request.proposed.is_null() {
             return Ok(PlanResponse {
+                warnings: Vec::new(),
                 planned: Value::null(ty),
                 requires_replace: Vec::new(),
             });
@@ -523,6 +524,7 @@ impl Provider for PluginProvider {
             .await?;
         diagnostics_result(&response.diagnostics)?;
         Ok(PlanResponse {
+            warnings: Vec::new(),
             planned: undynamic(response.planned_state.as_ref(), &ty)?,
             requires_replace: response
                 .requires_replace

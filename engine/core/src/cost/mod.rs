@@ -105,6 +105,7 @@ fn price_usage(
             let prices = catalog.regions.get(region).unwrap_or(&empty);
             price(fleet, prices, catalog.spot_factor)
         }
+        Usage::OneOf(choices) => one_of(choices, catalog),
         Usage::Storage { kind, gb } => {
             let p = catalog
                 .volumes
@@ -118,6 +119,47 @@ fn price_usage(
             ))
         }
     }
+}
+
+/// The dearest of several placements, with the range in the description.
+fn one_of(
+    choices: &[strata_provider::Placement],
+    catalog: &Catalog,
+) -> Result<(f64, u32, String), String> {
+    let empty = BTreeMap::new();
+    let mut priced = Vec::new();
+    let mut unpriced = Vec::new();
+    for c in choices {
+        let prices = catalog.regions.get(&c.region).unwrap_or(&empty);
+        match price(&c.machines, prices, catalog.spot_factor) {
+            Ok(p) => priced.push((p, &c.region)),
+            Err(why) => unpriced.push(format!("{why} (region {})", c.region)),
+        }
+    }
+    let by_price = |a: &&((f64, u32, String), &String), b: &&((f64, u32, String), &String)| {
+        a.0 .0.total_cmp(&b.0 .0)
+    };
+    let (Some(low), Some(high)) = (
+        priced.iter().min_by(by_price),
+        priced.iter().max_by(by_price),
+    ) else {
+        return Err(unpriced.join("; "));
+    };
+    let symbol = if catalog.currency == "USD" { "$" } else { "" };
+    let mut detail = format!(
+        "one of {} placements, {symbol}{:.2}–{symbol}{:.2}/h: cheapest {} in {}, dearest {} in {}",
+        choices.len(),
+        low.0 .0,
+        high.0 .0,
+        low.0 .2,
+        low.1,
+        high.0 .2,
+        high.1
+    );
+    if !unpriced.is_empty() {
+        detail.push_str(&format!("; not priced: {}", unpriced.join("; ")));
+    }
+    Ok((high.0 .0, high.0 .1, detail))
 }
 
 /// One change its provider may price, decoded.

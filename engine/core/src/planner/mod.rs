@@ -17,7 +17,7 @@
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
 use crate::context::*;
-use crate::eval_body::{body_to_config, module_variables, BodyScope};
+use crate::eval_body::{body_to_config, module_variables, provider_diagnostic, BodyScope};
 use crate::plan::{Action, Edge, EncodedValue, OutputChange, Plan, ResourceChange};
 use crate::schema_json::{apply_sensitive_paths, mark_schema_sensitive};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -654,10 +654,12 @@ impl<'a> Planner<'a> {
                                     }
                                 };
                             for problem in provider.validate_resource(&addr.type_name, &config) {
-                                self.diagnostics.push(Diagnostic::error(
+                                self.diagnostics.push(provider_diagnostic(
                                     strata_types::codes::INVALID_RESOURCE_CONFIGURATION,
                                     "Invalid resource configuration",
-                                    format!("{iaddr}: {problem}"),
+                                    &iaddr.to_string(),
+                                    &problem,
+                                    &r.body,
                                     r.span,
                                 ));
                             }
@@ -737,16 +739,31 @@ impl<'a> Planner<'a> {
                             let mut response = match response {
                                 Ok(r) => r,
                                 Err(e) => {
-                                    self.diagnostics.push(Diagnostic::error(
+                                    self.diagnostics.push(provider_diagnostic(
                                         strata_types::codes::PROVIDER_PLAN_FAILED,
                                         "Provider failed to plan",
-                                        format!("{iaddr}: {e}"),
+                                        &iaddr.to_string(),
+                                        &e,
+                                        &r.body,
                                         r.span,
                                     ));
                                     values.insert(key, Value::unknown(Type::Dynamic));
                                     continue;
                                 }
                             };
+                            for w in std::mem::take(&mut response.warnings) {
+                                self.diagnostics.push(
+                                    provider_diagnostic(
+                                        strata_types::codes::PROVIDER_PLAN_WARNING,
+                                        "Provider warning",
+                                        &iaddr.to_string(),
+                                        &w,
+                                        &r.body,
+                                        r.span,
+                                    )
+                                    .into_warning(),
+                                );
+                            }
                             let mut planned = mark_schema_sensitive(
                                 &schema,
                                 copy_marks(response.planned, &config),

@@ -1,12 +1,26 @@
 //! A small HTTP proxy in front of moto for the tests: it counts the calls
 //! by action and, at a set rate, answers with a throttling error or a 503
 //! instead of forwarding (so the call never reaches the server and a
-//! retry is always safe).
+//! retry is always safe). A test can also give it [`Rules`] that answer
+//! some calls as the real service would where moto cannot (no capacity,
+//! say) or hold an answer back. The GPU provider's tests use it too.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// What the proxy does with one call.
+pub enum Verdict {
+    Forward,
+    /// Answer with this HTTP status and XML body; moto never sees the call.
+    Answer(u16, String),
+    /// Forward, and hold moto's answer back this long before passing it on.
+    ForwardDelayed(std::time::Duration),
+}
+
+/// Decides each call by its action (or `METHOD path`) and form body.
+pub type Rules = Arc<dyn Fn(&str, &str) -> Verdict + Send + Sync>;
 
 pub struct Proxy {
     pub url: String,
@@ -18,6 +32,15 @@ pub struct Proxy {
 impl Proxy {
     /// Every `fault_every`-th call fails (0: none).
     pub fn start(upstream: &str, fault_every: usize) -> Proxy {
+        Proxy::with_rules(
+            upstream,
+            fault_every,
+            Arc::new(|_: &str, _: &str| Verdict::Forward),
+        )
+    }
+
+    /// The same, with `rules` deciding every call that is not failed.
+    pub fn with_rules(upstream: &str, fault_every: usize, rules: Rules) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -28,14 +51,20 @@ impl Proxy {
             let (calls, injected) = (calls.clone(), injected.clone());
             std::thread::spawn(move || {
                 for conn in listener.incoming().flatten() {
-                    let (upstream, calls, injected, seen) = (
+                    let (upstream, calls, injected, seen, rules) = (
                         upstream.clone(),
                         calls.clone(),
                         injected.clone(),
                         seen.clone(),
+                        rules.clone(),
                     );
                     std::thread::spawn(move || {
-                        let _ = serve(conn, &upstream, fault_every, &calls, &injected, &seen);
+                        let counters = Counters {
+                            calls: &calls,
+                            injected: &injected,
+                            seen: &seen,
+                        };
+                        let _ = serve(conn, &upstream, fault_every, &counters, &*rules);
                     });
                 }
             });
@@ -61,14 +90,24 @@ impl Proxy {
     }
 }
 
+struct Counters<'a> {
+    calls: &'a Mutex<Vec<String>>,
+    injected: &'a AtomicUsize,
+    seen: &'a AtomicUsize,
+}
+
 fn serve(
     client: TcpStream,
     upstream: &str,
     fault_every: usize,
-    calls: &Mutex<Vec<String>>,
-    injected: &AtomicUsize,
-    seen: &AtomicUsize,
+    counters: &Counters<'_>,
+    rules: &(dyn Fn(&str, &str) -> Verdict + Send + Sync),
 ) -> std::io::Result<()> {
+    let Counters {
+        calls,
+        injected,
+        seen,
+    } = counters;
     let mut reader = BufReader::new(client.try_clone()?);
     let mut writer = client;
     loop {
@@ -118,7 +157,21 @@ fn serve(
             .find_map(|kv| kv.strip_prefix("Action="))
             .map(str::to_string)
             .unwrap_or_else(|| head[0].split(' ').take(2).collect::<Vec<_>>().join(" "));
-        calls.lock().unwrap().push(action);
+        calls.lock().unwrap().push(action.clone());
+        let mut delay = None;
+        match rules(&action, &body_text) {
+            Verdict::Forward => {}
+            Verdict::ForwardDelayed(d) => delay = Some(d),
+            Verdict::Answer(status, text) => {
+                write!(
+                    writer,
+                    "HTTP/1.1 {status} Answered\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{text}",
+                    text.len()
+                )?;
+                writer.flush()?;
+                continue;
+            }
+        }
         let mut up = TcpStream::connect(upstream)?;
         for line in &head {
             up.write_all(line.as_bytes())?;
@@ -127,6 +180,9 @@ fn serve(
         up.write_all(&body)?;
         let mut answer = Vec::new();
         up.read_to_end(&mut answer)?;
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
         // Keep the client's connection: drop upstream's Connection header.
         let split = answer
             .windows(4)
