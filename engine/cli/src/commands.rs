@@ -338,6 +338,18 @@ enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Destroy the fleets that are past their ttl, idle or done, and
+    /// nothing else (run it from cron or a scheduled CI job).
+    Reap {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Skip the interactive confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Show what would be reaped, and why; destroy nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Show a saved plan, or the state.
     Show {
         /// Terraform's JSON layout.
@@ -453,6 +465,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         Command::Plan { run, .. }
         | Command::Apply { run, .. }
         | Command::Destroy { run, .. }
+        | Command::Reap { run, .. }
         | Command::Graph { run, .. }
         | Command::Import { run, .. } => run.vars.record_order(&argv),
         _ => {}
@@ -466,9 +479,10 @@ pub fn run(argv: Vec<String>) -> ExitCode {
     let color =
         !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let json = match &cli.command {
-        Command::Plan { run, .. } | Command::Apply { run, .. } | Command::Destroy { run, .. } => {
-            run.json
-        }
+        Command::Plan { run, .. }
+        | Command::Apply { run, .. }
+        | Command::Destroy { run, .. }
+        | Command::Reap { run, .. } => run.json,
         _ => false,
     };
     let style = Style {
@@ -588,6 +602,11 @@ pub fn run(argv: Vec<String>) -> ExitCode {
         Command::Destroy { run, auto_approve } => {
             crate::workflow::apply_command(&run.workflow(true), None, auto_approve, &style)
         }
+        Command::Reap {
+            run,
+            auto_approve,
+            dry_run,
+        } => crate::workflow::reap_command(&run.workflow(true), dry_run, auto_approve, &style),
         Command::Show {
             json,
             format,

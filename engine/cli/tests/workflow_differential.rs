@@ -3,7 +3,8 @@
 //! (`1.tf`, `2.tf`, …) using only `terraform_data`. Both tools plan each
 //! step into a saved plan, show it as JSON, apply it and print the
 //! outputs; the planned actions (and reasons) per address and the output
-//! values after each apply must be identical.
+//! values after each apply must be identical. A step whose first line
+//! reads `# plan: FLAGS` is planned with those flags by both.
 
 mod common;
 use common::terraform;
@@ -201,11 +202,24 @@ type Step = (
     Vec<(String, serde_json::Value)>,
 );
 
-fn step(tool: &Tool, dir: &Path) -> Result<Step, String> {
+/// A step's plan flags: its first line may read `# plan: -destroy -target=ADDR`.
+fn plan_flags(step_file: &Path) -> Vec<String> {
+    std::fs::read_to_string(step_file)
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# plan:"))
+        .map(|flags| flags.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
     if !tool.init.is_empty() {
         run(&tool.program, &tool.init, dir)?;
     }
-    run(&tool.program, &tool.plan, dir)?;
+    let mut plan: Vec<&str> = tool.plan.clone();
+    plan.extend(flags.iter().map(String::as_str));
+    run(&tool.program, &plan, dir)?;
     let shown = run(&tool.program, &tool.show, dir)?;
     run(&tool.program, &tool.apply, dir)?;
     let outs = run(&tool.program, &tool.output, dir)?;
@@ -290,9 +304,11 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
         for d in &dirs {
             std::fs::copy(step_file, d.join("main.tf")).map_err(|e| e.to_string())?;
         }
-        let theirs =
-            step(&terraform, &dirs[0]).map_err(|e| format!("{name} step {}: {e}", n + 1))?;
-        let ours = step(&strata, &dirs[1]).map_err(|e| format!("{name} step {}: {e}", n + 1))?;
+        let flags = plan_flags(step_file);
+        let theirs = step(&terraform, &dirs[0], &flags)
+            .map_err(|e| format!("{name} step {}: {e}", n + 1))?;
+        let ours =
+            step(&strata, &dirs[1], &flags).map_err(|e| format!("{name} step {}: {e}", n + 1))?;
         if theirs.0 != ours.0 {
             return Err(format!(
                 "{name} step {}: planned actions differ\n  terraform: {:?}\n  strata:    {:?}",

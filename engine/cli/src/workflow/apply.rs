@@ -118,11 +118,7 @@ pub fn apply_command(
                 } else {
                     "perform these actions"
                 };
-                print!("\nDo you want to {verb}?\n  Strata will {verb} described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
-                let _ = std::io::stdout().flush();
-                let mut answer = String::new();
-                let _ = std::io::stdin().lock().read_line(&mut answer);
-                if answer.trim() != "yes" {
+                if !approved(verb) {
                     eprintln!("\nApply cancelled.");
                     return ExitCode::from(1);
                 }
@@ -130,6 +126,30 @@ pub fn apply_command(
             (planned.plan, planned.loaded)
         }
     };
+    let code = run_apply(args, style, &rt, shared_store.clone(), plan, loaded);
+    drop(lock);
+    code
+}
+
+/// Asks whether to go on; only "yes" approves.
+pub(super) fn approved(verb: &str) -> bool {
+    print!("\nDo you want to {verb}?\n  Strata will {verb} described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    answer.trim() == "yes"
+}
+
+/// Applies `plan`, showing each change as it starts and ends, then the
+/// summary. The caller holds the state lock.
+pub(super) fn run_apply(
+    args: &WorkflowArgs,
+    style: &Style,
+    rt: &tokio::runtime::Runtime,
+    shared_store: std::sync::Arc<dyn Store>,
+    plan: Plan,
+    loaded: Session,
+) -> ExitCode {
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let cancel = cancel.clone();

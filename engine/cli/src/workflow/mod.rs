@@ -12,6 +12,7 @@ mod init;
 mod output;
 mod plan;
 mod providers;
+mod reap;
 mod show;
 mod state;
 mod test;
@@ -24,6 +25,7 @@ pub(crate) use init::{init_command, install_modules, InitOptions};
 pub use output::output_command;
 pub use plan::plan_command;
 pub use providers::{providers_command, providers_schema_command};
+pub use reap::reap_command;
 pub use show::{show_command, ShowFormat};
 pub use state::{force_unlock_command, state_command, StateVerb};
 pub(crate) use test::{test_command, TestOptions};
@@ -101,6 +103,7 @@ fn open_backend(
     Ok((spec, backend))
 }
 
+#[derive(Clone)]
 pub struct WorkflowArgs {
     pub vars: crate::args::VarArgs,
     pub state: Option<PathBuf>,

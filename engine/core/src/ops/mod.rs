@@ -12,6 +12,7 @@
 mod lock;
 pub mod modules;
 pub mod providers;
+pub mod reap;
 pub mod recover;
 mod run;
 mod session;

@@ -71,20 +71,29 @@ impl TargetFilter {
         let include = if options.targets.is_empty() {
             None
         } else {
-            // Targets and everything they depend on.
+            // As Terraform: a plan takes the targets and everything they
+            // depend on; a destroy, the targets and everything that
+            // depends on them (what they need stays).
             let mut set: HashSet<ResourceAddr> =
                 options.targets.iter().map(|t| t.resource.clone()).collect();
             let mut changed = true;
             while changed {
                 changed = false;
                 for r in &stack.config.resources {
-                    if !set.contains(&resource_addr(r)) {
-                        continue;
-                    }
+                    let addr = resource_addr(r);
                     let mut refs = Vec::new();
                     body_references(&r.body, &mut refs);
-                    for rf in refs {
-                        if let Reference::Resource(a, _) = rf {
+                    let referenced = refs.into_iter().filter_map(|rf| match rf {
+                        Reference::Resource(a, _) => Some(a),
+                        _ => None,
+                    });
+                    if options.destroy {
+                        if !set.contains(&addr) && referenced.into_iter().any(|a| set.contains(&a))
+                        {
+                            changed |= set.insert(addr);
+                        }
+                    } else if set.contains(&addr) {
+                        for a in referenced {
                             changed |= set.insert(a);
                         }
                     }
