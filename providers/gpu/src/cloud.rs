@@ -156,6 +156,10 @@ pub(crate) struct Launch<'a> {
     pub(crate) instance_type: &'a str,
     pub(crate) zone: &'a str,
     pub(crate) subnet: Option<&'a str>,
+    /// Only with a subnet: groups belong to its VPC.
+    pub(crate) security_groups: &'a [String],
+    pub(crate) instance_profile: Option<&'a str>,
+    pub(crate) user_data: Option<&'a str>,
     pub(crate) image: &'a str,
     pub(crate) count: u64,
     /// Spot, with a maximum price per node-hour when one is set.
@@ -178,8 +182,23 @@ pub(crate) fn run_instances(c: &Client, l: &Launch<'_>) -> ProviderResult<Vec<St
         p("ClientToken", l.client_token),
     ];
     match l.subnet {
-        Some(subnet) => params.push(p("SubnetId", subnet)),
+        Some(subnet) => {
+            params.push(p("SubnetId", subnet));
+            for (i, g) in l.security_groups.iter().enumerate() {
+                params.push(p(format!("SecurityGroupId.{}", i + 1), g));
+            }
+        }
         None => params.push(p("Placement.AvailabilityZone", l.zone)),
+    }
+    if let Some(profile) = l.instance_profile {
+        params.push(p("IamInstanceProfile.Name", profile));
+    }
+    if let Some(data) = l.user_data {
+        use base64::Engine;
+        params.push(p(
+            "UserData",
+            base64::engine::general_purpose::STANDARD.encode(data),
+        ));
     }
     if let Some(group) = l.placement_group {
         params.push(p("Placement.GroupName", group));

@@ -15,6 +15,9 @@ pub(crate) const FORCE_NEW: &[&str] = &[
     "nodes",
     "image_id",
     "subnet_ids",
+    "security_group_ids",
+    "iam_instance_profile",
+    "user_data",
     "placement_group",
     "candidate",
     "spot",
@@ -49,6 +52,20 @@ pub(crate) fn schema() -> Schema {
         (
             "subnet_ids",
             opt(Type::map(Type::String)).describe("Subnet per zone; the default VPC elsewhere."),
+        ),
+        (
+            "security_group_ids",
+            opt(Type::list(Type::String)).describe(
+                "Security groups of the subnets' VPC, for nodes launched into subnet_ids.",
+            ),
+        ),
+        (
+            "iam_instance_profile",
+            opt(Type::String).describe("The instance profile (by name) the nodes run with."),
+        ),
+        (
+            "user_data",
+            opt(Type::String).describe("The nodes' user data, as text."),
         ),
         (
             "placement_group",
@@ -162,6 +179,9 @@ pub(crate) struct Spec {
     pub(crate) candidates: Vec<Candidate>,
     pub(crate) image: J,
     pub(crate) subnets: BTreeMap<String, String>,
+    pub(crate) security_groups: Vec<String>,
+    pub(crate) instance_profile: Option<String>,
+    pub(crate) user_data: Option<String>,
     pub(crate) spot: bool,
     pub(crate) fallback_to_on_demand: bool,
     pub(crate) max_price: Option<f64>,
@@ -366,6 +386,12 @@ pub(crate) fn read(o: &Map<String, J>) -> Result<Spec, Vec<ProviderError>> {
         candidates,
         image,
         subnets: string_map(o, "subnet_ids"),
+        security_groups: strings(o, "security_group_ids"),
+        instance_profile: o
+            .get("iam_instance_profile")
+            .and_then(J::as_str)
+            .map(str::to_string),
+        user_data: o.get("user_data").and_then(J::as_str).map(str::to_string),
         spot: spot.is_some() && flag("enabled", true),
         fallback_to_on_demand: flag("fallback_to_on_demand", false),
         max_price,

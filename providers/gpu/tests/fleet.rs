@@ -611,3 +611,140 @@ async fn fleets_are_reapable_when_expired_idle_or_done() {
         destroy(&p, &state).await;
     }
 }
+
+fn first_text(xml: &str, tag: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).expect("xml");
+    doc.descendants()
+        .find(|n| n.has_tag_name(tag))
+        .and_then(|n| n.text())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_launch_into_the_zones_subnet_with_its_groups_and_user_data() {
+    let p = provider(&moto(), &["us-east-1"]).await;
+    let subnet = first_text(
+        &ec2(
+            "us-east-1",
+            "DescribeSubnets",
+            &[
+                ("Filter.1.Name", "availability-zone"),
+                ("Filter.1.Value.1", "us-east-1b"),
+                ("Filter.2.Name", "default-for-az"),
+                ("Filter.2.Value.1", "true"),
+            ],
+        ),
+        "subnetId",
+    );
+    let group = first_text(
+        &ec2(
+            "us-east-1",
+            "DescribeSecurityGroups",
+            &[
+                ("Filter.1.Name", "group-name"),
+                ("Filter.1.Value.1", "default"),
+            ],
+        ),
+        "groupId",
+    );
+    assert!(subnet.starts_with("subnet-") && group.starts_with("sg-"));
+    let name = unique("subnet");
+    let state = create(
+        &p,
+        &fleet_config(
+            &p,
+            json!({
+                "name": name, "nodes": 1, "image_id": X86_IMAGE,
+                "candidate": [{"instance_type": "g5.xlarge", "zones": ["us-east-1b"]}],
+                "subnet_ids": {"us-east-1b": subnet},
+                "security_group_ids": [group],
+                "user_data": "#!/bin/bash\necho train",
+            }),
+        ),
+    )
+    .await
+    .expect("placed");
+    let id = ids_of(&json_of(&state))[0].clone();
+    let described = ec2("us-east-1", "DescribeInstances", &[("InstanceId.1", &id)]);
+    assert_eq!(first_text(&described, "subnetId"), subnet);
+    assert_eq!(first_text(&described, "groupId"), group);
+    let user_data = ec2(
+        "us-east-1",
+        "DescribeInstanceAttribute",
+        &[("InstanceId", &id), ("Attribute", "userData")],
+    );
+    assert_eq!(
+        first_text(&user_data, "value"),
+        "IyEvYmluL2Jhc2gKZWNobyB0cmFpbg==",
+        "{user_data}"
+    );
+    destroy(&p, &state).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offerings_list_where_an_accelerator_runs() {
+    let p = provider(&moto(), &["us-east-1", "us-west-2"]).await;
+    let schema = p.schema().data_sources["gpu_offerings"].clone();
+    let read = |j: J| {
+        let config =
+            strata_types::json::value_from_json(&j, &schema.object_type()).expect("config");
+        let p = &p;
+        async move { p.read_data_source("gpu_offerings", &config).await }
+    };
+    let found = json_of(
+        &read(json!({"accelerator": "a100", "regions": ["us-east-1"]}))
+            .await
+            .unwrap(),
+    );
+    let rows: Vec<String> = found["offerings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {} x{} {} {}GiB od={} spot={}",
+                o["instance_type"].as_str().unwrap(),
+                o["region"].as_str().unwrap(),
+                o["zone"].as_str().unwrap(),
+                o["gpus"],
+                o["gpu_model"].as_str().unwrap(),
+                o["gpu_memory_gib"],
+                o["on_demand_price"],
+                o["spot_price"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "p4d.24xlarge us-east-1 us-east-1a x8 A100 320GiB od=32.688 spot=0.00001",
+            "p4d.24xlarge us-east-1 us-east-1b x8 A100 320GiB od=32.688 spot=0.00001",
+            "p4d.24xlarge us-east-1 us-east-1c x8 A100 320GiB od=32.688 spot=0.00001",
+            "p4d.24xlarge us-east-1 us-east-1d x8 A100 320GiB od=32.688 spot=0.00001",
+        ]
+    );
+    // Named types, in the provider's regions; a price the catalog lacks is null.
+    let found = json_of(
+        &read(json!({"instance_types": ["g5.xlarge"]}))
+            .await
+            .unwrap(),
+    );
+    let offerings = found["offerings"].as_array().unwrap();
+    assert!(offerings.iter().any(|o| o["zone"] == "us-west-2c"));
+    assert!(offerings.iter().any(|o| o["zone"] == "us-east-1f"));
+    assert!(offerings
+        .iter()
+        .filter(|o| o["region"] == "us-west-2")
+        .all(|o| o["on_demand_price"].is_null()));
+    let err = read(json!({"accelerator": "Z9000"}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "No instance type with a \"Z9000\" GPU is known; known accelerators: A100, A10G, H100"
+        ),
+        "{err}"
+    );
+}
