@@ -8,7 +8,6 @@
 //!
 //! (`bash bench/gpu_acquisition.sh [RUNS]` starts moto and runs this.)
 
-#[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 
