@@ -13,14 +13,22 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The library's modules and their submodules (`NAME/modules/SUB`).
 fn modules() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(root().join("modules"))
-        .expect("modules/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.join("versions.tf").is_file())
-        .collect();
+    let dirs = |at: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(at)
+            .map(|d| {
+                d.map(|e| e.expect("entry").path())
+                    .filter(|p| p.join("versions.tf").is_file())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found = dirs(&root().join("modules"));
+    let nested: Vec<PathBuf> = found.iter().flat_map(|m| dirs(&m.join("modules"))).collect();
+    found.extend(nested);
     found.sort();
-    assert!(found.len() >= 8, "the library has {} modules", found.len());
+    assert!(found.len() >= 9, "the library has {} modules", found.len());
     found
 }
 
