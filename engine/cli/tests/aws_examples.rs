@@ -63,6 +63,50 @@ fn copy_example(name: &str, sb: &Sandbox) -> String {
 }
 
 #[test]
+fn gpu_fleet_example_applies_and_destroys_cleanly() {
+    let name = format!("strata-gang-{}", std::process::id());
+    // moto does not implement placement groups.
+    let applied = lifecycle(
+        "gpu-fleet",
+        &name,
+        &["-var=placement_group=false"],
+        5,
+        &|| {
+            let nodes = query(
+                "ec2",
+                "2016-11-15",
+                "DescribeInstances",
+                &[
+                    ("Filter.1.Name", "tag:strata:fleet"),
+                    ("Filter.1.Value.1", &name),
+                    ("Filter.2.Name", "instance-state-name"),
+                    ("Filter.2.Value.1", "running"),
+                ],
+            );
+            assert_eq!(nodes.matches("<instanceId>").count(), 4, "{nodes}");
+        },
+    );
+    assert!(
+        applied.contains("\"instance_type\" = \"p5.48xlarge\""),
+        "{applied}"
+    );
+    assert!(applied.contains("\"zone\" = \"us-east-1a\""), "{applied}");
+    assert!(applied.contains("\"market\" = \"spot\""), "{applied}");
+    let nodes = query(
+        "ec2",
+        "2016-11-15",
+        "DescribeInstances",
+        &[
+            ("Filter.1.Name", "tag:strata:fleet"),
+            ("Filter.1.Value.1", &name),
+            ("Filter.2.Name", "instance-state-name"),
+            ("Filter.2.Value.1", "running"),
+        ],
+    );
+    assert_eq!(nodes.matches("<instanceId>").count(), 0, "{nodes}");
+}
+
+#[test]
 fn gpu_training_example_applies_and_destroys_cleanly() {
     let name = format!("strata-example-{}", std::process::id());
     // moto 5.2 does not implement placement groups, and fails (HTTP 500)

@@ -25,7 +25,10 @@ fn modules() -> Vec<PathBuf> {
             .unwrap_or_default()
     };
     let mut found = dirs(&root().join("modules"));
-    let nested: Vec<PathBuf> = found.iter().flat_map(|m| dirs(&m.join("modules"))).collect();
+    let nested: Vec<PathBuf> = found
+        .iter()
+        .flat_map(|m| dirs(&m.join("modules")))
+        .collect();
     found.extend(nested);
     found.sort();
     assert!(found.len() >= 9, "the library has {} modules", found.len());
