@@ -476,10 +476,9 @@ pub(crate) fn gpu_utilization(
     Ok(out)
 }
 
-/// Whether the object at `s3://bucket/key` exists.
-pub(crate) fn object_exists(c: &Client, url: &str) -> ProviderResult<bool> {
-    let (bucket, key) = url
-        .strip_prefix("s3://")
+/// The bucket and key of `s3://BUCKET/KEY`.
+pub(crate) fn split_s3_url(url: &str) -> ProviderResult<(&str, &str)> {
+    url.strip_prefix("s3://")
         .and_then(|r| r.split_once('/'))
         .ok_or_else(|| {
             ProviderError::at(
@@ -487,7 +486,29 @@ pub(crate) fn object_exists(c: &Client, url: &str) -> ProviderResult<bool> {
                 format!("{url:?} is not an s3://BUCKET/KEY address"),
                 "done_when_object",
             )
-        })?;
+        })
+}
+
+/// The region a bucket lives in (GetBucketLocation answers in any region;
+/// an empty constraint is us-east-1).
+pub(crate) fn bucket_region(c: &Client, bucket: &str) -> ProviderResult<String> {
+    let t = c
+        .send(&Request::new("s3", "GET", format!("/{bucket}")).query("location", ""))
+        .map(|r| r.text())
+        .map_err(|e| failure(&format!("S3 GetBucketLocation of {bucket}"), e))?;
+    let doc = parse(&t)?;
+    Ok(xml::find(doc.root(), "LocationConstraint")
+        .and_then(|n| n.text())
+        .filter(|r| !r.is_empty())
+        .map(|r| if r == "EU" { "eu-west-1" } else { r })
+        .unwrap_or("us-east-1")
+        .to_string())
+}
+
+/// Whether the object at `s3://bucket/key` exists; `c` is a client in the
+/// bucket's region.
+pub(crate) fn object_exists(c: &Client, url: &str) -> ProviderResult<bool> {
+    let (bucket, key) = split_s3_url(url)?;
     match c.send(&Request::new("s3", "HEAD", format!("/{bucket}/{key}"))) {
         Ok(_) => Ok(true),
         Err(e) if e.status() == Some(404) => Ok(false),

@@ -42,7 +42,9 @@ pub(crate) fn reason(
     };
     let client = clients.region(&region)?;
     if let Some(url) = &spec.done_when_object {
-        if cloud::object_exists(&client, url)? {
+        let (bucket, _) = cloud::split_s3_url(url)?;
+        let bucket_client = clients.region(&cloud::bucket_region(&client, bucket)?)?;
+        if cloud::object_exists(&bucket_client, url)? {
             return Ok(Some(format!("done: {url} exists")));
         }
     }

@@ -544,14 +544,14 @@ async fn fleets_are_reapable_when_expired_idle_or_done() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let why = p.reap_reason("gpu_fleet", &expiring).await.unwrap();
     assert_eq!(why, Some(format!("expired at {expires} (ttl 1s)")));
-    // Done: the marker object exists.
+    // Done: the marker object exists (in a bucket of another region).
     let bucket = unique("runs");
-    let s3 = aws("us-east-1");
-    s3.send(&strata_aws_client::Request::new(
-        "s3",
-        "PUT",
-        format!("/{bucket}"),
-    ))
+    let s3 = aws("us-west-2");
+    s3.send(
+        &strata_aws_client::Request::new("s3", "PUT", format!("/{bucket}")).body(
+            "<CreateBucketConfiguration><LocationConstraint>us-west-2</LocationConstraint></CreateBucketConfiguration>",
+        ),
+    )
     .expect("bucket");
     let url = format!("s3://{bucket}/run-42/_SUCCESS");
     let done = create(
