@@ -314,6 +314,13 @@ fn a_lost_node_is_planned_and_replaced() {
     );
     let (code, out) = sandbox.run(&["apply", "-auto-approve"], "");
     assert_eq!(code, 0, "{out}");
+    // Apply says what was taken.
+    assert!(
+        regex::Regex::new(r"gpu_fleet\.train: Creation complete after <n>s: 2 x g5\.xlarge on-demand in us-east-1a at \$1\.006/node-hour \[1/1\]")
+            .unwrap()
+            .is_match(&out),
+        "{out}"
+    );
     let before = state_ids(&sandbox, "gpu_fleet.train");
     let params = vec![("InstanceId.1".to_string(), before[0].clone())];
     moto_client()

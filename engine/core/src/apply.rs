@@ -86,6 +86,8 @@ pub enum Event {
         outcome: Outcome,
         /// The object's `id` once created or updated.
         id: Option<String>,
+        /// What the provider says the object turned out to be.
+        summary: Option<String>,
     },
 }
 
@@ -279,8 +281,12 @@ pub async fn apply(
             break;
         };
         let change = &plan.changes[i];
+        let mut summary = None;
         let outcome = match result {
-            Ok(()) => Outcome::Done,
+            Ok(s) => {
+                summary = s;
+                Outcome::Done
+            }
             Err(d) => {
                 let text = format!("{}: {}", d.summary, d.detail);
                 failures.push(d);
@@ -306,6 +312,7 @@ pub async fn apply(
             elapsed,
             outcome: outcome.clone(),
             id,
+            summary,
         });
         let ok = outcome == Outcome::Done;
         outcomes[i] = Some(outcome);
@@ -541,7 +548,7 @@ async fn run_change(
     shared: &Shared,
     limits: &HashMap<String, Arc<Semaphore>>,
     store: Arc<dyn Store>,
-) -> Result<(), Diagnostic> {
+) -> Result<Option<String>, Diagnostic> {
     let store = &store;
     let change = &plan.changes[i];
     let addr = &change.addr;
@@ -582,7 +589,7 @@ async fn run_change(
     let type_name = addr.resource.type_name.as_str();
     if change.action == Action::Forget {
         shared.state.lock().expect("state").forget(addr);
-        return Ok(());
+        return Ok(None);
     }
     // `replacement`: the object that replaced this one at its address
     // (create_before_destroy), which stays in the state when the old one
@@ -635,7 +642,7 @@ async fn run_change(
         {
             m.remove(&addr.key);
         }
-        return Ok(());
+        return Ok(None);
     }
     // Evaluate the configuration now that what it depends on is applied.
     let r = ctx.resource(&addr.resource).ok_or_else(|| {
@@ -678,7 +685,7 @@ async fn run_change(
             .await
             .map_err(|e| fail("Failed to read data source", e.to_string()))?;
         store_value(shared, addr, mark_schema_sensitive(&schema, v), ctx, change);
-        return Ok(());
+        return Ok(None);
     }
     let cbd = change.action == Action::CreateThenDelete;
     let prior = if change.action.is_replace() {
@@ -772,6 +779,7 @@ async fn run_change(
         mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
         &planned_marks,
     );
+    let summary = provider.describe_applied(type_name, &marked);
     let recorded = store_value(shared, addr, marked.clone(), ctx, change);
     journal_done(store, shared, seq, recorded.clone()).await?;
     if cbd {
@@ -806,7 +814,7 @@ async fn run_change(
             return Err(d);
         }
     }
-    Ok(())
+    Ok(summary)
 }
 
 fn copy_config_marks(v: Value, config: &Value) -> Value {

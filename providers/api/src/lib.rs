@@ -379,6 +379,14 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// What an object just created or updated turned out to be, in a few
+    /// words for apply's progress line ("4 x p4d.24xlarge spot in
+    /// us-west-2b"), when the configuration left it open. Never anything
+    /// sensitive.
+    fn describe_applied(&self, _type_name: &str, _state: &Value) -> Option<String> {
+        None
+    }
+
     /// The resource types whose objects [`Provider::reap_reason`] may find
     /// finished (fleets with a time to live, an idle timeout or a done
     /// marker). Objects of other types are never asked about.

@@ -404,6 +404,30 @@ impl Provider for GpuProvider {
         Ok(Some(Usage::OneOf(choices)))
     }
 
+    /// "4 x p4d.24xlarge spot in us-west-2b at $2.10/node-hour, after 3
+    /// tries": what the fleet took, for apply's progress line.
+    fn describe_applied(&self, type_name: &str, state: &Value) -> Option<String> {
+        if type_name != spec::TYPE {
+            return None;
+        }
+        let o = to_obj(state);
+        let nodes = o.get("instance_ids")?.as_array()?.len();
+        let mut text = format!(
+            "{nodes} x {} {} in {}",
+            o.get("instance_type")?.as_str()?,
+            o.get("market")?.as_str()?,
+            o.get("zone")?.as_str()?
+        );
+        if let Some(price) = o.get("hourly_price").and_then(J::as_f64) {
+            text.push_str(&format!(" at ${price}/node-hour"));
+        }
+        let tries = o.get("attempts").and_then(J::as_array).map_or(0, Vec::len);
+        if tries > 0 {
+            text.push_str(&format!(", after {tries} placement(s) without room"));
+        }
+        Some(text)
+    }
+
     fn reapable_types(&self) -> &[&str] {
         &[spec::TYPE]
     }

@@ -190,15 +190,17 @@ pub(super) fn run_apply(
                 action,
                 elapsed,
                 outcome,
+                summary,
                 ..
             } => {
                 p.0 -= 1;
                 p.1 += 1;
                 match outcome {
                     Outcome::Done => format!(
-                        "{addr}: {} complete after {}s [{}/{total}]",
+                        "{addr}: {} complete after {}s{} [{}/{total}]",
                         finished(action),
                         elapsed.as_secs(),
+                        summary.map(|s| format!(": {s}")).unwrap_or_default(),
                         p.1
                     ),
                     Outcome::Failed(why) => format!("{addr}: failed: {why} [{}/{total}]", p.1),
@@ -302,6 +304,7 @@ fn json_event(e: Event) {
             elapsed,
             outcome,
             id,
+            ..
         } => match outcome {
             Outcome::Done => crate::ui_json::apply_end(
                 &addr,
