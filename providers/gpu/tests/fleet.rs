@@ -432,6 +432,33 @@ async fn plan_refuses_fleets_that_cannot_be_placed() {
         assert!(err.to_string().contains(expected), "{err}");
         assert_eq!(path_of(&err), ["candidate", "0", "instance_type"], "{err}");
     }
+    // The account's quota cannot hold the gang (Service Quotas answers
+    // through the proxy).
+    let sim = Ec2::start(&moto());
+    sim.state
+        .lock()
+        .unwrap()
+        .quotas
+        .insert("L-417A185B".into(), 96.0);
+    let quota_limited = provider(&sim.proxy.url, &["us-east-1"]).await;
+    let err = plan_create(
+        &quota_limited,
+        json!({"name": "preflight", "nodes": 2, "image_id": X86_IMAGE, "candidate": [{"instance_type": "p4d.24xlarge"}]}),
+    )
+    .await
+    .expect_err("over quota");
+    assert!(
+        err.to_string().contains(
+            "the on-demand vCPU quota L-417A185B in us-east-1 is 96, and the gang needs 192"
+        ),
+        "{err}"
+    );
+    plan_create(
+        &quota_limited,
+        json!({"name": "preflight", "nodes": 1, "image_id": X86_IMAGE, "candidate": [{"instance_type": "p4d.24xlarge"}]}),
+    )
+    .await
+    .expect("one node fits");
     // One candidate that cannot work beside one that can: a warning.
     let response = plan_create(
         &p,

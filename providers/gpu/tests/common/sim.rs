@@ -2,8 +2,8 @@
 //! which instance types, zones and markets have room for how many nodes,
 //! and the proxy answers a launch that does not fit as real EC2 does
 //! (HTTP 500, `InsufficientInstanceCapacity`, nothing launched). moto
-//! does not implement placement groups, so the proxy answers those calls
-//! and records the groups. Launches can be held back to kill a run
+//! does not implement placement groups or EC2's Service Quotas, so the
+//! proxy answers those calls (groups recorded, quotas as set). Launches can be held back to kill a run
 //! mid-acquisition.
 #![allow(dead_code)]
 
@@ -62,6 +62,9 @@ pub struct State {
     pub launch_delay: Option<Duration>,
     /// Every launch asked for: (type, zone, market, count).
     pub launches: Vec<(String, String, String, u64)>,
+    /// Service Quotas values by quota code (vCPUs), answered as the
+    /// service does; moto does not serve EC2's quotas.
+    pub quotas: BTreeMap<String, f64>,
 }
 
 pub struct Ec2 {
@@ -108,8 +111,19 @@ fn error(code: &str, message: &str) -> String {
 }
 
 fn decide(state: &Mutex<State>, action: &str, body: &str) -> Verdict {
-    let f = form(body);
     let mut s = state.lock().unwrap();
+    if let Ok(serde_json::Value::Object(request)) = serde_json::from_str(body) {
+        if let Some(code) = request.get("QuotaCode").and_then(|c| c.as_str()) {
+            return match s.quotas.get(code) {
+                Some(value) => Verdict::Answer(
+                    200,
+                    serde_json::json!({"Quota": {"ServiceCode": "ec2", "QuotaCode": code, "Value": value}}).to_string(),
+                ),
+                None => Verdict::Answer(400, serde_json::json!({"__type": "NoSuchResourceException", "message": "The request failed because the specified service quota does not exist."}).to_string()),
+            };
+        }
+    }
+    let f = form(body);
     match action {
         "CreatePlacementGroup" => {
             let name = f.get("GroupName").cloned().unwrap_or_default();
