@@ -62,6 +62,23 @@ fn copy_example(name: &str, sb: &Sandbox) -> String {
     format!("-chdir=examples/{name}")
 }
 
+/// How many nodes of fleet `name` are running.
+fn running_fleet_nodes(name: &str) -> usize {
+    query(
+        "ec2",
+        "2016-11-15",
+        "DescribeInstances",
+        &[
+            ("Filter.1.Name", "tag:strata:fleet"),
+            ("Filter.1.Value.1", name),
+            ("Filter.2.Name", "instance-state-name"),
+            ("Filter.2.Value.1", "running"),
+        ],
+    )
+    .matches("<instanceId>")
+    .count()
+}
+
 #[test]
 fn gpu_fleet_example_applies_and_destroys_cleanly() {
     let name = format!("strata-gang-{}", std::process::id());
@@ -72,18 +89,7 @@ fn gpu_fleet_example_applies_and_destroys_cleanly() {
         &["-var=placement_group=false"],
         5,
         &|| {
-            let nodes = query(
-                "ec2",
-                "2016-11-15",
-                "DescribeInstances",
-                &[
-                    ("Filter.1.Name", "tag:strata:fleet"),
-                    ("Filter.1.Value.1", &name),
-                    ("Filter.2.Name", "instance-state-name"),
-                    ("Filter.2.Value.1", "running"),
-                ],
-            );
-            assert_eq!(nodes.matches("<instanceId>").count(), 4, "{nodes}");
+            assert_eq!(running_fleet_nodes(&name), 4);
         },
     );
     assert!(
@@ -92,18 +98,11 @@ fn gpu_fleet_example_applies_and_destroys_cleanly() {
     );
     assert!(applied.contains("\"zone\" = \"us-east-1a\""), "{applied}");
     assert!(applied.contains("\"market\" = \"spot\""), "{applied}");
-    let nodes = query(
-        "ec2",
-        "2016-11-15",
-        "DescribeInstances",
-        &[
-            ("Filter.1.Name", "tag:strata:fleet"),
-            ("Filter.1.Value.1", &name),
-            ("Filter.2.Name", "instance-state-name"),
-            ("Filter.2.Value.1", "running"),
-        ],
+    assert_eq!(
+        running_fleet_nodes(&name),
+        0,
+        "destroy leaves no node running"
     );
-    assert_eq!(nodes.matches("<instanceId>").count(), 0, "{nodes}");
 }
 
 #[test]

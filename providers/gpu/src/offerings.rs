@@ -5,6 +5,7 @@
 use crate::cloud;
 use crate::config::Clients;
 use crate::preflight::quota_codes;
+use crate::spec::strings;
 use serde_json::{json, Map, Value as J};
 use strata_provider::{Attribute, ProviderError, ProviderResult, Schema};
 use strata_types::Type;
@@ -54,17 +55,6 @@ pub(crate) fn schema() -> Schema {
     schema.description =
         "Where GPU instance types are offered, with their GPUs, prices and quotas.";
     schema
-}
-
-fn strings(o: &Map<String, J>, k: &str) -> Vec<String> {
-    o.get(k)
-        .and_then(J::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 pub(crate) fn read(clients: &Clients, config: &Map<String, J>) -> ProviderResult<Map<String, J>> {

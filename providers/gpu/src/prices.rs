@@ -19,43 +19,41 @@ pub(crate) fn on_demand(region: &str, instance_type: &str) -> Option<f64> {
         .and_then(J::as_f64)
 }
 
-/// The instance types the catalog lists with an accelerator of this
-/// name (`A100`, `H100`, …), case-insensitive.
-pub(crate) fn types_with_gpu(accelerator: &str) -> Vec<String> {
+/// (instance type, GPU model) of every machine type the catalog lists
+/// with a GPU, in any region (SageMaker's `ml.` types left out).
+fn gpu_types() -> Vec<(String, String)> {
     let catalog = catalog();
-    let mut out: Vec<String> = catalog
+    catalog
         .get("regions")
         .and_then(J::as_object)
         .into_iter()
         .flat_map(|regions| regions.values())
         .filter_map(J::as_object)
         .flat_map(|types| types.iter())
-        .filter(|(name, p)| {
-            !name.starts_with("ml.")
-                && p.get("gpu")
-                    .and_then(J::as_str)
-                    .is_some_and(|g| g.eq_ignore_ascii_case(accelerator))
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+        .filter(|(name, _)| !name.starts_with("ml."))
+        .filter_map(|(name, p)| Some((name.clone(), p.get("gpu")?.as_str()?.to_string())))
+        .collect()
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The instance types the catalog lists with an accelerator of this
+/// name (`A100`, `H100`, …), case-insensitive.
+pub(crate) fn types_with_gpu(accelerator: &str) -> Vec<String> {
+    sorted(
+        gpu_types()
+            .into_iter()
+            .filter(|(_, gpu)| gpu.eq_ignore_ascii_case(accelerator))
+            .map(|(name, _)| name)
+            .collect(),
+    )
 }
 
 /// Every accelerator the catalog names.
 pub(crate) fn accelerators() -> Vec<String> {
-    let catalog = catalog();
-    let mut out: Vec<String> = catalog
-        .get("regions")
-        .and_then(J::as_object)
-        .into_iter()
-        .flat_map(|regions| regions.values())
-        .filter_map(J::as_object)
-        .flat_map(|types| types.values())
-        .filter_map(|p| p.get("gpu").and_then(J::as_str).map(str::to_string))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    sorted(gpu_types().into_iter().map(|(_, gpu)| gpu).collect())
 }

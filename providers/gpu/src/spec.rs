@@ -222,7 +222,7 @@ fn at(path: &[&str], summary: &str, detail: String) -> ProviderError {
     }
 }
 
-fn strings(o: &Map<String, J>, k: &str) -> Vec<String> {
+pub(crate) fn strings(o: &Map<String, J>, k: &str) -> Vec<String> {
     o.get(k)
         .and_then(J::as_array)
         .map(|a| {
