@@ -400,3 +400,68 @@ fn installation_problems_are_clear_errors() {
     let _ = std::fs::remove_dir_all(&fake);
     let _ = std::fs::remove_dir_all(&empty);
 }
+
+/// Strata's built-in `aws_iam_policy_document` and `aws_partition` write
+/// what the `hashicorp/aws` binary writes for the same configuration
+/// (Terraform runs the plugin; Strata, with no mirror configured, its
+/// built-in provider).
+#[test]
+fn policy_documents_match_the_aws_provider() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/policy_documents");
+    let sandbox = Sandbox::new("policy-documents");
+    common::copy_tree(&fixture, &sandbox.dir.join("terraform"));
+    common::copy_tree(&fixture, &sandbox.dir.join("strata"));
+    let config = cli_config(&sandbox.dir, &mirror());
+    let terraform = |args: &[&str]| {
+        let out = Command::new(common::terraform())
+            .args(args)
+            .current_dir(sandbox.dir.join("terraform"))
+            .env("TF_CLI_CONFIG_FILE", &config)
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .expect("terraform");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    terraform(&["init", "-input=false"]);
+    terraform(&["apply", "-input=false", "-auto-approve"]);
+    let theirs: Json = serde_json::from_str(&terraform(&["output", "-json"])).unwrap();
+    let strata = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .current_dir(sandbox.dir.join("strata"))
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("strata");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let providers = strata(&["providers"]);
+    assert!(
+        !providers.contains("3.39.0 (plugin"),
+        "the built-in answers: {providers}"
+    );
+    strata(&["apply", "-auto-approve"]);
+    let ours: Json = serde_json::from_str(&strata(&["output", "-json"])).unwrap();
+    let names: Vec<&String> = theirs.as_object().unwrap().keys().collect();
+    assert_eq!(names.len(), 5);
+    for name in names {
+        assert_eq!(
+            ours[name]["value"],
+            theirs[name]["value"],
+            "output {name}:\n--- terraform\n{}\n--- strata\n{}",
+            theirs[name]["value"].as_str().unwrap_or_default(),
+            ours[name]["value"].as_str().unwrap_or_default()
+        );
+    }
+}

@@ -37,6 +37,7 @@ fn gpu_type() -> Type {
 
 pub(crate) fn schemas() -> BTreeMap<String, Schema> {
     let mut out = BTreeMap::new();
+    crate::policy_document::schemas(&mut out);
     out.insert(
         "aws_caller_identity".into(),
         Schema::new([
