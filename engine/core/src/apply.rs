@@ -776,7 +776,10 @@ async fn run_change(
     // sensitive input, such as terraform_data's output).
     let planned_marks = crate::schema_json::sensitive_paths(&reviewed);
     let marked = crate::schema_json::apply_sensitive_paths(
-        mark_schema_sensitive(&schema, copy_config_marks(new_state, &config)),
+        mark_schema_sensitive(
+            &schema,
+            crate::schema_json::copy_config_marks(new_state, &config),
+        ),
         &planned_marks,
     );
     let summary = provider.describe_applied(type_name, &marked);
@@ -815,23 +818,6 @@ async fn run_change(
         }
     }
     Ok(summary)
-}
-
-fn copy_config_marks(v: Value, config: &Value) -> Value {
-    match (&config.kind, v.kind) {
-        (Kind::Object(c), Kind::Object(m)) => Value::object(
-            m.into_iter()
-                .map(|(k, x)| {
-                    let s = c.get(&k).is_some_and(Value::contains_sensitive);
-                    (k, x.mark_sensitive(s))
-                })
-                .collect(),
-        ),
-        (_, kind) => Value {
-            kind,
-            sensitive: v.sensitive,
-        },
-    }
 }
 
 fn store_value(

@@ -173,3 +173,80 @@ pub fn mark_schema_sensitive(schema: &Schema, mut v: Value) -> Value {
     }
     v
 }
+
+/// Carries sensitive marks from configuration onto the planned value.
+pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
+    match (&config.kind, planned.kind) {
+        (Kind::Object(c), Kind::Object(p)) => Value::object(
+            p.into_iter()
+                .map(|(k, v)| match c.get(&k) {
+                    Some(x) => (k, copy_marks_by_path(v, x)),
+                    None => (k, v),
+                })
+                .collect(),
+        ),
+        (_, kind) => Value {
+            kind,
+            sensitive: planned.sensitive,
+        },
+    }
+}
+
+/// `planned` with the sensitive marks `config` has, path by path, as
+/// Terraform keeps them: `{ name = "a", token = var.token }` marks only
+/// `token`. Where the two differ in shape (a set, a value the provider
+/// rewrote), a value holding anything sensitive is marked whole.
+fn copy_marks_by_path(planned: Value, config: &Value) -> Value {
+    if config.sensitive {
+        return planned.mark_sensitive(true);
+    }
+    let sensitive = planned.sensitive;
+    match (&config.kind, planned.kind) {
+        (Kind::Object(c), Kind::Object(p)) => Value {
+            kind: Kind::Object(
+                p.into_iter()
+                    .map(|(k, v)| match c.get(&k) {
+                        Some(x) => (k, copy_marks_by_path(v, x)),
+                        None => (k, v),
+                    })
+                    .collect(),
+            ),
+            sensitive,
+        },
+        (Kind::Map(_, c) | Kind::Object(c), Kind::Map(t, p)) => Value {
+            kind: Kind::Map(
+                t,
+                p.into_iter()
+                    .map(|(k, v)| match c.get(&k) {
+                        Some(x) => (k, copy_marks_by_path(v, x)),
+                        None => (k, v),
+                    })
+                    .collect(),
+            ),
+            sensitive,
+        },
+        (Kind::List(_, c) | Kind::Tuple(c), Kind::List(t, p)) if c.len() == p.len() => Value {
+            kind: Kind::List(
+                t,
+                p.into_iter()
+                    .zip(c)
+                    .map(|(v, x)| copy_marks_by_path(v, x))
+                    .collect(),
+            ),
+            sensitive,
+        },
+        (Kind::List(_, c) | Kind::Tuple(c), Kind::Tuple(p)) if c.len() == p.len() => Value {
+            kind: Kind::Tuple(
+                p.into_iter()
+                    .zip(c)
+                    .map(|(v, x)| copy_marks_by_path(v, x))
+                    .collect(),
+            ),
+            sensitive,
+        },
+        (_, kind) => Value {
+            kind,
+            sensitive: sensitive || config.contains_sensitive(),
+        },
+    }
+}

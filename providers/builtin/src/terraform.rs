@@ -27,11 +27,14 @@ fn same(a: &Value, b: &Value) -> bool {
     values_equal(a, b) || (a.is_null() && b.is_null())
 }
 
+/// The output a new input will give: unknown until apply, sensitive when
+/// the input is sensitive as a whole (a part that is, such as one
+/// attribute of an object, is marked on the applied output, path by path).
 fn unknown_like(input: &Value) -> Value {
     if input.is_null() {
         input.clone()
     } else {
-        Value::unknown(input.ty()).mark_sensitive(input.contains_sensitive())
+        Value::unknown(input.ty()).mark_sensitive(input.sensitive)
     }
 }
 

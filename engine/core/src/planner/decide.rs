@@ -134,24 +134,6 @@ pub(super) fn changed_attributes(before: &Value, after: &Value) -> Vec<String> {
     }
 }
 
-/// Carries sensitive marks from configuration onto the planned value.
-pub(super) fn copy_marks(planned: Value, config: &Value) -> Value {
-    match (&config.kind, planned.kind) {
-        (Kind::Object(c), Kind::Object(p)) => Value::object(
-            p.into_iter()
-                .map(|(k, v)| {
-                    let s = c.get(&k).is_some_and(|x| x.contains_sensitive());
-                    (k, v.mark_sensitive(s))
-                })
-                .collect(),
-        ),
-        (_, kind) => Value {
-            kind,
-            sensitive: planned.sensitive,
-        },
-    }
-}
-
 pub(super) fn apply_ignore_changes(config: &Value, prior: &Value, lc: &Lifecycle) -> Value {
     if prior.is_null() || (lc.ignore_changes.is_empty() && !lc.ignore_all) {
         return config.clone();

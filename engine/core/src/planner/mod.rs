@@ -19,7 +19,7 @@ use crate::addr::{InstanceAddr, InstanceKey, Mode, ModulePath, ModuleStep, Resou
 use crate::context::*;
 use crate::eval_body::{body_to_config, module_variables, provider_diagnostic, BodyScope};
 use crate::plan::{Action, Edge, EncodedValue, OutputChange, Plan, ResourceChange};
-use crate::schema_json::{apply_sensitive_paths, mark_schema_sensitive};
+use crate::schema_json::{apply_sensitive_paths, copy_config_marks, mark_schema_sensitive};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use strata_lang::ast::{Expr, ExprKind, TraversalStep};
@@ -766,7 +766,7 @@ impl<'a> Planner<'a> {
                             }
                             let mut planned = mark_schema_sensitive(
                                 &schema,
-                                copy_marks(response.planned, &config),
+                                copy_config_marks(response.planned, &config),
                             );
                             // Postconditions that can be decided now fail the plan.
                             let failed = crate::eval_body::check_conditions(
@@ -827,7 +827,7 @@ impl<'a> Planner<'a> {
                                 if let Ok(f) = fresh {
                                     planned = mark_schema_sensitive(
                                         &schema,
-                                        copy_marks(f.planned, &config),
+                                        copy_config_marks(f.planned, &config),
                                     );
                                 }
                             }
