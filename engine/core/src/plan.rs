@@ -648,22 +648,27 @@ fn sensitive_values(
             continue;
         };
         let mut slot = &mut out;
-        let mut here = attributes;
         for (n, step) in steps.iter().enumerate() {
             let last = n + 1 == steps.len();
-            match &step["value"] {
-                serde_json::Value::String(key) => {
-                    here = &here[key.as_str()];
+            match crate::schema_json::path_key(step) {
+                Some(crate::schema_json::PathKey::Name(key)) => {
                     if !slot.is_object() {
                         *slot = serde_json::Value::Object(serde_json::Map::new());
                     }
                     let m = slot.as_object_mut().expect("made an object above");
-                    slot = m.entry(key.clone()).or_insert(serde_json::Value::Null);
+                    slot = m.entry(key.to_string()).or_insert(serde_json::Value::Null);
                 }
-                serde_json::Value::Number(i) => {
-                    let i = i.as_u64().unwrap_or(0) as usize;
-                    let len = here.as_array().map_or(0, Vec::len).max(i + 1);
-                    here = &here[i];
+                Some(crate::schema_json::PathKey::Index(i)) => {
+                    let here = crate::schema_json::stored_at(attributes, &steps[..n]);
+                    let len = here
+                        .and_then(|h| {
+                            h.get("value")
+                                .filter(|_| h.get("type").is_some())
+                                .or(Some(h))
+                        })
+                        .and_then(serde_json::Value::as_array)
+                        .map_or(0, Vec::len)
+                        .max(i + 1);
                     if !slot.is_array() {
                         *slot = serde_json::Value::Array(vec![serde_json::Value::Bool(false); len]);
                     }
@@ -673,7 +678,7 @@ fn sensitive_values(
                     }
                     slot = &mut a[i];
                 }
-                _ => break,
+                None => break,
             }
             if last {
                 *slot = serde_json::Value::Bool(true);
@@ -725,24 +730,8 @@ fn redact_paths(attributes: &serde_json::Value, paths: &[serde_json::Value]) -> 
 }
 
 fn null_at(v: &mut serde_json::Value, steps: &[serde_json::Value]) {
-    let Some((step, rest)) = steps.split_first() else {
-        *v = serde_json::Value::Null;
-        return;
-    };
-    let child = if step["type"] == "get_attr" {
-        step["value"].as_str().and_then(|name| v.get_mut(name))
-    } else {
-        match &step["value"]["value"] {
-            serde_json::Value::String(k) => v.get_mut(k.as_str()),
-            serde_json::Value::Number(n) => match n.as_u64() {
-                Some(i) => v.get_mut(i as usize),
-                None => None,
-            },
-            _ => None,
-        }
-    };
-    if let Some(child) = child {
-        null_at(child, rest);
+    if let Some(slot) = crate::schema_json::stored_at_mut(v, steps) {
+        *slot = serde_json::Value::Null;
     }
 }
 

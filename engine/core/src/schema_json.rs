@@ -250,3 +250,70 @@ fn copy_marks_by_path(planned: Value, config: &Value) -> Value {
         },
     }
 }
+
+/// What one step of a stored attribute path (Terraform's
+/// `sensitive_attributes` steps) names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathKey<'a> {
+    Name(&'a str),
+    Index(usize),
+}
+
+/// The key or index of a `get_attr` or `index` step (an index's value
+/// is `{"value": …, "type": …}`; a bare string or number is read too).
+pub fn path_key(step: &serde_json::Value) -> Option<PathKey<'_>> {
+    let value = match &step["value"] {
+        serde_json::Value::Object(m) => m.get("value")?,
+        other => other,
+    };
+    match value {
+        serde_json::Value::String(k) => Some(PathKey::Name(k)),
+        serde_json::Value::Number(n) => n.as_u64().map(|i| PathKey::Index(i as usize)),
+        _ => None,
+    }
+}
+
+/// Whether `v` is the wrapper a dynamic attribute is stored in
+/// (`{"type": …, "value": …}`), which a path to a part of the value goes
+/// through.
+fn is_dynamic_wrapper(v: &serde_json::Value, key: PathKey<'_>) -> bool {
+    matches!(v, serde_json::Value::Object(m) if m.len() == 2 && m.contains_key("type") && m.contains_key("value"))
+        && !matches!(key, PathKey::Name("type" | "value"))
+}
+
+/// The part of stored attributes `steps` names, through dynamic
+/// attributes' wrappers.
+pub fn stored_at_mut<'a>(
+    mut v: &'a mut serde_json::Value,
+    steps: &[serde_json::Value],
+) -> Option<&'a mut serde_json::Value> {
+    for step in steps {
+        let key = path_key(step)?;
+        if is_dynamic_wrapper(v, key) {
+            v = v.get_mut("value")?;
+        }
+        v = match key {
+            PathKey::Name(k) => v.get_mut(k)?,
+            PathKey::Index(i) => v.get_mut(i)?,
+        };
+    }
+    Some(v)
+}
+
+/// The same, read only.
+pub fn stored_at<'a>(
+    mut v: &'a serde_json::Value,
+    steps: &[serde_json::Value],
+) -> Option<&'a serde_json::Value> {
+    for step in steps {
+        let key = path_key(step)?;
+        if is_dynamic_wrapper(v, key) {
+            v = v.get("value")?;
+        }
+        v = match key {
+            PathKey::Name(k) => v.get(k)?,
+            PathKey::Index(i) => v.get(i)?,
+        };
+    }
+    Some(v)
+}

@@ -444,15 +444,8 @@ fn masked_attributes(
     const MASK: &str = "(sensitive value)";
     let mut attributes = instance.attributes.clone();
     for path in &instance.sensitive_attributes {
-        let mut slot = Some(&mut attributes);
-        for step in path.as_array().into_iter().flatten() {
-            slot = slot.and_then(|v| match &step["value"] {
-                serde_json::Value::String(key) => v.get_mut(key.as_str()),
-                serde_json::Value::Number(n) => n.as_u64().and_then(|i| v.get_mut(i as usize)),
-                _ => None,
-            });
-        }
-        if let Some(slot) = slot {
+        let steps = path.as_array().map(Vec::as_slice).unwrap_or_default();
+        if let Some(slot) = strata_core::schema_json::stored_at_mut(&mut attributes, steps) {
             if !slot.is_null() {
                 *slot = serde_json::Value::String(MASK.into());
             }
