@@ -458,7 +458,7 @@ fn write(v: &Out, pretty: bool, depth: usize, buf: &mut String) {
 }
 
 /// CRC-32 (IEEE), the hash the AWS provider takes the document's id from.
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &b in bytes {
         crc ^= u32::from(b);

@@ -312,3 +312,142 @@ async fn timeouts_blocks_are_accepted_and_checked() {
         "{err}"
     );
 }
+
+/// Elastic IPs, NAT gateways, single routes, inline role policies, the
+/// public access block and bucket policies through the conformance suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn egress_and_policy_resources_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.44.0.0/16"})).await;
+    let vpc_id = id(&vpc);
+    let igw = create(&p, "aws_internet_gateway", json!({"vpc_id": vpc_id})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": vpc_id, "cidr_block": "10.44.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let eip = create(&p, "aws_eip", json!({"domain": "vpc"})).await;
+    let nat = create(
+        &p,
+        "aws_nat_gateway",
+        json!({"subnet_id": id(&subnet), "allocation_id": id(&eip)}),
+    )
+    .await;
+    let rt = create(&p, "aws_route_table", json!({"vpc_id": vpc_id})).await;
+    let eip2 = create(&p, "aws_eip", json!({"domain": "vpc"})).await;
+    let role = create(
+        &p,
+        "aws_iam_role",
+        json!({"name": unique("inline"), "assume_role_policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#}),
+    )
+    .await;
+    let bucket = create(
+        &p,
+        "aws_s3_bucket",
+        json!({"bucket": unique("policy-bucket")}),
+    )
+    .await;
+    let read = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let write = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject"],"Resource":"*"}]}"#;
+    let bucket_policy = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"read","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:root"}},"Action":"{action}","Resource":"arn:aws:s3:::{}/*"}}]}}"#,
+            id(&bucket)
+        )
+    };
+    let cases = vec![
+        Case {
+            type_name: "aws_eip",
+            create: config(&p, "aws_eip", json!({"tags": {"Name": "nat"}})),
+            update: Some(config(&p, "aws_eip", json!({"tags": {"Name": "nat-2"}}))),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_nat_gateway",
+            create: config(
+                &p,
+                "aws_nat_gateway",
+                json!({"subnet_id": id(&subnet), "allocation_id": id(&eip2), "tags": {"Name": "egress"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_nat_gateway",
+                json!({"subnet_id": id(&subnet), "allocation_id": id(&eip2), "tags": {"Name": "egress-2"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_route",
+            create: config(
+                &p,
+                "aws_route",
+                json!({"route_table_id": id(&rt), "destination_cidr_block": "0.0.0.0/0", "gateway_id": id(&igw)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_route",
+                json!({"route_table_id": id(&rt), "destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": id(&nat)}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_iam_role_policy",
+            create: config(
+                &p,
+                "aws_iam_role_policy",
+                json!({"name": "datasets", "role": id(&role), "policy": read}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_role_policy",
+                json!({"name": "datasets", "role": id(&role), "policy": write}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_s3_bucket_public_access_block",
+            create: config(
+                &p,
+                "aws_s3_bucket_public_access_block",
+                json!({"bucket": id(&bucket), "block_public_acls": true}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_bucket_public_access_block",
+                json!({"bucket": id(&bucket), "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_s3_bucket_policy",
+            create: config(
+                &p,
+                "aws_s3_bucket_policy",
+                json!({"bucket": id(&bucket), "policy": bucket_policy("s3:GetObject")}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_bucket_policy",
+                json!({"bucket": id(&bucket), "policy": bucket_policy("s3:PutObject")}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A route imports by TABLE_DESTINATION, as Terraform's.
+    let route = create(
+        &p,
+        "aws_route",
+        json!({"route_table_id": id(&rt), "destination_cidr_block": "10.99.0.0/16", "gateway_id": id(&igw)}),
+    )
+    .await;
+    let import_id = p.import_id("aws_route", &route).expect("importable");
+    assert_eq!(import_id, format!("{}_10.99.0.0/16", id(&rt)));
+    let imported = p.import("aws_route", &import_id).await.expect("import");
+    assert_eq!(
+        json_of(&imported)["gateway_id"],
+        json_of(&route)["gateway_id"]
+    );
+}

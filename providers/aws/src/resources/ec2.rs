@@ -27,12 +27,12 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     ]
 }
 
-fn arn(api: &Api, owner: &str, kind: &str, id: &str) -> String {
+pub(super) fn arn(api: &Api, owner: &str, kind: &str, id: &str) -> String {
     format!("arn:aws:ec2:{}:{owner}:{kind}/{id}", api.region)
 }
 
 /// Describes one object by id; `None` when EC2 says it does not exist.
-fn describe(
+pub(super) fn describe(
     api: &Api,
     action: &str,
     id_param: &str,

@@ -18,6 +18,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Policy),
         Arc::new(RolePolicyAttachment),
         Arc::new(InstanceProfile),
+        Arc::new(RolePolicy),
     ]
 }
 
@@ -672,6 +673,98 @@ impl Resource for InstanceProfile {
 
     fn name_attribute(&self) -> Option<&'static str> {
         Some("name")
+    }
+}
+
+// ---- aws_iam_role_policy ------------------------------------------------------------
+
+/// An inline policy of a role; its id is `ROLE:NAME`, as Terraform's.
+struct RolePolicy;
+
+impl Resource for RolePolicy {
+    fn type_name(&self) -> &'static str {
+        "aws_iam_role_policy"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("name", required(Type::String).force_new()),
+            ("role", required(Type::String).force_new()),
+            ("policy", required(Type::String)),
+        ])
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let role = api::req(p, "role")?;
+        let name = api::req(p, "name")?;
+        let id = format!("{role}:{name}");
+        self.update(api, &id, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some((role, name)) = id.split_once(':') else {
+            return Err(ProviderError::failed(
+                "Invalid id",
+                format!("{id:?} is not ROLE:NAME"),
+            ));
+        };
+        let Some(t) = api.maybe(
+            api.iam(
+                "GetRolePolicy",
+                Params::new().set("RoleName", role).set("PolicyName", name),
+            ),
+            GONE,
+        )?
+        else {
+            return Ok(None);
+        };
+        let doc = parse(&t)?;
+        let found = api::find_text(&doc, "PolicyDocument").unwrap_or_default();
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(id));
+        o.insert("role".into(), json!(role));
+        o.insert("name".into(), json!(name));
+        o.insert("policy".into(), json!(document(&found, s(prior, "policy"))));
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, planned: &Obj) -> ProviderResult<String> {
+        api.iam(
+            "PutRolePolicy",
+            Params::new()
+                .set("RoleName", api::req(planned, "role")?)
+                .set("PolicyName", api::req(planned, "name")?)
+                .set("PolicyDocument", api::req(planned, "policy")?),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, _id: &str, prior: &Obj) -> ProviderResult<()> {
+        api.maybe(
+            api.iam(
+                "DeleteRolePolicy",
+                Params::new()
+                    .set("RoleName", api::req(prior, "role")?)
+                    .set("PolicyName", api::req(prior, "name")?),
+            ),
+            GONE,
+        )
+        .map(|_| ())
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(id));
+        o
+    }
+
+    fn token(&self, planned: &Obj) -> Option<String> {
+        Some(format!("{}:{}", s(planned, "role")?, s(planned, "name")?))
+    }
+
+    fn find(&self, api: &Api, token: &str, planned: &Obj) -> ProviderResult<Option<String>> {
+        Ok(self.read(api, token, planned)?.map(|_| token.to_string()))
     }
 }
 

@@ -9,6 +9,7 @@ mod emr;
 mod endpoints;
 mod iam;
 mod msk;
+mod nat;
 mod s3_config;
 mod sagemaker;
 
@@ -27,6 +28,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(data_stores::all());
     out.extend(s3_config::all());
     out.extend(endpoints::all());
+    out.extend(nat::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());

@@ -1,7 +1,9 @@
 //! Bucket-level S3 configuration as separate resources, as the Terraform
 //! AWS provider has them: default encryption
-//! (`aws_s3_bucket_server_side_encryption_configuration`) and lifecycle
-//! rules (`aws_s3_bucket_lifecycle_configuration`).
+//! (`aws_s3_bucket_server_side_encryption_configuration`), lifecycle
+//! rules (`aws_s3_bucket_lifecycle_configuration`), the public access
+//! block (`aws_s3_bucket_public_access_block`) and the bucket policy
+//! (`aws_s3_bucket_policy`).
 
 use super::data_stores::{escape, s3, s3_maybe};
 use super::{block, computed, optional, required};
@@ -14,7 +16,12 @@ use strata_provider::{Nesting, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(Encryption), Arc::new(Lifecycle)]
+    vec![
+        Arc::new(Encryption),
+        Arc::new(Lifecycle),
+        Arc::new(PublicAccessBlock),
+        Arc::new(BucketPolicy),
+    ]
 }
 
 /// A bucket sub-resource request (`?encryption`, `?lifecycle`) with the
@@ -356,6 +363,142 @@ impl Resource for Lifecycle {
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
         remove(api, "S3 DeleteBucketLifecycle", id, "lifecycle")
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
+
+// ---- aws_s3_bucket_public_access_block --------------------------------------------
+
+struct PublicAccessBlock;
+
+const ACCESS_FLAGS: &[(&str, &str)] = &[
+    ("block_public_acls", "BlockPublicAcls"),
+    ("block_public_policy", "BlockPublicPolicy"),
+    ("ignore_public_acls", "IgnorePublicAcls"),
+    ("restrict_public_buckets", "RestrictPublicBuckets"),
+];
+
+impl Resource for PublicAccessBlock {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_public_access_block"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = Schema::new([
+            ("id", computed(Type::String)),
+            ("bucket", required(Type::String).force_new()),
+        ]);
+        for (name, _) in ACCESS_FLAGS {
+            schema
+                .attributes
+                .insert(name.to_string(), super::defaulted(Type::Bool));
+        }
+        schema
+    }
+
+    fn plan_known(&self, config: &Obj) -> Obj {
+        ACCESS_FLAGS
+            .iter()
+            .filter(|(name, _)| config.get(*name).is_none_or(J::is_null))
+            .map(|(name, _)| (name.to_string(), json!(false)))
+            .collect()
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(text) = get(api, "S3 GetPublicAccessBlock", id, "publicAccessBlock")? else {
+            return Ok(None);
+        };
+        let doc = api::parse(&text)?;
+        let mut o = bucket_import(id);
+        for (name, tag) in ACCESS_FLAGS {
+            let on = api::find_text(&doc, tag).is_some_and(|t| t == "true");
+            o.insert(name.to_string(), json!(on));
+        }
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let mut body = String::from(
+            "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
+        );
+        for (name, tag) in ACCESS_FLAGS {
+            body.push_str(&format!("<{tag}>{}</{tag}>", b(p, name).unwrap_or(false)));
+        }
+        body.push_str("</PublicAccessBlockConfiguration>");
+        api.send(
+            "S3 PutPublicAccessBlock",
+            sub("PUT", id, "publicAccessBlock", Some(body)),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        remove(api, "S3 DeletePublicAccessBlock", id, "publicAccessBlock")
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
+
+// ---- aws_s3_bucket_policy ----------------------------------------------------------
+
+struct BucketPolicy;
+
+impl Resource for BucketPolicy {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_policy"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("bucket", required(Type::String).force_new()),
+            ("policy", required(Type::String)),
+        ])
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(found) = get(api, "S3 GetBucketPolicy", id, "policy")? else {
+            return Ok(None);
+        };
+        // Kept as written when it means the same document.
+        let same = |a: &str, b: &str| {
+            serde_json::from_str::<J>(a).ok() == serde_json::from_str::<J>(b).ok()
+        };
+        let policy = match s(prior, "policy") {
+            Some(written) if same(written, &found) => written.to_string(),
+            _ => found,
+        };
+        let mut o = bucket_import(id);
+        o.insert("policy".into(), json!(policy));
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let policy = api::req(p, "policy")?.to_string();
+        api.send(
+            "S3 PutBucketPolicy",
+            sub("PUT", id, "policy", Some(policy)).header("content-type", "application/json"),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        remove(api, "S3 DeleteBucketPolicy", id, "policy")
     }
 
     fn import_state(&self, id: &str) -> Obj {
