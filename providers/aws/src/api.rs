@@ -406,8 +406,30 @@ pub(crate) fn prefer_prior(prior: Option<&J>, found: J) -> J {
     }
 }
 
+/// CRC-32 (IEEE): the hash the Terraform AWS provider derives some ids
+/// from (a policy document's, a route's).
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn crc32_is_ieee() {
+        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
+    }
+
     /// What is retried or read as "gone" is decided on AWS's error code,
     /// never on how a message happens to end.
     #[test]

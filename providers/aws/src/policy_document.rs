@@ -122,7 +122,10 @@ pub(crate) fn read(type_name: &str, config: &Obj, region: &str) -> ProviderResul
         "aws_iam_policy_document" => {
             let document = document(config)?;
             let pretty = go_json(&document, true);
-            o.insert("id".into(), json!(crc32(pretty.as_bytes()).to_string()));
+            o.insert(
+                "id".into(),
+                json!(crate::api::crc32(pretty.as_bytes()).to_string()),
+            );
             o.insert("minified_json".into(), json!(go_json(&document, false)));
             o.insert("json".into(), json!(pretty));
         }
@@ -457,30 +460,9 @@ fn write(v: &Out, pretty: bool, depth: usize, buf: &mut String) {
     buf.push(close);
 }
 
-/// CRC-32 (IEEE), the hash the AWS provider takes the document's id from.
-pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-
-    #[test]
-    fn crc32_is_ieee() {
-        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
-    }
 
     #[test]
     fn partitions_and_service_principals_follow_the_region() {

@@ -290,10 +290,7 @@ fn destination(p: &Obj) -> Option<(&'static str, &str)> {
 
 /// Terraform's id of a route: `r-`, the table, and the destination's CRC-32.
 fn route_id(table: &str, destination: &str) -> String {
-    format!(
-        "r-{table}{}",
-        crate::policy_document::crc32(destination.as_bytes())
-    )
+    format!("r-{table}{}", crate::api::crc32(destination.as_bytes()))
 }
 
 fn route_params(table: &str, p: &Obj) -> Params {
