@@ -336,6 +336,18 @@ async fn egress_and_policy_resources_conform() {
     .await;
     let rt = create(&p, "aws_route_table", json!({"vpc_id": vpc_id})).await;
     let eip2 = create(&p, "aws_eip", json!({"domain": "vpc"})).await;
+    let sg = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("rules"), "vpc_id": vpc_id}),
+    )
+    .await;
+    let peer = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("peer"), "vpc_id": vpc_id}),
+    )
+    .await;
     let role = create(
         &p,
         "aws_iam_role",
@@ -389,6 +401,30 @@ async fn egress_and_policy_resources_conform() {
                 "aws_route",
                 json!({"route_table_id": id(&rt), "destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": id(&nat)}),
             )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_security_group_rule",
+            create: config(
+                &p,
+                "aws_security_group_rule",
+                json!({"type": "ingress", "security_group_id": id(&sg), "from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["10.44.0.0/16"]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_security_group_rule",
+                json!({"type": "ingress", "security_group_id": id(&sg), "from_port": 0, "to_port": 65535, "protocol": "tcp", "source_security_group_id": id(&peer)}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_security_group_rule",
+            create: config(
+                &p,
+                "aws_security_group_rule",
+                json!({"type": "egress", "security_group_id": id(&sg), "from_port": 5432, "to_port": 5432, "protocol": "tcp", "cidr_blocks": ["10.44.9.0/24"]}),
+            ),
+            update: None,
             read_detects_delete: true,
         },
         Case {

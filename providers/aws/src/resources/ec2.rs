@@ -667,7 +667,7 @@ fn rule_schema() -> Schema {
 }
 
 /// Protocols as EC2 reports them: names lower-case, "all" as "-1".
-fn protocol(p: &str) -> String {
+pub(super) fn protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "all" | "-1" => "-1".into(),
         "6" => "tcp".into(),
@@ -678,7 +678,7 @@ fn protocol(p: &str) -> String {
 }
 
 /// The `IpPermissions.N` parameters of rules.
-fn permissions(group: &str, rules: &[&Obj]) -> Params {
+pub(super) fn permissions(group: &str, rules: &[&Obj]) -> Params {
     let mut p = Params::new().set("GroupId", group);
     for (i, r) in rules.iter().enumerate() {
         let pre = format!("IpPermissions.{}", i + 1);
@@ -718,7 +718,7 @@ fn permissions(group: &str, rules: &[&Obj]) -> Params {
     p
 }
 
-fn read_rules(node: xml::Node<'_, '_>, set: &str, group: &str) -> Vec<J> {
+pub(super) fn read_rules(node: xml::Node<'_, '_>, set: &str, group: &str) -> Vec<J> {
     let mut out = Vec::new();
     let Some(list) = xml::child(node, set) else {
         return out;

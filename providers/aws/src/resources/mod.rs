@@ -12,6 +12,7 @@ mod msk;
 mod nat;
 mod s3_config;
 mod sagemaker;
+mod sg_rules;
 
 use crate::api::{Api, Obj};
 use crate::Resource;
@@ -29,6 +30,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(s3_config::all());
     out.extend(endpoints::all());
     out.extend(nat::all());
+    out.extend(sg_rules::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());
