@@ -16,6 +16,8 @@ pub const SERVICES: &[&str] = &[
     "emr",
     "iam",
     "kafka",
+    "kms",
+    "logs",
     "s3",
     "sagemaker",
     "sts",

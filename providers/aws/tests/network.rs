@@ -487,3 +487,57 @@ async fn egress_and_policy_resources_conform() {
         json_of(&route)["gateway_id"]
     );
 }
+
+/// Keys, aliases and log groups through the conformance suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_and_log_groups_conform() {
+    let p = provider().await;
+    let key = create(&p, "aws_kms_key", json!({"description": "one"})).await;
+    let key2 = create(&p, "aws_kms_key", json!({"description": "two"})).await;
+    let cases = vec![
+        Case {
+            type_name: "aws_kms_key",
+            create: config(
+                &p,
+                "aws_kms_key",
+                json!({"description": "checkpoints", "deletion_window_in_days": 7, "tags": {"team": "ml"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_kms_key",
+                json!({"description": "checkpoints and datasets", "enable_key_rotation": true, "deletion_window_in_days": 7, "tags": {"team": "ml-platform"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_kms_alias",
+            create: config(
+                &p,
+                "aws_kms_alias",
+                json!({"name": format!("alias/{}", unique("ckpt")), "target_key_id": id(&key)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_kms_alias",
+                json!({"name": format!("alias/{}", unique("ckpt")), "target_key_id": id(&key2)}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_cloudwatch_log_group",
+            create: config(
+                &p,
+                "aws_cloudwatch_log_group",
+                json!({"name": format!("/aws/eks/{}/cluster", unique("logs")), "retention_in_days": 7}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_cloudwatch_log_group",
+                json!({"name": format!("/aws/eks/{}/cluster", unique("logs")), "retention_in_days": 30, "tags": {"team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -8,6 +8,7 @@ mod eks;
 mod emr;
 mod endpoints;
 mod iam;
+mod kms_logs;
 mod msk;
 mod nat;
 mod s3_config;
@@ -31,6 +32,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(endpoints::all());
     out.extend(nat::all());
     out.extend(sg_rules::all());
+    out.extend(kms_logs::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());

@@ -31,6 +31,8 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "emr",
         "iam",
         "kafka",
+        "kms",
+        "logs",
         "s3",
         "sagemaker",
         "sts",
