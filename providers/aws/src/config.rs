@@ -20,6 +20,7 @@ pub const SERVICES: &[&str] = &[
     "logs",
     "s3",
     "sagemaker",
+    "ssm",
     "sts",
 ];
 

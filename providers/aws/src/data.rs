@@ -109,7 +109,65 @@ pub(crate) fn schemas() -> BTreeMap<String, Schema> {
     ]);
     filter_block(&mut subnets);
     out.insert("aws_subnets".into(), subnets);
+    let mut subnet = Schema::new([
+        ("id", defaulted(Type::String)),
+        ("vpc_id", defaulted(Type::String)),
+        ("availability_zone", defaulted(Type::String)),
+        ("cidr_block", defaulted(Type::String)),
+        ("default_for_az", defaulted(Type::Bool)),
+        ("state", defaulted(Type::String)),
+        ("tags", defaulted(string_map())),
+        ("arn", computed(Type::String)),
+        ("availability_zone_id", computed(Type::String)),
+        ("map_public_ip_on_launch", computed(Type::Bool)),
+        ("available_ip_address_count", computed(Type::Number)),
+        ("owner_id", computed(Type::String)),
+    ]);
+    filter_block(&mut subnet);
+    out.insert("aws_subnet".into(), subnet);
+    let mut group = Schema::new([
+        ("id", defaulted(Type::String)),
+        ("name", defaulted(Type::String)),
+        ("vpc_id", defaulted(Type::String)),
+        ("tags", defaulted(string_map())),
+        ("arn", computed(Type::String)),
+        ("description", computed(Type::String)),
+    ]);
+    filter_block(&mut group);
+    out.insert("aws_security_group".into(), group);
+    out.insert(
+        "aws_ssm_parameter".into(),
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("name", required(Type::String)),
+            ("with_decryption", optional(Type::Bool)),
+            ("arn", computed(Type::String)),
+            ("type", computed(Type::String)),
+            ("value", computed(Type::String).sensitive()),
+            ("insecure_value", computed(Type::String)),
+            ("version", computed(Type::Number)),
+        ]),
+    );
     out
+}
+
+/// The one object a search found, or the error Terraform gives for none
+/// or several.
+fn exactly_one<'a, 'i>(
+    found: Vec<xml::Node<'a, 'i>>,
+    type_name: &str,
+    what: &str,
+) -> ProviderResult<xml::Node<'a, 'i>> {
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(none_found(type_name)),
+        _ => Err(ProviderError::failed(
+            format!("Multiple {what} matched"),
+            format!(
+                "{type_name}: use additional constraints to reduce matches to a single {what}."
+            ),
+        )),
+    }
 }
 
 /// `Filter.N.Name` / `Filter.N.Value.M` from filter blocks and tags.
@@ -329,6 +387,110 @@ pub(crate) fn read(api: &Api, type_name: &str, config: &Obj) -> ProviderResult<O
             ids.sort();
             o.insert("id".into(), json!(api.region));
             o.insert("ids".into(), json!(ids));
+        }
+        "aws_subnet" => {
+            let mut extra = Vec::new();
+            for (attr, filter) in [
+                ("id", "subnet-id"),
+                ("vpc_id", "vpc-id"),
+                ("availability_zone", "availability-zone"),
+                ("cidr_block", "cidr-block"),
+                ("state", "state"),
+            ] {
+                if let Some(v) = s(config, attr) {
+                    extra.push((filter.to_string(), vec![v.to_string()]));
+                }
+            }
+            if let Some(d) = b(config, "default_for_az") {
+                extra.push(("default-for-az".to_string(), vec![d.to_string()]));
+            }
+            let t = api.ec2("DescribeSubnets", filters(config, extra))?;
+            let doc = parse(&t)?;
+            let subnet = exactly_one(items(&doc, "subnetSet"), "aws_subnet", "subnet")?;
+            let id = text(subnet, "subnetId").unwrap_or_default();
+            let owner = text(subnet, "ownerId").unwrap_or_default();
+            o.insert("id".into(), json!(id));
+            for (attr, tag) in [
+                ("vpc_id", "vpcId"),
+                ("availability_zone", "availabilityZone"),
+                ("availability_zone_id", "availabilityZoneId"),
+                ("cidr_block", "cidrBlock"),
+                ("state", "state"),
+            ] {
+                o.insert(attr.into(), json!(text(subnet, tag)));
+            }
+            let flag = |tag: &str| text(subnet, tag).as_deref() == Some("true");
+            o.insert("default_for_az".into(), json!(flag("defaultForAz")));
+            o.insert(
+                "map_public_ip_on_launch".into(),
+                json!(flag("mapPublicIpOnLaunch")),
+            );
+            o.insert(
+                "available_ip_address_count".into(),
+                json!(number(Some(subnet), "availableIpAddressCount")),
+            );
+            o.insert("owner_id".into(), json!(owner));
+            o.insert(
+                "arn".into(),
+                json!(format!("arn:aws:ec2:{}:{owner}:subnet/{id}", api.region)),
+            );
+            o.insert("tags".into(), api::map_json(&ec2_tags(subnet)));
+        }
+        "aws_security_group" => {
+            let mut extra = Vec::new();
+            for (attr, filter) in [
+                ("id", "group-id"),
+                ("name", "group-name"),
+                ("vpc_id", "vpc-id"),
+            ] {
+                if let Some(v) = s(config, attr) {
+                    extra.push((filter.to_string(), vec![v.to_string()]));
+                }
+            }
+            let t = api.ec2("DescribeSecurityGroups", filters(config, extra))?;
+            let doc = parse(&t)?;
+            let group = exactly_one(
+                items(&doc, "securityGroupInfo"),
+                "aws_security_group",
+                "security group",
+            )?;
+            let id = text(group, "groupId").unwrap_or_default();
+            let owner = text(group, "ownerId").unwrap_or_default();
+            o.insert("id".into(), json!(id));
+            o.insert("name".into(), json!(text(group, "groupName")));
+            o.insert("vpc_id".into(), json!(text(group, "vpcId")));
+            o.insert("description".into(), json!(text(group, "groupDescription")));
+            o.insert(
+                "arn".into(),
+                json!(format!(
+                    "arn:aws:ec2:{}:{owner}:security-group/{id}",
+                    api.region
+                )),
+            );
+            o.insert("tags".into(), api::map_json(&ec2_tags(group)));
+        }
+        "aws_ssm_parameter" => {
+            let name = api::req(config, "name")?;
+            let found = api.json11(
+                "ssm",
+                "AmazonSSM.GetParameter",
+                json!({"Name": name, "WithDecryption": b(config, "with_decryption").unwrap_or(true)}),
+            )?;
+            let p = &found["Parameter"];
+            let value = p["Value"].as_str().unwrap_or_default();
+            o.insert("id".into(), json!(name));
+            o.insert("arn".into(), p["ARN"].clone());
+            o.insert("type".into(), p["Type"].clone());
+            o.insert("value".into(), json!(value));
+            o.insert(
+                "insecure_value".into(),
+                if p["Type"] == json!("SecureString") {
+                    J::Null
+                } else {
+                    json!(value)
+                },
+            );
+            o.insert("version".into(), p["Version"].clone());
         }
         other => return Err(ProviderError::UnsupportedType(other.to_string())),
     }

@@ -541,3 +541,81 @@ async fn keys_and_log_groups_conform() {
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `aws_subnet`, `aws_security_group` and `aws_ssm_parameter` find what
+/// they name, and say so when nothing or several match.
+#[tokio::test(flavor = "multi_thread")]
+async fn lookup_data_sources_find_one_object() {
+    let p = provider().await;
+    let name = unique("lookup");
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.46.0.0/16"})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": id(&vpc), "cidr_block": "10.46.3.0/24", "availability_zone": "us-east-1b", "tags": {"Name": name}}),
+    )
+    .await;
+    create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": id(&vpc), "cidr_block": "10.46.4.0/24", "availability_zone": "us-east-1c"}),
+    )
+    .await;
+    let sg = create(
+        &p,
+        "aws_security_group",
+        json!({"name": name, "vpc_id": id(&vpc), "description": "lookup"}),
+    )
+    .await;
+    let read = |type_name: &'static str, j: serde_json::Value| {
+        let cfg = data_config(&p, type_name, j);
+        let p = &p;
+        async move { p.read_data_source(type_name, &cfg).await }
+    };
+    let found = json_of(
+        &read("aws_subnet", json!({"tags": {"Name": name}}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(found["id"], json!(id(&subnet)));
+    assert_eq!(found["availability_zone"], "us-east-1b");
+    assert_eq!(found["cidr_block"], "10.46.3.0/24");
+    let err = read("aws_subnet", json!({"vpc_id": id(&vpc)}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Multiple subnet matched"), "{err}");
+    let found = json_of(
+        &read(
+            "aws_security_group",
+            json!({"name": name, "vpc_id": id(&vpc)}),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(found["id"], json!(id(&sg)));
+    assert_eq!(found["description"], "lookup");
+    let err = read("aws_security_group", json!({"name": "no-such-group"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no results"), "{err}");
+    // A parameter someone put there.
+    raw_client()
+        .send(&strata_aws_client::Request::json_target_version(
+            "ssm",
+            "AmazonSSM.PutParameter",
+            "1.1",
+            &json!({"Name": format!("/{name}/ami"), "Value": "ami-12c6146b", "Type": "String"}),
+        ))
+        .expect("put parameter");
+    let found = read("aws_ssm_parameter", json!({"name": format!("/{name}/ami")}))
+        .await
+        .unwrap();
+    assert!(
+        p.schema().data_sources["aws_ssm_parameter"].attributes["value"].sensitive,
+        "a parameter's value is sensitive"
+    );
+    let found = json_of(&found);
+    assert_eq!(found["value"], "ami-12c6146b");
+    assert_eq!(found["insecure_value"], "ami-12c6146b");
+    assert_eq!(found["type"], "String");
+}

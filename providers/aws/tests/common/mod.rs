@@ -35,6 +35,7 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "logs",
         "s3",
         "sagemaker",
+        "ssm",
         "sts",
     ];
     let endpoints: serde_json::Map<String, J> = services
