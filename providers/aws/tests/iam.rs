@@ -113,3 +113,58 @@ async fn iam_resources_conform() {
         serde_json::from_str::<serde_json::Value>(TRUST).unwrap()
     );
 }
+
+/// `name_prefix`: the name is the prefix and 26 digits, known after apply.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_from_a_prefix() {
+    let p = provider().await;
+    let role = json_of(
+        &create(
+            &p,
+            "aws_iam_role",
+            json!({"name_prefix": "trainer-", "assume_role_policy": TRUST}),
+        )
+        .await,
+    );
+    let name = role["name"].as_str().unwrap();
+    assert!(name.starts_with("trainer-"), "{name}");
+    assert_eq!(name.len(), "trainer-".len() + 26, "{name}");
+    assert!(
+        name["trainer-".len()..].chars().all(|c| c.is_ascii_digit()),
+        "{name}"
+    );
+    assert_eq!(role["name_prefix"], "trainer-");
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.47.0.0/16"})).await;
+    let group = json_of(
+        &create(
+            &p,
+            "aws_security_group",
+            json!({"name_prefix": "workers-", "vpc_id": id(&vpc)}),
+        )
+        .await,
+    );
+    assert!(
+        group["name"].as_str().unwrap().starts_with("workers-"),
+        "{group}"
+    );
+    // A planned create leaves the name to apply.
+    let config = config(
+        &p,
+        "aws_iam_role",
+        json!({"name_prefix": "trainer-", "assume_role_policy": TRUST}),
+    );
+    let null = strata_types::Value::null(p.schema().resources["aws_iam_role"].object_type());
+    let planned = p
+        .plan(strata_provider::PlanRequest {
+            type_name: "aws_iam_role",
+            prior: &null,
+            proposed: &config,
+            config: &config,
+        })
+        .await
+        .unwrap()
+        .planned;
+    assert!(!strata_provider::attr(&planned, "name")
+        .unwrap()
+        .is_wholly_known());
+}

@@ -832,6 +832,7 @@ impl Resource for SecurityGroup {
     fn schema(&self) -> Schema {
         let mut schema = tagged(vec![
             ("name", defaulted(Type::String).force_new()),
+            ("name_prefix", optional(Type::String).force_new()),
             ("description", defaulted(Type::String).force_new()),
             ("vpc_id", defaulted(Type::String).force_new()),
             ("revoke_rules_on_delete", optional(Type::Bool)),
@@ -851,9 +852,7 @@ impl Resource for SecurityGroup {
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let name = s(p, "name")
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("terraform-{}", uuid::Uuid::new_v4().simple()));
+        let name = super::generated_name(p);
         let t = api.ec2(
             "CreateSecurityGroup",
             Params::new()

@@ -115,12 +115,6 @@ fn text(doc: &xml::Document<'_>, name: &str) -> Option<String> {
     api::find_text(doc, name)
 }
 
-fn generated(p: &Obj, key: &str) -> String {
-    s(p, key)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("terraform-{}", uuid::Uuid::new_v4().simple()))
-}
-
 // ---- aws_iam_role ----------------------------------------------------------------
 
 struct Role;
@@ -133,6 +127,7 @@ impl Resource for Role {
     fn schema(&self) -> Schema {
         tagged(vec![
             ("name", defaulted(Type::String).force_new()),
+            ("name_prefix", optional(Type::String).force_new()),
             ("path", defaulted(Type::String).force_new()),
             ("assume_role_policy", required(Type::String)),
             ("description", optional(Type::String)),
@@ -152,7 +147,7 @@ impl Resource for Role {
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let name = generated(p, "name");
+        let name = super::generated_name(p);
         api.iam(
             "CreateRole",
             tag_params(
@@ -323,6 +318,7 @@ impl Resource for Policy {
     fn schema(&self) -> Schema {
         tagged(vec![
             ("name", defaulted(Type::String).force_new()),
+            ("name_prefix", optional(Type::String).force_new()),
             ("path", defaulted(Type::String).force_new()),
             ("description", optional(Type::String).force_new()),
             ("policy", required(Type::String)),
@@ -343,7 +339,7 @@ impl Resource for Policy {
             "CreatePolicy",
             tag_params(
                 Params::new()
-                    .set("PolicyName", generated(p, "name"))
+                    .set("PolicyName", super::generated_name(p))
                     .set("PolicyDocument", api::req(p, "policy")?)
                     .opt("Path", s(p, "path"))
                     .opt("Description", s(p, "description")),
@@ -564,6 +560,7 @@ impl Resource for InstanceProfile {
     fn schema(&self) -> Schema {
         tagged(vec![
             ("name", defaulted(Type::String).force_new()),
+            ("name_prefix", optional(Type::String).force_new()),
             ("path", defaulted(Type::String).force_new()),
             ("role", optional(Type::String)),
             ("arn", computed(Type::String)),
@@ -580,7 +577,7 @@ impl Resource for InstanceProfile {
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let name = generated(p, "name");
+        let name = super::generated_name(p);
         api.iam(
             "CreateInstanceProfile",
             tag_params(

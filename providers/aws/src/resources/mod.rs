@@ -40,6 +40,18 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out
 }
 
+/// The name of an object whose configuration may leave it to AWS: `name`,
+/// else `name_prefix` and 26 digits that make it unique (as Terraform
+/// makes them), else `terraform-` and such digits.
+pub(crate) fn generated_name(p: &Obj) -> String {
+    if let Some(name) = crate::api::s(p, "name") {
+        return name.to_string();
+    }
+    let prefix = crate::api::s(p, "name_prefix").unwrap_or("terraform-");
+    let digits = uuid::Uuid::new_v4().as_u128() % 10u128.pow(26);
+    format!("{prefix}{digits:026}")
+}
+
 // ---- schema shorthands ------------------------------------------------------------
 
 pub(crate) fn string() -> Attribute {
