@@ -304,6 +304,7 @@ fn service_names(service: &str) -> (&str, &str) {
         "emr" => ("elasticmapreduce", "elasticmapreduce"),
         "msk" | "kafka" => ("kafka", "kafka"),
         "cloudwatch" => ("monitoring", "monitoring"),
+        "ecr" => ("api.ecr", "ecr"),
         "servicequotas" => ("servicequotas", "servicequotas"),
         other => (other, other),
     }

@@ -12,6 +12,7 @@ pub const SERVICES: &[&str] = &[
     "batch",
     "dynamodb",
     "ec2",
+    "ecr",
     "eks",
     "emr",
     "iam",
@@ -20,7 +21,9 @@ pub const SERVICES: &[&str] = &[
     "logs",
     "s3",
     "sagemaker",
+    "secretsmanager",
     "ssm",
+    "sqs",
     "sts",
 ];
 

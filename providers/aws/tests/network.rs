@@ -619,3 +619,55 @@ async fn lookup_data_sources_find_one_object() {
     assert_eq!(found["insecure_value"], "ami-12c6146b");
     assert_eq!(found["type"], "String");
 }
+
+/// Registries, queues and secrets through the conformance suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn registries_queues_and_secrets_conform() {
+    let p = provider().await;
+    let cases = vec![
+        Case {
+            type_name: "aws_ecr_repository",
+            create: config(
+                &p,
+                "aws_ecr_repository",
+                json!({"name": format!("models/{}", unique("llm")), "tags": {"team": "ml"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_ecr_repository",
+                json!({"name": format!("models/{}", unique("llm")), "image_tag_mutability": "IMMUTABLE", "image_scanning_configuration": [{"scan_on_push": true}], "force_delete": true, "tags": {"team": "ml-platform"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_sqs_queue",
+            create: config(
+                &p,
+                "aws_sqs_queue",
+                json!({"name": unique("jobs"), "visibility_timeout_seconds": 60}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_sqs_queue",
+                json!({"name": unique("jobs"), "visibility_timeout_seconds": 120, "delay_seconds": 5, "tags": {"team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_secretsmanager_secret",
+            create: config(
+                &p,
+                "aws_secretsmanager_secret",
+                json!({"name": unique("db"), "description": "training database", "recovery_window_in_days": 0}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_secretsmanager_secret",
+                json!({"name": unique("db"), "description": "feature store", "recovery_window_in_days": 0, "tags": {"team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,5 +1,6 @@
 //! The resource types, by service.
 
+mod app_services;
 mod batch;
 mod compute;
 mod data_stores;
@@ -33,6 +34,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(nat::all());
     out.extend(sg_rules::all());
     out.extend(kms_logs::all());
+    out.extend(app_services::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());

@@ -27,6 +27,7 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "batch",
         "dynamodb",
         "ec2",
+        "ecr",
         "eks",
         "emr",
         "iam",
@@ -35,7 +36,9 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "logs",
         "s3",
         "sagemaker",
+        "secretsmanager",
         "ssm",
+        "sqs",
         "sts",
     ];
     let endpoints: serde_json::Map<String, J> = services
