@@ -76,6 +76,15 @@ impl Params {
         self
     }
 
+    /// `Prefix.member.1`, `Prefix.member.2`, … (IAM lists).
+    pub(crate) fn list_member(mut self, prefix: &str, items: &[String]) -> Params {
+        for (i, v) in items.iter().enumerate() {
+            self.0
+                .push((format!("{prefix}.member.{}", i + 1), v.clone()));
+        }
+        self
+    }
+
     /// EC2 tags at create: `TagSpecification.1.ResourceType=…`.
     pub(crate) fn tag_spec(
         mut self,

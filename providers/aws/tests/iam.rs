@@ -168,3 +168,69 @@ async fn names_from_a_prefix() {
         .unwrap()
         .is_wholly_known());
 }
+
+/// OpenID Connect providers, permissions boundaries and bucket names from
+/// a prefix through the conformance suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_providers_and_boundaries_conform() {
+    let p = provider().await;
+    let boundary = create(
+        &p,
+        "aws_iam_policy",
+        json!({"name": unique("boundary"), "policy": READ_DATASETS}),
+    )
+    .await;
+    let bucket = create(&p, "aws_s3_bucket", json!({"bucket_prefix": "ckpt-"})).await;
+    assert!(id(&bucket).starts_with("ckpt-"), "{}", id(&bucket));
+    let issuer = format!(
+        "https://oidc.eks.us-east-1.amazonaws.com/id/{}",
+        unique("cluster").to_uppercase()
+    );
+    let cases = vec![
+        Case {
+            type_name: "aws_iam_openid_connect_provider",
+            create: config(
+                &p,
+                "aws_iam_openid_connect_provider",
+                json!({"url": issuer, "client_id_list": ["sts.amazonaws.com"], "thumbprint_list": ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_openid_connect_provider",
+                // moto does not implement adding or removing client ids.
+                json!({"url": issuer, "client_id_list": ["sts.amazonaws.com"], "thumbprint_list": ["06b25927c42a721631c1efd9431e648fa62e1e39"], "tags": {"team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_iam_role",
+            create: config(
+                &p,
+                "aws_iam_role",
+                json!({"name": unique("bounded"), "assume_role_policy": TRUST, "permissions_boundary": id(&boundary)}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_role",
+                json!({"name": unique("bounded"), "assume_role_policy": TRUST}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_s3_bucket_ownership_controls",
+            create: config(
+                &p,
+                "aws_s3_bucket_ownership_controls",
+                json!({"bucket": id(&bucket), "rule": [{"object_ownership": "BucketOwnerPreferred"}]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_bucket_ownership_controls",
+                json!({"bucket": id(&bucket), "rule": [{"object_ownership": "BucketOwnerEnforced"}]}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -103,6 +103,7 @@ impl Resource for Bucket {
     fn schema(&self) -> Schema {
         tagged(vec![
             ("bucket", defaulted(Type::String).force_new()),
+            ("bucket_prefix", optional(Type::String).force_new()),
             ("force_destroy", optional(Type::Bool)),
             ("arn", computed(Type::String)),
             ("bucket_domain_name", computed(Type::String)),
@@ -112,9 +113,7 @@ impl Resource for Bucket {
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let name = s(p, "bucket")
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("terraform-{}", uuid::Uuid::new_v4().simple()));
+        let name = super::generated_from(p, "bucket", "bucket_prefix");
         let mut request = s3("PUT", format!("/{name}"));
         if api.region != "us-east-1" {
             request = request.body(format!(

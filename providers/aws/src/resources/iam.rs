@@ -18,11 +18,10 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Policy),
         Arc::new(RolePolicyAttachment),
         Arc::new(InstanceProfile),
-        Arc::new(RolePolicy),
     ]
 }
 
-const GONE: &[&str] = &["NoSuchEntity"];
+pub(super) const GONE: &[&str] = &["NoSuchEntity"];
 
 /// IAM returns policy documents percent-encoded.
 fn decode(text: &str) -> String {
@@ -44,7 +43,7 @@ fn decode(text: &str) -> String {
 }
 
 /// A policy document as read, kept as written when it means the same.
-fn document(found: &str, prior: Option<&str>) -> String {
+pub(super) fn document(found: &str, prior: Option<&str>) -> String {
     let decoded = if found.trim_start().starts_with('{') {
         found.to_string()
     } else {
@@ -59,7 +58,7 @@ fn document(found: &str, prior: Option<&str>) -> String {
     }
 }
 
-fn tag_params(mut p: Params, tags: &BTreeMap<String, String>) -> Params {
+pub(super) fn tag_params(mut p: Params, tags: &BTreeMap<String, String>) -> Params {
     for (i, (k, v)) in tags.iter().enumerate() {
         p = p
             .set(format!("Tags.member.{}.Key", i + 1), k.as_str())
@@ -68,7 +67,7 @@ fn tag_params(mut p: Params, tags: &BTreeMap<String, String>) -> Params {
     p
 }
 
-fn member_tags(doc: &xml::Document<'_>) -> BTreeMap<String, String> {
+pub(super) fn member_tags(doc: &xml::Document<'_>) -> BTreeMap<String, String> {
     xml::find(doc.root_element(), "Tags")
         .map(|t| {
             xml::children(t, "member")
@@ -133,6 +132,7 @@ impl Resource for Role {
             ("description", optional(Type::String)),
             ("max_session_duration", defaulted(Type::Number)),
             ("force_detach_policies", optional(Type::Bool)),
+            ("permissions_boundary", optional(Type::String)),
             ("arn", computed(Type::String)),
             ("unique_id", computed(Type::String)),
             ("create_date", computed(Type::String)),
@@ -159,6 +159,7 @@ impl Resource for Role {
                     )
                     .opt("Path", s(p, "path"))
                     .opt("Description", s(p, "description"))
+                    .opt("PermissionsBoundary", s(p, "permissions_boundary"))
                     .opt(
                         "MaxSessionDuration",
                         api::n(p, "max_session_duration").map(|n| n.to_string()),
@@ -188,6 +189,10 @@ impl Resource for Role {
             o.insert(k.into(), json!(text(&doc, x)));
         }
         o.insert(
+            "permissions_boundary".into(),
+            json!(text(&doc, "PermissionsBoundaryArn")),
+        );
+        o.insert(
             "max_session_duration".into(),
             json!(text(&doc, "MaxSessionDuration")
                 .and_then(|d| d.parse::<i64>().ok())
@@ -206,6 +211,20 @@ impl Resource for Role {
     }
 
     fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        if s(prior, "permissions_boundary") != s(p, "permissions_boundary") {
+            match s(p, "permissions_boundary") {
+                Some(arn) => api.iam(
+                    "PutRolePermissionsBoundary",
+                    Params::new()
+                        .set("RoleName", id)
+                        .set("PermissionsBoundary", arn),
+                )?,
+                None => api.iam(
+                    "DeleteRolePermissionsBoundary",
+                    Params::new().set("RoleName", id),
+                )?,
+            };
+        }
         if s(prior, "assume_role_policy") != s(p, "assume_role_policy") {
             api.iam(
                 "UpdateAssumeRolePolicy",
@@ -670,98 +689,6 @@ impl Resource for InstanceProfile {
 
     fn name_attribute(&self) -> Option<&'static str> {
         Some("name")
-    }
-}
-
-// ---- aws_iam_role_policy ------------------------------------------------------------
-
-/// An inline policy of a role; its id is `ROLE:NAME`, as Terraform's.
-struct RolePolicy;
-
-impl Resource for RolePolicy {
-    fn type_name(&self) -> &'static str {
-        "aws_iam_role_policy"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new([
-            ("id", computed(Type::String)),
-            ("name", required(Type::String).force_new()),
-            ("role", required(Type::String).force_new()),
-            ("policy", required(Type::String)),
-        ])
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let role = api::req(p, "role")?;
-        let name = api::req(p, "name")?;
-        let id = format!("{role}:{name}");
-        self.update(api, &id, &Obj::new(), p)
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some((role, name)) = id.split_once(':') else {
-            return Err(ProviderError::failed(
-                "Invalid id",
-                format!("{id:?} is not ROLE:NAME"),
-            ));
-        };
-        let Some(t) = api.maybe(
-            api.iam(
-                "GetRolePolicy",
-                Params::new().set("RoleName", role).set("PolicyName", name),
-            ),
-            GONE,
-        )?
-        else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        let found = api::find_text(&doc, "PolicyDocument").unwrap_or_default();
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o.insert("role".into(), json!(role));
-        o.insert("name".into(), json!(name));
-        o.insert("policy".into(), json!(document(&found, s(prior, "policy"))));
-        Ok(Some(o))
-    }
-
-    fn update(&self, api: &Api, id: &str, _prior: &Obj, planned: &Obj) -> ProviderResult<String> {
-        api.iam(
-            "PutRolePolicy",
-            Params::new()
-                .set("RoleName", api::req(planned, "role")?)
-                .set("PolicyName", api::req(planned, "name")?)
-                .set("PolicyDocument", api::req(planned, "policy")?),
-        )?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, _id: &str, prior: &Obj) -> ProviderResult<()> {
-        api.maybe(
-            api.iam(
-                "DeleteRolePolicy",
-                Params::new()
-                    .set("RoleName", api::req(prior, "role")?)
-                    .set("PolicyName", api::req(prior, "name")?),
-            ),
-            GONE,
-        )
-        .map(|_| ())
-    }
-
-    fn import_state(&self, id: &str) -> Obj {
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o
-    }
-
-    fn token(&self, planned: &Obj) -> Option<String> {
-        Some(format!("{}:{}", s(planned, "role")?, s(planned, "name")?))
-    }
-
-    fn find(&self, api: &Api, token: &str, planned: &Obj) -> ProviderResult<Option<String>> {
-        Ok(self.read(api, token, planned)?.map(|_| token.to_string()))
     }
 }
 

@@ -9,6 +9,7 @@ mod eks;
 mod emr;
 mod endpoints;
 mod iam;
+mod iam_access;
 mod kms_logs;
 mod msk;
 mod nat;
@@ -28,6 +29,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     let mut out: Vec<Arc<dyn Resource>> = Vec::new();
     out.extend(ec2::all());
     out.extend(iam::all());
+    out.extend(iam_access::all());
     out.extend(data_stores::all());
     out.extend(s3_config::all());
     out.extend(endpoints::all());
@@ -46,10 +48,15 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 /// else `name_prefix` and 26 digits that make it unique (as Terraform
 /// makes them), else `terraform-` and such digits.
 pub(crate) fn generated_name(p: &Obj) -> String {
-    if let Some(name) = crate::api::s(p, "name") {
+    generated_from(p, "name", "name_prefix")
+}
+
+/// The same for arguments named otherwise (`bucket`, `bucket_prefix`).
+pub(crate) fn generated_from(p: &Obj, name: &str, prefix: &str) -> String {
+    if let Some(name) = crate::api::s(p, name) {
         return name.to_string();
     }
-    let prefix = crate::api::s(p, "name_prefix").unwrap_or("terraform-");
+    let prefix = crate::api::s(p, prefix).unwrap_or("terraform-");
     let digits = uuid::Uuid::new_v4().as_u128() % 10u128.pow(26);
     format!("{prefix}{digits:026}")
 }

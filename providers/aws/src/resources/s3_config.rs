@@ -2,8 +2,9 @@
 //! AWS provider has them: default encryption
 //! (`aws_s3_bucket_server_side_encryption_configuration`), lifecycle
 //! rules (`aws_s3_bucket_lifecycle_configuration`), the public access
-//! block (`aws_s3_bucket_public_access_block`) and the bucket policy
-//! (`aws_s3_bucket_policy`).
+//! block (`aws_s3_bucket_public_access_block`), the bucket policy
+//! (`aws_s3_bucket_policy`) and object ownership
+//! (`aws_s3_bucket_ownership_controls`).
 
 use super::data_stores::{escape, s3, s3_maybe};
 use super::{block, computed, optional, required};
@@ -21,6 +22,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Lifecycle),
         Arc::new(PublicAccessBlock),
         Arc::new(BucketPolicy),
+        Arc::new(OwnershipControls),
     ]
 }
 
@@ -499,6 +501,85 @@ impl Resource for BucketPolicy {
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
         remove(api, "S3 DeleteBucketPolicy", id, "policy")
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
+
+// ---- aws_s3_bucket_ownership_controls ---------------------------------------------
+
+struct OwnershipControls;
+
+impl Resource for OwnershipControls {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_ownership_controls"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = Schema::new([
+            ("id", computed(Type::String)),
+            ("bucket", required(Type::String).force_new()),
+        ]);
+        block(
+            &mut schema,
+            "rule",
+            Nesting::List,
+            Schema::new([("object_ownership", required(Type::String))]),
+            Some(1),
+        );
+        schema
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    fn read(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(text) = get(
+            api,
+            "S3 GetBucketOwnershipControls",
+            id,
+            "ownershipControls",
+        )?
+        else {
+            return Ok(None);
+        };
+        let doc = api::parse(&text)?;
+        let Some(ownership) = api::find_text(&doc, "ObjectOwnership") else {
+            return Ok(None);
+        };
+        let mut o = bucket_import(id);
+        o.insert("rule".into(), json!([{"object_ownership": ownership}]));
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let ownership = blocks(p, "rule")
+            .first()
+            .and_then(|r| s(r, "object_ownership"))
+            .unwrap_or("BucketOwnerEnforced")
+            .to_string();
+        let body = format!(
+            "<OwnershipControls xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ObjectOwnership>{}</ObjectOwnership></Rule></OwnershipControls>",
+            escape(&ownership)
+        );
+        api.send(
+            "S3 PutBucketOwnershipControls",
+            sub("PUT", id, "ownershipControls", Some(body)),
+        )?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        remove(
+            api,
+            "S3 DeleteBucketOwnershipControls",
+            id,
+            "ownershipControls",
+        )
     }
 
     fn import_state(&self, id: &str) -> Obj {
