@@ -105,6 +105,35 @@ fn gpu_fleet_example_applies_and_destroys_cleanly() {
     );
 }
 
+/// Networking and shared services written as published stacks write
+/// them (standalone routes and security group rules, policy documents,
+/// name prefixes): applied, planned again with nothing to do, destroyed.
+#[test]
+fn private_network_example_applies_and_destroys_cleanly() {
+    let name = format!("pn-{}", std::process::id());
+    let applied = lifecycle("private-network-aws", &name, &[], 24, &|| {
+        let routes = query(
+            "ec2",
+            "2016-11-15",
+            "DescribeRouteTables",
+            &[
+                ("Filter.1.Name", "tag:project"),
+                ("Filter.1.Value.1", &name),
+            ],
+        );
+        assert!(routes.contains("<natGatewayId>nat-"), "{routes}");
+        assert!(routes.contains("<gatewayId>igw-"), "{routes}");
+    });
+    assert!(
+        applied.contains(&format!("workers_security_group = \"{name}-workers-")),
+        "{applied}"
+    );
+    assert!(
+        applied.contains(&format!("dkr.ecr.us-east-1.amazonaws.com/{name}/models")),
+        "{applied}"
+    );
+}
+
 #[test]
 fn gpu_training_example_applies_and_destroys_cleanly() {
     let name = format!("strata-example-{}", std::process::id());

@@ -42,6 +42,13 @@ pub(crate) trait Resource: Send + Sync {
     fn force_new_blocks(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Nested blocks that, left out of the configuration, keep what AWS
+    /// has: a security group's rules or a route table's routes when
+    /// `aws_security_group_rule` or `aws_route` resources manage them (as
+    /// Terraform's optional and computed blocks).
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Computed attributes known before create (defaults), by name.
     fn plan_known(&self, _config: &Obj) -> Obj {
         Obj::new()
@@ -189,6 +196,11 @@ impl AwsProvider {
             });
         }
         let config = to_obj(request.config);
+        // A computed block the configuration leaves out keeps what AWS has.
+        let left_to_aws = |name: &str, c: &J| {
+            resource.computed_blocks().contains(&name)
+                && (c.is_null() || c.as_array().is_some_and(Vec::is_empty))
+        };
         // Set in configuration: known, or unknown until apply (JSON loses
         // that difference, so ask the value).
         let set =
@@ -272,6 +284,9 @@ impl AwsProvider {
             }
             let c = config.get(name).cloned().unwrap_or(J::Null);
             let p = prior.get(name).cloned().unwrap_or(J::Null);
+            if left_to_aws(name, &c) {
+                continue;
+            }
             if !known_config(name) || !blocks_match(&nested.schema, &c, &p) {
                 changed = true;
                 if resource.force_new_blocks().contains(&name.as_str()) {
@@ -318,6 +333,9 @@ impl AwsProvider {
             }
         }
         for name in schema.blocks.keys() {
+            if left_to_aws(name, config.get(name).unwrap_or(&J::Null)) {
+                continue;
+            }
             planned.insert(
                 name.clone(),
                 attr_of(request.config, name, &schema.object_type_of(name)),

@@ -144,7 +144,9 @@ impl Resource for EcrRepository {
         // A block the configuration leaves out reads as unset while AWS
         // keeps its default.
         let unless_default = |name: &str, found: J, default: J| {
-            let written = prior.get(name).filter(|v| !v.is_null());
+            let written = prior
+                .get(name)
+                .filter(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
             if written.is_none() && found == default {
                 J::Null
             } else {

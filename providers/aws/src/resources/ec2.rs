@@ -451,6 +451,10 @@ impl Resource for RouteTable {
         "aws_route_table"
     }
 
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &["route"]
+    }
+
     fn schema(&self) -> Schema {
         let mut schema = tagged(vec![
             ("vpc_id", required(Type::String).force_new()),
@@ -827,6 +831,10 @@ fn sync_rules(api: &Api, id: &str, kind: &str, old: &[&Obj], new: &[&Obj]) -> Pr
 impl Resource for SecurityGroup {
     fn type_name(&self) -> &'static str {
         "aws_security_group"
+    }
+
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &["ingress", "egress"]
     }
 
     fn schema(&self) -> Schema {
