@@ -35,7 +35,7 @@ pub(crate) const STS_VERSION: &str = "2011-06-15";
 pub(crate) const AUTOSCALING_VERSION: &str = "2011-01-01";
 
 /// An AWS error as a provider error.
-pub(crate) fn failure(what: &str, e: strata_aws_client::Error) -> ProviderError {
+pub fn failure(what: &str, e: strata_aws_client::Error) -> ProviderError {
     match &e {
         strata_aws_client::Error::Api { code, message, .. } => ProviderError::Failed {
             summary: format!("{what}: {code}"),

@@ -18,6 +18,9 @@ mod tags;
 
 use api::{Api, Obj};
 
+/// An AWS error as a provider error that keeps its code, for providers
+/// that call AWS themselves.
+pub use api::failure as aws_failure;
 use async_trait::async_trait;
 /// The services whose endpoints a provider block's `endpoints` sets.
 pub use config::SERVICES as ENDPOINT_SERVICES;

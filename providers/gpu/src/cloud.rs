@@ -16,17 +16,7 @@ const CLOUDWATCH_VERSION: &str = "2010-08-01";
 /// id. An interrupted acquisition's nodes are found by it.
 pub(crate) const FLEET_TAG: &str = "strata:fleet";
 
-fn failure(what: &str, e: strata_aws_client::Error) -> ProviderError {
-    match &e {
-        strata_aws_client::Error::Api { code, message, .. } => ProviderError::Failed {
-            summary: format!("{what}: {code}"),
-            detail: message.clone(),
-            attribute: None,
-            code: Some(code.clone()),
-        },
-        other => ProviderError::failed(what.to_string(), other.to_string()),
-    }
-}
+use strata_provider_aws::aws_failure as failure;
 
 fn ec2(c: &Client, action: &str, params: &[(String, String)]) -> ProviderResult<String> {
     c.send(&Request::query_action("ec2", action, EC2_VERSION, params))

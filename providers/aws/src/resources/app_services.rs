@@ -81,11 +81,7 @@ impl Resource for EcrRepository {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        if s(config, "image_tag_mutability").is_none() {
-            o.insert("image_tag_mutability".into(), json!("MUTABLE"));
-        }
-        o
+        super::unset_defaults(config, &[("image_tag_mutability", json!("MUTABLE"))])
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
@@ -309,19 +305,16 @@ impl Resource for SqsQueue {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        for (k, v) in [
-            ("fifo_queue", json!(false)),
-            ("visibility_timeout_seconds", json!(30)),
-            ("message_retention_seconds", json!(345600)),
-            ("delay_seconds", json!(0)),
-            ("receive_wait_time_seconds", json!(0)),
-        ] {
-            if config.get(k).is_none_or(J::is_null) {
-                o.insert(k.into(), v);
-            }
-        }
-        o
+        super::unset_defaults(
+            config,
+            &[
+                ("fifo_queue", json!(false)),
+                ("visibility_timeout_seconds", json!(30)),
+                ("message_retention_seconds", json!(345600)),
+                ("delay_seconds", json!(0)),
+                ("receive_wait_time_seconds", json!(0)),
+            ],
+        )
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {

@@ -96,20 +96,17 @@ impl Resource for KmsKey {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        for (k, v) in [
-            ("key_usage", json!("ENCRYPT_DECRYPT")),
-            ("customer_master_key_spec", json!("SYMMETRIC_DEFAULT")),
-            ("is_enabled", json!(true)),
-            ("enable_key_rotation", json!(false)),
-            ("multi_region", json!(false)),
-            ("description", json!("")),
-        ] {
-            if config.get(k).is_none_or(J::is_null) {
-                o.insert(k.into(), v);
-            }
-        }
-        o
+        super::unset_defaults(
+            config,
+            &[
+                ("key_usage", json!("ENCRYPT_DECRYPT")),
+                ("customer_master_key_spec", json!("SYMMETRIC_DEFAULT")),
+                ("is_enabled", json!(true)),
+                ("enable_key_rotation", json!(false)),
+                ("multi_region", json!(false)),
+                ("description", json!("")),
+            ],
+        )
     }
 
     fn update_unknowns(&self) -> &'static [&'static str] {
@@ -378,11 +375,7 @@ impl Resource for LogGroup {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        if s(config, "log_group_class").is_none() {
-            o.insert("log_group_class".into(), json!("STANDARD"));
-        }
-        o
+        super::unset_defaults(config, &[("log_group_class", json!("STANDARD"))])
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {

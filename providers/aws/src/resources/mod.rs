@@ -51,6 +51,16 @@ pub(crate) fn generated_name(p: &Obj) -> String {
     generated_from(p, "name", "name_prefix")
 }
 
+/// The defaults of the arguments `config` leaves unset, for
+/// [`Resource::plan_known`].
+pub(crate) fn unset_defaults(config: &Obj, defaults: &[(&str, J)]) -> Obj {
+    defaults
+        .iter()
+        .filter(|(k, _)| config.get(*k).is_none_or(J::is_null))
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
 /// The same for arguments named otherwise (`bucket`, `bucket_prefix`).
 pub(crate) fn generated_from(p: &Obj, name: &str, prefix: &str) -> String {
     if let Some(name) = crate::api::s(p, name) {

@@ -40,11 +40,7 @@ impl Resource for Eip {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        if s(config, "domain").is_none() {
-            o.insert("domain".into(), json!("vpc"));
-        }
-        o
+        super::unset_defaults(config, &[("domain", json!("vpc"))])
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
@@ -163,11 +159,7 @@ impl Resource for NatGateway {
     }
 
     fn plan_known(&self, config: &Obj) -> Obj {
-        let mut o = Obj::new();
-        if s(config, "connectivity_type").is_none() {
-            o.insert("connectivity_type".into(), json!("public"));
-        }
-        o
+        super::unset_defaults(config, &[("connectivity_type", json!("public"))])
     }
 
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
