@@ -671,3 +671,50 @@ async fn registries_queues_and_secrets_conform() {
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The newer one-rule resources: their own ids, tags, in-place changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn vpc_security_group_rules_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.48.0.0/16"})).await;
+    let sg = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("vpc-rules"), "vpc_id": id(&vpc)}),
+    )
+    .await;
+    let peer = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("vpc-rules-peer"), "vpc_id": id(&vpc)}),
+    )
+    .await;
+    let cases = vec![
+        Case {
+            type_name: "aws_vpc_security_group_ingress_rule",
+            create: config(
+                &p,
+                "aws_vpc_security_group_ingress_rule",
+                json!({"security_group_id": id(&sg), "ip_protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_ipv4": "10.48.0.0/16", "description": "https"}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_vpc_security_group_ingress_rule",
+                json!({"security_group_id": id(&sg), "ip_protocol": "tcp", "from_port": 8443, "to_port": 8443, "cidr_ipv4": "10.48.0.0/16", "description": "alt https", "tags": {"Name": "alt"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_vpc_security_group_egress_rule",
+            create: config(
+                &p,
+                "aws_vpc_security_group_egress_rule",
+                json!({"security_group_id": id(&sg), "ip_protocol": "-1", "referenced_security_group_id": id(&peer)}),
+            ),
+            update: None,
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,9 +1,11 @@
-//! `aws_security_group_rule`: one rule of a security group as its own
-//! resource, as published modules write most of theirs.
+//! Security group rules as their own resources, as published modules
+//! write most of theirs: `aws_security_group_rule` (a rule found by what
+//! it allows) and the newer `aws_vpc_security_group_ingress_rule` /
+//! `_egress_rule` (one rule with its own id, tags and in-place changes).
 
 use super::ec2::{describe, permissions, protocol, read_rules};
-use super::{computed, optional, required};
-use crate::api::{self, b, items, parse, s, strings, Api, Obj};
+use super::{computed, optional, required, tagged};
+use crate::api::{self, b, ec2_tags, items, parse, s, strings, tags, text, Api, Obj, Params};
 use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;
@@ -11,7 +13,11 @@ use strata_provider::{ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(SecurityGroupRule)]
+    vec![
+        Arc::new(SecurityGroupRule),
+        Arc::new(VpcRule { egress: false }),
+        Arc::new(VpcRule { egress: true }),
+    ]
 }
 
 struct SecurityGroupRule;
@@ -225,6 +231,187 @@ impl Resource for SecurityGroupRule {
         api.maybe(
             api.ec2(revoke, permissions(group, &[&as_inline(prior)])),
             &["InvalidPermission.NotFound", "InvalidGroup.NotFound"],
+        )
+        .map(|_| ())
+    }
+}
+
+// ---- aws_vpc_security_group_ingress_rule / _egress_rule -----------------------------
+
+struct VpcRule {
+    egress: bool,
+}
+
+const RULE_GONE: &[&str] = &[
+    "InvalidSecurityGroupRuleId.NotFound",
+    "InvalidGroup.NotFound",
+];
+
+/// The rule's fields, as `prefix.IpProtocol`, `prefix.FromPort`, …
+fn rule_fields(mut params: Params, prefix: &str, p: &Obj, for_modify: bool) -> Params {
+    let protocol = protocol(s(p, "ip_protocol").unwrap_or("-1"));
+    params = params.set(format!("{prefix}.IpProtocol"), protocol.as_str());
+    for (attr, field) in [("from_port", "FromPort"), ("to_port", "ToPort")] {
+        if let Some(port) = api::n(p, attr) {
+            params = params.set(format!("{prefix}.{field}"), port.to_string());
+        }
+    }
+    if for_modify {
+        for (attr, field) in [
+            ("cidr_ipv4", "CidrIpv4"),
+            ("cidr_ipv6", "CidrIpv6"),
+            ("prefix_list_id", "PrefixListId"),
+            ("referenced_security_group_id", "ReferencedGroupId"),
+            ("description", "Description"),
+        ] {
+            params = params.opt(&format!("{prefix}.{field}"), s(p, attr));
+        }
+        return params;
+    }
+    let description = s(p, "description");
+    if let Some(cidr) = s(p, "cidr_ipv4") {
+        params = params
+            .set(format!("{prefix}.IpRanges.1.CidrIp"), cidr)
+            .opt(&format!("{prefix}.IpRanges.1.Description"), description);
+    }
+    if let Some(cidr) = s(p, "cidr_ipv6") {
+        params = params
+            .set(format!("{prefix}.Ipv6Ranges.1.CidrIpv6"), cidr)
+            .opt(&format!("{prefix}.Ipv6Ranges.1.Description"), description);
+    }
+    if let Some(list) = s(p, "prefix_list_id") {
+        params = params
+            .set(format!("{prefix}.PrefixListIds.1.PrefixListId"), list)
+            .opt(
+                &format!("{prefix}.PrefixListIds.1.Description"),
+                description,
+            );
+    }
+    if let Some(group) = s(p, "referenced_security_group_id") {
+        params = params
+            .set(format!("{prefix}.Groups.1.GroupId"), group)
+            .opt(&format!("{prefix}.Groups.1.Description"), description);
+    }
+    params
+}
+
+impl Resource for VpcRule {
+    fn type_name(&self) -> &'static str {
+        if self.egress {
+            "aws_vpc_security_group_egress_rule"
+        } else {
+            "aws_vpc_security_group_ingress_rule"
+        }
+    }
+
+    fn schema(&self) -> Schema {
+        tagged(vec![
+            ("security_group_id", required(Type::String).force_new()),
+            ("ip_protocol", required(Type::String)),
+            ("from_port", optional(Type::Number)),
+            ("to_port", optional(Type::Number)),
+            ("cidr_ipv4", optional(Type::String)),
+            ("cidr_ipv6", optional(Type::String)),
+            ("prefix_list_id", optional(Type::String)),
+            ("referenced_security_group_id", optional(Type::String)),
+            ("description", optional(Type::String)),
+            ("arn", computed(Type::String)),
+            ("security_group_rule_id", computed(Type::String)),
+        ])
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let action = if self.egress {
+            "AuthorizeSecurityGroupEgress"
+        } else {
+            "AuthorizeSecurityGroupIngress"
+        };
+        let params = Params::new()
+            .set("GroupId", api::req(p, "security_group_id")?)
+            .tag_spec("security-group-rule", &api.tags_all(&tags(p, "tags")));
+        let t = api.ec2(action, rule_fields(params, "IpPermissions.1", p, false))?;
+        api::find_text(&parse(&t)?, "securityGroupRuleId")
+            .ok_or_else(|| ProviderError::failed(action, "no securityGroupRuleId in the answer"))
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(t) = api.maybe(
+            api.ec2(
+                "DescribeSecurityGroupRules",
+                Params::new().set("SecurityGroupRuleId.1", id),
+            ),
+            RULE_GONE,
+        )?
+        else {
+            return Ok(None);
+        };
+        let doc = parse(&t)?;
+        let Some(n) = items(&doc, "securityGroupRuleSet").into_iter().next() else {
+            return Ok(None);
+        };
+        if (text(n, "isEgress").as_deref() == Some("true")) != self.egress {
+            return Ok(None);
+        }
+        let protocol = text(n, "ipProtocol").unwrap_or_else(|| "-1".into());
+        let port = |tag: &str| {
+            text(n, tag)
+                .and_then(|p| p.parse::<i64>().ok())
+                .filter(|_| protocol != "-1")
+        };
+        let owner = text(n, "groupOwnerId").unwrap_or_default();
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(id));
+        o.insert("security_group_rule_id".into(), json!(id));
+        o.insert(
+            "arn".into(),
+            json!(super::ec2::arn(api, &owner, "security-group-rule", id)),
+        );
+        o.insert("security_group_id".into(), json!(text(n, "groupId")));
+        o.insert("ip_protocol".into(), json!(protocol));
+        o.insert("from_port".into(), json!(port("fromPort")));
+        o.insert("to_port".into(), json!(port("toPort")));
+        for (attr, tag) in [
+            ("cidr_ipv4", "cidrIpv4"),
+            ("cidr_ipv6", "cidrIpv6"),
+            ("prefix_list_id", "prefixListId"),
+            ("description", "description"),
+        ] {
+            o.insert(attr.into(), json!(text(n, tag)));
+        }
+        let referenced = strata_aws_client::xml::child(n, "referencedGroupInfo")
+            .and_then(|r| text(r, "groupId"));
+        o.insert("referenced_security_group_id".into(), json!(referenced));
+        api.read_tags(&mut o, ec2_tags(n), prior);
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let group = api::req(p, "security_group_id")?;
+        let params = Params::new()
+            .set("GroupId", group)
+            .set("SecurityGroupRule.1.SecurityGroupRuleId", id);
+        api.ec2(
+            "ModifySecurityGroupRules",
+            rule_fields(params, "SecurityGroupRule.1.SecurityGroupRule", p, true),
+        )?;
+        api.retag_ec2(id, prior, p)?;
+        Ok(id.to_string())
+    }
+
+    fn delete(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<()> {
+        let action = if self.egress {
+            "RevokeSecurityGroupEgress"
+        } else {
+            "RevokeSecurityGroupIngress"
+        };
+        api.maybe(
+            api.ec2(
+                action,
+                Params::new()
+                    .set("GroupId", api::req(prior, "security_group_id")?)
+                    .set("SecurityGroupRuleId.1", id),
+            ),
+            RULE_GONE,
         )
         .map(|_| ())
     }
