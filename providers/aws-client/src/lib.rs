@@ -305,6 +305,7 @@ fn service_names(service: &str) -> (&str, &str) {
         "msk" | "kafka" => ("kafka", "kafka"),
         "cloudwatch" => ("monitoring", "monitoring"),
         "ecr" => ("api.ecr", "ecr"),
+        "efs" => ("elasticfilesystem", "elasticfilesystem"),
         "servicequotas" => ("servicequotas", "servicequotas"),
         other => (other, other),
     }

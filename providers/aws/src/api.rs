@@ -184,6 +184,21 @@ impl Api {
         self.rest_request(Request::new(service, method, path), body)
     }
 
+    /// The same with query parameters.
+    pub(crate) fn rest_query(
+        &self,
+        service: &str,
+        method: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Option<J>, ProviderError> {
+        let mut request = Request::new(service, method, path);
+        for (k, v) in query {
+            request = request.query(k, *v);
+        }
+        self.rest_request(request, None)
+    }
+
     /// The same with a path of whole segments (an ARN is one segment).
     pub(crate) fn rest_at(
         &self,

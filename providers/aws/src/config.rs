@@ -13,6 +13,7 @@ pub const SERVICES: &[&str] = &[
     "dynamodb",
     "ec2",
     "ecr",
+    "efs",
     "eks",
     "emr",
     "iam",

@@ -718,3 +718,61 @@ async fn vpc_security_group_rules_conform() {
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Shared file systems and their mount targets through the suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn file_systems_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.49.0.0/16"})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": id(&vpc), "cidr_block": "10.49.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let sg = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("efs"), "vpc_id": id(&vpc)}),
+    )
+    .await;
+    let sg2 = create(
+        &p,
+        "aws_security_group",
+        json!({"name": unique("efs2"), "vpc_id": id(&vpc)}),
+    )
+    .await;
+    let fs = create(&p, "aws_efs_file_system", json!({"encrypted": true})).await;
+    let cases = vec![
+        Case {
+            type_name: "aws_efs_file_system",
+            create: config(
+                &p,
+                "aws_efs_file_system",
+                json!({"creation_token": unique("datasets"), "encrypted": true, "tags": {"Name": "datasets"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_efs_file_system",
+                json!({"creation_token": unique("datasets"), "encrypted": true, "tags": {"Name": "datasets", "team": "ml"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_efs_mount_target",
+            create: config(
+                &p,
+                "aws_efs_mount_target",
+                json!({"file_system_id": id(&fs), "subnet_id": id(&subnet), "security_groups": [id(&sg)]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_efs_mount_target",
+                json!({"file_system_id": id(&fs), "subnet_id": id(&subnet), "security_groups": [id(&sg2)]}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

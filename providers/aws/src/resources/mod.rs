@@ -5,6 +5,7 @@ mod batch;
 mod compute;
 mod data_stores;
 mod ec2;
+mod efs;
 mod eks;
 mod emr;
 mod endpoints;
@@ -37,6 +38,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(sg_rules::all());
     out.extend(kms_logs::all());
     out.extend(app_services::all());
+    out.extend(efs::all());
     out.extend(compute::all());
     for service in [eks::all, emr::all, sagemaker::all, batch::all, msk::all] {
         out.extend(service());

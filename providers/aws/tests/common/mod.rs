@@ -28,6 +28,7 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "dynamodb",
         "ec2",
         "ecr",
+        "efs",
         "eks",
         "emr",
         "iam",
