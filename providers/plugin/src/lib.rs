@@ -411,6 +411,21 @@ fn undynamic(value: Option<&DynamicValue>, ty: &Type) -> ProviderResult<Value> {
     Ok(Value::null(ty.clone()))
 }
 
+/// The provider's warning diagnostics, each at its attribute, for the
+/// plan to show (Terraform shows a plugin's plan warnings).
+fn warnings_of(diagnostics: &[WireDiagnostic]) -> Vec<ProviderError> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity != proto::SEVERITY_ERROR)
+        .map(|d| ProviderError::Failed {
+            summary: d.summary.clone(),
+            detail: d.detail.clone(),
+            attribute: d.attribute.as_ref().map(attribute_path),
+            code: None,
+        })
+        .collect()
+}
+
 /// The provider's error diagnostics as one error (warnings are logged).
 fn diagnostics_result(diagnostics: &[WireDiagnostic]) -> ProviderResult<()> {
     let mut errors = Vec::new();
@@ -524,7 +539,7 @@ impl Provider for PluginProvider {
             .await?;
         diagnostics_result(&response.diagnostics)?;
         Ok(PlanResponse {
-            warnings: Vec::new(),
+            warnings: warnings_of(&response.diagnostics),
             planned: undynamic(response.planned_state.as_ref(), &ty)?,
             requires_replace: response
                 .requires_replace
