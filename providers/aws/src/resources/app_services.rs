@@ -1,6 +1,7 @@
 //! What ML services ship beside their clusters: container registries for
 //! model images (`aws_ecr_repository`), queues (`aws_sqs_queue`) and
-//! secrets (`aws_secretsmanager_secret`).
+//! secrets (`aws_secretsmanager_secret` and its values,
+//! `aws_secretsmanager_secret_version`).
 
 use super::{block, computed, defaulted, generated_name, optional, required, tagged};
 use crate::api::{self, b, blocks, n, s, tags, Api, Obj};
@@ -16,6 +17,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(EcrRepository),
         Arc::new(SqsQueue),
         Arc::new(Secret),
+        Arc::new(SecretVersion),
     ]
 }
 
@@ -545,5 +547,127 @@ impl Resource for Secret {
             None => json!({"SecretId": id}),
         };
         found(secrets(api, "DeleteSecret", body), SECRET_GONE).map(drop)
+    }
+}
+
+// ---- aws_secretsmanager_secret_version ----------------------------------------------
+
+/// One value of a secret; its id is `SECRET_ARN|VERSION_ID`, as
+/// Terraform's. Deleting it takes its staging labels away (a secret keeps
+/// its current value until another replaces it, as in Terraform).
+struct SecretVersion;
+
+impl Resource for SecretVersion {
+    fn type_name(&self) -> &'static str {
+        "aws_secretsmanager_secret_version"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("secret_id", required(Type::String).force_new()),
+            (
+                "secret_string",
+                optional(Type::String).sensitive().force_new(),
+            ),
+            ("version_stages", defaulted(Type::set(Type::String))),
+            ("version_id", computed(Type::String)),
+            ("arn", computed(Type::String)),
+        ])
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let secret = api::req(p, "secret_id")?;
+        let mut body = json!({
+            "SecretId": secret,
+            "SecretString": s(p, "secret_string").unwrap_or_default(),
+            "ClientRequestToken": uuid::Uuid::new_v4().to_string(),
+        });
+        let stages = api::strings(p, "version_stages");
+        if !stages.is_empty() {
+            body["VersionStages"] = json!(stages);
+        }
+        let made = secrets(api, "PutSecretValue", body)?;
+        let (arn, version) = (made["ARN"].as_str(), made["VersionId"].as_str());
+        match (arn, version) {
+            (Some(arn), Some(version)) => Ok(format!("{arn}|{version}")),
+            _ => Err(ProviderError::failed(
+                "Secrets Manager PutSecretValue",
+                "no ARN or VersionId in the answer",
+            )),
+        }
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some((secret, version)) = id.split_once('|') else {
+            return Err(ProviderError::failed(
+                "Invalid id",
+                format!("{id:?} is not SECRET_ID|VERSION_ID"),
+            ));
+        };
+        let Some(found) = found(
+            secrets(
+                api,
+                "GetSecretValue",
+                json!({"SecretId": secret, "VersionId": version}),
+            ),
+            &["ResourceNotFoundException", "InvalidRequestException"],
+        )?
+        else {
+            return Ok(None);
+        };
+        let stages: Vec<String> = found["VersionStages"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if stages.is_empty() {
+            return Ok(None);
+        }
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(id));
+        o.insert(
+            "secret_id".into(),
+            prior.get("secret_id").cloned().unwrap_or(json!(secret)),
+        );
+        o.insert("arn".into(), found["ARN"].clone());
+        o.insert("version_id".into(), json!(version));
+        o.insert(
+            "secret_string".into(),
+            found.get("SecretString").cloned().unwrap_or(J::Null),
+        );
+        o.insert("version_stages".into(), json!(stages));
+        Ok(Some(o))
+    }
+
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        let Some((secret, version)) = id.split_once('|') else {
+            return Ok(());
+        };
+        let Some(current) = found(
+            secrets(
+                api,
+                "GetSecretValue",
+                json!({"SecretId": secret, "VersionId": version}),
+            ),
+            &["ResourceNotFoundException", "InvalidRequestException"],
+        )?
+        else {
+            return Ok(());
+        };
+        for stage in current["VersionStages"].as_array().into_iter().flatten() {
+            let Some(stage) = stage.as_str().filter(|s| *s != "AWSCURRENT") else {
+                continue;
+            };
+            secrets(
+                api,
+                "UpdateSecretVersionStage",
+                json!({"SecretId": secret, "VersionStage": stage, "RemoveFromVersionId": version}),
+            )?;
+        }
+        Ok(())
     }
 }
