@@ -135,9 +135,21 @@ fn to_obj(v: &Value) -> Obj {
     }
 }
 
+/// An object from AWS's answer, its sensitive attributes marked as the
+/// schema declares them (as they were planned).
 fn from_obj(schema: &Schema, o: Obj) -> ProviderResult<Value> {
-    value_from_json(&J::Object(o), &schema.object_type())
-        .map_err(|e| ProviderError::failed("Unexpected AWS answer", e.to_string()))
+    let mut v = value_from_json(&J::Object(o), &schema.object_type())
+        .map_err(|e| ProviderError::failed("Unexpected AWS answer", e.to_string()))?;
+    if let Kind::Object(m) = &mut v.kind {
+        for (name, a) in &schema.attributes {
+            if a.sensitive {
+                if let Some(value) = m.remove(name) {
+                    m.insert(name.clone(), value.mark_sensitive(true));
+                }
+            }
+        }
+    }
+    Ok(v)
 }
 
 /// Every attribute of the schema present: missing ones from `fallback`,

@@ -670,6 +670,30 @@ async fn registries_queues_and_secrets_conform() {
     ];
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A secret's values: a new value replaces the version; the one it
+    // replaced loses its labels.
+    let secret = create(
+        &p,
+        "aws_secretsmanager_secret",
+        json!({"name": unique("token"), "recovery_window_in_days": 0}),
+    )
+    .await;
+    let cases = vec![Case {
+        type_name: "aws_secretsmanager_secret_version",
+        create: config(
+            &p,
+            "aws_secretsmanager_secret_version",
+            json!({"secret_id": id(&secret), "secret_string": "first", "version_stages": ["AWSCURRENT", "TRAINING"]}),
+        ),
+        update: Some(config(
+            &p,
+            "aws_secretsmanager_secret_version",
+            json!({"secret_id": id(&secret), "secret_string": "second", "version_stages": ["AWSCURRENT", "TRAINING"]}),
+        )),
+        read_detects_delete: false,
+    }];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The newer one-rule resources: their own ids, tags, in-place changes.
@@ -717,28 +741,6 @@ async fn vpc_security_group_rules_conform() {
     ];
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // A secret's values: a new value replaces the version; the one it
-    // replaced loses its labels.
-    let secret = create(
-        &p,
-        "aws_secretsmanager_secret",
-        json!({"name": unique("token"), "recovery_window_in_days": 0}),
-    )
-    .await;
-    let cases = vec![Case {
-        type_name: "aws_secretsmanager_secret_version",
-        create: config(
-            &p,
-            "aws_secretsmanager_secret_version",
-            json!({"secret_id": id(&secret), "secret_string": "first", "version_stages": ["AWSCURRENT", "TRAINING"]}),
-        ),
-        update: Some(config(
-            &p,
-            "aws_secretsmanager_secret_version",
-            json!({"secret_id": id(&secret), "secret_string": "second", "version_stages": ["AWSCURRENT", "TRAINING"]}),
-        )),
-        read_detects_delete: false,
-    }];
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
