@@ -3,6 +3,7 @@
 //! Terraform stores `terraform_data.input`), sensitive parts are recorded
 //! as attribute paths.
 
+use std::collections::BTreeMap;
 use strata_provider::Schema;
 use strata_types::json::{type_from_json, type_to_json, value_from_json, value_to_json, JsonError};
 use strata_types::{Kind, Type, Value};
@@ -174,81 +175,52 @@ pub fn mark_schema_sensitive(schema: &Schema, mut v: Value) -> Value {
     v
 }
 
-/// Carries sensitive marks from configuration onto the planned value.
-pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
-    match (&config.kind, planned.kind) {
-        (Kind::Object(c), Kind::Object(p)) => Value::object(
-            p.into_iter()
-                .map(|(k, v)| match c.get(&k) {
-                    Some(x) => (k, copy_marks_by_path(v, x)),
-                    None => (k, v),
-                })
-                .collect(),
-        ),
-        (_, kind) => Value {
-            kind,
-            sensitive: planned.sensitive,
-        },
-    }
-}
-
 /// `planned` with the sensitive marks `config` has, path by path, as
 /// Terraform keeps them: `{ name = "a", token = var.token }` marks only
 /// `token`. Where the two differ in shape (a set, a value the provider
-/// rewrote), a value holding anything sensitive is marked whole.
-fn copy_marks_by_path(planned: Value, config: &Value) -> Value {
+/// rewrote), a value holding anything sensitive is marked whole. A
+/// configuration with no mark (nearly all) leaves `planned` untouched.
+pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
+    if !config.contains_sensitive() {
+        return planned;
+    }
     if config.sensitive {
         return planned.mark_sensitive(true);
     }
+    type Entries = BTreeMap<String, Value>;
+    let by_key = |p: Entries, c: &Entries| -> Entries {
+        p.into_iter()
+            .map(|(k, v)| match c.get(&k) {
+                Some(x) => (k, copy_config_marks(v, x)),
+                None => (k, v),
+            })
+            .collect()
+    };
+    let by_index = |p: Vec<Value>, c: &[Value]| -> Vec<Value> {
+        p.into_iter()
+            .zip(c)
+            .map(|(v, x)| copy_config_marks(v, x))
+            .collect()
+    };
     let sensitive = planned.sensitive;
-    match (&config.kind, planned.kind) {
-        (Kind::Object(c), Kind::Object(p)) => Value {
-            kind: Kind::Object(
-                p.into_iter()
-                    .map(|(k, v)| match c.get(&k) {
-                        Some(x) => (k, copy_marks_by_path(v, x)),
-                        None => (k, v),
-                    })
-                    .collect(),
-            ),
-            sensitive,
-        },
-        (Kind::Map(_, c) | Kind::Object(c), Kind::Map(t, p)) => Value {
-            kind: Kind::Map(
-                t,
-                p.into_iter()
-                    .map(|(k, v)| match c.get(&k) {
-                        Some(x) => (k, copy_marks_by_path(v, x)),
-                        None => (k, v),
-                    })
-                    .collect(),
-            ),
-            sensitive,
-        },
-        (Kind::List(_, c) | Kind::Tuple(c), Kind::List(t, p)) if c.len() == p.len() => Value {
-            kind: Kind::List(
-                t,
-                p.into_iter()
-                    .zip(c)
-                    .map(|(v, x)| copy_marks_by_path(v, x))
-                    .collect(),
-            ),
-            sensitive,
-        },
-        (Kind::List(_, c) | Kind::Tuple(c), Kind::Tuple(p)) if c.len() == p.len() => Value {
-            kind: Kind::Tuple(
-                p.into_iter()
-                    .zip(c)
-                    .map(|(v, x)| copy_marks_by_path(v, x))
-                    .collect(),
-            ),
-            sensitive,
-        },
-        (_, kind) => Value {
-            kind,
-            sensitive: sensitive || config.contains_sensitive(),
-        },
-    }
+    let kind = match (&config.kind, planned.kind) {
+        (Kind::Object(c), Kind::Object(p)) => Kind::Object(by_key(p, c)),
+        (Kind::Map(_, c) | Kind::Object(c), Kind::Map(t, p)) => Kind::Map(t, by_key(p, c)),
+        (Kind::List(_, c) | Kind::Tuple(c), Kind::List(t, p)) if c.len() == p.len() => {
+            Kind::List(t, by_index(p, c))
+        }
+        (Kind::List(_, c) | Kind::Tuple(c), Kind::Tuple(p)) if c.len() == p.len() => {
+            Kind::Tuple(by_index(p, c))
+        }
+        // A shape the configuration does not share: marked whole.
+        (_, kind) => {
+            return Value {
+                kind,
+                sensitive: true,
+            }
+        }
+    };
+    Value { kind, sensitive }
 }
 
 /// What one step of a stored attribute path (Terraform's
