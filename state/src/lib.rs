@@ -97,6 +97,79 @@ pub struct InstanceState {
     pub private: Option<String>,
 }
 
+/// The serial of the state document `bytes`, read without building the
+/// rest of it (the history names a large state's previous version by it).
+pub fn serial_of(bytes: &[u8]) -> Option<u64> {
+    struct Serial;
+    impl<'de> serde::de::Visitor<'de> for Serial {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a state")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut serial = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "serial" {
+                    serial = Some(map.next_value::<u64>()?);
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(serial)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut de, Serial)
+        .ok()
+        .flatten()
+}
+
+/// `resources` as elements of the state's `resources` array, indented as
+/// [`serde_json::to_vec_pretty`] indents them there, each preceded by its
+/// separator; in parts, written in parallel for large states.
+fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
+    fn write(resources: &[ResourceState], first: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut one = Vec::new();
+        for (i, r) in resources.iter().enumerate() {
+            out.extend_from_slice(if first && i == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            });
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, r).expect("state serializes");
+            // JSON strings hold no raw newline: every newline is layout.
+            for line in one.split_inclusive(|&b| b == b'\n') {
+                out.extend_from_slice(line);
+                if line.ends_with(b"\n") {
+                    out.extend_from_slice(b"    ");
+                }
+            }
+        }
+        out
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || resources.len() < 2_000 {
+        return vec![write(resources, true)];
+    }
+    let share = resources.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = resources
+            .chunks(share)
+            .enumerate()
+            .map(|(i, chunk)| scope.spawn(move || write(chunk, i == 0)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a writing thread does not panic"))
+            .collect()
+    })
+}
+
 /// The resource address of an instance address, as Terraform's state
 /// lists dependencies: every instance key dropped, module ones too
 /// (`module.net[0].aws_subnet.a["x"]` → `module.net.aws_subnet.a`). Keys
@@ -235,14 +308,38 @@ impl State {
     /// The canonical bytes: normalized, two-space indented JSON with a
     /// trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = if self.is_normalized() {
-            serde_json::to_vec_pretty(self)
-        } else {
+        if !self.is_normalized() {
             let mut normalized = self.clone();
             normalized.normalize();
-            serde_json::to_vec_pretty(&normalized)
+            return normalized.to_bytes();
         }
-        .expect("state serializes");
+        // The resources are written on every core, then put in place in
+        // the document around them: large states are written at the speed
+        // of the machine, not of one core.
+        let header = State {
+            version: self.version,
+            terraform_version: self.terraform_version.clone(),
+            strata_version: self.strata_version.clone(),
+            serial: self.serial,
+            lineage: self.lineage.clone(),
+            outputs: self.outputs.clone(),
+            resources: Vec::new(),
+        };
+        let mut out = serde_json::to_vec_pretty(&header).expect("state serializes");
+        const EMPTY: &[u8] = b"[]\n}";
+        debug_assert!(out.ends_with(EMPTY), "resources come last");
+        out.truncate(out.len() - EMPTY.len());
+        if self.resources.is_empty() {
+            out.extend_from_slice(EMPTY);
+        } else {
+            let parts = pretty_resources(&self.resources);
+            out.reserve(parts.iter().map(Vec::len).sum::<usize>() + 8);
+            out.push(b'[');
+            for part in parts {
+                out.extend_from_slice(&part);
+            }
+            out.extend_from_slice(b"\n  ]\n}");
+        }
         out.push(b'\n');
         out
     }
@@ -516,5 +613,58 @@ mod address_tests {
             "module.net.aws_subnet.a"
         );
         assert_eq!(resource_address("data.aws_ami.gpu"), "data.aws_ami.gpu");
+    }
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::*;
+
+    fn state_of(n: usize) -> State {
+        let mut state = State::new("lineage".into());
+        state.outputs.insert(
+            "out".into(),
+            OutputState {
+                value: serde_json::json!({"a": [1, "two\nlines"]}),
+                ty: serde_json::json!(["object", {"a": ["tuple", ["number", "string"]]}]),
+                sensitive: false,
+            },
+        );
+        for i in 0..n {
+            state.resources.push(ResourceState {
+                module: String::new(),
+                mode: "managed".into(),
+                type_name: "terraform_data".into(),
+                name: format!("r{i:05}"),
+                provider: "provider[\"terraform.io/builtin/terraform\"]".into(),
+                instances: vec![InstanceState {
+                    index_key: None,
+                    schema_version: 0,
+                    attributes: serde_json::json!({"id": format!("{i}"), "input": {"type": "string", "value": "a\n\"b\""}, "empty": [], "none": {}}),
+                    sensitive_attributes: vec![],
+                    dependencies: if i > 0 { vec![format!("terraform_data.r{:05}", i - 1)] } else { vec![] },
+                    create_before_destroy: false,
+                    private: None,
+                }],
+            });
+        }
+        state
+    }
+
+    /// Written in parts, the state is byte for byte what one pretty
+    /// serialization writes.
+    #[test]
+    fn parts_make_the_pretty_document() {
+        for n in [0, 1, 3, 2_500] {
+            let state = state_of(n);
+            let mut whole = serde_json::to_vec_pretty(&state).expect("serializes");
+            whole.push(b'\n');
+            assert!(
+                state.to_bytes() == whole,
+                "{n} resources: {}",
+                String::from_utf8_lossy(&state.to_bytes()[..200.min(whole.len())])
+            );
+            assert_eq!(State::from_bytes(&whole).expect("reads"), state);
+        }
     }
 }

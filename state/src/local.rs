@@ -165,25 +165,38 @@ impl Store for LocalStore {
 
     fn write(&self, state: &State) -> Result<(), StateError> {
         let plain = state.to_bytes();
-        let bytes = self.seal(plain.clone());
         if let Ok(previous) = std::fs::read(&self.path) {
-            let previous_plain = self.open(previous.clone()).ok();
+            let previous_plain = match self.cipher {
+                None => Some(std::borrow::Cow::Borrowed(previous.as_slice())),
+                Some(_) => self
+                    .open(previous.clone())
+                    .ok()
+                    .map(std::borrow::Cow::Owned),
+            };
             if previous_plain.as_deref() == Some(plain.as_slice()) {
                 return Ok(());
             }
-            write_atomically(&self.sibling(".backup"), &previous)?;
-            // Numbered history: the previous version by its serial.
-            if let Some(old) = previous_plain.and_then(|p| State::from_bytes(&p).ok()) {
+            let backup = self.sibling(".backup");
+            write_atomically(&backup, &previous)?;
+            // Numbered history: the previous version by its serial. It is
+            // the backup's file under a second name (the backup is
+            // replaced, never written in place), or a copy where links
+            // are not possible.
+            if let Some(serial) = previous_plain.and_then(|p| crate::serial_of(&p)) {
                 let dir = self.history_dir();
                 std::fs::create_dir_all(&dir)?;
-                write_atomically(&dir.join(format!("{}.tfstate", old.serial)), &previous)?;
+                let numbered = dir.join(format!("{serial}.tfstate"));
+                let _ = std::fs::remove_file(&numbered);
+                if std::fs::hard_link(&backup, &numbered).is_err() {
+                    write_atomically(&numbered, &previous)?;
+                }
                 let mut serials = self.history()?;
                 for serial in serials.split_off(HISTORY_LIMIT.min(serials.len())) {
                     let _ = std::fs::remove_file(dir.join(format!("{serial}.tfstate")));
                 }
             }
         }
-        write_atomically(&self.path, &bytes)?;
+        write_atomically(&self.path, &self.seal(plain))?;
         Ok(())
     }
 

@@ -91,10 +91,10 @@ fn lines_with(sign: char, name: &str, value: &str) -> String {
 
 /// The attribute-level diff of one change, as the body of a ```diff block.
 fn change_diff(c: &ResourceChange) -> String {
-    let before = c.before.decode();
-    let after = c.after.decode();
-    let b = attributes(&before);
-    let a = attributes(&after);
+    let before = c.before.value();
+    let after = c.after.value();
+    let b = attributes(before);
+    let a = attributes(after);
     let mut names: Vec<String> = b.iter().chain(a.iter()).map(|x| x.0.clone()).collect();
     names.sort();
     names.dedup();

@@ -143,8 +143,8 @@ fn line_diff(before: &str, after: &str, pad: &str, open: &str, close: &str) -> S
 }
 
 pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
-    let before = c.before.decode();
-    let after = c.after.decode();
+    let before = c.before.value();
+    let after = c.after.value();
     let (sym, color) = symbol(c.action);
     let mut out = headline(c);
     out.push('\n');
@@ -159,8 +159,8 @@ pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
         c.addr.resource.type_name,
         c.addr.resource.name
     ));
-    let b = attributes(&before);
-    let a = attributes(&after);
+    let b = attributes(before);
+    let a = attributes(after);
     let names: Vec<String> = {
         let mut n: Vec<String> = b
             .iter()

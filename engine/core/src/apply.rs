@@ -247,12 +247,7 @@ pub async fn apply(
             on_event(Event::Started {
                 addr: change.addr.to_string(),
                 action: change.action,
-                id: change
-                    .before
-                    .value
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
+                id: object_id(change.before.value()),
             });
             let shared = &shared;
             let ctx = &ctx;
@@ -300,10 +295,7 @@ pub async fn apply(
             let value = instances
                 .get(&change.addr.resource)?
                 .get(&change.addr.key)?;
-            match &value.kind {
-                Kind::Object(m) => m.get("id")?.as_str().map(str::to_string),
-                _ => None,
-            }
+            object_id(value)
         })
         .flatten();
         on_event(Event::Finished {
@@ -488,6 +480,7 @@ fn write_snapshot(
     snapshot: &State,
     pending: &[strata_state::JournalRecord],
 ) -> Result<(), String> {
+    let _span = tracing::info_span!("write_state").entered();
     store.write(snapshot).map_err(|e| e.to_string())?;
     // The snapshot holds every finished call: only intents still in
     // flight need to stay in the journal.
@@ -502,6 +495,14 @@ fn persist_diagnostics(result: Result<(), String>) -> Vec<Diagnostic> {
             "Failed to persist state",
             e,
         )],
+    }
+}
+
+/// An object's `id`, when it has a known one.
+fn object_id(value: &Value) -> Option<String> {
+    match &value.kind {
+        Kind::Object(m) => m.get("id")?.as_str().map(str::to_string),
+        _ => None,
     }
 }
 
@@ -684,7 +685,14 @@ async fn run_change(
             .read_data_source(type_name, &config_plain)
             .await
             .map_err(|e| fail("Failed to read data source", e.to_string()))?;
-        store_value(shared, addr, mark_schema_sensitive(&schema, v), ctx, change);
+        store_value(
+            shared,
+            addr,
+            mark_schema_sensitive(&schema, v),
+            ctx,
+            change,
+            false,
+        );
         return Ok(None);
     }
     let cbd = change.action == Action::CreateThenDelete;
@@ -783,29 +791,39 @@ async fn run_change(
         &planned_marks,
     );
     let summary = provider.describe_applied(type_name, &marked);
-    let recorded = store_value(shared, addr, marked.clone(), ctx, change);
-    journal_done(store, shared, seq, recorded.clone()).await?;
+    let postconditions = r
+        .body
+        .blocks_of("lifecycle")
+        .any(|l| l.body.blocks_of("postcondition").next().is_some());
+    let checked = postconditions.then(|| marked.clone());
+    // The recorded instance is copied only for what needs it: the journal
+    // of a call that changed the world, the object a replacement deletes.
+    let recorded = store_value(shared, addr, marked, ctx, change, seq.is_some() || cbd);
     if cbd {
+        journal_done(store, shared, seq, recorded.clone()).await?;
         // The replaced object goes; its replacement keeps the address.
         delete(before, recorded).await?;
+    } else {
+        journal_done(store, shared, seq, recorded).await?;
     }
     drop(permit);
     // Postconditions see the object as it now is; a failure stops what
     // depends on it (the object itself is recorded).
-    if r.body
-        .blocks_of("lifecycle")
-        .any(|l| l.body.blocks_of("postcondition").next().is_some())
-    {
-        let roots = if ctx.stack.children.is_empty() {
-            shared.roots.lock().expect("roots").clone()
+    if let Some(marked) = checked {
+        let scoped;
+        let guard;
+        let roots: &HashMap<String, Value> = if ctx.stack.children.is_empty() {
+            guard = shared.roots.lock().expect("roots");
+            &guard
         } else {
-            scope_at(ctx, shared, &addr.resource.module)?
+            scoped = scope_at(ctx, shared, &addr.resource.module)?;
+            &scoped
         };
         let scope = BodyScope::for_instance(&addr.key, None);
         if let Some(d) = crate::eval_body::check_conditions(
             &r.body,
             "postcondition",
-            &roots,
+            roots,
             &scope,
             Some(&marked),
             ctx.env,
@@ -826,15 +844,23 @@ fn store_value(
     value: Value,
     ctx: &Context<'_>,
     change: &crate::plan::ResourceChange,
+    copy: bool,
 ) -> Option<InstanceState> {
-    let recorded = shared.state.lock().expect("state").record(
-        addr,
-        &value,
-        &change.dependencies,
-        change.create_before_destroy,
-        ctx.registry,
-        &change.provider,
-    );
+    let recorded = {
+        let mut state = shared.state.lock().expect("state");
+        let recorded = state.record(
+            addr,
+            &value,
+            &change.dependencies,
+            change.create_before_destroy,
+            ctx.registry,
+            &change.provider,
+        );
+        match recorded && copy {
+            true => state.instance(addr).cloned(),
+            false => None,
+        }
+    };
     let mut instances = shared.instances.lock().expect("instances");
     let values = instances.entry(addr.resource.clone()).or_default();
     let known = values.insert(addr.key.clone(), value.clone()).is_some();

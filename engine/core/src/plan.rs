@@ -56,46 +56,32 @@ impl Action {
     }
 }
 
-/// A value with its type and its unknown and sensitive parts, so it
-/// survives the trip through a plan file. Shared: a copy (an unchanged
-/// object's `after`, which is its `before`) costs a reference count.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EncodedValue(Arc<Encoded>);
+/// A planned value. In memory it is the value itself (unknown and
+/// sensitive parts included), shared: a copy (an unchanged object's
+/// `after`, which is its `before`) costs a reference count. In a plan file
+/// it is written with its type and its unknown and sensitive parts, so it
+/// survives the trip; a file whose value does not fit its type is read as
+/// null of the type, with the reason kept for [`Plan::check`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct EncodedValue(Arc<Planned>);
 
-/// The parts of an [`EncodedValue`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Encoded {
-    pub value: serde_json::Value,
-    /// Shared between values of one type (see [`TypeCache`]).
+#[derive(Debug, PartialEq)]
+struct Planned {
+    value: Value,
+    /// Why the file's value could not be read, when it could not.
+    invalid: Option<String>,
+}
+
+/// The parts of an [`EncodedValue`] in a plan file.
+#[derive(Serialize, Deserialize)]
+struct Encoded {
+    value: serde_json::Value,
     #[serde(rename = "type")]
-    pub ty: Arc<serde_json::Value>,
+    ty: serde_json::Value,
     #[serde(default, skip_serializing_if = "is_false_json")]
-    pub unknown: serde_json::Value,
+    unknown: serde_json::Value,
     #[serde(default, skip_serializing_if = "is_false_json")]
-    pub sensitive: serde_json::Value,
-}
-
-impl std::ops::Deref for EncodedValue {
-    type Target = Encoded;
-
-    fn deref(&self) -> &Encoded {
-        &self.0
-    }
-}
-
-/// The JSON of types already encoded, so values of one type share it: a
-/// plan of 100,000 instances of a resource holds its type once.
-#[derive(Default)]
-pub struct TypeCache(std::collections::HashMap<strata_types::Type, Arc<serde_json::Value>>);
-
-impl TypeCache {
-    pub fn json(&mut self, ty: strata_types::Type) -> Arc<serde_json::Value> {
-        self.0
-            .entry(ty)
-            .or_insert_with_key(|ty| Arc::new(type_to_json(ty)))
-            .clone()
-    }
+    sensitive: serde_json::Value,
 }
 
 fn is_false_json(v: &serde_json::Value) -> bool {
@@ -103,37 +89,71 @@ fn is_false_json(v: &serde_json::Value) -> bool {
         || v.as_object().is_some_and(|o| o.is_empty())
 }
 
-impl EncodedValue {
-    pub fn encode(v: &Value) -> EncodedValue {
-        EncodedValue::encode_with(v, &mut TypeCache::default())
-    }
-
-    /// [`EncodedValue::encode`], sharing type JSON through `types`.
-    pub fn encode_with(v: &Value, types: &mut TypeCache) -> EncodedValue {
-        EncodedValue(Arc::new(Encoded {
+impl Serialize for EncodedValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let v = &self.0.value;
+        Encoded {
             value: value_to_json(v),
-            ty: types.json(v.ty()),
+            ty: type_to_json(&v.ty()),
             unknown: unknown_json(v),
             sensitive: sensitive_json(v),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let e = Encoded::deserialize(deserializer)?;
+        let ty = type_from_json(&e.ty).map_err(|e| format!("type: {e}"));
+        let decoded = ty
+            .clone()
+            .and_then(|ty| value_from_json(&e.value, &ty).map_err(|e| format!("value: {e}")));
+        let planned = match decoded {
+            Ok(v) => {
+                let v = apply_marks(v, &e.unknown, &|x: Value| Value::unknown(x.ty()));
+                Planned {
+                    value: apply_marks(v, &e.sensitive, &|x: Value| x.mark_sensitive(true)),
+                    invalid: None,
+                }
+            }
+            Err(why) => Planned {
+                value: Value::null(ty.unwrap_or_default()),
+                invalid: Some(why),
+            },
+        };
+        Ok(EncodedValue(Arc::new(planned)))
+    }
+}
+
+impl EncodedValue {
+    pub fn new(value: Value) -> EncodedValue {
+        EncodedValue(Arc::new(Planned {
+            value,
+            invalid: None,
         }))
     }
 
-    /// The value, or why the recorded type and value do not agree.
-    pub fn try_decode(&self) -> Result<Value, String> {
-        let ty = type_from_json(&self.ty).map_err(|e| format!("type: {e}"))?;
-        let v = value_from_json(&self.value, &ty).map_err(|e| format!("value: {e}"))?;
-        Ok(self.with_marks(v))
+    pub fn encode(v: &Value) -> EncodedValue {
+        EncodedValue::new(v.clone())
     }
 
+    /// The value, or why the plan file's type and value do not agree.
+    pub fn try_value(&self) -> Result<&Value, String> {
+        match &self.0.invalid {
+            Some(why) => Err(why.clone()),
+            None => Ok(&self.0.value),
+        }
+    }
+
+    /// The value (null of its type when the plan file's did not fit it).
+    pub fn value(&self) -> &Value {
+        &self.0.value
+    }
+
+    /// A copy of the value.
     pub fn decode(&self) -> Value {
-        let ty = type_from_json(&self.ty).unwrap_or_default();
-        let v = value_from_json(&self.value, &ty).unwrap_or_else(|_| Value::null(ty.clone()));
-        self.with_marks(v)
-    }
-
-    fn with_marks(&self, v: Value) -> Value {
-        let v = apply_marks(v, &self.unknown, &|x: Value| Value::unknown(x.ty()));
-        apply_marks(v, &self.sensitive, &|x: Value| x.mark_sensitive(true))
+        self.0.value.clone()
     }
 }
 
@@ -271,6 +291,7 @@ impl Plan {
     /// cycle, and its prior state holds each instance once. A plan file
     /// that was damaged or edited fails here, not halfway through.
     pub fn check(&self) -> Result<(), String> {
+        let _span = tracing::info_span!("check_plan").entered();
         let mut seen = std::collections::HashSet::new();
         for (i, c) in self.changes.iter().enumerate() {
             let what = || format!("change {i} ({})", c.addr);
@@ -279,11 +300,11 @@ impl Plan {
             }
             let before = c
                 .before
-                .try_decode()
+                .try_value()
                 .map_err(|e| format!("{}: before {e}", what()))?;
             let after = c
                 .after
-                .try_decode()
+                .try_value()
                 .map_err(|e| format!("{}: after {e}", what()))?;
             let (needs_before, needs_after) = match c.action {
                 Action::Create => (Some(false), Some(true)),
@@ -304,7 +325,7 @@ impl Plan {
         }
         for d in &self.data {
             d.value
-                .try_decode()
+                .try_value()
                 .map_err(|e| format!("data {}: {e}", d.addr))?;
         }
         let n = self.changes.len();
@@ -390,15 +411,15 @@ impl Plan {
             .changes
             .iter()
             .map(|c| {
-                let before = c.before.decode();
-                let after = c.after.decode();
+                let before = c.before.value();
+                let after = c.after.value();
                 let mut change = json!({
                     "actions": c.action.terraform_actions(),
-                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(&before) },
-                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(&after) },
-                    "after_unknown": if after.is_null() { json!({}) } else { unknown_json(&after) },
-                    "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(&before) },
-                    "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(&after) },
+                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(before) },
+                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(after) },
+                    "after_unknown": if after.is_null() { json!({}) } else { unknown_json(after) },
+                    "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(before) },
+                    "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(after) },
                 });
                 if !c.replace_paths.is_empty() {
                     change["replace_paths"] = json!(c.replace_paths);
@@ -430,15 +451,15 @@ impl Plan {
             .outputs
             .iter()
             .map(|o| {
-                let before = o.before.as_ref().map(EncodedValue::decode);
-                let after = o.after.as_ref().map(EncodedValue::decode);
+                let before = o.before.as_ref().map(EncodedValue::value);
+                let after = o.after.as_ref().map(EncodedValue::value);
                 (
                     o.name.clone(),
                     json!({
                         "actions": o.action.terraform_actions(),
-                        "before": if o.sensitive { None } else { before.as_ref().map(value_to_json_redacted) },
-                        "after": if o.sensitive { None } else { after.as_ref().map(value_to_json_redacted) },
-                        "after_unknown": after.as_ref().map(|a| !a.is_wholly_known()).unwrap_or(false),
+                        "before": if o.sensitive { None } else { before.map(value_to_json_redacted) },
+                        "after": if o.sensitive { None } else { after.map(value_to_json_redacted) },
+                        "after_unknown": after.map(|a| !a.is_wholly_known()).unwrap_or(false),
                         "before_sensitive": o.sensitive,
                         "after_sensitive": o.sensitive,
                     }),
@@ -499,9 +520,9 @@ impl Plan {
             // A forgotten object stays in the world: Terraform lists it,
             // without values (Strata no longer knows them after the plan).
             if c.action != Action::Forget {
-                let after = c.after.decode();
-                r["values"] = known_values_json(&after);
-                r["sensitive_values"] = sensitive_json(&after);
+                let after = c.after.value();
+                r["values"] = known_values_json(after);
+                r["sensitive_values"] = sensitive_json(after);
             }
             if let Some(k) = c.addr.key.to_json() {
                 r["index"] = k;

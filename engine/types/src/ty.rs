@@ -17,7 +17,7 @@ pub enum Type {
     List(Box<Type>),
     Set(Box<Type>),
     Map(Box<Type>),
-    Object(ObjectType),
+    Object(Box<ObjectType>),
     Tuple(Vec<Type>),
 }
 
@@ -29,10 +29,10 @@ pub struct ObjectType {
 
 impl Type {
     pub fn object(attributes: BTreeMap<String, Type>) -> Type {
-        Type::Object(ObjectType {
+        Type::Object(Box::new(ObjectType {
             attributes,
             optional: BTreeSet::new(),
-        })
+        }))
     }
 
     pub fn list(element: Type) -> Type {

@@ -134,10 +134,10 @@ impl Schema {
                 },
             );
         }
-        Type::Object(ObjectType {
+        Type::Object(Box::new(ObjectType {
             attributes,
             optional: Default::default(),
-        })
+        }))
     }
 }
 

@@ -33,6 +33,7 @@ pub(crate) fn decode_state(
     registry: &Registry,
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<InstanceAddr, PriorInstance> {
+    let _span = tracing::info_span!("decode_state").entered();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if threads == 1 || state.resources.len() < 2_000 {
         return decode_resources(&state.resources, registry, diagnostics);
@@ -141,6 +142,7 @@ pub(crate) fn write_prior_into_state(
     instances: &BTreeMap<InstanceAddr, PriorInstance>,
     registry: &Registry,
 ) {
+    let _span = tracing::info_span!("prior_state").entered();
     let mut working = WorkingState::new(std::mem::replace(state, State::new(String::new())));
     let mut stored = std::mem::take(&mut working.instances);
     for (addr, p) in instances {
@@ -202,6 +204,8 @@ impl WorkingState {
         }
     }
 
+    /// Records `value` at `addr`, encoded by its type's schema; false
+    /// when no provider knows the type.
     pub(crate) fn record(
         &mut self,
         addr: &InstanceAddr,
@@ -210,14 +214,15 @@ impl WorkingState {
         cbd: bool,
         registry: &Registry,
         provider_addr: &str,
-    ) -> Option<InstanceState> {
-        let (_, schema) = provider_for(
+    ) -> bool {
+        let Ok((_, schema)) = provider_for(
             registry,
             addr.resource.mode,
             &addr.resource.type_name,
             Span::default(),
-        )
-        .ok()?;
+        ) else {
+            return false;
+        };
         let entry = InstanceState {
             index_key: addr.key.to_json(),
             schema_version: schema.version,
@@ -228,8 +233,12 @@ impl WorkingState {
             private: None,
         };
         self.instances
-            .insert(addr.clone(), (provider_addr.to_string(), entry.clone()));
-        Some(entry)
+            .insert(addr.clone(), (provider_addr.to_string(), entry));
+        true
+    }
+
+    pub(crate) fn instance(&self, addr: &InstanceAddr) -> Option<&InstanceState> {
+        self.instances.get(addr).map(|(_, i)| i)
     }
 
     /// Puts an already encoded instance in place (journal replay).

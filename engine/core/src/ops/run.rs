@@ -12,6 +12,7 @@ use crate::planner::PlanOptions;
 use std::sync::Arc;
 use strata_state::{State, StateError, Store};
 use strata_types::{codes, Diagnostic};
+use tracing::Instrument;
 
 /// Why an operation stopped.
 #[derive(Debug)]
@@ -106,6 +107,7 @@ pub async fn current_state(
         }
         on_event(OpEvent::Warning(d.into_warning()));
     }
+    let _span = tracing::info_span!("read_state").entered();
     Ok(store.read()?)
 }
 
@@ -131,7 +133,9 @@ pub async fn plan(
     let prior = current_state(session, store, lock, request.changes_state, on_event).await?;
     let on_wait = |w| on_event(OpEvent::Waiting(w));
     let view = reporting_view(session, &on_wait);
-    let result = crate::planner::plan(&view, prior, &request.options).await;
+    let result = crate::planner::plan(&view, prior, &request.options)
+        .instrument(tracing::info_span!("plan"))
+        .await;
     let Some(mut plan) = result.plan else {
         return Err(OpError::Failed(result.diagnostics.0));
     };
@@ -184,7 +188,9 @@ pub async fn apply(
     let on_change = |e| on_event(OpEvent::Change(e));
     let on_wait = |w| on_event(OpEvent::Waiting(w));
     let view = reporting_view(session, &on_wait);
-    crate::apply::apply(plan, &view, store, options, &on_change).await
+    crate::apply::apply(plan, &view, store, options, &on_change)
+        .instrument(tracing::info_span!("apply"))
+        .await
 }
 
 /// `import ADDR ID`: with the state as [`current_state`] leaves it, reads

@@ -48,6 +48,7 @@ impl Session {
     /// directory cannot be read; configuration errors are in
     /// [`Session::diagnostics`].
     pub fn load(inputs: SessionInputs, registry: Arc<Registry>) -> Result<Session, Diagnostic> {
+        let _span = tracing::info_span!("load").entered();
         let dir = inputs.dir;
         let mut stack = load_directory(&dir).map_err(|e| {
             Diagnostic::global(

@@ -31,6 +31,7 @@ use strata_lang::stack::EvaluatedStack;
 use strata_provider::{PlanRequest, Provider, Registry, Schema};
 use strata_state::State;
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
+use tracing::Instrument;
 
 mod decide;
 mod expand;
@@ -147,7 +148,6 @@ pub async fn plan(
         module_contents: HashMap::new(),
         importing,
         data: Vec::new(),
-        types: Default::default(),
         diagnostics,
     };
     let root = ModuleRef {
@@ -156,6 +156,7 @@ pub async fn plan(
     };
     let mut roots = planner
         .plan_module(Vec::new(), root, evaluated.variables.clone(), Vec::new())
+        .instrument(tracing::info_span!("plan_modules"))
         .await;
     let Planner {
         ctx,
@@ -471,8 +472,6 @@ struct Planner<'a> {
     importing: HashMap<InstanceAddr, String>,
     /// Data sources read while planning.
     data: Vec<crate::plan::DataValue>,
-    /// Type JSON shared by the changes' values.
-    types: crate::plan::TypeCache,
     diagnostics: Diagnostics,
 }
 
@@ -852,12 +851,12 @@ impl<'a> Planner<'a> {
                             }
                             tracing::debug!(address = %iaddr, ?action, "planned");
                             let index = self.changes.len();
-                            let before = EncodedValue::encode_with(&prior_value, &mut self.types);
+                            let before = EncodedValue::encode(&prior_value);
                             // Unchanged, the object is encoded once.
                             let after = if action == Action::NoOp && planned == prior_value {
                                 before.clone()
                             } else {
-                                EncodedValue::encode_with(&planned, &mut self.types)
+                                EncodedValue::encode(&planned)
                             };
                             self.changes.push(ResourceChange {
                                 addr: iaddr.clone(),
