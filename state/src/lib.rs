@@ -286,7 +286,7 @@ impl State {
     }
 
     /// Whether [`State::normalize`] would leave the state as it is.
-    fn is_normalized(&self) -> bool {
+    pub fn is_normalized(&self) -> bool {
         fn order(r: &ResourceState) -> (&str, &str, &str, &str) {
             (&r.module, &r.mode, &r.type_name, &r.name)
         }

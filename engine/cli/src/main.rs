@@ -13,6 +13,7 @@ mod multi;
 mod plan_render;
 mod plugins;
 mod policy;
+mod progress;
 mod render;
 mod report;
 mod signals;

@@ -441,7 +441,7 @@ async fn persist(store: Arc<dyn Store>, shared: &Shared) -> Vec<Diagnostic> {
     let snapshot = {
         let mut st = shared.state.lock().expect("state");
         st.base.serial += 1;
-        st.to_state()
+        st.snapshot()
     };
     let pending = shared.pending_records();
     let written =
@@ -455,13 +455,14 @@ async fn persist(store: Arc<dyn Store>, shared: &Shared) -> Vec<Diagnostic> {
 /// The last snapshot of an apply: the state is moved out, not copied.
 async fn persist_final(store: Arc<dyn Store>, shared: &Shared) -> (State, Vec<Diagnostic>) {
     let _io = shared.io.lock().await;
-    let state = {
+    let working = {
         let mut st = shared.state.lock().expect("state");
         st.base.serial += 1;
-        std::mem::replace(&mut *st, WorkingState::new(State::new(String::new()))).into_state()
+        std::mem::replace(&mut *st, WorkingState::new(State::new(String::new())))
     };
     let pending = shared.pending_records();
     let written = tokio::task::spawn_blocking(move || {
+        let state = working.into_state();
         let result = write_snapshot(&*store, &state, &pending);
         (state, result)
     })
@@ -611,7 +612,7 @@ async fn run_change(
                     "delete"
                 },
                 None,
-                encode_attributes(&schema, &prior),
+                || encode_attributes(&schema, &prior),
                 schema.version,
             )
             .await?;
@@ -754,7 +755,7 @@ async fn run_change(
         &change.provider,
         action,
         token,
-        encode_attributes(&schema, &planned),
+        || encode_attributes(&schema, &planned),
         schema.version,
     )
     .await?;
@@ -827,7 +828,7 @@ async fn run_change(
             &scope,
             Some(&marked),
             ctx.env,
-            &addr.to_string(),
+            addr,
         )
         .into_iter()
         .next()
@@ -850,7 +851,7 @@ fn store_value(
         let mut state = shared.state.lock().expect("state");
         let recorded = state.record(
             addr,
-            &value,
+            value.clone(),
             &change.dependencies,
             change.create_before_destroy,
             ctx.registry,
@@ -1247,12 +1248,13 @@ async fn journal_intent(
     provider_addr: &str,
     action: &str,
     token: Option<String>,
-    planned: serde_json::Value,
+    planned: impl FnOnce() -> serde_json::Value,
     schema_version: u64,
 ) -> Result<Option<u64>, Diagnostic> {
     if !provider.changes_world() {
         return Ok(None);
     }
+    let planned = planned();
     let seq = shared.journal_seq.fetch_add(1, Ordering::SeqCst);
     let record = strata_state::JournalRecord::Intent {
         seq,

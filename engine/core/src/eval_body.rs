@@ -470,7 +470,7 @@ pub(crate) fn check_conditions(
     scope: &BodyScope,
     self_value: Option<&Value>,
     env: &strata_lang::functions::FunctionEnv,
-    address: &str,
+    address: &dyn std::fmt::Display,
 ) -> Vec<Diagnostic> {
     let has_conditions = body
         .blocks_of("lifecycle")
@@ -478,6 +478,7 @@ pub(crate) fn check_conditions(
     if !has_conditions {
         return Vec::new();
     }
+    let address = address.to_string();
     let mut names = scope.names.clone();
     if let Some(v) = self_value {
         names.insert("self".to_string(), v.clone());
@@ -494,7 +495,7 @@ pub(crate) fn check_conditions(
     };
     body.blocks_of("lifecycle")
         .flat_map(|l| l.body.blocks_of(kind))
-        .filter_map(|block| failed_condition(block, &ctx, summary, address))
+        .filter_map(|block| failed_condition(block, &ctx, summary, &address))
         .collect()
 }
 

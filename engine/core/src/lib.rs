@@ -13,6 +13,12 @@
 //! through a callback and rendering is the CLI's.
 
 pub mod addr;
+
+/// Maps keyed by addresses, on the planning and apply paths (hashed once
+/// or more per instance): SipHash's resistance to chosen keys buys nothing
+/// against one's own configuration, and costs a tenth of a large plan.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 pub mod apply;
 pub mod context;
 pub mod cost;

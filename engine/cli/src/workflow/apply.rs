@@ -175,6 +175,7 @@ pub(super) fn run_apply(
     let terminal =
         std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("CI").is_none();
     let progress = std::sync::Mutex::new((0usize, 0usize, std::time::Instant::now()));
+    let printer = crate::progress::Printer::stdout();
     let on_event = |e: Event| {
         if style.json {
             return json_event(e);
@@ -208,22 +209,25 @@ pub(super) fn run_apply(
                 }
             }
         };
-        let mut out = std::io::stdout().lock();
-        if terminal {
-            let _ = write!(
-                out,
+        // Sent while the lock is held, so lines keep their order.
+        printer.print(if terminal {
+            format!(
                 "\r\x1b[2K{line}\n[{} running, {}/{total} done, {}s]",
                 p.0,
                 p.1,
                 p.2.elapsed().as_secs()
-            );
+            )
         } else {
-            let _ = writeln!(out, "{line}");
-        }
-        let _ = out.flush();
+            format!("{line}\n")
+        });
     };
     let on_op = |e: OpEvent| match e {
         OpEvent::Change(e) => on_event(e),
+        // Among the progress lines, in their order.
+        OpEvent::Waiting(w) if !style.json => {
+            let _progress = progress.lock().expect("progress");
+            printer.print(format!("{} [{}s elapsed]\n", w.what, w.elapsed.as_secs()));
+        }
         other => op_events(&loaded.stack.sources, style)(other),
     };
     let result = rt.block_on(strata_core::ops::apply(
@@ -233,6 +237,7 @@ pub(super) fn run_apply(
         &options,
         &on_op,
     ));
+    printer.finish();
     if terminal {
         println!();
     }

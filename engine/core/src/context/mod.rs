@@ -80,7 +80,7 @@ pub(crate) struct Context<'a> {
     pub env: &'a FunctionEnv,
     pub registry: &'a Registry,
     /// Configuration resources by address.
-    resources: HashMap<ResourceAddr, usize>,
+    resources: crate::FastMap<ResourceAddr, usize>,
     /// Where long provider calls are reported (see [`waits`]).
     pub on_wait: waits::OnWait<'a>,
     pub overrides: Option<&'a Overrides>,
@@ -192,14 +192,12 @@ pub(crate) fn provider_for(
         };
         Diagnostic::error(strata_types::codes::UNKNOWN_RESOURCE_TYPE, summary, detail, span)
     })?;
-    let schema = registry
-        .schema(provider.name())
-        .cloned()
-        .unwrap_or_default();
-    let found = match mode {
+    // Only the type's schema is copied, not its provider's.
+    let schema = registry.schema(provider.name());
+    let found = schema.and_then(|schema| match mode {
         Mode::Managed => schema.resources.get(type_name),
         Mode::Data => schema.data_sources.get(type_name),
-    };
+    });
     match found {
         Some(s) => Ok((provider.clone(), s.clone())),
         None => Err(Diagnostic::error(

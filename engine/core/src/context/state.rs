@@ -8,6 +8,7 @@ use crate::schema_json::{
     sensitive_paths,
 };
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use strata_provider::Registry;
 use strata_state::{InstanceState, State};
 use strata_types::{Diagnostic, Diagnostics, Span, Value};
@@ -143,11 +144,20 @@ pub(crate) fn write_prior_into_state(
     registry: &Registry,
 ) {
     let _span = tracing::info_span!("prior_state").entered();
+    // Every stored instance decoded, still at its address and unchanged
+    // (a move, import, upgrade or refresh that changed one marks it): the
+    // state already is what it would be rewritten to.
+    if instances.len() == state.instance_count()
+        && instances.values().all(|p| !p.changed)
+        && state.is_normalized()
+    {
+        return;
+    }
     let mut working = WorkingState::new(std::mem::replace(state, State::new(String::new())));
     let mut stored = std::mem::take(&mut working.instances);
     for (addr, p) in instances {
         match stored.remove(addr) {
-            Some((provider, instance))
+            Some((provider, Stored::Encoded(instance)))
                 if !p.changed
                     && provider == p.provider
                     && instance.dependencies == p.dependencies
@@ -158,7 +168,7 @@ pub(crate) fn write_prior_into_state(
             _ => {
                 let _ = working.record(
                     addr,
-                    &p.value,
+                    p.value.clone(),
                     &p.dependencies,
                     p.create_before_destroy,
                     registry,
@@ -176,7 +186,76 @@ pub(crate) fn write_prior_into_state(
 pub(crate) struct WorkingState {
     /// Lineage, serial and outputs; its resources are not used.
     pub(crate) base: State,
-    instances: BTreeMap<InstanceAddr, (String, InstanceState)>,
+    instances: BTreeMap<InstanceAddr, (String, Stored)>,
+    /// The schemas recorded instances are encoded with, one per type
+    /// (managed resources, then data sources).
+    schemas: [crate::FastMap<String, Arc<strata_provider::Schema>>; 2],
+}
+
+/// An instance as the working state holds it: in its stored form, or as
+/// apply recorded it, encoded when the state is next written (all at once,
+/// on every core, instead of one at a time on the path of the changes).
+enum Stored {
+    Encoded(InstanceState),
+    Recorded(Box<Recorded>),
+}
+
+struct Recorded {
+    value: Value,
+    schema: Arc<strata_provider::Schema>,
+    dependencies: Vec<String>,
+    create_before_destroy: bool,
+}
+
+impl Recorded {
+    fn encode(&self, key: &InstanceKey) -> InstanceState {
+        InstanceState {
+            index_key: key.to_json(),
+            schema_version: self.schema.version,
+            attributes: encode_attributes(&self.schema, &self.value),
+            sensitive_attributes: sensitive_paths(&self.value),
+            dependencies: self.dependencies.clone(),
+            create_before_destroy: self.create_before_destroy,
+            private: None,
+        }
+    }
+}
+
+impl Stored {
+    fn encode(&mut self, key: &InstanceKey) -> &InstanceState {
+        if let Stored::Recorded(r) = self {
+            *self = Stored::Encoded(r.encode(key));
+        }
+        match self {
+            Stored::Encoded(i) => i,
+            Stored::Recorded(_) => unreachable!("encoded just above"),
+        }
+    }
+}
+
+/// Encodes every recorded instance in place; a large number in parallel,
+/// a share per core.
+fn encode_recorded(instances: &mut BTreeMap<InstanceAddr, (String, Stored)>) {
+    let mut recorded: Vec<(&InstanceAddr, &mut Stored)> = instances
+        .iter_mut()
+        .filter(|(_, (_, s))| matches!(s, Stored::Recorded(_)))
+        .map(|(a, (_, s))| (a, s))
+        .collect();
+    fn encode_all(items: &mut [(&InstanceAddr, &mut Stored)]) {
+        for (addr, stored) in items {
+            stored.encode(&addr.key);
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || recorded.len() < 2_000 {
+        return encode_all(&mut recorded);
+    }
+    let share = recorded.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for part in recorded.chunks_mut(share) {
+            scope.spawn(move || encode_all(part));
+        }
+    });
 }
 
 impl WorkingState {
@@ -195,55 +274,70 @@ impl WorkingState {
                     },
                     key: InstanceKey::from_json(i.index_key.as_ref()),
                 };
-                instances.insert(addr, (r.provider.clone(), i));
+                instances.insert(addr, (r.provider.clone(), Stored::Encoded(i)));
             }
         }
         WorkingState {
             base: state,
             instances,
+            schemas: Default::default(),
         }
     }
 
-    /// Records `value` at `addr`, encoded by its type's schema; false
-    /// when no provider knows the type.
+    /// Records `value` at `addr`, to be encoded by its type's schema when
+    /// the state is written; false when no provider knows the type.
     pub(crate) fn record(
         &mut self,
         addr: &InstanceAddr,
-        value: &Value,
+        value: Value,
         dependencies: &[String],
         cbd: bool,
         registry: &Registry,
         provider_addr: &str,
     ) -> bool {
-        let Ok((_, schema)) = provider_for(
-            registry,
-            addr.resource.mode,
-            &addr.resource.type_name,
-            Span::default(),
-        ) else {
-            return false;
+        let schemas = &mut self.schemas[usize::from(addr.resource.mode == Mode::Data)];
+        let schema = match schemas.get(&addr.resource.type_name) {
+            Some(schema) => schema.clone(),
+            None => {
+                let Ok((_, schema)) = provider_for(
+                    registry,
+                    addr.resource.mode,
+                    &addr.resource.type_name,
+                    Span::default(),
+                ) else {
+                    return false;
+                };
+                let schema = Arc::new(schema);
+                schemas.insert(addr.resource.type_name.clone(), schema.clone());
+                schema
+            }
         };
-        let entry = InstanceState {
-            index_key: addr.key.to_json(),
-            schema_version: schema.version,
-            attributes: encode_attributes(&schema, value),
-            sensitive_attributes: sensitive_paths(value),
+        let recorded = Recorded {
+            value,
+            schema,
             dependencies: dependencies.to_vec(),
             create_before_destroy: cbd,
-            private: None,
         };
-        self.instances
-            .insert(addr.clone(), (provider_addr.to_string(), entry));
+        self.instances.insert(
+            addr.clone(),
+            (
+                provider_addr.to_string(),
+                Stored::Recorded(Box::new(recorded)),
+            ),
+        );
         true
     }
 
-    pub(crate) fn instance(&self, addr: &InstanceAddr) -> Option<&InstanceState> {
-        self.instances.get(addr).map(|(_, i)| i)
+    /// The instance at `addr` in its stored form.
+    pub(crate) fn instance(&mut self, addr: &InstanceAddr) -> Option<&InstanceState> {
+        let (_, stored) = self.instances.get_mut(addr)?;
+        Some(stored.encode(&addr.key))
     }
 
     /// Puts an already encoded instance in place (journal replay).
     pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
-        self.instances.insert(addr, (provider, instance));
+        self.instances
+            .insert(addr, (provider, Stored::Encoded(instance)));
     }
 
     pub(crate) fn contains(&self, addr: &InstanceAddr) -> bool {
@@ -256,24 +350,33 @@ impl WorkingState {
 
     /// The canonical state, copying every instance (a snapshot taken
     /// while changes go on).
-    pub(crate) fn to_state(&self) -> State {
+    pub(crate) fn snapshot(&mut self) -> State {
+        encode_recorded(&mut self.instances);
         let mut state = assemble(
             self.base.clone(),
-            self.instances
-                .iter()
-                .map(|(addr, (provider, instance))| (addr, provider, instance.clone())),
+            self.instances.iter_mut().map(|(addr, (provider, stored))| {
+                let instance = stored.encode(&addr.key).clone();
+                (addr, provider, instance)
+            }),
         );
         state.normalize();
         state
     }
 
     /// The canonical state, moving every instance.
-    pub(crate) fn into_state(self) -> State {
+    pub(crate) fn into_state(mut self) -> State {
+        encode_recorded(&mut self.instances);
         let mut state = assemble(
             self.base,
             self.instances
                 .into_iter()
-                .map(|(addr, (provider, instance))| (addr, provider, instance)),
+                .map(|(addr, (provider, mut stored))| {
+                    stored.encode(&addr.key);
+                    let Stored::Encoded(instance) = stored else {
+                        unreachable!("encoded just above")
+                    };
+                    (addr, provider, instance)
+                }),
         );
         state.normalize();
         state

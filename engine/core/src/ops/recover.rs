@@ -196,7 +196,7 @@ pub(crate) async fn reconcile(
         }
     }
     working.base.serial += 1;
-    store.write(&working.to_state()).map_err(state_error)?;
+    store.write(&working.snapshot()).map_err(state_error)?;
     store.reset_journal(&[]).map_err(state_error)?;
     Ok(messages)
 }
@@ -254,5 +254,5 @@ pub async fn import_instance(
     };
     working.put(addr.clone(), address, instance);
     working.base.serial += 1;
-    Ok(working.to_state())
+    Ok(working.snapshot())
 }

@@ -133,6 +133,8 @@ pub async fn plan(
         };
     }
     let targets = TargetFilter::new(stack, options);
+    // Room for every instance up front: the maps are not rebuilt as they grow.
+    let n = prior.len().max(stack.config.resources.len());
     let mut planner = Planner {
         ctx,
         options,
@@ -140,11 +142,11 @@ pub async fn plan(
         prior,
         drift,
         changes: Vec::new(),
-        change_index: HashMap::new(),
-        configured: HashSet::new(),
+        change_index: crate::FastMap::with_capacity_and_hasher(n, Default::default()),
+        configured: crate::FastSet::with_capacity_and_hasher(n, Default::default()),
         planned_modules: HashSet::new(),
-        expanded: HashMap::new(),
-        instance_refs: HashMap::new(),
+        expanded: crate::FastMap::with_capacity_and_hasher(n, Default::default()),
+        instance_refs: crate::FastMap::with_capacity_and_hasher(n, Default::default()),
         module_contents: HashMap::new(),
         importing,
         data: Vec::new(),
@@ -245,12 +247,12 @@ pub async fn plan(
             match reference {
                 Reference::Resource(a, key) => {
                     let a = a.clone().in_module(&r.module);
-                    for k in expanded.get(&a).cloned().unwrap_or_default() {
-                        if key.as_ref().is_none_or(|want| *want == k) {
+                    for k in expanded.get(&a).map_or(&[][..], Vec::as_slice) {
+                        if key.as_ref().is_none_or(|want| want == k) {
                             deps.insert(
                                 InstanceAddr {
                                     resource: a.clone(),
-                                    key: k,
+                                    key: k.clone(),
                                 }
                                 .to_string(),
                             );
@@ -273,11 +275,11 @@ pub async fn plan(
                     match dep {
                         Reference::Resource(ra, _) => {
                             let ra = ra.in_module(&r.module);
-                            for k in expanded.get(&ra).cloned().unwrap_or_default() {
+                            for k in expanded.get(&ra).map_or(&[][..], Vec::as_slice) {
                                 deps.insert(
                                     InstanceAddr {
                                         resource: ra.clone(),
-                                        key: k,
+                                        key: k.clone(),
                                     }
                                     .to_string(),
                                 );
@@ -415,7 +417,7 @@ async fn plan_data_source(
     config: &Value,
     addr: &InstanceAddr,
     refs: &[Reference],
-    change_index: &HashMap<InstanceAddr, usize>,
+    change_index: &crate::FastMap<InstanceAddr, usize>,
     changes: &[ResourceChange],
     diagnostics: &mut Diagnostics,
 ) -> DataResult {
@@ -461,11 +463,11 @@ struct Planner<'a> {
     prior: BTreeMap<InstanceAddr, PriorInstance>,
     drift: HashMap<InstanceAddr, Vec<String>>,
     changes: Vec<ResourceChange>,
-    change_index: HashMap<InstanceAddr, usize>,
-    configured: HashSet<InstanceAddr>,
+    change_index: crate::FastMap<InstanceAddr, usize>,
+    configured: crate::FastSet<InstanceAddr>,
     planned_modules: HashSet<ModulePath>,
-    expanded: HashMap<ResourceAddr, Vec<InstanceKey>>,
-    instance_refs: HashMap<usize, InstanceRefs>,
+    expanded: crate::FastMap<ResourceAddr, Vec<InstanceKey>>,
+    instance_refs: crate::FastMap<usize, InstanceRefs>,
     /// Instances inside each module call, by (calling module, call name).
     module_contents: HashMap<(ModulePath, String), Vec<String>>,
     /// Instances brought in by `import` blocks, with their ids.
@@ -636,7 +638,7 @@ impl<'a> Planner<'a> {
                                 &scope,
                                 None,
                                 env,
-                                &iaddr.to_string(),
+                                &iaddr,
                             );
                             if !failed_preconditions.is_empty() {
                                 self.diagnostics.extend(Diagnostics(failed_preconditions));
@@ -775,7 +777,7 @@ impl<'a> Planner<'a> {
                                 &scope,
                                 Some(&planned),
                                 env,
-                                &iaddr.to_string(),
+                                &iaddr,
                             );
                             self.diagnostics.extend(Diagnostics(failed));
                             // As Terraform: a path forces replacement only
@@ -793,17 +795,33 @@ impl<'a> Planner<'a> {
                             );
                             let triggered = lc.replace_triggered_by.iter().any(|e| {
                                 references(e).iter().any(|rf| match rf {
-                                    Reference::Resource(a, k) => self.changes.iter().any(|c| {
-                                        c.addr.resource == a.clone().in_module(&path)
-                                            && k.as_ref().is_none_or(|k| c.addr.key == *k)
-                                            && matches!(
-                                                c.action,
-                                                Action::Create
-                                                    | Action::Update
-                                                    | Action::DeleteThenCreate
-                                                    | Action::CreateThenDelete
-                                            )
-                                    }),
+                                    // The referenced instances' changes, by
+                                    // address (not a scan of every change).
+                                    Reference::Resource(a, k) => {
+                                        let resource = a.clone().in_module(&path);
+                                        let keys = match k {
+                                            Some(k) => std::slice::from_ref(k),
+                                            None => self
+                                                .expanded
+                                                .get(&resource)
+                                                .map_or(&[][..], Vec::as_slice),
+                                        };
+                                        keys.iter().any(|key| {
+                                            let at = InstanceAddr {
+                                                resource: resource.clone(),
+                                                key: key.clone(),
+                                            };
+                                            self.change_index.get(&at).is_some_and(|&i| {
+                                                matches!(
+                                                    self.changes[i].action,
+                                                    Action::Create
+                                                        | Action::Update
+                                                        | Action::DeleteThenCreate
+                                                        | Action::CreateThenDelete
+                                                )
+                                            })
+                                        })
+                                    }
                                     Reference::Local(_) | Reference::Module(_) => false,
                                 })
                             });
