@@ -256,7 +256,7 @@ impl State {
     /// than once (as Terraform does): which of the two is real cannot be
     /// told, and collapsing them would lose one.
     pub fn check_unique(&self) -> Result<(), String> {
-        let mut resources = std::collections::HashSet::new();
+        let mut resources = std::collections::HashSet::with_capacity(self.resources.len());
         for r in &self.resources {
             let name = || {
                 let prefix = if r.module.is_empty() {
@@ -269,6 +269,10 @@ impl State {
             };
             if !resources.insert((&r.module, &r.mode, &r.type_name, &r.name)) {
                 return Err(format!("Duplicate resource {} in state", name()));
+            }
+            // One instance cannot repeat itself.
+            if r.instances.len() < 2 {
+                continue;
             }
             let mut keys = std::collections::HashSet::new();
             for i in &r.instances {

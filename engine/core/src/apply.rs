@@ -462,7 +462,7 @@ async fn persist_final(store: Arc<dyn Store>, shared: &Shared) -> (State, Vec<Di
     };
     let pending = shared.pending_records();
     let written = tokio::task::spawn_blocking(move || {
-        let state = working.into_state();
+        let state = tracing::info_span!("encode_state").in_scope(|| working.into_state());
         let result = write_snapshot(&*store, &state, &pending);
         (state, result)
     })

@@ -249,13 +249,7 @@ pub async fn plan(
                     let a = a.clone().in_module(&r.module);
                     for k in expanded.get(&a).map_or(&[][..], Vec::as_slice) {
                         if key.as_ref().is_none_or(|want| want == k) {
-                            deps.insert(
-                                InstanceAddr {
-                                    resource: a.clone(),
-                                    key: k.clone(),
-                                }
-                                .to_string(),
-                            );
+                            deps.insert(format!("{a}{k}"));
                         }
                     }
                 }
@@ -276,13 +270,7 @@ pub async fn plan(
                         Reference::Resource(ra, _) => {
                             let ra = ra.in_module(&r.module);
                             for k in expanded.get(&ra).map_or(&[][..], Vec::as_slice) {
-                                deps.insert(
-                                    InstanceAddr {
-                                        resource: ra.clone(),
-                                        key: k.clone(),
-                                    }
-                                    .to_string(),
-                                );
+                                deps.insert(format!("{ra}{k}"));
                             }
                         }
                         Reference::Module(name) => {
@@ -869,9 +857,10 @@ impl<'a> Planner<'a> {
                             }
                             tracing::debug!(address = %iaddr, ?action, "planned");
                             let index = self.changes.len();
-                            let before = EncodedValue::encode(&prior_value);
-                            // Unchanged, the object is encoded once.
-                            let after = if action == Action::NoOp && planned == prior_value {
+                            // Unchanged, the object is held once.
+                            let unchanged = action == Action::NoOp && planned == prior_value;
+                            let before = EncodedValue::new(prior_value);
+                            let after = if unchanged {
                                 before.clone()
                             } else {
                                 EncodedValue::encode(&planned)

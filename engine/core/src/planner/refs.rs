@@ -140,10 +140,23 @@ pub(super) fn body_references(body: &strata_lang::ast::Body, out: &mut Vec<Refer
 /// Builds the configuration graph and returns its nodes in evaluation
 /// order, or the diagnostic for a cycle.
 pub(super) fn evaluation_order(config: &Config) -> Result<Vec<Node>, Diagnostic> {
-    let mut graph: DiGraph<Node, ()> = DiGraph::new();
-    let mut index: HashMap<Node, NodeIndex> = HashMap::new();
-    let mut add = |n: Node, graph: &mut DiGraph<Node, ()>| {
-        *index.entry(n).or_insert_with(|| graph.add_node(n))
+    let (locals_n, resources_n, outputs_n) = (
+        config.locals.len(),
+        config.resources.len(),
+        config.outputs.len(),
+    );
+    let mut graph: DiGraph<Node, ()> = DiGraph::with_capacity(
+        locals_n + resources_n + outputs_n + config.modules.len(),
+        resources_n,
+    );
+    // Every node is added below, in this order: its index is its place.
+    let index = |n: Node| {
+        NodeIndex::new(match n {
+            Node::Local(i) => i,
+            Node::Resource(i) => locals_n + i,
+            Node::Output(i) => locals_n + resources_n + i,
+            Node::Module(i) => locals_n + resources_n + outputs_n + i,
+        })
     };
     let locals: HashMap<&str, usize> = config
         .locals
@@ -151,7 +164,7 @@ pub(super) fn evaluation_order(config: &Config) -> Result<Vec<Node>, Diagnostic>
         .enumerate()
         .map(|(i, l)| (l.name.as_str(), i))
         .collect();
-    let resources: HashMap<ResourceAddr, usize> = config
+    let resources: crate::FastMap<ResourceAddr, usize> = config
         .resources
         .iter()
         .enumerate()
@@ -196,21 +209,17 @@ pub(super) fn evaluation_order(config: &Config) -> Result<Vec<Node>, Diagnostic>
         body_references(&m.body, &mut refs);
         link(Node::Module(i), refs, &mut edges);
     }
-    for i in 0..config.locals.len() {
-        add(Node::Local(i), &mut graph);
-    }
-    for i in 0..config.resources.len() {
-        add(Node::Resource(i), &mut graph);
-    }
-    for i in 0..config.outputs.len() {
-        add(Node::Output(i), &mut graph);
-    }
-    for i in 0..config.modules.len() {
-        add(Node::Module(i), &mut graph);
+    let nodes = (0..locals_n)
+        .map(Node::Local)
+        .chain((0..resources_n).map(Node::Resource))
+        .chain((0..outputs_n).map(Node::Output))
+        .chain((0..config.modules.len()).map(Node::Module));
+    for n in nodes {
+        let added = graph.add_node(n);
+        debug_assert_eq!(added, index(n));
     }
     for (from, to) in edges {
-        let (a, b) = (add(from, &mut graph), add(to, &mut graph));
-        graph.update_edge(a, b, ());
+        graph.update_edge(index(from), index(to), ());
     }
     match petgraph::algo::toposort(&graph, None) {
         Ok(order) => Ok(order.into_iter().map(|n| graph[n]).collect()),
