@@ -101,7 +101,8 @@ struct Shared {
     roots: Mutex<HashMap<String, Value>>,
     /// Current values of every instance, by resource.
     instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
-    state: Mutex<WorkingState>,
+    /// Shared with the blocking tasks that encode recorded instances.
+    state: Arc<Mutex<WorkingState>>,
     /// Held while the store is written, so a snapshot and the journal
     /// reset that follows it see no record appended in between. The
     /// writes themselves run on blocking threads: changes in flight go
@@ -181,10 +182,10 @@ pub async fn apply(
     let shared = Shared {
         roots: Mutex::new(roots),
         instances: Mutex::new(instances),
-        state: Mutex::new(WorkingState::new(std::mem::replace(
+        state: Arc::new(Mutex::new(WorkingState::new(std::mem::replace(
             &mut plan.prior_state,
             State::new(String::new()),
-        ))),
+        )))),
         io: tokio::sync::Mutex::new(()),
         journal_seq: std::sync::atomic::AtomicU64::new(1),
         pending: Mutex::new(BTreeMap::new()),
@@ -238,6 +239,7 @@ pub async fn apply(
     let parallelism = options.parallelism.max(1);
     let mut running = FuturesUnordered::new();
     let mut writing = None;
+    let mut encoding = None;
     let mut failures: Vec<Diagnostic> = Vec::new();
     loop {
         while running.len() < parallelism && !options.cancel.load(Ordering::SeqCst) {
@@ -341,6 +343,10 @@ pub async fn apply(
         if due && writing.is_none() {
             writing = Some(Box::pin(persist(store.clone(), &shared)));
         }
+        encode_in_background(&shared, &mut encoding);
+    }
+    if let Some(e) = encoding.take() {
+        let _ = e.await;
     }
     if let Some(w) = writing.take() {
         diagnostics.extend(Diagnostics(w.await));
@@ -431,6 +437,28 @@ pub async fn apply(
         outcomes,
         diagnostics,
     }
+}
+
+/// Instances recorded since the last batch are encoded in the state's
+/// stored form on a blocking thread, a batch at a time, while changes go
+/// on: the state's last write has little left to encode.
+fn encode_in_background(shared: &Shared, encoding: &mut Option<tokio::task::JoinHandle<()>>) {
+    const BATCH: usize = 2_000;
+    if encoding.as_ref().is_some_and(|e| !e.is_finished()) {
+        return;
+    }
+    let batch = {
+        let mut state = shared.state.lock().expect("state");
+        if state.recorded_since() < BATCH {
+            return;
+        }
+        state.take_recorded()
+    };
+    let state = shared.state.clone();
+    *encoding = Some(tokio::task::spawn_blocking(move || {
+        let encoded = batch.encode();
+        state.lock().expect("state").put_encoded(encoded);
+    }));
 }
 
 /// Writes a snapshot of the state as it is now, and keeps in the journal

@@ -190,6 +190,29 @@ pub(crate) struct WorkingState {
     /// The schemas recorded instances are encoded with, one per type
     /// (managed resources, then data sources).
     schemas: [crate::FastMap<String, Arc<strata_provider::Schema>>; 2],
+    /// Addresses recorded since [`WorkingState::take_recorded`] last ran.
+    recorded: Vec<InstanceAddr>,
+}
+
+/// Recorded instances taken to be encoded away from the state's lock;
+/// [`WorkingState::put_encoded`] puts back those still current.
+pub(crate) struct RecordedBatch(Vec<(InstanceAddr, Arc<Recorded>)>);
+
+/// A [`RecordedBatch`] encoded.
+pub(crate) struct EncodedBatch(Vec<(InstanceAddr, Arc<Recorded>, InstanceState)>);
+
+impl RecordedBatch {
+    pub(crate) fn encode(self) -> EncodedBatch {
+        EncodedBatch(
+            self.0
+                .into_iter()
+                .map(|(addr, r)| {
+                    let encoded = r.encode(&addr.key);
+                    (addr, r, encoded)
+                })
+                .collect(),
+        )
+    }
 }
 
 /// An instance as the working state holds it: in its stored form, or as
@@ -197,10 +220,10 @@ pub(crate) struct WorkingState {
 /// on every core, instead of one at a time on the path of the changes).
 enum Stored {
     Encoded(InstanceState),
-    Recorded(Box<Recorded>),
+    Recorded(Arc<Recorded>),
 }
 
-struct Recorded {
+pub(crate) struct Recorded {
     value: Value,
     schema: Arc<strata_provider::Schema>,
     dependencies: Vec<String>,
@@ -281,6 +304,7 @@ impl WorkingState {
             base: state,
             instances,
             schemas: Default::default(),
+            recorded: Vec::new(),
         }
     }
 
@@ -322,10 +346,48 @@ impl WorkingState {
             addr.clone(),
             (
                 provider_addr.to_string(),
-                Stored::Recorded(Box::new(recorded)),
+                Stored::Recorded(Arc::new(recorded)),
             ),
         );
+        self.recorded.push(addr.clone());
         true
+    }
+
+    /// How many instances were recorded since the last
+    /// [`WorkingState::take_recorded`].
+    pub(crate) fn recorded_since(&self) -> usize {
+        self.recorded.len()
+    }
+
+    /// The instances recorded since the last call and not encoded yet
+    /// (shared, not copied).
+    pub(crate) fn take_recorded(&mut self) -> RecordedBatch {
+        let addrs = std::mem::take(&mut self.recorded);
+        RecordedBatch(
+            addrs
+                .into_iter()
+                .filter_map(|addr| match self.instances.get(&addr) {
+                    Some((_, Stored::Recorded(r))) => {
+                        let r = r.clone();
+                        Some((addr, r))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Puts encoded instances in place of those they were encoded from,
+    /// where those are still what the state holds (an instance recorded
+    /// again or forgotten since keeps what came later).
+    pub(crate) fn put_encoded(&mut self, batch: EncodedBatch) {
+        for (addr, from, encoded) in batch.0 {
+            if let Some((_, stored)) = self.instances.get_mut(&addr) {
+                if matches!(stored, Stored::Recorded(now) if Arc::ptr_eq(now, &from)) {
+                    *stored = Stored::Encoded(encoded);
+                }
+            }
+        }
     }
 
     /// The instance at `addr` in its stored form.
@@ -352,6 +414,7 @@ impl WorkingState {
     /// while changes go on).
     pub(crate) fn snapshot(&mut self) -> State {
         encode_recorded(&mut self.instances);
+        self.recorded.clear();
         let mut state = assemble(
             self.base.clone(),
             self.instances.iter_mut().map(|(addr, (provider, stored))| {
