@@ -11,12 +11,15 @@
 #   git worktree add /tmp/base REV && (cd /tmp/base && cargo build --release -p strata-cli)
 #
 # Per binary: `apply -auto-approve` from an empty state, then a no-op
-# `plan` of that state; wall seconds and peak RSS of each, and the state's size.
+# `plan` of that state; wall seconds and peak RSS of each, and the state's
+# size. Then, once per binary, a `plan -destroy` and a plan targeting one
+# resource of that state (each given at most TIMEOUT seconds, default 120).
 set -euo pipefail
 base=${1:?base binary}
 new=${2:?new binary}
 n=${3:-10000}
 runs=${4:-3}
+timeout=${TIMEOUT:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$n" > "$work/main.tf" <<'PY'
@@ -63,6 +66,19 @@ median() { # file column
   awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+once() { # binary args... (in the current directory): wall seconds, or ">T"
+  /usr/bin/time -o "$work/once.t" -f "%e" timeout "$timeout" "$@" > /dev/null 2>&1 &&
+    cat "$work/once.t" || echo ">$timeout"
+}
+for tool in base new; do
+  bin=$base
+  [ "$tool" = new ] && bin=$new
+  cd "$work/$tool"
+  printf "%-6s plan -destroy %s s, plan -target=terraform_data.r%d %s s\n" "$tool" \
+    "$(once "$bin" plan -destroy -lock=false)" "$((n / 2))" \
+    "$(once "$bin" plan -lock=false "-target=terraform_data.r$((n / 2))")" >> "$work/once"
+done
+
 printf "N=%s, %s runs each, medians\n" "$n" "$runs"
 printf "%-6s %10s %12s %12s %14s %12s\n" binary "apply s" "apply MB" "no-op plan s" "plan MB" "state MB"
 for tool in base new; do
@@ -71,3 +87,4 @@ for tool in base new; do
     "$(median "$work/$tool.plan" 1)" "$(($(median "$work/$tool.plan" 2) / 1024))" \
     "$(awk '{ print $1 / 1048576 }' "$work/$tool.state")"
 done
+cat "$work/once"

@@ -417,21 +417,21 @@ pub async fn apply(
             }
         }
     }
-    let (state, written) = persist_final(store, &shared).await;
-    diagnostics.extend(Diagnostics(written));
-    // The values every expression saw are freed on another thread: at
-    // 100,000 instances that takes longer than rendering the result.
-    let Shared {
-        roots, instances, ..
-    } = shared;
-    std::thread::spawn(move || drop((roots, instances)));
     let outcomes = plan
         .changes
         .iter()
         .zip(outcomes)
         .map(|(c, o)| (c.addr.to_string(), c.action, o.unwrap_or(Outcome::Done)))
         .collect();
-    std::thread::spawn(move || drop(plan));
+    // The values every expression saw, and the plan's, are freed on
+    // another thread while the state is written: at 100,000 instances
+    // that takes longer than rendering the result, and the memory is
+    // wanted for the state's stored form.
+    let roots = std::mem::take(&mut *shared.roots.lock().expect("roots"));
+    let instances = std::mem::take(&mut *shared.instances.lock().expect("instances"));
+    std::thread::spawn(move || drop((roots, instances, plan)));
+    let (state, written) = persist_final(store, &shared).await;
+    diagnostics.extend(Diagnostics(written));
     ApplyResult {
         state,
         outcomes,

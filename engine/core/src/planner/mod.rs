@@ -444,6 +444,21 @@ struct InstanceRefs {
     inherited: Vec<String>,
 }
 
+/// The entries of `map` under `addr`'s instances, found by their place in
+/// the map's order (a resource's instances sit together), not by a scan.
+fn instances_of<'m, V>(
+    map: &'m BTreeMap<InstanceAddr, V>,
+    addr: &ResourceAddr,
+) -> impl Iterator<Item = (&'m InstanceAddr, &'m V)> + 'm {
+    let first = InstanceAddr {
+        resource: addr.clone(),
+        key: InstanceKey::None,
+    };
+    let addr = addr.clone();
+    map.range(first..)
+        .take_while(move |(a, _)| a.resource == addr)
+}
+
 struct Planner<'a> {
     ctx: Context<'a>,
     options: &'a PlanOptions,
@@ -468,9 +483,7 @@ struct Planner<'a> {
 impl<'a> Planner<'a> {
     /// The values of a resource's instances as the prior state holds them.
     fn prior_instances(&self, addr: &ResourceAddr) -> BTreeMap<InstanceKey, Value> {
-        self.prior
-            .iter()
-            .filter(|(a, _)| a.resource == *addr)
+        instances_of(&self.prior, addr)
             .map(|(a, p)| (a.key.clone(), p.value.clone()))
             .collect()
     }
@@ -540,7 +553,7 @@ impl<'a> Planner<'a> {
                         if !self.targets.includes_resource(&addr) {
                             // Untargeted: keep what the state says.
                             let instances = self.prior_instances(&addr);
-                            for a in self.prior.keys().filter(|a| a.resource == addr) {
+                            for (a, _) in instances_of(&self.prior, &addr) {
                                 self.configured.insert(a.clone());
                             }
                             set_resource_root(&mut roots, &addr, resource_value_of(r, instances));
