@@ -97,6 +97,65 @@ pub struct InstanceState {
     pub private: Option<String>,
 }
 
+/// The state document `bytes` with its resources read in parallel, a share
+/// per core; `None` for a small document, or one that does not read this
+/// way (which a whole read then reports).
+fn parse_in_parts(bytes: &[u8]) -> Option<State> {
+    const LARGE: usize = 4 << 20;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || bytes.len() < LARGE {
+        return None;
+    }
+    /// The document with each resource left as its text.
+    #[derive(Deserialize)]
+    struct Outline<'a> {
+        version: u64,
+        #[serde(default = "terraform_version")]
+        terraform_version: String,
+        #[serde(default)]
+        strata_version: String,
+        serial: u64,
+        lineage: String,
+        #[serde(default)]
+        outputs: BTreeMap<String, OutputState>,
+        #[serde(default, borrow)]
+        resources: Vec<&'a serde_json::value::RawValue>,
+    }
+    let outline: Outline = serde_json::from_slice(bytes).ok()?;
+    let share = outline.resources.len().div_ceil(threads).max(1);
+    let parts: Vec<Option<Vec<ResourceState>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = outline
+            .resources
+            .chunks(share)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|raw| serde_json::from_str::<ResourceState>(raw.get()).ok())
+                        .collect::<Option<Vec<_>>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().ok().flatten())
+            .collect()
+    });
+    let mut resources = Vec::with_capacity(outline.resources.len());
+    for part in parts {
+        resources.extend(part?);
+    }
+    Some(State {
+        version: outline.version,
+        terraform_version: outline.terraform_version,
+        strata_version: outline.strata_version,
+        serial: outline.serial,
+        lineage: outline.lineage,
+        outputs: outline.outputs,
+        resources,
+    })
+}
+
 /// The serial of the state document `bytes`, read without building the
 /// rest of it (the history names a large state's previous version by it).
 pub fn serial_of(bytes: &[u8]) -> Option<u64> {
@@ -349,8 +408,14 @@ impl State {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {
-        let state: State =
-            serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt(e.to_string()))?;
+        let whole =
+            || serde_json::from_slice(bytes).map_err(|e| StateError::Corrupt(e.to_string()));
+        // A large state's resources are read on every core; a state that
+        // does not read so is read whole, for the error's position.
+        let state: State = match parse_in_parts(bytes) {
+            Some(state) => state,
+            None => whole()?,
+        };
         state.check_unique().map_err(StateError::Corrupt)?;
         // Every write adds one to the serial, and PostgreSQL keeps it as a
         // signed 64-bit number: a serial that could not grow is refused.
@@ -670,5 +735,29 @@ mod bytes_tests {
             );
             assert_eq!(State::from_bytes(&whole).expect("reads"), state);
         }
+    }
+
+    /// A large state is read in parts as one read would read it, and a
+    /// damaged one is refused with the position of the damage.
+    #[test]
+    fn a_large_state_reads_in_parts() {
+        let state = state_of(15_000);
+        let bytes = state.to_bytes();
+        assert!(bytes.len() > 4 << 20, "{} bytes", bytes.len());
+        assert!(parse_in_parts(&bytes).is_some());
+        assert_eq!(State::from_bytes(&bytes).expect("reads"), state);
+        // A second comma after a member, in the middle of the document.
+        let mut damaged = bytes.clone();
+        let middle = damaged.len() / 2;
+        let at = middle
+            + damaged[middle..]
+                .windows(2)
+                .position(|w| w == b",\n")
+                .expect("a member ends after the middle");
+        damaged.insert(at, b',');
+        let Err(StateError::Corrupt(why)) = State::from_bytes(&damaged) else {
+            panic!("a damaged state was read");
+        };
+        assert!(why.contains("line"), "{why}");
     }
 }
