@@ -102,8 +102,7 @@ pub struct InstanceState {
 /// way (which a whole read then reports).
 fn parse_in_parts(bytes: &[u8]) -> Option<State> {
     const LARGE: usize = 4 << 20;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || bytes.len() < LARGE {
+    if strata_types::parallel::threads() == 1 || bytes.len() < LARGE {
         return None;
     }
     /// The document with each resource left as its text.
@@ -122,24 +121,10 @@ fn parse_in_parts(bytes: &[u8]) -> Option<State> {
         resources: Vec<&'a serde_json::value::RawValue>,
     }
     let outline: Outline = serde_json::from_slice(bytes).ok()?;
-    let share = outline.resources.len().div_ceil(threads).max(1);
-    let parts: Vec<Option<Vec<ResourceState>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = outline
-            .resources
-            .chunks(share)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|raw| serde_json::from_str::<ResourceState>(raw.get()).ok())
-                        .collect::<Option<Vec<_>>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().ok().flatten())
-            .collect()
+    let parts = strata_types::parallel::map_parts(&outline.resources, 2, |part, _| {
+        part.iter()
+            .map(|raw| serde_json::from_str::<ResourceState>(raw.get()).ok())
+            .collect::<Option<Vec<_>>>()
     });
     let mut resources = Vec::with_capacity(outline.resources.len());
     for part in parts {
@@ -211,22 +196,7 @@ fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
         }
         out
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || resources.len() < 2_000 {
-        return vec![write(resources, true)];
-    }
-    let share = resources.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = resources
-            .chunks(share)
-            .enumerate()
-            .map(|(i, chunk)| scope.spawn(move || write(chunk, i == 0)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a writing thread does not panic"))
-            .collect()
-    })
+    strata_types::parallel::map_parts(resources, 2_000, |part, i| write(part, i == 0))
 }
 
 /// The resource address of an instance address, as Terraform's state

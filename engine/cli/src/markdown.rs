@@ -419,8 +419,8 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
     if !outputs.is_empty() {
         let mut block = String::from("```diff\n");
         for o in &outputs {
-            let before = o.before.as_ref().map(|e| e.decode());
-            let after = o.after.as_ref().map(|e| e.decode());
+            let before = o.before.as_ref().map(|e| e.value());
+            let after = o.after.as_ref().map(|e| e.value());
             let masked = |v: &Value| {
                 if o.sensitive {
                     "(sensitive value)".to_string()
@@ -429,10 +429,10 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
                 }
             };
             if let Some(b) = before.filter(|_| o.action != Action::Create) {
-                block.push_str(&lines_with('-', &o.name, &masked(&b)));
+                block.push_str(&lines_with('-', &o.name, &masked(b)));
             }
             if let Some(a) = after.filter(|_| o.action != Action::Delete) {
-                block.push_str(&lines_with('+', &o.name, &masked(&a)));
+                block.push_str(&lines_with('+', &o.name, &masked(a)));
             }
         }
         block.push_str("```\n\n");

@@ -334,8 +334,8 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         out.push_str("\nChanges to Outputs:\n");
         for o in outputs {
             let (sym, color) = symbol(o.action);
-            let after = o.after.as_ref().map(|e| e.decode());
-            let before = o.before.as_ref().map(|e| e.decode());
+            let after = o.after.as_ref().map(|e| e.value());
+            let before = o.before.as_ref().map(|e| e.value());
             let text = match (o.action, &before, &after) {
                 (Action::Delete, _, _) if o.sensitive => "(sensitive value) -> null".to_string(),
                 _ if o.sensitive => "(sensitive value)".to_string(),

@@ -586,8 +586,8 @@ async fn run_change(
     // of this change are masked in it (found only when there is an error).
     let fail = |summary: &str, detail: String| {
         let mut secrets = Vec::new();
-        sensitive_strings(&change.before.decode(), false, &mut secrets);
-        sensitive_strings(&change.after.decode(), false, &mut secrets);
+        sensitive_strings(change.before.value(), false, &mut secrets);
+        sensitive_strings(change.after.value(), false, &mut secrets);
         let detail = mask_secrets(detail, &secrets);
         Diagnostic::global(
             strata_types::codes::APPLY_INSTANCE_FAILED,
@@ -820,11 +820,8 @@ async fn run_change(
         &planned_marks,
     );
     let summary = provider.describe_applied(type_name, &marked);
-    let postconditions = r
-        .body
-        .blocks_of("lifecycle")
-        .any(|l| l.body.blocks_of("postcondition").next().is_some());
-    let checked = postconditions.then(|| marked.clone());
+    let checked =
+        crate::eval_body::has_conditions(&r.body, "postcondition").then(|| marked.clone());
     // The recorded instance is copied only for what needs it: the journal
     // of a call that changed the world, the object a replacement deletes.
     let recorded = store_value(shared, addr, marked, ctx, change, seq.is_some() || cbd);
@@ -885,9 +882,10 @@ fn store_value(
             ctx.registry,
             &change.provider,
         );
-        match recorded && copy {
-            true => state.instance(addr).cloned(),
-            false => None,
+        if recorded && copy {
+            state.instance(addr).cloned()
+        } else {
+            None
         }
     };
     let mut instances = shared.instances.lock().expect("instances");

@@ -460,6 +460,13 @@ fn absent_block(schema: &Schema) -> Value {
     Value::object(out)
 }
 
+/// Whether `body`'s lifecycle holds conditions of `kind` (`precondition`,
+/// `postcondition`).
+pub(crate) fn has_conditions(body: &Body, kind: &str) -> bool {
+    body.blocks_of("lifecycle")
+        .any(|l| l.body.blocks_of(kind).next().is_some())
+}
+
 /// Evaluates the `precondition` or `postcondition` blocks of a resource's
 /// lifecycle; returns an error for each condition that is false. Unknown
 /// conditions are left for later (apply) and pass here.
@@ -472,10 +479,7 @@ pub(crate) fn check_conditions(
     env: &strata_lang::functions::FunctionEnv,
     address: &dyn std::fmt::Display,
 ) -> Vec<Diagnostic> {
-    let has_conditions = body
-        .blocks_of("lifecycle")
-        .any(|l| l.body.blocks_of(kind).next().is_some());
-    if !has_conditions {
+    if !has_conditions(body, kind) {
         return Vec::new();
     }
     let address = address.to_string();

@@ -472,7 +472,7 @@ impl Plan {
             .map(|(k, v)| {
                 (
                     k.clone(),
-                    json!({ "value": value_to_json_redacted(&v.decode()) }),
+                    json!({ "value": value_to_json_redacted(v.value()) }),
                 )
             })
             .collect();
@@ -570,9 +570,6 @@ pub fn state_json(
 ) -> serde_json::Value {
     use serde_json::json;
     let mut modules: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    // One schema lookup per resource type, not per instance.
-    let mut schemas: std::collections::HashMap<(Mode, &str), Option<strata_provider::Schema>> =
-        std::collections::HashMap::new();
     for r in &state.resources {
         for i in &r.instances {
             let key = InstanceKey::from_json(i.index_key.as_ref());
@@ -597,20 +594,9 @@ pub fn state_json(
             });
             // With the provider's schema, values read as Terraform shows
             // them (a dynamic attribute's value, not its stored wrapper).
-            let schema = schemas
-                .entry((addr.resource.mode, r.type_name.as_str()))
-                .or_insert_with(|| {
-                    registry.and_then(|registry| {
-                        crate::context::provider_for(
-                            registry,
-                            addr.resource.mode,
-                            &r.type_name,
-                            Default::default(),
-                        )
-                        .ok()
-                        .map(|(_, schema)| schema)
-                    })
-                });
+            let schema = registry.and_then(|registry| {
+                registry.type_schema(&r.type_name, addr.resource.mode == Mode::Data)
+            });
             if let Some(schema) = schema {
                 if let Ok(decoded) = crate::schema_json::decode_attributes(schema, &i.attributes) {
                     let decoded = crate::schema_json::apply_sensitive_paths(

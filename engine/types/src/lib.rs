@@ -8,6 +8,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod json;
 pub mod number;
+pub mod parallel;
 pub mod time;
 pub mod ty;
 pub mod value;

@@ -521,6 +521,9 @@ pub struct Registry {
     schemas: BTreeMap<String, Arc<ProviderSchema>>,
     /// Resource and data source type → provider name.
     by_type: BTreeMap<String, String>,
+    /// Each type's schema, shared (managed resources, then data sources):
+    /// a lookup per instance costs a reference count, not a copy.
+    type_schemas: [BTreeMap<String, Arc<Schema>>; 2],
     /// Instances configured by aliased provider blocks, by `NAME.ALIAS`.
     aliases: Arc<std::sync::RwLock<BTreeMap<String, Arc<dyn Provider>>>>,
 }
@@ -534,6 +537,18 @@ impl Registry {
                 .entry(type_name.clone())
                 .or_insert_with(|| name.clone());
         }
+        // As `schema` answers for the provider a type belongs to (one
+        // registered again under its name replaces its schema).
+        for (i, types) in [&schema.resources, &schema.data_sources]
+            .into_iter()
+            .enumerate()
+        {
+            for (type_name, s) in types {
+                if self.by_type.get(type_name) == Some(&name) {
+                    self.type_schemas[i].insert(type_name.clone(), Arc::new(s.clone()));
+                }
+            }
+        }
         self.schemas.insert(name.clone(), Arc::new(schema));
         self.providers.insert(name, provider);
     }
@@ -541,6 +556,12 @@ impl Registry {
     /// The schema a provider gave when it was registered.
     pub fn schema(&self, name: &str) -> Option<&Arc<ProviderSchema>> {
         self.schemas.get(name)
+    }
+
+    /// The schema of a resource type (`data` false) or data source (true),
+    /// from the provider that offers it.
+    pub fn type_schema(&self, type_name: &str, data: bool) -> Option<&Arc<Schema>> {
+        self.type_schemas[usize::from(data)].get(type_name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {

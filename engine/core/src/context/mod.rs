@@ -164,7 +164,7 @@ pub(crate) fn provider_for(
     mode: Mode,
     type_name: &str,
     span: Span,
-) -> Result<(Arc<dyn Provider>, Schema), Diagnostic> {
+) -> Result<(Arc<dyn Provider>, Arc<Schema>), Diagnostic> {
     let provider = registry.for_resource_type(type_name).ok_or_else(|| {
         let prefix = type_name.split('_').next().unwrap_or(type_name);
         let detail = match registry.schema(prefix) {
@@ -192,12 +192,7 @@ pub(crate) fn provider_for(
         };
         Diagnostic::error(strata_types::codes::UNKNOWN_RESOURCE_TYPE, summary, detail, span)
     })?;
-    // Only the type's schema is copied, not its provider's.
-    let schema = registry.schema(provider.name());
-    let found = schema.and_then(|schema| match mode {
-        Mode::Managed => schema.resources.get(type_name),
-        Mode::Data => schema.data_sources.get(type_name),
-    });
+    let found = registry.type_schema(type_name, mode == Mode::Data);
     match found {
         Some(s) => Ok((provider.clone(), s.clone())),
         None => Err(Diagnostic::error(

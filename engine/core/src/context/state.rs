@@ -35,29 +35,11 @@ pub(crate) fn decode_state(
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<InstanceAddr, PriorInstance> {
     let _span = tracing::info_span!("decode_state").entered();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || state.resources.len() < 2_000 {
-        return decode_resources(&state.resources, registry, diagnostics);
-    }
-    let share = state.resources.len().div_ceil(threads);
-    let parts: Vec<(BTreeMap<InstanceAddr, PriorInstance>, Diagnostics)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = state
-                .resources
-                .chunks(share)
-                .map(|resources| {
-                    scope.spawn(move || {
-                        let mut found = Diagnostics::default();
-                        let decoded = decode_resources(resources, registry, &mut found);
-                        (decoded, found)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("a decoding thread does not panic"))
-                .collect()
-        });
+    let parts = strata_types::parallel::map_parts(&state.resources, 2_000, |resources, _| {
+        let mut found = Diagnostics::default();
+        let decoded = decode_resources(resources, registry, &mut found);
+        (decoded, found)
+    });
     let mut out = BTreeMap::new();
     for (mut decoded, found) in parts {
         out.append(&mut decoded);
@@ -187,9 +169,6 @@ pub(crate) struct WorkingState {
     /// Lineage, serial and outputs; its resources are not used.
     pub(crate) base: State,
     instances: BTreeMap<InstanceAddr, (String, Stored)>,
-    /// The schemas recorded instances are encoded with, one per type
-    /// (managed resources, then data sources).
-    schemas: [crate::FastMap<String, Arc<strata_provider::Schema>>; 2],
     /// Addresses recorded since [`WorkingState::take_recorded`] last ran.
     recorded: Vec<InstanceAddr>,
 }
@@ -254,6 +233,13 @@ impl Stored {
             Stored::Recorded(_) => unreachable!("encoded just above"),
         }
     }
+
+    fn into_instance(self, key: &InstanceKey) -> InstanceState {
+        match self {
+            Stored::Encoded(i) => i,
+            Stored::Recorded(r) => r.encode(key),
+        }
+    }
 }
 
 /// Encodes every recorded instance in place; a large number in parallel,
@@ -264,19 +250,9 @@ fn encode_recorded(instances: &mut BTreeMap<InstanceAddr, (String, Stored)>) {
         .filter(|(_, (_, s))| matches!(s, Stored::Recorded(_)))
         .map(|(a, (_, s))| (a, s))
         .collect();
-    fn encode_all(items: &mut [(&InstanceAddr, &mut Stored)]) {
-        for (addr, stored) in items {
+    strata_types::parallel::for_each_part_mut(&mut recorded, 2_000, |part| {
+        for (addr, stored) in part {
             stored.encode(&addr.key);
-        }
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || recorded.len() < 2_000 {
-        return encode_all(&mut recorded);
-    }
-    let share = recorded.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for part in recorded.chunks_mut(share) {
-            scope.spawn(move || encode_all(part));
         }
     });
 }
@@ -303,7 +279,6 @@ impl WorkingState {
         WorkingState {
             base: state,
             instances,
-            schemas: Default::default(),
             recorded: Vec::new(),
         }
     }
@@ -319,22 +294,13 @@ impl WorkingState {
         registry: &Registry,
         provider_addr: &str,
     ) -> bool {
-        let schemas = &mut self.schemas[usize::from(addr.resource.mode == Mode::Data)];
-        let schema = match schemas.get(&addr.resource.type_name) {
-            Some(schema) => schema.clone(),
-            None => {
-                let Ok((_, schema)) = provider_for(
-                    registry,
-                    addr.resource.mode,
-                    &addr.resource.type_name,
-                    Span::default(),
-                ) else {
-                    return false;
-                };
-                let schema = Arc::new(schema);
-                schemas.insert(addr.resource.type_name.clone(), schema.clone());
-                schema
-            }
+        let Ok((_, schema)) = provider_for(
+            registry,
+            addr.resource.mode,
+            &addr.resource.type_name,
+            Span::default(),
+        ) else {
+            return false;
         };
         let recorded = Recorded {
             value,
@@ -433,11 +399,8 @@ impl WorkingState {
             self.base,
             self.instances
                 .into_iter()
-                .map(|(addr, (provider, mut stored))| {
-                    stored.encode(&addr.key);
-                    let Stored::Encoded(instance) = stored else {
-                        unreachable!("encoded just above")
-                    };
+                .map(|(addr, (provider, stored))| {
+                    let instance = stored.into_instance(&addr.key);
                     (addr, provider, instance)
                 }),
         );

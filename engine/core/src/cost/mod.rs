@@ -166,8 +166,8 @@ fn one_of(
 struct Decoded<'p> {
     change: &'p ResourceChange,
     address: String,
-    before: Value,
-    after: Value,
+    before: &'p Value,
+    after: &'p Value,
 }
 
 /// The cost of a plan, from what each provider in `registry` says its
@@ -191,8 +191,8 @@ pub fn estimate(plan: &Plan, catalog: &Catalog, registry: &Registry) -> CostEsti
         by_provider.entry(&c.provider).or_default().push(Decoded {
             change: c,
             address: c.addr.to_string(),
-            before: c.before.decode(),
-            after: c.after.decode(),
+            before: c.before.value(),
+            after: c.after.value(),
         });
     }
     let mut totals = Totals::default();
@@ -200,7 +200,7 @@ pub fn estimate(plan: &Plan, catalog: &Catalog, registry: &Registry) -> CostEsti
         let Some(Some(provider)) = providers.get(address) else {
             continue;
         };
-        let others: Vec<PlannedObject> = decoded.iter().map(|d| planned(d, &d.after)).collect();
+        let others: Vec<PlannedObject> = decoded.iter().map(|d| planned(d, d.after)).collect();
         let region = provider.pricing_region();
         for d in decoded {
             let c = d.change;
@@ -224,8 +224,8 @@ pub fn estimate(plan: &Plan, catalog: &Catalog, registry: &Registry) -> CostEsti
             let will = !matches!(c.action, Action::Delete | Action::Forget);
             totals.add(
                 &d.address,
-                side(&d.before, had),
-                side(&d.after, will),
+                side(d.before, had),
+                side(d.after, will),
                 region.as_deref(),
             );
         }

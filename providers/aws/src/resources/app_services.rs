@@ -435,6 +435,18 @@ fn secrets(api: &Api, op: &str, body: J) -> ProviderResult<J> {
 
 const SECRET_GONE: &[&str] = &["ResourceNotFoundException"];
 
+/// A secret's version, or none when the secret or the version is gone.
+fn secret_version(api: &Api, secret: &str, version: &str) -> ProviderResult<Option<J>> {
+    found(
+        secrets(
+            api,
+            "GetSecretValue",
+            json!({"SecretId": secret, "VersionId": version}),
+        ),
+        &["ResourceNotFoundException", "InvalidRequestException"],
+    )
+}
+
 impl Resource for Secret {
     fn type_name(&self) -> &'static str {
         "aws_secretsmanager_secret"
@@ -605,15 +617,7 @@ impl Resource for SecretVersion {
                 format!("{id:?} is not SECRET_ID|VERSION_ID"),
             ));
         };
-        let Some(found) = found(
-            secrets(
-                api,
-                "GetSecretValue",
-                json!({"SecretId": secret, "VersionId": version}),
-            ),
-            &["ResourceNotFoundException", "InvalidRequestException"],
-        )?
-        else {
+        let Some(found) = secret_version(api, secret, version)? else {
             return Ok(None);
         };
         let stages: Vec<String> = found["VersionStages"]
@@ -647,15 +651,7 @@ impl Resource for SecretVersion {
         let Some((secret, version)) = id.split_once('|') else {
             return Ok(());
         };
-        let Some(current) = found(
-            secrets(
-                api,
-                "GetSecretValue",
-                json!({"SecretId": secret, "VersionId": version}),
-            ),
-            &["ResourceNotFoundException", "InvalidRequestException"],
-        )?
-        else {
+        let Some(current) = secret_version(api, secret, version)? else {
             return Ok(());
         };
         for stage in current["VersionStages"].as_array().into_iter().flatten() {
