@@ -11,6 +11,7 @@
 //! providers, schemas or the language: attribute values stay JSON here and
 //! the engine decodes them with the provider's schema.
 
+mod attributes;
 pub mod backends;
 pub mod conformance;
 pub mod crypt;
@@ -18,6 +19,7 @@ mod local;
 mod pg;
 mod s3;
 
+pub use attributes::Attributes;
 pub use local::{write_atomically, write_privately, LocalBackend, LocalStore};
 pub use pg::{PgBackend, PgStore};
 pub use s3::{S3Backend, S3Config, S3Store};
@@ -84,7 +86,7 @@ pub struct InstanceState {
     pub index_key: Option<serde_json::Value>,
     #[serde(default)]
     pub schema_version: u64,
-    pub attributes: serde_json::Value,
+    pub attributes: Attributes,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_attributes: Vec<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -185,14 +187,8 @@ fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
                 b",\n    "
             });
             one.clear();
-            serde_json::to_writer_pretty(&mut one, r).expect("state serializes");
-            // JSON strings hold no raw newline: every newline is layout.
-            for line in one.split_inclusive(|&b| b == b'\n') {
-                out.extend_from_slice(line);
-                if line.ends_with(b"\n") {
-                    out.extend_from_slice(b"    ");
-                }
-            }
+            serde_json::to_writer(&mut one, r).expect("state serializes");
+            attributes::write_pretty(&mut out, &one, 2);
         }
         out
     }
@@ -569,9 +565,25 @@ pub enum JournalRecord {
     Done {
         seq: u64,
         /// The instance after the call; `None` when it no longer exists.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "instance_from_tree"
+        )]
         instance: Option<InstanceState>,
     },
+}
+
+/// An instance inside a tagged record, which serde reads through its own
+/// buffer: read as a JSON tree first, since the attributes' text is taken
+/// only from JSON itself.
+fn instance_from_tree<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<InstanceState>, D::Error> {
+    Option::<serde_json::Value>::deserialize(deserializer)?
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(serde::de::Error::custom)
 }
 
 impl JournalRecord {
@@ -679,7 +691,7 @@ mod bytes_tests {
                 instances: vec![InstanceState {
                     index_key: None,
                     schema_version: 0,
-                    attributes: serde_json::json!({"id": format!("{i}"), "input": {"type": "string", "value": "a\n\"b\""}, "empty": [], "none": {}}),
+                    attributes: serde_json::json!({"id": format!("{i}"), "input": {"type": "string", "value": "a\n\"b\""}, "empty": [], "none": {}}).into(),
                     sensitive_attributes: vec![],
                     dependencies: if i > 0 { vec![format!("terraform_data.r{:05}", i - 1)] } else { vec![] },
                     create_before_destroy: false,
@@ -696,7 +708,11 @@ mod bytes_tests {
     fn parts_make_the_pretty_document() {
         for n in [0, 1, 3, 2_500] {
             let state = state_of(n);
-            let mut whole = serde_json::to_vec_pretty(&state).expect("serializes");
+            // The whole document written compact, then laid out as
+            // serde_json lays out a pretty document.
+            let compact = serde_json::to_vec(&state).expect("serializes");
+            let mut whole = Vec::new();
+            attributes::write_pretty(&mut whole, &compact, 0);
             whole.push(b'\n');
             assert!(
                 state.to_bytes() == whole,
@@ -704,7 +720,22 @@ mod bytes_tests {
                 String::from_utf8_lossy(&state.to_bytes()[..200.min(whole.len())])
             );
             assert_eq!(State::from_bytes(&whole).expect("reads"), state);
+            let tree: serde_json::Value = serde_json::from_slice(&whole).expect("JSON");
+            assert_eq!(tree, serde_json::to_value(&state).expect("serializes"));
         }
+    }
+
+    /// A journal's done record carries an instance, attributes and all.
+    #[test]
+    fn a_journal_record_carries_an_instance() {
+        let state = state_of(1);
+        let record = JournalRecord::Done {
+            seq: 7,
+            instance: Some(state.resources[0].instances[0].clone()),
+        };
+        let line = serde_json::to_string(&record).expect("serializes");
+        let read: JournalRecord = serde_json::from_str(&line).expect("reads");
+        assert_eq!(read, record);
     }
 
     /// A large state is read in parts as one read would read it, and a

@@ -151,11 +151,7 @@ pub fn plan(plan: &Plan, refreshed: bool) {
                     };
                     let addr =
                         InstanceAddr::parse(&format!("{module}{}.{}{key}", r.type_name, r.name))?;
-                    let id = i
-                        .attributes
-                        .get("id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string);
+                    let id = i.attributes.id();
                     Some((addr, id))
                 })
             })

@@ -1101,7 +1101,7 @@ fn instance_scope<'a>(
             kind: Kind::Object(m),
             ..
         }) => m.clone(),
-        _ => BTreeMap::new(),
+        _ => Default::default(),
     };
     path_obj.insert(
         "module".into(),

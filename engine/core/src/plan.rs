@@ -242,12 +242,7 @@ impl Plan {
     /// it gone. A plan edited to drop an instance from the state or change
     /// its id is refused. (With a key set, plans are also authenticated.)
     pub fn check_prior_state(&self, current: &State) -> Result<(), String> {
-        let id_of = |i: &strata_state::InstanceState| {
-            i.attributes
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
+        let id_of = |i: &strata_state::InstanceState| i.attributes.id();
         let address = |r: &strata_state::ResourceState, i: &strata_state::InstanceState| {
             crate::addr::state_instance_address(r, i).to_string()
         };
@@ -582,6 +577,7 @@ pub fn state_json(
                 },
                 key,
             };
+            let attributes = i.attributes.to_json();
             let mut v = json!({
                 "address": addr.to_string(),
                 "mode": r.mode,
@@ -589,8 +585,8 @@ pub fn state_json(
                 "name": r.name,
                 "provider_name": r.provider,
                 "schema_version": i.schema_version,
-                "values": redact_paths(&i.attributes, &i.sensitive_attributes),
-                "sensitive_values": sensitive_values(&i.attributes, &i.sensitive_attributes),
+                "values": redact_paths(&attributes, &i.sensitive_attributes),
+                "sensitive_values": sensitive_values(&attributes, &i.sensitive_attributes),
             });
             // With the provider's schema, values read as Terraform shows
             // them (a dynamic attribute's value, not its stored wrapper).
@@ -598,7 +594,7 @@ pub fn state_json(
                 registry.type_schema(&r.type_name, addr.resource.mode == Mode::Data)
             });
             if let Some(schema) = schema {
-                if let Ok(decoded) = crate::schema_json::decode_attributes(schema, &i.attributes) {
+                if let Ok(decoded) = crate::schema_json::decode_attributes(schema, &attributes) {
                     let decoded = crate::schema_json::apply_sensitive_paths(
                         crate::schema_json::mark_schema_sensitive(schema, decoded),
                         &i.sensitive_attributes,

@@ -204,8 +204,10 @@ pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
     };
     let sensitive = planned.sensitive;
     let kind = match (&config.kind, planned.kind) {
-        (Kind::Object(c), Kind::Object(p)) => Kind::Object(by_key(p, c)),
-        (Kind::Map(_, c) | Kind::Object(c), Kind::Map(t, p)) => Kind::Map(t, by_key(p, c)),
+        (Kind::Object(c), Kind::Object(p)) => Kind::Object(by_key(p.into_map(), c).into()),
+        (Kind::Map(_, c) | Kind::Object(c), Kind::Map(t, p)) => {
+            Kind::Map(t, by_key(p.into_map(), c).into())
+        }
         (Kind::List(_, c) | Kind::Tuple(c), Kind::List(t, p)) if c.len() == p.len() => {
             Kind::List(t, by_index(p, c))
         }

@@ -125,7 +125,7 @@ fn attribute(state: &State, name: &str, index: Option<i64>, attr: &str) -> serde
         .iter()
         .find(|i| i.index_key.as_ref().and_then(|k| k.as_i64()) == index)
         .unwrap_or_else(|| panic!("{name}[{index:?}] is in state"));
-    i.attributes[attr].clone()
+    i.attributes.to_json()[attr].clone()
 }
 
 /// A store whose snapshot writes take as long as a slow backend's PUT:
@@ -461,7 +461,8 @@ resource "terraform_data" "b" {
             .find(|r| r.name == name)
             .expect("resource")
             .instances[0]
-            .attributes["id"]
+            .attributes
+            .to_json()["id"]
             .clone()
     };
     assert_eq!(id_of(&now, "c"), id_of(&applied, "b"));
@@ -583,7 +584,7 @@ fn an_interrupted_delete_of_a_replaced_object_keeps_its_replacement() {
     let plan = make_plan(&rt, &session, &*store);
     let applied = apply_plan(&rt, &session, store.clone(), &plan);
     let instance = &applied.resources[0].instances[0];
-    let mut old = instance.attributes.clone();
+    let mut old = instance.attributes.to_json();
     old["id"] = serde_json::json!("the-replaced-one");
     store
         .append_journal(
@@ -621,7 +622,8 @@ fn an_interrupted_delete_of_a_replaced_object_keeps_its_replacement() {
         .expect("a state");
     assert_eq!(settled.resources.len(), 1, "{settled:?}");
     assert_eq!(
-        settled.resources[0].instances[0].attributes["id"], instance.attributes["id"],
+        settled.resources[0].instances[0].attributes.id(),
+        instance.attributes.id(),
         "the replacement keeps the address"
     );
     let messages = recovered.lock().unwrap().join("\n");

@@ -113,7 +113,7 @@ fn convert_unmarked(value: &Value, target: &Type) -> Result<Value, ConversionErr
             };
             let map: BTreeMap<String, Value> = keys.into_iter().cloned().zip(converted).collect();
             Ok(Value {
-                kind: Kind::Map(element_type, map),
+                kind: Kind::Map(element_type, map.into()),
                 sensitive: false,
             })
         }

@@ -516,7 +516,7 @@ impl Evaluator<'_, '_> {
                 groups
                     .into_iter()
                     .map(|(k, v)| (k, Value::tuple(v)))
-                    .collect(),
+                    .collect::<strata_types::Fields>(),
             )
         } else {
             Value::object(object)

@@ -480,7 +480,7 @@ fn evaluate_locals(
         Some(Value {
             kind: Kind::Object(m),
             ..
-        }) => m,
+        }) => m.into_map(),
         _ => BTreeMap::new(),
     }
 }
@@ -584,7 +584,7 @@ fn validate_children(
                 kind: Kind::Object(m),
                 ..
             }) => m.clone(),
-            _ => BTreeMap::new(),
+            _ => Default::default(),
         };
         path.insert("module".to_string(), Value::unknown(Type::String));
         roots.insert("path".to_string(), Value::object(path));
@@ -903,7 +903,7 @@ fn declare_names(config: &Config, roots: &mut HashMap<String, Value>) {
         Value::object(
             data.into_iter()
                 .map(|(k, v)| (k, Value::object(v)))
-                .collect(),
+                .collect::<strata_types::Fields>(),
         ),
     );
     roots.insert(
@@ -913,7 +913,7 @@ fn declare_names(config: &Config, roots: &mut HashMap<String, Value>) {
                 .modules
                 .iter()
                 .map(|m| (m.name.clone(), Value::unknown(Type::Dynamic)))
-                .collect(),
+                .collect::<strata_types::Fields>(),
         ),
     );
 }

@@ -5,7 +5,7 @@
 //! `["object",{"a":"bool"}]`). Attributes whose type is only known at run
 //! time (`any`) carry their type beside the value.
 
-use crate::{Kind, Number, Type, Value};
+use crate::{Fields, Kind, Number, Type, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -167,8 +167,8 @@ pub fn apply_marks(v: Value, marks: &serde_json::Value, mark: &dyn Fn(Value) -> 
         serde_json::Value::Object(m) => {
             let sensitive = v.sensitive;
             let kind = match v.kind {
-                Kind::Object(attrs) => Kind::Object(mark_map(attrs, m, mark)),
-                Kind::Map(t, attrs) => Kind::Map(t, mark_map(attrs, m, mark)),
+                Kind::Object(attrs) => Kind::Object(mark_map(attrs.into_map(), m, mark).into()),
+                Kind::Map(t, attrs) => Kind::Map(t, mark_map(attrs.into_map(), m, mark).into()),
                 other => other,
             };
             Value { kind, sensitive }
@@ -251,7 +251,7 @@ pub fn value_from_json(j: &serde_json::Value, ty: &Type) -> Result<Value, JsonEr
                 .map(|(k, v)| Ok((k.clone(), value_from_json(v, e)?)))
                 .collect::<Result<BTreeMap<_, _>, JsonError>>()?;
             Value {
-                kind: Kind::Map((**e).clone(), values),
+                kind: Kind::Map((**e).clone(), values.into()),
                 sensitive: false,
             }
         }
@@ -292,9 +292,11 @@ fn infer(j: &serde_json::Value) -> Value {
         }
         serde_json::Value::String(s) => Value::string(s.clone()),
         serde_json::Value::Array(items) => Value::tuple(items.iter().map(infer).collect()),
-        serde_json::Value::Object(m) => {
-            Value::object(m.iter().map(|(k, v)| (k.clone(), infer(v))).collect())
-        }
+        serde_json::Value::Object(m) => Value::object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), infer(v)))
+                .collect::<Fields>(),
+        ),
     }
 }
 

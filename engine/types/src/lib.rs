@@ -16,4 +16,4 @@ pub mod value;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile, SourceMap, Span};
 pub use number::Number;
 pub use ty::{ObjectType, Type};
-pub use value::{Kind, Value};
+pub use value::{Fields, Kind, Value};

@@ -11,6 +11,7 @@ use crate::number::Number;
 use crate::ty::Type;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Value {
@@ -29,8 +30,8 @@ pub enum Kind {
     List(Type, Vec<Value>),
     /// Elements sorted by [`Value::set_order`] and deduplicated.
     Set(Type, Vec<Value>),
-    Map(Type, BTreeMap<String, Value>),
-    Object(BTreeMap<String, Value>),
+    Map(Type, Fields),
+    Object(Fields),
     Tuple(Vec<Value>),
 }
 
@@ -80,11 +81,11 @@ impl Value {
     pub fn tuple(elements: Vec<Value>) -> Value {
         Kind::Tuple(elements).into()
     }
-    pub fn object(attributes: BTreeMap<String, Value>) -> Value {
-        Kind::Object(attributes).into()
+    pub fn object(attributes: impl Into<Fields>) -> Value {
+        Kind::Object(attributes.into()).into()
     }
     pub fn empty_object() -> Value {
-        Kind::Object(BTreeMap::new()).into()
+        Kind::Object(Fields::new()).into()
     }
 
     /// A list; the element type is taken from the elements (which must
@@ -94,7 +95,8 @@ impl Value {
         Kind::List(ty, elements).into()
     }
 
-    pub fn map(element_type: Type, elements: BTreeMap<String, Value>) -> Value {
+    pub fn map(element_type: Type, elements: impl Into<Fields>) -> Value {
+        let elements: Fields = elements.into();
         let ty = elements
             .values()
             .next()
@@ -179,8 +181,8 @@ impl Value {
             Kind::List(t, e) => Kind::List(t.clone(), unmark_all(e, &mut had)),
             Kind::Set(t, e) => Kind::Set(t.clone(), unmark_all(e, &mut had)),
             Kind::Tuple(e) => Kind::Tuple(unmark_all(e, &mut had)),
-            Kind::Map(t, m) => Kind::Map(t.clone(), unmark_map(m, &mut had)),
-            Kind::Object(m) => Kind::Object(unmark_map(m, &mut had)),
+            Kind::Map(t, m) => Kind::Map(t.clone(), unmark_map(m, &mut had).into()),
+            Kind::Object(m) => Kind::Object(unmark_map(m, &mut had).into()),
             other => other.clone(),
         };
         (
@@ -295,4 +297,103 @@ fn unmark_map(elements: &BTreeMap<String, Value>, had: &mut bool) -> BTreeMap<St
             (k.clone(), v)
         })
         .collect()
+}
+
+/// The attributes of an object value, or the elements of a map value,
+/// shared rather than copied. Values are copied often: a resource's value
+/// sits in the prior state, the evaluation context, the plan's before and
+/// after. A copy of `Fields` is a reference count; a change to one makes
+/// it its own first (copy on write), so sharing never shows.
+#[derive(Clone, Default)]
+pub struct Fields(Arc<BTreeMap<String, Value>>);
+
+impl Fields {
+    pub fn new() -> Fields {
+        Fields::default()
+    }
+
+    /// The map, copied only when it is shared.
+    pub fn into_map(self) -> BTreeMap<String, Value> {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = BTreeMap<String, Value>;
+    fn deref(&self) -> &BTreeMap<String, Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Fields {
+    fn deref_mut(&mut self) -> &mut BTreeMap<String, Value> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Fields {
+    fn from(map: BTreeMap<String, Value>) -> Fields {
+        Fields(Arc::new(map))
+    }
+}
+
+impl FromIterator<(String, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
+        Fields(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = (String, Value);
+    type IntoIter = std::collections::btree_map::IntoIter<String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_map().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Fields {
+    type Item = (&'a String, &'a mut Value);
+    type IntoIter = std::collections::btree_map::IterMut<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+#[cfg(test)]
+mod fields_tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_shared_until_one_side_changes() {
+        let mut a: Fields = [("x".to_string(), Value::int(1))].into_iter().collect();
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        a.insert("y".into(), Value::int(2));
+        assert_eq!(a.len(), 2);
+        assert_eq!(b.len(), 1, "the copy keeps what it had");
+        assert_ne!(a, b);
+        let c = b.clone();
+        assert_eq!(b.into_map().len(), 1);
+        assert_eq!(c.len(), 1);
+    }
 }

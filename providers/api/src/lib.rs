@@ -636,7 +636,7 @@ pub fn null_object(schema: &Schema) -> Value {
             o.attributes
                 .into_iter()
                 .map(|(k, t)| (k, Value::null(t)))
-                .collect(),
+                .collect::<strata_types::Fields>(),
         ),
         t => Value::null(t),
     }

@@ -80,7 +80,7 @@ pub fn generated(ty: &Type) -> Value {
             o.attributes
                 .iter()
                 .map(|(k, t)| (k.clone(), generated(t)))
-                .collect(),
+                .collect::<strata_types::Fields>(),
         ),
         Type::Dynamic => Value::null(Type::Dynamic),
     }

@@ -332,7 +332,7 @@ impl AwsProvider {
         // In place: configuration over the prior object.
         let mut planned = match &request.prior.kind {
             Kind::Object(m) => m.clone(),
-            _ => BTreeMap::new(),
+            _ => Default::default(),
         };
         for (name, a) in &schema.attributes {
             let configured = set(name);

@@ -121,7 +121,7 @@ pub fn fill_unknowns(planned: &Value, mut generate: impl FnMut(&str) -> Value) -
                 };
                 (k.clone(), v)
             })
-            .collect(),
+            .collect::<strata_types::Fields>(),
     )
 }
 

@@ -409,7 +409,7 @@ mod tests {
             pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
+                .collect::<strata_types::Fields>(),
         )
     }
 
@@ -437,7 +437,7 @@ mod tests {
                     Type::String,
                     [("team".to_string(), Value::string("ml"))]
                         .into_iter()
-                        .collect(),
+                        .collect::<strata_types::Fields>(),
                 ),
             ),
             (

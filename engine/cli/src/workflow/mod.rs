@@ -442,7 +442,7 @@ fn masked_attributes(
     instance: &strata_state::InstanceState,
 ) -> serde_json::Value {
     const MASK: &str = "(sensitive value)";
-    let mut attributes = instance.attributes.clone();
+    let mut attributes = instance.attributes.to_json();
     for path in &instance.sensitive_attributes {
         let steps = path.as_array().map(Vec::as_slice).unwrap_or_default();
         if let Some(slot) = strata_core::schema_json::stored_at_mut(&mut attributes, steps) {

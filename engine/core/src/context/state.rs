@@ -78,7 +78,7 @@ fn decode_resources(
                 },
                 key: InstanceKey::from_json(i.index_key.as_ref()),
             };
-            let decoded = decode_attributes(&schema, &i.attributes)
+            let decoded = decode_attributes(&schema, &i.attributes.to_json())
                 .map_err(|e| e.to_string())
                 .and_then(|v| {
                     if i.schema_version == schema.version {
@@ -214,7 +214,7 @@ impl Recorded {
         InstanceState {
             index_key: key.to_json(),
             schema_version: self.schema.version,
-            attributes: encode_attributes(&self.schema, &self.value),
+            attributes: encode_attributes(&self.schema, &self.value).into(),
             sensitive_attributes: sensitive_paths(&self.value),
             dependencies: self.dependencies.clone(),
             create_before_destroy: self.create_before_destroy,

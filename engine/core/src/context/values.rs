@@ -41,7 +41,7 @@ pub(crate) fn expansion_value(
                     InstanceKey::Str(s) => (s, v),
                     k => (k.to_string(), v),
                 })
-                .collect(),
+                .collect::<strata_types::Fields>(),
         )
     } else {
         instances

@@ -44,13 +44,14 @@ pub async fn reapable(session: &Session, state: &State) -> Result<Vec<Reapable>,
         )?;
         for instance in &resource.instances {
             let addr = state_instance_address(resource, instance);
-            let value = decode_attributes(&schema, &instance.attributes).map_err(|e| {
-                Diagnostic::global(
-                    codes::REAP_FAILED,
-                    "Cannot read the state",
-                    format!("{addr}: {e}"),
-                )
-            })?;
+            let value =
+                decode_attributes(&schema, &instance.attributes.to_json()).map_err(|e| {
+                    Diagnostic::global(
+                        codes::REAP_FAILED,
+                        "Cannot read the state",
+                        format!("{addr}: {e}"),
+                    )
+                })?;
             let reason = provider
                 .reap_reason(&resource.type_name, &value)
                 .await

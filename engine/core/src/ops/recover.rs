@@ -169,7 +169,7 @@ pub(crate) async fn reconcile(
                         let instance = InstanceState {
                             index_key: addr.key.to_json(),
                             schema_version,
-                            attributes: encode_attributes(&schema, &object),
+                            attributes: encode_attributes(&schema, &object).into(),
                             sensitive_attributes: sensitive_paths(&object),
                             dependencies: Vec::new(),
                             create_before_destroy: false,
@@ -246,7 +246,7 @@ pub async fn import_instance(
     let instance = InstanceState {
         index_key: addr.key.to_json(),
         schema_version: schema.version,
-        attributes: encode_attributes(&schema, &object),
+        attributes: encode_attributes(&schema, &object).into(),
         sensitive_attributes: sensitive_paths(&object),
         dependencies: Vec::new(),
         create_before_destroy: false,

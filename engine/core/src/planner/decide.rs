@@ -152,7 +152,7 @@ pub(super) fn apply_ignore_changes(config: &Value, prior: &Value, lc: &Lifecycle
                         },
                     )
                 })
-                .collect(),
+                .collect::<strata_types::Fields>(),
         ),
         _ => config.clone(),
     }

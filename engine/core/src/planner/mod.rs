@@ -179,7 +179,7 @@ pub async fn plan(
         Some(Value {
             kind: Kind::Object(m),
             ..
-        }) => m,
+        }) => m.into_map(),
         _ => BTreeMap::new(),
     };
     // Orphans: instances in state that the configuration no longer has.
@@ -518,7 +518,7 @@ impl<'a> Planner<'a> {
                         .modules
                         .iter()
                         .map(|m| (m.name.clone(), Value::unknown(Type::Dynamic)))
-                        .collect(),
+                        .collect::<strata_types::Fields>(),
                 ),
             );
             roots.insert("local".into(), Value::object(BTreeMap::new()));
@@ -983,7 +983,7 @@ impl<'a> Planner<'a> {
                     kind: Kind::Object(m),
                     ..
                 }) => m.clone(),
-                _ => BTreeMap::new(),
+                _ => Default::default(),
             };
             path_obj.insert("module".into(), Value::string(relative));
             child_roots.insert("path".to_string(), Value::object(path_obj));

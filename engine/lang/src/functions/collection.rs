@@ -424,7 +424,7 @@ fn merge(a: &[Value]) -> FnResult {
         let out = out
             .into_iter()
             .map(|(k, v)| (k, convert(&v, &element).unwrap_or(v)))
-            .collect();
+            .collect::<strata_types::Fields>();
         return Ok(Value::map(element, out));
     }
     Ok(Value::object(out))
@@ -649,7 +649,7 @@ fn transpose(a: &[Value]) -> FnResult {
         Type::list(Type::String),
         out.into_iter()
             .map(|(k, v)| (k, Value::list(Type::String, v)))
-            .collect(),
+            .collect::<strata_types::Fields>(),
     ))
 }
 

@@ -342,9 +342,11 @@ pub(crate) fn from_json(v: &serde_json::Value) -> Value {
         }
         serde_json::Value::String(s) => Value::string(s.clone()),
         serde_json::Value::Array(items) => Value::tuple(items.iter().map(from_json).collect()),
-        serde_json::Value::Object(m) => {
-            Value::object(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
-        }
+        serde_json::Value::Object(m) => Value::object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), from_json(v)))
+                .collect::<strata_types::Fields>(),
+        ),
     }
 }
 

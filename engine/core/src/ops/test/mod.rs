@@ -885,7 +885,7 @@ async fn plan_once(
         plan.outputs
             .iter()
             .filter_map(|o| Some((o.name.clone(), o.after.as_ref()?.decode())))
-            .collect(),
+            .collect::<strata_types::Fields>(),
     );
     let roots = result.scope.unwrap_or_default();
     Ok((plan, Scope { roots, outputs }))
