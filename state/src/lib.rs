@@ -146,31 +146,42 @@ fn parse_in_parts(bytes: &[u8]) -> Option<State> {
 /// The serial of the state document `bytes`, read without building the
 /// rest of it (the history names a large state's previous version by it).
 pub fn serial_of(bytes: &[u8]) -> Option<u64> {
-    struct Serial;
-    impl<'de> serde::de::Visitor<'de> for Serial {
-        type Value = Option<u64>;
+    serial_from(serde_json::Deserializer::from_slice(bytes))
+}
+
+/// [`serial_of`] for a state file: read up to its serial, which comes
+/// near the top, not to its end.
+pub fn serial_of_file(path: &std::path::Path) -> Option<u64> {
+    let file = std::fs::File::open(path).ok()?;
+    serial_from(serde_json::Deserializer::from_reader(
+        std::io::BufReader::new(file),
+    ))
+}
+
+fn serial_from<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Option<u64> {
+    /// Stops the read at the serial: what follows is not read at all.
+    struct Serial<'a>(&'a std::cell::Cell<Option<u64>>);
+    impl<'de> serde::de::Visitor<'de> for Serial<'_> {
+        type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a state")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut serial = None;
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "serial" {
-                    serial = Some(map.next_value::<u64>()?);
-                } else {
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    self.0.set(Some(map.next_value::<u64>()?));
+                    return Err(serde::de::Error::custom("found"));
                 }
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
-            Ok(serial)
+            Ok(())
         }
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde::Deserializer::deserialize_map(&mut de, Serial)
-        .ok()
-        .flatten()
+    let serial = std::cell::Cell::new(None);
+    let _ = serde::Deserializer::deserialize_map(&mut de, Serial(&serial));
+    serial.get()
 }
 
 /// `resources` as elements of the state's `resources` array, indented as
@@ -190,6 +201,8 @@ fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
             serde_json::to_writer(&mut one, r).expect("state serializes");
             attributes::write_pretty(&mut out, &one, 2);
         }
+        // Parts are held together until written: without their slack.
+        out.shrink_to_fit();
         out
     }
     strata_types::parallel::map_parts(resources, 2_000, |part, i| write(part, i == 0))
@@ -337,10 +350,21 @@ impl State {
     /// The canonical bytes: normalized, two-space indented JSON with a
     /// trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let chunks = self.to_chunks();
+        let mut out = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for chunk in chunks {
+            out.extend_from_slice(&chunk);
+        }
+        out
+    }
+
+    /// [`State::to_bytes`] in consecutive pieces, for a writer that need
+    /// not hold a large state's bytes twice.
+    pub fn to_chunks(&self) -> Vec<Vec<u8>> {
         if !self.is_normalized() {
             let mut normalized = self.clone();
             normalized.normalize();
-            return normalized.to_bytes();
+            return normalized.to_chunks();
         }
         // The resources are written on every core, then put in place in
         // the document around them: large states are written at the speed
@@ -354,23 +378,20 @@ impl State {
             outputs: self.outputs.clone(),
             resources: Vec::new(),
         };
-        let mut out = serde_json::to_vec_pretty(&header).expect("state serializes");
+        let mut head = serde_json::to_vec_pretty(&header).expect("state serializes");
         const EMPTY: &[u8] = b"[]\n}";
-        debug_assert!(out.ends_with(EMPTY), "resources come last");
-        out.truncate(out.len() - EMPTY.len());
+        debug_assert!(head.ends_with(EMPTY), "resources come last");
+        head.truncate(head.len() - EMPTY.len());
         if self.resources.is_empty() {
-            out.extend_from_slice(EMPTY);
-        } else {
-            let parts = pretty_resources(&self.resources);
-            out.reserve(parts.iter().map(Vec::len).sum::<usize>() + 8);
-            out.push(b'[');
-            for part in parts {
-                out.extend_from_slice(&part);
-            }
-            out.extend_from_slice(b"\n  ]\n}");
+            head.extend_from_slice(EMPTY);
+            head.push(b'\n');
+            return vec![head];
         }
-        out.push(b'\n');
-        out
+        head.push(b'[');
+        let mut chunks = vec![head];
+        chunks.extend(pretty_resources(&self.resources));
+        chunks.push(b"\n  ]\n}\n".to_vec());
+        chunks
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {
@@ -723,6 +744,24 @@ mod bytes_tests {
             let tree: serde_json::Value = serde_json::from_slice(&whole).expect("JSON");
             assert_eq!(tree, serde_json::to_value(&state).expect("serializes"));
         }
+    }
+
+    /// A state file's serial is read from its top: what follows it is
+    /// not read.
+    #[test]
+    fn a_serial_is_read_from_the_top_of_the_file() {
+        let mut state = state_of(3);
+        state.serial = 41;
+        let mut bytes = state.to_bytes();
+        assert_eq!(serial_of(&bytes), Some(41));
+        bytes.truncate(bytes.len() / 2);
+        let dir = std::env::temp_dir().join(format!("strata-serial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("cut.tfstate");
+        std::fs::write(&path, &bytes).expect("writes");
+        assert_eq!(serial_of_file(&path), Some(41));
+        assert_eq!(serial_of_file(&dir.join("none.tfstate")), None);
+        std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 
     /// A journal's done record carries an instance, attributes and all.

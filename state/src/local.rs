@@ -79,19 +79,19 @@ impl LocalStore {
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, fsynced, renamed over the target, and the directory fsynced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomically_with_mode(path, bytes, 0o666)
+    write_atomically_with_mode(path, &[bytes], 0o666)
 }
 
 /// [`write_atomically`] for a file only its owner may read (it holds
 /// credentials).
 pub fn write_privately(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomically_with_mode(path, bytes, 0o600)
+    write_atomically_with_mode(path, &[bytes], 0o600)
 }
 
-/// Writes a temporary file beside `path` (created with `mode`, less the
-/// umask), syncs it and renames it over `path`; the temporary file is
-/// removed when a step fails.
-fn write_atomically_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+/// Writes `pieces` one after the other into a temporary file beside
+/// `path` (created with `mode`, less the umask), syncs it and renames it
+/// over `path`; the temporary file is removed when a step fails.
+fn write_atomically_with_mode(path: &Path, pieces: &[&[u8]], mode: u32) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -112,7 +112,9 @@ fn write_atomically_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::
         #[cfg(not(unix))]
         let _ = mode;
         let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
+        for piece in pieces {
+            f.write_all(piece)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -125,6 +127,46 @@ fn write_atomically_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::
     }
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Whether `bytes` are `pieces` one after the other.
+fn same_bytes(bytes: &[u8], pieces: &[&[u8]]) -> bool {
+    let mut rest = bytes;
+    for piece in pieces {
+        match rest.split_at_checked(piece.len()) {
+            Some((head, tail)) if head == *piece => rest = tail,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Copies the file `from` to `to` as [`write_atomically`] writes: through
+/// a synced temporary file renamed into place.
+fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
+    let dir = to
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let copied = (|| {
+        std::fs::copy(from, &tmp)?;
+        File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, to)
+    })();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", to.display()),
+        ));
     }
     Ok(())
 }
@@ -164,31 +206,45 @@ impl Store for LocalStore {
     }
 
     fn write(&self, state: &State) -> Result<(), StateError> {
-        let plain = state.to_bytes();
-        if let Ok(previous) = std::fs::read(&self.path) {
-            let previous_plain = match self.cipher {
-                None => Some(std::borrow::Cow::Borrowed(previous.as_slice())),
-                Some(_) => self
-                    .open(previous.clone())
-                    .ok()
-                    .map(std::borrow::Cow::Owned),
-            };
-            if previous_plain.as_deref() == Some(plain.as_slice()) {
-                return Ok(());
-            }
+        // A plain state is written in its pieces, and compared with the
+        // previous one only when their lengths agree: a large state's
+        // bytes are not held twice.
+        let chunks = state.to_chunks();
+        let pieces: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        let len: usize = pieces.iter().map(|p| p.len()).sum();
+        if std::fs::metadata(&self.path).is_ok() {
             let backup = self.sibling(".backup");
-            write_atomically(&backup, &previous)?;
+            let serial = match self.cipher {
+                None => {
+                    let same = std::fs::metadata(&self.path).is_ok_and(|m| m.len() == len as u64)
+                        && std::fs::read(&self.path).is_ok_and(|p| same_bytes(&p, &pieces));
+                    if same {
+                        return Ok(());
+                    }
+                    copy_atomically(&self.path, &backup)?;
+                    crate::serial_of_file(&backup)
+                }
+                Some(_) => {
+                    let previous = std::fs::read(&self.path)?;
+                    let previous_plain = self.open(previous.clone()).ok();
+                    if previous_plain.as_deref() == Some(pieces.concat().as_slice()) {
+                        return Ok(());
+                    }
+                    write_atomically(&backup, &previous)?;
+                    previous_plain.and_then(|p| crate::serial_of(&p))
+                }
+            };
             // Numbered history: the previous version by its serial. It is
             // the backup's file under a second name (the backup is
             // replaced, never written in place), or a copy where links
             // are not possible.
-            if let Some(serial) = previous_plain.and_then(|p| crate::serial_of(&p)) {
+            if let Some(serial) = serial {
                 let dir = self.history_dir();
                 std::fs::create_dir_all(&dir)?;
                 let numbered = dir.join(format!("{serial}.tfstate"));
                 let _ = std::fs::remove_file(&numbered);
                 if std::fs::hard_link(&backup, &numbered).is_err() {
-                    write_atomically(&numbered, &previous)?;
+                    copy_atomically(&backup, &numbered)?;
                 }
                 let mut serials = self.history()?;
                 for serial in serials.split_off(HISTORY_LIMIT.min(serials.len())) {
@@ -196,7 +252,10 @@ impl Store for LocalStore {
                 }
             }
         }
-        write_atomically(&self.path, &self.seal(plain))?;
+        match self.cipher {
+            None => write_atomically_with_mode(&self.path, &pieces, 0o666)?,
+            Some(_) => write_atomically(&self.path, &self.seal(pieces.concat()))?,
+        }
         Ok(())
     }
 

@@ -138,7 +138,7 @@ fn parse(expr: &Expr, diagnostics: &mut Diagnostics, in_object: bool) -> Option<
                     }
                     object.attributes.insert(name, attribute_type);
                 }
-                Some((Type::Object(Box::new(object)), defaults))
+                Some((Type::Object(std::sync::Arc::new(object)), defaults))
             }
             "tuple" => {
                 let Some(ExprKind::Tuple(items)) = args.first().map(|a| &a.kind) else {

@@ -17,7 +17,7 @@ pub enum Type {
     List(Box<Type>),
     Set(Box<Type>),
     Map(Box<Type>),
-    Object(Box<ObjectType>),
+    Object(std::sync::Arc<ObjectType>),
     Tuple(Vec<Type>),
 }
 
@@ -29,7 +29,7 @@ pub struct ObjectType {
 
 impl Type {
     pub fn object(attributes: BTreeMap<String, Type>) -> Type {
-        Type::Object(Box::new(ObjectType {
+        Type::Object(std::sync::Arc::new(ObjectType {
             attributes,
             optional: BTreeSet::new(),
         }))

@@ -134,7 +134,7 @@ impl Schema {
                 },
             );
         }
-        Type::Object(Box::new(ObjectType {
+        Type::Object(std::sync::Arc::new(ObjectType {
             attributes,
             optional: Default::default(),
         }))
@@ -634,6 +634,7 @@ pub fn null_object(schema: &Schema) -> Value {
     match schema.object_type() {
         Type::Object(o) => Value::object(
             o.attributes
+                .clone()
                 .into_iter()
                 .map(|(k, t)| (k, Value::null(t)))
                 .collect::<strata_types::Fields>(),

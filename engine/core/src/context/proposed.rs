@@ -20,5 +20,10 @@ pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
             }
         }
     }
+    // Nothing new (a no-op): the prior object itself, shared rather than
+    // a copy of it.
+    if !prior.sensitive && *out == **prior_attrs {
+        return prior.clone();
+    }
     Value::object(out)
 }
