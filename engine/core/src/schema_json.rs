@@ -3,7 +3,6 @@
 //! Terraform stores `terraform_data.input`), sensitive parts are recorded
 //! as attribute paths.
 
-use std::collections::BTreeMap;
 use strata_provider::Schema;
 use strata_types::json::{type_from_json, type_to_json, value_from_json, value_to_json, JsonError};
 use strata_types::{Kind, Type, Value};
@@ -187,7 +186,7 @@ pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
     if config.sensitive {
         return planned.mark_sensitive(true);
     }
-    type Entries = BTreeMap<String, Value>;
+    type Entries = strata_types::FieldMap<Value>;
     let by_key = |p: Entries, c: &Entries| -> Entries {
         p.into_iter()
             .map(|(k, v)| match c.get(&k) {

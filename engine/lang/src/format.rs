@@ -61,7 +61,7 @@ fn write_sequence(out: &mut String, items: &[Value], indent: usize) {
     out.push(']');
 }
 
-fn write_mapping(out: &mut String, m: &std::collections::BTreeMap<String, Value>, indent: usize) {
+fn write_mapping(out: &mut String, m: &strata_types::FieldMap<Value>, indent: usize) {
     if m.is_empty() {
         out.push_str("{}");
         return;

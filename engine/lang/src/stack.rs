@@ -480,7 +480,7 @@ fn evaluate_locals(
         Some(Value {
             kind: Kind::Object(m),
             ..
-        }) => m.into_map(),
+        }) => m.into_map().into_iter().collect(),
         _ => BTreeMap::new(),
     }
 }

@@ -193,10 +193,10 @@ fn zip_marks(
 }
 
 fn mark_map(
-    attrs: BTreeMap<String, Value>,
+    attrs: crate::FieldMap<Value>,
     marks: &serde_json::Map<String, serde_json::Value>,
     mark: &dyn Fn(Value) -> Value,
-) -> BTreeMap<String, Value> {
+) -> crate::FieldMap<Value> {
     attrs
         .into_iter()
         .map(|(k, v)| {

@@ -6,6 +6,7 @@
 
 pub mod codes;
 pub mod diagnostic;
+pub mod field_map;
 pub mod json;
 pub mod number;
 pub mod parallel;
@@ -14,6 +15,7 @@ pub mod ty;
 pub mod value;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile, SourceMap, Span};
+pub use field_map::FieldMap;
 pub use number::Number;
 pub use ty::{ObjectType, Type};
 pub use value::{Fields, Kind, Value};

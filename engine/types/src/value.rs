@@ -7,6 +7,7 @@
 //! language crate (operators, conversion, functions). This module owns only
 //! the shape, the type of a value, equality and ordering of set elements.
 
+use crate::field_map::FieldMap;
 use crate::number::Number;
 use crate::ty::Type;
 use std::cmp::Ordering;
@@ -224,7 +225,7 @@ impl Value {
     }
 
     /// Elements of a map or object.
-    pub fn as_mapping(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_mapping(&self) -> Option<&FieldMap<Value>> {
         match &self.kind {
             Kind::Map(_, m) | Kind::Object(m) => Some(m),
             _ => None,
@@ -288,7 +289,7 @@ fn unmark_all(elements: &[Value], had: &mut bool) -> Vec<Value> {
         .collect()
 }
 
-fn unmark_map(elements: &BTreeMap<String, Value>, had: &mut bool) -> BTreeMap<String, Value> {
+fn unmark_map(elements: &FieldMap<Value>, had: &mut bool) -> FieldMap<Value> {
     elements
         .iter()
         .map(|(k, e)| {
@@ -305,7 +306,7 @@ fn unmark_map(elements: &BTreeMap<String, Value>, had: &mut bool) -> BTreeMap<St
 /// after. A copy of `Fields` is a reference count; a change to one makes
 /// it its own first (copy on write), so sharing never shows.
 #[derive(Clone, Default)]
-pub struct Fields(Arc<BTreeMap<String, Value>>);
+pub struct Fields(Arc<FieldMap<Value>>);
 
 impl Fields {
     pub fn new() -> Fields {
@@ -313,20 +314,20 @@ impl Fields {
     }
 
     /// The map, copied only when it is shared.
-    pub fn into_map(self) -> BTreeMap<String, Value> {
+    pub fn into_map(self) -> FieldMap<Value> {
         Arc::unwrap_or_clone(self.0)
     }
 }
 
 impl std::ops::Deref for Fields {
-    type Target = BTreeMap<String, Value>;
-    fn deref(&self) -> &BTreeMap<String, Value> {
+    type Target = FieldMap<Value>;
+    fn deref(&self) -> &FieldMap<Value> {
         &self.0
     }
 }
 
 impl std::ops::DerefMut for Fields {
-    fn deref_mut(&mut self) -> &mut BTreeMap<String, Value> {
+    fn deref_mut(&mut self) -> &mut FieldMap<Value> {
         Arc::make_mut(&mut self.0)
     }
 }
@@ -345,6 +346,12 @@ impl std::fmt::Debug for Fields {
 
 impl From<BTreeMap<String, Value>> for Fields {
     fn from(map: BTreeMap<String, Value>) -> Fields {
+        Fields(Arc::new(map.into()))
+    }
+}
+
+impl From<FieldMap<Value>> for Fields {
+    fn from(map: FieldMap<Value>) -> Fields {
         Fields(Arc::new(map))
     }
 }
@@ -357,7 +364,7 @@ impl FromIterator<(String, Value)> for Fields {
 
 impl IntoIterator for Fields {
     type Item = (String, Value);
-    type IntoIter = std::collections::btree_map::IntoIter<String, Value>;
+    type IntoIter = crate::field_map::IntoIter<Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.into_map().into_iter()
     }
@@ -365,7 +372,7 @@ impl IntoIterator for Fields {
 
 impl<'a> IntoIterator for &'a Fields {
     type Item = (&'a String, &'a Value);
-    type IntoIter = std::collections::btree_map::Iter<'a, String, Value>;
+    type IntoIter = crate::field_map::Iter<'a, Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
@@ -373,7 +380,7 @@ impl<'a> IntoIterator for &'a Fields {
 
 impl<'a> IntoIterator for &'a mut Fields {
     type Item = (&'a String, &'a mut Value);
-    type IntoIter = std::collections::btree_map::IterMut<'a, String, Value>;
+    type IntoIter = crate::field_map::IterMut<'a, Value>;
     fn into_iter(self) -> Self::IntoIter {
         Arc::make_mut(&mut self.0).iter_mut()
     }

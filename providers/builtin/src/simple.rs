@@ -32,7 +32,7 @@ pub fn plan_replace_on_change(
             requires_replace: vec![],
         };
     };
-    let fresh = |config: &BTreeMap<String, Value>| {
+    let fresh = |config: &strata_types::FieldMap<Value>| {
         let mut planned = BTreeMap::new();
         for (name, a) in &schema.attributes {
             let configured = config

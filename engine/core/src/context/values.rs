@@ -95,7 +95,7 @@ pub(crate) fn insert_path(target: &mut Value, path: &[String], value: Value) {
     if path.len() == 1 {
         m.insert(path[0].clone(), value);
     } else {
-        let child = m.entry(path[0].clone()).or_insert_with(Value::empty_object);
+        let child = m.get_or_insert_with(&path[0], Value::empty_object);
         insert_path(child, &path[1..], value);
     }
 }

@@ -179,7 +179,7 @@ pub async fn plan(
         Some(Value {
             kind: Kind::Object(m),
             ..
-        }) => m.into_map(),
+        }) => m.into_map().into_iter().collect(),
         _ => BTreeMap::new(),
     };
     // Orphans: instances in state that the configuration no longer has.

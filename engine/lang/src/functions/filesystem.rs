@@ -72,7 +72,10 @@ pub(super) fn call(name: &str, a: &[Value], env: &FunctionEnv) -> Option<FnResul
                 Ok(t) => t,
                 Err(e) => return Some(Err(e)),
             };
-            let Some(vars) = a[1].as_mapping().cloned() else {
+            let Some(vars) = a[1]
+                .as_mapping()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            else {
                 return Some(Err(FnError::Arg(1, "a map or object is required".into())));
             };
             let inner = FunctionEnv {

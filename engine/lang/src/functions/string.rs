@@ -218,7 +218,7 @@ fn capture(caps: &regex::Captures, i: usize) -> Value {
 fn templatestring(a: &[Value], env: &FunctionEnv) -> FnResult {
     let vars = a[1]
         .as_mapping()
-        .cloned()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .ok_or_else(|| FnError::Arg(1, "a map or object is required".into()))?;
     (env.render_template)(str_arg(a, 0), vars, env).map_err(FnError::Call)
 }

@@ -151,9 +151,7 @@ fn module_outputs(
         return Err(bad());
     };
     for output in &child.config.outputs {
-        outputs
-            .entry(output.name.clone())
-            .or_insert_with(|| Value::null(strata_types::Type::Dynamic));
+        outputs.get_or_insert_with(&output.name, || Value::null(strata_types::Type::Dynamic));
     }
     Ok(Value::object(outputs))
 }
