@@ -187,7 +187,7 @@ fn serial_from<'de, R: serde_json::de::Read<'de>>(
 /// `resources` as elements of the state's `resources` array, indented as
 /// [`serde_json::to_vec_pretty`] indents them there, each preceded by its
 /// separator; in parts, written in parallel for large states.
-fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
+fn pretty_resources(resources: &[ResourceState], first: bool) -> Vec<Vec<u8>> {
     fn write(resources: &[ResourceState], first: bool) -> Vec<u8> {
         let mut out = Vec::new();
         let mut one = Vec::new();
@@ -201,11 +201,9 @@ fn pretty_resources(resources: &[ResourceState]) -> Vec<Vec<u8>> {
             serde_json::to_writer(&mut one, r).expect("state serializes");
             attributes::write_pretty(&mut out, &one, 2);
         }
-        // Parts are held together until written: without their slack.
-        out.shrink_to_fit();
         out
     }
-    strata_types::parallel::map_parts(resources, 2_000, |part, i| write(part, i == 0))
+    strata_types::parallel::map_parts(resources, 2_000, |part, i| write(part, first && i == 0))
 }
 
 /// The resource address of an instance address, as Terraform's state
@@ -350,25 +348,20 @@ impl State {
     /// The canonical bytes: normalized, two-space indented JSON with a
     /// trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let chunks = self.to_chunks();
-        let mut out = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-        for chunk in chunks {
-            out.extend_from_slice(&chunk);
-        }
+        let mut out = Vec::new();
+        self.write_to(&mut out).expect("a vector takes every write");
         out
     }
 
-    /// [`State::to_bytes`] in consecutive pieces, for a writer that need
-    /// not hold a large state's bytes twice.
-    pub fn to_chunks(&self) -> Vec<Vec<u8>> {
+    /// Writes [`State::to_bytes`] to `out` as it is made: a large state is
+    /// laid out on every core a window of resources at a time, and never
+    /// held whole.
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         if !self.is_normalized() {
             let mut normalized = self.clone();
             normalized.normalize();
-            return normalized.to_chunks();
+            return normalized.write_to(out);
         }
-        // The resources are written on every core, then put in place in
-        // the document around them: large states are written at the speed
-        // of the machine, not of one core.
         let header = State {
             version: self.version,
             terraform_version: self.terraform_version.clone(),
@@ -381,17 +374,20 @@ impl State {
         let mut head = serde_json::to_vec_pretty(&header).expect("state serializes");
         const EMPTY: &[u8] = b"[]\n}";
         debug_assert!(head.ends_with(EMPTY), "resources come last");
-        head.truncate(head.len() - EMPTY.len());
         if self.resources.is_empty() {
-            head.extend_from_slice(EMPTY);
-            head.push(b'\n');
-            return vec![head];
+            out.write_all(&head)?;
+            return out.write_all(b"\n");
         }
+        head.truncate(head.len() - EMPTY.len());
         head.push(b'[');
-        let mut chunks = vec![head];
-        chunks.extend(pretty_resources(&self.resources));
-        chunks.push(b"\n  ]\n}\n".to_vec());
-        chunks
+        out.write_all(&head)?;
+        const WINDOW: usize = 16_000;
+        for (i, window) in self.resources.chunks(WINDOW).enumerate() {
+            for part in pretty_resources(window, i == 0) {
+                out.write_all(&part)?;
+            }
+        }
+        out.write_all(b"\n  ]\n}\n")
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<State, StateError> {

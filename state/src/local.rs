@@ -79,96 +79,117 @@ impl LocalStore {
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, fsynced, renamed over the target, and the directory fsynced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomically_with_mode(path, &[bytes], 0o666)
+    Staged::write(path, 0o666, |f| f.write_all(bytes))?.commit()
 }
 
 /// [`write_atomically`] for a file only its owner may read (it holds
 /// credentials).
 pub fn write_privately(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomically_with_mode(path, &[bytes], 0o600)
+    Staged::write(path, 0o600, |f| f.write_all(bytes))?.commit()
 }
 
-/// Writes `pieces` one after the other into a temporary file beside
-/// `path` (created with `mode`, less the umask), syncs it and renames it
-/// over `path`; the temporary file is removed when a step fails.
-fn write_atomically_with_mode(path: &Path, pieces: &[&[u8]], mode: u32) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    // A file left by an earlier process of the same id keeps its mode if
-    // reused: start from none.
-    let _ = std::fs::remove_file(&tmp);
-    let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-        #[cfg(not(unix))]
-        let _ = mode;
-        let mut f = options.open(&tmp)?;
-        for piece in pieces {
-            f.write_all(piece)?;
-        }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(std::io::Error::new(
-            e.kind(),
-            format!("{}: {e}", path.display()),
-        ));
-    }
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// A file's next content, written and synced in a temporary file beside
+/// it, put in its place by [`Staged::commit`]; dropped uncommitted, the
+/// temporary file is removed.
+struct Staged<'a> {
+    path: &'a Path,
+    tmp: PathBuf,
+    committed: bool,
 }
 
-/// Whether `bytes` are `pieces` one after the other.
-fn same_bytes(bytes: &[u8], pieces: &[&[u8]]) -> bool {
-    let mut rest = bytes;
-    for piece in pieces {
-        match rest.split_at_checked(piece.len()) {
-            Some((head, tail)) if head == *piece => rest = tail,
-            _ => return false,
+impl<'a> Staged<'a> {
+    /// The temporary file for `path` (created with `mode`, less the
+    /// umask), filled by `fill` and synced.
+    fn write(
+        path: &'a Path,
+        mode: u32,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<Staged<'a>> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let staged = Staged {
+            path,
+            tmp: Self::dir_of(path).join(format!(".{name}.tmp.{}", std::process::id())),
+            committed: false,
+        };
+        // A file left by an earlier process of the same id keeps its mode
+        // if reused: start from none.
+        let _ = std::fs::remove_file(&staged.tmp);
+        let written = (|| {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+            #[cfg(not(unix))]
+            let _ = mode;
+            let mut f = std::io::BufWriter::with_capacity(1 << 20, options.open(&staged.tmp)?);
+            fill(&mut f)?;
+            f.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })();
+        written.map_err(|e| staged.error(e))?;
+        Ok(staged)
+    }
+
+    fn dir_of(path: &Path) -> &Path {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    fn error(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+    }
+
+    /// Whether the file already holds what is staged.
+    fn unchanged(&self) -> bool {
+        use std::io::Read;
+        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).ok();
+        if len(self.path).is_none() || len(self.path) != len(&self.tmp) {
+            return false;
+        }
+        let (Ok(a), Ok(b)) = (File::open(self.path), File::open(&self.tmp)) else {
+            return false;
+        };
+        let (mut a, mut b) = (std::io::BufReader::new(a), std::io::BufReader::new(b));
+        let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+        loop {
+            let n = match a.read(&mut x) {
+                Ok(0) => return b.read(&mut y).is_ok_and(|m| m == 0),
+                Ok(n) => n,
+                Err(_) => return false,
+            };
+            if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+                return false;
+            }
         }
     }
-    rest.is_empty()
+
+    /// Renames the staged file over the target and syncs the directory.
+    fn commit(mut self) -> std::io::Result<()> {
+        std::fs::rename(&self.tmp, self.path).map_err(|e| self.error(e))?;
+        if let Ok(d) = File::open(Self::dir_of(self.path)) {
+            let _ = d.sync_all();
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Copies the file `from` to `to` as [`write_atomically`] writes: through
 /// a synced temporary file renamed into place.
 fn copy_atomically(from: &Path, to: &Path) -> std::io::Result<()> {
-    let dir = to
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let copied = (|| {
-        std::fs::copy(from, &tmp)?;
-        File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, to)
-    })();
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(std::io::Error::new(
-            e.kind(),
-            format!("{}: {e}", to.display()),
-        ));
-    }
-    Ok(())
+    let mut source = File::open(from)?;
+    Staged::write(to, 0o666, |f| std::io::copy(&mut source, f).map(drop))?.commit()
 }
 
 pub(crate) fn host_name() -> String {
@@ -206,19 +227,21 @@ impl Store for LocalStore {
     }
 
     fn write(&self, state: &State) -> Result<(), StateError> {
-        // A plain state is written in its pieces, and compared with the
-        // previous one only when their lengths agree: a large state's
-        // bytes are not held twice.
-        let chunks = state.to_chunks();
-        let pieces: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-        let len: usize = pieces.iter().map(|p| p.len()).sum();
+        // A plain state is written into the temporary file as it is laid
+        // out, and compared with the previous one on disk: a large state's
+        // bytes are never held whole.
+        let staged = match self.cipher {
+            None => Staged::write(&self.path, 0o666, |f| state.write_to(f))?,
+            Some(_) => {
+                let sealed = self.seal(state.to_bytes());
+                Staged::write(&self.path, 0o666, |f| f.write_all(&sealed))?
+            }
+        };
         if std::fs::metadata(&self.path).is_ok() {
             let backup = self.sibling(".backup");
             let serial = match self.cipher {
                 None => {
-                    let same = std::fs::metadata(&self.path).is_ok_and(|m| m.len() == len as u64)
-                        && std::fs::read(&self.path).is_ok_and(|p| same_bytes(&p, &pieces));
-                    if same {
+                    if staged.unchanged() {
                         return Ok(());
                     }
                     copy_atomically(&self.path, &backup)?;
@@ -227,7 +250,7 @@ impl Store for LocalStore {
                 Some(_) => {
                     let previous = std::fs::read(&self.path)?;
                     let previous_plain = self.open(previous.clone()).ok();
-                    if previous_plain.as_deref() == Some(pieces.concat().as_slice()) {
+                    if previous_plain.as_deref() == Some(state.to_bytes().as_slice()) {
                         return Ok(());
                     }
                     write_atomically(&backup, &previous)?;
@@ -252,10 +275,7 @@ impl Store for LocalStore {
                 }
             }
         }
-        match self.cipher {
-            None => write_atomically_with_mode(&self.path, &pieces, 0o666)?,
-            Some(_) => write_atomically(&self.path, &self.seal(pieces.concat()))?,
-        }
+        staged.commit()?;
         Ok(())
     }
 

@@ -113,24 +113,42 @@ fn plan_apply_change_and_destroy() {
 /// Starts `strata apply` in the sandbox and leaves it waiting for
 /// approval, holding the lock; returns once its lock is recorded.
 fn apply_waiting_for_approval(sb: &Sandbox) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
         .arg("apply")
         .current_dir(&sb.dir)
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("apply");
-    let lock = sb.dir.join(".strata.tfstate.lock.info");
-    let started = std::time::Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("\"apply\"")) {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "the apply never took the lock"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    // Waiting for the approval, the apply holds the lock and is past
+    // everything it does before asking (the journal settled among them).
+    let (seen, prompted) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&text).contains("Enter a value:") {
+                let _ = seen.send(());
+                text.clear();
+            }
+        }
+    });
+    prompted
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the apply asks for approval");
+    assert!(
+        std::fs::read_to_string(sb.dir.join(".strata.tfstate.lock.info"))
+            .is_ok_and(|t| t.contains("\"apply\"")),
+        "the apply holds the lock while it asks"
+    );
     child
 }
 
