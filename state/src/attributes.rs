@@ -13,13 +13,19 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+/// Shared: a copy of a state (a snapshot written while an apply goes on)
+/// shares its attributes' text.
 #[derive(Clone, Debug)]
-pub struct Attributes(Box<RawValue>);
+pub struct Attributes(std::sync::Arc<RawValue>);
 
 impl Attributes {
     /// The attributes of `value`.
     pub fn from_json(value: &serde_json::Value) -> Attributes {
-        Attributes(serde_json::value::to_raw_value(value).expect("JSON serializes"))
+        Attributes(
+            serde_json::value::to_raw_value(value)
+                .expect("JSON serializes")
+                .into(),
+        )
     }
 
     /// The attributes parsed.
@@ -52,7 +58,7 @@ impl Attributes {
     /// Attributes from JSON text in any layout.
     pub fn from_text(text: &str) -> serde_json::Result<Attributes> {
         match compact(text) {
-            Some(compact) => Ok(Attributes(RawValue::from_string(compact)?)),
+            Some(compact) => Ok(Attributes(RawValue::from_string(compact)?.into())),
             None => Ok(Attributes::from_json(&serde_json::from_str(text)?)),
         }
     }

@@ -70,6 +70,10 @@ fn collect(v: &Value, path: &mut Vec<serde_json::Value>, out: &mut Vec<serde_jso
     match &v.kind {
         Kind::Object(m) | Kind::Map(_, m) => {
             for (k, x) in m {
+                // A step is built only on the way to a sensitive part.
+                if !x.contains_sensitive() {
+                    continue;
+                }
                 let step_type = if matches!(v.kind, Kind::Object(_)) {
                     "get_attr"
                 } else {
@@ -87,6 +91,9 @@ fn collect(v: &Value, path: &mut Vec<serde_json::Value>, out: &mut Vec<serde_jso
         }
         Kind::List(_, items) | Kind::Tuple(items) | Kind::Set(_, items) => {
             for (i, x) in items.iter().enumerate() {
+                if !x.contains_sensitive() {
+                    continue;
+                }
                 path.push(
                     serde_json::json!({"type": "index", "value": {"value": i, "type": "number"}}),
                 );

@@ -103,6 +103,21 @@ pub struct Schema {
     pub attributes: BTreeMap<String, Attribute>,
     pub blocks: BTreeMap<String, NestedBlock>,
     pub description: &'static str,
+    /// [`Schema::object_type`], made on first use: every instance's
+    /// value shares it.
+    pub object_type: ObjectTypeCache,
+}
+
+/// A schema's object type once made. A copy of the schema starts without
+/// it (a copy is made to be changed); a schema is not changed in place
+/// once its object type was asked for.
+#[derive(Debug, Default)]
+pub struct ObjectTypeCache(std::sync::OnceLock<Type>);
+
+impl Clone for ObjectTypeCache {
+    fn clone(&self) -> Self {
+        ObjectTypeCache::default()
+    }
 }
 
 impl Schema {
@@ -118,6 +133,13 @@ impl Schema {
 
     /// The object type of a stored instance of this schema.
     pub fn object_type(&self) -> Type {
+        self.object_type
+            .0
+            .get_or_init(|| self.make_object_type())
+            .clone()
+    }
+
+    fn make_object_type(&self) -> Type {
         let mut attributes: BTreeMap<String, Type> = self
             .attributes
             .iter()

@@ -166,6 +166,7 @@ fn block(b: &v6::Block, what: &str) -> Result<Schema, SchemaError> {
         attributes,
         blocks,
         description: "",
+        object_type: Default::default(),
     })
 }
 
