@@ -132,8 +132,9 @@ fn planned_verb(action: Action) -> &'static str {
 }
 
 /// A plan's lines: `refresh_start`/`refresh_complete` for the objects
-/// of the state it was made against (when it refreshed), then
-/// `planned_change`, `change_summary` and `outputs`.
+/// of the state it was made against (when it refreshed), `resource_drift`
+/// for what refresh found changed outside, then `planned_change`,
+/// `change_summary` and `outputs`.
 pub fn plan(plan: &Plan, refreshed: bool) {
     if refreshed {
         let mut prior: Vec<(InstanceAddr, Option<String>)> = plan
@@ -172,6 +173,20 @@ pub fn plan(plan: &Plan, refreshed: bool) {
                 json!({"type": "refresh_complete", "hook": hook}),
             );
         }
+    }
+    // What refresh found changed outside, before what the plan does.
+    for d in &plan.resource_drift {
+        let addr = d.addr.to_string();
+        let action = if d.after.is_some() {
+            "update"
+        } else {
+            "delete"
+        };
+        emit(
+            "info",
+            &format!("{addr}: Drift detected ({action})"),
+            json!({"type": "resource_drift", "change": {"resource": resource(&addr), "action": action}}),
+        );
     }
     // In address order, as Terraform lists them.
     let mut changes: Vec<_> = plan

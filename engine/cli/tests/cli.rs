@@ -1374,3 +1374,59 @@ fn plan_json_carries_its_timestamp() {
     let shape = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$").unwrap();
     assert!(shape.is_match(stamp), "{stamp}");
 }
+
+/// Objects that changed outside Strata are listed in the plan JSON's
+/// `resource_drift`, as Terraform lists them; a plan without drift has no
+/// such key.
+#[test]
+fn plan_json_lists_the_drift_refresh_found() {
+    let sb = Sandbox::new("plan-drift");
+    sb.write(
+        "main.tf",
+        "resource \"local_file\" \"a\" {\n  filename = \"${path.module}/a.txt\"\n  content  = \"a\"\n}\n\nresource \"local_file\" \"b\" {\n  filename = \"${path.module}/b.txt\"\n  content  = \"b\"\n}\n",
+    );
+    let (code, text) = sb.run(&["apply", "-auto-approve"], "");
+    assert_eq!(code, 0, "{text}");
+    let show = |sb: &Sandbox| -> serde_json::Value {
+        let (code, text) = sb.run(&["plan", "-out=p.plan"], "");
+        assert_eq!(code, 0, "{text}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["show", "-json", "p.plan"])
+            .current_dir(&sb.dir)
+            .output()
+            .expect("show");
+        serde_json::from_slice(&out.stdout).expect("plan JSON")
+    };
+    assert!(show(&sb).get("resource_drift").is_none());
+    std::fs::remove_file(sb.dir.join("b.txt")).unwrap();
+    let plan = show(&sb);
+    let drift = plan["resource_drift"].as_array().expect("resource_drift");
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!(drift[0]["address"], "local_file.b");
+    assert_eq!(drift[0]["type"], "local_file");
+    assert_eq!(drift[0]["change"]["actions"], serde_json::json!(["delete"]));
+    assert_eq!(drift[0]["change"]["before"]["content"], "b");
+    assert!(drift[0]["change"]["after"].is_null());
+    let create = plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .find(|c| c["address"] == "local_file.b")
+        .expect("b is planned");
+    assert_eq!(create["change"]["actions"], serde_json::json!(["create"]));
+    // The machine-readable stream says so too.
+    let (code, text) = sb.run(&["plan", "-json"], "");
+    assert_eq!(code, 0, "{text}");
+    let drift: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["type"] == "resource_drift")
+        .collect();
+    assert_eq!(drift.len(), 1, "{text}");
+    assert_eq!(
+        drift[0]["@message"],
+        "local_file.b: Drift detected (delete)"
+    );
+    assert_eq!(drift[0]["change"]["action"], "delete");
+    assert_eq!(drift[0]["change"]["resource"]["addr"], "local_file.b");
+}

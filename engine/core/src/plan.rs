@@ -182,6 +182,18 @@ pub struct ResourceChange {
     pub importing: Option<String>,
 }
 
+/// An object that changed outside Strata, as refresh found it: what the
+/// state held (`before`) and what the provider read (`after`; none when
+/// the object is gone). Terraform's `resource_drift`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceDrift {
+    pub addr: InstanceAddr,
+    pub provider: String,
+    pub before: EncodedValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<EncodedValue>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputChange {
     pub name: String,
@@ -216,6 +228,9 @@ pub struct Plan {
     /// no longer holds them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refreshed_away: Vec<String>,
+    /// Objects refresh found changed outside Strata, in address order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_drift: Vec<ResourceDrift>,
     /// Over indices into `changes`.
     pub graph: Vec<Edge>,
     /// Set when checks or errors make the plan unusable.
@@ -406,36 +421,19 @@ impl Plan {
             .changes
             .iter()
             .map(|c| {
-                let before = c.before.value();
-                let after = c.after.value();
-                let mut change = json!({
-                    "actions": c.action.terraform_actions(),
-                    "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(before) },
-                    "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(after) },
-                    "after_unknown": if after.is_null() { json!({}) } else { unknown_json(after) },
-                    "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(before) },
-                    "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(after) },
-                });
+                let mut change = change_json(
+                    c.action.terraform_actions(),
+                    c.before.value(),
+                    c.after.value(),
+                );
                 if !c.replace_paths.is_empty() {
                     change["replace_paths"] = json!(c.replace_paths);
                 }
                 if let Some(id) = &c.importing {
                     change["importing"] = json!({ "id": id });
                 }
-                let mut rc = json!({
-                    "address": c.addr.to_string(),
-                    "mode": c.addr.resource.mode.as_str(),
-                    "type": c.addr.resource.type_name,
-                    "name": c.addr.resource.name,
-                    "provider_name": c.provider,
-                    "change": change,
-                });
-                if !c.addr.resource.module.is_empty() {
-                    rc["module_address"] = json!(crate::addr::module_path_text(&c.addr.resource.module));
-                }
-                if let Some(k) = c.addr.key.to_json() {
-                    rc["index"] = k;
-                }
+                let mut rc = resource_json(&c.addr, &c.provider);
+                rc["change"] = change;
                 if let Some(r) = &c.reason {
                     rc["action_reason"] = json!(r);
                 }
@@ -485,12 +483,61 @@ impl Plan {
             "complete": !self.errored,
             "errored": self.errored,
         });
+        if !self.resource_drift.is_empty() {
+            let null = Value::dynamic_null();
+            out["resource_drift"] = self
+                .resource_drift
+                .iter()
+                .map(|d| {
+                    let (actions, after) = match &d.after {
+                        Some(after) => (Action::Update, after.value()),
+                        None => (Action::Delete, &null),
+                    };
+                    let mut rc = resource_json(&d.addr, &d.provider);
+                    rc["change"] =
+                        change_json(actions.terraform_actions(), d.before.value(), after);
+                    rc
+                })
+                .collect();
+        }
         // Strata's own addition: consumers of Terraform's layout ignore it.
         if let Some(cost) = &self.cost {
             out["cost_estimate"] = serde_json::to_value(cost).unwrap_or_default();
         }
         out
     }
+}
+
+/// A resource instance as Terraform's plan JSON names it.
+fn resource_json(addr: &InstanceAddr, provider: &str) -> serde_json::Value {
+    let mut rc = serde_json::json!({
+        "address": addr.to_string(),
+        "mode": addr.resource.mode.as_str(),
+        "type": addr.resource.type_name,
+        "name": addr.resource.name,
+        "provider_name": provider,
+    });
+    if !addr.resource.module.is_empty() {
+        rc["module_address"] =
+            serde_json::json!(crate::addr::module_path_text(&addr.resource.module));
+    }
+    if let Some(k) = addr.key.to_json() {
+        rc["index"] = k;
+    }
+    rc
+}
+
+/// A change's `change` object in Terraform's plan JSON.
+fn change_json(actions: Vec<&str>, before: &Value, after: &Value) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "actions": actions,
+        "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(before) },
+        "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(after) },
+        "after_unknown": if after.is_null() { json!({}) } else { unknown_json(after) },
+        "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(before) },
+        "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(after) },
+    })
 }
 
 impl Plan {

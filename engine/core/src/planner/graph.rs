@@ -6,7 +6,7 @@ use super::*;
 /// what it depends on; a delete waits for the deletes of what depends on
 /// it; create_before_destroy replacements create first.
 pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
-    let index: HashMap<String, usize> = changes
+    let index: crate::FastMap<String, usize> = changes
         .iter()
         .enumerate()
         .map(|(i, c)| (c.addr.to_string(), i))

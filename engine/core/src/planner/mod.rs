@@ -114,10 +114,16 @@ pub async fn plan(
         };
     }
     // Refresh: read every instance through its provider, a type at a time.
-    let drift = if options.refresh {
+    let Refreshed {
+        attributes: drift,
+        drift: resource_drift,
+    } = if options.refresh {
         refresh(&mut prior, registry, overrides, on_wait, &mut diagnostics).await
     } else {
-        HashMap::new()
+        Refreshed {
+            attributes: HashMap::new(),
+            drift: Vec::new(),
+        }
     };
     let mut refreshed_away: Vec<String> = drift
         .iter()
@@ -338,6 +344,7 @@ pub async fn plan(
         outputs,
         prior_state: state,
         refreshed_away,
+        resource_drift,
         graph,
         errored,
         data,

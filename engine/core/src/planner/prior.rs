@@ -253,8 +253,9 @@ pub(super) async fn refresh(
     overrides: Option<&crate::context::Overrides>,
     on_wait: crate::context::waits::OnWait<'_>,
     diagnostics: &mut Diagnostics,
-) -> HashMap<InstanceAddr, Vec<String>> {
+) -> Refreshed {
     let mut drift: HashMap<InstanceAddr, Vec<String>> = HashMap::new();
+    let mut drifted = Vec::new();
     let mut by_type: BTreeMap<(Mode, String, String), Vec<InstanceAddr>> = BTreeMap::new();
     for (addr, p) in prior
         .iter()
@@ -304,7 +305,14 @@ pub(super) async fn refresh(
                     match result {
                         None => {
                             drift.insert(addr.clone(), vec!["(deleted)".into()]);
-                            prior.remove(&addr);
+                            if let Some(gone) = prior.remove(&addr) {
+                                drifted.push(crate::plan::ResourceDrift {
+                                    addr,
+                                    provider: gone.provider,
+                                    before: crate::plan::EncodedValue::new(gone.value),
+                                    after: None,
+                                });
+                            }
                         }
                         Some(fresh) => {
                             // A refreshed object keeps the sensitive marks it had.
@@ -316,6 +324,14 @@ pub(super) async fn refresh(
                             let changed = changed_attributes(&prior[&addr].value, &fresh);
                             if !changed.is_empty() {
                                 drift.insert(addr.clone(), changed);
+                                drifted.push(crate::plan::ResourceDrift {
+                                    addr: addr.clone(),
+                                    provider: prior[&addr].provider.clone(),
+                                    before: crate::plan::EncodedValue::new(
+                                        prior[&addr].value.clone(),
+                                    ),
+                                    after: Some(crate::plan::EncodedValue::new(fresh.clone())),
+                                });
                             }
                             if let Some(p) = prior.get_mut(&addr) {
                                 p.changed |= p.value != fresh;
@@ -332,5 +348,16 @@ pub(super) async fn refresh(
             )),
         }
     }
-    drift
+    drifted.sort_by(|a, b| a.addr.cmp(&b.addr));
+    Refreshed {
+        attributes: drift,
+        drift: drifted,
+    }
+}
+
+/// What refresh found changed outside Strata: the attributes by instance,
+/// and each object's value before and after.
+pub(super) struct Refreshed {
+    pub attributes: HashMap<InstanceAddr, Vec<String>>,
+    pub drift: Vec<crate::plan::ResourceDrift>,
 }
