@@ -249,7 +249,12 @@ pub async fn plan(
     // Instance-level dependencies from references.
     for (index, r) in &instance_refs {
         let mut deps: BTreeSet<String> = r.inherited.iter().cloned().collect();
-        for reference in through_locals(&ctx, &r.module, &r.refs).iter() {
+        let config = ctx.resource(&changes[*index].addr.resource);
+        let mut refs = Vec::new();
+        if let Some(res) = config {
+            body_references(&res.body, &mut refs);
+        }
+        for reference in through_locals(&ctx, &r.module, &refs).iter() {
             match reference {
                 Reference::Resource(a, key) => {
                     let a = a.clone().in_module(&r.module);
@@ -268,8 +273,7 @@ pub async fn plan(
             }
         }
         // depends_on
-        let c = &changes[*index];
-        if let Some(res) = ctx.resource(&c.addr.resource) {
+        if let Some(res) = config {
             if let Some(a) = res.body.attribute("depends_on") {
                 for dep in references(&a.expr) {
                     match dep {
@@ -443,9 +447,12 @@ async fn plan_data_source(
 
 /// The references of one planned instance, resolved into dependencies
 /// once every resource is expanded.
+/// What an instance's dependencies are found from once every instance is
+/// planned. What its configuration refers to is read from the
+/// configuration again then: kept per instance, those lists were a tenth
+/// of a large plan's memory.
 struct InstanceRefs {
     module: ModulePath,
-    refs: Vec<Reference>,
     /// Dependencies every instance of the module has (what its call's
     /// arguments refer to).
     inherited: Vec<String>,
@@ -672,9 +679,9 @@ impl<'a> Planner<'a> {
                                     r.span,
                                 ));
                             }
-                            let mut refs = Vec::new();
-                            body_references(&r.body, &mut refs);
                             if addr.mode == Mode::Data {
+                                let mut refs = Vec::new();
+                                body_references(&r.body, &mut refs);
                                 let value = plan_data_source(
                                     provider.as_ref(),
                                     self.ctx.on_wait,
@@ -718,7 +725,6 @@ impl<'a> Planner<'a> {
                                             index,
                                             InstanceRefs {
                                                 module: path.clone(),
-                                                refs,
                                                 inherited: inherited.clone(),
                                             },
                                         );
@@ -903,7 +909,6 @@ impl<'a> Planner<'a> {
                                 index,
                                 InstanceRefs {
                                     module: path.clone(),
-                                    refs,
                                     inherited: inherited.clone(),
                                 },
                             );
