@@ -34,7 +34,7 @@ impl Attributes {
     }
 
     /// The attributes parsed as `T`.
-    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
+    fn parse<'a, T: Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
         serde_json::from_str(self.0.get())
     }
 
@@ -67,12 +67,6 @@ impl Attributes {
 impl From<serde_json::Value> for Attributes {
     fn from(value: serde_json::Value) -> Attributes {
         Attributes::from_json(&value)
-    }
-}
-
-impl Default for Attributes {
-    fn default() -> Attributes {
-        Attributes::from_json(&serde_json::Value::Null)
     }
 }
 

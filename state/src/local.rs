@@ -230,16 +230,19 @@ impl Store for LocalStore {
         // A plain state is written into the temporary file as it is laid
         // out, and compared with the previous one on disk: a large state's
         // bytes are never held whole.
-        let staged = match self.cipher {
+        // A sealed state is sealed whole: its plain bytes are kept for the
+        // comparison below.
+        let plain = self.cipher.as_ref().map(|_| state.to_bytes());
+        let staged = match &plain {
             None => Staged::write(&self.path, 0o666, |f| state.write_to(f))?,
-            Some(_) => {
-                let sealed = self.seal(state.to_bytes());
+            Some(plain) => {
+                let sealed = self.seal(plain.clone());
                 Staged::write(&self.path, 0o666, |f| f.write_all(&sealed))?
             }
         };
         if std::fs::metadata(&self.path).is_ok() {
             let backup = self.sibling(".backup");
-            let serial = match self.cipher {
+            let serial = match &plain {
                 None => {
                     if staged.unchanged() {
                         return Ok(());
@@ -247,10 +250,10 @@ impl Store for LocalStore {
                     copy_atomically(&self.path, &backup)?;
                     crate::serial_of_file(&backup)
                 }
-                Some(_) => {
+                Some(plain) => {
                     let previous = std::fs::read(&self.path)?;
                     let previous_plain = self.open(previous.clone()).ok();
-                    if previous_plain.as_deref() == Some(state.to_bytes().as_slice()) {
+                    if previous_plain.as_ref() == Some(plain) {
                         return Ok(());
                     }
                     write_atomically(&backup, &previous)?;

@@ -122,26 +122,6 @@ impl<V> FieldMap<V> {
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
         self.iter().map(|(_, v)| v)
     }
-
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
-        self.iter_mut().map(|(_, v)| v)
-    }
-
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = V> + ExactSizeIterator {
-        self.into_iter().map(|(_, v)| v)
-    }
-
-    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = String> + ExactSizeIterator {
-        self.into_iter().map(|(k, _)| k)
-    }
-
-    pub fn first_key_value(&self) -> Option<(&String, &V)> {
-        self.iter().next()
-    }
-
-    pub fn last_key_value(&self) -> Option<(&String, &V)> {
-        self.iter().next_back()
-    }
 }
 
 impl<V: PartialEq> PartialEq for FieldMap<V> {
@@ -179,14 +159,6 @@ impl<V> From<BTreeMap<String, V>> for FieldMap<V> {
             FieldMap::Large(map)
         } else {
             FieldMap::Small(map.into_iter().collect())
-        }
-    }
-}
-
-impl<V> Extend<(String, V)> for FieldMap<V> {
-    fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, iter: I) {
-        for (k, v) in iter {
-            self.insert(k, v);
         }
     }
 }

@@ -378,14 +378,6 @@ impl<'a> IntoIterator for &'a Fields {
     }
 }
 
-impl<'a> IntoIterator for &'a mut Fields {
-    type Item = (&'a String, &'a mut Value);
-    type IntoIter = crate::field_map::IterMut<'a, Value>;
-    fn into_iter(self) -> Self::IntoIter {
-        Arc::make_mut(&mut self.0).iter_mut()
-    }
-}
-
 #[cfg(test)]
 mod fields_tests {
     use super::*;
