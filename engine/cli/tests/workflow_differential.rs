@@ -200,7 +200,29 @@ type Step = (
     Outputs,
     Vec<(String, serde_json::Value)>,
     Vec<(String, serde_json::Value)>,
+    Configuration,
 );
+
+/// A plan JSON's `configuration`, its `relevant_attributes` (sorted: the
+/// order follows a walk of the configuration) and its `checks`.
+type Configuration = (serde_json::Value, Vec<String>, serde_json::Value);
+
+fn configuration(plan_json: &str) -> Result<Configuration, String> {
+    let plan: serde_json::Value =
+        serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
+    let mut relevant: Vec<String> = plan["relevant_attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r.to_string())
+        .collect();
+    relevant.sort();
+    Ok((
+        plan["configuration"].clone(),
+        relevant,
+        plan["checks"].clone(),
+    ))
+}
 
 /// A step's plan flags: its first line may read `# plan: -destroy -target=ADDR`.
 fn plan_flags(step_file: &Path) -> Vec<String> {
@@ -229,6 +251,7 @@ fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
         outputs(&outs)?,
         planned_values(&shown)?,
         state_values(&state)?,
+        configuration(&shown)?,
     ))
 }
 
@@ -331,6 +354,26 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 n + 1,
                 theirs.2,
                 ours.2
+            ));
+        }
+        let parts = ["configuration", "relevant_attributes", "checks"];
+        let differs = [
+            theirs.4 .0 != ours.4 .0,
+            theirs.4 .1 != ours.4 .1,
+            theirs.4 .2 != ours.4 .2,
+        ];
+        if let Some(i) = differs.iter().position(|d| *d) {
+            let show = |c: &Configuration| match i {
+                0 => c.0.to_string(),
+                1 => format!("{:?}", c.1),
+                _ => c.2.to_string(),
+            };
+            return Err(format!(
+                "{name} step {}: the plan JSON's {} differs\n  terraform: {}\n  strata:    {}",
+                n + 1,
+                parts[i],
+                show(&theirs.4),
+                show(&ours.4)
             ));
         }
         if !same_instances(&theirs.3, &ours.3) {

@@ -1215,6 +1215,9 @@ fn fill_module_outputs(
         calls.insert(call.name.clone(), value);
     }
     roots.insert("module".into(), Value::object(calls));
+    // Locals read module outputs too: evaluated again over the outputs
+    // just made (the first pass gave the calls' arguments theirs).
+    evaluate_locals_into(module.config, roots, ctx.env);
     Ok(())
 }
 

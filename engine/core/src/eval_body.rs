@@ -6,6 +6,7 @@
 
 use crate::addr::InstanceKey;
 use crate::context::{Context, ModuleRef};
+use crate::plan::CheckStatus;
 use std::collections::{BTreeMap, HashMap};
 use strata_lang::ast::{Body, ExprKind};
 use strata_lang::convert::convert;
@@ -479,8 +480,53 @@ pub(crate) fn check_conditions(
     env: &strata_lang::functions::FunctionEnv,
     address: &dyn std::fmt::Display,
 ) -> Vec<Diagnostic> {
+    conditions_outcome(body, kind, roots, scope, self_value, env, address).errors
+}
+
+/// What a set of conditions came to: the worst status, the failed
+/// conditions' messages and the errors to report.
+#[derive(Default)]
+pub(crate) struct Conditions {
+    pub status: Option<CheckStatus>,
+    pub problems: Vec<String>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl Conditions {
+    pub(crate) fn add(&mut self, outcome: Outcome) {
+        let status = match outcome {
+            Outcome::Pass => CheckStatus::Pass,
+            Outcome::Unknown => CheckStatus::Unknown,
+            Outcome::Failed {
+                diagnostic,
+                message,
+            } => {
+                self.problems.push(message);
+                self.errors.push(diagnostic);
+                CheckStatus::Fail
+            }
+            Outcome::Errored(d) => {
+                self.errors.push(d);
+                CheckStatus::Error
+            }
+        };
+        self.status = Some(self.status.map_or(status, |s| s.max(status)));
+    }
+}
+
+/// [`check_conditions`], with what each condition came to.
+pub(crate) fn conditions_outcome(
+    body: &Body,
+    kind: &str,
+    roots: &HashMap<String, Value>,
+    scope: &BodyScope,
+    self_value: Option<&Value>,
+    env: &strata_lang::functions::FunctionEnv,
+    address: &dyn std::fmt::Display,
+) -> Conditions {
+    let mut out = Conditions::default();
     if !has_conditions(body, kind) {
-        return Vec::new();
+        return out;
     }
     let address = address.to_string();
     let mut names = scope.names.clone();
@@ -497,25 +543,43 @@ pub(crate) fn check_conditions(
     } else {
         "Resource postcondition failed"
     };
-    body.blocks_of("lifecycle")
+    for block in body
+        .blocks_of("lifecycle")
         .flat_map(|l| l.body.blocks_of(kind))
-        .filter_map(|block| failed_condition(block, &ctx, summary, &address))
-        .collect()
+    {
+        out.add(condition_outcome(block, &ctx, summary, &address));
+    }
+    out
 }
 
-/// A `precondition`/`postcondition`-shaped block's failure: `None` when
-/// its condition holds or is unknown (apply decides it then), else the
-/// error (`summary`, "`what`: error_message") or why it could not be
-/// evaluated.
-pub(crate) fn failed_condition(
+/// What a `precondition`-shaped block's condition came to.
+pub(crate) enum Outcome {
+    Pass,
+    /// Apply decides it.
+    Unknown,
+    Failed {
+        diagnostic: Diagnostic,
+        /// Its `error_message`.
+        message: String,
+    },
+    /// It could not be evaluated.
+    Errored(Diagnostic),
+}
+
+/// Evaluates a `precondition`-shaped block: a false condition fails
+/// with `summary` and "`what`: error_message"; an unknown one is left to
+/// apply.
+pub(crate) fn condition_outcome(
     block: &strata_lang::ast::Block,
     ctx: &EvalContext<'_>,
     summary: &str,
     what: &str,
-) -> Option<Diagnostic> {
-    let condition = block.body.attribute("condition")?;
+) -> Outcome {
+    let Some(condition) = block.body.attribute("condition") else {
+        return Outcome::Pass;
+    };
     match evaluate(&condition.expr, ctx) {
-        Ok(v) if v.is_unknown() => None,
+        Ok(v) if v.is_unknown() => Outcome::Unknown,
         Ok(v) if v.as_bool() == Some(false) => {
             let message = block
                 .body
@@ -527,15 +591,18 @@ pub(crate) fn failed_condition(
                         .flatten()
                 })
                 .unwrap_or_else(|| "The condition is false.".into());
-            Some(Diagnostic::error(
-                strata_types::codes::CONDITION_FAILED,
-                summary,
-                format!("{what}: {message}"),
-                condition.expr.span,
-            ))
+            Outcome::Failed {
+                diagnostic: Diagnostic::error(
+                    strata_types::codes::CONDITION_FAILED,
+                    summary,
+                    format!("{what}: {message}"),
+                    condition.expr.span,
+                ),
+                message,
+            }
         }
-        Ok(_) => None,
-        Err(d) => Some(d),
+        Ok(_) => Outcome::Pass,
+        Err(d) => Outcome::Errored(d),
     }
 }
 

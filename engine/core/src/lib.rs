@@ -20,6 +20,7 @@ pub mod addr;
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 pub mod apply;
+pub mod config_json;
 pub mod context;
 pub mod cost;
 pub mod eval_body;

@@ -113,6 +113,30 @@ pub fn requirements(stack: &LoadedStack) -> (BTreeMap<SourceAddr, Requirement>, 
     (out, diagnostics)
 }
 
+/// One module's own `required_providers` entries by local name: the
+/// source and the constraints it writes (errors are left to
+/// [`requirements`]).
+pub fn module_requirements(config: &Config) -> BTreeMap<String, (SourceAddr, Option<Constraint>)> {
+    let mut ignored = Diagnostics::default();
+    let mut out: BTreeMap<String, (SourceAddr, Option<Constraint>)> = BTreeMap::new();
+    for block in config
+        .terraform
+        .iter()
+        .flat_map(|t| t.body.blocks_of("required_providers"))
+    {
+        for (name, source, constraint) in entries(block, &mut ignored) {
+            let entry = out.entry(name).or_insert((source, None));
+            if let Some(c) = constraint {
+                entry.1 = Some(match entry.1.take() {
+                    Some(existing) => existing.and(&c),
+                    None => c,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// One module's requirements: its own entries, then what it uses.
 fn collect(
     config: &Config,

@@ -313,7 +313,9 @@ fn resolve_variables(
     values
 }
 
-fn check_validations(
+/// Reports each validation rule of `variable` that `value` fails (a rule
+/// whose condition is unknown passes for now).
+pub fn check_validations(
     variable: &crate::config::Variable,
     value: &Value,
     env: &FunctionEnv,

@@ -79,7 +79,7 @@ pub fn apply_command(
             };
             print_plan(&planned.plan, args.refresh, style);
             let mut planned = planned;
-            match check_policies(args, &mut planned.plan, style) {
+            match check_policies(args, &mut planned, style) {
                 Ok(false) => {}
                 Ok(true) => {
                     return global_failure(

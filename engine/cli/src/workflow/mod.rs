@@ -389,11 +389,16 @@ pub(crate) fn write_comment(path: &Path, parts: &[String], style: &Style) -> Res
 
 /// Checks the plan against `--policy` policies, records and prints what
 /// they say; true when one denies it.
-fn check_policies(args: &WorkflowArgs, plan: &mut Plan, style: &Style) -> Result<bool, ExitCode> {
+fn check_policies(
+    args: &WorkflowArgs,
+    planned: &mut Planned,
+    style: &Style,
+) -> Result<bool, ExitCode> {
     if args.policies.is_empty() {
         return Ok(false);
     }
-    let mut input = plan.to_terraform_json();
+    let plan = &mut planned.plan;
+    let mut input = plan.to_terraform_json(Some(&planned.loaded.config_view()));
     input["strata"] = serde_json::json!({
         "stack": std::env::current_dir().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
         "workspace": current_workspace(),

@@ -27,7 +27,7 @@ pub fn plan_command(
         Err(code) => return code,
     };
     print_plan(&planned.plan, args.refresh, style);
-    let denied = match check_policies(args, &mut planned.plan, style) {
+    let denied = match check_policies(args, &mut planned, style) {
         Ok(d) => d,
         Err(code) => return code,
     };

@@ -37,10 +37,10 @@ pub fn show_command(
             if let ShowFormat::Markdown(max_chars) = format {
                 print!("{}", markdown_comment(&plan, max_chars).join("\n"));
             } else if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&plan.to_terraform_json()).unwrap_or_default()
-                );
+                let dir = crate::environment::cwd();
+                let registry = crate::environment::providers_or_builtin(&dir);
+                let shown = strata_core::ops::plan_document(&plan, &dir, &registry);
+                println!("{}", serde_json::to_string(&shown).unwrap_or_default());
             } else {
                 print_plan(&plan, false, style);
             }

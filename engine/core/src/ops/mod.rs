@@ -61,6 +61,24 @@ pub async fn settle_journal(
     }
 }
 
+/// A saved plan in Terraform's plan JSON, with the configuration of the
+/// stack in `dir` (the plan is applied against it) when it can be read.
+pub fn plan_document(
+    plan: &crate::Plan,
+    dir: &std::path::Path,
+    registry: &Registry,
+) -> serde_json::Value {
+    match strata_lang::config::load_directory(dir) {
+        Ok(stack) if !stack.diagnostics.has_errors() => {
+            plan.to_terraform_json(Some(&crate::config_json::ConfigView {
+                stack: &stack,
+                registry,
+            }))
+        }
+        _ => plan.to_terraform_json(None),
+    }
+}
+
 pub(crate) fn journal_error(store: &dyn Store, e: StateError) -> Diagnostic {
     Diagnostic::global(
         strata_types::codes::JOURNAL_UNREADABLE,

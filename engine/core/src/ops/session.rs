@@ -91,6 +91,14 @@ impl Session {
         })
     }
 
+    /// The configuration as Terraform's plan JSON shows it.
+    pub fn config_view(&self) -> crate::config_json::ConfigView<'_> {
+        crate::config_json::ConfigView {
+            stack: &self.stack,
+            registry: &self.registry,
+        }
+    }
+
     /// The stack as the planner and apply see it.
     pub fn view(&self) -> Stack<'_> {
         Stack {

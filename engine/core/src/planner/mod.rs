@@ -157,6 +157,7 @@ pub async fn plan(
         importing,
         data: Vec::new(),
         diagnostics,
+        checks: Vec::new(),
     };
     let root = ModuleRef {
         config: &stack.config,
@@ -179,6 +180,7 @@ pub async fn plan(
         module_contents,
         data,
         mut diagnostics,
+        mut checks,
         ..
     } = planner;
     let locals = match roots.remove("local") {
@@ -304,8 +306,10 @@ pub async fn plan(
         &state.outputs,
         options.destroy,
         &mut diagnostics,
+        &mut checks,
     );
-    check_blocks(stack, &roots, env, &mut diagnostics);
+    check_blocks(stack, &roots, env, &mut diagnostics, &mut checks);
+    variable_checks(stack, evaluated, &mut checks);
     if options.refresh_only {
         for c in &mut changes {
             c.action = Action::NoOp;
@@ -354,6 +358,7 @@ pub async fn plan(
         data,
         cost: None,
         policy: Vec::new(),
+        checks,
         timestamp: {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -492,9 +497,66 @@ struct Planner<'a> {
     /// Data sources read while planning.
     data: Vec<crate::plan::DataValue>,
     diagnostics: Diagnostics,
+    /// What the conditions of checkable objects came to.
+    checks: Vec<crate::plan::CheckResult>,
 }
 
 impl<'a> Planner<'a> {
+    /// Reports a resource instance's failed conditions and records what
+    /// they came to.
+    fn record_conditions(&mut self, iaddr: &InstanceAddr, c: crate::eval_body::Conditions) {
+        let Some(status) = c.status else { return };
+        self.diagnostics.extend(Diagnostics(c.errors));
+        crate::plan::record_check(
+            &mut self.checks,
+            crate::plan::CheckResult {
+                kind: crate::plan::CheckKind::Resource,
+                module: iaddr.resource.module.clone(),
+                name: iaddr.resource.name.clone(),
+                resource: Some(iaddr.clone()),
+                status,
+                problems: c.problems,
+            },
+        );
+    }
+
+    /// Checks a module instance's variables against their validation
+    /// rules and records what they came to.
+    fn validate_module_variables(
+        &mut self,
+        child: ModuleRef<'_>,
+        path: &ModulePath,
+        vars: &BTreeMap<String, Value>,
+    ) {
+        for v in child
+            .config
+            .variables
+            .iter()
+            .filter(|v| !v.validations.is_empty())
+        {
+            let Some(value) = vars.get(&v.name) else {
+                continue;
+            };
+            let before = self.diagnostics.0.len();
+            strata_lang::stack::check_validations(v, value, self.ctx.env, &mut self.diagnostics);
+            let status = if self.diagnostics.0[before..].iter().any(|d| d.is_error()) {
+                crate::plan::CheckStatus::Fail
+            } else if value.is_wholly_known() {
+                crate::plan::CheckStatus::Pass
+            } else {
+                crate::plan::CheckStatus::Unknown
+            };
+            self.checks.push(crate::plan::CheckResult {
+                kind: crate::plan::CheckKind::Var,
+                module: path.clone(),
+                name: v.name.clone(),
+                resource: None,
+                status,
+                problems: Vec::new(),
+            });
+        }
+    }
+
     /// The values of a resource's instances as the prior state holds them.
     fn prior_instances(&self, addr: &ResourceAddr) -> BTreeMap<InstanceKey, Value> {
         instances_of(&self.prior, addr)
@@ -646,7 +708,7 @@ impl<'a> Planner<'a> {
                             };
                             self.configured.insert(iaddr.clone());
                             let scope = BodyScope::for_instance(&key, each_value.as_ref());
-                            let failed_preconditions = crate::eval_body::check_conditions(
+                            let preconditions = crate::eval_body::conditions_outcome(
                                 &r.body,
                                 "precondition",
                                 &roots,
@@ -655,8 +717,9 @@ impl<'a> Planner<'a> {
                                 env,
                                 &iaddr,
                             );
-                            if !failed_preconditions.is_empty() {
-                                self.diagnostics.extend(Diagnostics(failed_preconditions));
+                            let failed = !preconditions.errors.is_empty();
+                            self.record_conditions(&iaddr, preconditions);
+                            if failed {
                                 values.insert(key, Value::unknown(Type::Dynamic));
                                 continue;
                             }
@@ -784,7 +847,7 @@ impl<'a> Planner<'a> {
                                 copy_config_marks(response.planned, &config),
                             );
                             // Postconditions that can be decided now fail the plan.
-                            let failed = crate::eval_body::check_conditions(
+                            let postconditions = crate::eval_body::conditions_outcome(
                                 &r.body,
                                 "postcondition",
                                 &roots,
@@ -793,7 +856,7 @@ impl<'a> Planner<'a> {
                                 env,
                                 &iaddr,
                             );
-                            self.diagnostics.extend(Diagnostics(failed));
+                            self.record_conditions(&iaddr, postconditions);
                             // As Terraform: a path forces replacement only
                             // where its value changes (or may).
                             response.requires_replace = decide::changed_paths(
@@ -983,6 +1046,7 @@ impl<'a> Planner<'a> {
             let Some(vars) = self.module_variables(call, child_ref, roots, &scope) else {
                 continue;
             };
+            self.validate_module_variables(child_ref, &child_path, &vars);
             let mut child_roots = HashMap::new();
             child_roots.insert("var".to_string(), Value::object(vars));
             let relative = child
@@ -1025,9 +1089,13 @@ impl<'a> Planner<'a> {
             for o in &child.config.outputs {
                 let Some(expr) = &o.value else { continue };
                 let shown = format!("module.{}", call.name);
-                self.diagnostics
-                    .0
-                    .extend(output_preconditions(o, &final_roots, env, &shown));
+                self.diagnostics.0.extend(output_preconditions(
+                    o,
+                    &final_roots,
+                    env,
+                    (&child_path, &shown),
+                    &mut self.checks,
+                ));
                 match evaluate(
                     expr,
                     &EvalContext {

@@ -2,6 +2,7 @@
 //! (before and after) and the `check` blocks' assertions.
 
 use super::*;
+use crate::plan::CheckStatus;
 
 /// The changes to the root module's outputs, from their values in `roots`
 /// and in the prior state.
@@ -12,6 +13,7 @@ pub(super) fn output_changes(
     prior_outputs: &BTreeMap<String, strata_state::OutputState>,
     destroy: bool,
     diagnostics: &mut Diagnostics,
+    checks: &mut Vec<crate::plan::CheckResult>,
 ) -> Vec<OutputChange> {
     let mut outputs = Vec::new();
     for o in &stack.config.outputs {
@@ -19,7 +21,7 @@ pub(super) fn output_changes(
         if !destroy {
             diagnostics
                 .0
-                .extend(output_preconditions(o, roots, env, "output"));
+                .extend(output_preconditions(o, roots, env, (&[], "output"), checks));
         }
         let after = if destroy {
             None
@@ -90,14 +92,16 @@ pub(super) fn output_changes(
     outputs
 }
 
-/// The failed `precondition` blocks of an output (`shown` names it, as
-/// `output.NAME` or `module.CALL.NAME`). Unknown conditions pass here:
-/// apply decides them.
+/// The failed `precondition` blocks of an output of the module instance
+/// `module` (`shown` names it, as `output.NAME` or `module.CALL.NAME`),
+/// with what they came to recorded in `checks`. Unknown conditions pass
+/// here: apply decides them.
 pub(crate) fn output_preconditions(
     o: &strata_lang::config::Output,
     roots: &HashMap<String, Value>,
     env: &FunctionEnv,
-    shown: &str,
+    (module, shown): (&[ModuleStep], &str),
+    checks: &mut Vec<crate::plan::CheckResult>,
 ) -> Vec<Diagnostic> {
     let ctx = EvalContext {
         variables: roots,
@@ -105,17 +109,29 @@ pub(crate) fn output_preconditions(
         env,
     };
     let what = format!("{shown}.{}", o.name);
-    o.body
-        .blocks_of("precondition")
-        .filter_map(|block| {
-            crate::eval_body::failed_condition(
-                block,
-                &ctx,
-                "Module output value precondition failed",
-                &what,
-            )
-        })
-        .collect()
+    let mut conditions = crate::eval_body::Conditions::default();
+    for block in o.body.blocks_of("precondition") {
+        conditions.add(crate::eval_body::condition_outcome(
+            block,
+            &ctx,
+            "Module output value precondition failed",
+            &what,
+        ));
+    }
+    if let Some(status) = conditions.status {
+        crate::plan::record_check(
+            checks,
+            crate::plan::CheckResult {
+                kind: crate::plan::CheckKind::OutputValue,
+                module: module.to_vec(),
+                name: o.name.clone(),
+                resource: None,
+                status,
+                problems: conditions.problems,
+            },
+        );
+    }
+    conditions.errors
 }
 
 /// Evaluates the `check` blocks' assertions: a failed one is a warning,
@@ -125,6 +141,7 @@ pub(super) fn check_blocks(
     roots: &HashMap<String, Value>,
     env: &FunctionEnv,
     diagnostics: &mut Diagnostics,
+    checks: &mut Vec<crate::plan::CheckResult>,
 ) {
     for block in stack.config.other.iter().filter(|b| b.type_name == "check") {
         let name = block
@@ -141,11 +158,14 @@ pub(super) fn check_blocks(
                 overlay: None,
                 env,
             };
-            let failed = match evaluate(&condition.expr, &ctx) {
-                Ok(v) => v.as_bool() == Some(false),
-                Err(_) => true,
+            let status = match evaluate(&condition.expr, &ctx) {
+                Ok(v) if v.is_unknown() => CheckStatus::Unknown,
+                Ok(v) if v.as_bool() == Some(false) => CheckStatus::Fail,
+                Ok(_) => CheckStatus::Pass,
+                Err(_) => CheckStatus::Error,
             };
-            if failed {
+            let mut problems = Vec::new();
+            if status >= CheckStatus::Fail {
                 let message = assert
                     .body
                     .attribute("error_message")
@@ -164,7 +184,52 @@ pub(super) fn check_blocks(
                     format!("check.{name}: {message}"),
                     condition.expr.span,
                 ));
+                problems.push(message);
             }
+            crate::plan::record_check(
+                checks,
+                crate::plan::CheckResult {
+                    kind: crate::plan::CheckKind::Check,
+                    module: Vec::new(),
+                    name: name.clone(),
+                    resource: None,
+                    status,
+                    problems,
+                },
+            );
         }
+    }
+}
+
+/// Root variables with validation rules: a plan is only made when none
+/// failed, so each passed, or waits on a value not known yet.
+pub(super) fn variable_checks(
+    stack: &LoadedStack,
+    evaluated: &strata_lang::stack::EvaluatedStack,
+    checks: &mut Vec<crate::plan::CheckResult>,
+) {
+    for v in stack
+        .config
+        .variables
+        .iter()
+        .filter(|v| !v.validations.is_empty())
+    {
+        let known = evaluated
+            .variables
+            .get("var")
+            .and_then(|vars| strata_provider::attr(vars, &v.name))
+            .is_some_and(|value| value.is_wholly_known());
+        checks.push(crate::plan::CheckResult {
+            kind: crate::plan::CheckKind::Var,
+            module: Vec::new(),
+            name: v.name.clone(),
+            resource: None,
+            status: if known {
+                CheckStatus::Pass
+            } else {
+                CheckStatus::Unknown
+            },
+            problems: Vec::new(),
+        });
     }
 }
