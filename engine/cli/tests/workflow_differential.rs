@@ -207,6 +207,27 @@ type Step = (
 /// order follows a walk of the configuration) and its `checks`.
 type Configuration = (serde_json::Value, Vec<String>, serde_json::Value);
 
+/// Terraform's `configuration` with what Strata keeps out of plan JSON
+/// removed: the default of a sensitive variable and the constant of a
+/// sensitive output (a secret written into the configuration).
+fn without_sensitive_constants(module: &mut serde_json::Value) {
+    for section in ["variables", "outputs"] {
+        for (_, item) in module[section].as_object_mut().into_iter().flatten() {
+            if item["sensitive"] == serde_json::json!(true) {
+                if let Some(o) = item.as_object_mut() {
+                    o.remove("default");
+                }
+                if let Some(e) = item["expression"].as_object_mut() {
+                    e.remove("constant_value");
+                }
+            }
+        }
+    }
+    for (_, call) in module["module_calls"].as_object_mut().into_iter().flatten() {
+        without_sensitive_constants(&mut call["module"]);
+    }
+}
+
 fn configuration(plan_json: &str) -> Result<Configuration, String> {
     let plan: serde_json::Value =
         serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
@@ -217,11 +238,9 @@ fn configuration(plan_json: &str) -> Result<Configuration, String> {
         .map(|r| r.to_string())
         .collect();
     relevant.sort();
-    Ok((
-        plan["configuration"].clone(),
-        relevant,
-        plan["checks"].clone(),
-    ))
+    let mut config = plan["configuration"].clone();
+    without_sensitive_constants(&mut config["root_module"]);
+    Ok((config, relevant, plan["checks"].clone()))
 }
 
 /// A step's plan flags: its first line may read `# plan: -destroy -target=ADDR`.

@@ -398,7 +398,7 @@ fn check_policies(
         return Ok(false);
     }
     let plan = &mut planned.plan;
-    let mut input = plan.to_terraform_json(Some(&planned.loaded.config_view()));
+    let mut input = strata_core::config_json::plan_json(plan, &planned.loaded.config_view());
     input["strata"] = serde_json::json!({
         "stack": std::env::current_dir().ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())),
         "workspace": current_workspace(),

@@ -247,7 +247,7 @@ fn emit_json(event: &TestEvent) {
             Details::Plan(plan) => crate::ui_json::emit(
                 "info",
                 "-verbose flag enabled, printing plan",
-                json!({"@testfile": file, "@testrun": run, "type": "test_plan", "test_plan": plan.to_terraform_json(None)}),
+                json!({"@testfile": file, "@testrun": run, "type": "test_plan", "test_plan": plan.to_terraform_json()}),
             ),
             Details::State(state) => {
                 let shown = strata_core::plan::state_json(state, None, env!("CARGO_PKG_VERSION"));

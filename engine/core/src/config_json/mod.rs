@@ -13,7 +13,7 @@ pub use relevant::relevant_attributes;
 use crate::addr::ModuleStep;
 use references::references;
 use serde_json::{json, Map, Value as Json};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use strata_lang::ast::{Body, Expr, ExprKind};
 use strata_lang::config::{ChildModule, Config, LoadedStack, Mode, Resource};
 use strata_lang::requirements::{module_requirements, SourceAddr};
@@ -75,10 +75,14 @@ const RESOURCE_META: &[&str] = &["count", "for_each", "provider", "depends_on"];
 const RESOURCE_META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection", "dynamic"];
 
 /// Terraform's `expression`: the constant value when the expression is
-/// one (it evaluates with nothing in scope), and its references.
-fn expression_json(expr: &Expr) -> Json {
+/// one (it evaluates with nothing in scope), and its references. Unlike
+/// Terraform, Strata leaves out the constant of what is `sensitive` (an
+/// attribute the schema marks, a sensitive variable's default or
+/// output): a secret written into the configuration stays out of the
+/// plan JSON.
+fn expression_json(expr: &Expr, sensitive: bool) -> Json {
     let mut out = Map::new();
-    if let Some(v) = constant(expr) {
+    if let Some(v) = constant(expr).filter(|_| !sensitive) {
         out.insert("constant_value".into(), v);
     }
     let mut texts = Vec::new();
@@ -116,10 +120,12 @@ fn constant(expr: &Expr) -> Option<Json> {
 fn expressions_json(body: &Body, schema: Option<&Schema>, skip: &[&str]) -> Map<String, Json> {
     let mut out = Map::new();
     for a in &body.attributes {
-        let known = schema.is_none_or(|s| s.attributes.contains_key(&a.name));
-        if known && !skip.contains(&a.name.as_str()) {
-            out.insert(a.name.clone(), expression_json(&a.expr));
+        let attribute = schema.map(|s| s.attributes.get(&a.name));
+        if attribute.is_some_and(|x| x.is_none()) || skip.contains(&a.name.as_str()) {
+            continue;
         }
+        let sensitive = attribute.flatten().is_some_and(|x| x.sensitive);
+        out.insert(a.name.clone(), expression_json(&a.expr, sensitive));
     }
     for b in &body.blocks {
         let Some(nested) = schema.and_then(|s| s.blocks.get(&b.type_name)) else {
@@ -356,6 +362,18 @@ fn passed_providers(body: &Body) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A plan in Terraform's plan JSON, with the `configuration` and the
+/// `relevant_attributes` of the configuration it was made from.
+pub fn plan_json(plan: &crate::Plan, view: &ConfigView) -> Json {
+    let mut out = plan.to_terraform_json();
+    out["configuration"] = configuration(view);
+    let relevant = relevant_attributes(plan, view);
+    if relevant.as_array().is_some_and(|r| !r.is_empty()) {
+        out["relevant_attributes"] = relevant;
+    }
+    out
+}
+
 /// Terraform's `configuration`: `provider_config` and `root_module`.
 pub fn configuration(view: &ConfigView) -> Json {
     let mut providers = BTreeMap::new();
@@ -396,7 +414,10 @@ fn module_json(
             }
             j.insert(
                 "expression".into(),
-                o.value.as_ref().map(expression_json).unwrap_or(json!({})),
+                o.value
+                    .as_ref()
+                    .map(|e| expression_json(e, o.sensitive))
+                    .unwrap_or(json!({})),
             );
             if let Some(d) = literal_attr(&o.body, "description").filter(|d| !d.is_empty()) {
                 j.insert("description".into(), json!(d));
@@ -442,21 +463,29 @@ fn module_json(
             if let Some(v) = literal_attr(&call.body, "version") {
                 j.insert("version_constraint".into(), json!(v));
             }
-            let variables: HashSet<&str> = child
-                .map(|c| c.config.variables.iter().map(|v| v.name.as_str()).collect())
+            let variables: BTreeMap<&str, bool> = child
+                .map(|c| {
+                    c.config
+                        .variables
+                        .iter()
+                        .map(|v| (v.name.as_str(), v.sensitive))
+                        .collect()
+                })
                 .unwrap_or_default();
             let expressions: Map<String, Json> = call
                 .body
                 .attributes
                 .iter()
-                .filter(|a| variables.contains(a.name.as_str()))
-                .map(|a| (a.name.clone(), expression_json(&a.expr)))
+                .filter_map(|a| {
+                    let sensitive = variables.get(a.name.as_str())?;
+                    Some((a.name.clone(), expression_json(&a.expr, *sensitive)))
+                })
                 .collect();
             if !expressions.is_empty() {
                 j.insert("expressions".into(), Json::Object(expressions));
             }
             let repetition = ["count", "for_each"].iter().find_map(|meta| {
-                let e = expression_json(&call.body.attribute(meta)?.expr);
+                let e = expression_json(&call.body.attribute(meta)?.expr, false);
                 (e != json!({})).then(|| (format!("{meta}_expression"), e))
             });
             if let Some((k, e)) = repetition {
@@ -483,7 +512,9 @@ fn module_json(
         .iter()
         .map(|v| {
             let mut j = Map::new();
-            if let Some(d) = variable_default(v) {
+            // A sensitive default stays out of the plan JSON (Terraform
+            // writes it).
+            if let Some(d) = variable_default(v).filter(|_| !v.sensitive) {
                 j.insert("default".into(), d);
             }
             if let Some(d) = v.description.as_ref().filter(|d| !d.is_empty()) {
@@ -570,7 +601,7 @@ fn resource_json(
     );
     for meta in ["count", "for_each"] {
         if let Some(a) = r.body.attribute(meta) {
-            let e = expression_json(&a.expr);
+            let e = expression_json(&a.expr, false);
             if e != json!({}) {
                 j.insert(format!("{meta}_expression"), e);
             }

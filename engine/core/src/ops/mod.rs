@@ -69,13 +69,14 @@ pub fn plan_document(
     registry: &Registry,
 ) -> serde_json::Value {
     match strata_lang::config::load_directory(dir) {
-        Ok(stack) if !stack.diagnostics.has_errors() => {
-            plan.to_terraform_json(Some(&crate::config_json::ConfigView {
+        Ok(stack) if !stack.diagnostics.has_errors() => crate::config_json::plan_json(
+            plan,
+            &crate::config_json::ConfigView {
                 stack: &stack,
                 registry,
-            }))
-        }
-        _ => plan.to_terraform_json(None),
+            },
+        ),
+        _ => plan.to_terraform_json(),
     }
 }
 

@@ -33,13 +33,10 @@ impl Plan {
     }
 
     /// Terraform's plan JSON layout (`terraform show -json PLAN`), so tools
-    /// that read Terraform plans read Strata's. `configuration` and
-    /// `relevant_attributes` come from the configuration the plan was made
-    /// from, when it is given.
-    pub fn to_terraform_json(
-        &self,
-        config: Option<&crate::config_json::ConfigView>,
-    ) -> serde_json::Value {
+    /// that read Terraform plans read Strata's. Its `configuration` is
+    /// empty: [`crate::config_json::plan_json`] adds it (and
+    /// `relevant_attributes`) from the configuration.
+    pub fn to_terraform_json(&self) -> serde_json::Value {
         use serde_json::json;
         let resource_changes: Vec<serde_json::Value> = self
             .changes
@@ -101,10 +98,7 @@ impl Plan {
             "resource_changes": resource_changes,
             "output_changes": output_changes,
             "prior_state": state_json(&self.prior_state, None, &self.strata_version),
-            "configuration": match config {
-                Some(view) => crate::config_json::configuration(view),
-                None => json!({ "root_module": {} }),
-            },
+            "configuration": { "root_module": {} },
             "timestamp": self.timestamp,
             "applyable": !self.errored && self.has_changes(),
             "complete": !self.errored,
@@ -112,12 +106,6 @@ impl Plan {
         });
         if !self.checks.is_empty() {
             out["checks"] = checks_json(&self.checks);
-        }
-        if let Some(view) = config {
-            let relevant = crate::config_json::relevant_attributes(self, view);
-            if relevant.as_array().is_some_and(|r| !r.is_empty()) {
-                out["relevant_attributes"] = relevant;
-            }
         }
         if !self.resource_drift.is_empty() {
             let null = Value::dynamic_null();
