@@ -510,3 +510,142 @@ resource "aws_security_group" "web" {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("Plan: 2 to add"), "{text}");
 }
+
+/// checkov's verdicts on a plan JSON file: (check id, resource, passed),
+/// sorted, and how many resources it read. Nothing leaves 127.0.0.1:
+/// checkov's downloads are switched off and any other request goes to a
+/// closed local port.
+fn checkov_scan(file: &std::path::Path) -> (Vec<(String, String, bool)>, u64) {
+    let out = std::process::Command::new(common::checkov())
+        .args([
+            "--framework",
+            "terraform_plan",
+            "-o",
+            "json",
+            "--skip-download",
+            "-f",
+        ])
+        .arg(file)
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "")
+        .output()
+        .expect("run checkov");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "checkov printed no JSON ({e}):\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(report["summary"]["parsing_errors"], 0, "{report}");
+    let mut verdicts = Vec::new();
+    for (kind, passed) in [("passed_checks", true), ("failed_checks", false)] {
+        for c in report["results"][kind].as_array().into_iter().flatten() {
+            let id = c["check_id"].as_str().unwrap_or_default().to_string();
+            let resource = c["resource"].as_str().unwrap_or_default().to_string();
+            verdicts.push((id, resource, passed));
+        }
+    }
+    verdicts.sort();
+    let count = report["summary"]["resource_count"].as_u64().unwrap_or(0);
+    (verdicts, count)
+}
+
+/// The plan's resources as Terraform lays out `planned_values`, built
+/// here from its `resource_changes` (the `after` values of what is not
+/// deleted, data sources read at apply included, grouped by module), with its `resource_changes` and `configuration`: the same
+/// plan in Terraform's layout, made without Strata's `planned_values`.
+fn terraform_layout(plan: &serde_json::Value) -> serde_json::Value {
+    use serde_json::json;
+    let mut modules: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+        Default::default();
+    for rc in plan["resource_changes"].as_array().into_iter().flatten() {
+        let actions = &rc["change"]["actions"];
+        if *actions == json!(["delete"]) || *actions == json!(["forget"]) {
+            continue;
+        }
+        let mut r = json!({
+            "address": rc["address"],
+            "mode": rc["mode"],
+            "type": rc["type"],
+            "name": rc["name"],
+            "provider_name": rc["provider_name"],
+            "schema_version": 0,
+            "values": rc["change"]["after"],
+            "sensitive_values": rc["change"]["after_sensitive"],
+        });
+        if !rc["index"].is_null() {
+            r["index"] = rc["index"].clone();
+        }
+        let module = rc["module_address"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        modules.entry(module).or_default().push(r);
+    }
+    let root = modules.remove("").unwrap_or_default();
+    let children: Vec<serde_json::Value> = modules
+        .into_iter()
+        .map(|(address, resources)| json!({ "address": address, "resources": resources }))
+        .collect();
+    json!({
+        "format_version": "1.2",
+        "terraform_version": "1.11.0",
+        "planned_values": { "root_module": { "resources": root, "child_modules": children } },
+        "resource_changes": plan["resource_changes"],
+        "configuration": plan["configuration"],
+    })
+}
+
+/// checkov, a policy scanner that reads Terraform's plan JSON, reads
+/// Strata's plan JSON of each AWS example: it finds every resource the
+/// plan creates, and gives the same verdicts as on the same plan in
+/// Terraform's layout. The `configuration` section connects resources
+/// as Terraform's does: the dataset bucket's versioning (a resource of
+/// its own) counts for the bucket.
+#[test]
+fn checkov_reads_the_plan_json_of_the_aws_examples() {
+    let endpoint = moto();
+    let env: &[(&str, &str)] = &[
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "strata-test"),
+        ("AWS_SECRET_ACCESS_KEY", "strata-test-secret"),
+    ];
+    for (example, resources) in [
+        ("gpu-training-aws", 18),
+        ("private-network-aws", 24),
+        ("ml-platform-aws", 33),
+    ] {
+        let sb = Sandbox::new(&format!("checkov-{example}"));
+        let chdir = copy_example(example, &sb);
+        let name = format!("-var=name=checkov-{}", std::process::id());
+        let (code, text) = sb.run_with(&[&chdir, "plan", "-out=plan.bin", &name], "", env);
+        assert_eq!(code, 0, "{text}");
+        let shown = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args([chdir.as_str(), "show", "-json", "plan.bin"])
+            .current_dir(&sb.dir)
+            .output()
+            .expect("show");
+        assert!(shown.status.success(), "{shown:?}");
+        let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+        let ours = sb.dir.join("strata-plan.json");
+        std::fs::write(&ours, &shown.stdout).expect("write");
+        let theirs = sb.dir.join("terraform-layout.json");
+        std::fs::write(&theirs, terraform_layout(&plan).to_string()).expect("write");
+
+        let (verdicts, read) = checkov_scan(&ours);
+        assert_eq!(read, resources, "{example}: checkov read {read} resources");
+        let (reference, _) = checkov_scan(&theirs);
+        assert_eq!(verdicts, reference, "{example}: checkov's verdicts differ");
+        if example == "gpu-training-aws" {
+            let versioned = (
+                "CKV_AWS_21".to_string(),
+                "aws_s3_bucket.datasets".to_string(),
+                true,
+            );
+            assert!(verdicts.contains(&versioned), "{example}: {verdicts:?}");
+        }
+    }
+}

@@ -39,6 +39,33 @@ type PlannedAction = (String, Vec<String>, Option<String>);
 /// Output values (and whether sensitive) by name.
 type Outputs = BTreeMap<String, (serde_json::Value, bool)>;
 
+/// (address, `change.after` with made-up ids masked, `after_sensitive`)
+/// for every planned change, sorted.
+fn afters(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let plan: serde_json::Value =
+        serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
+    let mut out: Vec<(String, serde_json::Value)> = plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|rc| {
+            (
+                rc["address"].as_str().unwrap_or("").to_string(),
+                serde_json::json!([
+                    null,
+                    null,
+                    null,
+                    null,
+                    mask_ids(&rc["change"]["after"]),
+                    rc["change"]["after_sensitive"]
+                ]),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 /// (address, actions, reason) for every planned change, sorted.
 fn actions(plan_json: &str) -> Result<Vec<PlannedAction>, String> {
     let plan: serde_json::Value =
@@ -201,6 +228,7 @@ type Step = (
     Vec<(String, serde_json::Value)>,
     Vec<(String, serde_json::Value)>,
     Configuration,
+    Vec<(String, serde_json::Value)>,
 );
 
 /// A plan JSON's `configuration`, its `relevant_attributes` (sorted: the
@@ -271,6 +299,7 @@ fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
         planned_values(&shown)?,
         state_values(&state)?,
         configuration(&shown)?,
+        afters(&shown)?,
     ))
 }
 
@@ -393,6 +422,14 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 parts[i],
                 show(&theirs.4),
                 show(&ours.4)
+            ));
+        }
+        if !same_instances(&theirs.5, &ours.5) {
+            return Err(format!(
+                "{name} step {}: the planned changes' after values differ\n  terraform: {:?}\n  strata:    {:?}",
+                n + 1,
+                theirs.5,
+                ours.5
             ));
         }
         if !same_instances(&theirs.3, &ours.3) {

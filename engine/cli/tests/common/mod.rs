@@ -134,6 +134,13 @@ pub fn moto_endpoint() -> String {
     })
 }
 
+/// The checkov program `.ci/checkov` installs (STRATA_TEST_CHECKOV).
+pub fn checkov() -> String {
+    std::env::var("STRATA_TEST_CHECKOV").unwrap_or_else(|_| {
+        missing("no checkov: set STRATA_TEST_CHECKOV to its program (`bash .ci/checkov` installs it; `bash .ci/run` runs everything)")
+    })
+}
+
 /// The PostgreSQL server `.ci/postgres` starts (STRATA_TEST_PG).
 pub fn postgres() -> String {
     std::env::var("STRATA_TEST_PG").unwrap_or_else(|_| {

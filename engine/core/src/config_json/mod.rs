@@ -612,3 +612,37 @@ fn resource_json(
     }
     Json::Object(j)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expression(source: &str) -> Json {
+        let parsed = strata_lang::parser::parse_expression(source, 0);
+        expression_json(&parsed.value, false)
+    }
+
+    #[test]
+    fn an_expression_is_its_constant_or_its_references() {
+        assert_eq!(expression("\"lit\""), json!({"constant_value": "lit"}));
+        assert_eq!(
+            expression("{ k = [1, true] }"),
+            json!({"constant_value": {"k": [1, true]}})
+        );
+        assert_eq!(expression("null"), json!({"constant_value": null}));
+        assert_eq!(
+            expression("[for x in [1, 2] : x * 2]"),
+            json!({"constant_value": [2, 4]})
+        );
+        // A function call is not a constant (Terraform evaluates with no
+        // functions), nor is what refers to something.
+        assert_eq!(expression("upper(\"x\")"), json!({}));
+        assert_eq!(expression("[1, var.x]"), json!({"references": ["var.x"]}));
+    }
+
+    #[test]
+    fn a_sensitive_constant_is_left_out() {
+        let parsed = strata_lang::parser::parse_expression("\"hunter2\"", 0);
+        assert_eq!(expression_json(&parsed.value, true), json!({}));
+    }
+}

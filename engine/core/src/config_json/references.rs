@@ -234,9 +234,15 @@ impl Reference {
 
 /// The references of `expr`, in the order they are written.
 pub(super) fn references(expr: &Expr) -> Vec<Reference> {
+    references_in_scope(expr, &[])
+}
+
+/// The references of `expr` where `scope` names are not references (the
+/// iterators of enclosing `dynamic` blocks).
+pub(super) fn references_in_scope<'e>(expr: &'e Expr, scope: &[&'e str]) -> Vec<Reference> {
     let mut out = Vec::new();
     Walker {
-        scope: Vec::new(),
+        scope: scope.to_vec(),
         out: &mut out,
     }
     .expr(expr);
@@ -389,5 +395,71 @@ impl<'e> Walker<'e, '_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(source: &str) -> Vec<String> {
+        let parsed = strata_lang::parser::parse_expression(source, 0);
+        assert!(!parsed.diagnostics.has_errors(), "{source}");
+        let mut out = Vec::new();
+        for r in references(&parsed.value) {
+            r.texts(&mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn references_are_named_as_terraform_names_them() {
+        assert_eq!(texts("var.a.x[0]"), ["var.a.x[0]", "var.a.x", "var.a"]);
+        assert_eq!(
+            texts("aws_instance.gpu[0].id"),
+            [
+                "aws_instance.gpu[0].id",
+                "aws_instance.gpu[0]",
+                "aws_instance.gpu"
+            ]
+        );
+        assert_eq!(
+            texts("data.aws_ami.gpu.id"),
+            ["data.aws_ami.gpu.id", "data.aws_ami.gpu"]
+        );
+        assert_eq!(
+            texts("module.m[\"a\"].out"),
+            ["module.m[\"a\"].out", "module.m[\"a\"]"]
+        );
+        assert_eq!(texts("module.m[0]"), ["module.m[0]", "module.m"]);
+        assert_eq!(texts("module.m"), ["module.m"]);
+        assert_eq!(texts("self.id"), ["self.id", "self"]);
+        assert_eq!(texts("count.index + local.n"), ["count.index", "local.n"]);
+    }
+
+    #[test]
+    fn a_dynamic_index_ends_the_traversal_and_is_walked_after_it() {
+        assert_eq!(
+            texts("var.list[count.index].name"),
+            ["var.list", "count.index"]
+        );
+        assert_eq!(texts("aws_subnet.a[*].id"), ["aws_subnet.a"]);
+    }
+
+    #[test]
+    fn iterators_of_for_expressions_are_not_references() {
+        assert_eq!(
+            texts("[for k, v in var.m : \"${k}-${v.id}\" if v != local.skip]"),
+            ["var.m", "local.skip"]
+        );
+        assert_eq!(texts("\"%{ for x in var.l }${x}%{ endfor }\""), ["var.l"]);
+    }
+
+    #[test]
+    fn a_reference_in_scope_is_not_one() {
+        let parsed = strata_lang::parser::parse_expression("tag.value + var.x", 0);
+        let refs = references_in_scope(&parsed.value, &["tag"]);
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].subject, Subject::Var("x".into()));
     }
 }

@@ -1,7 +1,7 @@
 //! Terraform's `relevant_attributes`: which resource attributes the
 //! plan's changes are made from.
 
-use super::references::{references, Key, Reference, Step, Subject};
+use super::references::{references, references_in_scope, Key, Reference, Step, Subject};
 use super::{ConfigView, RESOURCE_META, RESOURCE_META_BLOCKS};
 use crate::addr::{InstanceKey, ModuleStep};
 use crate::plan::{Action, Plan};
@@ -221,20 +221,47 @@ fn resource_references(view: &ConfigView, r: &Resource, steps: &[Step]) -> Vec<R
     }
     out.extend(exprs.into_iter().flat_map(references));
     for body in bodies {
-        body_references(body, top, &mut out);
+        body_references(body, top, &mut Vec::new(), &mut out);
     }
     out
 }
 
-fn body_references(body: &Body, top: bool, out: &mut Vec<Reference>) {
+/// The references of a body's arguments and nested blocks (a `dynamic`
+/// block's iterator is not one); at the top of a resource, not those of
+/// its meta-arguments.
+fn body_references<'e>(
+    body: &'e Body,
+    top: bool,
+    scope: &mut Vec<&'e str>,
+    out: &mut Vec<Reference>,
+) {
     for a in &body.attributes {
         if !(top && RESOURCE_META.contains(&a.name.as_str())) {
-            out.extend(references(&a.expr));
+            out.extend(references_in_scope(&a.expr, scope));
         }
     }
     for b in &body.blocks {
-        if !(top && RESOURCE_META_BLOCKS[..3].contains(&b.type_name.as_str())) {
-            body_references(&b.body, false, out);
+        if top && RESOURCE_META_BLOCKS[..3].contains(&b.type_name.as_str()) {
+            continue;
         }
+        if b.type_name == "dynamic" {
+            let iterator = b
+                .body
+                .attribute("iterator")
+                .and_then(|a| a.expr.as_traversal())
+                .map(|(root, _)| root)
+                .or(b.labels.first().map(|l| l.value.as_str()));
+            if let Some(a) = b.body.attribute("for_each") {
+                out.extend(references_in_scope(&a.expr, scope));
+            }
+            let depth = scope.len();
+            scope.extend(iterator);
+            for content in b.body.blocks_of("content") {
+                body_references(&content.body, false, scope, out);
+            }
+            scope.truncate(depth);
+            continue;
+        }
+        body_references(&b.body, false, scope, out);
     }
 }

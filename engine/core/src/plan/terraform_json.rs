@@ -72,7 +72,7 @@ impl Plan {
                     json!({
                         "actions": o.action.terraform_actions(),
                         "before": if o.sensitive { None } else { before.map(value_to_json_redacted) },
-                        "after": if o.sensitive { None } else { after.map(value_to_json_redacted) },
+                        "after": if o.sensitive { None } else { after.map(known_values_json) },
                         "after_unknown": after.map(|a| !a.is_wholly_known()).unwrap_or(false),
                         "before_sensitive": o.sensitive,
                         "after_sensitive": o.sensitive,
@@ -236,13 +236,25 @@ fn resource_json(addr: &InstanceAddr, provider: &str) -> serde_json::Value {
     rc
 }
 
+/// An instance's known values: [`known_values_json`], and an object none
+/// of whose attributes is known yet (a data source read at apply) as an
+/// object without them, as Terraform leaves out unknown attributes.
+fn known_object_json(v: &Value) -> serde_json::Value {
+    match (&v.kind, v.ty()) {
+        (strata_types::Kind::Unknown(_), strata_types::Type::Object(_)) if !v.sensitive => {
+            serde_json::json!({})
+        }
+        _ => known_values_json(v),
+    }
+}
+
 /// A change's `change` object in Terraform's plan JSON.
 fn change_json(actions: Vec<&str>, before: &Value, after: &Value) -> serde_json::Value {
     use serde_json::json;
     json!({
         "actions": actions,
         "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(before) },
-        "after": if after.is_null() { serde_json::Value::Null } else { value_to_json_redacted(after) },
+        "after": if after.is_null() { serde_json::Value::Null } else { known_object_json(after) },
         "after_unknown": if after.is_null() { json!({}) } else { unknown_json(after) },
         "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(before) },
         "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(after) },
@@ -272,7 +284,7 @@ impl Plan {
             // without values (Strata no longer knows them after the plan).
             if c.action != Action::Forget {
                 let after = c.after.value();
-                r["values"] = known_values_json(after);
+                r["values"] = known_object_json(after);
                 r["sensitive_values"] = sensitive_json(after);
             }
             if let Some(k) = c.addr.key.to_json() {
