@@ -167,6 +167,17 @@ impl RunArgs {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+    /// Evaluate the policies against PLAN_JSON; a `deny` exits with 1.
+    Check {
+        /// Rego policies (a file or a directory of .rego files; repeatable).
+        #[arg(long = "policy", value_name = "PATH", required = true)]
+        policies: Vec<PathBuf>,
+        plan_json: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum WorkspaceCommand {
     /// List workspaces; the selected one is marked with *.
     List,
@@ -393,6 +404,12 @@ enum Command {
         /// The state file (default strata.tfstate).
         #[arg(long, global = true)]
         state: Option<PathBuf>,
+    },
+    /// Check Rego policies against a plan's JSON (`strata show -json
+    /// PLAN`, or Terraform's `terraform show -json PLAN`).
+    Policy {
+        #[command(subcommand)]
+        verb: PolicyCommand,
     },
     /// Manage workspaces: separate states for one configuration.
     Workspace {
@@ -654,6 +671,13 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             };
             crate::workflow::state_command(verb, state, &style)
         }
+        Command::Policy {
+            verb:
+                PolicyCommand::Check {
+                    policies,
+                    plan_json,
+                },
+        } => crate::workflow::policy_check_command(&policies, &plan_json, &style),
         Command::Workspace { verb } => {
             use crate::workflow::WorkspaceVerb;
             let verb = match verb {

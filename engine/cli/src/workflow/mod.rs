@@ -413,6 +413,13 @@ fn check_policies(
             style,
         )
     })?;
+    let denies = print_findings(&findings, args.policies.len());
+    plan.policy = findings;
+    Ok(denies > 0)
+}
+
+/// Prints what the policies said; returns how many denied.
+fn print_findings(findings: &[strata_core::plan::PolicyFinding], paths: usize) -> usize {
     let denies = findings.iter().filter(|f| f.level == "deny").count();
     println!(
         "\nPolicy: {denies} denied, {} warning{} from {} polic{}.",
@@ -422,19 +429,58 @@ fn check_policies(
         } else {
             "s"
         },
-        args.policies.len(),
-        if args.policies.len() == 1 {
-            "y path"
-        } else {
-            "y paths"
-        }
+        paths,
+        if paths == 1 { "y path" } else { "y paths" }
     );
-    for f in &findings {
+    for f in findings {
         let tag = if f.level == "deny" { "DENY" } else { "WARN" };
         println!("  {tag} [{}] {}", f.policy, f.message);
     }
-    plan.policy = findings;
-    Ok(denies > 0)
+    denies
+}
+
+/// `strata policy check`: the policies against a plan JSON file, written
+/// by Strata or by Terraform; exits with 1 when one denies.
+pub fn policy_check_command(policies: &[PathBuf], plan_json: &Path, style: &Style) -> ExitCode {
+    let input = std::fs::read_to_string(plan_json)
+        .map_err(|e| e.to_string())
+        .and_then(|t| {
+            serde_json::from_str::<serde_json::Value>(&t).map_err(|e| format!("not JSON: {e}"))
+        })
+        .and_then(|v| {
+            v.get("resource_changes")
+                .or(v.get("planned_values"))
+                .is_some()
+                .then_some(v)
+                .ok_or_else(|| {
+                    "no resource_changes or planned_values: write it with `strata show -json PLAN` (or `terraform show -json PLAN`)".to_string()
+                })
+        });
+    let input = match input {
+        Ok(v) => v,
+        Err(e) => {
+            return global_failure(
+                Diagnostic::global(
+                    strata_types::codes::READ_FAILED,
+                    "Cannot read the plan JSON",
+                    format!("{}: {e}", plan_json.display()),
+                ),
+                style,
+            )
+        }
+    };
+    match crate::policy::evaluate(policies, &input) {
+        Ok(findings) if print_findings(&findings, policies.len()) > 0 => ExitCode::from(1),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => global_failure(
+            Diagnostic::global(
+                strata_types::codes::POLICY_EVALUATION_FAILED,
+                "Policy evaluation failed",
+                e,
+            ),
+            style,
+        ),
+    }
 }
 
 /// The address of one instance in state, as plans print it.
