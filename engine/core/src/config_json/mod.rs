@@ -629,7 +629,10 @@ mod tests {
             expression("{ k = [1, true] }"),
             json!({"constant_value": {"k": [1, true]}})
         );
-        assert_eq!(expression("null"), json!({"constant_value": null}));
+        assert_eq!(
+            expression("true ? null : 1"),
+            json!({"constant_value": null})
+        );
         assert_eq!(
             expression("[for x in [1, 2] : x * 2]"),
             json!({"constant_value": [2, 4]})
