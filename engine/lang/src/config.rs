@@ -662,6 +662,9 @@ fn lower_module(parsed: Vec<(bool, Body)>, diagnostics: &mut Diagnostics) -> Con
         lower_file(body, &mut config, diagnostics);
     }
     check_duplicates(&config, diagnostics);
+    // Kept for the whole run: no spare room (see the parser's bodies).
+    config.resources.shrink_to_fit();
+    config.locals.shrink_to_fit();
     config
 }
 
