@@ -169,8 +169,9 @@ async fn names_from_a_prefix() {
         .is_wholly_known());
 }
 
-/// OpenID Connect providers, permissions boundaries and bucket names from
-/// a prefix through the conformance suite.
+/// OpenID Connect providers, permissions boundaries, bucket names from a
+/// prefix, ownership controls and access logging through the conformance
+/// suite.
 #[tokio::test(flavor = "multi_thread")]
 async fn identity_providers_and_boundaries_conform() {
     let p = provider().await;
@@ -182,6 +183,21 @@ async fn identity_providers_and_boundaries_conform() {
     .await;
     let bucket = create(&p, "aws_s3_bucket", json!({"bucket_prefix": "ckpt-"})).await;
     assert!(id(&bucket).starts_with("ckpt-"), "{}", id(&bucket));
+    // Access logs go to a bucket whose policy lets the logging service
+    // write (S3 refuses a target without it).
+    let logs = create(&p, "aws_s3_bucket", json!({"bucket_prefix": "logs-"})).await;
+    let log_policy = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": ["s3:PutObject"],
+        "Resource": format!("arn:aws:s3:::{}/*", id(&logs)),
+    }]});
+    create(
+        &p,
+        "aws_s3_bucket_policy",
+        json!({"bucket": id(&logs), "policy": log_policy.to_string()}),
+    )
+    .await;
     let issuer = format!(
         "https://oidc.eks.us-east-1.amazonaws.com/id/{}",
         unique("cluster").to_uppercase()
@@ -227,6 +243,20 @@ async fn identity_providers_and_boundaries_conform() {
                 &p,
                 "aws_s3_bucket_ownership_controls",
                 json!({"bucket": id(&bucket), "rule": [{"object_ownership": "BucketOwnerEnforced"}]}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_s3_bucket_logging",
+            create: config(
+                &p,
+                "aws_s3_bucket_logging",
+                json!({"bucket": id(&bucket), "target_bucket": id(&logs), "target_prefix": "access/"}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_bucket_logging",
+                json!({"bucket": id(&bucket), "target_bucket": id(&logs), "target_prefix": "access-2/"}),
             )),
             read_detects_delete: true,
         },

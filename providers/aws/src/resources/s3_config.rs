@@ -3,8 +3,9 @@
 //! (`aws_s3_bucket_server_side_encryption_configuration`), lifecycle
 //! rules (`aws_s3_bucket_lifecycle_configuration`), the public access
 //! block (`aws_s3_bucket_public_access_block`), the bucket policy
-//! (`aws_s3_bucket_policy`) and object ownership
-//! (`aws_s3_bucket_ownership_controls`).
+//! (`aws_s3_bucket_policy`), object ownership
+//! (`aws_s3_bucket_ownership_controls`) and access logging
+//! (`aws_s3_bucket_logging`).
 
 use super::data_stores::{escape, s3, s3_maybe};
 use super::{block, computed, optional, required};
@@ -23,6 +24,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(PublicAccessBlock),
         Arc::new(BucketPolicy),
         Arc::new(OwnershipControls),
+        Arc::new(Logging),
     ]
 }
 
@@ -580,6 +582,77 @@ impl Resource for OwnershipControls {
             id,
             "ownershipControls",
         )
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        bucket_import(id)
+    }
+}
+
+// ---- aws_s3_bucket_logging ----------------------------------------------------------
+
+struct Logging;
+
+const LOGGING_XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+impl Resource for Logging {
+    fn type_name(&self) -> &'static str {
+        "aws_s3_bucket_logging"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = bucket_setting_schema();
+        schema
+            .attributes
+            .insert("target_bucket".into(), required(Type::String));
+        schema
+            .attributes
+            .insert("target_prefix".into(), required(Type::String));
+        schema
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let bucket = api::req(p, "bucket")?.to_string();
+        self.update(api, &bucket, &Obj::new(), p)
+    }
+
+    /// Gone when the bucket is, or when it no longer logs.
+    fn read(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(text) = get(api, "S3 GetBucketLogging", id, "logging")? else {
+            return Ok(None);
+        };
+        let doc = api::parse(&text)?;
+        let Some(target) = api::find_text(&doc, "TargetBucket") else {
+            return Ok(None);
+        };
+        let mut o = bucket_import(id);
+        o.insert("target_bucket".into(), json!(target));
+        o.insert(
+            "target_prefix".into(),
+            json!(api::find_text(&doc, "TargetPrefix").unwrap_or_default()),
+        );
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let body = format!(
+            "<BucketLoggingStatus xmlns=\"{LOGGING_XMLNS}\"><LoggingEnabled><TargetBucket>{}</TargetBucket><TargetPrefix>{}</TargetPrefix></LoggingEnabled></BucketLoggingStatus>",
+            escape(api::req(p, "target_bucket")?),
+            escape(s(p, "target_prefix").unwrap_or_default())
+        );
+        api.send("S3 PutBucketLogging", sub("PUT", id, "logging", Some(body)))?;
+        Ok(id.to_string())
+    }
+
+    /// Logging is switched off by an empty status (there is no delete).
+    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
+        let body = format!("<BucketLoggingStatus xmlns=\"{LOGGING_XMLNS}\"></BucketLoggingStatus>");
+        s3_maybe(
+            api,
+            "S3 PutBucketLogging",
+            sub("PUT", id, "logging", Some(body)),
+        )
+        .map(|_| ())
     }
 
     fn import_state(&self, id: &str) -> Obj {
