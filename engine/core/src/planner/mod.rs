@@ -11,7 +11,8 @@
 //! and refreshed; `refs`: references and evaluation order; `expand`:
 //! count/for_each and expansion values; `decide`: actions and lifecycle;
 //! `graph`: the execution graph and targeting; `outputs`: outputs and
-//! check blocks). This file keeps `plan` and the `Planner` walk over a
+//! check blocks; `calls`: module calls, their early outputs and their
+//! variables' validation). This file keeps `plan` and the `Planner` walk over a
 //! module's graph, whose node handling (`plan_module`, about 360 lines)
 //! shares the planner's maps arm by arm; it is the next to split.
 
@@ -33,6 +34,7 @@ use strata_state::State;
 use strata_types::{Diagnostic, Diagnostics, Kind, Span, Type, Value};
 use tracing::Instrument;
 
+mod calls;
 mod decide;
 mod expand;
 mod graph;
@@ -520,43 +522,6 @@ impl<'a> Planner<'a> {
         );
     }
 
-    /// Checks a module instance's variables against their validation
-    /// rules and records what they came to.
-    fn validate_module_variables(
-        &mut self,
-        child: ModuleRef<'_>,
-        path: &ModulePath,
-        vars: &BTreeMap<String, Value>,
-    ) {
-        for v in child
-            .config
-            .variables
-            .iter()
-            .filter(|v| !v.validations.is_empty())
-        {
-            let Some(value) = vars.get(&v.name) else {
-                continue;
-            };
-            let before = self.diagnostics.0.len();
-            strata_lang::stack::check_validations(v, value, self.ctx.env, &mut self.diagnostics);
-            let status = if self.diagnostics.0[before..].iter().any(|d| d.is_error()) {
-                crate::plan::CheckStatus::Fail
-            } else if value.is_wholly_known() {
-                crate::plan::CheckStatus::Pass
-            } else {
-                crate::plan::CheckStatus::Unknown
-            };
-            self.checks.push(crate::plan::CheckResult {
-                kind: crate::plan::CheckKind::Var,
-                module: path.clone(),
-                name: v.name.clone(),
-                resource: None,
-                status,
-                problems: Vec::new(),
-            });
-        }
-    }
-
     /// The values of a resource's instances as the prior state holds them.
     fn prior_instances(&self, addr: &ResourceAddr) -> BTreeMap<InstanceKey, Value> {
         instances_of(&self.prior, addr)
@@ -575,7 +540,7 @@ impl<'a> Planner<'a> {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = HashMap<String, Value>> + 's>> {
         Box::pin(async move {
             let env = self.ctx.env;
-            let order = match evaluation_order(module.config) {
+            let order = match evaluation_order(module) {
                 Ok(o) => o,
                 Err(d) => {
                     self.diagnostics.push(d);
@@ -623,6 +588,7 @@ impl<'a> Planner<'a> {
                         self.plan_module_call(&path, module, i, &mut roots, &inherited)
                             .await
                     }
+                    Node::ModuleEarly(i) => self.early_outputs(module, i, &mut roots),
                     Node::Resource(i) => {
                         let r = &module.config.resources[i];
                         let addr = resource_addr(r).in_module(&path);
@@ -984,160 +950,6 @@ impl<'a> Planner<'a> {
 
             roots
         })
-    }
-
-    /// Plans every instance of a module call and exposes its outputs to
-    /// the calling module as `module.NAME`.
-    async fn plan_module_call(
-        &mut self,
-        path: &ModulePath,
-        module: ModuleRef<'a>,
-        i: usize,
-        roots: &mut HashMap<String, Value>,
-        inherited: &[String],
-    ) {
-        let env = self.ctx.env;
-        let call = &module.config.modules[i];
-        // A call whose source failed to load was reported while loading.
-        let Some(child) = module.children.get(&call.name) else {
-            return;
-        };
-        let child_ref = ModuleRef {
-            config: &child.config,
-            children: &child.children,
-        };
-        let keys = match expand(&call.body, roots, env) {
-            Ok(Some(k)) => k,
-            Ok(None) => {
-                self.diagnostics.push(Diagnostic::error(
-                    strata_types::codes::INVALID_REPETITION_ARGUMENT,
-                    "Invalid count or for_each argument",
-                    format!("The number of instances of module \"{}\" depends on values that cannot be determined until apply.", call.name),
-                    call.span,
-                ));
-                return;
-            }
-            Err(d) => {
-                self.diagnostics.push(d);
-                return;
-            }
-        };
-        let mut refs = Vec::new();
-        body_references(&call.body, &mut refs);
-        let mut call_deps: Vec<String> = inherited.to_vec();
-        call_deps.extend(self.resolve(path, &refs));
-        let mut outputs_by_key: BTreeMap<InstanceKey, Value> = BTreeMap::new();
-        let given = self
-            .ctx
-            .overrides
-            .and_then(|o| o.module_outputs(path, &call.name));
-        for (key, each_value) in keys {
-            if let Some(given) = given {
-                // Overridden (`strata test`): nothing inside is planned.
-                outputs_by_key.insert(key, given.clone());
-                continue;
-            }
-            let mut child_path = path.clone();
-            child_path.push(ModuleStep {
-                name: call.name.clone(),
-                key: key.clone(),
-            });
-            let scope = BodyScope::for_instance(&key, each_value.as_ref());
-            let Some(vars) = self.module_variables(call, child_ref, roots, &scope) else {
-                continue;
-            };
-            self.validate_module_variables(child_ref, &child_path, &vars);
-            let mut child_roots = HashMap::new();
-            child_roots.insert("var".to_string(), Value::object(vars));
-            let relative = child
-                .dir
-                .strip_prefix(self.ctx.stack.dir.as_path())
-                .unwrap_or(&child.dir);
-            let relative = crate::context::clean_relative(relative);
-            let mut path_obj = match roots.get("path") {
-                Some(Value {
-                    kind: Kind::Object(m),
-                    ..
-                }) => m.clone(),
-                _ => Default::default(),
-            };
-            path_obj.insert("module".into(), Value::string(relative));
-            child_roots.insert("path".to_string(), Value::object(path_obj));
-            if let Some(t) = roots.get("terraform") {
-                child_roots.insert("terraform".to_string(), t.clone());
-            }
-            child_roots.insert("data".to_string(), Value::empty_object());
-            self.planned_modules.insert(child_path.clone());
-            let before = self.changes.len();
-            let final_roots = self
-                .plan_module(
-                    child_path.clone(),
-                    child_ref,
-                    child_roots,
-                    call_deps.clone(),
-                )
-                .await;
-            let contents: Vec<String> = self.changes[before..]
-                .iter()
-                .map(|c| c.addr.to_string())
-                .collect();
-            self.module_contents
-                .entry((path.clone(), call.name.clone()))
-                .or_default()
-                .extend(contents);
-            let mut outputs = BTreeMap::new();
-            for o in &child.config.outputs {
-                let Some(expr) = &o.value else { continue };
-                let shown = format!("module.{}", call.name);
-                self.diagnostics.0.extend(output_preconditions(
-                    o,
-                    &final_roots,
-                    env,
-                    (&child_path, &shown),
-                    &mut self.checks,
-                ));
-                match evaluate(
-                    expr,
-                    &EvalContext {
-                        variables: &final_roots,
-                        overlay: None,
-                        env,
-                    },
-                ) {
-                    Ok(v) => {
-                        outputs.insert(o.name.clone(), v.mark_sensitive(o.sensitive));
-                    }
-                    Err(d) => self.diagnostics.push(d),
-                }
-            }
-            outputs_by_key.insert(key, Value::object(outputs));
-        }
-        let value = expansion_value(&call.body, outputs_by_key, Value::empty_object);
-        let entry = roots
-            .entry("module".into())
-            .or_insert_with(Value::empty_object);
-        if let Kind::Object(m) = &mut entry.kind {
-            m.insert(call.name.clone(), value);
-        }
-    }
-
-    /// The input variable values of one module instance, from the call's
-    /// arguments and the variables' defaults.
-    fn module_variables(
-        &mut self,
-        call: &strata_lang::config::ModuleCall,
-        child: ModuleRef<'_>,
-        roots: &HashMap<String, Value>,
-        scope: &BodyScope,
-    ) -> Option<BTreeMap<String, Value>> {
-        module_variables(
-            call,
-            child,
-            roots,
-            scope,
-            self.ctx.env,
-            &mut self.diagnostics,
-        )
     }
 }
 
