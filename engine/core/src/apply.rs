@@ -846,7 +846,7 @@ async fn run_change(
             &scoped
         };
         let scope = BodyScope::for_instance(&addr.key, None);
-        if let Some(d) = crate::eval_body::check_conditions(
+        if let Some(d) = crate::eval_body::conditions_outcome(
             &r.body,
             "postcondition",
             roots,
@@ -855,6 +855,7 @@ async fn run_change(
             ctx.env,
             addr,
         )
+        .errors
         .into_iter()
         .next()
         {

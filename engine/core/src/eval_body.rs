@@ -468,21 +468,6 @@ pub(crate) fn has_conditions(body: &Body, kind: &str) -> bool {
         .any(|l| l.body.blocks_of(kind).next().is_some())
 }
 
-/// Evaluates the `precondition` or `postcondition` blocks of a resource's
-/// lifecycle; returns an error for each condition that is false. Unknown
-/// conditions are left for later (apply) and pass here.
-pub(crate) fn check_conditions(
-    body: &Body,
-    kind: &str,
-    roots: &HashMap<String, Value>,
-    scope: &BodyScope,
-    self_value: Option<&Value>,
-    env: &strata_lang::functions::FunctionEnv,
-    address: &dyn std::fmt::Display,
-) -> Vec<Diagnostic> {
-    conditions_outcome(body, kind, roots, scope, self_value, env, address).errors
-}
-
 /// What a set of conditions came to: the worst status, the failed
 /// conditions' messages and the errors to report.
 #[derive(Default)]
@@ -514,7 +499,9 @@ impl Conditions {
     }
 }
 
-/// [`check_conditions`], with what each condition came to.
+/// Evaluates the `precondition` or `postcondition` blocks of a resource's
+/// lifecycle: what each came to, and an error for each condition that is
+/// false. Unknown conditions are left for later (apply).
 pub(crate) fn conditions_outcome(
     body: &Body,
     kind: &str,

@@ -103,6 +103,13 @@ fn constant(expr: &Expr) -> Option<Json> {
     if calls {
         return None;
     }
+    let v = evaluate_alone(expr)?;
+    v.is_wholly_known()
+        .then(|| strata_types::json::value_to_json(&v))
+}
+
+/// The value of an expression evaluated with nothing in scope.
+fn evaluate_alone(expr: &Expr) -> Option<strata_types::Value> {
     let empty = std::collections::HashMap::new();
     let env = strata_lang::functions::FunctionEnv::default();
     let ctx = strata_lang::eval::EvalContext {
@@ -110,9 +117,7 @@ fn constant(expr: &Expr) -> Option<Json> {
         overlay: None,
         env: &env,
     };
-    let v = strata_lang::eval::evaluate(expr, &ctx).ok()?;
-    v.is_wholly_known()
-        .then(|| strata_types::json::value_to_json(&v))
+    strata_lang::eval::evaluate(expr, &ctx).ok()
 }
 
 /// Terraform's `expressions` of a body: each argument the schema knows
@@ -534,15 +539,7 @@ fn module_json(
 
 /// A variable's default, converted to its type as Terraform records it.
 fn variable_default(v: &strata_lang::config::Variable) -> Option<Json> {
-    let expr = v.default.as_ref()?;
-    let empty = std::collections::HashMap::new();
-    let env = strata_lang::functions::FunctionEnv::default();
-    let ctx = strata_lang::eval::EvalContext {
-        variables: &empty,
-        overlay: None,
-        env: &env,
-    };
-    let value = strata_lang::eval::evaluate(expr, &ctx).ok()?;
+    let value = evaluate_alone(v.default.as_ref()?)?;
     let value = match &v.constraint {
         Some(c) => strata_lang::types::convert_to_constraint(&value, c).ok()?,
         None => value,
