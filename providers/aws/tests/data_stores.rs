@@ -56,6 +56,30 @@ async fn data_store_resources_conform() {
             read_detects_delete: true,
         },
         Case {
+            type_name: "aws_s3_object",
+            create: config(
+                &p,
+                "aws_s3_object",
+                json!({
+                    "bucket": id(&bucket), "key": "configs/eval.yaml", "content": "split: test\n",
+                    "content_type": "text/yaml", "cache_control": "max-age=60",
+                    "metadata": {"run": "1"}, "storage_class": "STANDARD_IA", "acl": "private",
+                    "server_side_encryption": "AES256",
+                }),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_object",
+                json!({
+                    "bucket": id(&bucket), "key": "configs/eval.yaml", "content": "split: test\n",
+                    "content_type": "text/yaml", "content_disposition": "attachment",
+                    "metadata": {"run": "2", "owner": "ml"}, "storage_class": "STANDARD",
+                    "server_side_encryption": "AES256",
+                }),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
             type_name: "aws_dynamodb_table",
             create: config(
                 &p,

@@ -363,6 +363,17 @@ impl Resource for Object {
             ("source", optional(Type::String)),
             ("source_hash", optional(Type::String)),
             ("content_type", defaulted(Type::String)),
+            ("cache_control", optional(Type::String)),
+            ("content_disposition", optional(Type::String)),
+            ("content_encoding", optional(Type::String)),
+            ("content_language", optional(Type::String)),
+            ("metadata", optional(Type::Map(Box::new(Type::String)))),
+            ("acl", optional(Type::String)),
+            ("storage_class", defaulted(Type::String)),
+            ("server_side_encryption", defaulted(Type::String)),
+            ("kms_key_id", defaulted(Type::String)),
+            ("bucket_key_enabled", defaulted(Type::Bool)),
+            ("force_destroy", optional(Type::Bool)),
             ("etag", computed(Type::String)),
             ("version_id", computed(Type::String)),
         ])
@@ -405,6 +416,40 @@ impl Resource for Object {
             "version_id".into(),
             json!(head.header("x-amz-version-id").unwrap_or_default()),
         );
+        for (attribute, header) in OBJECT_HEADERS {
+            o.insert((*attribute).into(), json!(head.header(header)));
+        }
+        // S3 leaves out the class of a STANDARD object.
+        o.insert(
+            "storage_class".into(),
+            json!(head.header("x-amz-storage-class").unwrap_or("STANDARD")),
+        );
+        o.insert(
+            "bucket_key_enabled".into(),
+            json!(head.header("x-amz-server-side-encryption-bucket-key-enabled") == Some("true")),
+        );
+        let metadata: serde_json::Map<String, J> = head
+            .headers
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.to_ascii_lowercase();
+                let name = name.strip_prefix("x-amz-meta-")?.to_string();
+                Some((name, json!(v)))
+            })
+            .collect();
+        o.insert(
+            "metadata".into(),
+            if metadata.is_empty() && prior.get("metadata").is_none_or(J::is_null) {
+                J::Null
+            } else {
+                J::Object(metadata)
+            },
+        );
+        // Neither is read back: S3 answers the ACL as grants, and the
+        // setting is the provider's own.
+        for k in ["acl", "force_destroy"] {
+            o.insert(k.into(), prior.get(k).cloned().unwrap_or(J::Null));
+        }
         // The content is not read back: an edit outside shows as a new
         // etag, which a later plan turns into an update.
         for k in ["content", "content_base64", "source", "source_hash"] {
@@ -422,12 +467,23 @@ impl Resource for Object {
     }
 
     fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        // An object is written whole: a new header is a new upload.
         let content_changed = [
             "content",
             "content_base64",
             "source",
             "source_hash",
             "content_type",
+            "cache_control",
+            "content_disposition",
+            "content_encoding",
+            "content_language",
+            "metadata",
+            "acl",
+            "storage_class",
+            "server_side_encryption",
+            "kms_key_id",
+            "bucket_key_enabled",
         ]
         .iter()
         .any(|k| prior.get(*k) != p.get(*k));
@@ -473,11 +529,42 @@ impl Resource for Object {
     }
 }
 
+/// Object arguments S3 takes and gives back as headers of their own.
+const OBJECT_HEADERS: &[(&str, &str)] = &[
+    ("cache_control", "cache-control"),
+    ("content_disposition", "content-disposition"),
+    ("content_encoding", "content-encoding"),
+    ("content_language", "content-language"),
+    ("server_side_encryption", "x-amz-server-side-encryption"),
+    ("kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id"),
+];
+
 impl Object {
     fn put(&self, api: &Api, p: &Obj) -> ProviderResult<()> {
         let mut request = s3("PUT", object_path(p)?).body(object_bytes(p)?);
         if let Some(ct) = s(p, "content_type") {
             request = request.header("content-type", ct);
+        }
+        for (attribute, header) in OBJECT_HEADERS {
+            if let Some(v) = s(p, attribute) {
+                request = request.header(header, v);
+            }
+        }
+        if let Some(class) = s(p, "storage_class") {
+            request = request.header("x-amz-storage-class", class);
+        }
+        if let Some(acl) = s(p, "acl") {
+            request = request.header("x-amz-acl", acl);
+        }
+        if b(p, "bucket_key_enabled") == Some(true) {
+            request = request.header("x-amz-server-side-encryption-bucket-key-enabled", "true");
+        }
+        if let Some(J::Object(metadata)) = p.get("metadata") {
+            for (k, v) in metadata {
+                if let Some(v) = v.as_str() {
+                    request = request.header(&format!("x-amz-meta-{k}"), v);
+                }
+            }
         }
         let all = api.tags_all(&tags(p, "tags"));
         if !all.is_empty() {
