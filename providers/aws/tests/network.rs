@@ -542,6 +542,61 @@ async fn keys_and_log_groups_conform() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Flow logs of a VPC to S3 and of a subnet to CloudWatch Logs through
+/// the conformance suite (a tag change is made in place).
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_logs_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.46.0.0/16"})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": id(&vpc), "cidr_block": "10.46.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let bucket = create(&p, "aws_s3_bucket", json!({"bucket": unique("flow-logs")})).await;
+    let group = create(
+        &p,
+        "aws_cloudwatch_log_group",
+        json!({"name": format!("/vpc/{}", unique("flow"))}),
+    )
+    .await;
+    let role = create(
+        &p,
+        "aws_iam_role",
+        json!({"name": unique("flow-logs"), "assume_role_policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#}),
+    )
+    .await;
+    let to_s3 = json!({
+        "vpc_id": id(&vpc), "traffic_type": "ALL", "log_destination_type": "s3",
+        "log_destination": format!("arn:aws:s3:::{}", id(&bucket)), "max_aggregation_interval": 60,
+    });
+    let mut to_s3_tagged = to_s3.clone();
+    to_s3_tagged["tags"] = json!({"team": "ml"});
+    let to_logs = json!({
+        "subnet_id": id(&subnet), "traffic_type": "REJECT",
+        "log_group_name": id(&group), "iam_role_arn": json_of(&role)["arn"],
+    });
+    let mut to_logs_tagged = to_logs.clone();
+    to_logs_tagged["tags"] = json!({"Name": "rejected"});
+    let cases = vec![
+        Case {
+            type_name: "aws_flow_log",
+            create: config(&p, "aws_flow_log", to_s3),
+            update: Some(config(&p, "aws_flow_log", to_s3_tagged)),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_flow_log",
+            create: config(&p, "aws_flow_log", to_logs),
+            update: Some(config(&p, "aws_flow_log", to_logs_tagged)),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `aws_subnet`, `aws_security_group` and `aws_ssm_parameter` find what
 /// they name, and say so when nothing or several match.
 #[tokio::test(flavor = "multi_thread")]

@@ -9,6 +9,7 @@ mod efs;
 mod eks;
 mod emr;
 mod endpoints;
+mod flow_logs;
 mod iam;
 mod iam_access;
 mod kms_logs;
@@ -34,6 +35,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(data_stores::all());
     out.extend(s3_config::all());
     out.extend(endpoints::all());
+    out.extend(flow_logs::all());
     out.extend(nat::all());
     out.extend(sg_rules::all());
     out.extend(kms_logs::all());
