@@ -597,6 +597,53 @@ async fn flow_logs_conform() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Network ACLs (rules, subnets taken and given back, tags) and single
+/// ACL rules through the conformance suite.
+#[tokio::test(flavor = "multi_thread")]
+async fn network_acls_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.47.0.0/16"})).await;
+    let subnet = |cidr: &str| json!({"vpc_id": id(&vpc), "cidr_block": cidr, "availability_zone": "us-east-1a"});
+    let a = create(&p, "aws_subnet", subnet("10.47.1.0/24")).await;
+    let b = create(&p, "aws_subnet", subnet("10.47.2.0/24")).await;
+    let acl = create(&p, "aws_network_acl", json!({"vpc_id": id(&vpc)})).await;
+    let https = json!({"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_block": "10.0.0.0/8"});
+    let nfs = json!({"rule_no": 110, "action": "allow", "protocol": "6", "from_port": 2049, "to_port": 2049, "cidr_block": "10.47.0.0/16"});
+    let out = json!({"rule_no": 100, "action": "allow", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "0.0.0.0/0"});
+    let cases = vec![
+        Case {
+            type_name: "aws_network_acl",
+            create: config(
+                &p,
+                "aws_network_acl",
+                json!({"vpc_id": id(&vpc), "subnet_ids": [id(&a)], "ingress": [https], "egress": [out], "tags": {"Name": "training"}}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_network_acl",
+                json!({"vpc_id": id(&vpc), "subnet_ids": [id(&b)], "ingress": [https, nfs], "egress": [], "tags": {"Name": "training", "tier": "private"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_network_acl_rule",
+            create: config(
+                &p,
+                "aws_network_acl_rule",
+                json!({"network_acl_id": id(&acl), "rule_number": 200, "protocol": "udp", "rule_action": "deny", "cidr_block": "0.0.0.0/0", "from_port": 53, "to_port": 53}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_network_acl_rule",
+                json!({"network_acl_id": id(&acl), "rule_number": 210, "egress": true, "protocol": "all", "rule_action": "allow", "cidr_block": "10.0.0.0/8"}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `aws_subnet`, `aws_security_group` and `aws_ssm_parameter` find what
 /// they name, and say so when nothing or several match.
 #[tokio::test(flavor = "multi_thread")]

@@ -14,6 +14,7 @@ mod iam;
 mod iam_access;
 mod kms_logs;
 mod msk;
+mod nacl;
 mod nat;
 mod s3_config;
 mod sagemaker;
@@ -37,6 +38,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(endpoints::all());
     out.extend(flow_logs::all());
     out.extend(nat::all());
+    out.extend(nacl::all());
     out.extend(sg_rules::all());
     out.extend(kms_logs::all());
     out.extend(app_services::all());
