@@ -42,7 +42,27 @@ async fn iam_resources_conform() {
         json!({"name": unique("base-policy2"), "policy": READ_DATASETS}),
     )
     .await;
+    let shared = create(
+        &p,
+        "aws_iam_policy",
+        json!({"name": unique("shared-policy"), "policy": READ_DATASETS}),
+    )
+    .await;
     let cases = vec![
+        Case {
+            type_name: "aws_iam_policy_attachment",
+            create: config(
+                &p,
+                "aws_iam_policy_attachment",
+                json!({"name": unique("datasets-readers"), "policy_arn": id(&shared), "roles": [id(&role)]}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_iam_policy_attachment",
+                json!({"name": unique("datasets-readers"), "policy_arn": id(&shared), "roles": [id(&role2)]}),
+            )),
+            read_detects_delete: true,
+        },
         Case {
             type_name: "aws_iam_role",
             create: config(

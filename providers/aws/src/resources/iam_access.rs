@@ -1,10 +1,11 @@
 //! IAM beyond roles and policies: a role's inline policies
-//! (`aws_iam_role_policy`) and OpenID Connect identity providers
+//! (`aws_iam_role_policy`), OpenID Connect identity providers
 //! (`aws_iam_openid_connect_provider`, which EKS service accounts assume
-//! roles through).
+//! roles through) and the exclusive attachment of a managed policy to
+//! users, roles and groups (`aws_iam_policy_attachment`).
 
 use super::iam::{document, member_tags, tag_params, GONE};
-use super::{computed, required, tagged};
+use super::{computed, optional, required, string_set, tagged};
 use crate::api::{self, parse, s, strings, tags, Api, Obj, Params};
 use crate::Resource;
 use serde_json::json;
@@ -13,7 +14,11 @@ use strata_provider::{ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(RolePolicy), Arc::new(OidcProvider)]
+    vec![
+        Arc::new(RolePolicy),
+        Arc::new(OidcProvider),
+        Arc::new(PolicyAttachment),
+    ]
 }
 
 // ---- aws_iam_role_policy ------------------------------------------------------------
@@ -242,5 +247,153 @@ impl Resource for OidcProvider {
             GONE,
         )
         .map(|_| ())
+    }
+}
+
+// ---- aws_iam_policy_attachment ----------------------------------------------------
+
+/// A managed policy attached to exactly these users, roles and groups:
+/// the policy's attachments elsewhere are its own (read, and detached by
+/// an apply), as with Terraform's. Its id is its name.
+struct PolicyAttachment;
+
+/// Each kind of entity: its argument, the actions that attach and detach
+/// a policy, the parameter that names it, and the list
+/// ListEntitiesForPolicy answers it in.
+const ENTITIES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "users",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "UserName",
+        "PolicyUsers",
+    ),
+    (
+        "roles",
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "RoleName",
+        "PolicyRoles",
+    ),
+    (
+        "groups",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+        "GroupName",
+        "PolicyGroups",
+    ),
+];
+
+impl Resource for PolicyAttachment {
+    fn type_name(&self) -> &'static str {
+        "aws_iam_policy_attachment"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("name", required(Type::String).force_new()),
+            ("policy_arn", required(Type::String).force_new()),
+            ("users", optional(string_set())),
+            ("roles", optional(string_set())),
+            ("groups", optional(string_set())),
+        ])
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        self.update(api, api::req(p, "name")?, &Obj::new(), p)
+    }
+
+    /// Gone when the policy is, or is attached to nothing.
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let arn = api::req(prior, "policy_arn")?;
+        let Some(t) = api.maybe(
+            api.iam("ListEntitiesForPolicy", Params::new().set("PolicyArn", arn)),
+            GONE,
+        )?
+        else {
+            return Ok(None);
+        };
+        let doc = parse(&t)?;
+        let name = s(prior, "name").unwrap_or(id);
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(name));
+        o.insert("name".into(), json!(name));
+        o.insert("policy_arn".into(), json!(arn));
+        let mut any = false;
+        for (arg, _, _, name, list) in ENTITIES {
+            let mut names: Vec<String> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name(*list))
+                .flat_map(|l| l.descendants().filter(|n| n.has_tag_name(*name)))
+                .filter_map(|n| n.text().map(str::to_string))
+                .collect();
+            names.sort();
+            any |= !names.is_empty();
+            // An empty list reads as the configuration wrote it.
+            let written_null = prior.get(*arg).is_none_or(|v| v.is_null());
+            o.insert(
+                (*arg).into(),
+                if names.is_empty() && written_null {
+                    json!(null)
+                } else {
+                    json!(names)
+                },
+            );
+        }
+        Ok(any.then_some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        let arn = api::req(p, "policy_arn")?;
+        for (arg, attach, detach, name, _) in ENTITIES {
+            let old = strings(prior, arg);
+            let new = strings(p, arg);
+            for entity in new.iter().filter(|e| !old.contains(e)) {
+                api.iam(
+                    attach,
+                    Params::new().set(*name, entity).set("PolicyArn", arn),
+                )?;
+            }
+            for entity in old.iter().filter(|e| !new.contains(e)) {
+                api.maybe(
+                    api.iam(
+                        detach,
+                        Params::new().set(*name, entity).set("PolicyArn", arn),
+                    ),
+                    GONE,
+                )?;
+            }
+        }
+        Ok(id.to_string())
+    }
+
+    /// `NAME:POLICY_ARN` (Terraform has no import for this type).
+    fn import_id(&self, state: &Obj) -> String {
+        format!(
+            "{}:{}",
+            s(state, "name").unwrap_or_default(),
+            s(state, "policy_arn").unwrap_or_default()
+        )
+    }
+
+    fn import_state(&self, id: &str) -> Obj {
+        let (name, arn) = match id.split_once(":arn:") {
+            Some((name, rest)) => (name.to_string(), format!("arn:{rest}")),
+            None => (id.to_string(), String::new()),
+        };
+        let mut o = Obj::new();
+        o.insert("id".into(), json!(name));
+        o.insert("name".into(), json!(name));
+        o.insert("policy_arn".into(), json!(arn));
+        o
+    }
+
+    fn delete(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<()> {
+        let mut none = prior.clone();
+        for (arg, ..) in ENTITIES {
+            none.remove(*arg);
+        }
+        self.update(api, id, prior, &none).map(|_| ())
     }
 }
