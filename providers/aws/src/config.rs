@@ -16,6 +16,7 @@ pub const SERVICES: &[&str] = &[
     "efs",
     "eks",
     "emr",
+    "fsx",
     "iam",
     "kafka",
     "kms",

@@ -170,3 +170,46 @@ async fn an_object_edited_outside_is_planned_back() {
     .expect("force_destroy deletes a bucket with objects");
     assert!(p.read("aws_s3_bucket", &bucket).await.unwrap().is_none());
 }
+
+/// An FSx for Lustre file system over a dataset bucket through the
+/// conformance suite (moto has no UpdateFileSystem: the update case
+/// changes tags).
+#[tokio::test(flavor = "multi_thread")]
+async fn lustre_file_systems_conform() {
+    let p = provider().await;
+    let vpc = create(&p, "aws_vpc", json!({"cidr_block": "10.48.0.0/16"})).await;
+    let subnet = create(
+        &p,
+        "aws_subnet",
+        json!({"vpc_id": id(&vpc), "cidr_block": "10.48.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let bucket = create(
+        &p,
+        "aws_s3_bucket",
+        json!({"bucket": unique("lustre-data")}),
+    )
+    .await;
+    let lustre = |tags: serde_json::Value| {
+        json!({
+            "storage_capacity": 1200, "subnet_ids": [id(&subnet)], "deployment_type": "SCRATCH_2",
+            "import_path": format!("s3://{}/train", id(&bucket)), "tags": tags,
+        })
+    };
+    let cases = vec![Case {
+        type_name: "aws_fsx_lustre_file_system",
+        create: config(
+            &p,
+            "aws_fsx_lustre_file_system",
+            lustre(json!({"team": "ml"})),
+        ),
+        update: Some(config(
+            &p,
+            "aws_fsx_lustre_file_system",
+            lustre(json!({"team": "ml", "tier": "scratch"})),
+        )),
+        read_detects_delete: true,
+    }];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -10,6 +10,7 @@ mod eks;
 mod emr;
 mod endpoints;
 mod flow_logs;
+mod fsx;
 mod iam;
 mod iam_access;
 mod kms_logs;
@@ -37,6 +38,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(s3_config::all());
     out.extend(endpoints::all());
     out.extend(flow_logs::all());
+    out.extend(fsx::all());
     out.extend(nat::all());
     out.extend(nacl::all());
     out.extend(sg_rules::all());

@@ -31,6 +31,7 @@ pub fn provider_config(endpoint: &str, extra: J) -> J {
         "efs",
         "eks",
         "emr",
+        "fsx",
         "iam",
         "kafka",
         "kms",
