@@ -644,6 +644,57 @@ async fn network_acls_conform() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// IPv6: a VPC given an Amazon-provided block (and one that gets it in
+/// place), a subnet with a /64 of it that gives addresses on creation.
+#[tokio::test(flavor = "multi_thread")]
+async fn ipv6_networks_conform() {
+    let p = provider().await;
+    let vpc = create(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.49.0.0/16", "assign_generated_ipv6_cidr_block": true}),
+    )
+    .await;
+    let block = json_of(&vpc)["ipv6_cidr_block"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        block.ends_with("00::/56"),
+        "an Amazon-provided /56: {block:?}"
+    );
+    let first = block.replace("00::/56", "00::/64");
+    let second = block.replace("00::/56", "01::/64");
+    let cases = vec![
+        Case {
+            type_name: "aws_vpc",
+            create: config(&p, "aws_vpc", json!({"cidr_block": "10.50.0.0/16"})),
+            update: Some(config(
+                &p,
+                "aws_vpc",
+                json!({"cidr_block": "10.50.0.0/16", "assign_generated_ipv6_cidr_block": true}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
+            type_name: "aws_subnet",
+            create: config(
+                &p,
+                "aws_subnet",
+                json!({"vpc_id": id(&vpc), "cidr_block": "10.49.1.0/24", "ipv6_cidr_block": first, "availability_zone": "us-east-1a"}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_subnet",
+                json!({"vpc_id": id(&vpc), "cidr_block": "10.49.1.0/24", "ipv6_cidr_block": second, "assign_ipv6_address_on_creation": true, "availability_zone": "us-east-1a"}),
+            )),
+            read_detects_delete: true,
+        },
+    ];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `aws_subnet`, `aws_security_group` and `aws_ssm_parameter` find what
 /// they name, and say so when nothing or several match.
 #[tokio::test(flavor = "multi_thread")]

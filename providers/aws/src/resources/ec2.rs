@@ -1,6 +1,6 @@
-//! EC2 networking and placement: VPCs, subnets, internet gateways, route
-//! tables and their associations, security groups with inline rules,
-//! placement groups and key pairs.
+//! EC2 networking: VPCs (with IPv6), subnets, internet gateways and
+//! security groups with inline rules. Route tables are in `routes`,
+//! placement groups, key pairs and volumes in `placement`.
 
 use super::{block, computed, defaulted, optional, required, string, string_set, tagged};
 use crate::api::{
@@ -18,12 +18,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(Vpc),
         Arc::new(Subnet),
         Arc::new(InternetGateway),
-        Arc::new(RouteTable),
-        Arc::new(RouteTableAssociation),
         Arc::new(SecurityGroup),
-        Arc::new(PlacementGroup),
-        Arc::new(KeyPair),
-        Arc::new(EbsVolume),
     ]
 }
 
@@ -79,6 +74,9 @@ impl Resource for Vpc {
             ("instance_tenancy", defaulted(Type::String).force_new()),
             ("enable_dns_support", defaulted(Type::Bool)),
             ("enable_dns_hostnames", defaulted(Type::Bool)),
+            ("assign_generated_ipv6_cidr_block", optional(Type::Bool)),
+            ("ipv6_cidr_block", computed(Type::String)),
+            ("ipv6_association_id", computed(Type::String)),
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
             ("main_route_table_id", computed(Type::String)),
@@ -99,6 +97,10 @@ impl Resource for Vpc {
             Params::new()
                 .set("CidrBlock", api::req(p, "cidr_block")?)
                 .opt("InstanceTenancy", s(p, "instance_tenancy"))
+                .opt(
+                    "AmazonProvidedIpv6CidrBlock",
+                    (b(p, "assign_generated_ipv6_cidr_block") == Some(true)).then_some("true"),
+                )
                 .tag_spec("vpc", &api.tags_all(&tags(p, "tags"))),
         )?;
         let id = api::find_text(&parse(&t)?, "vpcId")
@@ -137,6 +139,25 @@ impl Resource for Vpc {
         );
         o.insert("owner_id".into(), json!(owner));
         o.insert("arn".into(), json!(arn(api, &owner, "vpc", id)));
+        let ipv6 = ipv6_association(vpc);
+        o.insert(
+            "assign_generated_ipv6_cidr_block".into(),
+            if ipv6.is_none()
+                && prior
+                    .get("assign_generated_ipv6_cidr_block")
+                    .is_none_or(J::is_null)
+            {
+                J::Null
+            } else {
+                json!(ipv6.is_some())
+            },
+        );
+        let (block, association) = ipv6.unzip();
+        o.insert("ipv6_cidr_block".into(), json!(block.unwrap_or_default()));
+        o.insert(
+            "ipv6_association_id".into(),
+            json!(association.unwrap_or_default()),
+        );
         o.insert(
             "enable_dns_support".into(),
             json!(vpc_attribute(api, id, "enableDnsSupport")?),
@@ -184,6 +205,27 @@ impl Resource for Vpc {
                 }
             }
         }
+        let wanted = b(p, "assign_generated_ipv6_cidr_block") == Some(true);
+        match (
+            wanted,
+            s(prior, "ipv6_association_id").filter(|a| !a.is_empty()),
+        ) {
+            (true, None) => {
+                api.ec2(
+                    "AssociateVpcCidrBlock",
+                    Params::new()
+                        .set("VpcId", id)
+                        .set("AmazonProvidedIpv6CidrBlock", "true"),
+                )?;
+            }
+            (false, Some(association)) => {
+                api.ec2(
+                    "DisassociateVpcCidrBlock",
+                    Params::new().set("AssociationId", association),
+                )?;
+            }
+            _ => {}
+        }
         api.retag_ec2(id, prior, p)?;
         Ok(id.to_string())
     }
@@ -211,6 +253,31 @@ fn set_map_public_ip(api: &Api, id: &str, value: bool) -> ProviderResult<()> {
     .map(|_| ())
 }
 
+fn set_assign_ipv6(api: &Api, id: &str, value: bool) -> ProviderResult<()> {
+    api.ec2(
+        "ModifySubnetAttribute",
+        Params::new()
+            .set("SubnetId", id)
+            .set("AssignIpv6AddressOnCreation.Value", value.to_string()),
+    )
+    .map(|_| ())
+}
+
+/// The IPv6 block associated with a VPC or subnet and its association id
+/// (a block being or already disassociated is not).
+fn ipv6_association(node: xml::Node<'_, '_>) -> Option<(String, String)> {
+    let set = xml::child(node, "ipv6CidrBlockAssociationSet")?;
+    xml::children(set, "item").find_map(|item| {
+        let state = xml::child(item, "ipv6CidrBlockState")
+            .and_then(|st| text(st, "state"))
+            .unwrap_or_else(|| "associated".into());
+        if state.starts_with("disassociat") || state == "failed" {
+            return None;
+        }
+        Some((text(item, "ipv6CidrBlock")?, text(item, "associationId")?))
+    })
+}
+
 impl Resource for Subnet {
     fn type_name(&self) -> &'static str {
         "aws_subnet"
@@ -223,13 +290,16 @@ impl Resource for Subnet {
             ("availability_zone", defaulted(Type::String).force_new()),
             ("availability_zone_id", computed(Type::String)),
             ("map_public_ip_on_launch", defaulted(Type::Bool)),
+            ("ipv6_cidr_block", optional(Type::String)),
+            ("assign_ipv6_address_on_creation", defaulted(Type::Bool)),
+            ("ipv6_cidr_block_association_id", computed(Type::String)),
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
         ])
     }
 
     fn plan_known(&self, _config: &Obj) -> Obj {
-        json!({"map_public_ip_on_launch": false})
+        json!({"map_public_ip_on_launch": false, "assign_ipv6_address_on_creation": false})
             .as_object()
             .cloned()
             .unwrap_or_default()
@@ -241,6 +311,7 @@ impl Resource for Subnet {
             Params::new()
                 .set("VpcId", api::req(p, "vpc_id")?)
                 .set("CidrBlock", api::req(p, "cidr_block")?)
+                .opt("Ipv6CidrBlock", s(p, "ipv6_cidr_block"))
                 .opt("AvailabilityZone", s(p, "availability_zone"))
                 .tag_spec("subnet", &api.tags_all(&tags(p, "tags"))),
         )?;
@@ -248,6 +319,9 @@ impl Resource for Subnet {
             .ok_or_else(|| ProviderError::failed("CreateSubnet", "no subnetId in the answer"))?;
         if b(p, "map_public_ip_on_launch") == Some(true) {
             set_map_public_ip(api, &id, true)?;
+        }
+        if b(p, "assign_ipv6_address_on_creation") == Some(true) {
+            set_assign_ipv6(api, &id, true)?;
         }
         Ok(id)
     }
@@ -282,6 +356,16 @@ impl Resource for Subnet {
             "map_public_ip_on_launch".into(),
             json!(text(n, "mapPublicIpOnLaunch").as_deref() == Some("true")),
         );
+        o.insert(
+            "assign_ipv6_address_on_creation".into(),
+            json!(text(n, "assignIpv6AddressOnCreation").as_deref() == Some("true")),
+        );
+        let (block, association) = ipv6_association(n).unzip();
+        o.insert("ipv6_cidr_block".into(), json!(block));
+        o.insert(
+            "ipv6_cidr_block_association_id".into(),
+            json!(association.unwrap_or_default()),
+        );
         o.insert("owner_id".into(), json!(owner));
         o.insert(
             "arn".into(),
@@ -295,6 +379,35 @@ impl Resource for Subnet {
         if let Some(v) = b(p, "map_public_ip_on_launch") {
             if b(prior, "map_public_ip_on_launch") != Some(v) {
                 set_map_public_ip(api, id, v)?;
+            }
+        }
+        if s(prior, "ipv6_cidr_block") != s(p, "ipv6_cidr_block") {
+            // Addresses are not given out of the block while it changes.
+            if b(prior, "assign_ipv6_address_on_creation") == Some(true) {
+                set_assign_ipv6(api, id, false)?;
+            }
+            if let Some(association) =
+                s(prior, "ipv6_cidr_block_association_id").filter(|a| !a.is_empty())
+            {
+                api.ec2(
+                    "DisassociateSubnetCidrBlock",
+                    Params::new().set("AssociationId", association),
+                )?;
+            }
+            if let Some(block) = s(p, "ipv6_cidr_block") {
+                api.ec2(
+                    "AssociateSubnetCidrBlock",
+                    Params::new()
+                        .set("SubnetId", id)
+                        .set("Ipv6CidrBlock", block),
+                )?;
+            }
+        }
+        if let Some(v) = b(p, "assign_ipv6_address_on_creation") {
+            let was = b(prior, "assign_ipv6_address_on_creation") == Some(true)
+                && s(prior, "ipv6_cidr_block") == s(p, "ipv6_cidr_block");
+            if was != v {
+                set_assign_ipv6(api, id, v)?;
             }
         }
         api.retag_ec2(id, prior, p)?;
@@ -406,248 +519,6 @@ impl Resource for InternetGateway {
                 Params::new().set("InternetGatewayId", id),
             ),
             &["InvalidInternetGatewayID.NotFound"],
-        )
-        .map(|_| ())
-    }
-}
-
-// ---- aws_route_table and aws_route_table_association ----------------------------
-
-struct RouteTable;
-
-fn route_schema() -> Schema {
-    Schema::new([
-        ("cidr_block", string()),
-        ("gateway_id", string()),
-        ("nat_gateway_id", string()),
-        ("network_interface_id", string()),
-        ("vpc_peering_connection_id", string()),
-    ])
-}
-
-const ROUTE_TARGETS: &[(&str, &str)] = &[
-    ("gateway_id", "GatewayId"),
-    ("nat_gateway_id", "NatGatewayId"),
-    ("network_interface_id", "NetworkInterfaceId"),
-    ("vpc_peering_connection_id", "VpcPeeringConnectionId"),
-];
-
-fn route_params(table: &str, route: &Obj) -> Params {
-    let mut p = Params::new()
-        .set("RouteTableId", table)
-        .opt("DestinationCidrBlock", s(route, "cidr_block"));
-    for (k, x) in ROUTE_TARGETS {
-        p = p.opt(x, s(route, k));
-    }
-    p
-}
-
-fn route_key(route: &Obj) -> String {
-    s(route, "cidr_block").unwrap_or_default().to_string()
-}
-
-impl Resource for RouteTable {
-    fn type_name(&self) -> &'static str {
-        "aws_route_table"
-    }
-
-    fn computed_blocks(&self) -> &'static [&'static str] {
-        &["route"]
-    }
-
-    fn schema(&self) -> Schema {
-        let mut schema = tagged(vec![
-            ("vpc_id", required(Type::String).force_new()),
-            ("arn", computed(Type::String)),
-            ("owner_id", computed(Type::String)),
-        ]);
-        block(&mut schema, "route", Nesting::Set, route_schema(), None);
-        schema
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let t = api.ec2(
-            "CreateRouteTable",
-            Params::new()
-                .set("VpcId", api::req(p, "vpc_id")?)
-                .tag_spec("route-table", &api.tags_all(&tags(p, "tags"))),
-        )?;
-        let id = api::find_text(&parse(&t)?, "routeTableId").ok_or_else(|| {
-            ProviderError::failed("CreateRouteTable", "no routeTableId in the answer")
-        })?;
-        for route in blocks(p, "route") {
-            api.ec2("CreateRoute", route_params(&id, route))?;
-        }
-        Ok(id)
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some(t) = describe(
-            api,
-            "DescribeRouteTables",
-            "RouteTableId.1",
-            id,
-            &["InvalidRouteTableID.NotFound"],
-        )?
-        else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        let Some(n) = items(&doc, "routeTableSet").into_iter().next() else {
-            return Ok(None);
-        };
-        let owner = text(n, "ownerId").unwrap_or_default();
-        let mut routes = Vec::new();
-        for r in xml::child(n, "routeSet")
-            .map(|set| xml::children(set, "item").collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
-            // The local route, and the routes gateway VPC endpoints add
-            // (aws_vpc_endpoint owns those), are not the table's own.
-            let gateway = text(r, "gatewayId").unwrap_or_default();
-            if gateway == "local" || gateway.starts_with("vpce-") {
-                continue;
-            }
-            let mut route = Obj::new();
-            route.insert("cidr_block".into(), json!(text(r, "destinationCidrBlock")));
-            for (k, x) in [
-                ("gateway_id", "gatewayId"),
-                ("nat_gateway_id", "natGatewayId"),
-                ("network_interface_id", "networkInterfaceId"),
-                ("vpc_peering_connection_id", "vpcPeeringConnectionId"),
-            ] {
-                route.insert(k.into(), json!(text(r, x)));
-            }
-            routes.push(J::Object(route));
-        }
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o.insert("vpc_id".into(), json!(text(n, "vpcId")));
-        o.insert("owner_id".into(), json!(owner));
-        o.insert("arn".into(), json!(arn(api, &owner, "route-table", id)));
-        o.insert("route".into(), J::Array(routes));
-        api.read_tags(&mut o, ec2_tags(n), prior);
-        Ok(Some(o))
-    }
-
-    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let old = blocks(prior, "route");
-        let new = blocks(p, "route");
-        for r in &old {
-            if !new.iter().any(|n| route_key(n) == route_key(r)) {
-                api.ec2(
-                    "DeleteRoute",
-                    Params::new()
-                        .set("RouteTableId", id)
-                        .opt("DestinationCidrBlock", s(r, "cidr_block")),
-                )?;
-            }
-        }
-        for r in &new {
-            match old.iter().find(|o| route_key(o) == route_key(r)) {
-                Some(o) if o == r => {}
-                Some(_) => {
-                    api.ec2("ReplaceRoute", route_params(id, r))?;
-                }
-                None => {
-                    api.ec2("CreateRoute", route_params(id, r))?;
-                }
-            }
-        }
-        api.retag_ec2(id, prior, p)?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        api.maybe(
-            api.ec2("DeleteRouteTable", Params::new().set("RouteTableId", id)),
-            &["InvalidRouteTableID.NotFound"],
-        )
-        .map(|_| ())
-    }
-}
-
-struct RouteTableAssociation;
-
-impl Resource for RouteTableAssociation {
-    fn type_name(&self) -> &'static str {
-        "aws_route_table_association"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new([
-            ("id", computed(Type::String)),
-            ("subnet_id", optional(Type::String).force_new()),
-            ("gateway_id", optional(Type::String).force_new()),
-            ("route_table_id", required(Type::String)),
-        ])
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let t = api.ec2(
-            "AssociateRouteTable",
-            Params::new()
-                .set("RouteTableId", api::req(p, "route_table_id")?)
-                .opt("SubnetId", s(p, "subnet_id"))
-                .opt("GatewayId", s(p, "gateway_id")),
-        )?;
-        api::find_text(&parse(&t)?, "associationId")
-            .ok_or_else(|| ProviderError::failed("AssociateRouteTable", "no associationId"))
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        // The table it was made in first; then every table (it may have
-        // been moved, or this is an import).
-        let mut searches = Vec::new();
-        if let Some(table) = s(prior, "route_table_id") {
-            searches.push(Params::new().set("RouteTableId.1", table));
-        }
-        searches.push(Params::new());
-        for params in searches {
-            let Some(t) = api.maybe(
-                api.ec2("DescribeRouteTables", params),
-                &["InvalidRouteTableID.NotFound"],
-            )?
-            else {
-                continue;
-            };
-            let doc = parse(&t)?;
-            for table in items(&doc, "routeTableSet") {
-                let associations = xml::child(table, "associationSet")
-                    .map(|a| xml::children(a, "item").collect::<Vec<_>>())
-                    .unwrap_or_default();
-                for a in associations {
-                    if text(a, "routeTableAssociationId").as_deref() == Some(id) {
-                        let mut o = Obj::new();
-                        o.insert("id".into(), json!(id));
-                        o.insert("route_table_id".into(), json!(text(a, "routeTableId")));
-                        o.insert("subnet_id".into(), json!(text(a, "subnetId")));
-                        o.insert("gateway_id".into(), json!(text(a, "gatewayId")));
-                        return Ok(Some(o));
-                    }
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let t = api.ec2(
-            "ReplaceRouteTableAssociation",
-            Params::new()
-                .set("AssociationId", id)
-                .set("RouteTableId", api::req(p, "route_table_id")?),
-        )?;
-        Ok(api::find_text(&parse(&t)?, "newAssociationId").unwrap_or_else(|| id.to_string()))
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        api.maybe(
-            api.ec2(
-                "DisassociateRouteTable",
-                Params::new().set("AssociationId", id),
-            ),
-            &["InvalidAssociationID.NotFound"],
         )
         .map(|_| ())
     }
@@ -974,315 +845,5 @@ impl Resource for SecurityGroup {
                 .set("Filter.2.Value.1", name),
         )?;
         Ok(api::find_text(&parse(&t)?, "groupId"))
-    }
-}
-
-// ---- aws_placement_group ---------------------------------------------------------
-
-struct PlacementGroup;
-
-impl Resource for PlacementGroup {
-    fn type_name(&self) -> &'static str {
-        "aws_placement_group"
-    }
-
-    fn schema(&self) -> Schema {
-        tagged(vec![
-            ("name", required(Type::String).force_new()),
-            ("strategy", required(Type::String).force_new()),
-            ("partition_count", defaulted(Type::Number).force_new()),
-            ("spread_level", defaulted(Type::String).force_new()),
-            ("arn", computed(Type::String)),
-            ("placement_group_id", computed(Type::String)),
-        ])
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let name = api::req(p, "name")?;
-        api.ec2(
-            "CreatePlacementGroup",
-            Params::new()
-                .set("GroupName", name)
-                .set("Strategy", api::req(p, "strategy")?)
-                .opt(
-                    "PartitionCount",
-                    api::n(p, "partition_count").map(|n| n.to_string()),
-                )
-                .opt("SpreadLevel", s(p, "spread_level"))
-                .tag_spec("placement-group", &api.tags_all(&tags(p, "tags"))),
-        )?;
-        Ok(name.to_string())
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some(t) = describe(
-            api,
-            "DescribePlacementGroups",
-            "GroupName.1",
-            id,
-            &["InvalidPlacementGroup.Unknown"],
-        )?
-        else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        let Some(g) = items(&doc, "placementGroupSet").into_iter().next() else {
-            return Ok(None);
-        };
-        let gid = text(g, "groupId").unwrap_or_default();
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o.insert("name".into(), json!(text(g, "groupName")));
-        o.insert("strategy".into(), json!(text(g, "strategy")));
-        o.insert(
-            "partition_count".into(),
-            json!(text(g, "partitionCount")
-                .and_then(|c| c.parse::<i64>().ok())
-                .unwrap_or(0)),
-        );
-        o.insert(
-            "spread_level".into(),
-            json!(text(g, "spreadLevel").unwrap_or_default()),
-        );
-        o.insert("placement_group_id".into(), json!(gid));
-        o.insert(
-            "arn".into(),
-            json!(text(g, "groupArn")
-                .unwrap_or_else(|| format!("arn:aws:ec2:{}::placement-group/{id}", api.region))),
-        );
-        api.read_tags(&mut o, ec2_tags(g), prior);
-        Ok(Some(o))
-    }
-
-    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let gid = api::req(prior, "placement_group_id")?;
-        api.retag_ec2(gid, prior, p)?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        api.maybe(
-            api.ec2("DeletePlacementGroup", Params::new().set("GroupName", id)),
-            &["InvalidPlacementGroup.Unknown"],
-        )
-        .map(|_| ())
-    }
-
-    fn name_attribute(&self) -> Option<&'static str> {
-        Some("name")
-    }
-}
-
-// ---- aws_key_pair ----------------------------------------------------------------
-
-struct KeyPair;
-
-impl Resource for KeyPair {
-    fn type_name(&self) -> &'static str {
-        "aws_key_pair"
-    }
-
-    fn schema(&self) -> Schema {
-        tagged(vec![
-            ("key_name", required(Type::String).force_new()),
-            ("public_key", required(Type::String).force_new()),
-            ("fingerprint", computed(Type::String)),
-            ("key_pair_id", computed(Type::String)),
-            ("key_type", computed(Type::String)),
-            ("arn", computed(Type::String)),
-        ])
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        use base64::Engine;
-        let name = api::req(p, "key_name")?;
-        api.ec2(
-            "ImportKeyPair",
-            Params::new()
-                .set("KeyName", name)
-                .set(
-                    "PublicKeyMaterial",
-                    base64::engine::general_purpose::STANDARD.encode(api::req(p, "public_key")?),
-                )
-                .tag_spec("key-pair", &api.tags_all(&tags(p, "tags"))),
-        )?;
-        Ok(name.to_string())
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some(t) = describe(
-            api,
-            "DescribeKeyPairs",
-            "KeyName.1",
-            id,
-            &["InvalidKeyPair.NotFound"],
-        )?
-        else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        let Some(k) = items(&doc, "keySet").into_iter().next() else {
-            return Ok(None);
-        };
-        let kid = text(k, "keyPairId").unwrap_or_default();
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o.insert("key_name".into(), json!(text(k, "keyName")));
-        o.insert("fingerprint".into(), json!(text(k, "keyFingerprint")));
-        o.insert("key_pair_id".into(), json!(kid));
-        o.insert(
-            "key_type".into(),
-            json!(text(k, "keyType").unwrap_or_else(|| "rsa".into())),
-        );
-        o.insert(
-            "arn".into(),
-            json!(format!("arn:aws:ec2:{}::key-pair/{kid}", api.region)),
-        );
-        // AWS does not return the public key: keep what was given.
-        o.insert(
-            "public_key".into(),
-            prior.get("public_key").cloned().unwrap_or(J::Null),
-        );
-        api.read_tags(&mut o, ec2_tags(k), prior);
-        Ok(Some(o))
-    }
-
-    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let kid = api::req(prior, "key_pair_id")?;
-        api.retag_ec2(kid, prior, p)?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        api.ec2("DeleteKeyPair", Params::new().set("KeyName", id))
-            .map(|_| ())
-    }
-
-    fn name_attribute(&self) -> Option<&'static str> {
-        Some("key_name")
-    }
-}
-
-// ---- aws_ebs_volume ----------------------------------------------------------------
-
-struct EbsVolume;
-
-fn volume_params(p: &Obj) -> Params {
-    Params::new()
-        .opt("Size", api::n(p, "size").map(|n| n.to_string()))
-        .opt("VolumeType", s(p, "type"))
-        .opt("Iops", api::n(p, "iops").map(|n| n.to_string()))
-        .opt("Throughput", api::n(p, "throughput").map(|n| n.to_string()))
-}
-
-impl Resource for EbsVolume {
-    fn type_name(&self) -> &'static str {
-        "aws_ebs_volume"
-    }
-
-    fn schema(&self) -> Schema {
-        tagged(vec![
-            ("availability_zone", required(Type::String).force_new()),
-            ("size", defaulted(Type::Number)),
-            ("type", defaulted(Type::String)),
-            ("iops", defaulted(Type::Number)),
-            ("throughput", defaulted(Type::Number)),
-            ("encrypted", defaulted(Type::Bool).force_new()),
-            ("snapshot_id", defaulted(Type::String).force_new()),
-            ("arn", computed(Type::String)),
-        ])
-    }
-
-    fn plan_known(&self, _config: &Obj) -> Obj {
-        json!({"type": "gp2", "encrypted": false})
-            .as_object()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let params = volume_params(p)
-            .set("AvailabilityZone", api::req(p, "availability_zone")?)
-            .opt("Encrypted", b(p, "encrypted").map(|x| x.to_string()))
-            .opt("SnapshotId", s(p, "snapshot_id"))
-            .tag_spec("volume", &api.tags_all(&tags(p, "tags")));
-        if api::n(p, "size").is_none() && s(p, "snapshot_id").is_none() {
-            return Err(ProviderError::at(
-                "Missing size",
-                "an EBS volume needs size or snapshot_id",
-                "size",
-            ));
-        }
-        let t = api.ec2("CreateVolume", params)?;
-        api::find_text(&parse(&t)?, "volumeId")
-            .ok_or_else(|| ProviderError::failed("CreateVolume", "no volumeId in the answer"))
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some(t) = describe(
-            api,
-            "DescribeVolumes",
-            "VolumeId.1",
-            id,
-            &["InvalidVolume.NotFound"],
-        )?
-        else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        let Some(v) = items(&doc, "volumeSet").into_iter().next() else {
-            return Ok(None);
-        };
-        if text(v, "status").as_deref() == Some("deleted") {
-            return Ok(None);
-        }
-        let number = |k: &str| text(v, k).and_then(|x| x.parse::<i64>().ok());
-        let mut o = Obj::new();
-        o.insert("id".into(), json!(id));
-        o.insert(
-            "availability_zone".into(),
-            json!(text(v, "availabilityZone")),
-        );
-        o.insert("size".into(), json!(number("size")));
-        o.insert("type".into(), json!(text(v, "volumeType")));
-        o.insert("iops".into(), json!(number("iops").unwrap_or(0)));
-        o.insert(
-            "throughput".into(),
-            json!(number("throughput").unwrap_or(0)),
-        );
-        o.insert(
-            "encrypted".into(),
-            json!(text(v, "encrypted").as_deref() == Some("true")),
-        );
-        o.insert(
-            "snapshot_id".into(),
-            json!(text(v, "snapshotId").unwrap_or_default()),
-        );
-        o.insert(
-            "arn".into(),
-            json!(format!("arn:aws:ec2:{}::volume/{id}", api.region)),
-        );
-        api.read_tags(&mut o, ec2_tags(v), prior);
-        Ok(Some(o))
-    }
-
-    /// Size, type, IOPS and throughput change on a live volume.
-    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let changed = ["size", "type", "iops", "throughput"]
-            .iter()
-            .any(|k| p.get(*k).is_some_and(|v| !v.is_null()) && prior.get(*k) != p.get(*k));
-        if changed {
-            api.ec2("ModifyVolume", volume_params(p).set("VolumeId", id))?;
-        }
-        api.retag_ec2(id, prior, p)?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        api.maybe(
-            api.ec2("DeleteVolume", Params::new().set("VolumeId", id)),
-            &["InvalidVolume.NotFound"],
-        )
-        .map(|_| ())
     }
 }

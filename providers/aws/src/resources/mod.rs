@@ -17,6 +17,8 @@ mod kms_logs;
 mod msk;
 mod nacl;
 mod nat;
+mod placement;
+mod routes;
 mod s3_config;
 mod sagemaker;
 mod sg_rules;
@@ -32,6 +34,8 @@ use strata_types::Type;
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     let mut out: Vec<Arc<dyn Resource>> = Vec::new();
     out.extend(ec2::all());
+    out.extend(routes::all());
+    out.extend(placement::all());
     out.extend(iam::all());
     out.extend(iam_access::all());
     out.extend(data_stores::all());
