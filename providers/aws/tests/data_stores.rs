@@ -28,6 +28,20 @@ async fn data_store_resources_conform() {
             read_detects_delete: true,
         },
         Case {
+            type_name: "aws_s3_bucket",
+            create: config(
+                &p,
+                "aws_s3_bucket",
+                json!({"bucket": unique("audit"), "object_lock_enabled": true}),
+            ),
+            update: Some(config(
+                &p,
+                "aws_s3_bucket",
+                json!({"bucket": unique("audit"), "object_lock_enabled": true, "tags": {"retention": "7y"}}),
+            )),
+            read_detects_delete: true,
+        },
+        Case {
             type_name: "aws_s3_bucket_versioning",
             create: config(
                 &p,

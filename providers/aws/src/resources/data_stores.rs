@@ -105,6 +105,7 @@ impl Resource for Bucket {
             ("bucket", defaulted(Type::String).force_new()),
             ("bucket_prefix", optional(Type::String).force_new()),
             ("force_destroy", optional(Type::Bool)),
+            ("object_lock_enabled", defaulted(Type::Bool).force_new()),
             ("arn", computed(Type::String)),
             ("bucket_domain_name", computed(Type::String)),
             ("bucket_regional_domain_name", computed(Type::String)),
@@ -120,6 +121,9 @@ impl Resource for Bucket {
                 "<CreateBucketConfiguration><LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
                 api.region
             ));
+        }
+        if b(p, "object_lock_enabled") == Some(true) {
+            request = request.header("x-amz-bucket-object-lock-enabled", "true");
         }
         api.send("S3 CreateBucket", request)?;
         let all = api.tags_all(&tags(p, "tags"));
@@ -150,6 +154,20 @@ impl Resource for Bucket {
             "force_destroy".into(),
             prior.get("force_destroy").cloned().unwrap_or(J::Null),
         );
+        // No lock configuration (S3 answers 404) is no lock.
+        let lock = s3_maybe(
+            api,
+            "S3 GetObjectLockConfiguration",
+            s3("GET", format!("/{id}")).query("object-lock", ""),
+        )?;
+        let locked = match lock {
+            Some(r) => {
+                api::find_text(&api::parse(&r.text())?, "ObjectLockEnabled").as_deref()
+                    == Some("Enabled")
+            }
+            None => false,
+        };
+        o.insert("object_lock_enabled".into(), json!(locked));
         api.read_tags(&mut o, read_tagging(api, format!("/{id}"))?, prior);
         Ok(Some(o))
     }
