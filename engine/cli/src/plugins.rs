@@ -142,13 +142,20 @@ pub(crate) fn installation(
                     }
                 },
                 "direct" => MethodKind::Direct,
-                "network_mirror" => {
-                    diagnostics.push(invalid(
-                        method.type_span,
-                        "network_mirror is not supported by Strata yet; lay the packages out in a filesystem_mirror (strata providers mirror DIR writes one).",
-                    ));
-                    continue;
-                }
+                "network_mirror" => match method
+                    .body
+                    .attribute("url")
+                    .and_then(|a| literal_string(&a.expr))
+                {
+                    Some(url) => MethodKind::NetworkMirror(url),
+                    None => {
+                        diagnostics.push(invalid(
+                            method.span,
+                            "A network_mirror needs url = \"https://…/\".",
+                        ));
+                        continue;
+                    }
+                },
                 "dev_overrides" => {
                     for a in &method.body.attributes {
                         dev_override(&a.name, &a.expr, &mut out, &mut diagnostics);
@@ -158,7 +165,7 @@ pub(crate) fn installation(
                 other => {
                     diagnostics.push(invalid(
                         method.type_span,
-                        format!("\"{other}\" is not an installation method; use filesystem_mirror, direct or dev_overrides."),
+                        format!("\"{other}\" is not an installation method; use filesystem_mirror, network_mirror, direct or dev_overrides."),
                     ));
                     continue;
                 }

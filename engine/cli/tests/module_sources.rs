@@ -5,13 +5,11 @@
 //! is a loopback HTTP server speaking the module registry protocol.
 
 mod common;
-use common::{missing, terraform, Sandbox};
+use common::{missing, ok, terraform, Routes, Sandbox, Server};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -236,73 +234,6 @@ fn a_failed_fetch_leaves_the_installed_module_as_it_was() {
             .collect();
         assert!(leftovers.is_empty(), "{source}: left {leftovers:?}");
     }
-}
-
-/// A loopback HTTP server answering from a table of paths; it records
-/// each request's path and Authorization header.
-struct Server {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-/// A request's target and Authorization header.
-type Seen = (String, Option<String>);
-
-type Routes = BTreeMap<String, (u16, Vec<(String, String)>, Vec<u8>)>;
-
-impl Server {
-    fn start(routes: impl Fn(u16) -> Routes) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().unwrap().port();
-        let routes = routes(port);
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&request).into_owned();
-                let target = text.split_whitespace().nth(1).unwrap_or("/").to_string();
-                let auth = text
-                    .lines()
-                    .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
-                    .map(|l| l["authorization:".len()..].trim().to_string());
-                log.lock().unwrap().push((target.clone(), auth.clone()));
-                let path = target.split('?').next().unwrap_or("/");
-                let (status, headers, body) = match routes.get(path) {
-                    Some((_, _, _))
-                        if path.contains("/v1/") && auth.as_deref() != Some("Bearer s3cret") =>
-                    {
-                        (401, Vec::new(), b"{}".to_vec())
-                    }
-                    Some(r) => r.clone(),
-                    None => (404, Vec::new(), b"not found".to_vec()),
-                };
-                let mut head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                    body.len()
-                );
-                for (k, v) in headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str("\r\n");
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            }
-        });
-        Server { port, seen }
-    }
-}
-
-fn ok(body: Vec<u8>) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    (200, Vec::new(), body)
 }
 
 /// A module package as a tar.gz: `main.tf` at the top (or under `sub/`).

@@ -465,3 +465,110 @@ fn policy_documents_match_the_aws_provider() {
         );
     }
 }
+
+/// A provider network mirror on loopback (Terraform's protocol:
+/// `index.json`, `VERSION.json` with the archive and its hashes): `init`
+/// downloads the package, checks it against the mirror's hash, installs
+/// it and locks the hashes Terraform would; a mirror whose hash the
+/// package does not match is refused and leaves nothing behind.
+#[test]
+fn packages_install_from_a_network_mirror() {
+    let zip = mirror()
+        .join("registry.terraform.io/hashicorp/aws")
+        .join(format!(
+            "terraform-provider-aws_3.39.0_{}.zip",
+            strata_fetch::providers::target()
+        ));
+    let bytes = std::fs::read(&zip).expect("the mirror's aws 3.39.0 zip");
+    let zh = strata_fetch::providers::hash_zip_file(&zip).unwrap();
+    let h1 = strata_fetch::providers::hash_zip(&zip).unwrap();
+    let serve = |hash: String| {
+        let bytes = bytes.clone();
+        common::Server::start(move |_| {
+            let base = "/registry.terraform.io/hashicorp/aws";
+            let archive = format!(
+                "terraform-provider-aws_3.39.0_{}.zip",
+                strata_fetch::providers::target()
+            );
+            let version = serde_json::json!({"archives": {
+                strata_fetch::providers::target(): {"url": archive, "hashes": [hash]}
+            }});
+            let mut routes = common::Routes::new();
+            routes.insert(
+                format!("{base}/index.json"),
+                common::ok(br#"{"versions": {"3.39.0": {}}}"#.to_vec()),
+            );
+            routes.insert(
+                format!("{base}/3.39.0.json"),
+                common::ok(version.to_string().into_bytes()),
+            );
+            routes.insert(format!("{base}/{archive}"), common::ok(bytes.clone()));
+            routes
+        })
+    };
+    let init = |name: &str, server: &common::Server| {
+        let sandbox = Sandbox::new(name);
+        sandbox.write(
+            "main.tf",
+            &format!("{PINNED}\nresource \"aws_s3_bucket\" \"datasets\" {{}}\n"),
+        );
+        let config = sandbox.dir.join("cli.tfrc");
+        std::fs::write(
+            &config,
+            format!(
+                "provider_installation {{\n  network_mirror {{\n    url = \"http://127.0.0.1:{}/\"\n  }}\n}}\n",
+                server.port
+            ),
+        )
+        .unwrap();
+        let (code, out) = sandbox.run_with(
+            &["init"],
+            "",
+            &[("TF_CLI_CONFIG_FILE", &config.display().to_string())],
+        );
+        (sandbox, code, out)
+    };
+    let installed = "registry.terraform.io/hashicorp/aws/3.39.0";
+
+    let good = serve(zh.clone());
+    let (sandbox, code, out) = init("plugins-network-mirror", &good);
+    assert_eq!(code, 0, "{out}");
+    let lock = std::fs::read_to_string(sandbox.dir.join(".terraform.lock.hcl")).unwrap();
+    assert!(lock.contains(&h1), "the lock file records h1: {lock}");
+    assert!(
+        sandbox
+            .dir
+            .join(".terraform/providers")
+            .join(installed)
+            .join(strata_fetch::providers::target())
+            .is_dir(),
+        "{out}"
+    );
+    // The installed binary runs: it gives its schema.
+    let (code, out) = sandbox.run_with(
+        &["providers", "schema", "-json"],
+        "",
+        &[("TF_CLI_CONFIG_FILE", "/dev/null")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"aws_launch_template\""), "{out}");
+
+    let bad = serve(format!("zh:{}", "0".repeat(64)));
+    let (sandbox, code, out) = init("plugins-network-mirror-bad", &bad);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("matches none of the hashes"), "{out}");
+    let providers = sandbox.dir.join(".terraform/providers");
+    assert!(!providers.join(installed).exists(), "{out}");
+    let leftovers: Vec<_> = std::fs::read_dir(&providers)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        leftovers.is_empty(),
+        "nothing is left behind: {leftovers:?}"
+    );
+}

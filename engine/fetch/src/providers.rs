@@ -33,6 +33,9 @@ pub fn target() -> String {
 pub enum Location {
     Zip(PathBuf),
     Dir(PathBuf),
+    /// In the network mirror at this base URL: downloaded (into a zip)
+    /// before it is unpacked.
+    Network(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +90,9 @@ fn failed(detail: impl std::fmt::Display) -> Error {
 /// is unpacked, a directory copied.
 pub fn unpack(location: &Location, dest: &Path) -> Result<(), Error> {
     match location {
+        Location::Network(base) => Err(failed(format!(
+            "a package in the network mirror {base} is downloaded before it is unpacked"
+        ))),
         Location::Zip(zip) => {
             let bytes = std::fs::read(zip)
                 .map_err(|e| failed(format!("cannot read {}: {e}", zip.display())))?;
@@ -221,6 +227,130 @@ pub fn executable(dir: &Path, type_name: &str) -> Option<PathBuf> {
         .collect();
     found.sort();
     found.into_iter().next()
+}
+
+/// A provider network mirror (Terraform's provider network mirror
+/// protocol): `BASE/HOST/NAMESPACE/TYPE/index.json` lists the versions,
+/// `…/VERSION.json` each version's archives by platform, with hashes.
+/// Plain HTTP is refused except on loopback, as Terraform refuses it.
+pub struct NetworkMirror {
+    agents: strata_aws_client::Agents,
+    base: String,
+}
+
+/// A package a network mirror offers: where to download it, and the
+/// hashes (`h1:`, `zh:`) it must match.
+pub struct MirrorArchive {
+    pub url: String,
+    pub hashes: Vec<String>,
+}
+
+impl NetworkMirror {
+    pub fn new(base: &str) -> Result<NetworkMirror, Error> {
+        let base = if base.ends_with('/') {
+            base.to_string()
+        } else {
+            format!("{base}/")
+        };
+        if !base.starts_with("https://") && !strata_aws_client::is_loopback(&base) {
+            return Err(Error::new(
+                ErrorKind::Download,
+                format!("the network mirror {base} must use https"),
+            ));
+        }
+        Ok(NetworkMirror {
+            agents: strata_aws_client::Agents::new(std::time::Duration::from_secs(120)),
+            base,
+        })
+    }
+
+    fn json(&self, url: &str) -> Result<serde_json::Value, Error> {
+        let body = crate::http::download(&self.agents, url)?;
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::new(
+                ErrorKind::Download,
+                format!("{url} is not a mirror's JSON answer: {e}"),
+            )
+        })
+    }
+
+    fn provider_url(&self, host: &str, namespace: &str, type_name: &str) -> String {
+        format!("{}{host}/{namespace}/{type_name}/", self.base)
+    }
+
+    /// The versions the mirror holds of a provider (none when it does not
+    /// know the provider).
+    pub fn versions(
+        &self,
+        host: &str,
+        namespace: &str,
+        type_name: &str,
+    ) -> Result<Vec<String>, Error> {
+        let url = format!(
+            "{}index.json",
+            self.provider_url(host, namespace, type_name)
+        );
+        let index = match self.json(&url) {
+            Ok(index) => index,
+            Err(e) if e.message.contains("status 404") => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(index["versions"]
+            .as_object()
+            .map(|v| v.keys().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    /// The archive of one version for `target`.
+    pub fn archive(
+        &self,
+        (host, namespace, type_name): (&str, &str, &str),
+        version: &str,
+        target: &str,
+    ) -> Result<MirrorArchive, Error> {
+        let url = format!(
+            "{}{version}.json",
+            self.provider_url(host, namespace, type_name)
+        );
+        let doc = self.json(&url)?;
+        let archive = &doc["archives"][target];
+        let Some(location) = archive["url"].as_str() else {
+            return Err(Error::new(
+                ErrorKind::Download,
+                format!("{url} lists no package of version {version} for {target}"),
+            ));
+        };
+        // Relative to the version's document.
+        let resolved = if location.contains("://") {
+            location.to_string()
+        } else {
+            format!(
+                "{}{location}",
+                self.provider_url(host, namespace, type_name)
+            )
+        };
+        let hashes = archive["hashes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h.as_str().map(str::to_string))
+            .collect();
+        Ok(MirrorArchive {
+            url: resolved,
+            hashes,
+        })
+    }
+
+    /// Downloads an archive into the file `dest`.
+    pub fn download(&self, archive: &MirrorArchive, dest: &Path) -> Result<(), Error> {
+        let bytes = crate::http::download(&self.agents, &archive.url)?;
+        std::fs::write(dest, bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::Download,
+                format!("cannot write {}: {e}", dest.display()),
+            )
+        })
+    }
 }
 
 #[cfg(test)]

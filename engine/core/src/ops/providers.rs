@@ -38,6 +38,8 @@ pub struct Method {
 #[derive(Clone, Debug)]
 pub enum MethodKind {
     FilesystemMirror(PathBuf),
+    /// A provider network mirror at this base URL.
+    NetworkMirror(String),
     /// The origin registry. Strata installs only from mirrors and the
     /// plugin cache so far; `direct` finds nothing.
     Direct,
@@ -198,27 +200,41 @@ pub fn install_providers(
 }
 
 /// The packages the methods offer for `source`, from the first method that
-/// applies and has any; then the plugin cache's.
-fn available(source: &SourceAddr, installation: &Installation) -> Vec<MirrorPackage> {
+/// applies and has any; then the plugin cache's. A network mirror that
+/// cannot be read is an error, not an empty offer.
+fn available(
+    source: &SourceAddr,
+    installation: &Installation,
+) -> Result<Vec<MirrorPackage>, String> {
     let target = packages::target();
     for method in &installation.methods {
         if !method.applies_to(source) {
             continue;
         }
-        if let MethodKind::FilesystemMirror(dir) = &method.kind {
-            let found = packages::mirror_packages(
+        let found = match &method.kind {
+            MethodKind::FilesystemMirror(dir) => packages::mirror_packages(
                 dir,
                 &source.host,
                 &source.namespace,
                 &source.type_name,
                 &target,
-            );
-            if !found.is_empty() {
-                return found;
-            }
+            ),
+            MethodKind::NetworkMirror(base) => packages::NetworkMirror::new(base)
+                .and_then(|m| m.versions(&source.host, &source.namespace, &source.type_name))
+                .map_err(|e| e.message)?
+                .into_iter()
+                .map(|version| MirrorPackage {
+                    version,
+                    location: Location::Network(base.clone()),
+                })
+                .collect(),
+            MethodKind::Direct => Vec::new(),
+        };
+        if !found.is_empty() {
+            return Ok(found);
         }
     }
-    match &installation.cache_dir {
+    Ok(match &installation.cache_dir {
         Some(cache) => packages::mirror_packages(
             cache,
             &source.host,
@@ -227,7 +243,71 @@ fn available(source: &SourceAddr, installation: &Installation) -> Vec<MirrorPack
             &target,
         ),
         None => Vec::new(),
+    })
+}
+
+/// Removes a file when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// Downloads a package a network mirror offers into a zip beside the
+/// installed packages, checked against the hashes the mirror lists.
+fn download_package(
+    root: &Path,
+    source: &SourceAddr,
+    package: &MirrorPackage,
+) -> Result<(MirrorPackage, PathBuf), String> {
+    let Location::Network(base) = &package.location else {
+        return Err("not a network mirror's package".into());
+    };
+    let mirror = packages::NetworkMirror::new(base).map_err(|e| e.message)?;
+    let archive = mirror
+        .archive(
+            (&source.host, &source.namespace, &source.type_name),
+            &package.version,
+            &packages::target(),
+        )
+        .map_err(|e| e.message)?;
+    let dir = root.join(".terraform").join("providers");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let zip = dir.join(format!(
+        ".download-{}-{}-{}.zip",
+        std::process::id(),
+        source.type_name,
+        package.version
+    ));
+    mirror.download(&archive, &zip).map_err(|e| e.message)?;
+    let check = || -> Result<(), String> {
+        if archive.hashes.is_empty() {
+            return Ok(());
+        }
+        let zh = packages::hash_zip_file(&zip).map_err(|e| e.to_string())?;
+        let h1 = packages::hash_zip(&zip).map_err(|e| e.message)?;
+        if archive.hashes.contains(&zh) || archive.hashes.contains(&h1) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the package downloaded from {} ({h1}) matches none of the hashes the mirror lists for it",
+                archive.url
+            ))
+        }
+    };
+    if let Err(e) = check() {
+        let _ = std::fs::remove_file(&zip);
+        return Err(e);
+    }
+    Ok((
+        MirrorPackage {
+            version: package.version.clone(),
+            location: Location::Zip(zip.clone()),
+        },
+        zip,
+    ))
 }
 
 fn install_one(
@@ -239,7 +319,13 @@ fn install_one(
     locked: Option<&Locked>,
     on_event: &mut dyn FnMut(ProviderEvent),
 ) -> Result<Option<(Locked, InstalledPackage)>, Diagnostic> {
-    let offered = available(source, installation);
+    let offered = available(source, installation).map_err(|e| {
+        Diagnostic::global(
+            codes::PROVIDER_NOT_AVAILABLE,
+            "Failed to query available provider packages",
+            format!("{source}: {e}"),
+        )
+    })?;
     let constraint = requirement.constraint.clone().unwrap_or_default();
     let allowed: Vec<(Version, &MirrorPackage)> = offered
         .iter()
@@ -335,15 +421,30 @@ fn install_one(
                 source: source.to_string(),
                 version: version_text.clone(),
             });
+            // A network mirror's package is downloaded first (and the
+            // download removed however the install ends).
+            let downloaded = match &package.location {
+                Location::Network(_) => Some(
+                    download_package(root, source, package)
+                        .map_err(|e| io(std::io::Error::other(e)))?,
+                ),
+                _ => None,
+            };
+            let _cleanup = downloaded
+                .as_ref()
+                .map(|(_, zip)| RemoveOnDrop(zip.clone()));
+            let package = downloaded.as_ref().map(|(p, _)| p).unwrap_or(package);
+            let not_downloaded = || io(std::io::Error::other("the package was not downloaded"));
             let h = match &package.location {
                 Location::Zip(zip) => {
                     packages::hash_zip(zip).map_err(|e| io(std::io::Error::other(e.message)))?
                 }
                 Location::Dir(dir) => packages::hash_dir(dir).map_err(io)?,
+                Location::Network(_) => return Err(not_downloaded()),
             };
             let zh = match &package.location {
                 Location::Zip(zip) => Some(packages::hash_zip_file(zip).map_err(io)?),
-                Location::Dir(_) => None,
+                Location::Dir(_) | Location::Network(_) => None,
             };
             if !recorded.is_empty()
                 && !recorded.contains(&h)
