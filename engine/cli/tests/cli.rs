@@ -1430,3 +1430,27 @@ fn plan_json_lists_the_drift_refresh_found() {
     assert_eq!(drift[0]["change"]["action"], "delete");
     assert_eq!(drift[0]["change"]["resource"]["addr"], "local_file.b");
 }
+
+/// `strata providers` lists what `required_providers` asks for (with its
+/// constraint, used or not) and the providers of every module's
+/// resources, child modules' included.
+#[test]
+fn providers_lists_requirements_and_child_modules() {
+    let sb = Sandbox::new("providers-list");
+    sb.write(
+        "main.tf",
+        "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\", version = \"~> 5.0\" }\n  }\n}\n\nmodule \"child\" {\n  source = \"./child\"\n}\n",
+    );
+    std::fs::create_dir_all(sb.dir.join("child")).unwrap();
+    sb.write(
+        "child/main.tf",
+        "resource \"terraform_data\" \"marker\" {\n  input = \"x\"\n}\n",
+    );
+    let (code, out) = sb.run(&["providers"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("provider[builtin/aws] ~> 5.0\n"), "{out}");
+    assert!(
+        out.contains("provider[builtin/terraform] (terraform_data)"),
+        "{out}"
+    );
+}

@@ -21,7 +21,14 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     let mut used: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         Default::default();
     let mut missing = Vec::new();
-    for r in &loaded.stack.config.resources {
+    // Every module's resources, the root's and its calls'.
+    let mut configs = vec![&loaded.stack.config];
+    let mut pending: Vec<_> = loaded.stack.children.values().collect();
+    while let Some(child) = pending.pop() {
+        configs.push(&child.config);
+        pending.extend(child.children.values());
+    }
+    for r in configs.iter().flat_map(|c| &c.resources) {
         match registry.for_resource_type(&r.type_name) {
             Some(p) => {
                 used.entry(p.name().to_string())
@@ -30,6 +37,26 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
             }
             None => missing.push(r.type_name.clone()),
         }
+    }
+    missing.sort();
+    missing.dedup();
+    // What `required_providers` asks for, by provider name: the
+    // combined constraint (a provider required and not used is listed too).
+    let (requirements, _) = strata_lang::requirements::requirements(&loaded.stack);
+    let constraints: std::collections::BTreeMap<String, String> = requirements
+        .iter()
+        .map(|(source, r)| {
+            (
+                source.type_name.clone(),
+                r.constraint
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    for name in constraints.keys() {
+        used.entry(name.clone()).or_default();
     }
     if json {
         let out: serde_json::Map<String, serde_json::Value> = used
@@ -67,10 +94,21 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     } else {
         println!("Providers required by configuration:");
         for (name, types) in &used {
+            let constraint = constraints
+                .get(name)
+                .filter(|c| !c.is_empty())
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            let types = match types.is_empty() {
+                true => String::new(),
+                false => format!(
+                    " ({})",
+                    types.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            };
             println!(
-                "└── provider[{}] ({})",
-                origin(registry, name),
-                types.iter().cloned().collect::<Vec<_>>().join(", ")
+                "└── provider[{}]{constraint}{types}",
+                origin(registry, name)
             );
         }
     }
