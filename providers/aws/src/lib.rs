@@ -126,6 +126,9 @@ pub(crate) trait Resource: Send + Sync {
 pub struct AwsProvider {
     settings: Mutex<config::Settings>,
     api: Mutex<Option<Arc<Api>>>,
+    /// Clients for the regions resources name in their own `region`
+    /// argument, made on first use.
+    regional: Mutex<BTreeMap<String, Arc<Api>>>,
 }
 
 fn to_obj(v: &Value) -> Obj {
@@ -193,6 +196,29 @@ impl AwsProvider {
         Ok(made)
     }
 
+    /// The client for an object's region: its own `region` argument when
+    /// it names another than the provider's, else the provider's.
+    fn api_in(&self, object: &Obj) -> ProviderResult<Arc<Api>> {
+        let api = self.api()?;
+        let Some(region) = api::s(object, "region").filter(|r| *r != api.region) else {
+            return Ok(api);
+        };
+        let mut regional = self.regional.lock().expect("regional");
+        if let Some(a) = regional.get(region) {
+            return Ok(a.clone());
+        }
+        let mut settings = self.settings.lock().expect("settings").clone();
+        settings.region = Some(region.to_string());
+        let made = Arc::new(settings.connect()?);
+        regional.insert(region.to_string(), made.clone());
+        Ok(made)
+    }
+
+    /// The region objects are in when they do not name one.
+    fn region(&self) -> String {
+        self.pricing_region().unwrap_or_else(|| "us-east-1".into())
+    }
+
     fn default_tags(&self) -> BTreeMap<String, String> {
         self.settings.lock().expect("settings").default_tags.clone()
     }
@@ -239,7 +265,10 @@ impl AwsProvider {
             }
         };
         let fresh = || -> ProviderResult<Value> {
-            let known = resource.plan_known(&config);
+            let mut known = resource.plan_known(&config);
+            known
+                .entry("region")
+                .or_insert_with(|| J::String(self.region()));
             let mut planned = BTreeMap::new();
             for (name, a) in &schema.attributes {
                 let value = match (set(name), known.get(name)) {
@@ -398,6 +427,17 @@ fn schema_for(resource: &dyn Resource) -> &'static Schema {
 /// update, delete durations for the waiters).
 fn schema_of(resource: &dyn Resource) -> Schema {
     let mut schema = resource.schema();
+    // Every object may live in a region of its own (as in the Terraform
+    // AWS provider 6): the provider's unless it says; moving it is a
+    // replacement.
+    schema.attributes.insert(
+        "region".into(),
+        strata_provider::Attribute {
+            computed: true,
+            ..strata_provider::Attribute::optional(Type::String)
+        }
+        .force_new(),
+    );
     schema.blocks.insert(
         "timeouts".into(),
         strata_provider::NestedBlock {
@@ -518,6 +558,24 @@ impl SchemaExt for Schema {
     }
 }
 
+/// Whether `text` reads as an AWS region name (`eu-west-1`,
+/// `us-gov-east-1`): letters, a dash, letters, a dash, digits.
+fn is_region(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// An object as read through `api`: in that client's region.
+fn in_region(mut o: Obj, api: &Api) -> Obj {
+    o.insert("region".into(), J::String(api.region.clone()));
+    o
+}
+
 /// Reads a just-made object, waiting out eventual consistency.
 fn read_after_write(
     resource: &dyn Resource,
@@ -573,6 +631,7 @@ impl Provider for AwsProvider {
         let settings = config::Settings::from_config(&to_obj(config))?;
         *self.settings.lock().expect("settings") = settings;
         *self.api.lock().expect("api") = None;
+        self.regional.lock().expect("regional").clear();
         Ok(())
     }
 
@@ -583,11 +642,15 @@ impl Provider for AwsProvider {
 
     async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
         let resource = self.resource(request.type_name)?;
-        let api = self.api()?;
         let schema = schema_for(resource.as_ref());
         let prior = to_obj(request.prior);
         let planned_value = request.planned.clone();
         let planned = to_obj(request.planned);
+        let api = self.api_in(if request.planned.is_null() {
+            &prior
+        } else {
+            &planned
+        })?;
         let deleting = request.planned.is_null();
         let creating = request.prior.is_null();
         let for_errors = to_obj(request.planned);
@@ -612,7 +675,8 @@ impl Provider for AwsProvider {
                 let id = api::req(&prior, "id")?;
                 resource.update(&api, id, &prior, &planned)?
             };
-            read_after_write(resource.as_ref(), &api, &id, &planned).map(Some)
+            read_after_write(resource.as_ref(), &api, &id, &planned)
+                .map(|o| Some(in_region(o, &api)))
         })
         .await
         .map_err(|e| at_fault(e, &for_errors))?;
@@ -636,12 +700,31 @@ impl Provider for AwsProvider {
         states: &[Value],
     ) -> ProviderResult<Vec<Option<Value>>> {
         let resource = self.resource(type_name)?;
-        let api = self.api()?;
         let schema = schema_for(resource.as_ref());
         let priors: Vec<Obj> = states.iter().map(to_obj).collect();
+        // Read a region's objects together, each with its region's client.
+        let mut by_region: BTreeMap<String, (Arc<Api>, Vec<usize>)> = BTreeMap::new();
+        for (i, prior) in priors.iter().enumerate() {
+            let api = self.api_in(prior)?;
+            by_region
+                .entry(api.region.clone())
+                .or_insert_with(|| (api.clone(), Vec::new()))
+                .1
+                .push(i);
+        }
         let found = {
             let priors = priors.clone();
-            blocking(move || resource.read_many(&api, &priors)).await?
+            blocking(move || {
+                let mut found: Vec<Option<Obj>> = vec![None; priors.len()];
+                for (api, indices) in by_region.into_values() {
+                    let group: Vec<Obj> = indices.iter().map(|&i| priors[i].clone()).collect();
+                    for (i, o) in indices.into_iter().zip(resource.read_many(&api, &group)?) {
+                        found[i] = o.map(|o| in_region(o, &api));
+                    }
+                }
+                Ok(found)
+            })
+            .await?
         };
         found
             .into_iter()
@@ -653,9 +736,18 @@ impl Provider for AwsProvider {
             .collect()
     }
 
+    /// `ID@REGION` imports from a region other than the provider's (as
+    /// the Terraform AWS provider 6 reads it).
     async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
         let resource = self.resource(type_name)?;
-        let api = self.api()?;
+        let (id, api) = match id.rsplit_once('@') {
+            Some((id, region)) if is_region(region) => {
+                let mut at = Obj::new();
+                at.insert("region".into(), J::String(region.to_string()));
+                (id, self.api_in(&at)?)
+            }
+            _ => (id, self.api()?),
+        };
         let schema = schema_for(resource.as_ref());
         let id = id.to_string();
         let found = {
@@ -663,7 +755,7 @@ impl Provider for AwsProvider {
             let id = id.clone();
             blocking(move || {
                 let seed = resource.import_state(&id);
-                resource.read(&api, &id, &seed)
+                Ok(resource.read(&api, &id, &seed)?.map(|o| in_region(o, &api)))
             })
             .await?
         };
@@ -720,12 +812,14 @@ impl Provider for AwsProvider {
         planned: &Value,
     ) -> ProviderResult<Option<Value>> {
         let resource = self.resource(type_name)?;
-        let api = self.api()?;
         let schema = schema_for(resource.as_ref());
         let planned_obj = to_obj(planned);
+        let api = self.api_in(&planned_obj)?;
         let token = token.to_string();
         let found = blocking(move || match resource.find(&api, &token, &planned_obj)? {
-            Some(id) => resource.read(&api, &id, &planned_obj),
+            Some(id) => Ok(resource
+                .read(&api, &id, &planned_obj)?
+                .map(|o| in_region(o, &api))),
             None => Ok(None),
         })
         .await?;
@@ -764,7 +858,12 @@ impl Provider for AwsProvider {
 
     fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {
         let resource = self.resource(type_name).ok()?;
-        Some(resource.import_id(&to_obj(state)))
+        let state = to_obj(state);
+        let id = resource.import_id(&state);
+        Some(match api::s(&state, "region") {
+            Some(region) if region != self.region() => format!("{id}@{region}"),
+            _ => id,
+        })
     }
 
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {

@@ -695,6 +695,46 @@ async fn ipv6_networks_conform() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// An object that names its own region lives there (the Terraform AWS
+/// provider 6's `region` argument): it is made, read, updated, imported
+/// (`ID@REGION`) and deleted in that region, and is not in the provider's.
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_live_in_the_region_they_name() {
+    let p = provider().await;
+    let cases = vec![Case {
+        type_name: "aws_vpc",
+        create: config(
+            &p,
+            "aws_vpc",
+            json!({"cidr_block": "10.51.0.0/16", "region": "eu-west-1"}),
+        ),
+        update: Some(config(
+            &p,
+            "aws_vpc",
+            json!({"cidr_block": "10.51.0.0/16", "region": "eu-west-1", "tags": {"Name": "eu"}}),
+        )),
+        read_detects_delete: true,
+    }];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let vpc = create(
+        &p,
+        "aws_vpc",
+        json!({"cidr_block": "10.52.0.0/16", "region": "eu-west-1"}),
+    )
+    .await;
+    assert_eq!(json_of(&vpc)["region"], "eu-west-1");
+    let home = create(&p, "aws_vpc", json!({"cidr_block": "10.53.0.0/16"})).await;
+    assert_eq!(json_of(&home)["region"], "us-east-1");
+    let mut elsewhere = json_of(&vpc);
+    elsewhere["region"] = json!("us-east-1");
+    let found = p
+        .read("aws_vpc", &config(&p, "aws_vpc", elsewhere))
+        .await
+        .expect("read");
+    assert!(found.is_none(), "the VPC is in eu-west-1 only: {found:?}");
+}
+
 /// `aws_subnet`, `aws_security_group` and `aws_ssm_parameter` find what
 /// they name, and say so when nothing or several match.
 #[tokio::test(flavor = "multi_thread")]
