@@ -124,6 +124,9 @@ impl Session {
         if !diagnostics.has_errors() {
             diagnostics.extend(self.check_names());
         }
+        if !diagnostics.has_errors() {
+            diagnostics.extend(crate::planner::configuration_cycles(&self.stack));
+        }
         diagnostics
     }
 

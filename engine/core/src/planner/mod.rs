@@ -375,6 +375,35 @@ pub async fn plan(
     }
 }
 
+/// The cycles of every module's configuration graph, the root's and its
+/// calls': what `validate` reports before anything is evaluated (the
+/// plan finds them the same way, module by module).
+pub(crate) fn configuration_cycles(stack: &LoadedStack) -> Diagnostics {
+    fn walk(module: ModuleRef<'_>, out: &mut Diagnostics) {
+        if let Err(d) = evaluation_order(module) {
+            out.push(d);
+        }
+        for child in module.children.values() {
+            walk(
+                ModuleRef {
+                    config: &child.config,
+                    children: &child.children,
+                },
+                out,
+            );
+        }
+    }
+    let mut out = Diagnostics::default();
+    walk(
+        ModuleRef {
+            config: &stack.config,
+            children: &stack.children,
+        },
+        &mut out,
+    );
+    out
+}
+
 /// `refs` with each local value replaced by what its expression refers
 /// to, transitively: an instance depends on the resources a local it
 /// reads is computed from.
