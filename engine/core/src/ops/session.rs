@@ -124,9 +124,6 @@ impl Session {
         if !diagnostics.has_errors() {
             diagnostics.extend(self.check_names());
         }
-        if !diagnostics.has_errors() {
-            diagnostics.extend(crate::planner::configuration_cycles(&self.stack));
-        }
         diagnostics
     }
 
@@ -169,11 +166,15 @@ impl Session {
 
     /// `strata validate`: [`Session::validate`], then each resource's
     /// type, arguments and blocks checked against its provider's schema,
-    /// whatever `count` it has.
+    /// whatever `count` it has, and every module's configuration graph
+    /// for cycles (a plan finds those as it plans each module).
     pub fn validate_with_schemas(&self) -> Diagnostics {
         let mut diagnostics = self.validate();
         if !diagnostics.has_errors() {
             diagnostics.extend(self.check_schemas());
+        }
+        if !diagnostics.has_errors() {
+            diagnostics.extend(crate::planner::configuration_cycles(&self.stack));
         }
         diagnostics
     }
