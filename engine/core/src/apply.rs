@@ -568,7 +568,7 @@ fn refresh_locals(stack: &LoadedStack, order: &LocalsOrder, shared: &Shared, env
         return;
     }
     let mut roots = shared.roots.lock().expect("roots");
-    settle_locals(&stack.config, order, &mut roots, env);
+    crate::eval_body::settle_locals(&stack.config, order, &mut roots, env);
 }
 
 async fn run_change(
@@ -1127,7 +1127,7 @@ fn instance_scope<'a>(
         }
     }
     fill_module_outputs(ctx, shared, &mut roots, child_ref, &child_path)?;
-    evaluate_locals_into(&child.config, &mut roots, ctx.env);
+    crate::eval_body::evaluate_locals_into(&child.config, &mut roots, ctx.env);
     Ok((roots, child_ref))
 }
 
@@ -1142,7 +1142,7 @@ fn fill_module_outputs(
     if module.config.modules.is_empty() {
         return Ok(());
     }
-    evaluate_locals_into(module.config, roots, ctx.env);
+    crate::eval_body::evaluate_locals_into(module.config, roots, ctx.env);
     let mut calls = BTreeMap::new();
     for call in &module.config.modules {
         let counted = call.body.attribute("count").is_some();
@@ -1216,54 +1216,19 @@ fn fill_module_outputs(
         calls.insert(call.name.clone(), value);
     }
     roots.insert("module".into(), Value::object(calls));
-    // Locals read module outputs too: evaluated again over the outputs
-    // just made (the first pass gave the calls' arguments theirs).
-    evaluate_locals_into(module.config, roots, ctx.env);
-    Ok(())
-}
-
-/// Evaluates a module's locals in place.
-fn evaluate_locals_into(
-    config: &strata_lang::config::Config,
-    roots: &mut HashMap<String, Value>,
-    env: &FunctionEnv,
-) {
-    roots.insert("local".into(), Value::object(BTreeMap::new()));
-    settle_locals(
-        config,
-        &strata_lang::stack::locals_order(config),
-        roots,
-        env,
-    );
-}
-
-/// Evaluates `config`'s locals into `roots["local"]` in their dependency
-/// order (the one `lang` gives plan too), over the values already there.
-/// A local that fails to evaluate keeps its planned value: plan reported
-/// the error, and apply checks each change against the reviewed plan.
-fn settle_locals(
-    config: &strata_lang::config::Config,
-    order: &LocalsOrder,
-    roots: &mut HashMap<String, Value>,
-    env: &FunctionEnv,
-) {
-    for &index in &order.order {
-        if order.cyclic.contains(&index) {
-            continue;
-        }
-        let local = &config.locals[index];
-        let value = evaluate(
-            &local.expr,
-            &EvalContext {
-                variables: roots,
-                overlay: None,
-                env,
-            },
-        );
-        if let Ok(v) = value {
-            strata_lang::stack::set_local(roots, &local.name, v);
-        }
+    // Locals that read module outputs are evaluated again over the
+    // outputs just made (the first pass gave the calls' arguments theirs).
+    let reads_modules = |e: &strata_lang::ast::Expr| {
+        let mut found = false;
+        e.walk(&mut |x| {
+            found |= matches!(&x.kind, strata_lang::ast::ExprKind::Variable(v) if v == "module")
+        });
+        found
+    };
+    if module.config.locals.iter().any(|l| reads_modules(&l.expr)) {
+        crate::eval_body::evaluate_locals_into(module.config, roots, ctx.env);
     }
+    Ok(())
 }
 
 /// Records an intent durably before a call that changes the world;

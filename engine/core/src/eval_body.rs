@@ -749,3 +749,47 @@ pub(crate) fn provider_diagnostic(
     };
     Diagnostic::error(code, summary, format!("{address}: {error}"), span)
 }
+
+/// Evaluates a module's locals in place.
+pub(crate) fn evaluate_locals_into(
+    config: &strata_lang::config::Config,
+    roots: &mut HashMap<String, Value>,
+    env: &FunctionEnv,
+) {
+    roots.insert("local".into(), Value::object(BTreeMap::new()));
+    settle_locals(
+        config,
+        &strata_lang::stack::locals_order(config),
+        roots,
+        env,
+    );
+}
+
+/// Evaluates `config`'s locals into `roots["local"]` in their dependency
+/// order (the one `lang` gives plan too), over the values already there.
+/// A local that fails to evaluate keeps its planned value: plan reported
+/// the error, and apply checks each change against the reviewed plan.
+pub(crate) fn settle_locals(
+    config: &strata_lang::config::Config,
+    order: &strata_lang::stack::LocalsOrder,
+    roots: &mut HashMap<String, Value>,
+    env: &FunctionEnv,
+) {
+    for &index in &order.order {
+        if order.cyclic.contains(&index) {
+            continue;
+        }
+        let local = &config.locals[index];
+        let value = evaluate(
+            &local.expr,
+            &EvalContext {
+                variables: roots,
+                overlay: None,
+                env,
+            },
+        );
+        if let Ok(v) = value {
+            strata_lang::stack::set_local(roots, &local.name, v);
+        }
+    }
+}

@@ -321,14 +321,7 @@ impl NetworkMirror {
             ));
         };
         // Relative to the version's document.
-        let resolved = if location.contains("://") {
-            location.to_string()
-        } else {
-            format!(
-                "{}{location}",
-                self.provider_url(host, namespace, type_name)
-            )
-        };
+        let resolved = crate::http::resolve(&url, location);
         let hashes = archive["hashes"]
             .as_array()
             .into_iter()
@@ -341,15 +334,22 @@ impl NetworkMirror {
         })
     }
 
-    /// Downloads an archive into the file `dest`.
+    /// Downloads an archive into the file `dest`, which must not exist.
     pub fn download(&self, archive: &MirrorArchive, dest: &Path) -> Result<(), Error> {
+        use std::io::Write;
         let bytes = crate::http::download(&self.agents, &archive.url)?;
-        std::fs::write(dest, bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::Download,
-                format!("cannot write {}: {e}", dest.display()),
-            )
-        })
+        // A new file only: never through a link or over another's file.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+            .and_then(|mut f| f.write_all(&bytes))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Download,
+                    format!("cannot write {}: {e}", dest.display()),
+                )
+            })
     }
 }
 

@@ -167,18 +167,7 @@ fn collect(
     let used = config
         .resources
         .iter()
-        .map(|r| {
-            r.body
-                .attribute("provider")
-                .and_then(|a| provider_reference(&a.expr))
-                .unwrap_or_else(|| {
-                    r.type_name
-                        .split('_')
-                        .next()
-                        .unwrap_or(&r.type_name)
-                        .to_string()
-                })
-        })
+        .map(|r| resource_provider(r).0)
         .chain(
             config
                 .providers
@@ -198,16 +187,23 @@ fn collect(
     }
 }
 
-/// The local name a `provider = aws.west` argument names.
-fn provider_reference(expr: &crate::ast::Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Variable(name) => Some(name.clone()),
-        ExprKind::GetAttr(inner, _) => match &inner.kind {
-            ExprKind::Variable(name) => Some(name.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
+/// The provider configuration a resource uses: the provider's local name
+/// and the configuration's name (`aws`, `aws.west`), from its `provider`
+/// argument, else implied by its type's prefix as Terraform implies it.
+pub fn resource_provider(r: &crate::config::Resource) -> (String, String) {
+    let written = r.body.attribute("provider").and_then(|a| {
+        let (root, steps) = a.expr.as_traversal()?;
+        Some(match steps.first() {
+            Some(crate::ast::TraversalStep::Attr(alias, _)) => {
+                (root.to_string(), format!("{root}.{alias}"))
+            }
+            _ => (root.to_string(), root.to_string()),
+        })
+    });
+    written.unwrap_or_else(|| {
+        let name = r.type_name.split('_').next().unwrap_or(&r.type_name);
+        (name.to_string(), name.to_string())
+    })
 }
 
 /// The entries of one `required_providers` block.

@@ -778,12 +778,7 @@ impl Provider for AwsProvider {
             .ok_or_else(|| ProviderError::UnsupportedType(type_name.clone()))?;
         // Computed here, with no call to AWS (and no need of credentials).
         if policy_document::TYPES.contains(&type_name.as_str()) {
-            let region = self.settings.lock().expect("settings").region.clone();
-            let region = region
-                .or_else(|| std::env::var("AWS_REGION").ok())
-                .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-                .unwrap_or_else(|| "us-east-1".into());
-            let o = policy_document::read(&type_name, &config, &region)?;
+            let o = policy_document::read(&type_name, &config, &self.region())?;
             return from_obj(&schema, complete(&schema, o, &config));
         }
         let api = self.api()?;

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
 use strata_lang::ast::{Body, Expr, ExprKind};
 use strata_lang::config::{ChildModule, Config, LoadedStack, Mode, Resource};
-use strata_lang::requirements::{module_requirements, SourceAddr};
+use strata_lang::requirements::{module_requirements, resource_provider, SourceAddr};
 use strata_provider::{Nesting, Registry, Schema};
 
 /// The configuration a plan was made from, and the providers that give
@@ -72,7 +72,8 @@ impl<'a> ConfigView<'a> {
 
 /// Arguments of a resource block that are not the resource's own.
 const RESOURCE_META: &[&str] = &["count", "for_each", "provider", "depends_on"];
-const RESOURCE_META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection", "dynamic"];
+/// Blocks of a resource that are not the resource's own arguments.
+const RESOURCE_META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 
 /// Terraform's `expression`: the constant value when the expression is
 /// one (it evaluates with nothing in scope), and its references. Unlike
@@ -202,24 +203,6 @@ fn source_key(
         Some(parent) => source_key(parent, full_name, found),
         None => Some(start.to_string()),
     }
-}
-
-/// The provider a resource uses: its local name and its configuration's
-/// name (`aws`, `aws.west`).
-fn resource_provider(r: &Resource) -> (String, String) {
-    let written = r.body.attribute("provider").and_then(|a| {
-        let (root, steps) = a.expr.as_traversal()?;
-        Some(match steps.first() {
-            Some(strata_lang::ast::TraversalStep::Attr(alias, _)) => {
-                (root.to_string(), format!("{root}.{alias}"))
-            }
-            _ => (root.to_string(), root.to_string()),
-        })
-    });
-    written.unwrap_or_else(|| {
-        let name = r.type_name.split('_').next().unwrap_or(&r.type_name);
-        (name.to_string(), name.to_string())
-    })
 }
 
 /// Collects the provider configurations of `module` and of the modules
@@ -585,10 +568,9 @@ fn resource_json(
     if !provisioners.is_empty() {
         j.insert("provisioners".into(), json!(provisioners));
     }
-    let mut body = r.body.clone();
-    body.blocks
-        .retain(|b| !RESOURCE_META_BLOCKS.contains(&b.type_name.as_str()));
-    let expressions = expressions_json(&body, schema, RESOURCE_META);
+    // Nested blocks are those of the schema: the meta blocks (lifecycle,
+    // provisioner, …) are never among them.
+    let expressions = expressions_json(&r.body, schema, RESOURCE_META);
     if !expressions.is_empty() {
         j.insert("expressions".into(), Json::Object(expressions));
     }

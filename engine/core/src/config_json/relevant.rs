@@ -241,7 +241,7 @@ fn body_references<'e>(
         }
     }
     for b in &body.blocks {
-        if top && RESOURCE_META_BLOCKS[..3].contains(&b.type_name.as_str()) {
+        if top && RESOURCE_META_BLOCKS.contains(&b.type_name.as_str()) {
             continue;
         }
         if b.type_name == "dynamic" {

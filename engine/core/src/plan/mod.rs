@@ -274,9 +274,12 @@ impl CheckResult {
     }
 }
 
-/// Records results, one per instance.
+/// Records results, one per instance. An instance's conditions are
+/// recorded one after another (its preconditions, then its
+/// postconditions; a check block's asserts), so only the last record can
+/// be the same instance's: recording stays constant-time at any count.
 pub(crate) fn record_check(checks: &mut Vec<CheckResult>, result: CheckResult) {
-    match checks.iter_mut().rev().find(|c| c.same_instance(&result)) {
+    match checks.last_mut().filter(|c| c.same_instance(&result)) {
         Some(c) => c.merge(result.status, result.problems),
         None => checks.push(result),
     }

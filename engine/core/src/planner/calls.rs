@@ -220,17 +220,7 @@ impl<'a> Planner<'a> {
         )
         .unwrap_or_default();
         let mut child_roots = self.child_roots(child, roots, vars);
-        let order = strata_lang::stack::locals_order(&child.config);
-        for &l in order.order.iter().filter(|l| !order.cyclic.contains(l)) {
-            let local = &child.config.locals[l];
-            let ctx = EvalContext {
-                variables: &child_roots,
-                overlay: None,
-                env: self.ctx.env,
-            };
-            let v = evaluate(&local.expr, &ctx).unwrap_or_else(|_| Value::unknown(Type::Dynamic));
-            strata_lang::stack::set_local(&mut child_roots, &local.name, v);
-        }
+        crate::eval_body::evaluate_locals_into(&child.config, &mut child_roots, self.ctx.env);
         let ctx = EvalContext {
             variables: &child_roots,
             overlay: None,
