@@ -58,5 +58,21 @@ resource "aws_emr_cluster" "spark" {
     bid_price      = var.core_spot_price == null ? null : tostring(var.core_spot_price)
   }
 
+  keep_job_flow_alive_when_no_steps = !var.terminate_after_steps
+
+  dynamic "step" {
+    for_each = var.steps
+    content {
+      name              = step.value.name
+      action_on_failure = step.value.action_on_failure
+
+      hadoop_jar_step {
+        jar        = step.value.jar
+        main_class = step.value.main_class
+        args       = step.value.args
+      }
+    }
+  }
+
   depends_on = [aws_iam_role_policy_attachment.service, aws_iam_role_policy_attachment.nodes]
 }

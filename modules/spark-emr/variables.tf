@@ -70,3 +70,31 @@ variable "log_uri" {
   type        = string
   default     = null
 }
+
+variable "steps" {
+  description = "Steps the cluster runs when it starts, in order: spark-submit through command-runner.jar by default, or a jar of your own with its main class."
+  type = list(object({
+    name              = string
+    args              = list(string)
+    jar               = optional(string, "command-runner.jar")
+    main_class        = optional(string)
+    action_on_failure = optional(string, "TERMINATE_CLUSTER")
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.steps : contains(["TERMINATE_CLUSTER", "CANCEL_AND_WAIT", "CONTINUE"], s.action_on_failure)])
+    error_message = "A step's action_on_failure is TERMINATE_CLUSTER, CANCEL_AND_WAIT or CONTINUE."
+  }
+}
+
+variable "terminate_after_steps" {
+  description = "Terminate the cluster when its last step finishes (a transient cluster for a batch job); false keeps it running for more work."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.terminate_after_steps || length(var.steps) > 0
+    error_message = "A cluster that terminates after its steps needs at least one step, or it stops as soon as it starts."
+  }
+}

@@ -271,6 +271,10 @@ enum Command {
         /// Fetch remote modules again, at the newest versions allowed.
         #[arg(long)]
         update: bool,
+        /// Where test files are besides the stack's directory: their
+        /// runs' modules are installed too.
+        #[arg(long = "test-directory", default_value = "tests")]
+        test_directory: String,
     },
     /// Evaluate expressions read from standard input, one per line.
     Console {
@@ -300,6 +304,10 @@ enum Command {
         /// Accepted for Terraform's scripts; init never asks questions.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         input: bool,
+        /// Where test files are besides the stack's directory: their
+        /// runs' modules are installed too, and the files checked.
+        #[arg(long = "test-directory", default_value = "tests")]
+        test_directory: String,
     },
     /// Show what apply would change.
     Plan {
@@ -540,7 +548,10 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             },
             &style,
         ),
-        Command::Get { update } => match crate::workflow::install_modules(update, &style) {
+        Command::Get {
+            update,
+            test_directory,
+        } => match crate::workflow::install_modules(update, &test_directory, &style) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(code) => code,
         },
@@ -551,6 +562,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
             reconfigure,
             force_copy,
             input: _,
+            test_directory,
         } => crate::workflow::init_command(
             &crate::workflow::InitOptions {
                 upgrade,
@@ -558,6 +570,7 @@ pub fn run(argv: Vec<String>) -> ExitCode {
                 migrate_state,
                 reconfigure,
                 force_copy,
+                test_directory,
             },
             &style,
         ),

@@ -190,6 +190,7 @@ pub(crate) fn load_with(
         workspace: crate::environment::current_workspace(),
         given: given.unwrap_or_default(),
         require_variables,
+        installed_by: None,
     };
     let registry = providers(&inputs.dir)?;
     Session::load(inputs, registry)

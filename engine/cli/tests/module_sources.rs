@@ -445,6 +445,40 @@ fn registry_modules_resolve_versions_with_the_hosts_token() {
         "\"2.0.0-a\""
     );
 
+    // A test run's module from the registry: installed by init under
+    // Terraform's key, and run by `strata test`.
+    sandbox.write(
+        "tests/trainer.tftest.hcl",
+        &format!("run \"pinned\" {{\n  command = plan\n  module {{\n    source  = \"{host}/acme/trainer/aws\"\n    version = \"1.0.0\"\n  }}\n  variables {{\n    name = \"t\"\n  }}\n  assert {{\n    condition     = output.label == \"1.0.0\"\n    error_message = \"wrong version\"\n  }}\n}}\n"),
+    );
+    let (ok, out) = run_tool(strata(), &["test"], &sandbox.dir, &env);
+    assert!(
+        !ok && out.contains("E217") && out.contains("test.tests.trainer.pinned"),
+        "before init:\n{out}"
+    );
+    let (ok, out) = run_tool(strata(), &["init"], &sandbox.dir, &env);
+    assert!(ok, "{out}");
+    let entry = manifest(&sandbox.dir)["Modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["Key"] == "test.tests.trainer.pinned")
+        .cloned()
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(entry["Version"], "1.0.0");
+    let (ok, out) = run_tool(strata(), &["test"], &sandbox.dir, &env);
+    assert!(ok && out.contains("run \"pinned\"... pass"), "{out}");
+    sandbox.write(
+        "tests/trainer.tftest.hcl",
+        "run \"git\" {\n  module {\n    source = \"git::https://127.0.0.1/x.git\"\n  }\n}\n",
+    );
+    let (ok, out) = run_tool(strata(), &["init"], &sandbox.dir, &env);
+    assert!(
+        !ok && out.contains("Unsupported module source") && out.contains("trainer.tftest.hcl:3:"),
+        "{out}"
+    );
+    std::fs::remove_file(sandbox.dir.join("tests/trainer.tftest.hcl")).unwrap();
+
     write("> 5");
     let (ok, out) = run_tool(strata(), &["init"], &sandbox.dir, &env);
     assert!(

@@ -3,7 +3,8 @@
 //! and optionally `args`, one flag a line) runs under both tools. The
 //! `-json` streams must agree line by line — message, type, file, run,
 //! progress and status, and each diagnostic's severity and summary —
-//! and so must the exit codes and the progress lines people see.
+//! and so must the exit codes, the progress lines people see, and the
+//! module manifest `init` writes (test runs' modules included).
 
 mod common;
 use common::terraform;
@@ -93,6 +94,7 @@ fn strata_test_agrees_with_terraform_test() {
             .map(str::to_string)
             .collect();
         let mut results = Vec::new();
+        let mut manifests = Vec::new();
         for (tool, program) in [
             ("terraform", tf.clone()),
             ("strata", PathBuf::from(env!("CARGO_BIN_EXE_strata"))),
@@ -103,6 +105,11 @@ fn strata_test_agrees_with_terraform_test() {
             let _ = std::fs::remove_file(dir.join("args"));
             let (code, out, err) = run(&program, &["init".to_string()], &dir);
             assert_eq!(code, 0, "{name}: {tool} init failed:\n{out}{err}");
+            manifests.push(
+                std::fs::read(dir.join(".terraform/modules/modules.json"))
+                    .ok()
+                    .map(|m| serde_json::from_slice::<serde_json::Value>(&m).unwrap()),
+            );
             let mut json_args = vec!["test".to_string(), "-json".to_string()];
             json_args.extend(args.iter().cloned());
             let (code, stream, err) = run(&program, &json_args, &dir);
@@ -111,6 +118,13 @@ fn strata_test_agrees_with_terraform_test() {
             let (human_code, human, _) = run(&program, &human_args, &dir);
             let human = progress_lines(&human);
             results.push((code, normalize(&stream), human_code, human, err));
+        }
+        // Terraform writes no manifest when nothing calls a module.
+        if manifests[0].is_some() && manifests[0] != manifests[1] {
+            failures.push(format!(
+                "{name}: the module manifests differ: terraform {:?}, strata {:?}",
+                manifests[0], manifests[1]
+            ));
         }
         let (tf_result, strata_result) = (&results[0], &results[1]);
         if tf_result.0 != strata_result.0 || tf_result.2 != strata_result.2 {

@@ -44,6 +44,7 @@ impl Dir {
                 variables: Vec::new(),
                 given: BTreeMap::new(),
                 require_variables: true,
+                installed_by: None,
             },
             Arc::new(registry),
         )

@@ -120,6 +120,13 @@ fn configuration_files(dir: &Path) -> std::io::Result<Vec<String>> {
 
 /// Reads every `*.tf` and `*.tf.json` file of `dir` (sorted by name).
 pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
+    load_installed(dir, dir, "")
+}
+
+/// Reads the module in `dir` as a root module whose own calls were
+/// installed by the stack in `root` under `key` (a test run's module:
+/// `strata init` of the stack installs what it calls).
+pub fn load_installed(dir: &Path, root: &Path, key: &str) -> std::io::Result<LoadedStack> {
     let names = configuration_files(dir)?;
     let mut files = Vec::new();
     for name in names {
@@ -129,11 +136,11 @@ pub fn load_directory(dir: &Path) -> std::io::Result<LoadedStack> {
     let mut stack = load_decoded(files);
     stack.dir = dir.to_path_buf();
     let calls = module_calls(&stack.config);
-    let manifest = Manifest::read(dir);
+    let manifest = Manifest::read(root);
     stack.children = load_children(
+        root,
         dir,
-        dir,
-        "",
+        key,
         &manifest,
         &calls,
         &mut stack.sources,
@@ -196,6 +203,7 @@ fn load_children(
 }
 
 /// What loading needs of a module call.
+#[derive(Clone, Debug)]
 pub struct CallSource {
     pub name: String,
     pub source: Option<Expr>,
@@ -220,7 +228,7 @@ pub fn module_calls(config: &Config) -> Vec<CallSource> {
 /// The directory a module call's code is in: beside the caller for a
 /// local source, where `strata init` installed it otherwise (checked
 /// against the manifest: the source and version it was installed for).
-fn resolve_call(
+pub fn resolve_call(
     root: &Path,
     dir: &Path,
     key: &str,

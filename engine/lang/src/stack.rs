@@ -307,27 +307,41 @@ fn resolve_variables(
             }
         };
         let value = value.mark_sensitive(variable.sensitive);
-        check_validations(variable, &value, &inputs.env, diagnostics);
         values.insert(variable.name.clone(), value);
+    }
+    // Validation rules may read the module's other variables. `validate`
+    // (variables not required) checks the configuration, not values, as
+    // Terraform's does: it checks no rule against a default.
+    if inputs.require_variables
+        && stack
+            .config
+            .variables
+            .iter()
+            .any(|v| !v.validations.is_empty())
+    {
+        let all = Value::object(values.clone());
+        for variable in &stack.config.variables {
+            check_validations(variable, &all, &inputs.env, diagnostics);
+        }
     }
     values
 }
 
-/// Reports each validation rule of `variable` that `value` fails (a rule
-/// whose condition is unknown passes for now).
+/// Reports each validation rule of `variable` that its value fails. The
+/// rules read `var` — the object of all the module's variables — as
+/// Terraform lets them (1.9 and later). A rule whose condition is
+/// unknown passes for now, and so does one that reads other objects of
+/// the module (locals, resources), known only as the module is planned.
 pub fn check_validations(
     variable: &crate::config::Variable,
-    value: &Value,
+    variables: &Value,
     env: &FunctionEnv,
     diagnostics: &mut Diagnostics,
 ) {
     if variable.validations.is_empty() {
         return;
     }
-    let roots = HashMap::from([(
-        "var".to_string(),
-        Value::object(BTreeMap::from([(variable.name.clone(), value.clone())])),
-    )]);
+    let roots = HashMap::from([("var".to_string(), variables.clone())]);
     let ctx = EvalContext {
         variables: &roots,
         overlay: None,
@@ -336,6 +350,7 @@ pub fn check_validations(
     for validation in &variable.validations {
         match evaluate(&validation.condition, &ctx) {
             Ok(c) if c.is_unknown() => {}
+            Err(d) if d.code == strata_types::codes::INVALID_REFERENCE_NAME => {}
             Ok(c) => match c.as_bool() {
                 Some(true) => {}
                 Some(false) => {

@@ -48,7 +48,10 @@ pub struct Run {
     pub command: Command,
     pub variables: Vec<Attribute>,
     /// `module { source = … }`: a module to run instead of the stack.
-    pub module: Option<(String, Span)>,
+    pub module: Option<RunModule>,
+    /// `state_key`: the name of the state the run plans and applies
+    /// against; by default the module's source (the stack's is "").
+    pub state_key: Option<String>,
     pub asserts: Vec<Assert>,
     /// References to checkable objects (`var.x`, `aws_s3_bucket.b`,
     /// `output.o`, `check.c`).
@@ -61,6 +64,27 @@ pub struct Run {
     /// `providers = { aws = aws.west }`: the configurations the run's
     /// module gets, by its names, from the test file's provider blocks.
     pub providers: Option<Expr>,
+}
+
+/// A run's `module` block: a local path or a registry address (with
+/// `version`), installed by `strata init` under [`RunModule::key`].
+#[derive(Debug)]
+pub struct RunModule {
+    pub source: String,
+    pub call: crate::config::CallSource,
+}
+
+impl RunModule {
+    /// The key `strata init` installs the module under, as Terraform
+    /// keys it: `test.tests.setup.NAME` for run NAME of
+    /// `tests/setup.tftest.hcl`.
+    pub fn key(file: &str, run: &str) -> String {
+        let stem = file
+            .strip_suffix(".tftest.hcl")
+            .or_else(|| file.strip_suffix(".tftest.json"))
+            .unwrap_or(file);
+        format!("test.{}.{run}", stem.replace(['/', '\\'], "."))
+    }
 }
 
 #[derive(Debug)]
@@ -231,13 +255,7 @@ fn lower_run(block: &Block, diagnostics: &mut Diagnostics) -> Option<Run> {
     check_body(
         body,
         "a run block",
-        &[
-            "command",
-            "expect_failures",
-            "providers",
-            "state_key",
-            "parallel",
-        ],
+        &["command", "expect_failures", "providers", "state_key"],
         &[
             "variables",
             "module",
@@ -271,6 +289,7 @@ fn lower_run(block: &Block, diagnostics: &mut Diagnostics) -> Option<Run> {
         command,
         variables: Vec::new(),
         module: None,
+        state_key: None,
         asserts: Vec::new(),
         expect_failures: Vec::new(),
         refresh_only: false,
@@ -283,19 +302,16 @@ fn lower_run(block: &Block, diagnostics: &mut Diagnostics) -> Option<Run> {
     if let Some(a) = body.attribute("expect_failures") {
         run.expect_failures = list_items(a, diagnostics);
     }
-    for a in ["state_key", "parallel"]
-        .iter()
-        .filter_map(|n| body.attribute(n))
-    {
-        diagnostics.push(Diagnostic::error(
-            codes::UNSUPPORTED_ARGUMENT,
-            "Unsupported argument",
-            format!(
-                "The {} argument of run blocks is not supported yet.",
-                a.name
-            ),
-            a.name_span,
-        ));
+    if let Some(a) = body.attribute("state_key") {
+        match literal_string(&a.expr) {
+            Some(key) => run.state_key = Some(key),
+            None => diagnostics.push(Diagnostic::error(
+                codes::INVALID_VALUE,
+                "Invalid value",
+                "The state_key argument is a literal string, such as state_key = \"shared\".",
+                a.expr.span,
+            )),
+        }
     }
     for inner in &body.blocks {
         match inner.type_name.as_str() {
@@ -342,7 +358,20 @@ fn lower_run(block: &Block, diagnostics: &mut Diagnostics) -> Option<Run> {
                 );
                 match inner.body.attribute("source") {
                     Some(s) => match literal_string(&s.expr) {
-                        Some(text) => run.module = Some((text, s.expr.span)),
+                        Some(text) => {
+                            run.module = Some(RunModule {
+                                source: text,
+                                call: crate::config::CallSource {
+                                    name: run.name.clone(),
+                                    source: Some(s.expr.clone()),
+                                    version: inner
+                                        .body
+                                        .attribute("version")
+                                        .map(|v| v.expr.clone()),
+                                    span: inner.type_span,
+                                },
+                            })
+                        }
                         None => diagnostics.push(Diagnostic::error(
                             codes::INVALID_MODULE_SOURCE,
                             "Invalid module source",

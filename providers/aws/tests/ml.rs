@@ -28,6 +28,16 @@ async fn ml_resources_conform() {
     )
     .await;
     let role_arn = json_of(&role)["arn"].as_str().unwrap().to_string();
+    let spark_steps = serde_json::json!([
+        {"name": "prepare", "action_on_failure": "TERMINATE_CLUSTER", "hadoop_jar_step": [{
+            "jar": "command-runner.jar",
+            "args": ["spark-submit", "--deploy-mode", "cluster", "s3://jobs/prepare.py"],
+        }]},
+        {"name": "features", "action_on_failure": "CONTINUE", "hadoop_jar_step": [{
+            "jar": "s3://jobs/features.jar", "main_class": "ml.Features",
+            "args": ["--date", "2026-11-30"], "properties": {"spark.executor.memory": "8g"},
+        }]},
+    ]);
     let cluster = create(
         &p,
         "aws_eks_cluster",
@@ -102,6 +112,7 @@ async fn ml_resources_conform() {
             )),
             read_detects_delete: true,
         },
+        // A transient Spark cluster: it runs its steps, then terminates.
         Case {
             type_name: "aws_emr_cluster",
             create: config(
@@ -113,6 +124,8 @@ async fn ml_resources_conform() {
                     "ec2_attributes": [{"subnet_id": id(&a), "instance_profile": id(&profile)}],
                     "master_instance_group": [{"instance_type": "m5.xlarge"}],
                     "core_instance_group": [{"instance_type": "r5.2xlarge", "instance_count": 2}],
+                    "keep_job_flow_alive_when_no_steps": false,
+                    "step": spark_steps.clone(),
                 }),
             ),
             update: Some(config(
@@ -124,6 +137,8 @@ async fn ml_resources_conform() {
                     "ec2_attributes": [{"subnet_id": id(&a), "instance_profile": id(&profile)}],
                     "master_instance_group": [{"instance_type": "m5.xlarge"}],
                     "core_instance_group": [{"instance_type": "r5.2xlarge", "instance_count": 4}],
+                    "keep_job_flow_alive_when_no_steps": false,
+                    "step": spark_steps,
                     "tags": {"job": "etl"},
                 }),
             )),

@@ -15,6 +15,8 @@ pub(crate) struct InitOptions {
     pub(crate) migrate_state: bool,
     pub(crate) reconfigure: bool,
     pub(crate) force_copy: bool,
+    /// Where test files are besides the stack's directory.
+    pub(crate) test_directory: String,
 }
 
 /// `strata init`: checks the backend, moves state to it when asked, and
@@ -25,7 +27,7 @@ pub(crate) fn init_command(
 ) -> std::process::ExitCode {
     use crate::report::{global_failure, report, state_error};
     use std::process::ExitCode;
-    if let Err(code) = install_modules(options.upgrade, style) {
+    if let Err(code) = install_modules(options.upgrade, &options.test_directory, style) {
         return code;
     }
     let stack = match crate::environment::read_stack_files(style) {
@@ -188,6 +190,7 @@ pub(crate) fn init_command(
 /// (`strata init`, `strata get`), printing progress as Terraform does.
 pub(crate) fn install_modules(
     upgrade: bool,
+    test_directory: &str,
     style: &crate::render::Style,
 ) -> Result<(), std::process::ExitCode> {
     use strata_core::ops::modules::{install_modules, InstallEvent, InstallOptions};
@@ -211,7 +214,15 @@ pub(crate) fn install_modules(
             InstallEvent::Ready { key, dir } => println!("- {key} in {dir}"),
         }
     };
-    let installed = install_modules(&cwd, &fetcher, InstallOptions { upgrade }, &mut on_event);
+    let installed = install_modules(
+        &cwd,
+        &fetcher,
+        InstallOptions {
+            upgrade,
+            test_directory: test_directory.to_string(),
+        },
+        &mut on_event,
+    );
     if printed_heading {
         println!();
     }

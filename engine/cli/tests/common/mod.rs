@@ -23,7 +23,11 @@ impl Sandbox {
     }
 
     pub fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).expect("write");
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create the directory");
+        }
+        std::fs::write(path, text).expect("write");
     }
 
     /// Runs strata; returns the exit code and the masked transcript.

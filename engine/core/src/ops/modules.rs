@@ -17,14 +17,27 @@ use strata_lang::config::{load_module_dir, module_calls, CallSource};
 use strata_lang::modules::{
     is_local, lexical, module_key, same_source, Manifest, ManifestEntry, MANIFEST_PATH, MODULES_DIR,
 };
+use strata_lang::testfile::{discover, load_test_file, RunModule};
 use strata_lang::versions::{Constraint, Version};
 use strata_types::{codes, Diagnostic, Diagnostics, SourceMap, Span};
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct InstallOptions {
     /// Fetch every remote module again, taking the newest versions the
     /// constraints allow (`init -upgrade`).
     pub upgrade: bool,
+    /// Where test files are besides the stack's directory: their runs'
+    /// modules are installed too, and the files checked.
+    pub test_directory: String,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        InstallOptions {
+            upgrade: false,
+            test_directory: "tests".into(),
+        }
+    }
 }
 
 /// Progress, for the CLI to show as Terraform does.
@@ -89,6 +102,7 @@ pub fn install_modules(
         on_event,
     };
     installer.walk("", root, 0);
+    installer.test_modules();
     let mut manifest = Manifest {
         modules: installer.entries,
     };
@@ -154,6 +168,49 @@ impl Installer<'_> {
         };
         for call in module_calls(&config) {
             self.call(key, dir, &call, depth);
+        }
+    }
+
+    /// Reads the test files, reporting what is wrong in them, and installs
+    /// each run's module under the key Terraform gives it
+    /// (`test.FILE.RUN`), with the modules it calls.
+    fn test_modules(&mut self) {
+        let paths = match discover(self.root, &self.options.test_directory) {
+            Ok(p) => p,
+            Err(e) => {
+                return self.diagnostics.push(Diagnostic::global(
+                    codes::CANNOT_INSTALL_MODULES,
+                    "Cannot install modules",
+                    format!("Cannot list the test files: {e}."),
+                ))
+            }
+        };
+        for path in paths {
+            let shown = self.relative(&path);
+            let file = match load_test_file(&path, shown, &mut self.sources, &mut self.diagnostics)
+            {
+                Ok(f) => f,
+                Err(e) => {
+                    self.diagnostics.push(Diagnostic::global(
+                        codes::CANNOT_INSTALL_MODULES,
+                        "Cannot install modules",
+                        format!("Cannot read {}: {e}.", path.display()),
+                    ));
+                    continue;
+                }
+            };
+            for run in &file.runs {
+                if let Some(module) = &run.module {
+                    if let Some(refused) = unsupported_in_runs(module) {
+                        self.diagnostics.push(refused);
+                        continue;
+                    }
+                    let key = RunModule::key(&file.path, &run.name);
+                    let parent = key.strip_suffix(&format!(".{}", run.name)).unwrap_or("");
+                    let root = self.root;
+                    self.call(parent, root, &module.call, 0);
+                }
+            }
         }
     }
 
@@ -437,6 +494,33 @@ impl Installer<'_> {
         self.fetched.insert(name, dest.clone());
         Some(dest)
     }
+}
+
+/// A run's module comes from a local directory or a registry, as in
+/// Terraform; any other source is refused.
+pub(crate) fn unsupported_in_runs(module: &RunModule) -> Option<Diagnostic> {
+    if is_local(&module.source)
+        || matches!(
+            strata_fetch::parse(&module.source),
+            Ok(Address {
+                source: Source::Registry(_),
+                ..
+            })
+        )
+    {
+        return None;
+    }
+    let span = module
+        .call
+        .source
+        .as_ref()
+        .map_or(module.call.span, |s| s.span);
+    Some(Diagnostic::error(
+        codes::UNSUPPORTED_MODULE_SOURCE,
+        "Unsupported module source",
+        format!("A run's module comes from a local directory or a module registry; {:?} is neither. Install it as a module of a local helper configuration, and name that directory here.", module.source),
+        span,
+    ))
 }
 
 fn join_subdirs(a: Option<&str>, b: Option<&str>) -> Option<String> {

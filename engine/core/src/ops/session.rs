@@ -6,7 +6,7 @@ use crate::context::Stack;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use strata_lang::config::{load_directory, LoadedStack};
+use strata_lang::config::{load_directory, load_installed, LoadedStack};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::{prepare, EvaluatedStack, StackInputs, VariableSource};
 use strata_provider::Registry;
@@ -27,6 +27,10 @@ pub struct SessionInputs {
     /// When false, a required variable without a value is unknown
     /// (validate); when true it is an error (plan, apply, console).
     pub require_variables: bool,
+    /// For a module another stack installed what it calls for (a test
+    /// run's module): that stack's directory and the module's key in its
+    /// manifest. `None` reads the manifest under `dir`.
+    pub installed_by: Option<(PathBuf, String)>,
 }
 
 pub struct Session {
@@ -50,7 +54,11 @@ impl Session {
     pub fn load(inputs: SessionInputs, registry: Arc<Registry>) -> Result<Session, Diagnostic> {
         let _span = tracing::info_span!("load").entered();
         let dir = inputs.dir;
-        let mut stack = load_directory(&dir).map_err(|e| {
+        let loaded = match &inputs.installed_by {
+            Some((root, key)) => load_installed(&dir, root, key),
+            None => load_directory(&dir),
+        };
+        let mut stack = loaded.map_err(|e| {
             Diagnostic::global(
                 strata_types::codes::READ_FAILED,
                 "Failed to read configuration",

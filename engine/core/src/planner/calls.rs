@@ -14,6 +14,7 @@ impl<'a> Planner<'a> {
         path: &ModulePath,
         vars: &BTreeMap<String, Value>,
     ) {
+        let mut all = None;
         for v in child
             .config
             .variables
@@ -23,8 +24,9 @@ impl<'a> Planner<'a> {
             let Some(value) = vars.get(&v.name) else {
                 continue;
             };
+            let all = all.get_or_insert_with(|| Value::object(vars.clone()));
             let before = self.diagnostics.0.len();
-            strata_lang::stack::check_validations(v, value, self.ctx.env, &mut self.diagnostics);
+            strata_lang::stack::check_validations(v, all, self.ctx.env, &mut self.diagnostics);
             let status = if self.diagnostics.0[before..].iter().any(|d| d.is_error()) {
                 crate::plan::CheckStatus::Fail
             } else if value.is_wholly_known() {

@@ -1,6 +1,9 @@
 //! EMR clusters for Spark and Hadoop.
 
-use super::{block, computed, defaulted, optional, required, string_set, tagged, wait_status};
+use super::{
+    block, computed, defaulted, optional, required, string_map, string_set, strings as string_list,
+    tagged, wait_status,
+};
 use crate::api::{self, b, blocks, s, strings, tags, Api, Obj};
 use crate::tags::{key_values, retag, tag_list};
 use crate::Resource;
@@ -28,6 +31,117 @@ fn instance_group_schema() -> Schema {
         ("bid_price", optional(Type::String)),
         ("id", computed(Type::String)),
     ])
+}
+
+/// A step the cluster runs when it starts (a Spark job through
+/// `command-runner.jar`, say); with `keep_job_flow_alive_when_no_steps =
+/// false` the cluster terminates when the last one finishes.
+fn step_schema() -> Schema {
+    let mut schema = Schema::new([
+        ("name", required(Type::String)),
+        ("action_on_failure", required(Type::String)),
+    ]);
+    block(
+        &mut schema,
+        "hadoop_jar_step",
+        Nesting::List,
+        Schema::new([
+            ("jar", required(Type::String)),
+            ("main_class", optional(Type::String)),
+            ("args", optional(string_list())),
+            ("properties", optional(string_map())),
+        ]),
+        Some(1),
+    );
+    schema
+}
+
+/// The configured steps as RunJobFlow takes them.
+fn steps_request(p: &Obj) -> Vec<J> {
+    blocks(p, "step")
+        .iter()
+        .map(|step| {
+            let jar = blocks(step, "hadoop_jar_step")
+                .first()
+                .cloned()
+                .cloned()
+                .unwrap_or_default();
+            let mut hadoop = json!({
+                "Jar": s(&jar, "jar"),
+                "Args": strings(&jar, "args"),
+                "Properties": tags(&jar, "properties")
+                    .iter()
+                    .map(|(k, v)| json!({"Key": k, "Value": v}))
+                    .collect::<Vec<_>>(),
+            });
+            if let Some(class) = s(&jar, "main_class") {
+                hadoop["MainClass"] = json!(class);
+            }
+            json!({
+                "Name": s(step, "name"),
+                "ActionOnFailure": s(step, "action_on_failure"),
+                "HadoopJarStep": hadoop,
+            })
+        })
+        .collect()
+}
+
+/// The cluster's steps, oldest first, as configured. `ListSteps` lists
+/// the newest first; a main class EMR does not report is kept as it was.
+fn steps_found(api: &Api, id: &str, prior: &Obj) -> ProviderResult<J> {
+    let listed = emr(api, "ListSteps", json!({"ClusterId": id}))?;
+    let prior_steps = blocks(prior, "step");
+    let mut steps: Vec<J> = listed["Steps"].as_array().cloned().unwrap_or_default();
+    steps.reverse();
+    let found = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let config = &step["Config"];
+            let prior_class = prior_steps
+                .get(i)
+                .and_then(|p| {
+                    blocks(p, "hadoop_jar_step")
+                        .first()
+                        .and_then(|j| j.get("main_class"))
+                        .cloned()
+                })
+                .unwrap_or(J::Null);
+            let class = match &config["MainClass"] {
+                J::String(c) if !c.is_empty() => json!(c),
+                _ => prior_class,
+            };
+            let prior_jar = prior_steps
+                .get(i)
+                .and_then(|p| blocks(p, "hadoop_jar_step").first().cloned());
+            // An empty list or map reads back as configured: [] or null.
+            let or_prior = |found: &J, name: &str| match found {
+                J::Array(a) if !a.is_empty() => found.clone(),
+                J::Object(m) if !m.is_empty() => found.clone(),
+                _ => prior_jar
+                    .and_then(|j| j.get(name))
+                    .filter(|p| {
+                        p.as_array().is_some_and(Vec::is_empty)
+                            || p.as_object().is_some_and(serde_json::Map::is_empty)
+                    })
+                    .cloned()
+                    .unwrap_or(J::Null),
+            };
+            let properties = or_prior(&config["Properties"], "properties");
+            let args = or_prior(&config["Args"], "args");
+            json!({
+                "name": step["Name"],
+                "action_on_failure": step["ActionOnFailure"],
+                "hadoop_jar_step": [{
+                    "jar": config["Jar"],
+                    "main_class": class,
+                    "args": args,
+                    "properties": properties,
+                }],
+            })
+        })
+        .collect();
+    Ok(J::Array(found))
 }
 
 impl Resource for EmrCluster {
@@ -78,11 +192,12 @@ impl Resource for EmrCluster {
             instance_group_schema(),
             Some(1),
         );
+        block(&mut schema, "step", Nesting::List, step_schema(), None);
         schema
     }
 
     fn force_new_blocks(&self) -> &'static [&'static str] {
-        &["ec2_attributes", "master_instance_group"]
+        &["ec2_attributes", "master_instance_group", "step"]
     }
 
     fn plan_known(&self, _config: &Obj) -> Obj {
@@ -150,6 +265,10 @@ impl Resource for EmrCluster {
         });
         if let Some(l) = s(p, "log_uri") {
             body["LogUri"] = json!(l);
+        }
+        let steps = steps_request(p);
+        if !steps.is_empty() {
+            body["Steps"] = J::Array(steps);
         }
         let answer = emr(api, "RunJobFlow", body)?;
         let id = answer["JobFlowId"]
@@ -257,6 +376,7 @@ impl Resource for EmrCluster {
             "core_instance_group".into(),
             api::prefer_prior(prior.get("core_instance_group"), group("CORE")),
         );
+        o.insert("step".into(), steps_found(api, id, prior)?);
         api.read_tags(&mut o, tag_list(&c["Tags"]), prior);
         Ok(Some(o))
     }

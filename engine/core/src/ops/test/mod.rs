@@ -1,6 +1,6 @@
 //! `strata test`: Terraform's test framework. Each test file runs its
 //! `run` blocks in order on states of its own (one for the stack, one per
-//! alternate module a run names); a run plans or applies, then its
+//! alternate module a run names, or one per `state_key`); a run plans or applies, then its
 //! `assert` conditions are evaluated against the planned or applied
 //! values, `output.NAME` and earlier runs' outputs (`run.NAME.OUTPUT`).
 //! `expect_failures` turns the listed objects' failed conditions into the
@@ -20,10 +20,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use strata_lang::ast::{Attribute, Block, Expr, TraversalStep};
+use strata_lang::config::resolve_call;
 use strata_lang::eval::{evaluate, EvalContext};
 use strata_lang::functions::FunctionEnv;
 use strata_lang::stack::VariableSource;
-use strata_lang::testfile::{Command, Run, TestFile};
+use strata_lang::testfile::{Command, Run, RunModule, TestFile};
 use strata_provider::Registry;
 use strata_state::Store;
 use strata_types::{codes, Diagnostic, Diagnostics, Severity, SourceMap, Span, Value};
@@ -140,10 +141,21 @@ impl Summary {
 /// A state a test file's runs applied to: the last run that did, with
 /// what it was given, so teardown destroys with the same configuration.
 struct Applied {
-    key: String,
+    target: Target,
     run: String,
-    dir: PathBuf,
     given: BTreeMap<String, Value>,
+}
+
+/// What a run plans and where its state is.
+#[derive(Clone)]
+struct Target {
+    /// The state's name: `state_key`, or the module's source ("" for the
+    /// stack).
+    state: String,
+    dir: PathBuf,
+    /// For a run's module: the stack and the key its calls were
+    /// installed under.
+    installed_by: Option<(PathBuf, String)>,
 }
 
 struct FileRunner<'a> {
@@ -285,30 +297,44 @@ impl FileRunner<'_> {
         evaluate(expr, &ctx).map_err(|d| vec![d])
     }
 
-    /// The directory a run's configuration is in.
-    fn run_dir(&self, run: &Run) -> Result<(String, PathBuf), Diagnostic> {
-        match &run.module {
-            None => Ok((String::new(), self.ctx.dir.clone())),
-            Some((source, span)) => {
-                if !strata_lang::modules::is_local(source) {
-                    return Err(Diagnostic::error(
-                        codes::UNSUPPORTED_MODULE_SOURCE,
-                        "Unsupported module source",
-                        format!("The run's module source {source:?} is not a local path; test modules are read from directories beside the stack (\"./testing/setup\")."),
-                        *span,
-                    ));
-                }
-                let dir = strata_lang::modules::lexical(&self.ctx.dir.join(source));
-                if !dir.is_dir() {
-                    return Err(Diagnostic::error(
-                        codes::MODULE_NOT_FOUND,
-                        "Module not found",
-                        format!("There is no directory at {source:?} (relative to the stack) for run \"{}\".", run.name),
-                        *span,
-                    ));
-                }
-                Ok((source.clone(), dir))
-            }
+    /// The configuration a run plans: the stack, or its `module` (a
+    /// local directory, or what `strata init` installed for the run),
+    /// and the state it runs on.
+    fn target(&self, run: &Run) -> Result<Target, Vec<Diagnostic>> {
+        let Some(module) = &run.module else {
+            return Ok(Target {
+                state: run.state_key.clone().unwrap_or_default(),
+                dir: self.ctx.dir.clone(),
+                installed_by: None,
+            });
+        };
+        if let Some(refused) = super::modules::unsupported_in_runs(module) {
+            return Err(vec![refused]);
+        }
+        let root = &self.ctx.dir;
+        let key = RunModule::key(&self.file.path, &run.name);
+        let mut found = Diagnostics::default();
+        let manifest = strata_lang::modules::Manifest::read(root);
+        let resolved = resolve_call(root, root, &key, &manifest, &module.call, &mut found);
+        match resolved {
+            Some(dir) if dir.is_dir() => Ok(Target {
+                state: run
+                    .state_key
+                    .clone()
+                    .unwrap_or_else(|| module.source.clone()),
+                dir,
+                installed_by: Some((root.clone(), key)),
+            }),
+            Some(_) => Err(vec![Diagnostic::error(
+                codes::MODULE_NOT_FOUND,
+                "Module not found",
+                format!(
+                    "There is no directory at {:?} (relative to the stack) for run \"{}\".",
+                    module.source, run.name
+                ),
+                module.call.source.as_ref().map_or(run.span, |s| s.span),
+            )]),
+            None => Err(found.0),
         }
     }
 
@@ -347,10 +373,11 @@ impl FileRunner<'_> {
         }
     }
 
-    fn load(&self, dir: &Path, given: BTreeMap<String, Value>) -> Result<Session, Diagnostic> {
+    fn load(&self, target: &Target, given: BTreeMap<String, Value>) -> Result<Session, Diagnostic> {
         Session::load(
             SessionInputs {
-                dir: dir.to_path_buf(),
+                dir: target.dir.clone(),
+                installed_by: target.installed_by.clone(),
                 cwd: self.ctx.cwd.clone(),
                 workspace: "default".into(),
                 variables: self.ctx.variables.clone(),
@@ -453,15 +480,15 @@ impl FileRunner<'_> {
             status,
             batches: vec![(diagnostics, test_sources.clone())],
         };
-        let (key, dir) = match self.run_dir(run) {
+        let target = match self.target(run) {
             Ok(found) => found,
-            Err(d) => return mine(Status::Error, vec![d]),
+            Err(d) => return mine(Status::Error, d),
         };
-        let given = match self.given(run, &dir) {
+        let given = match self.given(run, &target.dir) {
             Ok(g) => g,
             Err(d) => return mine(Status::Error, d),
         };
-        let mut session = match self.load(&dir, given.clone()) {
+        let mut session = match self.load(&target, given.clone()) {
             Ok(s) => s,
             Err(d) => return mine(Status::Error, vec![d]),
         };
@@ -486,15 +513,14 @@ impl FileRunner<'_> {
         let outcome = if found.has_errors() {
             None
         } else {
-            self.operate(run, &session, &key, &mut found, &mut applied)
+            self.operate(run, &session, &target.state, &mut found, &mut applied)
                 .await
         };
         if applied {
-            self.applied.retain(|a| a.key != key);
+            self.applied.retain(|a| a.target.state != target.state);
             self.applied.push(Applied {
-                key: key.clone(),
+                target,
                 run: run.name.clone(),
-                dir: dir.clone(),
                 given,
             });
         }
@@ -711,7 +737,7 @@ impl FileRunner<'_> {
     async fn teardown(&mut self, on_event: &(dyn Fn(TestEvent) + Sync)) -> bool {
         let mut ok = true;
         while let Some(applied) = self.applied.pop() {
-            let store = self.store(&applied.key);
+            let store = self.store(&applied.target.state);
             let holds_objects = match store.read() {
                 Ok(state) => state.is_some_and(|s| s.instance_count() > 0),
                 Err(_) => true,
@@ -723,7 +749,7 @@ impl FileRunner<'_> {
                 file: &self.file.path,
                 run: &applied.run,
             });
-            let session = match self.load(&applied.dir, applied.given.clone()) {
+            let session = match self.load(&applied.target, applied.given.clone()) {
                 Ok(s) => s,
                 Err(d) => {
                     ok = false;

@@ -1,0 +1,13 @@
+variable "label" {
+  type    = string
+  default = "x"
+}
+
+module "inner" {
+  source = "./inner"
+  label  = var.label
+}
+
+output "id" {
+  value = module.inner.id
+}
