@@ -99,6 +99,21 @@ pub struct InstanceState {
     pub private: Option<String>,
 }
 
+/// The provider's private data as the state keeps it (base64), `None`
+/// for none.
+pub fn encode_private(bytes: &[u8]) -> Option<String> {
+    use base64::Engine;
+    (!bytes.is_empty()).then(|| base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// The bytes of private data the state keeps (none when it is not
+/// base64).
+pub fn decode_private(text: Option<&str>) -> Vec<u8> {
+    use base64::Engine;
+    text.and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok())
+        .unwrap_or_default()
+}
+
 /// The state document `bytes` with its resources read in parallel, a share
 /// per core; `None` for a small document, or one that does not read this
 /// way (which a whole read then reports).

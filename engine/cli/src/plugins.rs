@@ -105,7 +105,7 @@ pub(crate) fn installation(
                 exclude: Vec::new(),
             })
             .chain(std::iter::once(Method {
-                kind: MethodKind::Direct,
+                kind: MethodKind::Direct { implied: true },
                 include: Vec::new(),
                 exclude: Vec::new(),
             }))
@@ -141,7 +141,7 @@ pub(crate) fn installation(
                         continue;
                     }
                 },
-                "direct" => MethodKind::Direct,
+                "direct" => MethodKind::Direct { implied: false },
                 "network_mirror" => match method
                     .body
                     .attribute("url")
@@ -333,7 +333,7 @@ pub(crate) fn registry_for(root: &Path) -> Result<Registry, Diagnostics> {
 pub(crate) fn init_providers(
     root: &Path,
     stack: &strata_lang::config::LoadedStack,
-    upgrade: bool,
+    (upgrade, fetcher): (bool, &strata_fetch::Fetcher),
     style: &crate::render::Style,
 ) -> Result<(), std::process::ExitCode> {
     let mut sources = SourceMap::default();
@@ -360,9 +360,11 @@ pub(crate) fn init_providers(
             source,
             version,
             hash,
-        } => {
-            println!("- Installed {source} v{version} ({hash})")
-        }
+            signed_by,
+        } => match signed_by {
+            Some(key) => println!("- Installed {source} v{version} (signed, key ID {key}; {hash})"),
+            None => println!("- Installed {source} v{version} ({hash})"),
+        },
     };
     let installed = install_providers(
         root,
@@ -371,6 +373,7 @@ pub(crate) fn init_providers(
         InstallOptions {
             upgrade,
             builtin: &builtin,
+            fetcher,
         },
         &mut on_event,
     );

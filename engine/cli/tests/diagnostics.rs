@@ -81,8 +81,8 @@ fn validate_reports_reference_type_and_cycle_errors() {
 }
 
 /// Snapshot tests of rendered diagnostics: every `cases/NAME.tf` is
-/// validated as a one-file stack (with `NAME.tfvars` as terraform.tfvars
-/// when present) and the exit status, stdout and stderr must equal
+/// validated (or run with the command in `NAME.args`) as a one-file stack
+/// (with `NAME.tfvars` as terraform.tfvars when present) and the exit status, stdout and stderr must equal
 /// `cases/NAME.snap`. Run with STRATA_UPDATE_SNAPSHOTS=1 to rewrite the
 /// snapshots, then review the diff.
 #[test]
@@ -111,8 +111,13 @@ fn rendered_diagnostics_match_snapshots() {
             )
             .expect("copy");
         }
+        // `validate` by default; `NAME.args` names another command (a
+        // variable's validation rule is checked by plan, not validate).
+        let command = std::fs::read_to_string(cases.join(format!("{name}.args")))
+            .unwrap_or_else(|_| "validate".into());
         let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["validate", "-no-color"])
+            .args(command.split_whitespace())
+            .arg("-no-color")
             .current_dir(&dir)
             .output()
             .expect("run");

@@ -135,12 +135,21 @@ impl Tool<'_> {
                         r["name"].as_str().unwrap()
                     ),
                 };
-                let attributes = i["attributes"]
+                let mut attributes: BTreeMap<String, Json> = i["attributes"]
                     .as_object()
                     .unwrap()
                     .clone()
                     .into_iter()
                     .collect();
+                // The provider's private data (the SDK keeps timeouts
+                // there), under a name no attribute has.
+                if let Some(private) = i["private"].as_str() {
+                    let bytes = strata_state::decode_private(Some(private));
+                    attributes.insert(
+                        PRIVATE.into(),
+                        serde_json::from_slice(&bytes).unwrap_or(Json::Null),
+                    );
+                }
                 out.insert(address, attributes);
             }
         }
@@ -148,9 +157,13 @@ impl Tool<'_> {
     }
 }
 
+/// Where [`Tool::state_attributes`] puts an instance's private data.
+const PRIVATE: &str = "(private)";
+
 /// Attributes whose values are the same for the two tools' objects: set
 /// from configuration, not ids or timestamps moto makes up.
 const COMPARED: &[&str] = &[
+    PRIVATE,
     "cidr_block",
     "availability_zone",
     "tags",
@@ -256,6 +269,14 @@ fn strata_and_terraform_run_the_same_aws_binary_alike() {
             s_state.keys().collect::<Vec<_>>(),
             t_state.keys().collect::<Vec<_>>(),
             "step {step}: the states hold different instances"
+        );
+        // The SDK's timeouts travel in the private data, plan to apply to
+        // state, as in Terraform (create = "7m", in nanoseconds).
+        let private = &s_state["aws_instance.worker[0]"][PRIVATE];
+        assert_eq!(
+            private["e2bfb730-ecaa-11e6-8f88-34363bc7c4c0"]["create"],
+            serde_json::json!(420_000_000_000u64),
+            "step {step}: {private}"
         );
         for (address, s_attrs) in &s_state {
             let t_attrs = &t_state[address];
@@ -571,4 +592,179 @@ fn packages_install_from_a_network_mirror() {
         leftovers.is_empty(),
         "nothing is left behind: {leftovers:?}"
     );
+}
+
+/// The provider registry protocol, served on loopback: discovery,
+/// versions, the download document, `SHA256SUMS` and its signature
+/// (made with the key in `tests/plugin_registry/key.asc`, over the sha256
+/// of the real aws 3.39.0 zip). A package is installed only when the
+/// signature, the sums and the bytes all agree; otherwise nothing is left.
+#[test]
+fn packages_install_from_their_registry_with_signed_checksums() {
+    let target = strata_fetch::providers::target();
+    let zip = mirror()
+        .join("registry.terraform.io/hashicorp/aws")
+        .join(format!("terraform-provider-aws_3.39.0_{target}.zip"));
+    let bytes = std::fs::read(&zip).expect("the mirror's aws 3.39.0 zip");
+    let h1 = strata_fetch::providers::hash_zip(&zip).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugin_registry");
+    let sums = std::fs::read(fixtures.join("SHA256SUMS")).unwrap();
+    let signature = std::fs::read(fixtures.join("SHA256SUMS.sig")).unwrap();
+    let key = std::fs::read_to_string(fixtures.join("key.asc")).unwrap();
+    let other_key = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fetch/tests/openpgp/other.asc"),
+    )
+    .unwrap();
+    // What a registry serves, with one part changed by `spoil`.
+    let serve = |spoil: &'static str| {
+        let (bytes, mut sums, signature) = (bytes.clone(), sums.clone(), signature.clone());
+        let key = if spoil == "key" {
+            other_key.clone()
+        } else {
+            key.clone()
+        };
+        let zip_bytes = if spoil == "zip" {
+            let mut b = bytes.clone();
+            let last = b.len() - 1;
+            b[last] ^= 1;
+            b
+        } else {
+            bytes
+        };
+        if spoil == "sums" {
+            sums[0] = if sums[0] == b'0' { b'1' } else { b'0' };
+        }
+        let target = target.clone();
+        common::Server::start(move |_| {
+            let (os, arch) = target.split_once('_').unwrap();
+            let filename = format!("terraform-provider-aws_3.39.0_{target}.zip");
+            let base = "/v1/providers/hashicorp/aws";
+            let mut routes = common::Routes::new();
+            routes.insert(
+                "/.well-known/terraform.json".into(),
+                common::ok(br#"{"providers.v1": "/v1/providers/"}"#.to_vec()),
+            );
+            routes.insert(
+                format!("{base}/versions"),
+                common::ok(
+                    serde_json::json!({"versions": [
+                        {"version": "3.39.0", "protocols": ["5.0"], "platforms": [{"os": os, "arch": arch}]},
+                        {"version": "3.40.0", "protocols": ["5.0"], "platforms": [{"os": "darwin", "arch": "arm64"}]},
+                        {"version": "9.0.0", "protocols": ["4.0"], "platforms": [{"os": os, "arch": arch}]},
+                    ]})
+                    .to_string()
+                    .into_bytes(),
+                ),
+            );
+            routes.insert(
+                format!("{base}/3.39.0/download/{os}/{arch}"),
+                common::ok(
+                    serde_json::json!({
+                        "protocols": ["5.0"], "os": os, "arch": arch, "filename": filename,
+                        "download_url": format!("/files/{filename}"),
+                        "shasums_url": "/files/SHA256SUMS",
+                        "shasums_signature_url": "/files/SHA256SUMS.sig",
+                        "shasum": "4b75e0a259b56d97e66b7d69f3f25bd4cc7be2440c0fe35529f46de7d40a49d3",
+                        "signing_keys": {"gpg_public_keys": [{"key_id": "324367DD1058C40C", "ascii_armor": key}]},
+                    })
+                    .to_string()
+                    .into_bytes(),
+                ),
+            );
+            routes.insert(format!("/files/{filename}"), common::ok(zip_bytes.clone()));
+            routes.insert("/files/SHA256SUMS".into(), common::ok(sums.clone()));
+            routes.insert(
+                "/files/SHA256SUMS.sig".into(),
+                common::ok(signature.clone()),
+            );
+            routes
+        })
+    };
+    let init = |name: &str, server: &common::Server| {
+        let sandbox = Sandbox::new(name);
+        let host = format!("127.0.0.1:{}", server.port);
+        sandbox.write(
+            "main.tf",
+            &format!("terraform {{\n  required_providers {{\n    aws = {{ source = \"{host}/hashicorp/aws\", version = \"~> 3.39\" }}\n  }}\n}}\nresource \"aws_s3_bucket\" \"datasets\" {{}}\n"),
+        );
+        let config = sandbox.dir.join("cli.tfrc");
+        std::fs::write(
+            &config,
+            format!("provider_installation {{\n  direct {{}}\n}}\ncredentials \"{host}\" {{\n  token = \"s3cret\"\n}}\n"),
+        )
+        .unwrap();
+        let (code, out) = sandbox.run_with(
+            &["init"],
+            "",
+            &[("TF_CLI_CONFIG_FILE", &config.display().to_string())],
+        );
+        let installed = sandbox
+            .dir
+            .join(".terraform/providers")
+            .join(&host)
+            .join("hashicorp/aws/3.39.0");
+        (sandbox, code, out, installed)
+    };
+
+    let good = serve("");
+    let (sandbox, code, out, installed) = init("plugins-registry", &good);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("v3.39.0 (signed, key ID 324367DD1058C40C"),
+        "{out}"
+    );
+    assert!(installed.join(&target).is_dir(), "{out}");
+    // The registry's token goes to its API only, not to the files.
+    let seen = good.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|(p, _)| p.starts_with("/files/")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .filter(|(p, _)| p.starts_with("/files/"))
+            .all(|(_, auth)| auth.is_none()),
+        "{seen:?}"
+    );
+    let lock = std::fs::read_to_string(sandbox.dir.join(".terraform.lock.hcl")).unwrap();
+    assert!(lock.contains(&h1), "the lock file records h1: {lock}");
+    // Every platform the signed sums list, as Terraform records them.
+    for zh in [
+        "zh:4b75e0a259b56d97e66b7d69f3f25bd4cc7be2440c0fe35529f46de7d40a49d3",
+        "zh:6f1e3c0a8f1f2b6d8f3f0c1a1e7d4b2c9a0e5d6c7b8a9f0e1d2c3b4a5f6e7d8c",
+    ] {
+        assert!(lock.contains(zh), "the lock file records {zh}: {lock}");
+    }
+    let (code, out) = sandbox.run_with(
+        &["providers", "schema", "-json"],
+        "",
+        &[("TF_CLI_CONFIG_FILE", "/dev/null")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"aws_launch_template\""), "{out}");
+
+    for (spoil, expected) in [
+        ("key", "not among the keys given"),
+        ("sums", "does not match the data"),
+        ("zip", "its SHA-256 is"),
+    ] {
+        let server = serve(spoil);
+        let (sandbox, code, out, installed) = init(&format!("plugins-registry-{spoil}"), &server);
+        assert_eq!(code, 1, "{spoil}: {out}");
+        assert!(
+            out.contains("is not authentic") && out.contains(expected),
+            "{spoil}: {out}"
+        );
+        assert!(!installed.exists(), "{spoil}: {out}");
+        assert!(!sandbox.dir.join(".terraform.lock.hcl").exists(), "{spoil}");
+        let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.join(".terraform/providers"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(leftovers.is_empty(), "{spoil}: left behind {leftovers:?}");
+    }
 }

@@ -616,6 +616,9 @@ async fn run_change(
         None => None,
     };
     let before = change.before.decode();
+    // The provider's private data for the object as it was.
+    let before_private =
+        strata_state::decode_private(shared.state.lock().expect("state").private(addr).as_deref());
     let type_name = addr.resource.type_name.as_str();
     if change.action == Action::Forget {
         shared.state.lock().expect("state").forget(addr);
@@ -627,6 +630,7 @@ async fn run_change(
     let delete = |prior: Value, replacement: Option<InstanceState>| {
         let provider = provider.clone();
         let schema = schema.clone();
+        let before_private = &before_private;
         async move {
             let seq = journal_intent(
                 store,
@@ -645,12 +649,15 @@ async fn run_change(
             )
             .await?;
             let (plain, null) = (prior.unmark_deep().0, Value::null(schema.object_type()));
-            let destroying = provider.apply(ApplyRequest {
-                type_name,
-                prior: &plain,
-                planned: &null,
-                config: &null,
-            });
+            let destroying = provider.apply_private(
+                ApplyRequest {
+                    type_name,
+                    prior: &plain,
+                    planned: &null,
+                    config: &null,
+                },
+                before_private,
+            );
             let what = || format!("{addr}: Still destroying...");
             crate::context::waits::reporting(destroying, what, ctx.on_wait)
                 .await
@@ -717,7 +724,7 @@ async fn run_change(
         store_value(
             shared,
             addr,
-            mark_schema_sensitive(&schema, v),
+            (mark_schema_sensitive(&schema, v), None),
             ctx,
             change,
             false,
@@ -740,16 +747,24 @@ async fn run_change(
     } else {
         proposed_new(&schema, &prior_plain, &config_plain)
     };
-    let planned = provider
-        .plan(PlanRequest {
-            type_name,
-            prior: &prior_plain,
-            proposed: &proposed,
-            config: &config_plain,
-        })
+    let prior_private: &[u8] = if prior_plain.is_null() {
+        &[]
+    } else {
+        &before_private
+    };
+    let (planned, planned_private) = provider
+        .plan_private(
+            PlanRequest {
+                type_name,
+                prior: &prior_plain,
+                proposed: &proposed,
+                config: &config_plain,
+            },
+            prior_private,
+        )
         .await
-        .map_err(|e| fail("Provider failed to plan", e.to_string()))?
-        .planned;
+        .map_err(|e| fail("Provider failed to plan", e.to_string()))?;
+    let planned = planned.planned;
     // What was known when the plan was reviewed must not have changed.
     // The planned value as reviewed (still this instance's value among
     // the instances: it is replaced only when the change is stored).
@@ -787,19 +802,22 @@ async fn run_change(
         schema.version,
     )
     .await?;
-    let applying = provider.apply(ApplyRequest {
-        type_name,
-        prior: &prior_plain,
-        planned: &planned,
-        config: &config_plain,
-    });
+    let applying = provider.apply_private(
+        ApplyRequest {
+            type_name,
+            prior: &prior_plain,
+            planned: &planned,
+            config: &config_plain,
+        },
+        &planned_private,
+    );
     let verb = if prior_plain.is_null() {
         "creating"
     } else {
         "modifying"
     };
     let what = || format!("{addr}: Still {verb}...");
-    let new_state = crate::context::waits::reporting(applying, what, ctx.on_wait)
+    let (new_state, new_private) = crate::context::waits::reporting(applying, what, ctx.on_wait)
         .await
         .map_err(|e| fail("Failed to apply", e.to_string()))?;
     if !new_state.is_wholly_known() {
@@ -824,7 +842,15 @@ async fn run_change(
         crate::eval_body::has_conditions(&r.body, "postcondition").then(|| marked.clone());
     // The recorded instance is copied only for what needs it: the journal
     // of a call that changed the world, the object a replacement deletes.
-    let recorded = store_value(shared, addr, marked, ctx, change, seq.is_some() || cbd);
+    let private = strata_state::encode_private(&new_private);
+    let recorded = store_value(
+        shared,
+        addr,
+        (marked, private),
+        ctx,
+        change,
+        seq.is_some() || cbd,
+    );
     if cbd {
         journal_done(store, shared, seq, recorded.clone()).await?;
         // The replaced object goes; its replacement keeps the address.
@@ -865,10 +891,12 @@ async fn run_change(
     Ok(summary)
 }
 
+/// Records an instance's new value (and the provider's private data for
+/// it) in the working state and the values expressions read.
 fn store_value(
     shared: &Shared,
     addr: &InstanceAddr,
-    value: Value,
+    (value, private): (Value, Option<String>),
     ctx: &Context<'_>,
     change: &crate::plan::ResourceChange,
     copy: bool,
@@ -878,10 +906,13 @@ fn store_value(
         let recorded = state.record(
             addr,
             value.clone(),
-            &change.dependencies,
-            change.create_before_destroy,
+            crate::context::Recording {
+                dependencies: &change.dependencies,
+                create_before_destroy: change.create_before_destroy,
+                provider: &change.provider,
+                private,
+            },
             ctx.registry,
-            &change.provider,
         );
         if recorded && copy {
             state.instance(addr).cloned()

@@ -2,7 +2,9 @@
 //! Terraform reads them: git repositories (through the `git` command,
 //! as Terraform does), HTTP(S) archives and `X-Terraform-Get`
 //! redirections, S3 objects, and the module registry protocol (service
-//! discovery, versions, download).
+//! discovery, versions, download). Provider packages come from
+//! filesystem and network mirrors and from their origin registry, whose
+//! signed checksums are checked (`openpgp`).
 //!
 //! Nothing here knows the engine: the caller decides where a package
 //! goes, which version a constraint selects and what to record.
@@ -11,6 +13,8 @@ mod address;
 mod archive;
 mod git;
 mod http;
+pub mod openpgp;
+pub mod provider_registry;
 pub mod providers;
 mod registry;
 
@@ -65,7 +69,8 @@ pub struct Fetcher {
     agents: strata_aws_client::Agents,
     /// Registry API tokens by host name (`app.terraform.io`).
     tokens: BTreeMap<String, String>,
-    /// `modules.v1` base URLs by registry host, once discovered.
+    /// Service base URLs (`modules.v1`, `providers.v1`) by registry host
+    /// and service, once discovered.
     discovered: std::sync::Mutex<BTreeMap<String, String>>,
     /// Builds the S3 client for `s3::` sources.
     s3: Option<Box<S3Client>>,

@@ -36,6 +36,9 @@ pub enum Location {
     /// In the network mirror at this base URL: downloaded (into a zip)
     /// before it is unpacked.
     Network(String),
+    /// At the provider's origin registry: downloaded and authenticated
+    /// before it is unpacked.
+    Registry,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +96,9 @@ pub fn unpack(location: &Location, dest: &Path) -> Result<(), Error> {
         Location::Network(base) => Err(failed(format!(
             "a package in the network mirror {base} is downloaded before it is unpacked"
         ))),
+        Location::Registry => Err(failed(
+            "a package at its origin registry is downloaded before it is unpacked",
+        )),
         Location::Zip(zip) => {
             let bytes = std::fs::read(zip)
                 .map_err(|e| failed(format!("cannot read {}: {e}", zip.display())))?;
@@ -140,7 +146,7 @@ fn hash1(mut files: Vec<(String, [u8; 32])>) -> String {
     )
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

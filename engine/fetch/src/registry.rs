@@ -33,18 +33,20 @@ fn base_url(host: &str) -> String {
     }
 }
 
-fn get(
+/// A GET to a registry's API, with the host's token when there is one
+/// (never to a package host: only the registry's own URLs come here).
+pub(crate) fn get_with_token(
     fetcher: &Fetcher,
-    module: &RegistryModule,
+    host: &str,
     url: &str,
-) -> Result<(u16, Option<String>, String), Error> {
+) -> Result<(u16, Option<String>, String), String> {
     let mut request = fetcher.agents.for_url(url).get(url);
-    if let Some(token) = fetcher.tokens.get(&module.host) {
+    if let Some(token) = fetcher.tokens.get(host) {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
     let response = request
         .call()
-        .map_err(|e| registry_error(module, format!("cannot reach {url}: {e}")))?;
+        .map_err(|e| format!("cannot reach {url}: {e}"))?;
     let status = response.status().as_u16();
     let location = response
         .headers()
@@ -60,35 +62,39 @@ fn get(
     Ok((status, location, body))
 }
 
-/// The `modules.v1` base URL of the module's registry, ending in `/`.
-fn modules_base(fetcher: &Fetcher, module: &RegistryModule) -> Result<String, Error> {
+fn get(
+    fetcher: &Fetcher,
+    module: &RegistryModule,
+    url: &str,
+) -> Result<(u16, Option<String>, String), Error> {
+    get_with_token(fetcher, &module.host, url).map_err(|e| registry_error(module, e))
+}
+
+/// The base URL, ending in `/`, of a service (`modules.v1`,
+/// `providers.v1`) a host offers, by its service discovery document.
+pub(crate) fn service_base(fetcher: &Fetcher, host: &str, service: &str) -> Result<String, String> {
+    let key = format!("{host} {service}");
     if let Some(found) = fetcher
         .discovered
         .lock()
         .expect("discovery cache")
-        .get(&module.host)
+        .get(&key)
     {
         return Ok(found.clone());
     }
-    let root = base_url(&module.host);
+    let root = base_url(host);
     let url = format!("{root}/.well-known/terraform.json");
-    let (status, _, body) = get(fetcher, module, &url)?;
+    let (status, _, body) = get_with_token(fetcher, host, &url)?;
     if status != 200 {
-        return Err(registry_error(
-            module,
-            format!("service discovery ({url}) answered with HTTP status {status}"),
+        return Err(format!(
+            "service discovery ({url}) answered with HTTP status {status}"
         ));
     }
-    let doc: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-        registry_error(
-            module,
-            format!("service discovery answered with something that is not JSON: {e}"),
-        )
-    })?;
-    let Some(path) = doc.get("modules.v1").and_then(|v| v.as_str()) else {
-        return Err(registry_error(
-            module,
-            "the host offers no module registry (no modules.v1 in its service discovery document)",
+    let doc: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| format!("service discovery answered with something that is not JSON: {e}"))?;
+    let Some(path) = doc.get(service).and_then(|v| v.as_str()) else {
+        return Err(format!(
+            "the host offers no {service} service (it is not in its service discovery document)"
         ));
     };
     let mut base = crate::http::resolve(&url, path);
@@ -99,8 +105,13 @@ fn modules_base(fetcher: &Fetcher, module: &RegistryModule) -> Result<String, Er
         .discovered
         .lock()
         .expect("discovery cache")
-        .insert(module.host.clone(), base.clone());
+        .insert(key, base.clone());
     Ok(base)
+}
+
+/// The `modules.v1` base URL of the module's registry, ending in `/`.
+fn modules_base(fetcher: &Fetcher, module: &RegistryModule) -> Result<String, Error> {
+    service_base(fetcher, &module.host, "modules.v1").map_err(|e| registry_error(module, e))
 }
 
 pub(crate) fn versions(fetcher: &Fetcher, module: &RegistryModule) -> Result<Vec<String>, Error> {

@@ -45,7 +45,14 @@ impl SourceAddr {
                 ))
             }
         };
-        if !valid(host) || !valid(namespace) || !valid(type_name) {
+        // A host may name its port, as Terraform's host names may.
+        let host_ok = match host.split_once(':') {
+            Some((name, port)) => {
+                valid(name) && !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())
+            }
+            None => valid(host),
+        };
+        if !host_ok || !valid(namespace) || !valid(type_name) {
             return Err(format!(
                 "{text:?} is not a provider source address: each part holds letters, digits, dashes and underscores"
             ));

@@ -292,6 +292,30 @@ pub trait Provider: Send + Sync {
     /// new state (null after a delete).
     async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value>;
 
+    /// [`Provider::plan`] with the provider's private data for the object
+    /// (bytes kept beside its state; Terraform's SDK keeps timeouts
+    /// there): the prior object's in, the planned object's out. Native
+    /// providers keep none.
+    async fn plan_private(
+        &self,
+        request: PlanRequest<'_>,
+        prior_private: &[u8],
+    ) -> ProviderResult<(PlanResponse, Vec<u8>)> {
+        let _ = prior_private;
+        Ok((self.plan(request).await?, Vec::new()))
+    }
+
+    /// [`Provider::apply`] with the planned object's private data in and
+    /// the new object's out.
+    async fn apply_private(
+        &self,
+        request: ApplyRequest<'_>,
+        planned_private: &[u8],
+    ) -> ProviderResult<(Value, Vec<u8>)> {
+        let _ = planned_private;
+        Ok((self.apply(request).await?, Vec::new()))
+    }
+
     /// Refreshes one instance; `None` when it no longer exists.
     async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>>;
 

@@ -505,13 +505,22 @@ impl Provider for PluginProvider {
     }
 
     async fn plan(&self, request: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
+        Ok(self.plan_private(request, &[]).await?.0)
+    }
+
+    async fn plan_private(
+        &self,
+        request: PlanRequest<'_>,
+        prior_private: &[u8],
+    ) -> ProviderResult<(PlanResponse, Vec<u8>)> {
         let ty = self.resource_type(request.type_name)?;
         if request.proposed.is_null() {
-            return Ok(PlanResponse {
+            let planned = PlanResponse {
                 warnings: Vec::new(),
                 planned: Value::null(ty),
                 requires_replace: Vec::new(),
-            });
+            };
+            return Ok((planned, prior_private.to_vec()));
         }
         let m = methods(self.protocol);
         let validated: proto::DiagnosticsResponse = self
@@ -532,13 +541,13 @@ impl Provider for PluginProvider {
                     prior_state: Some(dynamic(request.prior, &ty)?),
                     proposed_new_state: Some(dynamic(request.proposed, &ty)?),
                     config: Some(dynamic(request.config, &ty)?),
-                    prior_private: Vec::new(),
+                    prior_private: prior_private.to_vec(),
                     client_capabilities: Some(capabilities()),
                 },
             )
             .await?;
         diagnostics_result(&response.diagnostics)?;
-        Ok(PlanResponse {
+        let planned = PlanResponse {
             warnings: warnings_of(&response.diagnostics),
             planned: undynamic(response.planned_state.as_ref(), &ty)?,
             requires_replace: response
@@ -546,10 +555,19 @@ impl Provider for PluginProvider {
                 .iter()
                 .map(attribute_path)
                 .collect(),
-        })
+        };
+        Ok((planned, response.planned_private))
     }
 
     async fn apply(&self, request: ApplyRequest<'_>) -> ProviderResult<Value> {
+        Ok(self.apply_private(request, &[]).await?.0)
+    }
+
+    async fn apply_private(
+        &self,
+        request: ApplyRequest<'_>,
+        planned_private: &[u8],
+    ) -> ProviderResult<(Value, Vec<u8>)> {
         let ty = self.resource_type(request.type_name)?;
         let m = methods(self.protocol);
         let response: proto::ApplyResourceChangeResponse = self
@@ -560,12 +578,15 @@ impl Provider for PluginProvider {
                     prior_state: Some(dynamic(request.prior, &ty)?),
                     planned_state: Some(dynamic(request.planned, &ty)?),
                     config: Some(dynamic(request.config, &ty)?),
-                    planned_private: Vec::new(),
+                    planned_private: planned_private.to_vec(),
                 },
             )
             .await?;
         diagnostics_result(&response.diagnostics)?;
-        undynamic(response.new_state.as_ref(), &ty)
+        Ok((
+            undynamic(response.new_state.as_ref(), &ty)?,
+            response.private,
+        ))
     }
 
     async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {

@@ -177,9 +177,12 @@ pub(crate) fn init_command(
         }
     }
     println!("Using the \"{}\" backend.\n", new.kind);
-    if let Err(code) =
-        crate::plugins::init_providers(&crate::environment::cwd(), &stack, options.upgrade, style)
-    {
+    if let Err(code) = crate::plugins::init_providers(
+        &crate::environment::cwd(),
+        &stack,
+        (options.upgrade, &crate::environment::fetcher()),
+        style,
+    ) {
         return code;
     }
     println!("Strata has been successfully initialized!");

@@ -120,6 +120,11 @@ resource "aws_instance" "worker" {
   instance_type = var.step == 1 ? "t3.micro" : "t3.small"
   subnet_id     = aws_subnet.train[count.index].id
   tags          = { Name = "${var.prefix}-worker-${count.index}" }
+
+  timeouts {
+    create = "7m"
+    delete = "3m"
+  }
 }
 
 resource "aws_autoscaling_group" "gpu" {

@@ -147,14 +147,23 @@ pub(crate) fn write_prior_into_state(
             {
                 working.put(addr.clone(), provider, instance);
             }
-            _ => {
+            old => {
+                // The provider's private data stays with the object.
+                let private = match &old {
+                    Some((_, Stored::Encoded(i))) => i.private.clone(),
+                    Some((_, Stored::Recorded(r))) => r.private.clone(),
+                    None => None,
+                };
                 let _ = working.record(
                     addr,
                     p.value.clone(),
-                    &p.dependencies,
-                    p.create_before_destroy,
+                    Recording {
+                        dependencies: &p.dependencies,
+                        create_before_destroy: p.create_before_destroy,
+                        provider: &p.provider,
+                        private,
+                    },
                     registry,
-                    &p.provider,
                 );
             }
         }
@@ -207,6 +216,17 @@ pub(crate) struct Recorded {
     schema: Arc<strata_provider::Schema>,
     dependencies: Vec<String>,
     create_before_destroy: bool,
+    private: Option<String>,
+}
+
+/// What is recorded with an instance's value.
+pub(crate) struct Recording<'a> {
+    pub(crate) dependencies: &'a [String],
+    pub(crate) create_before_destroy: bool,
+    /// The provider configuration's address.
+    pub(crate) provider: &'a str,
+    /// The provider's private data for the object (base64).
+    pub(crate) private: Option<String>,
 }
 
 impl Recorded {
@@ -218,7 +238,7 @@ impl Recorded {
             sensitive_attributes: sensitive_paths(&self.value),
             dependencies: self.dependencies.clone(),
             create_before_destroy: self.create_before_destroy,
-            private: None,
+            private: self.private.clone(),
         }
     }
 }
@@ -289,10 +309,8 @@ impl WorkingState {
         &mut self,
         addr: &InstanceAddr,
         value: Value,
-        dependencies: &[String],
-        cbd: bool,
+        recording: Recording<'_>,
         registry: &Registry,
-        provider_addr: &str,
     ) -> bool {
         let Ok((_, schema)) = provider_for(
             registry,
@@ -305,13 +323,14 @@ impl WorkingState {
         let recorded = Recorded {
             value,
             schema,
-            dependencies: dependencies.to_vec(),
-            create_before_destroy: cbd,
+            dependencies: recording.dependencies.to_vec(),
+            create_before_destroy: recording.create_before_destroy,
+            private: recording.private,
         };
         self.instances.insert(
             addr.clone(),
             (
-                provider_addr.to_string(),
+                recording.provider.to_string(),
                 Stored::Recorded(Arc::new(recorded)),
             ),
         );
@@ -360,6 +379,14 @@ impl WorkingState {
     pub(crate) fn instance(&mut self, addr: &InstanceAddr) -> Option<&InstanceState> {
         let (_, stored) = self.instances.get_mut(addr)?;
         Some(stored.encode(&addr.key))
+    }
+
+    /// The provider's private data for the object at `addr` (base64).
+    pub(crate) fn private(&self, addr: &InstanceAddr) -> Option<String> {
+        match self.instances.get(addr)? {
+            (_, Stored::Encoded(i)) => i.private.clone(),
+            (_, Stored::Recorded(r)) => r.private.clone(),
+        }
     }
 
     /// Puts an already encoded instance in place (journal replay).

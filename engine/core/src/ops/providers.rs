@@ -40,9 +40,14 @@ pub enum MethodKind {
     FilesystemMirror(PathBuf),
     /// A provider network mirror at this base URL.
     NetworkMirror(String),
-    /// The origin registry. Strata installs only from mirrors and the
-    /// plugin cache so far; `direct` finds nothing.
-    Direct,
+    /// The provider's origin registry (the provider registry protocol,
+    /// with its signed checksums checked). `implied`: no
+    /// `provider_installation` block named it, so it serves only the
+    /// providers Strata does not have built in; a `direct` block serves
+    /// every provider it includes.
+    Direct {
+        implied: bool,
+    },
 }
 
 impl Method {
@@ -84,6 +89,8 @@ pub struct InstallOptions<'a> {
     pub upgrade: bool,
     /// Whether Strata has this provider built in.
     pub builtin: &'a dyn Fn(&SourceAddr) -> bool,
+    /// Speaks to registries (with the hosts' tokens).
+    pub fetcher: &'a strata_fetch::Fetcher,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +114,9 @@ pub enum ProviderEvent {
         source: String,
         version: String,
         hash: String,
+        /// The key ID that signed the package's checksums (a package
+        /// from its origin registry).
+        signed_by: Option<String>,
     },
 }
 
@@ -205,6 +215,7 @@ pub fn install_providers(
 fn available(
     source: &SourceAddr,
     installation: &Installation,
+    options: &InstallOptions<'_>,
 ) -> Result<Vec<MirrorPackage>, String> {
     let target = packages::target();
     for method in &installation.methods {
@@ -228,7 +239,19 @@ fn available(
                     location: Location::Network(base.clone()),
                 })
                 .collect(),
-            MethodKind::Direct => Vec::new(),
+            MethodKind::Direct { implied: true } if (options.builtin)(source) => Vec::new(),
+            MethodKind::Direct { .. } => strata_fetch::provider_registry::versions(
+                options.fetcher,
+                source_parts(source),
+                &target,
+            )
+            .map_err(|e| e.message)?
+            .into_iter()
+            .map(|version| MirrorPackage {
+                version,
+                location: Location::Registry,
+            })
+            .collect(),
         };
         if !found.is_empty() {
             return Ok(found);
@@ -255,15 +278,68 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// Downloads a package a network mirror offers into a zip beside the
-/// installed packages, checked against the hashes the mirror lists.
+fn source_parts(source: &SourceAddr) -> strata_fetch::provider_registry::Provider<'_> {
+    strata_fetch::provider_registry::Provider {
+        host: &source.host,
+        namespace: &source.namespace,
+        type_name: &source.type_name,
+    }
+}
+
+/// A package downloaded for installation: a zip beside the installed
+/// packages (removed however the installation ends).
+struct Downloaded {
+    package: MirrorPackage,
+    _zip: RemoveOnDrop,
+    /// More hashes for the lock file: the `zh:` of every platform's
+    /// package that the registry's signed checksums list.
+    hashes: Vec<String>,
+    signed_by: Option<String>,
+}
+
+/// Downloads a package a network mirror or the origin registry offers,
+/// checked against the hashes the mirror lists or the checksums the
+/// registry signed.
 fn download_package(
     root: &Path,
     source: &SourceAddr,
     package: &MirrorPackage,
-) -> Result<(MirrorPackage, PathBuf), String> {
-    let Location::Network(base) = &package.location else {
-        return Err("not a network mirror's package".into());
+    fetcher: &strata_fetch::Fetcher,
+) -> Result<Downloaded, String> {
+    let dir = root.join(".terraform").join("providers");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let zip = dir.join(format!(
+        ".download-{}-{}-{}.zip",
+        std::process::id(),
+        source.type_name,
+        package.version
+    ));
+    let downloaded = |hashes, signed_by| Downloaded {
+        package: MirrorPackage {
+            version: package.version.clone(),
+            location: Location::Zip(zip.clone()),
+        },
+        _zip: RemoveOnDrop(zip.clone()),
+        hashes,
+        signed_by,
+    };
+    let base = match &package.location {
+        Location::Network(base) => base,
+        Location::Registry => {
+            let target = packages::target();
+            let found = strata_fetch::provider_registry::package(
+                fetcher,
+                source_parts(source),
+                &package.version,
+                &target,
+            )
+            .map_err(|e| e.message)?;
+            let verified =
+                strata_fetch::provider_registry::download(fetcher, &source.host, &found, &zip)
+                    .map_err(|e| e.message)?;
+            return Ok(downloaded(verified.hashes, Some(verified.key_id)));
+        }
+        _ => return Err("not a package to download".into()),
     };
     let mirror = packages::NetworkMirror::new(base).map_err(|e| e.message)?;
     let archive = mirror
@@ -273,14 +349,6 @@ fn download_package(
             &packages::target(),
         )
         .map_err(|e| e.message)?;
-    let dir = root.join(".terraform").join("providers");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let zip = dir.join(format!(
-        ".download-{}-{}-{}.zip",
-        std::process::id(),
-        source.type_name,
-        package.version
-    ));
     mirror.download(&archive, &zip).map_err(|e| e.message)?;
     let check = || -> Result<(), String> {
         if archive.hashes.is_empty() {
@@ -301,13 +369,7 @@ fn download_package(
         let _ = std::fs::remove_file(&zip);
         return Err(e);
     }
-    Ok((
-        MirrorPackage {
-            version: package.version.clone(),
-            location: Location::Zip(zip.clone()),
-        },
-        zip,
-    ))
+    Ok(downloaded(Vec::new(), None))
 }
 
 fn install_one(
@@ -319,7 +381,7 @@ fn install_one(
     locked: Option<&Locked>,
     on_event: &mut dyn FnMut(ProviderEvent),
 ) -> Result<Option<(Locked, InstalledPackage)>, Diagnostic> {
-    let offered = available(source, installation).map_err(|e| {
+    let offered = available(source, installation, options).map_err(|e| {
         Diagnostic::global(
             codes::PROVIDER_NOT_AVAILABLE,
             "Failed to query available provider packages",
@@ -355,11 +417,11 @@ fn install_one(
         }
         let detail = match (locked, offered.is_empty()) {
             (Some(l), _) if !options.upgrade => format!(
-                "The lock file selects {source} {}, and no installation method offers that version. Configure a filesystem_mirror that holds it, or run strata init -upgrade.",
+                "The lock file selects {source} {}, and no installation method offers that version. Configure a mirror that holds it, or run strata init -upgrade.",
                 l.version
             ),
             (_, true) => format!(
-                "No installation method offers {source}: configure a filesystem_mirror (or plugin_cache_dir) that holds it in the CLI configuration (TF_CLI_CONFIG_FILE or ~/.terraformrc)."
+                "No installation method offers {source}: configure a filesystem_mirror, network_mirror or direct method (or plugin_cache_dir) that holds it in the CLI configuration (TF_CLI_CONFIG_FILE or ~/.terraformrc)."
             ),
             (_, false) => format!(
                 "No available version of {source} matches the constraint \"{constraint}\"; available: {}.",
@@ -404,6 +466,7 @@ fn install_one(
     };
     // Already installed and matching the lock: nothing to do.
     let mut hash = None;
+    let mut extra_hashes: Vec<String> = Vec::new();
     if dest.is_dir() && !recorded.is_empty() {
         let h = packages::hash_dir(&dest).map_err(io)?;
         if recorded.contains(&h) {
@@ -421,30 +484,30 @@ fn install_one(
                 source: source.to_string(),
                 version: version_text.clone(),
             });
-            // A network mirror's package is downloaded first (and the
-            // download removed however the install ends).
+            // A network mirror's or a registry's package is downloaded
+            // first (and the download removed however the install ends).
             let downloaded = match &package.location {
-                Location::Network(_) => Some(
-                    download_package(root, source, package)
+                Location::Network(_) | Location::Registry => Some(
+                    download_package(root, source, package, options.fetcher)
                         .map_err(|e| io(std::io::Error::other(e)))?,
                 ),
                 _ => None,
             };
-            let _cleanup = downloaded
-                .as_ref()
-                .map(|(_, zip)| RemoveOnDrop(zip.clone()));
-            let package = downloaded.as_ref().map(|(p, _)| p).unwrap_or(package);
+            if let Some(d) = &downloaded {
+                extra_hashes.extend(d.hashes.iter().cloned());
+            }
+            let package = downloaded.as_ref().map(|d| &d.package).unwrap_or(package);
             let not_downloaded = || io(std::io::Error::other("the package was not downloaded"));
             let h = match &package.location {
                 Location::Zip(zip) => {
                     packages::hash_zip(zip).map_err(|e| io(std::io::Error::other(e.message)))?
                 }
                 Location::Dir(dir) => packages::hash_dir(dir).map_err(io)?,
-                Location::Network(_) => return Err(not_downloaded()),
+                Location::Network(_) | Location::Registry => return Err(not_downloaded()),
             };
             let zh = match &package.location {
                 Location::Zip(zip) => Some(packages::hash_zip_file(zip).map_err(io)?),
-                Location::Dir(_) | Location::Network(_) => None,
+                Location::Dir(_) | Location::Network(_) | Location::Registry => None,
             };
             if !recorded.is_empty()
                 && !recorded.contains(&h)
@@ -466,6 +529,7 @@ fn install_one(
                 source: source.to_string(),
                 version: version_text.clone(),
                 hash: h.clone(),
+                signed_by: downloaded.as_ref().and_then(|d| d.signed_by.clone()),
             });
             h
         }
@@ -481,8 +545,10 @@ fn install_one(
         ));
     };
     let mut hashes = recorded;
-    if !hashes.contains(&hash) {
-        hashes.push(hash);
+    for h in std::iter::once(hash).chain(extra_hashes) {
+        if !hashes.contains(&h) {
+            hashes.push(h);
+        }
     }
     let _ = version;
     Ok(Some((
@@ -549,7 +615,7 @@ mod tests {
     fn include_and_exclude_patterns_match_as_terraform_does() {
         let aws = SourceAddr::parse("hashicorp/aws").unwrap();
         let method = |include: &[&str], exclude: &[&str]| Method {
-            kind: MethodKind::Direct,
+            kind: MethodKind::Direct { implied: false },
             include: include.iter().map(|s| s.to_string()).collect(),
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
         };
