@@ -39,8 +39,8 @@ type PlannedAction = (String, Vec<String>, Option<String>);
 /// Output values (and whether sensitive) by name.
 type Outputs = BTreeMap<String, (serde_json::Value, bool)>;
 
-/// (address, `change.after` with made-up ids masked, `after_sensitive`)
-/// for every planned change, sorted.
+/// (address, `change.after` with made-up ids masked, `after_sensitive`,
+/// `after_unknown`) for every planned change, sorted.
 fn afters(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
     let plan: serde_json::Value =
         serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
@@ -57,7 +57,8 @@ fn afters(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
                     null,
                     null,
                     mask_ids(&rc["change"]["after"]),
-                    rc["change"]["after_sensitive"]
+                    rc["change"]["after_sensitive"],
+                    rc["change"]["after_unknown"]
                 ]),
             )
         })
@@ -193,7 +194,8 @@ fn instances(root: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
     out
 }
 
-/// Whether two tools list the same instances with the same values, a
+/// Whether two tools list the same instances with the same values and
+/// sensitivity shapes (Strata's at least as sensitive), a
 /// part either marks sensitive left out of the comparison (Strata also
 /// keeps a computed copy of a sensitive value sensitive, such as
 /// terraform_data's output).
@@ -204,8 +206,39 @@ fn same_instances(
     theirs.len() == ours.len()
         && theirs.iter().zip(ours).all(|((a, x), (b, y))| {
             let hide = |v: &serde_json::Value| redact(&redact(v, &x[5]), &y[5]);
-            a == b && (0..4).all(|i| x[i] == y[i]) && hide(&x[4]) == hide(&y[4])
+            a == b
+                && (0..4).all(|i| x[i] == y[i])
+                && hide(&x[4]) == hide(&y[4])
+                && x.get(6) == y.get(6)
+                && at_least_as_sensitive(&y[5], &x[5])
         })
+}
+
+/// Whether Strata's sensitivity shape (`ours`) is Terraform's, with
+/// perhaps more marked sensitive: Strata keeps a computed copy of a
+/// sensitive value sensitive (terraform_data's output), Terraform does not.
+fn at_least_as_sensitive(ours: &serde_json::Value, theirs: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    fn has_true(v: &J) -> bool {
+        match v {
+            J::Bool(b) => *b,
+            J::Array(a) => a.iter().any(has_true),
+            J::Object(o) => o.values().any(has_true),
+            _ => false,
+        }
+    }
+    match (ours, theirs) {
+        (J::Bool(true), _) => true,
+        (J::Array(a), J::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| at_least_as_sensitive(x, y))
+        }
+        (J::Object(a), J::Object(b)) => {
+            b.iter()
+                .all(|(k, y)| at_least_as_sensitive(a.get(k).unwrap_or(&J::Bool(false)), y))
+                && a.iter().all(|(k, x)| b.contains_key(k) || has_true(x))
+        }
+        _ => ours == theirs,
+    }
 }
 
 /// `planned_values` of a plan's JSON (see [`instances`]).

@@ -118,6 +118,56 @@ pub fn unknown_json(v: &Value) -> serde_json::Value {
     }
 }
 
+/// Terraform's `after_unknown` exactly as `show -json` writes it: `true`
+/// for an unknown value; for a known collection, its elements' answers
+/// (a list of `false`s for known strings, `[]` when empty); an object
+/// keeps only the keys whose answer is not `false`, so a known collection
+/// attribute shows as `[]` or `{}` and a known string not at all.
+pub fn after_unknown_json(v: &Value) -> serde_json::Value {
+    match &v.kind {
+        Kind::Unknown(_) => serde_json::Value::Bool(true),
+        Kind::Null(_) => serde_json::Value::Bool(false),
+        Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(after_unknown_json).collect())
+        }
+        Kind::Map(_, m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), after_unknown_json(v)))
+                .filter(|(_, a)| *a != serde_json::Value::Bool(false))
+                .collect(),
+        ),
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
+/// Terraform's `*_sensitive` and `sensitive_values` exactly as `show
+/// -json` writes them: `true` for a sensitive value; for a known
+/// collection, its elements' answers (`[]` or `{}` when empty or
+/// unknown); an object keeps only the keys whose answer is not `false`.
+pub fn sensitive_as_bool_json(v: &Value) -> serde_json::Value {
+    if v.sensitive {
+        return serde_json::Value::Bool(true);
+    }
+    match &v.kind {
+        Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(sensitive_as_bool_json).collect())
+        }
+        Kind::Map(_, m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), sensitive_as_bool_json(v)))
+                .filter(|(_, a)| *a != serde_json::Value::Bool(false))
+                .collect(),
+        ),
+        Kind::Unknown(Type::List(_) | Type::Set(_) | Type::Tuple(_)) => {
+            serde_json::Value::Array(Vec::new())
+        }
+        Kind::Unknown(Type::Map(_) | Type::Object(_)) => {
+            serde_json::Value::Object(Default::default())
+        }
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
 /// Which parts of a value are sensitive, in Terraform's `*_sensitive`
 /// shape.
 pub fn sensitive_json(v: &Value) -> serde_json::Value {

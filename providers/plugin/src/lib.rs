@@ -17,6 +17,7 @@ pub mod msgpack;
 pub mod process;
 pub mod proto;
 pub mod schema;
+mod validity;
 
 use async_trait::async_trait;
 use grpc::RpcError;
@@ -257,6 +258,35 @@ impl PluginProvider {
                 ),
             )),
         }
+    }
+
+    /// Terraform's verdict on an answer that breaks the protocol's rules:
+    /// an error, except from the legacy SDK, whose known breaks are only
+    /// logged (as Terraform logs them).
+    fn judge(
+        &self,
+        summary: &str,
+        type_name: &str,
+        problems: Vec<String>,
+        legacy: bool,
+    ) -> ProviderResult<()> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let source = &self.package.source;
+        if legacy {
+            for problem in &problems {
+                tracing::warn!(target: "strata::plugin", "{summary}: {source} ({type_name}), tolerated for the legacy SDK: {problem}");
+            }
+            return Ok(());
+        }
+        Err(ProviderError::failed(
+            summary,
+            format!(
+                "Provider \"{source}\" answered for {type_name} against the plugin protocol's rules:\n{}\n\nThis is a bug in the provider, which should be reported in the provider's own issue tracker.",
+                problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+            ),
+        ))
     }
 
     fn resource_type(&self, type_name: &str) -> ProviderResult<Type> {
@@ -547,9 +577,24 @@ impl Provider for PluginProvider {
             )
             .await?;
         diagnostics_result(&response.diagnostics)?;
+        let planned_value = undynamic(response.planned_state.as_ref(), &ty)?;
+        if let Some(schema) = self.schema.resources.get(request.type_name) {
+            let problems = validity::planned_problems(
+                schema,
+                &request.prior.unmark_deep().0,
+                &request.config.unmark_deep().0,
+                &planned_value,
+            );
+            self.judge(
+                "Provider produced invalid plan",
+                request.type_name,
+                problems,
+                response.legacy_type_system,
+            )?;
+        }
         let planned = PlanResponse {
             warnings: warnings_of(&response.diagnostics),
-            planned: undynamic(response.planned_state.as_ref(), &ty)?,
+            planned: planned_value,
             requires_replace: response
                 .requires_replace
                 .iter()
@@ -583,10 +628,15 @@ impl Provider for PluginProvider {
             )
             .await?;
         diagnostics_result(&response.diagnostics)?;
-        Ok((
-            undynamic(response.new_state.as_ref(), &ty)?,
-            response.private,
-        ))
+        let applied = undynamic(response.new_state.as_ref(), &ty)?;
+        let problems = validity::applied_problems(&request.planned.unmark_deep().0, &applied);
+        self.judge(
+            "Provider produced inconsistent result after apply",
+            request.type_name,
+            problems,
+            response.legacy_type_system,
+        )?;
+        Ok((applied, response.private))
     }
 
     async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {

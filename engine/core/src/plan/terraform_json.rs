@@ -3,7 +3,9 @@
 //! (`show -json`).
 
 use super::*;
-use strata_types::json::{known_values_json, sensitive_json, unknown_json, value_to_json_redacted};
+use strata_types::json::{
+    after_unknown_json, known_values_json, sensitive_as_bool_json, value_to_json_redacted,
+};
 
 impl Plan {
     pub fn counts(&self) -> (usize, usize, usize) {
@@ -255,9 +257,10 @@ fn change_json(actions: Vec<&str>, before: &Value, after: &Value) -> serde_json:
         "actions": actions,
         "before": if before.is_null() { serde_json::Value::Null } else { value_to_json_redacted(before) },
         "after": if after.is_null() { serde_json::Value::Null } else { known_object_json(after) },
-        "after_unknown": if after.is_null() { json!({}) } else { unknown_json(after) },
-        "before_sensitive": if before.is_null() { json!(false) } else { sensitive_json(before) },
-        "after_sensitive": if after.is_null() { json!(false) } else { sensitive_json(after) },
+        // Terraform writes `{}` for an object known whole.
+        "after_unknown": if after.is_null() || after.is_wholly_known() { json!({}) } else { after_unknown_json(after) },
+        "before_sensitive": if before.is_null() { json!(false) } else { sensitive_as_bool_json(before) },
+        "after_sensitive": if after.is_null() { json!(false) } else { sensitive_as_bool_json(after) },
     })
 }
 
@@ -285,7 +288,9 @@ impl Plan {
             if c.action != Action::Forget {
                 let after = c.after.value();
                 r["values"] = known_object_json(after);
-                r["sensitive_values"] = sensitive_json(after);
+                r["sensitive_values"] = sensitive_as_bool_json(after);
+            } else {
+                r["sensitive_values"] = json!(false);
             }
             if let Some(k) = c.addr.key.to_json() {
                 r["index"] = k;
@@ -368,7 +373,7 @@ pub fn state_json(
                         &i.sensitive_attributes,
                     );
                     v["values"] = value_to_json_redacted(&decoded);
-                    v["sensitive_values"] = sensitive_json(&decoded);
+                    v["sensitive_values"] = sensitive_as_bool_json(&decoded);
                 }
             }
             if let Some(k) = &i.index_key {
