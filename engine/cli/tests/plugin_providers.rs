@@ -580,18 +580,23 @@ fn packages_install_from_a_network_mirror() {
     assert!(out.contains("matches none of the hashes"), "{out}");
     let providers = sandbox.dir.join(".terraform/providers");
     assert!(!providers.join(installed).exists(), "{out}");
-    let leftovers: Vec<_> = std::fs::read_dir(&providers)
+    let leftovers = scratch_files(&providers);
+    assert!(
+        leftovers.is_empty(),
+        "nothing is left behind: {leftovers:?}"
+    );
+}
+
+/// Hidden scratch files or directories (downloads, unpacking) in `dir`.
+fn scratch_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| n.starts_with('.'))
                 .collect()
         })
-        .unwrap_or_default();
-    assert!(
-        leftovers.is_empty(),
-        "nothing is left behind: {leftovers:?}"
-    );
+        .unwrap_or_default()
 }
 
 /// The provider registry protocol, served on loopback: discovery,
@@ -757,14 +762,107 @@ fn packages_install_from_their_registry_with_signed_checksums() {
         );
         assert!(!installed.exists(), "{spoil}: {out}");
         assert!(!sandbox.dir.join(".terraform.lock.hcl").exists(), "{spoil}");
-        let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.join(".terraform/providers"))
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with('.'))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let leftovers = scratch_files(&sandbox.dir.join(".terraform/providers"));
         assert!(leftovers.is_empty(), "{spoil}: left behind {leftovers:?}");
     }
+}
+
+/// Provider-defined functions of the real workato 0.16.0 (protocol 6),
+/// called from outputs, locals and `for` expressions: Strata's outputs
+/// equal Terraform's, and a function's own error is reported as
+/// Terraform reports it, at the call.
+#[test]
+fn provider_functions_answer_as_in_terraform() {
+    let mirror = mirror();
+    let stack = r#"
+terraform {
+  required_providers {
+    workato = { source = "local/workato", version = "0.16.0" }
+  }
+}
+
+locals {
+  refs = ["Connections/con_gitlab.connection.json", "MCP/create_issue.recipe.json"]
+}
+
+output "ids" {
+  value = [for r in local.refs : provider::workato::asset_id(r)]
+}
+
+output "resolved" {
+  value = provider::workato::resolve_manifest_refs(
+    jsonencode({ account_id = { zip_name = local.refs[0] } }),
+    { (provider::workato::asset_id(local.refs[0])) = "12345" },
+    {}
+  )
+}
+"#;
+    let outputs = |tool: &str| {
+        let sandbox = Sandbox::new(&format!("plugins-functions-{tool}"));
+        sandbox.write("main.tf", stack);
+        let config = cli_config(&sandbox.dir, &mirror);
+        let config = config.display().to_string();
+        let env = [("TF_CLI_CONFIG_FILE", config.as_str())];
+        let run = |args: &[&str]| -> (i32, String) {
+            if tool == "strata" {
+                sandbox.run_with(args, "", &env)
+            } else {
+                let out = std::process::Command::new(common::terraform())
+                    .args(args)
+                    .arg("-no-color")
+                    .current_dir(&sandbox.dir)
+                    .env("TF_CLI_CONFIG_FILE", &config)
+                    .output()
+                    .unwrap();
+                (
+                    out.status.code().unwrap_or(-1),
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ),
+                )
+            }
+        };
+        let (code, out) = run(&["init"]);
+        assert_eq!(code, 0, "{tool} init: {out}");
+        let (code, out) = run(&["apply", "-auto-approve"]);
+        assert_eq!(code, 0, "{tool} apply: {out}");
+        let (code, out) = run(&["output", "-json"]);
+        assert_eq!(code, 0, "{tool} output: {out}");
+        // Strata's transcript holds stdout between these markers.
+        let json = match (out.find("--- stdout\n"), out.find("--- stderr")) {
+            (Some(a), Some(b)) => &out[a + 11..b],
+            _ => out.as_str(),
+        };
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        // A function's own error, at the call.
+        sandbox.write(
+            "main.tf",
+            &stack.replace(
+                "(provider::workato::asset_id(local.refs[0])) = \"12345\"",
+                "",
+            ),
+        );
+        let (code, failed) = run(&["plan"]);
+        (value, code, failed)
+    };
+    let (strata, s_code, s_failed) = outputs("strata");
+    let (terraform, t_code, t_failed) = outputs("terraform");
+    assert_eq!(
+        strata["ids"]["value"],
+        serde_json::json!(["con_gitlab", "create_issue"])
+    );
+    for name in ["ids", "resolved"] {
+        assert_eq!(strata[name]["value"], terraform[name]["value"], "{name}");
+    }
+    assert_eq!((s_code, t_code), (1, 1), "{s_failed}\n{t_failed}");
+    for text in [&s_failed, &t_failed] {
+        assert!(
+            text.contains("Call to function \"provider::workato::resolve_manifest_refs\" failed")
+                && text.contains("no matching entry in zip_name_refs"),
+            "{text}"
+        );
+    }
+    assert!(s_failed.contains("main.tf:17:11"), "{s_failed}");
 }

@@ -106,6 +106,7 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
             Err(ds) => diagnostics.extend(ds),
         }
     }
+    let used = used_providers(stack);
     for name in registry.names() {
         if configured.contains(name) {
             continue;
@@ -113,6 +114,12 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
         let (Some(provider), Some(schema)) = (registry.get(name), registry.schema(name)) else {
             continue;
         };
+        // A plugin no resource uses is not started, as Terraform leaves
+        // out of its graph a provider nothing depends on (its functions
+        // need no configuration).
+        if provider.plugin_source().is_some() && !used.contains(name) {
+            continue;
+        }
         let empty = null_object(&schema.provider);
         let configuring = provider.configure(&empty);
         let what = || format!("provider \"{name}\": Still configuring...");
@@ -125,4 +132,32 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+/// The providers the stack's resources and data sources (in every
+/// module) belong to, by name.
+fn used_providers(stack: &Stack<'_>) -> BTreeSet<String> {
+    fn walk(
+        config: &strata_lang::config::Config,
+        children: &std::collections::BTreeMap<String, strata_lang::config::ChildModule>,
+        registry: &strata_provider::Registry,
+        out: &mut BTreeSet<String>,
+    ) {
+        for r in &config.resources {
+            if let Some(p) = registry.for_resource_type(&r.type_name) {
+                out.insert(p.name().to_string());
+            }
+        }
+        for child in children.values() {
+            walk(&child.config, &child.children, registry, out);
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(
+        &stack.loaded.config,
+        &stack.loaded.children,
+        stack.registry,
+        &mut out,
+    );
+    out
 }

@@ -106,9 +106,34 @@ fn escapes(path: &Path) -> bool {
     false
 }
 
+/// Reads until `buffer` is full or the input ends; how much was read.
+fn read_full(r: &mut impl std::io::Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match r.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 fn unzip(bytes: &[u8], dest: &Path) -> Result<(), Error> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a zip archive: {e}")))?;
+    unzip_hashed(std::io::Cursor::new(bytes), dest).map(drop)
+}
+
+/// Unpacks a zip archive and gives each file's entry name and SHA-256,
+/// hashed as it is written (one pass over the data).
+pub(crate) fn unzip_hashed(
+    archive: impl std::io::Read + std::io::Seek,
+    dest: &Path,
+) -> Result<Vec<(String, [u8; 32])>, Error> {
+    let mut hashes = Vec::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut archive =
+        zip::ZipArchive::new(archive).map_err(|e| bad(format!("not a zip archive: {e}")))?;
     if archive.is_empty() {
         return Err(bad("the archive is empty"));
     }
@@ -128,8 +153,21 @@ fn unzip(bytes: &[u8], dest: &Path) -> Result<(), Error> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(bad)?;
         }
+        // Read in large pieces, each written and hashed once.
         let mut out = std::fs::File::create(&target).map_err(bad)?;
-        std::io::copy(&mut file, &mut out).map_err(bad)?;
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        loop {
+            let n = read_full(&mut file, &mut buffer).map_err(bad)?;
+            if n == 0 {
+                break;
+            }
+            sha2::Digest::update(&mut hasher, &buffer[..n]);
+            std::io::Write::write_all(&mut out, &buffer[..n]).map_err(bad)?;
+        }
+        hashes.push((
+            file.name().map(|n| n.to_string()).unwrap_or_default(),
+            sha2::Digest::finalize(hasher).into(),
+        ));
         #[cfg(unix)]
         if let Some(mode) = file.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
@@ -137,7 +175,7 @@ fn unzip(bytes: &[u8], dest: &Path) -> Result<(), Error> {
                 .map_err(bad)?;
         }
     }
-    Ok(())
+    Ok(hashes)
 }
 
 #[cfg(test)]

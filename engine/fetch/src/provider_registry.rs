@@ -223,19 +223,7 @@ fn download_checked(
             package.shasum
         )));
     }
-    use std::io::Write;
-    // A new file only: never through a link or over another's file.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(dest)
-        .and_then(|mut f| f.write_all(&bytes))
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Download,
-                format!("cannot write {}: {e}", dest.display()),
-            )
-        })?;
+    crate::providers::write_new(dest, &bytes)?;
     let mut hashes: Vec<String> = listed
         .iter()
         .filter(|(_, name)| name.ends_with(".zip"))

@@ -114,6 +114,30 @@ pub fn unpack(location: &Location, dest: &Path) -> Result<(), Error> {
     }
 }
 
+/// Unpacks a package into `dest` (which must not exist) and gives its
+/// `h1:` hash, computed as the files are written.
+pub fn unpack_hashed(location: &Location, dest: &Path) -> Result<String, Error> {
+    match location {
+        Location::Zip(zip) => {
+            let file = std::fs::File::open(zip)
+                .map_err(|e| failed(format!("cannot read {}: {e}", zip.display())))?;
+            let reader = std::io::BufReader::with_capacity(1 << 20, file);
+            let files = crate::archive::unzip_hashed(reader, dest).map_err(|e| {
+                failed(format!(
+                    "{} is not a provider package: {}",
+                    zip.display(),
+                    e.message
+                ))
+            })?;
+            Ok(hash1(files))
+        }
+        other => {
+            unpack(other, dest)?;
+            hash_dir(dest).map_err(|e| failed(format!("cannot read {}: {e}", dest.display())))
+        }
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(to)
         .map_err(|e| failed(format!("cannot create {}: {e}", to.display())))?;
@@ -342,21 +366,26 @@ impl NetworkMirror {
 
     /// Downloads an archive into the file `dest`, which must not exist.
     pub fn download(&self, archive: &MirrorArchive, dest: &Path) -> Result<(), Error> {
-        use std::io::Write;
         let bytes = crate::http::download(&self.agents, &archive.url)?;
-        // A new file only: never through a link or over another's file.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(dest)
-            .and_then(|mut f| f.write_all(&bytes))
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Download,
-                    format!("cannot write {}: {e}", dest.display()),
-                )
-            })
+        write_new(dest, &bytes)
     }
+}
+
+/// Writes a downloaded package to `dest` as a new file only: never
+/// through a link or over another process's file.
+pub(crate) fn write_new(dest: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Download,
+                format!("cannot write {}: {e}", dest.display()),
+            )
+        })
 }
 
 #[cfg(test)]

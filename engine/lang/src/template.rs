@@ -49,6 +49,7 @@ impl Default for crate::functions::FunctionEnv {
             plan_timestamp: crate::functions::time::now_rfc3339(),
             in_template: false,
             render_template: render_template_text,
+            provider_functions: Default::default(),
         }
     }
 }

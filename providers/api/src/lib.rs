@@ -163,6 +163,23 @@ impl Schema {
     }
 }
 
+/// One parameter of a provider-defined function.
+#[derive(Clone, Debug)]
+pub struct FunctionParameter {
+    pub name: String,
+    pub ty: Type,
+    pub allow_null: bool,
+    pub allow_unknown: bool,
+}
+
+/// A function a provider offers (`provider::NAME::FUNCTION(…)`).
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub params: Vec<FunctionParameter>,
+    pub variadic: Option<FunctionParameter>,
+    pub ret: Type,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ProviderSchema {
     pub provider: Schema,
@@ -314,6 +331,24 @@ pub trait Provider: Send + Sync {
     ) -> ProviderResult<(Value, Vec<u8>)> {
         let _ = planned_private;
         Ok((self.apply(request).await?, Vec::new()))
+    }
+
+    /// The functions the provider offers, by name.
+    fn functions(&self) -> BTreeMap<String, Function> {
+        BTreeMap::new()
+    }
+
+    /// Calls one of [`Provider::functions`] with arguments of its
+    /// parameters' types. Expressions are evaluated synchronously, so
+    /// this is too. On failure: the message and, when one argument is at
+    /// fault, its position.
+    fn call_function(
+        &self,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, (String, Option<usize>)> {
+        let _ = args;
+        Err((format!("the provider offers no function \"{name}\""), None))
     }
 
     /// Refreshes one instance; `None` when it no longer exists.

@@ -12,6 +12,7 @@
 //! attribute message; [`Methods`] names the calls of each.
 
 pub mod cache;
+mod functions;
 pub mod grpc;
 pub mod msgpack;
 pub mod process;
@@ -23,6 +24,7 @@ use async_trait::async_trait;
 use grpc::RpcError;
 use process::{Launch, Running};
 use proto::{Diagnostic as WireDiagnostic, DynamicValue};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +85,7 @@ struct Methods {
     import: &'static str,
     read_data_source: &'static str,
     stop: &'static str,
+    call_function: &'static str,
 }
 
 const V5: Methods = Methods {
@@ -98,6 +101,7 @@ const V5: Methods = Methods {
     import: "/tfplugin5.Provider/ImportResourceState",
     read_data_source: "/tfplugin5.Provider/ReadDataSource",
     stop: "/tfplugin5.Provider/Stop",
+    call_function: "/tfplugin5.Provider/CallFunction",
 };
 
 const V6: Methods = Methods {
@@ -113,6 +117,7 @@ const V6: Methods = Methods {
     import: "/tfplugin6.Provider/ImportResourceState",
     read_data_source: "/tfplugin6.Provider/ReadDataSource",
     stop: "/tfplugin6.Provider/StopProvider",
+    call_function: "/tfplugin6.Provider/CallFunction",
 };
 
 fn methods(protocol: u32) -> Methods {
@@ -148,6 +153,10 @@ pub struct PluginProvider {
     /// The plugin process of this provider configuration, started on first
     /// use (an aliased configuration runs a process of its own).
     running: tokio::sync::OnceCell<Arc<Running>>,
+    /// The functions the plugin offers.
+    functions: Arc<BTreeMap<String, strata_provider::Function>>,
+    /// Where function calls go, started on the first one.
+    function_host: std::sync::OnceLock<functions::FunctionHost>,
 }
 
 impl PluginProvider {
@@ -181,12 +190,15 @@ impl PluginProvider {
             return Err(schema_error(e.to_string()));
         }
         let converted = schema::convert(&response).map_err(|e| schema_error(e.to_string()))?;
+        let functions = schema::functions(&response).map_err(|e| schema_error(e.to_string()))?;
         Ok(PluginProvider {
             protocol: raw.protocol,
             package: Arc::new(package),
             schema: Arc::new(converted),
             timeouts,
             running: tokio::sync::OnceCell::new(),
+            functions: Arc::new(functions),
+            function_host: std::sync::OnceLock::new(),
         })
     }
 
@@ -732,17 +744,38 @@ impl Provider for PluginProvider {
     }
 
     fn new_instance(&self) -> Option<Arc<dyn Provider>> {
-        Some(Arc::new(PluginProvider {
+        Some(Arc::new(self.sibling()))
+    }
+
+    fn functions(&self) -> BTreeMap<String, strata_provider::Function> {
+        (*self.functions).clone()
+    }
+
+    fn call_function(
+        &self,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, (String, Option<usize>)> {
+        self.function_host
+            .get_or_init(|| functions::FunctionHost::start(self.sibling()))
+            .call(name, args)
+    }
+}
+
+impl PluginProvider {
+    /// Another instance of the same plugin, with a process of its own.
+    fn sibling(&self) -> PluginProvider {
+        PluginProvider {
             package: self.package.clone(),
             schema: self.schema.clone(),
             protocol: self.protocol,
             timeouts: self.timeouts,
             running: tokio::sync::OnceCell::new(),
-        }))
+            functions: self.functions.clone(),
+            function_host: std::sync::OnceLock::new(),
+        }
     }
-}
 
-impl PluginProvider {
     /// Tells the plugin to stop what it is doing (Ctrl-C).
     pub async fn stop(&self) {
         if let Some(running) = self.running.get() {

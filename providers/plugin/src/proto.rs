@@ -140,8 +140,66 @@ macro_rules! schema_messages {
             pub provider_meta: Option<Schema>,
             #[prost(message, optional, tag = "6")]
             pub server_capabilities: Option<$crate::proto::ServerCapabilities>,
+            #[prost(map = "string, message", tag = "7")]
+            pub functions: ::std::collections::HashMap<String, $crate::proto::Function>,
         }
     };
+}
+
+/// A provider-defined function's signature (the same in protocols 5 and 6).
+#[derive(Clone, PartialEq, Message)]
+pub struct Function {
+    #[prost(message, repeated, tag = "1")]
+    pub parameters: Vec<FunctionParameter>,
+    #[prost(message, optional, tag = "2")]
+    pub variadic_parameter: Option<FunctionParameter>,
+    #[prost(message, optional, tag = "3")]
+    pub r#return: Option<FunctionReturn>,
+    #[prost(string, tag = "4")]
+    pub summary: String,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct FunctionParameter {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// The type as cty's JSON.
+    #[prost(bytes = "vec", tag = "2")]
+    pub r#type: Vec<u8>,
+    #[prost(bool, tag = "3")]
+    pub allow_null_value: bool,
+    #[prost(bool, tag = "4")]
+    pub allow_unknown_values: bool,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct FunctionReturn {
+    #[prost(bytes = "vec", tag = "1")]
+    pub r#type: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct CallFunctionRequest {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    #[prost(message, repeated, tag = "2")]
+    pub arguments: Vec<DynamicValue>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct CallFunctionResponse {
+    #[prost(message, optional, tag = "1")]
+    pub result: Option<DynamicValue>,
+    #[prost(message, optional, tag = "2")]
+    pub error: Option<FunctionError>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct FunctionError {
+    #[prost(string, tag = "1")]
+    pub text: String,
+    #[prost(int64, optional, tag = "2")]
+    pub function_argument: Option<i64>,
 }
 
 /// Protocol 5's schema.

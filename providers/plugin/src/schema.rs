@@ -30,6 +30,7 @@ pub fn upgrade_v5(response: v5::GetProviderSchemaResponse) -> v6::GetProviderSch
         diagnostics: response.diagnostics,
         provider_meta: response.provider_meta.map(schema_v5),
         server_capabilities: response.server_capabilities,
+        functions: response.functions,
     }
 }
 
@@ -94,6 +95,55 @@ pub fn convert(response: &v6::GetProviderSchemaResponse) -> Result<ProviderSchem
         resources,
         data_sources,
     })
+}
+
+/// The provider-defined functions a schema response declares.
+pub fn functions(
+    response: &v6::GetProviderSchemaResponse,
+) -> Result<BTreeMap<String, strata_provider::Function>, SchemaError> {
+    let parameter = |name: &str, p: &crate::proto::FunctionParameter| {
+        Ok(strata_provider::FunctionParameter {
+            name: p.name.clone(),
+            ty: json_type(&p.r#type, &format!("function {name}, parameter {}", p.name))?,
+            allow_null: p.allow_null_value,
+            allow_unknown: p.allow_unknown_values,
+        })
+    };
+    let mut out = BTreeMap::new();
+    for (name, f) in &response.functions {
+        let params = f
+            .parameters
+            .iter()
+            .map(|p| parameter(name, p))
+            .collect::<Result<Vec<_>, SchemaError>>()?;
+        let variadic = f
+            .variadic_parameter
+            .as_ref()
+            .map(|p| parameter(name, p))
+            .transpose()?;
+        let ret = match &f.r#return {
+            Some(r) => json_type(&r.r#type, &format!("function {name}, its result"))?,
+            None => Type::Dynamic,
+        };
+        out.insert(
+            name.clone(),
+            strata_provider::Function {
+                params,
+                variadic,
+                ret,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn json_type(bytes: &[u8], what: &str) -> Result<Type, SchemaError> {
+    let bad = |detail: String| SchemaError {
+        what: what.to_string(),
+        detail,
+    };
+    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    type_from_json(&json).map_err(|e| bad(e.to_string()))
 }
 
 fn schema(s: &v6::Schema, what: &str) -> Result<Schema, SchemaError> {

@@ -497,32 +497,36 @@ fn install_one(
                 extra_hashes.extend(d.hashes.iter().cloned());
             }
             let package = downloaded.as_ref().map(|d| &d.package).unwrap_or(package);
-            let not_downloaded = || io(std::io::Error::other("the package was not downloaded"));
-            let h = match &package.location {
-                Location::Zip(zip) => {
-                    packages::hash_zip(zip).map_err(|e| io(std::io::Error::other(e.message)))?
-                }
-                Location::Dir(dir) => packages::hash_dir(dir).map_err(io)?,
-                Location::Network(_) | Location::Registry => return Err(not_downloaded()),
-            };
+            if matches!(package.location, Location::Network(_) | Location::Registry) {
+                return Err(io(std::io::Error::other("the package was not downloaded")));
+            }
             let zh = match &package.location {
                 Location::Zip(zip) => Some(packages::hash_zip_file(zip).map_err(io)?),
                 Location::Dir(_) | Location::Network(_) | Location::Registry => None,
             };
+            // Unpacked into a scratch directory, hashed as it is written,
+            // and put in place only when it matches the lock file.
+            let providers = root.join(PROVIDERS_DIR);
+            std::fs::create_dir_all(&providers).map_err(io)?;
+            let scratch = providers.join(format!(
+                ".installing-{}-{}-{version_text}",
+                std::process::id(),
+                source.type_name
+            ));
+            let _ = std::fs::remove_dir_all(&scratch);
+            let h = packages::unpack_hashed(&package.location, &scratch).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&scratch);
+                io(std::io::Error::other(e.message))
+            })?;
             if !recorded.is_empty()
                 && !recorded.contains(&h)
                 && !zh.as_ref().is_some_and(|z| recorded.contains(z))
             {
+                let _ = std::fs::remove_dir_all(&scratch);
                 return Err(mismatch(&h));
             }
             let parent = dest.parent().expect("a package directory has a parent");
             std::fs::create_dir_all(parent).map_err(io)?;
-            let scratch = parent.join(format!(".installing-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&scratch);
-            packages::unpack(&package.location, &scratch).map_err(|e| {
-                let _ = std::fs::remove_dir_all(&scratch);
-                io(std::io::Error::other(e.message))
-            })?;
             let _ = std::fs::remove_dir_all(&dest);
             std::fs::rename(&scratch, &dest).map_err(io)?;
             on_event(ProviderEvent::Installed {

@@ -67,6 +67,7 @@ impl Session {
         })?;
         let env = FunctionEnv {
             base_dir: dir.clone(),
+            provider_functions: RegistryFunctions::handle(&stack, &registry),
             ..FunctionEnv::default()
         };
         let mut variables = inputs.variables;
@@ -231,5 +232,87 @@ impl Session {
             }
         }
         diagnostics
+    }
+}
+
+/// Provider-defined functions from the session's providers, by the local
+/// names the stack's `required_providers` give them.
+struct RegistryFunctions {
+    registry: Arc<Registry>,
+    /// Local name → the provider's name in the registry.
+    names: std::collections::BTreeMap<String, String>,
+}
+
+impl RegistryFunctions {
+    fn handle(
+        stack: &LoadedStack,
+        registry: &Arc<Registry>,
+    ) -> strata_lang::functions::provider::Handle {
+        let offers = |name: &str| {
+            registry
+                .get(name)
+                .is_some_and(|p| !p.functions().is_empty())
+        };
+        // Most stacks run no provider with functions: no walk of the
+        // stack's requirements then.
+        if !registry.names().any(offers) {
+            return Default::default();
+        }
+        let (needed, _) = strata_lang::requirements::requirements(stack);
+        let names = needed
+            .iter()
+            .filter(|(_, r)| r.explicit)
+            .flat_map(|(source, r)| {
+                r.local_names
+                    .iter()
+                    .map(|local| (local.clone(), source.type_name.clone()))
+            })
+            .filter(|(_, name)| offers(name))
+            .collect::<std::collections::BTreeMap<_, _>>();
+        if names.is_empty() {
+            return Default::default();
+        }
+        strata_lang::functions::provider::Handle(Some(Arc::new(RegistryFunctions {
+            registry: registry.clone(),
+            names,
+        })))
+    }
+}
+
+impl strata_lang::functions::provider::ProviderFunctions for RegistryFunctions {
+    fn signature(
+        &self,
+        provider: &str,
+        name: &str,
+    ) -> Option<strata_lang::functions::provider::Signature> {
+        use strata_lang::functions::provider::{Parameter, Signature};
+        let p = self.registry.get(self.names.get(provider)?)?;
+        let f = p.functions().remove(name)?;
+        let param = |p: strata_provider::FunctionParameter| Parameter {
+            name: p.name,
+            ty: p.ty,
+            allow_null: p.allow_null,
+            allow_unknown: p.allow_unknown,
+        };
+        Some(Signature {
+            params: f.params.into_iter().map(param).collect(),
+            variadic: f.variadic.map(param),
+            ret: f.ret,
+        })
+    }
+
+    fn call(
+        &self,
+        provider: &str,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, (String, Option<usize>)> {
+        let Some(p) = self.names.get(provider).and_then(|n| self.registry.get(n)) else {
+            return Err((
+                format!("no provider has the local name \"{provider}\""),
+                None,
+            ));
+        };
+        p.call_function(name, args)
     }
 }

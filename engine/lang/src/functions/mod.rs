@@ -13,6 +13,7 @@ mod filesystem;
 mod format;
 mod network;
 mod numeric;
+pub mod provider;
 mod string;
 pub(crate) mod time;
 
@@ -36,6 +37,9 @@ pub struct FunctionEnv {
     /// rather than a module cycle; set by `FunctionEnv::default` (in
     /// `template`).
     pub render_template: TemplateRenderer,
+    /// The functions the module's providers offer
+    /// (`provider::NAME::FUNCTION`).
+    pub provider_functions: provider::Handle,
 }
 
 /// See [`FunctionEnv::render_template`].
@@ -404,7 +408,9 @@ pub fn check_call(
     name_span: Span,
     span: Span,
 ) -> Option<Diagnostic> {
-    if name == "try" || name == "can" {
+    // Provider functions are checked when they are called, against the
+    // signature the provider gives.
+    if name == "try" || name == "can" || name.starts_with("provider::") {
         return None;
     }
     let Some(sig) = signature(name) else {
@@ -453,6 +459,15 @@ pub fn call(
     arg_spans: &[Span],
     env: &FunctionEnv,
 ) -> Result<Value, Diagnostic> {
+    if name.starts_with("provider::") {
+        return provider::call(
+            name,
+            (name_span, span),
+            args,
+            arg_spans,
+            &env.provider_functions,
+        );
+    }
     let Some(sig) = signature(name) else {
         return Err(unknown_function(name, name_span));
     };
