@@ -54,7 +54,7 @@ const CRATES: &[(&str, &str, &[&str])] = &[
     (
         "providers/builtin",
         "strata-provider-builtin",
-        &["strata-types", "strata-provider"],
+        &["strata-types", "strata-provider", "strata-lang"],
     ),
     (
         "providers/aws",

@@ -12,6 +12,7 @@ pub mod local;
 mod random;
 mod simple;
 mod terraform;
+mod terraform_functions;
 mod time;
 
 use std::sync::Arc;

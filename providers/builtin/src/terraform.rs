@@ -44,6 +44,18 @@ impl Provider for TerraformProvider {
         "terraform"
     }
 
+    fn functions(&self) -> std::collections::BTreeMap<String, strata_provider::Function> {
+        crate::terraform_functions::functions()
+    }
+
+    fn call_function(
+        &self,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Result<Value, (String, Option<usize>)> {
+        crate::terraform_functions::call(name, args)
+    }
+
     fn changes_world(&self) -> bool {
         false
     }
