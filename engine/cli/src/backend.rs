@@ -41,14 +41,7 @@ fn literal(expr: &Expr, span: Span) -> Result<serde_json::Value, Diagnostic> {
             span,
         ));
     }
-    let variables = std::collections::HashMap::new();
-    let env = strata_lang::functions::FunctionEnv::default();
-    let ctx = strata_lang::eval::EvalContext {
-        variables: &variables,
-        overlay: None,
-        env: &env,
-    };
-    strata_lang::eval::evaluate(expr, &ctx).map(|v| strata_types::json::value_to_json(&v))
+    strata_lang::eval::evaluate_constant(expr).map(|v| strata_types::json::value_to_json(&v))
 }
 
 /// Reads the arguments of a backend block (or of a `--backend-config`

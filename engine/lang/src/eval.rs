@@ -45,6 +45,21 @@ pub fn evaluate(expr: &Expr, ctx: &EvalContext<'_>) -> EvalResult {
     .eval(expr)
 }
 
+/// Evaluates an expression that may refer to nothing (a backend block's
+/// argument, a variables file's value): a reference is an error.
+pub fn evaluate_constant(expr: &Expr) -> EvalResult {
+    let variables = HashMap::new();
+    let env = crate::functions::FunctionEnv::default();
+    evaluate(
+        expr,
+        &EvalContext {
+            variables: &variables,
+            overlay: None,
+            env: &env,
+        },
+    )
+}
+
 struct Evaluator<'c, 'a> {
     ctx: &'c EvalContext<'a>,
     /// Iteration variables of enclosing `for` expressions, innermost last.

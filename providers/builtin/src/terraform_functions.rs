@@ -97,16 +97,9 @@ fn decode_tfvars(src: &str) -> Outcome {
             Some(0),
         ));
     }
-    let variables = std::collections::HashMap::new();
-    let env = strata_lang::functions::FunctionEnv::default();
-    let ctx = strata_lang::eval::EvalContext {
-        variables: &variables,
-        overlay: None,
-        env: &env,
-    };
     let mut out = BTreeMap::new();
     for attribute in &body.attributes {
-        let v = strata_lang::eval::evaluate(&attribute.expr, &ctx).map_err(|d| {
+        let v = strata_lang::eval::evaluate_constant(&attribute.expr).map_err(|d| {
             (
                 format!(
                     "invalid expression for variable {:?}: variable references and function calls are not allowed ({})",
