@@ -616,9 +616,13 @@ async fn run_change(
         None => None,
     };
     let before = change.before.decode();
-    // The provider's private data for the object as it was.
-    let before_private =
-        strata_state::decode_private(shared.state.lock().expect("state").private(addr).as_deref());
+    // The provider's private data for the object as it was (a create has
+    // no object before it).
+    let before_private = if change.action == Action::Create {
+        Vec::new()
+    } else {
+        strata_state::decode_private(shared.state.lock().expect("state").private(addr).as_deref())
+    };
     let type_name = addr.resource.type_name.as_str();
     if change.action == Action::Forget {
         shared.state.lock().expect("state").forget(addr);
