@@ -183,6 +183,13 @@ pub fn on_deep_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     }
 }
 
+/// Whether `name` is an identifier as the language reads one (an
+/// attribute or variable name written bare).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_ident_start) && chars.all(is_ident_continue)
+}
+
 fn is_ident_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }

@@ -79,11 +79,16 @@ impl RunModule {
     /// keys it: `test.tests.setup.NAME` for run NAME of
     /// `tests/setup.tftest.hcl`.
     pub fn key(file: &str, run: &str) -> String {
+        crate::modules::module_key(&RunModule::file_key(file), run)
+    }
+
+    /// The key the runs of a test file are installed under (`test.FILE`).
+    pub fn file_key(file: &str) -> String {
         let stem = file
             .strip_suffix(".tftest.hcl")
             .or_else(|| file.strip_suffix(".tftest.json"))
             .unwrap_or(file);
-        format!("test.{}.{run}", stem.replace(['/', '\\'], "."))
+        format!("test.{}", stem.replace(['/', '\\'], "."))
     }
 }
 

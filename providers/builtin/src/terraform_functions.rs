@@ -6,6 +6,7 @@
 //! variables file.
 
 use std::collections::BTreeMap;
+use strata_lang::parser::is_identifier;
 use strata_provider::{Function, FunctionParameter};
 use strata_types::{Kind, Type, Value};
 
@@ -111,12 +112,6 @@ fn decode_tfvars(src: &str) -> Outcome {
         out.insert(attribute.name.clone(), v);
     }
     Ok(Value::object(out))
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// A value as an HCL expression, in hclwrite's tokens: collections of

@@ -205,10 +205,8 @@ impl Installer<'_> {
                         self.diagnostics.push(refused);
                         continue;
                     }
-                    let key = RunModule::key(&file.path, &run.name);
-                    let parent = key.strip_suffix(&format!(".{}", run.name)).unwrap_or("");
                     let root = self.root;
-                    self.call(parent, root, &module.call, 0);
+                    self.call(&RunModule::file_key(&file.path), root, &module.call, 0);
                 }
             }
         }

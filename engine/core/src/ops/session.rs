@@ -253,22 +253,18 @@ impl RegistryFunctions {
                 .get(name)
                 .is_some_and(|p| !p.functions().is_empty())
         };
-        // Most stacks run no provider with functions: no walk of the
-        // stack's requirements then.
-        if !registry.names().any(offers) {
-            return Default::default();
+        // Local names from the modules' required_providers blocks only
+        // (no walk over resources): a function is called by that name.
+        let mut names = std::collections::BTreeMap::new();
+        let mut modules = vec![(&stack.config, &stack.children)];
+        while let Some((config, children)) = modules.pop() {
+            for (local, (source, _)) in strata_lang::requirements::module_requirements(config) {
+                if offers(&source.type_name) {
+                    names.insert(local, source.type_name);
+                }
+            }
+            modules.extend(children.values().map(|c| (&c.config, &c.children)));
         }
-        let (needed, _) = strata_lang::requirements::requirements(stack);
-        let names = needed
-            .iter()
-            .filter(|(_, r)| r.explicit)
-            .flat_map(|(source, r)| {
-                r.local_names
-                    .iter()
-                    .map(|local| (local.clone(), source.type_name.clone()))
-            })
-            .filter(|(_, name)| offers(name))
-            .collect::<std::collections::BTreeMap<_, _>>();
         if names.is_empty() {
             return Default::default();
         }
