@@ -6,17 +6,7 @@
 //! with EPIPE.
 
 /// Blocks SIGPIPE on the calling thread (a runtime thread's start hook).
-pub(crate) fn block_sigpipe_on_this_thread() {
-    #[cfg(unix)]
-    // SAFETY: changes only this thread's signal mask, with a set built
-    // here.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
-}
+pub(crate) use strata_provider_plugin::block_sigpipe_on_this_thread;
 
 /// A multi-threaded runtime whose threads block SIGPIPE.
 pub(crate) fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {

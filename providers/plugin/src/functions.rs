@@ -26,6 +26,7 @@ impl FunctionHost {
         let spawned = std::thread::Builder::new()
             .name("strata-provider-functions".into())
             .spawn(move || {
+                crate::block_sigpipe_on_this_thread();
                 let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()

@@ -144,6 +144,21 @@ pub enum PluginError {
     },
 }
 
+/// Blocks SIGPIPE on the calling thread. A thread that writes to plugin
+/// sockets needs it: a plugin that exits (as asked, or by crashing) must
+/// make that one write fail with EPIPE, not end the process.
+pub fn block_sigpipe_on_this_thread() {
+    #[cfg(unix)]
+    // SAFETY: changes only this thread's signal mask, with a set built
+    // here.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// A provider served by a plugin binary.
 pub struct PluginProvider {
     package: Arc<Package>,
