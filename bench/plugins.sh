@@ -5,7 +5,10 @@
 #     reads and caches the schema);
 #   - a no-op `plan` of the ML stack in engine/cli/tests/plugin_stack
 #     (14 instances) after applying it;
-#   - a no-op `plan` of 200 S3 buckets after applying them.
+#   - a no-op `plan` of 200 IAM policies after applying them (cheap
+#     resources: two IAM calls to read one);
+#   - a no-op `plan` of 200 S3 buckets after applying them (a dozen S3
+#     calls to read one: bound by the server's answers).
 # Runs alternate between the tools; medians of wall seconds are printed.
 #
 #   bash bench/plugins.sh STRATA_BINARY MIRROR_DIR MOTO_ENDPOINT [RUNS]
@@ -48,6 +51,40 @@ resource "aws_s3_bucket" "b" {
   force_destroy = true
 }''' % (endpoint, endpoint))
 PY
+python3 - "$endpoint" > "$work/policies.tf" <<'PY'
+import sys
+endpoint = sys.argv[1]
+print('''terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "3.39.0" }
+  }
+}
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {
+    iam = "%s"
+    sts = "%s"
+  }
+}
+variable "prefix" { type = string }
+resource "aws_iam_policy" "read_datasets" {
+  count = 200
+  name  = "${var.prefix}-read-${count.index}"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:ListBucket"]
+      Resource = ["arn:aws:s3:::datasets-${count.index}", "arn:aws:s3:::datasets-${count.index}/*"]
+    }]
+  })
+}''' % (endpoint, endpoint))
+PY
 seconds() { # command... → wall seconds on stdout
   local start end
   start=$(date +%s.%N)
@@ -60,11 +97,12 @@ run_tool() { # tool dir args...
   local tool=$1 dir=$2; shift 2
   if [ "$tool" = strata ]; then (cd "$dir" && "$strata" "$@"); else (cd "$dir" && terraform "$@" -no-color -input=false); fi
 }
-for stack in ml buckets; do
+stacks=(ml policies buckets)
+for stack in "${stacks[@]}"; do
   for tool in strata terraform; do
     d="$work/$stack-$tool"
     mkdir -p "$d"
-    if [ $stack = ml ]; then cp "$root/engine/cli/tests/plugin_stack/main.tf" "$d/"; else cp "$work/buckets.tf" "$d/main.tf"; fi
+    if [ $stack = ml ]; then cp "$root/engine/cli/tests/plugin_stack/main.tf" "$d/"; else cp "$work/$stack.tf" "$d/main.tf"; fi
     run_tool $tool "$d" init > /dev/null
   done
 done
@@ -76,7 +114,7 @@ for i in $(seq 1 "$runs"); do
     times[init-$tool]+="$(seconds run_tool $tool "$d" init) "
   done
 done
-for stack in ml buckets; do
+for stack in "${stacks[@]}"; do
   for tool in strata terraform; do
     d="$work/$stack-$tool"
     vars=(-var "prefix=bp$tag-${tool:0:1}-$stack")
@@ -93,12 +131,12 @@ for stack in ml buckets; do
   done
 done
 printf '%-26s %10s %10s %8s\n' measure strata terraform ratio
-for m in init plan-ml plan-buckets; do
+for m in init plan-ml plan-policies plan-buckets; do
   s=$(echo ${times[$m-strata]} | tr ' ' '\n' | median)
   t=$(echo ${times[$m-terraform]} | tr ' ' '\n' | median)
   printf '%-26s %9ss %9ss %8s\n' "$m (median of $runs)" "$s" "$t" "$(python3 -c "print(f'{$s / $t:.2f}')")"
 done
-for stack in ml buckets; do
+for stack in "${stacks[@]}"; do
   for tool in strata terraform; do
     d="$work/$stack-$tool"
     vars=(-var "prefix=bp$tag-${tool:0:1}-$stack")

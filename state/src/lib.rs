@@ -24,7 +24,7 @@ pub use local::{write_atomically, write_privately, LocalBackend, LocalStore};
 pub use pg::{PgBackend, PgStore};
 pub use s3::{S3Backend, S3Config, S3Store};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
 pub const FORMAT_VERSION: u64 = 4;
@@ -77,7 +77,16 @@ pub struct ResourceState {
     pub type_name: String,
     pub name: String,
     pub provider: String,
+    #[serde(deserialize_with = "exact_vec")]
     pub instances: Vec<InstanceState>,
+}
+
+/// A vector read from a document, holding what it holds: most resources
+/// have one instance, which a vector grown by pushes gives room for four.
+fn exact_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,7 +98,11 @@ pub struct InstanceState {
     pub attributes: Attributes,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_attributes: Vec<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "exact_vec"
+    )]
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub create_before_destroy: bool,
@@ -199,6 +212,9 @@ fn serial_from<'de, R: serde_json::de::Read<'de>>(
     serial.get()
 }
 
+/// The resources one thread lays out at a time when a state is written.
+const PART: usize = 2_000;
+
 /// `resources` as elements of the state's `resources` array, indented as
 /// [`serde_json::to_vec_pretty`] indents them there, each preceded by its
 /// separator; in parts, written in parallel for large states.
@@ -218,7 +234,7 @@ fn pretty_resources(resources: &[ResourceState], first: bool) -> Vec<Vec<u8>> {
         }
         out
     }
-    strata_types::parallel::map_parts(resources, 2_000, |part, i| write(part, first && i == 0))
+    strata_types::parallel::map_parts(resources, PART, |part, i| write(part, first && i == 0))
 }
 
 /// The resource address of an instance address, as Terraform's state
@@ -396,8 +412,10 @@ impl State {
         head.truncate(head.len() - EMPTY.len());
         head.push(b'[');
         out.write_all(&head)?;
-        const WINDOW: usize = 16_000;
-        for (i, window) in self.resources.chunks(WINDOW).enumerate() {
+        // A window is a part per core: what is laid out but not yet
+        // written stays a few megabytes, whatever the state's size.
+        let window = PART * strata_types::parallel::threads();
+        for (i, window) in self.resources.chunks(window).enumerate() {
             for part in pretty_resources(window, i == 0) {
                 out.write_all(&part)?;
             }

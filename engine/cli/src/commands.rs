@@ -894,7 +894,7 @@ fn console_command(vars: &VarArgs, style: &Style) -> ExitCode {
         match result {
             Ok(v) => {
                 // type() results print as type expressions, not strings.
-                let is_type_call = matches!(&parsed.value.kind, strata_lang::ast::ExprKind::Call { name, .. } if name == "type");
+                let is_type_call = matches!(&parsed.value.kind, strata_lang::ast::ExprKind::Call(call) if call.name == "type");
                 let text = match (is_type_call, v.as_str()) {
                     (true, Some(t)) if !v.sensitive => t.to_string(),
                     _ => strata_lang::format::format_value(&v, 0),

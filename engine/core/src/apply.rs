@@ -8,7 +8,7 @@
 use crate::addr::{InstanceAddr, InstanceKey, Mode};
 use crate::context::{
     decode_state, expansion_value, proposed_new, provider_for, resource_addr, set_resource_root,
-    Context, ModuleRef, Stack, WorkingState,
+    Context, InstanceValues, ModuleRef, Stack, WorkingState,
 };
 use crate::eval_body::{body_to_config, BodyScope};
 use crate::plan::{Action, Plan};
@@ -100,7 +100,7 @@ pub struct ApplyResult {
 struct Shared {
     roots: Mutex<HashMap<String, Value>>,
     /// Current values of every instance, by resource.
-    instances: Mutex<BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>>>,
+    instances: Mutex<BTreeMap<crate::addr::ResourceAddr, InstanceValues>>,
     /// Shared with the blocking tasks that encode recorded instances.
     state: Arc<Mutex<WorkingState>>,
     /// Held while the store is written, so a snapshot and the journal
@@ -150,8 +150,7 @@ pub async fn apply(
     let prior = decode_state(&plan.prior_state, registry, &mut diagnostics);
     // The value every expression sees for each instance: applied values
     // for what is done, planned values for what is pending.
-    let mut instances: BTreeMap<crate::addr::ResourceAddr, BTreeMap<InstanceKey, Value>> =
-        BTreeMap::new();
+    let mut instances: BTreeMap<crate::addr::ResourceAddr, InstanceValues> = BTreeMap::new();
     for (addr, p) in prior {
         instances
             .entry(addr.resource)
@@ -173,7 +172,7 @@ pub async fn apply(
         }
     }
     let mut roots = evaluated.variables.clone();
-    let none = BTreeMap::new();
+    let none = InstanceValues::new();
     for r in &stack.config.resources {
         let addr = resource_addr(r);
         let values = instances.get(&addr).unwrap_or(&none);
@@ -423,13 +422,12 @@ pub async fn apply(
         .zip(outcomes)
         .map(|(c, o)| (c.addr.to_string(), c.action, o.unwrap_or(Outcome::Done)))
         .collect();
-    // The values every expression saw, and the plan's, are freed on
-    // another thread while the state is written: at 100,000 instances
-    // that takes longer than rendering the result, and the memory is
-    // wanted for the state's stored form.
+    // The values every expression saw, and the plan's, are freed before
+    // the state is assembled: that is when an apply holds the most, and
+    // the memory is wanted for the state's stored form.
     let roots = std::mem::take(&mut *shared.roots.lock().expect("roots"));
     let instances = std::mem::take(&mut *shared.instances.lock().expect("instances"));
-    std::thread::spawn(move || drop((roots, instances, plan)));
+    drop((roots, instances, plan));
     let (state, written) = persist_final(store, &shared).await;
     diagnostics.extend(Diagnostics(written));
     ApplyResult {
@@ -952,7 +950,7 @@ fn store_value(
 fn replace_instance(
     root: &mut Value,
     r: &strata_lang::config::Resource,
-    instances: &BTreeMap<InstanceKey, Value>,
+    instances: &InstanceValues,
     key: &InstanceKey,
     value: Value,
 ) -> bool {

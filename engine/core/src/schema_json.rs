@@ -215,10 +215,10 @@ pub(crate) fn copy_config_marks(planned: Value, config: &Value) -> Value {
             Kind::Map(t, by_key(p.into_map(), c).into())
         }
         (Kind::List(_, c) | Kind::Tuple(c), Kind::List(t, p)) if c.len() == p.len() => {
-            Kind::List(t, by_index(p, c))
+            Kind::List(t, by_index(p.into_vec(), c).into())
         }
         (Kind::List(_, c) | Kind::Tuple(c), Kind::Tuple(p)) if c.len() == p.len() => {
-            Kind::Tuple(by_index(p, c))
+            Kind::Tuple(by_index(p.into_vec(), c).into())
         }
         // A shape the configuration does not share: marked whole.
         (_, kind) => {

@@ -149,17 +149,24 @@ pub enum ExprKind {
     SplatItem,
     Tuple(Vec<Expr>),
     Object(Vec<(ObjectKey, Expr)>),
-    Call {
-        name: String,
-        name_span: Span,
-        args: Vec<Expr>,
-        expand_final: bool,
-    },
+    /// Boxed: an expression is as large as its largest kind, and most
+    /// are not calls.
+    Call(Box<Call>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
     For(Box<ForExpr>),
     Parens(Box<Expr>),
+}
+
+/// A function call: `name(args…)`, `name(args…, list...)` when
+/// `expand_final`.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub name: String,
+    pub name_span: Span,
+    pub args: Vec<Expr>,
+    pub expand_final: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -229,9 +236,8 @@ impl Expr {
                 source.walk_pruned(visit);
                 each.walk_pruned(visit);
             }
-            ExprKind::Tuple(items) | ExprKind::Call { args: items, .. } => {
-                items.iter().for_each(|e| e.walk_pruned(visit))
-            }
+            ExprKind::Tuple(items) => items.iter().for_each(|e| e.walk_pruned(visit)),
+            ExprKind::Call(call) => call.args.iter().for_each(|e| e.walk_pruned(visit)),
             ExprKind::Object(items) => {
                 for (k, v) in items {
                     if let ObjectKey::Expr(k) = k {
@@ -281,11 +287,9 @@ impl Expr {
                 each.relocate(span);
             }
             ExprKind::Tuple(items) => items.iter_mut().for_each(|e| e.relocate(span)),
-            ExprKind::Call {
-                name_span, args, ..
-            } => {
-                *name_span = span;
-                args.iter_mut().for_each(|e| e.relocate(span));
+            ExprKind::Call(call) => {
+                call.name_span = span;
+                call.args.iter_mut().for_each(|e| e.relocate(span));
             }
             ExprKind::Object(items) => {
                 for (k, v) in items {
@@ -377,5 +381,15 @@ pub fn literal_string(expr: &Expr) -> Option<String> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// A configuration of many blocks is mostly expressions: their size
+    /// is held to what it is (a literal's value and a span).
+    #[test]
+    fn an_expression_takes_eight_words() {
+        assert_eq!(std::mem::size_of::<super::Expr>(), 64);
     }
 }

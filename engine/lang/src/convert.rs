@@ -95,7 +95,7 @@ fn convert_unmarked(value: &Value, target: &Type) -> Result<Value, ConversionErr
             };
             Ok(if matches!(target, Type::List(_)) {
                 Value {
-                    kind: Kind::List(element_type, items),
+                    kind: Kind::List(element_type, items.into()),
                     sensitive: false,
                 }
             } else {

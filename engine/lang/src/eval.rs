@@ -173,12 +173,13 @@ impl Evaluator<'_, '_> {
                 }
                 Ok(Value::object(out).mark_sensitive(sensitive))
             }
-            ExprKind::Call {
-                name,
-                name_span,
-                args,
-                expand_final,
-            } => {
+            ExprKind::Call(call) => {
+                let crate::ast::Call {
+                    name,
+                    name_span,
+                    args,
+                    expand_final,
+                } = &**call;
                 let mut values = Vec::with_capacity(args.len());
                 let mut spans = Vec::with_capacity(args.len());
                 for (i, arg) in args.iter().enumerate() {
@@ -419,7 +420,9 @@ impl Evaluator<'_, '_> {
         let items: Vec<Value> = match &v.kind {
             Kind::Null(_) => return Ok(Value::tuple(vec![])),
             Kind::Unknown(_) => return Ok(Value::unknown(Type::Dynamic)),
-            Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => items.clone(),
+            Kind::List(_, items) | Kind::Set(_, items) | Kind::Tuple(items) => {
+                items.clone().into_vec()
+            }
             _ => {
                 // A single value is treated as a one-element tuple.
                 self.splat_items.push(v.clone());

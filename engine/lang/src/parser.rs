@@ -1190,12 +1190,12 @@ impl<'s> Parser<'s> {
         self.pos += 1;
         args.shrink_to_fit();
         Expr {
-            kind: ExprKind::Call {
+            kind: ExprKind::Call(Box::new(crate::ast::Call {
                 name,
                 name_span,
                 args,
                 expand_final,
-            },
+            })),
             span: self.span(start, self.pos),
         }
     }

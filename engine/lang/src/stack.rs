@@ -1129,12 +1129,13 @@ impl<'c> ReferenceChecker<'c> {
                     self.check_expr(v, scope, bound, diagnostics);
                 }
             }
-            ExprKind::Call {
-                name,
-                name_span,
-                args,
-                expand_final,
-            } => {
+            ExprKind::Call(call) => {
+                let crate::ast::Call {
+                    name,
+                    name_span,
+                    args,
+                    expand_final,
+                } = &**call;
                 if let Some(d) = crate::functions::check_call(
                     name,
                     args.len(),

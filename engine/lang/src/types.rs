@@ -69,7 +69,9 @@ fn parse(expr: &Expr, diagnostics: &mut Diagnostics, in_object: bool) -> Option<
                 invalid(expr, &format!("The keyword \"{other}\" is not a valid type specification.{suggestion} {keyword_help}"), diagnostics)
             }
         },
-        ExprKind::Call { name, args, .. } => match name.as_str() {
+        ExprKind::Call(call) => {
+            let (name, args) = (&call.name, &call.args);
+            match name.as_str() {
             "list" | "set" | "map" => {
                 if args.len() != 1 {
                     return invalid(expr, &format!("The {name} type constructor requires one argument specifying the element type."), diagnostics);
@@ -100,7 +102,8 @@ fn parse(expr: &Expr, diagnostics: &mut Diagnostics, in_object: bool) -> Option<
                         },
                     };
                     let (attribute_type, nested, optional, default) = match &value.kind {
-                        ExprKind::Call { name: f, args: optional_args, .. } if f == "optional" => {
+                        ExprKind::Call(call) if call.name == "optional" => {
+                            let optional_args = &call.args;
                             if optional_args.is_empty() || optional_args.len() > 2 {
                                 return invalid(value, "The optional modifier takes a type and an optional default value: optional(string) or optional(string, \"x\").", diagnostics);
                             }
@@ -153,7 +156,8 @@ fn parse(expr: &Expr, diagnostics: &mut Diagnostics, in_object: bool) -> Option<
             "optional" if !in_object => invalid(expr, "Optional attribute modifier is only for type constraints of object attributes.", diagnostics),
             "optional" => invalid(expr, "Optional attribute modifier is only allowed directly on an object attribute.", diagnostics),
             other => invalid(expr, &format!("Keyword \"{other}\" is not a valid type constructor. {keyword_help}"), diagnostics),
-        },
+            }
+        }
         ExprKind::Template(_) | ExprKind::TemplateWrap(_) => invalid(
             expr,
             "A type specification is a type keyword such as string, not a quoted string. Remove the quotes (legacy Terraform 0.11 syntax).",

@@ -1,4 +1,5 @@
-//! A map from names to values, in name order, that costs what it holds.
+//! A map from names (or other ordered keys) to values, in key order, that
+//! costs what it holds.
 //!
 //! Most maps in a plan are small: an object's attributes, a resource's
 //! few settings. A B-tree gives each of them a node of eleven slots
@@ -7,24 +8,25 @@
 //! instances, built one insertion at a time) stay B-trees, where an
 //! insertion does not shift what follows it.
 
+use std::borrow::Borrow;
 use std::collections::{btree_map, BTreeMap};
 
 /// Up to this many entries, a map is a sorted vector.
 const SMALL: usize = 32;
 
 #[derive(Clone)]
-pub enum FieldMap<V> {
-    Small(Vec<(String, V)>),
-    Large(BTreeMap<String, V>),
+pub enum FieldMap<V, K = String> {
+    Small(Vec<(K, V)>),
+    Large(BTreeMap<K, V>),
 }
 
-impl<V> Default for FieldMap<V> {
+impl<V, K> Default for FieldMap<V, K> {
     fn default() -> Self {
         FieldMap::Small(Vec::new())
     }
 }
 
-impl<V> FieldMap<V> {
+impl<V, K> FieldMap<V, K> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -40,30 +42,66 @@ impl<V> FieldMap<V> {
         self.len() == 0
     }
 
-    fn position(entries: &[(String, V)], key: &str) -> Result<usize, usize> {
-        entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    pub fn iter(&self) -> Iter<'_, V, K> {
+        match self {
+            FieldMap::Small(v) => Iter::Small(v.iter()),
+            FieldMap::Large(m) => Iter::Large(m.iter()),
+        }
     }
 
-    pub fn get(&self, key: &str) -> Option<&V> {
+    pub fn iter_mut(&mut self) -> IterMut<'_, V, K> {
+        match self {
+            FieldMap::Small(v) => IterMut::Small(v.iter_mut()),
+            FieldMap::Large(m) => IterMut::Large(m.iter_mut()),
+        }
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator + Clone {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+impl<V, K: Ord> FieldMap<V, K> {
+    fn position<Q: Ord + ?Sized>(entries: &[(K, V)], key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
             FieldMap::Small(v) => Self::position(v, key).ok().map(|i| &v[i].1),
             FieldMap::Large(m) => m.get(key),
         }
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
             FieldMap::Small(v) => Self::position(v, key).ok().map(|i| &mut v[i].1),
             FieldMap::Large(m) => m.get_mut(key),
         }
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.get(key).is_some()
     }
 
     /// Sets `key` to `value`; the value it had, if any.
-    pub fn insert(&mut self, key: String, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self {
             FieldMap::Small(v) => match Self::position(v, &key) {
                 Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
@@ -79,7 +117,10 @@ impl<V> FieldMap<V> {
         }
     }
 
-    pub fn remove(&mut self, key: &str) -> Option<V> {
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         match self {
             FieldMap::Small(v) => Self::position(v, key).ok().map(|i| v.remove(i).1),
             FieldMap::Large(m) => m.remove(key),
@@ -87,58 +128,43 @@ impl<V> FieldMap<V> {
     }
 
     /// The entry of `key`, made with `default()` when missing.
-    pub fn get_or_insert_with(&mut self, key: &str, default: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with<Q: Ord + ToOwned<Owned = K> + ?Sized>(
+        &mut self,
+        key: &Q,
+        default: impl FnOnce() -> V,
+    ) -> &mut V
+    where
+        K: Borrow<Q>,
+    {
         if !self.contains_key(key) {
-            self.insert(key.to_string(), default());
+            self.insert(key.to_owned(), default());
         }
         self.get_mut(key).expect("just inserted")
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         match self {
             FieldMap::Small(v) => v.retain_mut(|(k, x)| keep(k, x)),
             FieldMap::Large(m) => m.retain(|k, x| keep(k, x)),
         }
     }
-
-    pub fn iter(&self) -> Iter<'_, V> {
-        match self {
-            FieldMap::Small(v) => Iter::Small(v.iter()),
-            FieldMap::Large(m) => Iter::Large(m.iter()),
-        }
-    }
-
-    pub fn iter_mut(&mut self) -> IterMut<'_, V> {
-        match self {
-            FieldMap::Small(v) => IterMut::Small(v.iter_mut()),
-            FieldMap::Large(m) => IterMut::Large(m.iter_mut()),
-        }
-    }
-
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + Clone {
-        self.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator + Clone {
-        self.iter().map(|(_, v)| v)
-    }
 }
 
-impl<V: PartialEq> PartialEq for FieldMap<V> {
+impl<V: PartialEq, K: PartialEq> PartialEq for FieldMap<V, K> {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
-impl<V: std::fmt::Debug> std::fmt::Debug for FieldMap<V> {
+impl<V: std::fmt::Debug, K: std::fmt::Debug> std::fmt::Debug for FieldMap<V, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<V> FromIterator<(String, V)> for FieldMap<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut entries: Vec<(String, V)> = iter.into_iter().collect();
+impl<V, K: Ord> FromIterator<(K, V)> for FieldMap<V, K> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut entries: Vec<(K, V)> = iter.into_iter().collect();
         if entries.len() > SMALL {
             return FieldMap::Large(entries.into_iter().collect());
         }
@@ -153,8 +179,8 @@ impl<V> FromIterator<(String, V)> for FieldMap<V> {
     }
 }
 
-impl<V> From<BTreeMap<String, V>> for FieldMap<V> {
-    fn from(map: BTreeMap<String, V>) -> Self {
+impl<V, K: Ord> From<BTreeMap<K, V>> for FieldMap<V, K> {
+    fn from(map: BTreeMap<K, V>) -> Self {
         if map.len() > SMALL {
             FieldMap::Large(map)
         } else {
@@ -163,12 +189,12 @@ impl<V> From<BTreeMap<String, V>> for FieldMap<V> {
     }
 }
 
-pub enum Iter<'a, V> {
-    Small(std::slice::Iter<'a, (String, V)>),
-    Large(btree_map::Iter<'a, String, V>),
+pub enum Iter<'a, V, K = String> {
+    Small(std::slice::Iter<'a, (K, V)>),
+    Large(btree_map::Iter<'a, K, V>),
 }
 
-impl<V> Clone for Iter<'_, V> {
+impl<V, K> Clone for Iter<'_, V, K> {
     fn clone(&self) -> Self {
         match self {
             Iter::Small(i) => Iter::Small(i.clone()),
@@ -177,8 +203,8 @@ impl<V> Clone for Iter<'_, V> {
     }
 }
 
-impl<'a, V> Iterator for Iter<'a, V> {
-    type Item = (&'a String, &'a V);
+impl<'a, V, K> Iterator for Iter<'a, V, K> {
+    type Item = (&'a K, &'a V);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             Iter::Small(i) => i.next().map(|(k, v)| (k, v)),
@@ -193,7 +219,7 @@ impl<'a, V> Iterator for Iter<'a, V> {
     }
 }
 
-impl<V> DoubleEndedIterator for Iter<'_, V> {
+impl<V, K> DoubleEndedIterator for Iter<'_, V, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
             Iter::Small(i) => i.next_back().map(|(k, v)| (k, v)),
@@ -202,15 +228,15 @@ impl<V> DoubleEndedIterator for Iter<'_, V> {
     }
 }
 
-impl<V> ExactSizeIterator for Iter<'_, V> {}
+impl<V, K> ExactSizeIterator for Iter<'_, V, K> {}
 
-pub enum IterMut<'a, V> {
-    Small(std::slice::IterMut<'a, (String, V)>),
-    Large(btree_map::IterMut<'a, String, V>),
+pub enum IterMut<'a, V, K = String> {
+    Small(std::slice::IterMut<'a, (K, V)>),
+    Large(btree_map::IterMut<'a, K, V>),
 }
 
-impl<'a, V> Iterator for IterMut<'a, V> {
-    type Item = (&'a String, &'a mut V);
+impl<'a, V, K> Iterator for IterMut<'a, V, K> {
+    type Item = (&'a K, &'a mut V);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             IterMut::Small(i) => i.next().map(|(k, v)| (&*k, v)),
@@ -225,7 +251,7 @@ impl<'a, V> Iterator for IterMut<'a, V> {
     }
 }
 
-impl<V> DoubleEndedIterator for IterMut<'_, V> {
+impl<V, K> DoubleEndedIterator for IterMut<'_, V, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
             IterMut::Small(i) => i.next_back().map(|(k, v)| (&*k, v)),
@@ -234,15 +260,15 @@ impl<V> DoubleEndedIterator for IterMut<'_, V> {
     }
 }
 
-impl<V> ExactSizeIterator for IterMut<'_, V> {}
+impl<V, K> ExactSizeIterator for IterMut<'_, V, K> {}
 
-pub enum IntoIter<V> {
-    Small(std::vec::IntoIter<(String, V)>),
-    Large(btree_map::IntoIter<String, V>),
+pub enum IntoIter<V, K = String> {
+    Small(std::vec::IntoIter<(K, V)>),
+    Large(btree_map::IntoIter<K, V>),
 }
 
-impl<V> Iterator for IntoIter<V> {
-    type Item = (String, V);
+impl<V, K> Iterator for IntoIter<V, K> {
+    type Item = (K, V);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             IntoIter::Small(i) => i.next(),
@@ -257,7 +283,7 @@ impl<V> Iterator for IntoIter<V> {
     }
 }
 
-impl<V> DoubleEndedIterator for IntoIter<V> {
+impl<V, K> DoubleEndedIterator for IntoIter<V, K> {
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
             IntoIter::Small(i) => i.next_back(),
@@ -266,12 +292,12 @@ impl<V> DoubleEndedIterator for IntoIter<V> {
     }
 }
 
-impl<V> ExactSizeIterator for IntoIter<V> {}
+impl<V, K> ExactSizeIterator for IntoIter<V, K> {}
 
-impl<V> IntoIterator for FieldMap<V> {
-    type Item = (String, V);
-    type IntoIter = IntoIter<V>;
-    fn into_iter(self) -> IntoIter<V> {
+impl<V, K> IntoIterator for FieldMap<V, K> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<V, K>;
+    fn into_iter(self) -> IntoIter<V, K> {
         match self {
             FieldMap::Small(v) => IntoIter::Small(v.into_iter()),
             FieldMap::Large(m) => IntoIter::Large(m.into_iter()),
@@ -279,18 +305,18 @@ impl<V> IntoIterator for FieldMap<V> {
     }
 }
 
-impl<'a, V> IntoIterator for &'a FieldMap<V> {
-    type Item = (&'a String, &'a V);
-    type IntoIter = Iter<'a, V>;
-    fn into_iter(self) -> Iter<'a, V> {
+impl<'a, V, K> IntoIterator for &'a FieldMap<V, K> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, V, K>;
+    fn into_iter(self) -> Iter<'a, V, K> {
         self.iter()
     }
 }
 
-impl<'a, V> IntoIterator for &'a mut FieldMap<V> {
-    type Item = (&'a String, &'a mut V);
-    type IntoIter = IterMut<'a, V>;
-    fn into_iter(self) -> IterMut<'a, V> {
+impl<'a, V, K> IntoIterator for &'a mut FieldMap<V, K> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, V, K>;
+    fn into_iter(self) -> IterMut<'a, V, K> {
         self.iter_mut()
     }
 }

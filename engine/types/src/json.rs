@@ -207,9 +207,15 @@ pub fn apply_marks(v: Value, marks: &serde_json::Value, mark: &dyn Fn(Value) -> 
         serde_json::Value::Array(items) => {
             let sensitive = v.sensitive;
             let kind = match v.kind {
-                Kind::List(t, elements) => Kind::List(t, zip_marks(elements, items, mark)),
-                Kind::Tuple(elements) => Kind::Tuple(zip_marks(elements, items, mark)),
-                Kind::Set(t, elements) => Kind::Set(t, zip_marks(elements, items, mark)),
+                Kind::List(t, elements) => {
+                    Kind::List(t, zip_marks(elements.into_vec(), items, mark).into())
+                }
+                Kind::Tuple(elements) => {
+                    Kind::Tuple(zip_marks(elements.into_vec(), items, mark).into())
+                }
+                Kind::Set(t, elements) => {
+                    Kind::Set(t, zip_marks(elements.into_vec(), items, mark).into())
+                }
                 other => other,
             };
             Value { kind, sensitive }
@@ -287,7 +293,7 @@ pub fn value_from_json(j: &serde_json::Value, ty: &Type) -> Result<Value, JsonEr
                 .collect::<Result<Vec<_>, _>>()?;
             if matches!(ty, Type::List(_)) {
                 Value {
-                    kind: Kind::List((**e).clone(), values),
+                    kind: Kind::List((**e).clone(), values.into()),
                     sensitive: false,
                 }
             } else {

@@ -18,4 +18,4 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile, SourceMap, S
 pub use field_map::FieldMap;
 pub use number::Number;
 pub use ty::{ObjectType, Type};
-pub use value::{Fields, Kind, Value};
+pub use value::{Elements, Fields, Kind, Value};

@@ -28,12 +28,12 @@ pub enum Kind {
     Number(Number),
     String(String),
     /// Elements all of the element type.
-    List(Type, Vec<Value>),
+    List(Type, Elements),
     /// Elements sorted by [`Value::set_order`] and deduplicated.
-    Set(Type, Vec<Value>),
+    Set(Type, Elements),
     Map(Type, Fields),
     Object(Fields),
-    Tuple(Vec<Value>),
+    Tuple(Elements),
 }
 
 /// `s` in normal form C; unchanged (and not copied) when it already is.
@@ -80,7 +80,7 @@ impl Value {
         Kind::String(nfc(s.into())).into()
     }
     pub fn tuple(elements: Vec<Value>) -> Value {
-        Kind::Tuple(elements).into()
+        Kind::Tuple(elements.into()).into()
     }
     pub fn object(attributes: impl Into<Fields>) -> Value {
         Kind::Object(attributes.into()).into()
@@ -93,7 +93,7 @@ impl Value {
     /// already agree) or given for an empty list.
     pub fn list(element_type: Type, elements: Vec<Value>) -> Value {
         let ty = elements.first().map(Value::ty).unwrap_or(element_type);
-        Kind::List(ty, elements).into()
+        Kind::List(ty, elements.into()).into()
     }
 
     pub fn map(element_type: Type, elements: impl Into<Fields>) -> Value {
@@ -111,7 +111,7 @@ impl Value {
         let ty = elements.first().map(Value::ty).unwrap_or(element_type);
         elements.sort_by(Value::set_order);
         elements.dedup_by(|a, b| a.set_order(b) == Ordering::Equal);
-        Kind::Set(ty, elements).into()
+        Kind::Set(ty, elements.into()).into()
     }
 
     pub fn mark_sensitive(mut self, sensitive: bool) -> Value {
@@ -179,9 +179,9 @@ impl Value {
     pub fn unmark_deep(&self) -> (Value, bool) {
         let mut had = self.sensitive;
         let kind = match &self.kind {
-            Kind::List(t, e) => Kind::List(t.clone(), unmark_all(e, &mut had)),
-            Kind::Set(t, e) => Kind::Set(t.clone(), unmark_all(e, &mut had)),
-            Kind::Tuple(e) => Kind::Tuple(unmark_all(e, &mut had)),
+            Kind::List(t, e) => Kind::List(t.clone(), unmark_all(e, &mut had).into()),
+            Kind::Set(t, e) => Kind::Set(t.clone(), unmark_all(e, &mut had).into()),
+            Kind::Tuple(e) => Kind::Tuple(unmark_all(e, &mut had).into()),
             Kind::Map(t, m) => Kind::Map(t.clone(), unmark_map(m, &mut had).into()),
             Kind::Object(m) => Kind::Object(unmark_map(m, &mut had).into()),
             other => other.clone(),
@@ -378,6 +378,75 @@ impl<'a> IntoIterator for &'a Fields {
     }
 }
 
+/// The elements of a list, set or tuple value, shared rather than copied
+/// as [`Fields`] are: a copy is a reference count, a change copies first.
+#[derive(Clone, Default)]
+pub struct Elements(Arc<Vec<Value>>);
+
+impl Elements {
+    pub fn new() -> Elements {
+        Elements::default()
+    }
+
+    /// The elements, copied only when they are shared.
+    pub fn into_vec(self) -> Vec<Value> {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl std::ops::Deref for Elements {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Elements {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl PartialEq for Elements {
+    fn eq(&self, other: &Elements) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl std::fmt::Debug for Elements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Vec<Value>> for Elements {
+    fn from(elements: Vec<Value>) -> Elements {
+        Elements(Arc::new(elements))
+    }
+}
+
+impl FromIterator<Value> for Elements {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Elements {
+        Elements(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl IntoIterator for Elements {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Elements {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 #[cfg(test)]
 mod fields_tests {
     use super::*;
@@ -394,5 +463,14 @@ mod fields_tests {
         let c = b.clone();
         assert_eq!(b.into_map().len(), 1);
         assert_eq!(c.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// A large state is mostly values: their size is held to what it is.
+    #[test]
+    fn a_value_takes_six_words() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 48);
     }
 }

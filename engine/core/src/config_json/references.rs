@@ -293,9 +293,8 @@ impl<'e> Walker<'e, '_> {
                 self.expr(source);
                 self.expr(each);
             }
-            ExprKind::Tuple(items) | ExprKind::Call { args: items, .. } => {
-                items.iter().for_each(|e| self.expr(e))
-            }
+            ExprKind::Tuple(items) => items.iter().for_each(|e| self.expr(e)),
+            ExprKind::Call(call) => call.args.iter().for_each(|e| self.expr(e)),
             ExprKind::Object(items) => {
                 for (k, v) in items {
                     if let ObjectKey::Expr(k) = k {

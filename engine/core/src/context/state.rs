@@ -145,7 +145,7 @@ pub(crate) fn write_prior_into_state(
                     && instance.dependencies == p.dependencies
                     && instance.create_before_destroy == p.create_before_destroy =>
             {
-                working.put(addr.clone(), provider, instance);
+                working.put(addr.clone(), provider, *instance);
             }
             old => {
                 // The provider's private data stays with the object.
@@ -207,7 +207,9 @@ impl RecordedBatch {
 /// apply recorded it, encoded when the state is next written (all at once,
 /// on every core, instead of one at a time on the path of the changes).
 enum Stored {
-    Encoded(InstanceState),
+    /// Boxed: the working state's map holds a pointer per instance, not
+    /// the instance (a B-tree node has eleven slots).
+    Encoded(Box<InstanceState>),
     Recorded(Arc<Recorded>),
 }
 
@@ -246,7 +248,7 @@ impl Recorded {
 impl Stored {
     fn encode(&mut self, key: &InstanceKey) -> &InstanceState {
         if let Stored::Recorded(r) = self {
-            *self = Stored::Encoded(r.encode(key));
+            *self = Stored::Encoded(Box::new(r.encode(key)));
         }
         match self {
             Stored::Encoded(i) => i,
@@ -256,7 +258,7 @@ impl Stored {
 
     fn into_instance(self, key: &InstanceKey) -> InstanceState {
         match self {
-            Stored::Encoded(i) => i,
+            Stored::Encoded(i) => *i,
             Stored::Recorded(r) => r.encode(key),
         }
     }
@@ -293,7 +295,7 @@ impl WorkingState {
                     },
                     key: InstanceKey::from_json(i.index_key.as_ref()),
                 };
-                instances.insert(addr, (r.provider.clone(), Stored::Encoded(i)));
+                instances.insert(addr, (r.provider.clone(), Stored::Encoded(Box::new(i))));
             }
         }
         WorkingState {
@@ -369,7 +371,7 @@ impl WorkingState {
         for (addr, from, encoded) in batch.0 {
             if let Some((_, stored)) = self.instances.get_mut(&addr) {
                 if matches!(stored, Stored::Recorded(now) if Arc::ptr_eq(now, &from)) {
-                    *stored = Stored::Encoded(encoded);
+                    *stored = Stored::Encoded(Box::new(encoded));
                 }
             }
         }
@@ -392,7 +394,7 @@ impl WorkingState {
     /// Puts an already encoded instance in place (journal replay).
     pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
         self.instances
-            .insert(addr, (provider, Stored::Encoded(instance)));
+            .insert(addr, (provider, Stored::Encoded(Box::new(instance))));
     }
 
     pub(crate) fn contains(&self, addr: &InstanceAddr) -> bool {
@@ -403,6 +405,19 @@ impl WorkingState {
         self.instances.remove(addr);
     }
 
+    /// How many resources the instances are of.
+    fn resource_count(&self) -> usize {
+        let mut last = None;
+        self.instances
+            .keys()
+            .filter(|a| {
+                let new = last != Some(&a.resource);
+                last = Some(&a.resource);
+                new
+            })
+            .count()
+    }
+
     /// The canonical state, copying every instance (a snapshot taken
     /// while changes go on).
     pub(crate) fn snapshot(&mut self) -> State {
@@ -410,6 +425,7 @@ impl WorkingState {
         self.recorded.clear();
         let mut state = assemble(
             self.base.clone(),
+            self.resource_count(),
             self.instances.iter_mut().map(|(addr, (provider, stored))| {
                 let instance = stored.encode(&addr.key).clone();
                 (addr, provider, instance)
@@ -422,8 +438,10 @@ impl WorkingState {
     /// The canonical state, moving every instance.
     pub(crate) fn into_state(mut self) -> State {
         encode_recorded(&mut self.instances);
+        let resources = self.resource_count();
         let mut state = assemble(
             self.base,
+            resources,
             self.instances
                 .into_iter()
                 .map(|(addr, (provider, stored))| {
@@ -437,11 +455,22 @@ impl WorkingState {
 }
 
 /// Groups instances given in address order into resources.
-fn assemble<A, P>(mut state: State, instances: impl Iterator<Item = (A, P, InstanceState)>) -> State
+fn assemble<A, P>(
+    mut state: State,
+    resources: usize,
+    instances: impl Iterator<Item = (A, P, InstanceState)>,
+) -> State
 where
     A: std::borrow::Borrow<InstanceAddr>,
     P: std::borrow::Borrow<String>,
 {
+    /// A resource's instances, holding what they hold (a vector grown by
+    /// one push has room for four).
+    fn finished(mut r: strata_state::ResourceState) -> strata_state::ResourceState {
+        r.instances.shrink_to_fit();
+        r
+    }
+    state.resources.reserve_exact(resources);
     let mut current: Option<strata_state::ResourceState> = None;
     for (addr, provider, instance) in instances {
         let (addr, provider) = (addr.borrow(), provider.borrow());
@@ -452,7 +481,7 @@ where
                 && r.module == crate::addr::module_path_text(&addr.resource.module)
         });
         if !same {
-            state.resources.extend(current.take());
+            state.resources.extend(current.take().map(finished));
             current = Some(strata_state::ResourceState {
                 module: crate::addr::module_path_text(&addr.resource.module),
                 mode: addr.resource.mode.as_str().to_string(),
@@ -466,6 +495,6 @@ where
             r.instances.push(instance);
         }
     }
-    state.resources.extend(current);
+    state.resources.extend(current.map(finished));
     state
 }

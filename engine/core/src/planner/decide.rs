@@ -125,7 +125,7 @@ pub(super) fn changed_attributes(before: &Value, after: &Value) -> Vec<String> {
         (Kind::Object(a), Kind::Object(b)) => a
             .iter()
             .filter(|(k, v)| {
-                b.get(k)
+                b.get(k.as_str())
                     .is_none_or(|w| strata_lang::eval::equals(v, w) != Some(true))
             })
             .map(|(k, _)| k.clone())

@@ -149,7 +149,7 @@ pub async fn plan(
         targets,
         prior,
         drift,
-        changes: Vec::new(),
+        changes: Vec::with_capacity(n),
         change_index: crate::FastMap::with_capacity_and_hasher(n, Default::default()),
         configured: crate::FastSet::with_capacity_and_hasher(n, Default::default()),
         planned_modules: HashSet::new(),
