@@ -5,8 +5,8 @@
 #     reads and caches the schema);
 #   - a no-op `plan` of the ML stack in engine/cli/tests/plugin_stack
 #     (14 instances) after applying it;
-#   - a no-op `plan` of 200 IAM policies after applying them (cheap
-#     resources: two IAM calls to read one);
+#   - a no-op `plan` of 200 IAM groups and one of 200 IAM policies after
+#     applying them (cheap resources: one and two IAM calls to read one);
 #   - a no-op `plan` of 200 S3 buckets after applying them (a dozen S3
 #     calls to read one: bound by the server's answers).
 # Runs alternate between the tools; medians of wall seconds are printed.
@@ -38,6 +38,7 @@ provider "aws" {
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
   s3_force_path_style         = true
   endpoints {
     s3  = "%s"
@@ -66,6 +67,7 @@ provider "aws" {
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
   endpoints {
     iam = "%s"
     sts = "%s"
@@ -85,6 +87,13 @@ resource "aws_iam_policy" "read_datasets" {
   })
 }''' % (endpoint, endpoint))
 PY
+sed -n '1,/^variable "prefix"/p' "$work/policies.tf" > "$work/groups.tf"
+cat >> "$work/groups.tf" <<'TF'
+resource "aws_iam_group" "teams" {
+  count = 200
+  name  = "${var.prefix}-team-${count.index}"
+}
+TF
 seconds() { # command... → wall seconds on stdout
   local start end
   start=$(date +%s.%N)
@@ -97,7 +106,7 @@ run_tool() { # tool dir args...
   local tool=$1 dir=$2; shift 2
   if [ "$tool" = strata ]; then (cd "$dir" && "$strata" "$@"); else (cd "$dir" && terraform "$@" -no-color -input=false); fi
 }
-stacks=(ml policies buckets)
+stacks=(ml groups policies buckets)
 for stack in "${stacks[@]}"; do
   for tool in strata terraform; do
     d="$work/$stack-$tool"
@@ -131,7 +140,7 @@ for stack in "${stacks[@]}"; do
   done
 done
 printf '%-26s %10s %10s %8s\n' measure strata terraform ratio
-for m in init plan-ml plan-policies plan-buckets; do
+for m in init plan-ml plan-groups plan-policies plan-buckets; do
   s=$(echo ${times[$m-strata]} | tr ' ' '\n' | median)
   t=$(echo ${times[$m-terraform]} | tr ' ' '\n' | median)
   printf '%-26s %9ss %9ss %8s\n' "$m (median of $runs)" "$s" "$t" "$(python3 -c "print(f'{$s / $t:.2f}')")"

@@ -28,7 +28,25 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc (version 3, as built) returns freed pages to the system a
+/// second after they empty by default; a large plan or apply frees and
+/// allocates in waves, and the delay showed as 5% more peak memory at
+/// 100,000 resources. Immediate purging costs 0.1–0.2 s there
+/// (ARCHITECTURE.md has the figures).
+fn purge_freed_memory_at_once() {
+    // `mi_option_purge_delay` in mimalloc's stable options (the same
+    // number in its version 2 and 3 headers).
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    // SAFETY: mimalloc's option setter, called before any other thread
+    // starts; it takes any value for this option.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     // Like other command-line tools, end quietly when the reader of our
     // output goes away (`strata graph | head`) instead of failing a write.
     #[cfg(unix)]

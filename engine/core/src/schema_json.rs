@@ -35,8 +35,23 @@ pub fn decode_attributes(schema: &Schema, j: &serde_json::Value) -> Result<Value
         unreachable!("schemas are objects")
     };
     let mut out = std::collections::BTreeMap::new();
+    // Collections already decoded, by their stored form: an attribute
+    // stored as another one is (AWS's `tags_all` and `tags`, an output
+    // that echoes an input) shares its value instead of holding a copy.
+    let mut collections: Vec<(&serde_json::Value, &Type, Value)> = Vec::new();
     for (name, ty) in &object_type.attributes {
-        let value = match (object.get(name), ty) {
+        let encoded = object.get(name);
+        let shared = encoded.filter(|e| is_collection(e)).and_then(|e| {
+            collections
+                .iter()
+                .find(|(other, t, _)| *t == ty && *other == e)
+                .map(|(_, _, v)| v.clone())
+        });
+        if let Some(value) = shared {
+            out.insert(name.clone(), value);
+            continue;
+        }
+        let value = match (encoded, ty) {
             (None, _) => Value::null(ty.clone()),
             (Some(encoded), Type::Dynamic) => {
                 match encoded.as_object().filter(|o| o.contains_key("type")) {
@@ -49,9 +64,23 @@ pub fn decode_attributes(schema: &Schema, j: &serde_json::Value) -> Result<Value
             }
             (Some(encoded), _) => value_from_json(encoded, ty)?,
         };
+        if let Some(e) = encoded.filter(|e| is_collection(e)) {
+            collections.push((e, ty, value.clone()));
+        }
         out.insert(name.clone(), value);
     }
     Ok(Value::object(out))
+}
+
+/// Whether a stored attribute holds a collection worth sharing: a
+/// non-empty array or object (a dynamic attribute is stored as an object
+/// of its type and value).
+fn is_collection(encoded: &serde_json::Value) -> bool {
+    match encoded {
+        serde_json::Value::Array(a) => !a.is_empty(),
+        serde_json::Value::Object(o) => !o.is_empty(),
+        _ => false,
+    }
 }
 
 /// Paths of sensitive parts, in Terraform's state shape:
@@ -296,4 +325,49 @@ pub fn stored_at<'a>(
         };
     }
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_provider::Attribute;
+
+    /// An attribute stored as another one is shares its decoded value;
+    /// one stored differently, or typed differently, does not.
+    #[test]
+    fn a_collection_stored_twice_is_decoded_once() {
+        let tags = Type::map(Type::String);
+        let schema = Schema::new([
+            ("tags", Attribute::optional(tags.clone())),
+            ("tags_all", Attribute::computed(tags)),
+            ("labels", Attribute::optional(Type::map(Type::String))),
+            ("names", Attribute::optional(Type::list(Type::String))),
+        ]);
+        let stored = serde_json::json!({
+            "tags": {"team": "ml"},
+            "tags_all": {"team": "ml"},
+            "labels": {"team": "data"},
+            "names": ["a"],
+        });
+        let v = decode_attributes(&schema, &stored).expect("decodes");
+        let Kind::Object(attrs) = &v.kind else {
+            panic!("an object")
+        };
+        let map = |name: &str| match &attrs.get(name).expect(name).kind {
+            Kind::Map(_, m) => &**m as *const strata_types::FieldMap<Value>,
+            _ => panic!("{name} is a map"),
+        };
+        assert_eq!(map("tags"), map("tags_all"), "one value for both");
+        assert_ne!(map("tags"), map("labels"));
+        assert_eq!(attrs.get("tags"), attrs.get("tags_all"));
+        assert_eq!(
+            encode_attributes(&schema, &v),
+            serde_json::json!({
+                "tags": {"team": "ml"},
+                "tags_all": {"team": "ml"},
+                "labels": {"team": "data"},
+                "names": ["a"],
+            })
+        );
+    }
 }

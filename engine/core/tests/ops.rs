@@ -334,7 +334,7 @@ resource "terraform_data" "reader" {
         .find(|c| c.addr.to_string() == "terraform_data.reader")
         .expect("reader");
     assert_eq!(
-        reader.dependencies,
+        reader.dependencies.to_vec(),
         vec!["time_sleep.slow[\"a\"]", "time_sleep.slow[\"b\"]"]
     );
     let state = apply_plan(&rt, &session, store, &plan);

@@ -106,6 +106,9 @@ impl<V, K: Ord> FieldMap<V, K> {
             FieldMap::Small(v) => match Self::position(v, &key) {
                 Ok(i) => Some(std::mem::replace(&mut v[i].1, value)),
                 Err(i) => {
+                    // Room for one more, not for twice as many: most maps
+                    // are small and stay as they are built.
+                    v.reserve_exact(1);
                     v.insert(i, (key, value));
                     if v.len() > SMALL {
                         *self = FieldMap::Large(std::mem::take(v).into_iter().collect());
@@ -182,7 +185,9 @@ impl<V, K: Ord> FromIterator<(K, V)> for FieldMap<V, K> {
 impl<V, K: Ord> From<BTreeMap<K, V>> for FieldMap<V, K> {
     fn from(map: BTreeMap<K, V>) -> Self {
         if map.len() > SMALL {
-            FieldMap::Large(map)
+            // Built again from its entries in order, a B-tree's nodes are
+            // full; one built by insertions in any order is a third empty.
+            FieldMap::Large(map.into_iter().collect())
         } else {
             FieldMap::Small(map.into_iter().collect())
         }

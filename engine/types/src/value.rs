@@ -467,6 +467,24 @@ mod fields_tests {
 }
 
 #[cfg(test)]
+mod elements_tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_of_elements_is_shared_until_one_side_changes() {
+        let mut a: Elements = vec![Value::int(1)].into();
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        a.push(Value::int(2));
+        assert_eq!((a.len(), b.len()), (2, 1), "the copy keeps what it had");
+        assert_ne!(a, b);
+        let c = b.clone();
+        assert_eq!(b.into_vec(), vec![Value::int(1)]);
+        assert_eq!(c.len(), 1);
+    }
+}
+
+#[cfg(test)]
 mod size_tests {
     /// A large state is mostly values: their size is held to what it is.
     #[test]

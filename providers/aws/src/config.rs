@@ -57,6 +57,13 @@ pub(crate) fn schema() -> Schema {
     schema
         .attributes
         .insert("region".into(), Attribute::optional(Type::String));
+    // `hashicorp/aws` before 5.0 asks EC2 for the account's platforms
+    // unless told not to; stacks written for it say so. This provider
+    // never asks: the argument is accepted and has nothing to turn off.
+    schema.attributes.insert(
+        "skip_get_ec2_platforms".into(),
+        Attribute::optional(Type::Bool),
+    );
     schema.blocks.insert(
         "endpoints".into(),
         NestedBlock {

@@ -65,7 +65,7 @@ pub fn graph_command(
     }
     if graph_type == "plan" {
         for c in &plan.changes {
-            for d in &c.dependencies {
+            for d in c.dependencies.iter() {
                 println!("  {} -> {}", quote(d), quote(&c.addr.to_string()));
             }
         }

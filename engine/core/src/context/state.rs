@@ -17,7 +17,7 @@ use strata_types::{Diagnostic, Diagnostics, Span, Value};
 #[derive(Clone, Debug)]
 pub(crate) struct PriorInstance {
     pub value: Value,
-    pub dependencies: Vec<String>,
+    pub dependencies: Arc<[String]>,
     pub provider: String,
     pub create_before_destroy: bool,
     /// The state file no longer holds this value at this address (it was
@@ -53,7 +53,9 @@ fn decode_resources(
     registry: &Registry,
     diagnostics: &mut Diagnostics,
 ) -> BTreeMap<InstanceAddr, PriorInstance> {
-    let mut out = BTreeMap::new();
+    // Collected, not inserted: a B-tree built from its entries has full
+    // nodes.
+    let mut out = Vec::new();
     for r in resources {
         let mode = Mode::parse(&r.mode);
         let Ok((provider, schema)) = provider_for(registry, mode, &r.type_name, Span::default())
@@ -95,16 +97,16 @@ fn decode_resources(
                         mark_schema_sensitive(&schema, v),
                         &i.sensitive_attributes,
                     );
-                    out.insert(
+                    out.push((
                         addr,
                         PriorInstance {
                             value: v,
-                            dependencies: i.dependencies.clone(),
+                            dependencies: i.dependencies.as_slice().into(),
                             provider: r.provider.clone(),
                             create_before_destroy: i.create_before_destroy,
                             changed: i.schema_version != schema.version,
                         },
-                    );
+                    ));
                 }
                 Err(e) => diagnostics.push(Diagnostic::global(
                     strata_types::codes::INVALID_INSTANCE_IN_STATE,
@@ -114,7 +116,7 @@ fn decode_resources(
             }
         }
     }
-    out
+    out.into_iter().collect()
 }
 
 /// Rewrites the state's resources from decoded instances: an instance the
@@ -141,11 +143,11 @@ pub(crate) fn write_prior_into_state(
         match stored.remove(addr) {
             Some((provider, Stored::Encoded(instance)))
                 if !p.changed
-                    && provider == p.provider
-                    && instance.dependencies == p.dependencies
+                    && *provider == *p.provider
+                    && *instance.dependencies == *p.dependencies
                     && instance.create_before_destroy == p.create_before_destroy =>
             {
-                working.put(addr.clone(), provider, *instance);
+                working.put(addr.clone(), &provider, *instance);
             }
             old => {
                 // The provider's private data stays with the object.
@@ -177,9 +179,12 @@ pub(crate) fn write_prior_into_state(
 pub(crate) struct WorkingState {
     /// Lineage, serial and outputs; its resources are not used.
     pub(crate) base: State,
-    instances: BTreeMap<InstanceAddr, (String, Stored)>,
+    /// Each instance with its provider configuration's address.
+    instances: BTreeMap<InstanceAddr, (Arc<str>, Stored)>,
     /// Addresses recorded since [`WorkingState::take_recorded`] last ran.
     recorded: Vec<InstanceAddr>,
+    /// The provider addresses the instances name, each held once.
+    providers: Vec<Arc<str>>,
 }
 
 /// Recorded instances taken to be encoded away from the state's lock;
@@ -216,14 +221,15 @@ enum Stored {
 pub(crate) struct Recorded {
     value: Value,
     schema: Arc<strata_provider::Schema>,
-    dependencies: Vec<String>,
+    /// The plan's list, shared.
+    dependencies: Arc<[String]>,
     create_before_destroy: bool,
     private: Option<String>,
 }
 
 /// What is recorded with an instance's value.
 pub(crate) struct Recording<'a> {
-    pub(crate) dependencies: &'a [String],
+    pub(crate) dependencies: &'a Arc<[String]>,
     pub(crate) create_before_destroy: bool,
     /// The provider configuration's address.
     pub(crate) provider: &'a str,
@@ -238,7 +244,7 @@ impl Recorded {
             schema_version: self.schema.version,
             attributes: encode_attributes(&self.schema, &self.value).into(),
             sensitive_attributes: sensitive_paths(&self.value),
-            dependencies: self.dependencies.clone(),
+            dependencies: self.dependencies.to_vec(),
             create_before_destroy: self.create_before_destroy,
             private: self.private.clone(),
         }
@@ -266,7 +272,7 @@ impl Stored {
 
 /// Encodes every recorded instance in place; a large number in parallel,
 /// a share per core.
-fn encode_recorded(instances: &mut BTreeMap<InstanceAddr, (String, Stored)>) {
+fn encode_recorded(instances: &mut BTreeMap<InstanceAddr, (Arc<str>, Stored)>) {
     let mut recorded: Vec<(&InstanceAddr, &mut Stored)> = instances
         .iter_mut()
         .filter(|(_, (_, s))| matches!(s, Stored::Recorded(_)))
@@ -281,8 +287,13 @@ fn encode_recorded(instances: &mut BTreeMap<InstanceAddr, (String, Stored)>) {
 
 impl WorkingState {
     pub(crate) fn new(mut state: State) -> WorkingState {
-        let mut instances = BTreeMap::new();
+        // Collected, not inserted one at a time: a B-tree built from its
+        // entries in order has full nodes (insertions in order leave them
+        // half empty).
+        let mut instances = Vec::with_capacity(state.instance_count());
+        let mut providers = Vec::new();
         for r in std::mem::take(&mut state.resources) {
+            let provider = shared_name(&mut providers, &r.provider);
             let module = crate::addr::parse_module_path(&r.module).unwrap_or_default();
             let mode = Mode::parse(&r.mode);
             for i in r.instances {
@@ -295,13 +306,14 @@ impl WorkingState {
                     },
                     key: InstanceKey::from_json(i.index_key.as_ref()),
                 };
-                instances.insert(addr, (r.provider.clone(), Stored::Encoded(Box::new(i))));
+                instances.push((addr, (provider.clone(), Stored::Encoded(Box::new(i)))));
             }
         }
         WorkingState {
             base: state,
-            instances,
+            instances: instances.into_iter().collect(),
             recorded: Vec::new(),
+            providers,
         }
     }
 
@@ -325,16 +337,14 @@ impl WorkingState {
         let recorded = Recorded {
             value,
             schema,
-            dependencies: recording.dependencies.to_vec(),
+            dependencies: recording.dependencies.clone(),
             create_before_destroy: recording.create_before_destroy,
             private: recording.private,
         };
+        let provider = shared_name(&mut self.providers, recording.provider);
         self.instances.insert(
             addr.clone(),
-            (
-                recording.provider.to_string(),
-                Stored::Recorded(Arc::new(recorded)),
-            ),
+            (provider, Stored::Recorded(Arc::new(recorded))),
         );
         self.recorded.push(addr.clone());
         true
@@ -392,7 +402,8 @@ impl WorkingState {
     }
 
     /// Puts an already encoded instance in place (journal replay).
-    pub(crate) fn put(&mut self, addr: InstanceAddr, provider: String, instance: InstanceState) {
+    pub(crate) fn put(&mut self, addr: InstanceAddr, provider: &str, instance: InstanceState) {
+        let provider = shared_name(&mut self.providers, provider);
         self.instances
             .insert(addr, (provider, Stored::Encoded(Box::new(instance))));
     }
@@ -454,6 +465,17 @@ impl WorkingState {
     }
 }
 
+/// `name`, held once among `names`: a state names a provider address per
+/// instance, mostly the same few.
+fn shared_name(names: &mut Vec<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(n) = names.iter().find(|n| ***n == *name) {
+        return n.clone();
+    }
+    let n: Arc<str> = name.into();
+    names.push(n.clone());
+    n
+}
+
 /// Groups instances given in address order into resources.
 fn assemble<A, P>(
     mut state: State,
@@ -462,7 +484,7 @@ fn assemble<A, P>(
 ) -> State
 where
     A: std::borrow::Borrow<InstanceAddr>,
-    P: std::borrow::Borrow<String>,
+    P: AsRef<str>,
 {
     /// A resource's instances, holding what they hold (a vector grown by
     /// one push has room for four).
@@ -473,7 +495,7 @@ where
     state.resources.reserve_exact(resources);
     let mut current: Option<strata_state::ResourceState> = None;
     for (addr, provider, instance) in instances {
-        let (addr, provider) = (addr.borrow(), provider.borrow());
+        let (addr, provider) = (addr.borrow(), provider.as_ref());
         let same = current.as_ref().is_some_and(|r| {
             r.mode == addr.resource.mode.as_str()
                 && r.type_name == addr.resource.type_name
@@ -487,7 +509,7 @@ where
                 mode: addr.resource.mode.as_str().to_string(),
                 type_name: addr.resource.type_name.clone(),
                 name: addr.resource.name.clone(),
-                provider: provider.clone(),
+                provider: provider.to_string(),
                 instances: Vec::new(),
             });
         }

@@ -86,7 +86,7 @@ pub(crate) async fn reconcile(
                 };
                 let addr = address_of(&module, &mode, &type_name, &name, index_key.as_ref());
                 match instance {
-                    Some(i) => working.put(addr, provider, i),
+                    Some(i) => working.put(addr, &provider, i),
                     None => working.forget(&addr),
                 }
                 replayed += 1;
@@ -175,7 +175,7 @@ pub(crate) async fn reconcile(
                             create_before_destroy: false,
                             private: None,
                         };
-                        working.put(addr.clone(), provider_name, instance);
+                        working.put(addr.clone(), &provider_name, instance);
                         messages.push(format!(
                             "{addr}: recovered the object the interrupted {action} made (found by {:?}); it is now in the state.",
                             token.unwrap_or_default()
@@ -252,7 +252,7 @@ pub async fn import_instance(
         create_before_destroy: false,
         private: None,
     };
-    working.put(addr.clone(), address, instance);
+    working.put(addr.clone(), &address, instance);
     working.base.serial += 1;
     Ok(working.snapshot())
 }

@@ -174,7 +174,7 @@ pub struct ResourceChange {
     pub replace_paths: Vec<Vec<String>>,
     /// Instances this one's configuration refers to (direct only).
     #[serde(default)]
-    pub dependencies: Vec<String>,
+    pub dependencies: Arc<[String]>,
     #[serde(default)]
     pub create_before_destroy: bool,
     /// Attributes changed outside Strata, found by refresh.

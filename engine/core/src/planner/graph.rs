@@ -22,7 +22,7 @@ pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
         // A dependency recorded as a resource address (as Terraform's state
         // lists them) stands for every instance of the resource.
         let mut froms = Vec::with_capacity(c.dependencies.len());
-        for dep in &c.dependencies {
+        for dep in c.dependencies.iter() {
             match index.get(dep) {
                 Some(&from) => froms.push(from),
                 None => {
@@ -56,6 +56,7 @@ pub(crate) fn execution_graph(changes: &[ResourceChange]) -> Vec<Edge> {
     }
     edges.sort_by_key(|e| (e.from, e.to));
     edges.dedup();
+    edges.shrink_to_fit();
     edges
 }
 

@@ -160,6 +160,7 @@ pub async fn plan(
         data: Vec::new(),
         diagnostics,
         checks: Vec::new(),
+        null_before: None,
     };
     let root = ModuleRef {
         config: &stack.config,
@@ -530,9 +531,27 @@ struct Planner<'a> {
     diagnostics: Diagnostics,
     /// What the conditions of checkable objects came to.
     checks: Vec<crate::plan::CheckResult>,
+    /// The `before` of the last creation: the creations of a type share
+    /// one null object instead of holding one each.
+    null_before: Option<EncodedValue>,
 }
 
 impl<'a> Planner<'a> {
+    /// A change's `before`, shared with the last one when both are the
+    /// same null object.
+    fn before(&mut self, prior_value: Value) -> EncodedValue {
+        if !prior_value.is_null() {
+            return EncodedValue::new(prior_value);
+        }
+        match &self.null_before {
+            Some(b) if *b.value() == prior_value => b.clone(),
+            _ => self
+                .null_before
+                .insert(EncodedValue::new(prior_value))
+                .clone(),
+        }
+    }
+
     /// Reports a resource instance's failed conditions and records what
     /// they came to.
     fn record_conditions(&mut self, iaddr: &InstanceAddr, c: crate::eval_body::Conditions) {
@@ -773,7 +792,7 @@ impl<'a> Planner<'a> {
                                             )),
                                             after: EncodedValue::encode(&v),
                                             replace_paths: vec![],
-                                            dependencies: vec![],
+                                            dependencies: std::sync::Arc::default(),
                                             create_before_destroy: false,
                                             drift: vec![],
                                             importing: None,
@@ -943,7 +962,7 @@ impl<'a> Planner<'a> {
                             let index = self.changes.len();
                             // Unchanged, the object is held once.
                             let unchanged = action == Action::NoOp && planned == prior_value;
-                            let before = EncodedValue::new(prior_value);
+                            let before = self.before(prior_value);
                             let after = if unchanged {
                                 before.clone()
                             } else {
@@ -957,7 +976,7 @@ impl<'a> Planner<'a> {
                                 before,
                                 after,
                                 replace_paths: response.requires_replace.clone(),
-                                dependencies: vec![],
+                                dependencies: std::sync::Arc::default(),
                                 create_before_destroy: lc.create_before_destroy,
                                 drift: self.drift.remove(&iaddr).unwrap_or_default(),
                                 importing: self.importing.remove(&iaddr),

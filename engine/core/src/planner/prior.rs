@@ -187,7 +187,7 @@ pub(super) async fn import_blocks(
                     to.clone(),
                     PriorInstance {
                         value: mark_schema_sensitive(&schema, value),
-                        dependencies: vec![],
+                        dependencies: std::sync::Arc::default(),
                         provider: address,
                         create_before_destroy: false,
                         changed: true,

@@ -464,13 +464,34 @@ impl Resource for Policy {
     }
 
     fn find(&self, api: &Api, token: &str, _planned: &Obj) -> ProviderResult<Option<String>> {
-        let t = api.iam("ListPolicies", Params::new().set("Scope", "Local"))?;
-        let doc = parse(&t)?;
-        Ok(doc
-            .descendants()
-            .filter(|n| n.has_tag_name("member"))
-            .find(|m| xml::child_text(*m, "PolicyName").as_deref() == Some(token))
-            .and_then(|m| xml::child_text(m, "Arn")))
+        // IAM has no filter by name: the account's policies are listed a
+        // page (100 by default) at a time.
+        let mut marker: Option<String> = None;
+        loop {
+            let t = api.iam(
+                "ListPolicies",
+                Params::new()
+                    .set("Scope", "Local")
+                    .opt("Marker", marker.take()),
+            )?;
+            let doc = parse(&t)?;
+            let found = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("member"))
+                .find(|m| xml::child_text(*m, "PolicyName").as_deref() == Some(token))
+                .and_then(|m| xml::child_text(m, "Arn"));
+            if found.is_some() {
+                return Ok(found);
+            }
+            let text = |name| {
+                xml::find(doc.root_element(), name).and_then(|n| n.text().map(str::to_string))
+            };
+            let truncated = text("IsTruncated").as_deref() == Some("true");
+            marker = text("Marker");
+            if !truncated || marker.is_none() {
+                return Ok(None);
+            }
+        }
     }
 }
 
