@@ -23,10 +23,12 @@ trap 'rm -rf "$work"' EXIT
 printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$mirror" > "$work/cli.tfrc"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1
 tag=$$
-python3 - "$endpoint" "$tag" > "$work/buckets.tf" <<'PY'
+# The three stacks of cheap and costly resources: one provider block (every
+# service on moto; no call leaves loopback), then the resources.
+python3 - "$endpoint" "$work" <<'PY'
 import sys
-endpoint, tag = sys.argv[1], sys.argv[2]
-print('''terraform {
+endpoint, work = sys.argv[1], sys.argv[2]
+head = """terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = "3.39.0" }
   }
@@ -41,40 +43,26 @@ provider "aws" {
   skip_get_ec2_platforms      = true
   s3_force_path_style         = true
   endpoints {
+    iam = "%s"
     s3  = "%s"
     sts = "%s"
   }
 }
 variable "prefix" { type = string }
-resource "aws_s3_bucket" "b" {
+""" % (endpoint, endpoint, endpoint)
+stacks = {
+    "buckets": """resource "aws_s3_bucket" "b" {
   count         = 200
   bucket        = "${var.prefix}-${count.index}"
   force_destroy = true
-}''' % (endpoint, endpoint))
-PY
-python3 - "$endpoint" > "$work/policies.tf" <<'PY'
-import sys
-endpoint = sys.argv[1]
-print('''terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "3.39.0" }
-  }
 }
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_get_ec2_platforms      = true
-  endpoints {
-    iam = "%s"
-    sts = "%s"
-  }
+""",
+    "groups": """resource "aws_iam_group" "teams" {
+  count = 200
+  name  = "${var.prefix}-team-${count.index}"
 }
-variable "prefix" { type = string }
-resource "aws_iam_policy" "read_datasets" {
+""",
+    "policies": """resource "aws_iam_policy" "read_datasets" {
   count = 200
   name  = "${var.prefix}-read-${count.index}"
   policy = jsonencode({
@@ -85,15 +73,13 @@ resource "aws_iam_policy" "read_datasets" {
       Resource = ["arn:aws:s3:::datasets-${count.index}", "arn:aws:s3:::datasets-${count.index}/*"]
     }]
   })
-}''' % (endpoint, endpoint))
-PY
-sed -n '1,/^variable "prefix"/p' "$work/policies.tf" > "$work/groups.tf"
-cat >> "$work/groups.tf" <<'TF'
-resource "aws_iam_group" "teams" {
-  count = 200
-  name  = "${var.prefix}-team-${count.index}"
 }
-TF
+""",
+}
+for name, body in stacks.items():
+    with open(f"{work}/{name}.tf", "w") as f:
+        f.write(head + body)
+PY
 seconds() { # command... → wall seconds on stdout
   local start end
   start=$(date +%s.%N)

@@ -1130,22 +1130,17 @@ impl<'c> ReferenceChecker<'c> {
                 }
             }
             ExprKind::Call(call) => {
-                let crate::ast::Call {
-                    name,
-                    name_span,
-                    args,
-                    expand_final,
-                } = &**call;
                 if let Some(d) = crate::functions::check_call(
-                    name,
-                    args.len(),
-                    *expand_final,
-                    *name_span,
+                    &call.name,
+                    call.args.len(),
+                    call.expand_final,
+                    call.name_span,
                     expr.span,
                 ) {
                     diagnostics.push(d);
                 }
-                args.iter()
+                call.args
+                    .iter()
                     .for_each(|e| self.check_expr(e, scope, bound, diagnostics));
             }
             ExprKind::For(f) => {

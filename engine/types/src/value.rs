@@ -300,13 +300,56 @@ fn unmark_map(elements: &FieldMap<Value>, had: &mut bool) -> FieldMap<Value> {
         .collect()
 }
 
-/// The attributes of an object value, or the elements of a map value,
-/// shared rather than copied. Values are copied often: a resource's value
-/// sits in the prior state, the evaluation context, the plan's before and
-/// after. A copy of `Fields` is a reference count; a change to one makes
-/// it its own first (copy on write), so sharing never shows.
+/// A part of a value shared rather than copied. Values are copied often:
+/// a resource's value sits in the prior state, the evaluation context, the
+/// plan's before and after. A copy is a reference count; a change to one
+/// makes it its own first (copy on write), so sharing never shows.
 #[derive(Clone, Default)]
-pub struct Fields(Arc<FieldMap<Value>>);
+pub struct Shared<T>(Arc<T>);
+
+impl<T: Clone> Shared<T> {
+    /// What is shared, copied only when it is shared.
+    pub fn into_inner(self) -> T {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Shared<T>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(inner: T) -> Shared<T> {
+        Shared(Arc::new(inner))
+    }
+}
+
+/// The attributes of an object value, or the elements of a map value.
+pub type Fields = Shared<FieldMap<Value>>;
+
+/// The elements of a list, set or tuple value.
+pub type Elements = Shared<Vec<Value>>;
 
 impl Fields {
     pub fn new() -> Fields {
@@ -315,50 +358,36 @@ impl Fields {
 
     /// The map, copied only when it is shared.
     pub fn into_map(self) -> FieldMap<Value> {
-        Arc::unwrap_or_clone(self.0)
+        self.into_inner()
     }
 }
 
-impl std::ops::Deref for Fields {
-    type Target = FieldMap<Value>;
-    fn deref(&self) -> &FieldMap<Value> {
-        &self.0
+impl Elements {
+    pub fn new() -> Elements {
+        Elements::default()
     }
-}
 
-impl std::ops::DerefMut for Fields {
-    fn deref_mut(&mut self) -> &mut FieldMap<Value> {
-        Arc::make_mut(&mut self.0)
-    }
-}
-
-impl PartialEq for Fields {
-    fn eq(&self, other: &Fields) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
-    }
-}
-
-impl std::fmt::Debug for Fields {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+    /// The elements, copied only when they are shared.
+    pub fn into_vec(self) -> Vec<Value> {
+        self.into_inner()
     }
 }
 
 impl From<BTreeMap<String, Value>> for Fields {
     fn from(map: BTreeMap<String, Value>) -> Fields {
-        Fields(Arc::new(map.into()))
-    }
-}
-
-impl From<FieldMap<Value>> for Fields {
-    fn from(map: FieldMap<Value>) -> Fields {
-        Fields(Arc::new(map))
+        FieldMap::from(map).into()
     }
 }
 
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
-        Fields(Arc::new(iter.into_iter().collect()))
+        iter.into_iter().collect::<FieldMap<Value>>().into()
+    }
+}
+
+impl FromIterator<Value> for Elements {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Elements {
+        iter.into_iter().collect::<Vec<Value>>().into()
     }
 }
 
@@ -375,59 +404,6 @@ impl<'a> IntoIterator for &'a Fields {
     type IntoIter = crate::field_map::Iter<'a, Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
-    }
-}
-
-/// The elements of a list, set or tuple value, shared rather than copied
-/// as [`Fields`] are: a copy is a reference count, a change copies first.
-#[derive(Clone, Default)]
-pub struct Elements(Arc<Vec<Value>>);
-
-impl Elements {
-    pub fn new() -> Elements {
-        Elements::default()
-    }
-
-    /// The elements, copied only when they are shared.
-    pub fn into_vec(self) -> Vec<Value> {
-        Arc::unwrap_or_clone(self.0)
-    }
-}
-
-impl std::ops::Deref for Elements {
-    type Target = Vec<Value>;
-    fn deref(&self) -> &Vec<Value> {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Elements {
-    fn deref_mut(&mut self) -> &mut Vec<Value> {
-        Arc::make_mut(&mut self.0)
-    }
-}
-
-impl PartialEq for Elements {
-    fn eq(&self, other: &Elements) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
-    }
-}
-
-impl std::fmt::Debug for Elements {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl From<Vec<Value>> for Elements {
-    fn from(elements: Vec<Value>) -> Elements {
-        Elements(Arc::new(elements))
-    }
-}
-
-impl FromIterator<Value> for Elements {
-    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Elements {
-        Elements(Arc::new(iter.into_iter().collect()))
     }
 }
 
