@@ -57,13 +57,15 @@ pub(crate) fn schema() -> Schema {
     schema
         .attributes
         .insert("region".into(), Attribute::optional(Type::String));
-    // `hashicorp/aws` before 5.0 asks EC2 for the account's platforms
-    // unless told not to; stacks written for it say so. This provider
-    // never asks: the argument is accepted and has nothing to turn off.
-    schema.attributes.insert(
-        "skip_get_ec2_platforms".into(),
-        Attribute::optional(Type::Bool),
-    );
+    // Arguments of `hashicorp/aws` before 5.0 that stacks written for it
+    // set. This provider never asks EC2 for the account's platforms, and
+    // always reaches S3 by path (`/BUCKET/KEY`), so both are accepted and
+    // change nothing.
+    for legacy in ["skip_get_ec2_platforms", "s3_force_path_style"] {
+        schema
+            .attributes
+            .insert(legacy.into(), Attribute::optional(Type::Bool));
+    }
     schema.blocks.insert(
         "endpoints".into(),
         NestedBlock {

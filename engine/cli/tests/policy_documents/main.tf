@@ -18,6 +18,8 @@ provider "aws" {
   # Without it the provider asks EC2 for the account's platforms when it is
   # configured: a call to AWS, which tests never make.
   skip_get_ec2_platforms = true
+  # Accepted by Strata's provider as well (it always reaches S3 by path).
+  s3_force_path_style = true
 }
 
 data "aws_iam_policy_document" "statements" {

@@ -387,7 +387,8 @@ impl Plan {
     /// that was damaged or edited fails here, not halfway through.
     pub fn check(&self) -> Result<(), String> {
         let _span = tracing::info_span!("check_plan").entered();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen =
+            crate::FastSet::with_capacity_and_hasher(self.changes.len(), Default::default());
         for (i, c) in self.changes.iter().enumerate() {
             let what = || format!("change {i} ({})", c.addr);
             if !seen.insert(&c.addr) {
