@@ -137,27 +137,12 @@ pub async fn configure_providers(stack: &Stack<'_>) -> Diagnostics {
 /// The providers the stack's resources and data sources (in every
 /// module) belong to, by name.
 fn used_providers(stack: &Stack<'_>) -> BTreeSet<String> {
-    fn walk(
-        config: &strata_lang::config::Config,
-        children: &std::collections::BTreeMap<String, strata_lang::config::ChildModule>,
-        registry: &strata_provider::Registry,
-        out: &mut BTreeSet<String>,
-    ) {
-        for r in &config.resources {
-            if let Some(p) = registry.for_resource_type(&r.type_name) {
-                out.insert(p.name().to_string());
-            }
-        }
-        for child in children.values() {
-            walk(&child.config, &child.children, registry, out);
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(
-        &stack.loaded.config,
-        &stack.loaded.children,
-        stack.registry,
-        &mut out,
-    );
-    out
+    stack
+        .loaded
+        .configs()
+        .into_iter()
+        .flat_map(|c| &c.resources)
+        .filter_map(|r| stack.registry.for_resource_type(&r.type_name))
+        .map(|p| p.name().to_string())
+        .collect()
 }

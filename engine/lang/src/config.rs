@@ -95,6 +95,22 @@ pub struct LoadedStack {
     pub children: BTreeMap<String, ChildModule>,
 }
 
+impl LoadedStack {
+    /// Every module's configuration: the root's, then each call's
+    /// followed by its own calls' (by call name, however deep).
+    pub fn configs(&self) -> Vec<&Config> {
+        fn walk<'a>(children: &'a BTreeMap<String, ChildModule>, out: &mut Vec<&'a Config>) {
+            for child in children.values() {
+                out.push(&child.config);
+                walk(&child.children, out);
+            }
+        }
+        let mut out = vec![&self.config];
+        walk(&self.children, &mut out);
+        out
+    }
+}
+
 /// A module called from another, read from its local source directory.
 #[derive(Debug)]
 pub struct ChildModule {

@@ -9,7 +9,7 @@
 //! modules combine: every one must hold.
 
 use crate::ast::{literal_string, Block, ExprKind, ObjectKey};
-use crate::config::{ChildModule, Config, LoadedStack};
+use crate::config::{Config, LoadedStack};
 use crate::versions::Constraint;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -105,18 +105,9 @@ pub struct Requirement {
 pub fn requirements(stack: &LoadedStack) -> (BTreeMap<SourceAddr, Requirement>, Diagnostics) {
     let mut out = BTreeMap::new();
     let mut diagnostics = Diagnostics::default();
-    collect(&stack.config, &mut out, &mut diagnostics);
-    fn walk(
-        children: &BTreeMap<String, ChildModule>,
-        out: &mut BTreeMap<SourceAddr, Requirement>,
-        diagnostics: &mut Diagnostics,
-    ) {
-        for child in children.values() {
-            collect(&child.config, out, diagnostics);
-            walk(&child.children, out, diagnostics);
-        }
+    for config in stack.configs() {
+        collect(config, &mut out, &mut diagnostics);
     }
-    walk(&stack.children, &mut out, &mut diagnostics);
     (out, diagnostics)
 }
 

@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod diagnostic;
 pub mod field_map;
+pub mod function;
 pub mod json;
 pub mod number;
 pub mod parallel;

@@ -163,22 +163,9 @@ impl Schema {
     }
 }
 
-/// One parameter of a provider-defined function.
-#[derive(Clone, Debug)]
-pub struct FunctionParameter {
-    pub name: String,
-    pub ty: Type,
-    pub allow_null: bool,
-    pub allow_unknown: bool,
-}
-
-/// A function a provider offers (`provider::NAME::FUNCTION(…)`).
-#[derive(Clone, Debug)]
-pub struct Function {
-    pub params: Vec<FunctionParameter>,
-    pub variadic: Option<FunctionParameter>,
-    pub ret: Type,
-}
+/// A function a provider offers (`provider::NAME::FUNCTION(…)`) and its
+/// parameters: the signature the language checks calls against.
+pub use strata_types::function::{Parameter as FunctionParameter, Signature as Function};
 
 #[derive(Clone, Debug, Default)]
 pub struct ProviderSchema {

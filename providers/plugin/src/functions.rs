@@ -6,7 +6,7 @@
 //! blocked on or borrowed.
 
 use crate::{dynamic, methods, proto, undynamic, PluginProvider};
-use std::sync::{mpsc, Mutex};
+use std::sync::mpsc;
 use strata_provider::ProviderError;
 use strata_types::Value;
 
@@ -16,7 +16,7 @@ type Request = (String, Vec<Value>, mpsc::Sender<Outcome>);
 
 /// The thread that makes a provider's function calls.
 pub(crate) struct FunctionHost {
-    requests: Mutex<tokio::sync::mpsc::UnboundedSender<Request>>,
+    requests: tokio::sync::mpsc::UnboundedSender<Request>,
 }
 
 impl FunctionHost {
@@ -44,20 +44,13 @@ impl FunctionHost {
             // Calls then fail: nothing receives them.
             tracing::warn!(target: "strata::plugin", "cannot start the provider functions' thread");
         }
-        FunctionHost {
-            requests: Mutex::new(tx),
-        }
+        FunctionHost { requests: tx }
     }
 
     /// Calls `name` and waits for the answer.
     pub(crate) fn call(&self, name: &str, args: Vec<Value>) -> Outcome {
         let (reply, answer) = mpsc::channel();
-        let sent =
-            self.requests
-                .lock()
-                .expect("function requests")
-                .send((name.to_string(), args, reply));
-        if sent.is_err() {
+        if self.requests.send((name.to_string(), args, reply)).is_err() {
             return Err(("the provider's function calls have stopped".into(), None));
         }
         answer

@@ -22,13 +22,7 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
         Default::default();
     let mut missing = Vec::new();
     // Every module's resources, the root's and its calls'.
-    let mut configs = vec![&loaded.stack.config];
-    let mut pending: Vec<_> = loaded.stack.children.values().collect();
-    while let Some(child) = pending.pop() {
-        configs.push(&child.config);
-        pending.extend(child.children.values());
-    }
-    for r in configs.iter().flat_map(|c| &c.resources) {
+    for r in loaded.stack.configs().iter().flat_map(|c| &c.resources) {
         match registry.for_resource_type(&r.type_name) {
             Some(p) => {
                 used.entry(p.name().to_string())

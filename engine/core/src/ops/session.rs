@@ -140,18 +140,8 @@ impl Session {
     /// `count`: its type is one a provider offers, and its arguments and
     /// blocks are names the schema has (nothing evaluated).
     fn check_names(&self) -> Diagnostics {
-        fn walk<'c>(
-            config: &'c strata_lang::config::Config,
-            children: &'c BTreeMap<String, strata_lang::config::ChildModule>,
-            out: &mut Vec<&'c strata_lang::config::Resource>,
-        ) {
-            out.extend(&config.resources);
-            for child in children.values() {
-                walk(&child.config, &child.children, out);
-            }
-        }
-        let mut resources = Vec::new();
-        walk(&self.stack.config, &self.stack.children, &mut resources);
+        let configs = self.stack.configs();
+        let resources = configs.iter().flat_map(|c| &c.resources);
         let mut schemas = std::collections::HashMap::new();
         let mut diagnostics = Diagnostics::default();
         for r in resources {
@@ -256,14 +246,12 @@ impl RegistryFunctions {
         // Local names from the modules' required_providers blocks only
         // (no walk over resources): a function is called by that name.
         let mut names = std::collections::BTreeMap::new();
-        let mut modules = vec![(&stack.config, &stack.children)];
-        while let Some((config, children)) = modules.pop() {
+        for config in stack.configs() {
             for (local, (source, _)) in strata_lang::requirements::module_requirements(config) {
                 if offers(&source.type_name) {
                     names.insert(local, source.type_name);
                 }
             }
-            modules.extend(children.values().map(|c| (&c.config, &c.children)));
         }
         if names.is_empty() {
             return Default::default();
@@ -281,20 +269,8 @@ impl strata_lang::functions::provider::ProviderFunctions for RegistryFunctions {
         provider: &str,
         name: &str,
     ) -> Option<strata_lang::functions::provider::Signature> {
-        use strata_lang::functions::provider::{Parameter, Signature};
         let p = self.registry.get(self.names.get(provider)?)?;
-        let f = p.functions().remove(name)?;
-        let param = |p: strata_provider::FunctionParameter| Parameter {
-            name: p.name,
-            ty: p.ty,
-            allow_null: p.allow_null,
-            allow_unknown: p.allow_unknown,
-        };
-        Some(Signature {
-            params: f.params.into_iter().map(param).collect(),
-            variadic: f.variadic.map(param),
-            ret: f.ret,
-        })
+        p.functions().remove(name)
     }
 
     fn call(

@@ -431,6 +431,33 @@ pub fn check_call(
     None
 }
 
+/// An argument checked against its parameter: not null unless the
+/// parameter allows it, and converted to the parameter's type (an unknown
+/// argument is left as it is). Built-in and provider functions alike.
+pub(crate) fn checked_argument(
+    param: &str,
+    ty: &Type,
+    allow_null: bool,
+    value: Value,
+    at: Span,
+) -> Result<Value, Diagnostic> {
+    let invalid = |detail: String| {
+        Diagnostic::error(
+            strata_types::codes::INVALID_FUNCTION_ARGUMENT,
+            "Invalid function argument",
+            format!("Invalid value for \"{param}\" parameter: {detail}."),
+            at,
+        )
+    };
+    if value.is_null() && !allow_null {
+        return Err(invalid("argument must not be null".into()));
+    }
+    if value.is_unknown() {
+        return Ok(value);
+    }
+    convert(&value, ty).map_err(|e| invalid(e.describe()))
+}
+
 fn unknown_function(name: &str, span: Span) -> Diagnostic {
     let detail = if let Some(rest) = name.strip_prefix("provider::") {
         format!("There is no function named \"{name}\": provider functions ({rest}) are not available here.")
@@ -497,37 +524,16 @@ pub fn call(
             sensitive |= had;
             unmarked
         };
-        if value.is_null() && !param.allow_null {
-            return Err(Diagnostic::error(
-                strata_types::codes::INVALID_FUNCTION_ARGUMENT,
-                "Invalid function argument",
-                format!(
-                    "Invalid value for \"{}\" parameter: argument must not be null.",
-                    param.name
-                ),
-                arg_span,
-            ));
-        }
         if !value.is_wholly_known() {
             any_unknown = true;
         }
-        let converted = if value.is_unknown() {
-            value
-        } else {
-            convert(&value, &param.ty).map_err(|e| {
-                Diagnostic::error(
-                    strata_types::codes::INVALID_FUNCTION_ARGUMENT,
-                    "Invalid function argument",
-                    format!(
-                        "Invalid value for \"{}\" parameter: {}.",
-                        param.name,
-                        e.describe()
-                    ),
-                    arg_span,
-                )
-            })?
-        };
-        prepared.push(converted);
+        prepared.push(checked_argument(
+            param.name,
+            &param.ty,
+            param.allow_null,
+            value,
+            arg_span,
+        )?);
     }
     if any_unknown && !sig.handles_unknown {
         return Ok(Value::unknown(Type::Dynamic).mark_sensitive(sensitive));

@@ -4,27 +4,9 @@
 //! signature (count, type, null, unknown) as Terraform does; the call
 //! itself is the caller's ([`ProviderFunctions`]).
 
-use crate::convert::convert;
 use std::sync::Arc;
-use strata_types::{Diagnostic, Span, Type, Value};
-
-/// One parameter of a provider function.
-#[derive(Clone, Debug)]
-pub struct Parameter {
-    pub name: String,
-    pub ty: Type,
-    pub allow_null: bool,
-    /// When false, an unknown argument makes the result unknown without
-    /// a call.
-    pub allow_unknown: bool,
-}
-
-#[derive(Clone, Debug)]
-pub struct Signature {
-    pub params: Vec<Parameter>,
-    pub variadic: Option<Parameter>,
-    pub ret: Type,
-}
+pub use strata_types::function::{Parameter, Signature};
+use strata_types::{Diagnostic, Span, Value};
 
 /// The provider functions a module can call.
 pub trait ProviderFunctions: Send + Sync {
@@ -92,27 +74,9 @@ pub(crate) fn call(
         return Err(unknown());
     };
     let min = signature.params.len();
-    if args.len() < min || (signature.variadic.is_none() && args.len() > min) {
-        return Err(error(
-            if args.len() < min {
-                strata_types::codes::NOT_ENOUGH_ARGUMENTS
-            } else {
-                strata_types::codes::TOO_MANY_ARGUMENTS
-            },
-            "Wrong number of arguments",
-            format!(
-                "Function \"{full}\" takes {}{} argument{}, not {}.",
-                if signature.variadic.is_some() {
-                    "at least "
-                } else {
-                    ""
-                },
-                min,
-                if min == 1 { "" } else { "s" },
-                args.len()
-            ),
-            span,
-        ));
+    let max = signature.variadic.is_none().then_some(min);
+    if args.len() < min || max.is_some_and(|m| args.len() > m) {
+        return Err(super::arity_error(full, min, max, args.len(), span));
     }
     let mut given = Vec::with_capacity(args.len());
     let mut sensitive = false;
@@ -126,37 +90,16 @@ pub(crate) fn call(
         let at = arg_spans.get(i).copied().unwrap_or(span);
         let (plain, marked) = arg.unmark_deep();
         sensitive |= marked;
-        if plain.is_null() && !param.allow_null {
-            return Err(error(
-                strata_types::codes::INVALID_FUNCTION_ARGUMENT,
-                "Invalid function argument",
-                format!(
-                    "Invalid value for \"{}\" parameter of {full}: argument must not be null.",
-                    param.name
-                ),
-                at,
-            ));
-        }
         if !plain.is_wholly_known() && !param.allow_unknown {
             wait = true;
         }
-        if plain.is_unknown() {
-            given.push(plain);
-            continue;
-        }
-        let converted = convert(&plain, &param.ty).map_err(|e| {
-            error(
-                strata_types::codes::INVALID_FUNCTION_ARGUMENT,
-                "Invalid function argument",
-                format!(
-                    "Invalid value for \"{}\" parameter of {full}: {}.",
-                    param.name,
-                    e.describe()
-                ),
-                at,
-            )
-        })?;
-        given.push(converted);
+        given.push(super::checked_argument(
+            &param.name,
+            &param.ty,
+            param.allow_null,
+            plain,
+            at,
+        )?);
     }
     if wait {
         return Ok(Value::unknown(signature.ret).mark_sensitive(sensitive));
