@@ -156,11 +156,21 @@ fn from_obj(schema: &Schema, o: Obj) -> ProviderResult<Value> {
 }
 
 /// Every attribute of the schema present: missing ones from `fallback`,
-/// then null.
+/// then null; an empty string, list or map in `fallback` that AWS read
+/// back as absent is kept.
 fn complete(schema: &Schema, mut o: Obj, fallback: &Obj) -> Obj {
     for name in schema.attributes.keys().chain(schema.blocks.keys()) {
-        if !o.contains_key(name) {
-            o.insert(name.clone(), fallback.get(name).cloned().unwrap_or(J::Null));
+        let kept = fallback.get(name).unwrap_or(&J::Null);
+        match o.get(name) {
+            None => {
+                o.insert(name.clone(), kept.clone());
+            }
+            // An empty value AWS reads back as absent stays as it was
+            // written: no drift, no change.
+            Some(J::Null) if blank(kept) && !kept.is_null() => {
+                o.insert(name.clone(), kept.clone());
+            }
+            Some(_) => {}
         }
     }
     o.retain(|k, _| schema.attributes.contains_key(k) || schema.blocks.contains_key(k));
@@ -303,8 +313,11 @@ impl AwsProvider {
             if !(a.required || a.optional) {
                 continue;
             }
-            let configured = config.get(name).filter(|_| set(name));
-            let before = prior.get(name).filter(|v| !v.is_null());
+            // As in the AWS provider's SDK, an empty string, list or map is
+            // the same as leaving the argument out: AWS reads it back as
+            // absent, so it must not plan a change on every run.
+            let configured = config.get(name).filter(|v| set(name) && !blank(v));
+            let before = prior.get(name).filter(|v| !blank(v));
             let differs = match (configured, before) {
                 _ if !known_config(name) => true,
                 (Some(c), Some(p)) => !same(c, p),
@@ -532,6 +545,17 @@ fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
 }
 
 /// JSON equality that treats numbers by value.
+/// Null, or an empty string, list or map.
+fn blank(v: &J) -> bool {
+    match v {
+        J::Null => true,
+        J::String(s) => s.is_empty(),
+        J::Array(a) => a.is_empty(),
+        J::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
 fn same(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),

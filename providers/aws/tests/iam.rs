@@ -68,7 +68,7 @@ async fn iam_resources_conform() {
             create: config(
                 &p,
                 "aws_iam_role",
-                json!({"name": unique("trainer"), "assume_role_policy": TRUST, "tags": {"team": "ml"}}),
+                json!({"name": unique("trainer"), "assume_role_policy": TRUST, "description": "", "permissions_boundary": "", "tags": {"team": "ml"}}),
             ),
             update: Some(config(
                 &p,
@@ -135,6 +135,39 @@ async fn iam_resources_conform() {
 }
 
 /// `name_prefix`: the name is the prefix and 26 digits, known after apply.
+/// An empty description or permissions boundary is the same as none, as
+/// in the AWS provider: AWS reads them back as absent, and neither a
+/// refresh nor a plan shows a change.
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_arguments_are_left_out() {
+    let p = provider().await;
+    let j = json!({"name": unique("blank-role"), "assume_role_policy": TRUST, "description": "", "permissions_boundary": ""});
+    let created = create(&p, "aws_iam_role", j.clone()).await;
+    let read = p
+        .read("aws_iam_role", &created)
+        .await
+        .expect("read")
+        .expect("the role exists");
+    assert_eq!(json_of(&read)["description"], json!(""));
+    assert_eq!(json_of(&read)["permissions_boundary"], json!(""));
+    assert_eq!(json_of(&read), json_of(&created), "no drift on refresh");
+    let cfg = config(&p, "aws_iam_role", j);
+    let plan = p
+        .plan(strata_provider::PlanRequest {
+            type_name: "aws_iam_role",
+            prior: &read,
+            proposed: &strata_core::proposed_new(
+                &p.schema().resources["aws_iam_role"],
+                &read,
+                &cfg,
+            ),
+            config: &cfg,
+        })
+        .await
+        .expect("plan");
+    assert_eq!(json_of(&plan.planned), json_of(&read), "no change planned");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn names_from_a_prefix() {
     let p = provider().await;
