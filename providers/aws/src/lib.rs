@@ -157,17 +157,23 @@ fn from_obj(schema: &Schema, o: Obj) -> ProviderResult<Value> {
 
 /// Every attribute of the schema present: missing ones from `fallback`,
 /// then null; an empty string, list or map in `fallback` that AWS read
-/// back as absent is kept.
+/// back as absent is kept, and so is a block `fallback` leaves out that
+/// AWS reads as empty.
 fn complete(schema: &Schema, mut o: Obj, fallback: &Obj) -> Obj {
     for name in schema.attributes.keys().chain(schema.blocks.keys()) {
         let kept = fallback.get(name).unwrap_or(&J::Null);
+        let is_block = schema.blocks.contains_key(name);
         match o.get(name) {
             None => {
                 o.insert(name.clone(), kept.clone());
             }
             // An empty value AWS reads back as absent stays as it was
-            // written: no drift, no change.
+            // written, and so do blocks left out that AWS reads as none:
+            // no drift, no change.
             Some(J::Null) if blank(kept) && !kept.is_null() => {
+                o.insert(name.clone(), kept.clone());
+            }
+            Some(read) if is_block && blank(read) && blank(kept) => {
                 o.insert(name.clone(), kept.clone());
             }
             Some(_) => {}

@@ -80,6 +80,8 @@ impl Resource for Vpc {
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
             ("main_route_table_id", computed(Type::String)),
+            ("default_route_table_id", computed(Type::String)),
+            ("default_network_acl_id", computed(Type::String)),
             ("default_security_group_id", computed(Type::String)),
         ])
     }
@@ -174,9 +176,20 @@ impl Resource for Vpc {
                 .set("Filter.2.Name", "association.main")
                 .set("Filter.2.Value.1", "true"),
         )?;
+        let main = api::find_text(&parse(&rt)?, "routeTableId").unwrap_or_default();
+        o.insert("main_route_table_id".into(), json!(main));
+        o.insert("default_route_table_id".into(), json!(main));
+        let acl = api.ec2(
+            "DescribeNetworkAcls",
+            Params::new()
+                .set("Filter.1.Name", "vpc-id")
+                .set("Filter.1.Value.1", id)
+                .set("Filter.2.Name", "default")
+                .set("Filter.2.Value.1", "true"),
+        )?;
         o.insert(
-            "main_route_table_id".into(),
-            json!(api::find_text(&parse(&rt)?, "routeTableId").unwrap_or_default()),
+            "default_network_acl_id".into(),
+            json!(api::find_text(&parse(&acl)?, "networkAclId").unwrap_or_default()),
         );
         let sg = api.ec2(
             "DescribeSecurityGroups",
@@ -526,9 +539,9 @@ impl Resource for InternetGateway {
 
 // ---- aws_security_group ----------------------------------------------------------
 
-struct SecurityGroup;
+pub(super) struct SecurityGroup;
 
-fn rule_schema() -> Schema {
+pub(super) fn rule_schema() -> Schema {
     Schema::new([
         ("from_port", required(Type::Number)),
         ("to_port", required(Type::Number)),
@@ -668,6 +681,29 @@ fn normal_rule(r: &Obj) -> J {
     })
 }
 
+/// Makes the group's rules the configured ones, whatever AWS (or anyone)
+/// put there before: a new group's allow-all egress, an adopted default
+/// group's rules.
+pub(super) fn own_rules(api: &Api, id: &str, p: &Obj) -> ProviderResult<()> {
+    let doc_text = api.ec2("DescribeSecurityGroups", Params::new().set("GroupId.1", id))?;
+    let doc = parse(&doc_text)?;
+    let group = items(&doc, "securityGroupInfo").into_iter().next();
+    for (kind, set) in [
+        ("ingress", "ipPermissions"),
+        ("egress", "ipPermissionsEgress"),
+    ] {
+        let current: Vec<Obj> = group
+            .map(|g| read_rules(g, set, id))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| r.as_object().cloned())
+            .collect();
+        let current: Vec<&Obj> = current.iter().collect();
+        sync_rules(api, id, kind, &current, &blocks(p, kind))?;
+    }
+    Ok(())
+}
+
 fn sync_rules(api: &Api, id: &str, kind: &str, old: &[&Obj], new: &[&Obj]) -> ProviderResult<()> {
     let (revoke, authorize) = match kind {
         "ingress" => (
@@ -746,21 +782,7 @@ impl Resource for SecurityGroup {
         let id = api::find_text(&parse(&t)?, "groupId")
             .ok_or_else(|| ProviderError::failed("CreateSecurityGroup", "no groupId"))?;
         // AWS adds an allow-all egress rule; the configuration owns egress.
-        let doc_text = api.ec2(
-            "DescribeSecurityGroups",
-            Params::new().set("GroupId.1", &id),
-        )?;
-        let doc = parse(&doc_text)?;
-        let current: Vec<Obj> = items(&doc, "securityGroupInfo")
-            .first()
-            .map(|g| read_rules(*g, "ipPermissionsEgress", &id))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|r| r.as_object().cloned())
-            .collect();
-        let current: Vec<&Obj> = current.iter().collect();
-        sync_rules(api, &id, "egress", &current, &blocks(p, "egress"))?;
-        sync_rules(api, &id, "ingress", &[], &blocks(p, "ingress"))?;
+        own_rules(api, &id, p)?;
         Ok(id)
     }
 

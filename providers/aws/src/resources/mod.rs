@@ -4,6 +4,7 @@ mod app_services;
 mod batch;
 mod compute;
 mod data_stores;
+mod defaults;
 mod ec2;
 mod efs;
 mod eks;
@@ -45,6 +46,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(fsx::all());
     out.extend(nat::all());
     out.extend(nacl::all());
+    out.extend(defaults::all());
     out.extend(sg_rules::all());
     out.extend(kms_logs::all());
     out.extend(app_services::all());

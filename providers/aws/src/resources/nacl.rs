@@ -168,9 +168,9 @@ fn associate(api: &Api, subnet: &str, acl: Option<&str>, vpc: &str) -> ProviderR
 
 // ---- aws_network_acl ---------------------------------------------------------------
 
-struct NetworkAcl;
+pub(super) struct NetworkAcl;
 
-fn rule_schema() -> Schema {
+pub(super) fn rule_schema() -> Schema {
     Schema::new([
         ("rule_no", required(Type::Number)),
         ("action", required(Type::String)),

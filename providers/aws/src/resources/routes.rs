@@ -17,9 +17,9 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 
 // ---- aws_route_table and aws_route_table_association ----------------------------
 
-struct RouteTable;
+pub(super) struct RouteTable;
 
-fn route_schema() -> Schema {
+pub(super) fn route_schema() -> Schema {
     Schema::new([
         ("cidr_block", string()),
         ("gateway_id", string()),
