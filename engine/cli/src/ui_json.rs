@@ -294,17 +294,30 @@ pub fn apply_progress(what: &str, elapsed: u64) {
 }
 
 /// An apply's `change_summary`.
-pub fn apply_summary(add: usize, change: usize, remove: usize, destroy: bool) {
+pub fn apply_summary(import: usize, add: usize, change: usize, remove: usize, destroy: bool) {
     let message = if destroy {
         format!("Destroy complete! Resources: {remove} destroyed.")
     } else {
-        format!("Apply complete! Resources: {add} added, {change} changed, {remove} destroyed.")
+        apply_complete(import, add, change, remove)
     };
     emit(
         "info",
         &message,
-        json!({"type": "change_summary", "changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": if destroy { "destroy" } else { "apply" }}}),
+        json!({"type": "change_summary", "changes": {"add": add, "change": change, "import": import, "remove": remove, "operation": if destroy { "destroy" } else { "apply" }}}),
     );
+}
+
+/// Terraform's last line of an apply: imports named only when there are
+/// some.
+pub fn apply_complete(import: usize, add: usize, change: usize, remove: usize) -> String {
+    let imported = if import > 0 {
+        format!("{import} imported, ")
+    } else {
+        String::new()
+    };
+    format!(
+        "Apply complete! Resources: {imported}{add} added, {change} changed, {remove} destroyed."
+    )
 }
 
 /// The state's outputs with their values (sensitive ones without).

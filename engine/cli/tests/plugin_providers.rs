@@ -10,155 +10,11 @@
 
 mod common;
 
+use common::plugins::{cli_config, mirror, Tool, PRIVATE};
 use common::Sandbox;
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn mirror() -> PathBuf {
-    PathBuf::from(std::env::var("STRATA_TEST_PLUGINS").unwrap_or_else(|_| {
-        common::missing("no provider mirror: set STRATA_TEST_PLUGINS (`bash .ci/plugins CACHE DIR` lays one out; `bash .ci/run` runs everything)")
-    }))
-}
-
-fn cli_config(dir: &Path, mirror: &Path) -> PathBuf {
-    let path = dir.join("cli.tfrc");
-    std::fs::write(
-        &path,
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
-            mirror.display()
-        ),
-    )
-    .unwrap();
-    path
-}
-
-struct Tool<'a> {
-    strata: Option<&'a Sandbox>,
-    dir: PathBuf,
-    config: PathBuf,
-}
-
-impl Tool<'_> {
-    /// Runs the tool; panics with its output unless it exits 0.
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out) = self.run(args);
-        assert_eq!(code, 0, "{out}");
-        out
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String) {
-        eprintln!(
-            "{} {}",
-            if self.strata.is_some() {
-                "strata"
-            } else {
-                "terraform"
-            },
-            args.join(" ")
-        );
-        let config = self.config.display().to_string();
-        match self.strata {
-            Some(sandbox) => sandbox.run_with(args, "", &[("TF_CLI_CONFIG_FILE", &config)]),
-            None => {
-                let out = Command::new(common::terraform())
-                    .args(args)
-                    .stdin(std::process::Stdio::null())
-                    .current_dir(&self.dir)
-                    .env("TF_CLI_CONFIG_FILE", &config)
-                    .env("TF_IN_AUTOMATION", "1")
-                    .output()
-                    .expect("terraform");
-                (
-                    out.status.code().unwrap_or(-1),
-                    format!(
-                        "$ terraform {}\n{}{}",
-                        args.join(" "),
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    ),
-                )
-            }
-        }
-    }
-
-    /// Actions and replace paths by address in the saved plan `file`.
-    fn planned(&self, file: &str) -> BTreeMap<String, (Json, Json)> {
-        let json: Json = serde_json::from_str(
-            &self
-                .ok(&["show", "-json", file])
-                .lines()
-                .find(|l| l.starts_with('{'))
-                .map(str::to_string)
-                .unwrap_or_default(),
-        )
-        .expect("plan JSON");
-        json["resource_changes"]
-            .as_array()
-            .expect("resource_changes")
-            .iter()
-            .map(|c| {
-                (
-                    c["address"].as_str().unwrap().to_string(),
-                    (
-                        c["change"]["actions"].clone(),
-                        c["change"]["replace_paths"].clone(),
-                    ),
-                )
-            })
-            .collect()
-    }
-
-    /// Attribute names by resource address in the state.
-    fn state_attributes(
-        &self,
-        file: &str,
-        prefix: &str,
-    ) -> BTreeMap<String, BTreeMap<String, Json>> {
-        let text = std::fs::read_to_string(self.dir.join(file)).expect("state");
-        let text = text.replace(prefix, "PREFIX");
-        let state: Json = serde_json::from_str(&text).unwrap();
-        let mut out = BTreeMap::new();
-        for r in state["resources"].as_array().unwrap() {
-            for i in r["instances"].as_array().unwrap() {
-                let address = match &i["index_key"] {
-                    Json::Null => format!(
-                        "{}.{}",
-                        r["type"].as_str().unwrap(),
-                        r["name"].as_str().unwrap()
-                    ),
-                    k => format!(
-                        "{}.{}[{k}]",
-                        r["type"].as_str().unwrap(),
-                        r["name"].as_str().unwrap()
-                    ),
-                };
-                let mut attributes: BTreeMap<String, Json> = i["attributes"]
-                    .as_object()
-                    .unwrap()
-                    .clone()
-                    .into_iter()
-                    .collect();
-                // The provider's private data (the SDK keeps timeouts
-                // there), under a name no attribute has.
-                if let Some(private) = i["private"].as_str() {
-                    let bytes = strata_state::decode_private(Some(private));
-                    attributes.insert(
-                        PRIVATE.into(),
-                        serde_json::from_slice(&bytes).unwrap_or(Json::Null),
-                    );
-                }
-                out.insert(address, attributes);
-            }
-        }
-        out
-    }
-}
-
-/// Where [`Tool::state_attributes`] puts an instance's private data.
-const PRIVATE: &str = "(private)";
 
 /// Attributes whose values are the same for the two tools' objects: set
 /// from configuration, not ids or timestamps moto makes up.
@@ -865,4 +721,124 @@ output "resolved" {
         );
     }
     assert!(s_failed.contains("main.tf:17:11"), "{s_failed}");
+}
+
+/// An IAM group on hashicorp/aws 3.39.0, adopted by an `import` block.
+const IMPORTED_GROUP: &str = r#"
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "3.39.0" }
+  }
+}
+
+variable "endpoint" { type = string }
+variable "name" { type = string }
+variable "adopt" {
+  type    = bool
+  default = true
+}
+
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true
+  endpoints {
+    iam = var.endpoint
+    sts = var.endpoint
+  }
+}
+
+resource "aws_iam_group" "trainers" {
+  name = var.name
+  path = "/ml/"
+}
+"#;
+
+/// The provider's private data travels as in Terraform through import
+/// (the SDK records the schema version there) and through refresh (each
+/// object's private data sent to the read and what it returns kept).
+#[test]
+fn import_and_refresh_keep_private_data_as_terraform_does() {
+    let endpoint = common::moto_endpoint();
+    let mirror = mirror();
+    let name = format!("trainers-{}", std::process::id());
+    let vars = [
+        "-var".to_string(),
+        format!("endpoint={endpoint}"),
+        "-var".into(),
+        format!("name={name}"),
+    ];
+    // The group, made by Terraform alone.
+    let maker_dir =
+        std::env::temp_dir().join(format!("strata-cli-import-maker-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&maker_dir);
+    std::fs::create_dir_all(&maker_dir).unwrap();
+    std::fs::write(maker_dir.join("main.tf"), IMPORTED_GROUP).unwrap();
+    let maker = Tool {
+        strata: None,
+        config: cli_config(&maker_dir, &mirror),
+        dir: maker_dir.clone(),
+    };
+    maker.ok(&["init", "-no-color"]);
+    maker.ok(&with(&["apply", "-auto-approve", "-no-color"], &vars));
+
+    // Each tool adopts it in a directory of its own.
+    let adopting = format!(
+        "{IMPORTED_GROUP}\nimport {{\n  to = aws_iam_group.trainers\n  id = var.name\n}}\n"
+    );
+    let sandbox = Sandbox::new("plugins-import");
+    sandbox.write("main.tf", &adopting);
+    let strata = Tool {
+        strata: Some(&sandbox),
+        dir: sandbox.dir.clone(),
+        config: cli_config(&sandbox.dir, &mirror),
+    };
+    let tf_dir = std::env::temp_dir().join(format!(
+        "strata-cli-import-terraform-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tf_dir);
+    std::fs::create_dir_all(&tf_dir).unwrap();
+    std::fs::write(tf_dir.join("main.tf"), &adopting).unwrap();
+    let terraform = Tool {
+        strata: None,
+        config: cli_config(&tf_dir, &mirror),
+        dir: tf_dir.clone(),
+    };
+    strata.ok(&["init"]);
+    terraform.ok(&["init", "-no-color"]);
+    strata.ok(&with(&["apply", "-auto-approve"], &vars));
+    terraform.ok(&with(&["apply", "-auto-approve", "-no-color"], &vars));
+    let private = |tool: &Tool<'_>, file: &str| {
+        tool.state_attributes(file, &name)["aws_iam_group.trainers"]
+            .get(PRIVATE)
+            .cloned()
+    };
+    let imported = private(&terraform, "terraform.tfstate");
+    assert!(
+        imported.is_some(),
+        "Terraform keeps the SDK's private data of an import"
+    );
+    assert_eq!(private(&strata, "strata.tfstate"), imported, "after import");
+    // A refresh that writes the state keeps what the read gives back.
+    strata.ok(&with(&["apply", "-refresh-only", "-auto-approve"], &vars));
+    terraform.ok(&with(
+        &["apply", "-refresh-only", "-auto-approve", "-no-color"],
+        &vars,
+    ));
+    assert_eq!(
+        private(&strata, "strata.tfstate"),
+        private(&terraform, "terraform.tfstate"),
+        "after a refresh"
+    );
+    let again = strata.ok(&with(&["plan", "-detailed-exitcode"], &vars));
+    assert!(again.contains("No changes."), "{again}");
+
+    maker.ok(&with(&["destroy", "-auto-approve", "-no-color"], &vars));
+    let _ = std::fs::remove_dir_all(&maker_dir);
+    let _ = std::fs::remove_dir_all(&tf_dir);
 }

@@ -355,6 +355,23 @@ pub trait Provider: Send + Sync {
         Ok(out)
     }
 
+    /// [`Provider::read_many`] with each object's private data in and
+    /// the refreshed object's out. Native providers keep none, so the
+    /// default gives back what it was given.
+    async fn read_many_private(
+        &self,
+        type_name: &str,
+        states: &[Value],
+        privates: &[Vec<u8>],
+    ) -> ProviderResult<Vec<Option<(Value, Vec<u8>)>>> {
+        let read = self.read_many(type_name, states).await?;
+        Ok(read
+            .into_iter()
+            .zip(privates)
+            .map(|(found, private)| found.map(|v| (v, private.clone())))
+            .collect())
+    }
+
     async fn read_data_source(&self, type_name: &str, config: &Value) -> ProviderResult<Value> {
         let _ = config;
         Err(ProviderError::UnsupportedType(type_name.to_string()))
@@ -366,6 +383,11 @@ pub trait Provider: Send + Sync {
             "Import not supported",
             format!("The resource type \"{type_name}\" cannot be imported (id {id:?})."),
         ))
+    }
+
+    /// [`Provider::import`] with the imported object's private data.
+    async fn import_private(&self, type_name: &str, id: &str) -> ProviderResult<(Value, Vec<u8>)> {
+        Ok((self.import(type_name, id).await?, Vec::new()))
     }
 
     /// Converts state stored under `version` of the schema to the current

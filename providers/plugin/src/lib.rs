@@ -332,12 +332,14 @@ impl PluginProvider {
             .ok_or_else(|| ProviderError::UnsupportedType(type_name.to_string()))
     }
 
+    /// Reads one object, its private data in and out.
     async fn read_state(
         &self,
         type_name: &str,
         ty: &Type,
         state: &Value,
-    ) -> ProviderResult<Option<Value>> {
+        private: &[u8],
+    ) -> ProviderResult<Option<(Value, Vec<u8>)>> {
         let m = methods(self.protocol);
         let response: proto::ReadResourceResponse = self
             .call(
@@ -345,14 +347,14 @@ impl PluginProvider {
                 &proto::ReadResourceRequest {
                     type_name: type_name.to_string(),
                     current_state: Some(dynamic(state, ty)?),
-                    private: Vec::new(),
+                    private: private.to_vec(),
                     client_capabilities: Some(capabilities()),
                 },
             )
             .await?;
         diagnostics_result(&response.diagnostics)?;
         let value = undynamic(response.new_state.as_ref(), ty)?;
-        Ok(if value.is_null() { None } else { Some(value) })
+        Ok((!value.is_null()).then_some((value, response.private)))
     }
 }
 
@@ -668,20 +670,44 @@ impl Provider for PluginProvider {
 
     async fn read(&self, type_name: &str, state: &Value) -> ProviderResult<Option<Value>> {
         let ty = self.resource_type(type_name)?;
-        self.read_state(type_name, &ty, state).await
+        Ok(self
+            .read_state(type_name, &ty, state, &[])
+            .await?
+            .map(|(v, _)| v))
     }
 
-    /// Many reads at once over the one connection, in order.
     async fn read_many(
         &self,
         type_name: &str,
         states: &[Value],
     ) -> ProviderResult<Vec<Option<Value>>> {
+        let none = vec![Vec::new(); states.len()];
+        Ok(self
+            .read_many_private(type_name, states, &none)
+            .await?
+            .into_iter()
+            .map(|found| found.map(|(v, _)| v))
+            .collect())
+    }
+
+    /// Many reads at once over the one connection, in order.
+    async fn read_many_private(
+        &self,
+        type_name: &str,
+        states: &[Value],
+        privates: &[Vec<u8>],
+    ) -> ProviderResult<Vec<Option<(Value, Vec<u8>)>>> {
         use futures_util::stream::{self, StreamExt, TryStreamExt};
         let ty = self.resource_type(type_name)?;
         let reads: Vec<_> = states
             .iter()
-            .map(|state| Box::pin(self.read_state(type_name, &ty, state)))
+            .zip(
+                privates
+                    .iter()
+                    .map(Vec::as_slice)
+                    .chain(std::iter::repeat(&[][..])),
+            )
+            .map(|(state, private)| Box::pin(self.read_state(type_name, &ty, state, private)))
             .collect();
         stream::iter(reads)
             .buffered(READ_CONCURRENCY)
@@ -717,6 +743,12 @@ impl Provider for PluginProvider {
     }
 
     async fn import(&self, type_name: &str, id: &str) -> ProviderResult<Value> {
+        Ok(self.import_private(type_name, id).await?.0)
+    }
+
+    /// Imports, then reads the object as Terraform does, with the private
+    /// data the import gave.
+    async fn import_private(&self, type_name: &str, id: &str) -> ProviderResult<(Value, Vec<u8>)> {
         let ty = self.resource_type(type_name)?;
         let m = methods(self.protocol);
         let response: proto::ImportResourceStateResponse = self
@@ -740,8 +772,11 @@ impl Provider for PluginProvider {
                 )
             })?;
         let state = undynamic(imported.state.as_ref(), &ty)?;
-        match self.read_state(type_name, &ty, &state).await? {
-            Some(v) => Ok(v),
+        match self
+            .read_state(type_name, &ty, &state, &imported.private)
+            .await?
+        {
+            Some(found) => Ok(found),
             None => Err(ProviderError::failed(
                 "Cannot import non-existent remote object",
                 format!("no {type_name} with id {id:?} exists"),

@@ -230,6 +230,11 @@ pub(super) fn run_apply(
         }
         other => op_events(&loaded.stack.sources, style)(other),
     };
+    let imported = plan
+        .changes
+        .iter()
+        .filter(|c| c.importing.is_some())
+        .count();
     let result = rt.block_on(strata_core::ops::apply(
         &loaded,
         shared_store.clone(),
@@ -272,7 +277,7 @@ pub(super) fn run_apply(
         return ExitCode::from(1);
     }
     if style.json {
-        crate::ui_json::apply_summary(add, change, destroy, args.destroy);
+        crate::ui_json::apply_summary(imported, add, change, destroy, args.destroy);
         if !args.destroy {
             crate::ui_json::state_outputs(&result.state);
         }
@@ -280,7 +285,8 @@ pub(super) fn run_apply(
         println!("\nDestroy complete! Resources: {destroy} destroyed.");
     } else {
         println!(
-            "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+            "\n{}",
+            crate::ui_json::apply_complete(imported, add, change, destroy)
         );
         print_outputs_summary(&result.state);
     }

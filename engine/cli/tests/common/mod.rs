@@ -3,6 +3,8 @@
 //! temporary paths masked.
 #![allow(dead_code)]
 
+pub mod plugins;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;

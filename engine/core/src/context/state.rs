@@ -24,6 +24,9 @@ pub(crate) struct PriorInstance {
     /// upgraded, refreshed with changes, moved or imported), so writing the
     /// state back must encode it again; otherwise the stored form is kept.
     pub changed: bool,
+    /// The provider's private data for the object (base64), as the state,
+    /// an import or a refresh gave it.
+    pub private: Option<String>,
 }
 
 /// Decodes every instance of the prior state with its provider's schema;
@@ -105,6 +108,7 @@ fn decode_resources(
                             provider: r.provider.clone(),
                             create_before_destroy: i.create_before_destroy,
                             changed: i.schema_version != schema.version,
+                            private: i.private.clone(),
                         },
                     ));
                 }
@@ -145,17 +149,12 @@ pub(crate) fn write_prior_into_state(
                 if !p.changed
                     && *provider == *p.provider
                     && *instance.dependencies == *p.dependencies
-                    && instance.create_before_destroy == p.create_before_destroy =>
+                    && instance.create_before_destroy == p.create_before_destroy
+                    && instance.private == p.private =>
             {
                 working.put(addr.clone(), &provider, *instance);
             }
-            old => {
-                // The provider's private data stays with the object.
-                let private = match &old {
-                    Some((_, Stored::Encoded(i))) => i.private.clone(),
-                    Some((_, Stored::Recorded(r))) => r.private.clone(),
-                    None => None,
-                };
+            _ => {
                 let _ = working.record(
                     addr,
                     p.value.clone(),
@@ -163,7 +162,7 @@ pub(crate) fn write_prior_into_state(
                         dependencies: &p.dependencies,
                         create_before_destroy: p.create_before_destroy,
                         provider: &p.provider,
-                        private,
+                        private: p.private.clone(),
                     },
                     registry,
                 );

@@ -233,8 +233,8 @@ pub async fn import_instance(
         None => crate::context::provider_address(provider.as_ref()),
     };
     let provider = crate::context::provider_instance(stack.registry, &address, Span::default())?;
-    let object = provider
-        .import(&addr.resource.type_name, id)
+    let (object, private) = provider
+        .import_private(&addr.resource.type_name, id)
         .await
         .map_err(|e| {
             Diagnostic::global(
@@ -250,7 +250,7 @@ pub async fn import_instance(
         sensitive_attributes: sensitive_paths(&object),
         dependencies: Vec::new(),
         create_before_destroy: false,
-        private: None,
+        private: strata_state::encode_private(&private),
     };
     working.put(addr.clone(), &address, instance);
     working.base.serial += 1;

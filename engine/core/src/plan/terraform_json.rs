@@ -27,10 +27,12 @@ impl Plan {
         (add, change, destroy)
     }
 
+    /// Whether applying the plan changes anything: an import is a change
+    /// of the state even when the object needs none, as in Terraform.
     pub fn has_changes(&self) -> bool {
         self.changes
             .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.importing.is_some())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 

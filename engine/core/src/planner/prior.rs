@@ -181,8 +181,8 @@ pub(super) async fn import_blocks(
             }
         };
         let (address, provider) = address;
-        match provider.import(&to.resource.type_name, &id).await {
-            Ok(value) => {
+        match provider.import_private(&to.resource.type_name, &id).await {
+            Ok((value, private)) => {
                 prior.insert(
                     to.clone(),
                     PriorInstance {
@@ -191,6 +191,7 @@ pub(super) async fn import_blocks(
                         provider: address,
                         create_before_destroy: false,
                         changed: true,
+                        private: strata_state::encode_private(&private),
                     },
                 );
                 importing.insert(to, id);
@@ -292,7 +293,11 @@ pub(super) async fn refresh(
             .iter()
             .map(|a| prior[a].value.unmark_deep().0)
             .collect();
-        let read = provider.read_many(&type_name, &states);
+        let privates: Vec<Vec<u8>> = addrs
+            .iter()
+            .map(|a| strata_state::decode_private(prior[a].private.as_deref()))
+            .collect();
+        let read = provider.read_many_private(&type_name, &states, &privates);
         let what = || {
             format!(
                 "Still refreshing {} {type_name} instance(s)...",
@@ -314,7 +319,8 @@ pub(super) async fn refresh(
                                 });
                             }
                         }
-                        Some(fresh) => {
+                        Some((fresh, private)) => {
+                            let private = strata_state::encode_private(&private);
                             // A refreshed object keeps the sensitive marks it had.
                             let marks = crate::schema_json::sensitive_paths(&prior[&addr].value);
                             let fresh = apply_sensitive_paths(
@@ -334,8 +340,9 @@ pub(super) async fn refresh(
                                 });
                             }
                             if let Some(p) = prior.get_mut(&addr) {
-                                p.changed |= p.value != fresh;
+                                p.changed |= p.value != fresh || p.private != private;
                                 p.value = fresh;
+                                p.private = private;
                             }
                         }
                     }
