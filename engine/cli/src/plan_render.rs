@@ -34,8 +34,11 @@ fn symbol(action: Action) -> (&'static str, &'static str) {
     }
 }
 
-fn headline(c: &ResourceChange) -> String {
+fn headline(c: &ResourceChange, moved_from: Option<&str>) -> String {
     let a = &c.addr;
+    if let (Action::NoOp, Some(from)) = (c.action, moved_from) {
+        return format!("  # {from} has moved to {a}");
+    }
     let what = match c.action {
         Action::Create => "will be created".to_string(),
         Action::Update => "will be updated in-place".to_string(),
@@ -46,6 +49,9 @@ fn headline(c: &ResourceChange) -> String {
         Action::NoOp => "has no changes".to_string(),
     };
     let mut out = format!("  # {a} {what}");
+    if let Some(from) = moved_from {
+        out.push_str(&format!("\n  # (moved from {from})"));
+    }
     if let Some(id) = &c.importing {
         out.push_str(&format!(
             "\n  # (imported from {})",
@@ -142,11 +148,11 @@ fn line_diff(before: &str, after: &str, pad: &str, open: &str, close: &str) -> S
     out
 }
 
-pub fn render_change(c: &ResourceChange, colors: &Colors) -> String {
+pub fn render_change(c: &ResourceChange, moved_from: Option<&str>, colors: &Colors) -> String {
     let before = c.before.value();
     let after = c.after.value();
     let (sym, color) = symbol(c.action);
-    let mut out = headline(c);
+    let mut out = headline(c, moved_from);
     out.push('\n');
     let keyword = if c.addr.resource.mode == strata_core::addr::Mode::Data {
         "data"
@@ -282,7 +288,11 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     let mut shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| !matches!(c.action, Action::NoOp) || c.importing.is_some())
+        .filter(|c| {
+            !matches!(c.action, Action::NoOp)
+                || c.importing.is_some()
+                || (!plan.moved.is_empty() && plan.moved.contains_key(&c.addr.to_string()))
+        })
         .collect();
     shown.sort_by_cached_key(|c| c.addr.to_string());
     let outputs: Vec<_> = plan
@@ -297,7 +307,8 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     if !shown.is_empty() {
         out.push_str("Strata will perform the following actions:\n\n");
         for c in &shown {
-            out.push_str(&render_change(c, colors));
+            let from = plan.moved.get(&c.addr.to_string()).map(String::as_str);
+            out.push_str(&render_change(c, from, colors));
             out.push('\n');
         }
     }

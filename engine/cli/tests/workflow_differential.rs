@@ -34,8 +34,8 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
     }
 }
 
-/// (address, actions, reason) of one planned change.
-type PlannedAction = (String, Vec<String>, Option<String>);
+/// (address, actions, reason, previous address) of a planned change.
+type PlannedAction = (String, Vec<String>, Option<String>, Option<String>);
 /// Output values (and whether sensitive) by name.
 type Outputs = BTreeMap<String, (serde_json::Value, bool)>;
 
@@ -67,7 +67,8 @@ fn afters(plan_json: &str) -> Result<Vec<(String, serde_json::Value)>, String> {
     Ok(out)
 }
 
-/// (address, actions, reason) for every planned change, sorted.
+/// (address, actions, reason, previous address) for every planned
+/// change, sorted.
 fn actions(plan_json: &str) -> Result<Vec<PlannedAction>, String> {
     let plan: serde_json::Value =
         serde_json::from_str(plan_json).map_err(|e| format!("plan JSON: {e}"))?;
@@ -88,6 +89,7 @@ fn actions(plan_json: &str) -> Result<Vec<PlannedAction>, String> {
                 rc["address"].as_str().unwrap_or("").to_string(),
                 actions,
                 rc["action_reason"].as_str().map(str::to_string),
+                rc["previous_address"].as_str().map(str::to_string),
             )
         })
         .collect();
@@ -513,4 +515,84 @@ fn plan_and_apply_match_terraform() {
         all.len(),
         failures.join("\n\n")
     );
+}
+
+/// The exit code and standard output of a run.
+fn run_code(program: &Path, args: &[&str], dir: &Path) -> (i32, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Moves and imports applied straight from the configuration (no saved
+/// plan), as Terraform applies them: a plan of only moves or imports has
+/// changes (`-detailed-exitcode` 2), applying it says what it did in the
+/// same words, and the state holds the objects at their new addresses.
+#[test]
+fn moves_and_imports_apply_without_a_saved_plan() {
+    let scratch = std::env::temp_dir().join(format!("strata-direct-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let strata = PathBuf::from(env!("CARGO_BIN_EXE_strata"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/workflow");
+    for name in ["moved_rename", "moved_count_to_for_each", "import_block"] {
+        let dirs = [
+            scratch.join(format!("{name}-terraform")),
+            scratch.join(format!("{name}-strata")),
+        ];
+        for d in &dirs {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        run(&terraform(), &["init", "-input=false"], &dirs[0]).unwrap();
+        for step in ["1", "2"] {
+            let file = root.join(name).join(format!("{step}.tf"));
+            for d in &dirs {
+                std::fs::copy(&file, d.join("main.tf")).unwrap();
+            }
+            let (t_code, _) = run_code(
+                &terraform(),
+                &["plan", "-input=false", "-detailed-exitcode"],
+                &dirs[0],
+            );
+            let (s_code, s_plan) = run_code(&strata, &["plan", "-detailed-exitcode"], &dirs[1]);
+            assert_eq!(
+                s_code, t_code,
+                "{name} step {step}: plan exit codes\n{s_plan}"
+            );
+            let t_apply = run(
+                &terraform(),
+                &["apply", "-input=false", "-auto-approve"],
+                &dirs[0],
+            )
+            .unwrap();
+            let s_apply = run(&strata, &["apply", "-auto-approve"], &dirs[1]).unwrap();
+            let summary = |out: &str| {
+                out.lines()
+                    .find(|l| l.starts_with("Apply complete!"))
+                    .map(str::to_string)
+            };
+            assert_eq!(
+                summary(&s_apply),
+                summary(&t_apply),
+                "{name} step {step}: the apply's summary\n{s_apply}"
+            );
+            let t_state =
+                state_values(&run(&terraform(), &["show", "-json"], &dirs[0]).unwrap()).unwrap();
+            let s_state =
+                state_values(&run(&strata, &["show", "-json"], &dirs[1]).unwrap()).unwrap();
+            assert!(
+                same_instances(&t_state, &s_state),
+                "{name} step {step}: the states differ\n  terraform: {t_state:?}\n  strata:    {s_state:?}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -100,6 +100,18 @@ pub fn apply_command(
                 .flatten()
                 .is_some_and(|c| c.accepts_plaintext());
             if !planned.plan.has_changes() && !encrypting {
+                // Nothing to do, said as Terraform says it.
+                if style.json {
+                    crate::ui_json::apply_summary(0, 0, 0, 0, args.destroy);
+                    if !args.destroy {
+                        crate::ui_json::state_outputs(&planned.plan.prior_state);
+                    }
+                } else if args.destroy {
+                    println!("\nDestroy complete! Resources: 0 destroyed.");
+                } else {
+                    println!("\n{}", crate::ui_json::apply_complete(0, 0, 0, 0));
+                    print_outputs_summary(&planned.plan.prior_state);
+                }
                 return ExitCode::SUCCESS;
             }
             if !auto_approve && planned.plan.has_changes() && style.json {

@@ -313,6 +313,10 @@ pub struct Plan {
     /// Objects refresh found changed outside Strata, in address order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_drift: Vec<ResourceDrift>,
+    /// Instances that `moved` blocks (or adding or removing `count`)
+    /// moved: each new address with its previous one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moved: BTreeMap<String, String>,
     /// Over indices into `changes`.
     pub graph: Vec<Edge>,
     /// Set when checks or errors make the plan unusable.

@@ -27,12 +27,14 @@ impl Plan {
         (add, change, destroy)
     }
 
-    /// Whether applying the plan changes anything: an import is a change
-    /// of the state even when the object needs none, as in Terraform.
+    /// Whether applying the plan changes anything: an import or a move is
+    /// a change of the state even when the object needs none, as in
+    /// Terraform.
     pub fn has_changes(&self) -> bool {
         self.changes
             .iter()
             .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.importing.is_some())
+            || !self.moved.is_empty()
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 
@@ -58,6 +60,9 @@ impl Plan {
                     change["importing"] = json!({ "id": id });
                 }
                 let mut rc = resource_json(&c.addr, &c.provider);
+                if let Some(from) = self.moved.get(&c.addr.to_string()) {
+                    rc["previous_address"] = json!(from);
+                }
                 rc["change"] = change;
                 if let Some(r) = &c.reason {
                     rc["action_reason"] = json!(r);

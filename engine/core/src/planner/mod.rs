@@ -98,7 +98,7 @@ pub async fn plan(
     let serial = prior_state.as_ref().map(|s| s.serial);
     let mut state = prior_state.unwrap_or_else(State::fresh);
     let mut prior = decode_state(&state, registry, &mut diagnostics);
-    apply_moves(stack, &mut prior, &mut diagnostics);
+    let moved = apply_moves(stack, &mut prior, &mut diagnostics);
     let importing = import_blocks(
         stack,
         evaluated,
@@ -344,6 +344,12 @@ pub async fn plan(
             configured,
         ));
     });
+    // Moves of objects still planned for (refresh may have found one gone).
+    let mut moved = moved;
+    if !moved.is_empty() {
+        let planned: HashSet<String> = changes.iter().map(|c| c.addr.to_string()).collect();
+        moved.retain(|to, _| planned.contains(to));
+    }
     let plan = Plan {
         format_version: "1".into(),
         strata_version: env!("CARGO_PKG_VERSION").into(),
@@ -356,6 +362,7 @@ pub async fn plan(
         prior_state: state,
         refreshed_away,
         resource_drift,
+        moved,
         graph,
         errored,
         data,

@@ -4,12 +4,14 @@
 
 use super::*;
 
-/// Applies `moved` blocks to the prior state's addresses.
+/// Applies `moved` blocks to the prior state's addresses. Returns each
+/// instance moved, by its new address, with its previous one.
 pub(super) fn apply_moves(
     stack: &LoadedStack,
     prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
     diagnostics: &mut Diagnostics,
-) {
+) -> BTreeMap<String, String> {
+    let mut moved = BTreeMap::new();
     // Implied moves, as Terraform makes them: adding `count` moves the
     // unkeyed instance to [0]; removing it moves [0] to the unkeyed one.
     for r in &stack.config.resources {
@@ -34,6 +36,7 @@ pub(super) fn apply_moves(
         if prior.contains_key(&from) && !prior.contains_key(&to) {
             if let Some(mut p) = prior.remove(&from) {
                 p.changed = true;
+                moved.insert(to.to_string(), from.to_string());
                 prior.insert(to, p);
             }
         }
@@ -82,10 +85,14 @@ pub(super) fn apply_moves(
             }
             if let Some(mut p) = prior.remove(&old) {
                 p.changed = true;
+                // A chain of moves (a to b, b to c) names where it began.
+                let first = moved.remove(&old.to_string()).unwrap_or(old.to_string());
+                moved.insert(new.to_string(), first);
                 prior.insert(new, p);
             }
         }
     }
+    moved
 }
 
 /// `import` blocks: each target not yet in state is read by its id through
