@@ -18,6 +18,7 @@ pub mod msgpack;
 pub mod process;
 pub mod proto;
 pub mod schema;
+mod tls;
 mod validity;
 
 use async_trait::async_trait;
@@ -224,6 +225,12 @@ impl PluginProvider {
     /// 5 or 6.
     pub fn protocol(&self) -> u32 {
         self.protocol
+    }
+
+    /// Whether the running process speaks TLS to this client (AutoMTLS);
+    /// `None` before it is started.
+    pub fn encrypted(&self) -> Option<bool> {
+        self.running.get().map(|r| r.encrypted)
     }
 
     /// Asks the plugin process to exit.

@@ -51,6 +51,8 @@ pub struct Running {
     pub channel: Channel,
     /// 5 or 6.
     pub protocol: u32,
+    /// Whether the connection is TLS (AutoMTLS).
+    pub encrypted: bool,
     child: tokio::sync::Mutex<Child>,
     socket_dir: PathBuf,
 }
@@ -79,9 +81,16 @@ impl Running {
             path: path.clone(),
             source,
         })?;
+        // AutoMTLS, as Terraform runs plugins: the plugin then serves TLS
+        // to this client certificate only.
+        let identity = crate::tls::ClientIdentity::generate().map_err(|e| LaunchError::Spawn {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
         let mut command = Command::new(launch.executable);
         command
             .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_CLIENT_CERT", &identity.pem)
             .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
             .env("PLUGIN_MIN_PORT", "10000")
             .env("PLUGIN_MAX_PORT", "25000")
@@ -176,7 +185,7 @@ impl Running {
             address: handshake.address.clone(),
             detail,
         };
-        let channel = connect(&handshake).await.map_err(|e| {
+        let channel = connect(&handshake, &identity).await.map_err(|e| {
             let _ = child.start_kill();
             connect_error(e.to_string())
         });
@@ -190,6 +199,7 @@ impl Running {
         Ok(Running {
             channel,
             protocol: handshake.protocol,
+            encrypted: handshake.server_certificate.is_some(),
             child: tokio::sync::Mutex::new(child),
             socket_dir,
         })
@@ -223,28 +233,47 @@ impl Running {
     }
 }
 
-async fn connect(handshake: &Handshake) -> Result<Channel, RpcError> {
-    if handshake.server_certificate.is_some() {
-        // Strata sets no PLUGIN_CLIENT_CERT, so a plugin that serves TLS
-        // anyway expects a client this one is not.
-        return Err(RpcError::Transport(
-            "the plugin serves TLS, which Strata did not ask for".into(),
-        ));
-    }
+/// Connects to the address the handshake named: over TLS to the
+/// certificate it named, or in the clear when it named none (a plugin
+/// whose go-plugin predates AutoMTLS).
+async fn connect(
+    handshake: &Handshake,
+    identity: &crate::tls::ClientIdentity,
+) -> Result<Channel, RpcError> {
+    let transport = |e: std::io::Error| RpcError::Transport(e.to_string());
     match handshake.network.as_str() {
         "unix" => {
             let stream = tokio::net::UnixStream::connect(&handshake.address)
                 .await
-                .map_err(|e| RpcError::Transport(e.to_string()))?;
-            Channel::connect(stream).await
+                .map_err(transport)?;
+            over(stream, handshake, identity).await
         }
         _ => {
             let stream = tokio::net::TcpStream::connect(&handshake.address)
                 .await
-                .map_err(|e| RpcError::Transport(e.to_string()))?;
-            Channel::connect(stream).await
+                .map_err(transport)?;
+            over(stream, handshake, identity).await
         }
     }
+}
+
+async fn over<S>(
+    stream: S,
+    handshake: &Handshake,
+    identity: &crate::tls::ClientIdentity,
+) -> Result<Channel, RpcError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let Some(certificate) = &handshake.server_certificate else {
+        return Channel::connect(stream).await;
+    };
+    let connector = crate::tls::connector(identity, certificate).map_err(RpcError::Transport)?;
+    let tls = connector
+        .connect(crate::tls::server_name(), stream)
+        .await
+        .map_err(|e| RpcError::Transport(format!("TLS with the plugin: {e}")))?;
+    Channel::connect(tls).await
 }
 
 /// A new directory, readable only by this user, for the plugin's socket.

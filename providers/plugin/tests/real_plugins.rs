@@ -96,6 +96,8 @@ async fn protocol_5_schema_of_the_real_aws_provider() {
         .await
         .expect("aws 3.39.0 starts");
     assert_eq!(provider.protocol(), 5);
+    // AutoMTLS: the plugin took the client certificate and serves TLS.
+    assert_eq!(provider.encrypted(), Some(true));
     let schema = provider.schema();
     assert!(
         schema.resources.len() > 700,
@@ -118,6 +120,7 @@ async fn protocol_6_schema_of_a_framework_provider() {
         .await
         .expect("workato 0.16.0 starts");
     assert_eq!(provider.protocol(), 6);
+    assert_eq!(provider.encrypted(), Some(true));
     let schema = provider.schema();
     assert!(!schema.resources.is_empty());
     assert!(
