@@ -236,8 +236,11 @@ const GROUPS: &[Group] = &[
 ];
 
 /// One change as a block of the comment: its address, reason and diff.
-fn change_block(c: &ResourceChange) -> String {
+fn change_block(c: &ResourceChange, moved_from: Option<&String>) -> String {
     let mut out = format!("**`{}`**", c.addr);
+    if let Some(from) = moved_from {
+        out.push_str(&format!(" (moved from `{from}`)"));
+    }
     if let Some(id) = &c.importing {
         out.push_str(&format!(" (imported from `{id}`)"));
     }
@@ -359,10 +362,15 @@ fn warning(plan: &Plan, stack: Option<&str>) -> String {
 /// The collapsible sections of one plan; `prefix` names the stack in a
 /// combined comment.
 fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
+    let moved_from = |c: &ResourceChange| {
+        (!plan.moved.is_empty())
+            .then(|| plan.moved.get(&c.addr.to_string()))
+            .flatten()
+    };
     let shown: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.importing.is_some())
+        .filter(|c| c.action != Action::NoOp || c.importing.is_some() || moved_from(c).is_some())
         .collect();
     let mut out = Vec::new();
     let mut push = |title: String, blocks: Vec<String>| {
@@ -384,7 +392,10 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
         changes.sort_by_cached_key(|c| c.addr.to_string());
         push(
             format!("{} ({})", g.title, changes.len()),
-            changes.iter().map(|c| change_block(c)).collect(),
+            changes
+                .iter()
+                .map(|c| change_block(c, moved_from(c)))
+                .collect(),
         );
     }
     let imported_only: Vec<&&ResourceChange> = shown
@@ -394,7 +405,23 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
     if !imported_only.is_empty() {
         push(
             format!("Import ({})", imported_only.len()),
-            imported_only.iter().map(|c| change_block(c)).collect(),
+            imported_only
+                .iter()
+                .map(|c| change_block(c, moved_from(c)))
+                .collect(),
+        );
+    }
+    let moved_only: Vec<&&ResourceChange> = shown
+        .iter()
+        .filter(|c| c.action == Action::NoOp && c.importing.is_none())
+        .collect();
+    if !moved_only.is_empty() {
+        push(
+            format!("Move ({})", moved_only.len()),
+            moved_only
+                .iter()
+                .map(|c| change_block(c, moved_from(c)))
+                .collect(),
         );
     }
     let drifted: Vec<&ResourceChange> = plan
@@ -526,7 +553,9 @@ fn cost_section(plan: &Plan, prefix: &str) -> Option<Section> {
 }
 
 fn no_changes(plan: &Plan) -> bool {
-    counts(plan).iter().all(|n| *n == 0) && !plan.changes.iter().any(|c| c.action != Action::NoOp)
+    counts(plan).iter().all(|n| *n == 0)
+        && !plan.changes.iter().any(|c| c.action != Action::NoOp)
+        && plan.moved.is_empty()
 }
 
 /// The comment, split into parts of at most `max_chars` characters.

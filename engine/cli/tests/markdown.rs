@@ -66,6 +66,17 @@ fn mixed_and_destructive() {
     check_snapshot("markdown_snapshots", "md", "mixed_and_destructive", &md);
 }
 
+/// Moved objects are named with where they were: a move alone in a
+/// section of its own, a move with a change beside the change.
+#[test]
+fn moves_say_where_objects_were() {
+    let first = "resource \"terraform_data\" \"trainer\" {\n  input = \"v1\"\n}\n\nresource \"terraform_data\" \"cache\" {\n  input = \"redis\"\n}\n";
+    let second = "moved {\n  from = terraform_data.trainer\n  to   = terraform_data.finetune\n}\n\nresource \"terraform_data\" \"finetune\" {\n  input = \"v2\"\n}\n\nmoved {\n  from = terraform_data.cache\n  to   = terraform_data.features\n}\n\nresource \"terraform_data\" \"features\" {\n  input = \"redis\"\n}\n";
+    let (_sb, md) = comment("moves", Some(first), second, &[]);
+    assert!(!md.contains("No changes."), "{md}");
+    check_snapshot("markdown_snapshots", "md", "moves", &md);
+}
+
 #[test]
 fn drift_has_its_own_section() {
     let sb = Sandbox::new("md-drift");
