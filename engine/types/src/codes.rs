@@ -133,6 +133,7 @@ codes! {
     PROVIDER_PLAN_WARNING = "E625", "Provider warning";
     REAP_FAILED = "E626", "Cannot tell whether to reap";
     REAP_WOULD_DESTROY_OTHERS = "E627", "Reaping would destroy more";
+    MOVE_ACROSS_TYPES_REFUSED = "E628", "Unsupported move across resource types";
     PREVENT_DESTROY = "E612", "Instance cannot be destroyed";
     OUTPUT_REFERS_TO_SENSITIVE_VALUES = "E613", "Output refers to sensitive values";
     FAILED_TO_READ_DATA_SOURCE = "E614", "Failed to read data source";

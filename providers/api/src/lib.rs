@@ -207,6 +207,21 @@ pub struct ApplyRequest<'a> {
     pub config: &'a Value,
 }
 
+/// An object of another resource type (perhaps another provider's) to
+/// take as one of `target_type`: a `moved` block across types, as
+/// Terraform's `MoveResourceState` carries it.
+pub struct MoveRequest<'a> {
+    /// The source provider's source address
+    /// (`registry.terraform.io/hashicorp/null`).
+    pub source_provider: &'a str,
+    pub source_type: &'a str,
+    pub source_schema_version: u64,
+    /// The object's attributes as the state stores them (JSON).
+    pub source_state: &'a [u8],
+    pub source_private: &'a [u8],
+    pub target_type: &'a str,
+}
+
 /// How a provider finds an object that an interrupted apply may have
 /// created before its result was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -388,6 +403,22 @@ pub trait Provider: Send + Sync {
     /// [`Provider::import`] with the imported object's private data.
     async fn import_private(&self, type_name: &str, id: &str) -> ProviderResult<(Value, Vec<u8>)> {
         Ok((self.import(type_name, id).await?, Vec::new()))
+    }
+
+    /// Takes an object of another type as one of `request.target_type`
+    /// (a `moved` block across types); returns it with its private data.
+    /// Most providers take none.
+    async fn move_resource_state(
+        &self,
+        request: MoveRequest<'_>,
+    ) -> ProviderResult<(Value, Vec<u8>)> {
+        Err(ProviderError::failed(
+            "Unsupported move across resource types",
+            format!(
+                "The provider of {} cannot take an object of type {} ({}).",
+                request.target_type, request.source_type, request.source_provider
+            ),
+        ))
     }
 
     /// Converts state stored under `version` of the schema to the current

@@ -11,12 +11,14 @@
 mod api;
 mod config;
 mod data;
+mod plan;
 mod policy_document;
 mod pricing;
 mod resources;
 mod tags;
 
 use api::{Api, Obj};
+use plan::blank;
 
 /// An AWS error as a provider error that keeps its code, for providers
 /// that call AWS themselves.
@@ -238,183 +240,6 @@ impl AwsProvider {
     fn default_tags(&self) -> BTreeMap<String, String> {
         self.settings.lock().expect("settings").default_tags.clone()
     }
-
-    fn plan_resource(
-        &self,
-        resource: &dyn Resource,
-        request: &PlanRequest<'_>,
-    ) -> ProviderResult<PlanResponse> {
-        let schema = schema_for(resource);
-        if request.proposed.is_null() {
-            return Ok(PlanResponse {
-                warnings: Vec::new(),
-                planned: request.proposed.clone(),
-                requires_replace: vec![],
-            });
-        }
-        let config = to_obj(request.config);
-        // A computed block the configuration leaves out keeps what AWS has.
-        let left_to_aws = |name: &str, c: &J| {
-            resource.computed_blocks().contains(&name)
-                && (c.is_null() || c.as_array().is_some_and(Vec::is_empty))
-        };
-        // Set in configuration: known, or unknown until apply (JSON loses
-        // that difference, so ask the value).
-        let set =
-            |name: &str| strata_provider::attr(request.config, name).is_some_and(|v| !v.is_null());
-        let known_config = |name: &str| {
-            strata_provider::attr(request.config, name).is_none_or(Value::is_wholly_known)
-        };
-        let mut tags_all = None;
-        if schema.attributes.contains_key("tags_all") {
-            let mut all = self.default_tags();
-            all.extend(api::tags(&config, "tags"));
-            // None inside: unknown until apply.
-            tags_all = Some(known_config("tags").then(|| api::map_json(&all)));
-        }
-        let tags_all_value = |ty: &Type| -> ProviderResult<Value> {
-            match &tags_all {
-                Some(None) => Ok(Value::unknown(ty.clone())),
-                Some(Some(t)) => value_from_json(t, ty)
-                    .map_err(|e| ProviderError::failed("Invalid tags", e.to_string())),
-                None => Ok(Value::null(ty.clone())),
-            }
-        };
-        let fresh = || -> ProviderResult<Value> {
-            let mut known = resource.plan_known(&config);
-            known
-                .entry("region")
-                .or_insert_with(|| J::String(self.region()));
-            let mut planned = BTreeMap::new();
-            for (name, a) in &schema.attributes {
-                let value = match (set(name), known.get(name)) {
-                    _ if name == "tags_all" => tags_all_value(&a.ty)?,
-                    (true, _) => attr_of(request.config, name, &a.ty),
-                    (false, Some(k)) => value_from_json(k, &a.ty)
-                        .map_err(|e| ProviderError::failed("Invalid default", e.to_string()))?,
-                    (false, None) if a.computed => Value::unknown(a.ty.clone()),
-                    (false, None) => Value::null(a.ty.clone()),
-                };
-                planned.insert(name.clone(), value.mark_sensitive(a.sensitive));
-            }
-            for name in schema.blocks.keys() {
-                planned.insert(
-                    name.clone(),
-                    attr_of(request.config, name, &schema.object_type_of(name)),
-                );
-            }
-            Ok(Value::object(planned))
-        };
-        if request.prior.is_null() {
-            return Ok(PlanResponse {
-                warnings: Vec::new(),
-                planned: fresh()?,
-                requires_replace: vec![],
-            });
-        }
-        let prior = to_obj(request.prior);
-        let mut requires_replace = Vec::new();
-        let mut changed = false;
-        for (name, a) in &schema.attributes {
-            if !(a.required || a.optional) {
-                continue;
-            }
-            // As in the AWS provider's SDK, an empty string, list or map is
-            // the same as leaving the argument out: AWS reads it back as
-            // absent, so it must not plan a change on every run.
-            let configured = config.get(name).filter(|v| set(name) && !blank(v));
-            let before = prior.get(name).filter(|v| !blank(v));
-            let differs = match (configured, before) {
-                _ if !known_config(name) => true,
-                (Some(c), Some(p)) => !same(c, p),
-                (Some(_), None) => true,
-                // Unset optional+computed arguments keep what AWS chose.
-                (None, _) if a.computed => false,
-                (None, Some(_)) => true,
-                (None, None) => false,
-            };
-            if differs {
-                changed = true;
-                if a.force_new {
-                    requires_replace.push(vec![name.clone()]);
-                }
-            }
-        }
-        for (name, nested) in &schema.blocks {
-            // Waiting longer or shorter changes nothing in AWS.
-            if name == "timeouts" {
-                continue;
-            }
-            let c = config.get(name).cloned().unwrap_or(J::Null);
-            let p = prior.get(name).cloned().unwrap_or(J::Null);
-            if left_to_aws(name, &c) {
-                continue;
-            }
-            if !known_config(name) || !blocks_match(&nested.schema, &c, &p) {
-                changed = true;
-                if resource.force_new_blocks().contains(&name.as_str()) {
-                    requires_replace.push(vec![name.clone()]);
-                }
-            }
-        }
-        if let Some(t) = &tags_all {
-            let before = prior.get("tags_all").unwrap_or(&J::Null);
-            if t.as_ref().is_none_or(|t| !same(t, before)) {
-                changed = true;
-            }
-        }
-        if !requires_replace.is_empty() {
-            return Ok(PlanResponse {
-                warnings: Vec::new(),
-                planned: fresh()?,
-                requires_replace,
-            });
-        }
-        if !changed {
-            return Ok(PlanResponse {
-                warnings: Vec::new(),
-                planned: request.prior.clone(),
-                requires_replace,
-            });
-        }
-        // In place: configuration over the prior object.
-        let mut planned = match &request.prior.kind {
-            Kind::Object(m) => m.clone(),
-            _ => Default::default(),
-        };
-        for (name, a) in &schema.attributes {
-            let configured = set(name);
-            if name == "tags_all" {
-                if tags_all.is_some() {
-                    planned.insert(name.clone(), tags_all_value(&a.ty)?);
-                }
-            } else if configured || (!a.computed && (a.required || a.optional)) {
-                planned.insert(
-                    name.clone(),
-                    attr_of(request.config, name, &a.ty).mark_sensitive(a.sensitive),
-                );
-            }
-        }
-        for name in schema.blocks.keys() {
-            if left_to_aws(name, config.get(name).unwrap_or(&J::Null)) {
-                continue;
-            }
-            planned.insert(
-                name.clone(),
-                attr_of(request.config, name, &schema.object_type_of(name)),
-            );
-        }
-        for name in resource.update_unknowns() {
-            if let Some(a) = schema.attributes.get(*name) {
-                planned.insert(name.to_string(), Value::unknown(a.ty.clone()));
-            }
-        }
-        Ok(PlanResponse {
-            warnings: Vec::new(),
-            planned: Value::object(planned),
-            requires_replace,
-        })
-    }
 }
 
 /// Every resource type with its schema, made once: planning or refreshing
@@ -513,79 +338,6 @@ fn parse_duration(text: &str) -> Option<std::time::Duration> {
         total = total.checked_add(n.checked_mul(unit)?)?;
     }
     (number.is_empty() && !text.is_empty()).then(|| std::time::Duration::from_secs(total))
-}
-
-/// The planned value of an attribute, from the configuration value.
-fn attr_of(config: &Value, name: &str, ty: &Type) -> Value {
-    strata_provider::attr(config, name)
-        .cloned()
-        .unwrap_or_else(|| Value::null(ty.clone()))
-}
-
-/// Whether configured blocks match the prior ones: attributes equal, and
-/// nested blocks the configuration leaves out taken as AWS set them.
-fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
-    let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
-    if empty(config) && empty(prior) {
-        return true;
-    }
-    let list = |j: &J| -> Vec<J> {
-        match j {
-            J::Array(a) => a.clone(),
-            J::Object(_) => vec![j.clone()],
-            _ => Vec::new(),
-        }
-    };
-    let (c, p) = (list(config), list(prior));
-    let element = |ce: &J, pe: &J| {
-        schema
-            .attributes
-            .keys()
-            .all(|k| same(ce.get(k).unwrap_or(&J::Null), pe.get(k).unwrap_or(&J::Null)))
-            && schema.blocks.iter().all(|(k, nested)| {
-                let cn = ce.get(k).unwrap_or(&J::Null);
-                empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))
-            })
-    };
-    c.len() == p.len() && c.iter().all(|ce| p.iter().any(|pe| element(ce, pe)))
-}
-
-/// JSON equality that treats numbers by value.
-/// Null, or an empty string, list or map.
-fn blank(v: &J) -> bool {
-    match v {
-        J::Null => true,
-        J::String(s) => s.is_empty(),
-        J::Array(a) => a.is_empty(),
-        J::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
-fn same(a: &J, b: &J) -> bool {
-    match (a, b) {
-        (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
-        (J::Array(x), J::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (J::Object(x), J::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-trait SchemaExt {
-    fn object_type_of(&self, block: &str) -> Type;
-}
-
-impl SchemaExt for Schema {
-    fn object_type_of(&self, block: &str) -> Type {
-        match self.object_type() {
-            Type::Object(o) => o.attributes.get(block).cloned().unwrap_or(Type::Dynamic),
-            _ => Type::Dynamic,
-        }
-    }
 }
 
 /// Whether `text` reads as an AWS region name (`eu-west-1`,

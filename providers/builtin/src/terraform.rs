@@ -60,6 +60,58 @@ impl Provider for TerraformProvider {
         false
     }
 
+    /// `null_resource` (of `hashicorp/null`, from any host) becomes
+    /// `terraform_data` as in Terraform: the same `id`, its `triggers` as
+    /// `triggers_replace` (an object, as configuration writes it), no
+    /// input or output.
+    async fn move_resource_state(
+        &self,
+        request: strata_provider::MoveRequest<'_>,
+    ) -> ProviderResult<(Value, Vec<u8>)> {
+        use strata_provider::ProviderError;
+        if !request.source_provider.ends_with("hashicorp/null") {
+            return Err(ProviderError::failed(
+                "Unsupported source provider for move operation",
+                "Only moving from the official hashicorp/null provider to terraform_data is supported.",
+            ));
+        }
+        if request.source_type != "null_resource" {
+            return Err(ProviderError::failed(
+                "Unsupported source resource type for move operation",
+                "Only moving from the null_resource managed resource to terraform_data is supported.",
+            ));
+        }
+        let source: serde_json::Value = serde_json::from_slice(request.source_state)
+            .map_err(|e| ProviderError::failed("Invalid null_resource state", e.to_string()))?;
+        let id = match source.get("id").and_then(|v| v.as_str()) {
+            Some(id) => Value::string(id),
+            None => Value::null(Type::String),
+        };
+        let triggers = match source.get("triggers").and_then(|v| v.as_object()) {
+            Some(map) => {
+                let mut fields = BTreeMap::new();
+                for (k, v) in map {
+                    let text = v.as_str().ok_or_else(|| {
+                        ProviderError::failed(
+                            "Invalid null_resource state",
+                            format!("triggers[{k:?}] is not a string"),
+                        )
+                    })?;
+                    fields.insert(k.clone(), Value::string(text));
+                }
+                Value::object(fields)
+            }
+            None => Value::dynamic_null(),
+        };
+        let moved = Value::object(BTreeMap::from([
+            ("id".to_string(), id),
+            ("input".to_string(), Value::dynamic_null()),
+            ("output".to_string(), Value::dynamic_null()),
+            ("triggers_replace".to_string(), triggers),
+        ]));
+        Ok((moved, Vec::new()))
+    }
+
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             resources: BTreeMap::from([("terraform_data".to_string(), schema())]),
@@ -144,5 +196,92 @@ impl Provider for TerraformProvider {
             ("output".to_string(), Value::dynamic_null()),
             ("triggers_replace".to_string(), Value::dynamic_null()),
         ])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_provider::MoveRequest;
+
+    fn request<'a>(
+        source_provider: &'a str,
+        source_type: &'a str,
+        state: &'a [u8],
+    ) -> MoveRequest<'a> {
+        MoveRequest {
+            source_provider,
+            source_type,
+            source_schema_version: 0,
+            source_state: state,
+            source_private: &[],
+            target_type: "terraform_data",
+        }
+    }
+
+    #[tokio::test]
+    async fn a_null_resource_becomes_terraform_data() {
+        let state = br#"{"id":"5577006791947779410","triggers":{"model":"llama","epochs":"10"}}"#;
+        let (moved, private) = TerraformProvider
+            .move_resource_state(request(
+                "registry.terraform.io/hashicorp/null",
+                "null_resource",
+                state,
+            ))
+            .await
+            .expect("moved");
+        assert!(private.is_empty());
+        assert_eq!(
+            attr(&moved, "id"),
+            Some(&Value::string("5577006791947779410"))
+        );
+        let triggers = attr(&moved, "triggers_replace").expect("triggers_replace");
+        assert_eq!(
+            triggers,
+            &Value::object(BTreeMap::from([
+                ("epochs".to_string(), Value::string("10")),
+                ("model".to_string(), Value::string("llama")),
+            ]))
+        );
+        assert!(attr(&moved, "input").is_some_and(Value::is_null));
+        // No triggers: null, whatever its type.
+        let (moved, _) = TerraformProvider
+            .move_resource_state(request(
+                "mirror.example.com/hashicorp/null",
+                "null_resource",
+                br#"{"id":"1","triggers":null}"#,
+            ))
+            .await
+            .expect("moved from a mirror's null provider");
+        assert!(attr(&moved, "triggers_replace").is_some_and(Value::is_null));
+    }
+
+    #[tokio::test]
+    async fn only_null_resources_move() {
+        let state = br#"{"id":"1"}"#;
+        let other_provider = TerraformProvider
+            .move_resource_state(request(
+                "registry.terraform.io/acme/null",
+                "null_resource",
+                state,
+            ))
+            .await
+            .expect_err("another provider's type");
+        assert!(
+            other_provider.to_string().contains("hashicorp/null"),
+            "{other_provider}"
+        );
+        let other_type = TerraformProvider
+            .move_resource_state(request(
+                "registry.terraform.io/hashicorp/null",
+                "null_data",
+                state,
+            ))
+            .await
+            .expect_err("another type");
+        assert!(
+            other_type.to_string().contains("null_resource"),
+            "{other_type}"
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! the same interface.
 //!
 //! Protocols 5 and 6 differ in a few method names and in the schema's
-//! attribute message; [`Methods`] names the calls of each.
+//! attribute message; `wire::Methods` names the calls of each.
 
 pub mod cache;
 mod functions;
@@ -20,11 +20,11 @@ pub mod proto;
 pub mod schema;
 mod tls;
 mod validity;
+mod wire;
 
 use async_trait::async_trait;
 use grpc::RpcError;
 use process::{Launch, Running};
-use proto::{Diagnostic as WireDiagnostic, DynamicValue};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +34,9 @@ use strata_provider::{
     ProviderSchema,
 };
 use strata_types::{Type, Value};
+use wire::{
+    attribute_path, capabilities, diagnostics_result, dynamic, methods, undynamic, warnings_of,
+};
 
 /// The Terraform version a plugin is told it runs under: the protocol
 /// behaviour Strata follows.
@@ -68,64 +71,6 @@ impl Default for Timeouts {
             start: Duration::from_secs(60),
             call: Duration::from_secs(3600),
         }
-    }
-}
-
-/// The gRPC methods of one protocol version.
-#[derive(Clone, Copy, Debug)]
-struct Methods {
-    schema: &'static str,
-    validate_provider: &'static str,
-    validate_resource: &'static str,
-    validate_data_source: &'static str,
-    configure: &'static str,
-    upgrade: &'static str,
-    read: &'static str,
-    plan: &'static str,
-    apply: &'static str,
-    import: &'static str,
-    read_data_source: &'static str,
-    stop: &'static str,
-    call_function: &'static str,
-}
-
-const V5: Methods = Methods {
-    schema: "/tfplugin5.Provider/GetSchema",
-    validate_provider: "/tfplugin5.Provider/PrepareProviderConfig",
-    validate_resource: "/tfplugin5.Provider/ValidateResourceTypeConfig",
-    validate_data_source: "/tfplugin5.Provider/ValidateDataSourceConfig",
-    configure: "/tfplugin5.Provider/Configure",
-    upgrade: "/tfplugin5.Provider/UpgradeResourceState",
-    read: "/tfplugin5.Provider/ReadResource",
-    plan: "/tfplugin5.Provider/PlanResourceChange",
-    apply: "/tfplugin5.Provider/ApplyResourceChange",
-    import: "/tfplugin5.Provider/ImportResourceState",
-    read_data_source: "/tfplugin5.Provider/ReadDataSource",
-    stop: "/tfplugin5.Provider/Stop",
-    call_function: "/tfplugin5.Provider/CallFunction",
-};
-
-const V6: Methods = Methods {
-    schema: "/tfplugin6.Provider/GetProviderSchema",
-    validate_provider: "/tfplugin6.Provider/ValidateProviderConfig",
-    validate_resource: "/tfplugin6.Provider/ValidateResourceConfig",
-    validate_data_source: "/tfplugin6.Provider/ValidateDataResourceConfig",
-    configure: "/tfplugin6.Provider/ConfigureProvider",
-    upgrade: "/tfplugin6.Provider/UpgradeResourceState",
-    read: "/tfplugin6.Provider/ReadResource",
-    plan: "/tfplugin6.Provider/PlanResourceChange",
-    apply: "/tfplugin6.Provider/ApplyResourceChange",
-    import: "/tfplugin6.Provider/ImportResourceState",
-    read_data_source: "/tfplugin6.Provider/ReadDataSource",
-    stop: "/tfplugin6.Provider/StopProvider",
-    call_function: "/tfplugin6.Provider/CallFunction",
-};
-
-fn methods(protocol: u32) -> Methods {
-    if protocol == 6 {
-        V6
-    } else {
-        V5
     }
 }
 
@@ -431,104 +376,6 @@ async fn launch(package: &Package, timeouts: Timeouts) -> Result<Running, Plugin
     })
 }
 
-fn capabilities() -> proto::ClientCapabilities {
-    proto::ClientCapabilities {
-        deferral_allowed: false,
-        write_only_attributes_allowed: false,
-    }
-}
-
-fn dynamic(value: &Value, ty: &Type) -> ProviderResult<DynamicValue> {
-    let msgpack = msgpack::encode(value, ty).map_err(|e| {
-        ProviderError::failed("Cannot encode a value for the provider", e.to_string())
-    })?;
-    Ok(DynamicValue {
-        msgpack,
-        json: Vec::new(),
-    })
-}
-
-fn undynamic(value: Option<&DynamicValue>, ty: &Type) -> ProviderResult<Value> {
-    let Some(value) = value else {
-        return Ok(Value::null(ty.clone()));
-    };
-    if !value.msgpack.is_empty() {
-        return msgpack::decode(&value.msgpack, ty).map_err(|e| {
-            ProviderError::failed(
-                "The provider sent a value that does not decode",
-                e.to_string(),
-            )
-        });
-    }
-    if !value.json.is_empty() {
-        let json: serde_json::Value = serde_json::from_slice(&value.json).map_err(|e| {
-            ProviderError::failed(
-                "The provider sent a value that does not decode",
-                e.to_string(),
-            )
-        })?;
-        return strata_types::json::value_from_json(&json, ty).map_err(|e| {
-            ProviderError::failed(
-                "The provider sent a value that does not decode",
-                e.to_string(),
-            )
-        });
-    }
-    Ok(Value::null(ty.clone()))
-}
-
-/// The provider's warning diagnostics, each at its attribute, for the
-/// plan to show (Terraform shows a plugin's plan warnings).
-fn warnings_of(diagnostics: &[WireDiagnostic]) -> Vec<ProviderError> {
-    diagnostics
-        .iter()
-        .filter(|d| d.severity != proto::SEVERITY_ERROR)
-        .map(|d| ProviderError::Failed {
-            summary: d.summary.clone(),
-            detail: d.detail.clone(),
-            attribute: d.attribute.as_ref().map(attribute_path),
-            code: None,
-        })
-        .collect()
-}
-
-/// The provider's error diagnostics as one error (warnings are logged).
-fn diagnostics_result(diagnostics: &[WireDiagnostic]) -> ProviderResult<()> {
-    let mut errors = Vec::new();
-    for d in diagnostics {
-        if d.severity == proto::SEVERITY_ERROR {
-            errors.push(d);
-        } else {
-            tracing::warn!(target: "strata::plugin", summary = %d.summary, detail = %d.detail, "provider warning");
-        }
-    }
-    let Some(first) = errors.first() else {
-        return Ok(());
-    };
-    let mut detail = first.detail.clone();
-    for more in &errors[1..] {
-        detail.push_str(&format!("\n{}: {}", more.summary, more.detail));
-    }
-    Err(ProviderError::Failed {
-        summary: first.summary.clone(),
-        detail,
-        attribute: first.attribute.as_ref().map(attribute_path),
-        code: None,
-    })
-}
-
-fn attribute_path(path: &proto::AttributePath) -> Vec<String> {
-    path.steps
-        .iter()
-        .filter_map(|s| match &s.selector {
-            Some(proto::Selector::AttributeName(n)) => Some(n.clone()),
-            Some(proto::Selector::ElementKeyString(k)) => Some(k.clone()),
-            Some(proto::Selector::ElementKeyInt(i)) => Some(i.to_string()),
-            None => None,
-        })
-        .collect()
-}
-
 #[async_trait]
 impl Provider for PluginProvider {
     fn name(&self) -> &str {
@@ -789,6 +636,34 @@ impl Provider for PluginProvider {
                 format!("no {type_name} with id {id:?} exists"),
             )),
         }
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: strata_provider::MoveRequest<'_>,
+    ) -> ProviderResult<(Value, Vec<u8>)> {
+        let ty = self.resource_type(request.target_type)?;
+        let m = methods(self.protocol);
+        let response: proto::MoveResourceStateResponse = self
+            .call(
+                m.move_state,
+                &proto::MoveResourceStateRequest {
+                    source_provider_address: request.source_provider.to_string(),
+                    source_type_name: request.source_type.to_string(),
+                    source_schema_version: i64::try_from(request.source_schema_version)
+                        .unwrap_or(i64::MAX),
+                    source_state: Some(proto::RawState {
+                        json: request.source_state.to_vec(),
+                        flatmap: Default::default(),
+                    }),
+                    target_type_name: request.target_type.to_string(),
+                    source_private: request.source_private.to_vec(),
+                },
+            )
+            .await?;
+        diagnostics_result(&response.diagnostics)?;
+        let moved = undynamic(response.target_state.as_ref(), &ty)?;
+        Ok((moved, response.target_private))
     }
 
     fn import_id(&self, type_name: &str, state: &Value) -> Option<String> {

@@ -320,6 +320,32 @@ pub struct UpgradeResourceStateResponse {
 }
 
 #[derive(Clone, PartialEq, Message)]
+pub struct MoveResourceStateRequest {
+    #[prost(string, tag = "1")]
+    pub source_provider_address: String,
+    #[prost(string, tag = "2")]
+    pub source_type_name: String,
+    #[prost(int64, tag = "3")]
+    pub source_schema_version: i64,
+    #[prost(message, optional, tag = "4")]
+    pub source_state: Option<RawState>,
+    #[prost(string, tag = "5")]
+    pub target_type_name: String,
+    #[prost(bytes = "vec", tag = "6")]
+    pub source_private: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct MoveResourceStateResponse {
+    #[prost(message, optional, tag = "1")]
+    pub target_state: Option<DynamicValue>,
+    #[prost(message, repeated, tag = "2")]
+    pub diagnostics: Vec<Diagnostic>,
+    #[prost(bytes = "vec", tag = "3")]
+    pub target_private: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, Message)]
 pub struct ConfigureRequest {
     #[prost(string, tag = "1")]
     pub terraform_version: String,

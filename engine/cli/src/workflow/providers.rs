@@ -123,15 +123,6 @@ pub fn providers_command(json: bool, style: &Style) -> ExitCode {
     }
 }
 
-/// Terraform's source address of a provider Strata has built in.
-fn source_address(name: &str) -> String {
-    if name == "terraform" {
-        "terraform.io/builtin/terraform".into()
-    } else {
-        format!("registry.terraform.io/hashicorp/{name}")
-    }
-}
-
 /// A schema block in Terraform's JSON schema format.
 fn block_json(schema: &strata_provider::Schema) -> serde_json::Value {
     use serde_json::json;
@@ -256,7 +247,12 @@ pub fn providers_schema_command(json: bool, style: &Style) -> ExitCode {
             if !schema.data_sources.is_empty() {
                 v["data_source_schemas"] = json!(kinds(&schema.data_sources));
             }
-            Some((source_address(name), v))
+            // A plugin's own source (`local/workato`), else the implied one.
+            let source = registry
+                .get(name)
+                .map(|p| strata_provider::source_of(p.as_ref()))
+                .unwrap_or_else(|| strata_provider::default_source(name));
+            Some((source, v))
         })
         .collect();
     println!(

@@ -98,7 +98,9 @@ pub async fn plan(
     let serial = prior_state.as_ref().map(|s| s.serial);
     let mut state = prior_state.unwrap_or_else(State::fresh);
     let mut prior = decode_state(&state, registry, &mut diagnostics);
-    let moved = apply_moves(stack, &mut prior, &mut diagnostics);
+    let mut moves = apply_moves(stack, &mut prior, &mut diagnostics);
+    move_across_types(stack, registry, &mut prior, &mut moves, &mut diagnostics).await;
+    let moved = moves.moved;
     let importing = import_blocks(
         stack,
         evaluated,

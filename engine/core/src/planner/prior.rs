@@ -4,14 +4,30 @@
 
 use super::*;
 
-/// Applies `moved` blocks to the prior state's addresses. Returns each
-/// instance moved, by its new address, with its previous one.
+/// A `moved` block's instance whose resource type changes: the target
+/// type's provider must take the object ([`move_across_types`]).
+pub(super) struct CrossMove {
+    from: InstanceAddr,
+    to: InstanceAddr,
+    span: Span,
+}
+
+/// What `moved` blocks did to the prior state: each instance moved, by
+/// its new address, with its previous one; and the moves across types
+/// still to make.
+pub(super) struct Moves {
+    pub moved: BTreeMap<String, String>,
+    pub across: Vec<CrossMove>,
+}
+
+/// Applies `moved` blocks to the prior state's addresses.
 pub(super) fn apply_moves(
     stack: &LoadedStack,
     prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
     diagnostics: &mut Diagnostics,
-) -> BTreeMap<String, String> {
+) -> Moves {
     let mut moved = BTreeMap::new();
+    let mut across = Vec::new();
     // Implied moves, as Terraform makes them: adding `count` moves the
     // unkeyed instance to [0]; removing it moves [0] to the unkeyed one.
     for r in &stack.config.resources {
@@ -83,6 +99,14 @@ pub(super) fn apply_moves(
             if prior.contains_key(&new) {
                 continue;
             }
+            if old.resource.type_name != new.resource.type_name {
+                across.push(CrossMove {
+                    from: old,
+                    to: new,
+                    span: block.type_span,
+                });
+                continue;
+            }
             if let Some(mut p) = prior.remove(&old) {
                 p.changed = true;
                 // A chain of moves (a to b, b to c) names where it began.
@@ -92,7 +116,104 @@ pub(super) fn apply_moves(
             }
         }
     }
-    moved
+    Moves { moved, across }
+}
+
+/// Moves across resource types, as Terraform makes them: the target type's
+/// provider is given the object as the state stores it (with its source
+/// provider, type, schema version and private data) and returns it as an
+/// object of the target type, or refuses.
+pub(super) async fn move_across_types(
+    stack: &LoadedStack,
+    registry: &Registry,
+    prior: &mut BTreeMap<InstanceAddr, PriorInstance>,
+    moves: &mut Moves,
+    diagnostics: &mut Diagnostics,
+) {
+    for m in std::mem::take(&mut moves.across) {
+        let Some(source) = prior.get(&m.from) else {
+            continue;
+        };
+        let refused = |detail: String| {
+            Diagnostic::error(
+                strata_types::codes::MOVE_ACROSS_TYPES_REFUSED,
+                "Unsupported move across resource types",
+                format!("Moving {} to {}: {detail}", m.from, m.to),
+                m.span,
+            )
+        };
+        let found = provider_for(
+            registry,
+            m.from.resource.mode,
+            &m.from.resource.type_name,
+            m.span,
+        )
+        .and_then(|(_, source_schema)| {
+            let (target, target_schema) = provider_for(
+                registry,
+                m.to.resource.mode,
+                &m.to.resource.type_name,
+                m.span,
+            )?;
+            let address = match stack
+                .config
+                .resources
+                .iter()
+                .find(|r| resource_addr(r) == m.to.resource)
+            {
+                Some(r) => resource_provider(r, target.as_ref())?,
+                None => provider_address(target.as_ref()),
+            };
+            let instance = provider_instance(registry, &address, m.span)?;
+            Ok((source_schema, target_schema, address, instance))
+        });
+        let (source_schema, target_schema, address, target) = match found {
+            Ok(f) => f,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let state = crate::schema_json::encode_attributes(&source_schema, &source.value);
+        let source_provider = source
+            .provider
+            .strip_prefix("provider[\"")
+            .and_then(|rest| rest.split_once("\"]"))
+            .map_or(source.provider.as_str(), |(s, _)| s);
+        let private = strata_state::decode_private(source.private.as_deref());
+        let request = strata_provider::MoveRequest {
+            source_provider,
+            source_type: &m.from.resource.type_name,
+            source_schema_version: source_schema.version,
+            source_state: &serde_json::to_vec(&state).unwrap_or_default(),
+            source_private: &private,
+            target_type: &m.to.resource.type_name,
+        };
+        match target.move_resource_state(request).await {
+            Ok((value, private)) => {
+                let Some(source) = prior.remove(&m.from) else {
+                    continue;
+                };
+                let first = moves
+                    .moved
+                    .remove(&m.from.to_string())
+                    .unwrap_or(m.from.to_string());
+                moves.moved.insert(m.to.to_string(), first);
+                prior.insert(
+                    m.to,
+                    PriorInstance {
+                        value: mark_schema_sensitive(&target_schema, value),
+                        dependencies: source.dependencies,
+                        provider: address,
+                        create_before_destroy: source.create_before_destroy,
+                        changed: true,
+                        private: strata_state::encode_private(&private),
+                    },
+                );
+            }
+            Err(e) => diagnostics.push(refused(e.to_string())),
+        }
+    }
 }
 
 /// `import` blocks: each target not yet in state is read by its id through
