@@ -12,15 +12,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn run(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
-    let out = Command::new(program)
+fn output(program: &Path, args: &[&str], dir: &Path) -> std::io::Result<std::process::Output> {
+    Command::new(program)
         .args(args)
         .current_dir(dir)
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .env("TF_IN_AUTOMATION", "1")
         .env("NO_COLOR", "1")
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+}
+
+fn run(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
+    let out =
+        output(program, args, dir).map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -519,14 +523,7 @@ fn plan_and_apply_match_terraform() {
 
 /// The exit code and standard output of a run.
 fn run_code(program: &Path, args: &[&str], dir: &Path) -> (i32, String) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .env("TF_IN_AUTOMATION", "1")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
+    let out = output(program, args, dir).expect("run");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

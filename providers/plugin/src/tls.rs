@@ -243,26 +243,13 @@ mod der {
 
     /// `YYMMDDHHMMSSZ` (UTCTime holds years 1950 to 2049).
     fn utc_time(secs: u64) -> Vec<u8> {
-        let days = (secs / 86_400) as i64;
-        let rem = secs % 86_400;
-        // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        let text = format!(
-            "{:02}{month:02}{day:02}{:02}{:02}{:02}Z",
-            year % 100,
-            rem / 3600,
-            rem / 60 % 60,
-            rem % 60
-        );
-        tlv(UTC_TIME, text.as_bytes())
+        let full = strata_types::time::rfc3339(i64::try_from(secs).unwrap_or(i64::MAX), None);
+        let digits: String = full
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == 'Z')
+            .skip(2)
+            .collect();
+        tlv(UTC_TIME, digits.as_bytes())
     }
 
     fn algorithm() -> Vec<u8> {
