@@ -17,6 +17,7 @@ mod progress;
 mod render;
 mod report;
 mod signals;
+mod state_render;
 mod ui_json;
 mod workflow;
 

@@ -154,10 +154,10 @@ fn null_resources_move_to_terraform_data() {
     let id = |sb: &Sandbox, address: &str| {
         let (code, out) = sb.run(&["state", "show", address], "");
         assert_eq!(code, 0, "{out}");
-        // `"id": "…",` in the object shown.
+        // `id = "…"` in the resource block shown.
         out.lines()
-            .find(|l| l.trim_start().starts_with("\"id\""))
-            .map(|l| l.split('"').nth(3).unwrap_or_default().to_string())
+            .find(|l| l.trim_start().starts_with("id "))
+            .map(|l| l.split('"').nth(1).unwrap_or_default().to_string())
             .unwrap_or_default()
     };
     let before = id(&sb, "null_resource.warmup");

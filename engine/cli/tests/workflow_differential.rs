@@ -342,6 +342,72 @@ fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
     ))
 }
 
+/// `show` of the state as people read it, with ids (UUIDs) masked.
+fn shown_state(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
+    let text = run(program, args, dir)?;
+    let chars: Vec<char> = text.chars().collect();
+    let is_uuid = |w: &[char]| {
+        w.len() == 36
+            && w.iter().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == '-',
+                _ => c.is_ascii_hexdigit(),
+            })
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 36 <= chars.len() && is_uuid(&chars[i..i + 36]) {
+            out.push_str("<id>");
+            i += 36;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether Strata's `show` reads as Terraform's, where Strata may hide
+/// more: a `(sensitive value)` of Strata's stands for whatever Terraform
+/// shows in its place (Strata keeps `terraform_data`'s output as
+/// sensitive as its input; Terraform does not).
+fn same_show(theirs: &str, ours: &str) -> bool {
+    let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+    let (mut i, mut j) = (0, 0);
+    while i < t.len() && j < o.len() {
+        if t[i] == o[j] {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        let Some(at) = o[j].find("(sensitive value)") else {
+            return false;
+        };
+        let prefix = &o[j][..at];
+        if !t[i].starts_with(prefix) {
+            return false;
+        }
+        // Their value may span lines: skip to its close at this indentation.
+        let rest = t[i][prefix.len()..].trim_end_matches(',');
+        if ["{", "[", "(", "<<-EOT"]
+            .iter()
+            .any(|open| rest.ends_with(open))
+        {
+            let indent = t[i].len() - t[i].trim_start().len();
+            i += 1;
+            while i < t.len()
+                && !(t[i].len() - t[i].trim_start().len() == indent
+                    && t[i].trim_start().starts_with(['}', ']', ')', 'E']))
+            {
+                i += 1;
+            }
+        }
+        i += 1;
+        j += 1;
+    }
+    i == t.len() && j == o.len()
+}
+
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
@@ -469,6 +535,16 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 n + 1,
                 theirs.5,
                 ours.5
+            ));
+        }
+        let (their_show, our_show) = (
+            shown_state(&terraform.program, &["show", "-no-color"], &dirs[0])?,
+            shown_state(&strata.program, &["show"], &dirs[1])?,
+        );
+        if !same_show(&their_show, &our_show) {
+            return Err(format!(
+                "{name} step {}: show of the state differs\n--- terraform\n{their_show}\n--- strata\n{our_show}",
+                n + 1
             ));
         }
         if !same_instances(&theirs.3, &ours.3) {

@@ -337,18 +337,104 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, Diagnostic> {
 
 /// Every instance of a state (sensitive values masked), then its outputs.
 fn print_state(state: &State) {
+    let registry = showing_registry();
+    // Instances by module instance, each module's own in address order,
+    // its children after them, as Terraform's state JSON nests them.
+    let mut root = ShownModule::default();
     for r in &state.resources {
         for i in &r.instances {
-            let key = strata_core::addr::InstanceKey::from_json(i.index_key.as_ref());
-            let prefix = if r.mode == "data" { "data." } else { "" };
-            println!("# {prefix}{}.{}{key}:", r.type_name, r.name);
-            println!(
-                "{}\n",
-                serde_json::to_string_pretty(&masked_attributes(r, i)).unwrap_or_default()
-            );
+            let address = strata_core::addr::state_instance_address(r, i);
+            let mut module = &mut root;
+            for depth in 1..=address.resource.module.len() {
+                let path = strata_core::addr::module_path_text(&address.resource.module[..depth]);
+                module = module.children.entry(path).or_default();
+            }
+            let text = address.to_string();
+            let shown = shown_instance(&registry, &text, r, i);
+            module.instances.push((text, shown));
         }
     }
-    print_outputs_summary(state);
+    if root.instances.is_empty() && root.children.is_empty() && state.outputs.is_empty() {
+        println!("The state file is empty. No resources are represented.");
+        return;
+    }
+    root.print(true);
+    if !state.outputs.is_empty() {
+        println!("\n\nOutputs:\n");
+        for (name, o) in &state.outputs {
+            let shown = if o.sensitive {
+                "(sensitive value)".to_string()
+            } else {
+                crate::state_render::value(&output_value(o), 0)
+            };
+            println!("{name} = {shown}");
+        }
+    }
+}
+
+/// A module instance's shown instances and its child module instances.
+#[derive(Default)]
+struct ShownModule {
+    instances: Vec<(String, String)>,
+    children: std::collections::BTreeMap<String, ShownModule>,
+}
+
+impl ShownModule {
+    /// Terraform's layout: a blank line between instances, one more
+    /// before a module's first, none before the very first; a module is
+    /// told only whether its parent module printed nothing (so modules
+    /// under a root without instances are not spaced apart).
+    fn print(mut self, first: bool) {
+        self.instances.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut printed = !first;
+        if !self.instances.is_empty() && printed {
+            println!();
+        }
+        for (_, shown) in &self.instances {
+            if printed {
+                println!();
+            }
+            printed = true;
+            print!("{shown}");
+        }
+        for (_, child) in self.children {
+            child.print(!printed);
+        }
+    }
+}
+
+/// The providers whose schemas say how to show state: the working
+/// directory's (plugins from their cached schemas), else the built-ins.
+fn showing_registry() -> strata_provider::Registry {
+    std::env::current_dir()
+        .ok()
+        .and_then(|root| crate::plugins::registry_for(&root).ok())
+        .unwrap_or_else(crate::plugins::builtin_registry)
+}
+
+/// An instance as Terraform shows it, or its stored attributes (masked)
+/// when no provider at hand has its type.
+fn shown_instance(
+    registry: &strata_provider::Registry,
+    address: &str,
+    resource: &strata_state::ResourceState,
+    instance: &strata_state::InstanceState,
+) -> String {
+    match strata_core::ops::state_edit::decoded(registry, resource, instance) {
+        Some((value, schema)) => crate::state_render::instance(
+            address,
+            resource.mode == "data",
+            &resource.type_name,
+            &resource.name,
+            &value,
+            &schema,
+        ),
+        None => format!(
+            "# {address}:\n{}\n",
+            serde_json::to_string_pretty(&masked_attributes(resource, instance))
+                .unwrap_or_default()
+        ),
+    }
 }
 
 fn print_outputs_summary(state: &State) {

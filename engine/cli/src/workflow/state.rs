@@ -41,11 +41,9 @@ pub fn state_command(verb: StateVerb, state_path: Option<PathBuf>, style: &Style
             };
             match state_edit::find(&state, &address) {
                 Ok((resource, instance)) => {
-                    println!("# {address}:");
-                    println!(
+                    print!(
                         "{}",
-                        serde_json::to_string_pretty(&masked_attributes(resource, instance))
-                            .unwrap_or_default()
+                        shown_instance(&showing_registry(), &address, resource, instance)
                     );
                     ExitCode::SUCCESS
                 }

@@ -16,6 +16,39 @@ fn refused(summary: &str, detail: String) -> OpError {
     )])
 }
 
+/// An instance's attributes decoded with its provider's schema (sensitive
+/// ones marked), for showing as Terraform shows state; `None` when no
+/// provider at hand has the type, or the object is stored under another
+/// version of its schema.
+pub fn decoded(
+    registry: &strata_provider::Registry,
+    resource: &ResourceState,
+    instance: &InstanceState,
+) -> Option<(strata_types::Value, std::sync::Arc<strata_provider::Schema>)> {
+    let mode = if resource.mode == "data" {
+        crate::addr::Mode::Data
+    } else {
+        crate::addr::Mode::Managed
+    };
+    let (_, schema) = crate::context::provider_for(
+        registry,
+        mode,
+        &resource.type_name,
+        strata_types::Span::default(),
+    )
+    .ok()?;
+    if instance.schema_version != schema.version {
+        return None;
+    }
+    let json = serde_json::to_value(&instance.attributes).ok()?;
+    let value = crate::schema_json::decode_attributes(&schema, &json).ok()?;
+    let value = crate::schema_json::apply_sensitive_paths(
+        crate::schema_json::mark_schema_sensitive(&schema, value),
+        &instance.sensitive_attributes,
+    );
+    Some((value, schema))
+}
+
 /// Every instance's address with its (resource, instance) position, in
 /// address order.
 pub fn instance_addresses(state: &State) -> Vec<(String, usize, usize)> {

@@ -1,0 +1,185 @@
+//! State as `terraform show` and `terraform state show` print it: each
+//! instance a resource block, attributes sorted and aligned, nested blocks
+//! as blocks after them, null attributes left out, sensitive values
+//! hidden, multi-line strings as heredocs and JSON documents as
+//! `jsonencode(…)`.
+
+use strata_provider::Schema;
+use strata_types::{Kind, Value};
+
+/// One instance: `# ADDRESS:` and its block.
+pub fn instance(
+    address: &str,
+    data: bool,
+    type_name: &str,
+    name: &str,
+    value: &Value,
+    schema: &Schema,
+) -> String {
+    let keyword = if data { "data" } else { "resource" };
+    let mut out = format!("# {address}:\n{keyword} \"{type_name}\" \"{name}\" {{\n");
+    body(&mut out, value, schema, 4);
+    out.push_str("}\n");
+    out
+}
+
+fn pad(n: usize) -> String {
+    " ".repeat(n)
+}
+
+/// A block's attributes (aligned), then its nested blocks.
+fn body(out: &mut String, value: &Value, schema: &Schema, indent: usize) {
+    let Kind::Object(fields) = &value.kind else {
+        return;
+    };
+    let mut attributes: Vec<(&String, &Value)> = fields
+        .iter()
+        .filter(|(k, v)| !schema.blocks.contains_key(*k) && !v.is_null())
+        .collect();
+    attributes.sort_by(|a, b| a.0.cmp(b.0));
+    let width = attributes.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in attributes {
+        out.push_str(&format!(
+            "{}{k:width$} = {}\n",
+            pad(indent),
+            render(v, indent)
+        ));
+    }
+    for (name, block) in &schema.blocks {
+        let Some(v) = fields.get(name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let elements: Vec<&Value> = match (&block.nesting, &v.kind) {
+            (_, Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e)) => e.iter().collect(),
+            _ => vec![v],
+        };
+        for element in elements {
+            out.push_str(&format!("\n{}{name} {{\n", pad(indent)));
+            body(out, element, &block.schema, indent + 4);
+            out.push_str(&format!("{}}}\n", pad(indent)));
+        }
+    }
+}
+
+/// A value written at a line indented by `indent`.
+pub fn value(v: &Value, indent: usize) -> String {
+    render(v, indent)
+}
+
+fn render(v: &Value, indent: usize) -> String {
+    if v.sensitive {
+        return "(sensitive value)".into();
+    }
+    match &v.kind {
+        Kind::Null(_) => "null".into(),
+        Kind::Unknown(_) => "(known after apply)".into(),
+        Kind::String(s) => string(s, indent),
+        Kind::Bool(_) | Kind::Number(_) => strata_lang::format::format_value(v, 0),
+        Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e) => {
+            sequence(e.iter().map(|e| render(e, indent + 4)), indent)
+        }
+        Kind::Map(_, m) | Kind::Object(m) => {
+            let mut entries: Vec<(&String, String)> =
+                m.iter().map(|(k, e)| (k, render(e, indent + 4))).collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            mapping(entries, indent)
+        }
+    }
+}
+
+fn sequence(items: impl Iterator<Item = String>, indent: usize) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        return "[]".into();
+    }
+    let mut out = String::from("[\n");
+    for item in items {
+        out.push_str(&format!("{}{item},\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}]", pad(indent)));
+    out
+}
+
+fn mapping(entries: Vec<(&String, String)>, indent: usize) -> String {
+    if entries.is_empty() {
+        return "{}".into();
+    }
+    let keys: Vec<String> = entries.iter().map(|(k, _)| key(k)).collect();
+    let width = keys.iter().map(String::len).max().unwrap_or(0);
+    let mut out = String::from("{\n");
+    for (k, (_, rendered)) in keys.iter().zip(&entries) {
+        out.push_str(&format!("{}{k:width$} = {rendered}\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}}}", pad(indent)));
+    out
+}
+
+fn key(k: &str) -> String {
+    if strata_lang::parser::is_identifier(k) {
+        k.to_string()
+    } else {
+        quoted(k)
+    }
+}
+
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A string: a JSON document as `jsonencode(…)`, several lines as a
+/// heredoc, else quoted.
+fn string(s: &str, indent: usize) -> String {
+    if let Ok(doc @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
+        serde_json::from_str::<serde_json::Value>(s)
+    {
+        return format!(
+            "jsonencode(\n{}{}\n{})",
+            pad(indent + 4),
+            json(&doc, indent + 4),
+            pad(indent)
+        );
+    }
+    if s.contains('\n') {
+        let mut out = String::from("<<-EOT\n");
+        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                out.push_str(&format!("{}{line}\n", pad(indent + 4)));
+            }
+        }
+        out.push_str(&format!("{}EOT", pad(indent)));
+        return out;
+    }
+    quoted(s)
+}
+
+/// A JSON value inside `jsonencode(…)`, laid out as the values around it.
+fn json(j: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    match j {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => quoted(s),
+        J::Array(a) => sequence(a.iter().map(|e| json(e, indent + 4)), indent),
+        J::Object(o) => {
+            let mut entries: Vec<(&String, String)> =
+                o.iter().map(|(k, e)| (k, json(e, indent + 4))).collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            mapping(entries, indent)
+        }
+    }
+}
