@@ -39,10 +39,16 @@ fn body(out: &mut String, value: &Value, schema: &Schema, indent: usize) {
     attributes.sort_by(|a, b| a.0.cmp(b.0));
     let width = attributes.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in attributes {
+        // A value of no fixed type is read back from JSON, whose maps
+        // are objects: Terraform writes their keys bare.
+        let dynamic = schema
+            .attributes
+            .get(k)
+            .is_some_and(|a| a.ty == strata_types::Type::Dynamic);
         out.push_str(&format!(
             "{}{k:width$} = {}\n",
             pad(indent),
-            render(v, indent)
+            render(v, indent, dynamic)
         ));
     }
     for (name, block) in &schema.blocks {
@@ -61,12 +67,15 @@ fn body(out: &mut String, value: &Value, schema: &Schema, indent: usize) {
     }
 }
 
-/// A value written at a line indented by `indent`.
+/// A value of no fixed type (an output's), written at a line indented
+/// by `indent`.
 pub fn value(v: &Value, indent: usize) -> String {
-    render(v, indent)
+    render(v, indent, true)
 }
 
-fn render(v: &Value, indent: usize) -> String {
+/// A value written at a line indented by `indent`; a map's keys are
+/// quoted unless the value has no fixed type (`dynamic`).
+fn render(v: &Value, indent: usize, dynamic: bool) -> String {
     if v.sensitive {
         return "(sensitive value)".into();
     }
@@ -76,13 +85,16 @@ fn render(v: &Value, indent: usize) -> String {
         Kind::String(s) => string(s, indent),
         Kind::Bool(_) | Kind::Number(_) => strata_lang::format::format_value(v, 0),
         Kind::List(_, e) | Kind::Set(_, e) | Kind::Tuple(e) => {
-            sequence(e.iter().map(|e| render(e, indent + 4)), indent)
+            sequence(e.iter().map(|e| render(e, indent + 4, dynamic)), indent)
         }
         Kind::Map(_, m) | Kind::Object(m) => {
-            let mut entries: Vec<(&String, String)> =
-                m.iter().map(|(k, e)| (k, render(e, indent + 4))).collect();
+            let mut entries: Vec<(&String, String)> = m
+                .iter()
+                .map(|(k, e)| (k, render(e, indent + 4, dynamic)))
+                .collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            mapping(entries, indent)
+            let quote = matches!(v.kind, Kind::Map(..)) && !dynamic;
+            mapping(entries, indent, quote)
         }
     }
 }
@@ -100,11 +112,14 @@ fn sequence(items: impl Iterator<Item = String>, indent: usize) -> String {
     out
 }
 
-fn mapping(entries: Vec<(&String, String)>, indent: usize) -> String {
+fn mapping(entries: Vec<(&String, String)>, indent: usize, quote: bool) -> String {
     if entries.is_empty() {
         return "{}".into();
     }
-    let keys: Vec<String> = entries.iter().map(|(k, _)| key(k)).collect();
+    let keys: Vec<String> = entries
+        .iter()
+        .map(|(k, _)| if quote { quoted(k) } else { key(k) })
+        .collect();
     let width = keys.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::from("{\n");
     for (k, (_, rendered)) in keys.iter().zip(&entries) {
@@ -179,7 +194,7 @@ fn json(j: &serde_json::Value, indent: usize) -> String {
             let mut entries: Vec<(&String, String)> =
                 o.iter().map(|(k, e)| (k, json(e, indent + 4))).collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            mapping(entries, indent)
+            mapping(entries, indent, false)
         }
     }
 }

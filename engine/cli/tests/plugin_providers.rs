@@ -181,6 +181,29 @@ fn run_alike(version: &str) {
     }
     let step2 = planned_replace(&strata);
     assert!(step2, "step 2 replaces the security group");
+    // `state show` lays each object out as Terraform does: the same
+    // attributes and nested blocks in the same order (values differ:
+    // moto makes the ids).
+    let layout = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| match l.split_once(" = ") {
+                Some((k, _)) => Some(k.trim_end().to_string()),
+                None if l.trim_end().ends_with('{') && !l.contains('=') => {
+                    Some(l.trim_end().to_string())
+                }
+                None => None,
+            })
+            .collect()
+    };
+    for address in strata.state_attributes("strata.tfstate", &sp).keys() {
+        let ours = strata.ok(&["state", "show", address]);
+        let theirs = terraform.ok(&["state", "show", "-no-color", address]);
+        assert_eq!(
+            layout(&ours),
+            layout(&theirs),
+            "{address}: state show\n{ours}\n{theirs}"
+        );
+    }
 
     strata.ok(&with(
         &["destroy", "-auto-approve"],
