@@ -137,20 +137,9 @@ fn key(k: &str) -> String {
     }
 }
 
+/// Quoted as Terraform's renderer quotes (Go's `%q`).
 fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    strata_lang::format::go_quote(s)
 }
 
 /// A string: a JSON document as `jsonencode(…)`, several lines as a
