@@ -473,6 +473,13 @@ pub trait Provider: Send + Sync {
         usize::MAX
     }
 
+    /// Whether its calls leave the process (a plugin, over gRPC): the
+    /// engine then asks for many plans at once rather than one after
+    /// another, which for a provider in the process would only cost.
+    fn calls_out_of_process(&self) -> bool {
+        false
+    }
+
     /// The region this provider configuration works in, for pricing.
     fn pricing_region(&self) -> Option<String> {
         None

@@ -671,6 +671,10 @@ impl Provider for PluginProvider {
         strata_provider::attr_str(state, "id").map(str::to_string)
     }
 
+    fn calls_out_of_process(&self) -> bool {
+        true
+    }
+
     fn plugin_source(&self) -> Option<(String, String)> {
         Some((self.package.source.clone(), self.package.version.clone()))
     }

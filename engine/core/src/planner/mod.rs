@@ -724,6 +724,7 @@ impl<'a> Planner<'a> {
                         let mut values: BTreeMap<InstanceKey, Value> = BTreeMap::new();
                         self.expanded
                             .insert(addr.clone(), keys.iter().map(|(k, _)| k.clone()).collect());
+                        let mut prepared = Vec::new();
                         for (key, each_value) in keys {
                             let iaddr = InstanceAddr {
                                 resource: addr.clone(),
@@ -829,14 +830,29 @@ impl<'a> Planner<'a> {
                             } else {
                                 proposed_new(&schema, &prior_value, &config)
                             };
-                            let response = provider
-                                .plan(PlanRequest {
-                                    type_name: &addr.type_name,
-                                    prior: &prior_value,
-                                    proposed: &proposed,
-                                    config: &config,
-                                })
-                                .await;
+                            prepared.push(Prepared {
+                                key,
+                                iaddr,
+                                scope,
+                                config,
+                                prior_value,
+                                proposed,
+                            });
+                        }
+                        // Every instance's plan is asked of the provider at
+                        // once (a plugin answers them in parallel); each is
+                        // then decided in order.
+                        let responses =
+                            plan_all(provider.as_ref(), &addr.type_name, &prepared).await;
+                        for (prepared, response) in prepared.into_iter().zip(responses) {
+                            let Prepared {
+                                key,
+                                iaddr,
+                                scope,
+                                config,
+                                prior_value,
+                                proposed: _,
+                            } = prepared;
                             let mut response = match response {
                                 Ok(r) => r,
                                 Err(e) => {
@@ -1008,6 +1024,52 @@ impl<'a> Planner<'a> {
             roots
         })
     }
+}
+
+/// A managed instance ready to be planned by its provider.
+struct Prepared {
+    key: InstanceKey,
+    iaddr: InstanceAddr,
+    scope: BodyScope,
+    config: Value,
+    prior_value: Value,
+    proposed: Value,
+}
+
+/// How many of one resource's instances are planned at once.
+const PLAN_CONCURRENCY: usize = 16;
+
+/// The provider's plans of `prepared`, in order: asked concurrently of a
+/// provider out of the process, one after another of one in it.
+async fn plan_all(
+    provider: &dyn Provider,
+    type_name: &str,
+    prepared: &[Prepared],
+) -> Vec<strata_provider::ProviderResult<strata_provider::PlanResponse>> {
+    use futures_util::stream::{self, StreamExt};
+    fn request<'a>(type_name: &'a str, p: &'a Prepared) -> PlanRequest<'a> {
+        PlanRequest {
+            type_name,
+            prior: &p.prior_value,
+            proposed: &p.proposed,
+            config: &p.config,
+        }
+    }
+    if !provider.calls_out_of_process() {
+        let mut out = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            out.push(provider.plan(request(type_name, p)).await);
+        }
+        return out;
+    }
+    stream::iter(
+        prepared
+            .iter()
+            .map(|p| provider.plan(request(type_name, p))),
+    )
+    .buffered(PLAN_CONCURRENCY)
+    .collect()
+    .await
 }
 
 impl Planner<'_> {
