@@ -13,7 +13,7 @@
 //! `graph`: the execution graph and targeting; `outputs`: outputs and
 //! check blocks; `calls`: module calls, their early outputs and their
 //! variables' validation). This file keeps `plan` and the `Planner` walk over a
-//! module's graph, whose node handling (`plan_module`, about 360 lines)
+//! module's graph, whose node handling (`plan_module`, about 430 lines)
 //! shares the planner's maps arm by arm; it is the next to split.
 
 use crate::addr::{InstanceAddr, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
