@@ -236,7 +236,7 @@ const GROUPS: &[Group] = &[
 ];
 
 /// One change as a block of the comment: its address, reason and diff.
-fn change_block(c: &ResourceChange, moved_from: Option<&String>) -> String {
+fn change_block(c: &ResourceChange, moved_from: Option<&str>) -> String {
     let mut out = format!("**`{}`**", c.addr);
     if let Some(from) = moved_from {
         out.push_str(&format!(" (moved from `{from}`)"));
@@ -362,11 +362,7 @@ fn warning(plan: &Plan, stack: Option<&str>) -> String {
 /// The collapsible sections of one plan; `prefix` names the stack in a
 /// combined comment.
 fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
-    let moved_from = |c: &ResourceChange| {
-        (!plan.moved.is_empty())
-            .then(|| plan.moved.get(&c.addr.to_string()))
-            .flatten()
-    };
+    let moved_from = |c: &ResourceChange| plan.moved_from(&c.addr);
     let shown: Vec<&ResourceChange> = plan
         .changes
         .iter()

@@ -291,7 +291,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         .filter(|c| {
             !matches!(c.action, Action::NoOp)
                 || c.importing.is_some()
-                || (!plan.moved.is_empty() && plan.moved.contains_key(&c.addr.to_string()))
+                || plan.moved_from(&c.addr).is_some()
         })
         .collect();
     shown.sort_by_cached_key(|c| c.addr.to_string());
@@ -307,8 +307,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     if !shown.is_empty() {
         out.push_str("Strata will perform the following actions:\n\n");
         for c in &shown {
-            let from = plan.moved.get(&c.addr.to_string()).map(String::as_str);
-            out.push_str(&render_change(c, from, colors));
+            out.push_str(&render_change(c, plan.moved_from(&c.addr), colors));
             out.push('\n');
         }
     }

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::plugins::{cli_config, mirror, Tool, PRIVATE};
+use common::plugins::{cli_config, mirror, with, Tool, PRIVATE};
 use common::Sandbox;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -50,13 +50,6 @@ fn vars<'a>(endpoint: &'a str, prefix: &'a str, step: &'a str) -> Vec<String> {
         "-var".into(),
         format!("step={step}"),
     ]
-}
-
-fn with<'a>(args: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
-    args.iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .collect()
 }
 
 #[test]

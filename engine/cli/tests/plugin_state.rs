@@ -7,15 +7,8 @@
 
 mod common;
 
-use common::plugins::{cli_config, mirror, Tool, PRIVATE};
+use common::plugins::{cli_config, mirror, with, Tool, PRIVATE};
 use common::Sandbox;
-
-fn with<'a>(args: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
-    args.iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .collect()
-}
 
 /// An IAM group on hashicorp/aws 3.39.0, adopted by an `import` block.
 const IMPORTED_GROUP: &str = r#"

@@ -150,3 +150,11 @@ impl Tool<'_> {
 
 /// Where [`Tool::state_attributes`] puts an instance's private data.
 pub const PRIVATE: &str = "(private)";
+
+/// `args` followed by `extra` (a tool's `-var` options).
+pub fn with<'a>(args: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
+    args.iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .collect()
+}

@@ -27,6 +27,16 @@ impl Plan {
         (add, change, destroy)
     }
 
+    /// The previous address of an instance a `moved` block moved (no
+    /// address is formatted when nothing moved: plans of 100,000
+    /// instances ask this of each).
+    pub fn moved_from(&self, addr: &crate::addr::InstanceAddr) -> Option<&str> {
+        if self.moved.is_empty() {
+            return None;
+        }
+        self.moved.get(&addr.to_string()).map(String::as_str)
+    }
+
     /// Whether applying the plan changes anything: an import or a move is
     /// a change of the state even when the object needs none, as in
     /// Terraform.
@@ -60,7 +70,7 @@ impl Plan {
                     change["importing"] = json!({ "id": id });
                 }
                 let mut rc = resource_json(&c.addr, &c.provider);
-                if let Some(from) = self.moved.get(&c.addr.to_string()) {
+                if let Some(from) = self.moved_from(&c.addr) {
                     rc["previous_address"] = json!(from);
                 }
                 rc["change"] = change;

@@ -106,20 +106,7 @@ impl Resource for DefaultSecurityGroup {
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
         ]);
-        block(
-            &mut schema,
-            "ingress",
-            Nesting::Set,
-            group_rule_schema(),
-            None,
-        );
-        block(
-            &mut schema,
-            "egress",
-            Nesting::Set,
-            group_rule_schema(),
-            None,
-        );
+        super::rule_blocks(&mut schema, group_rule_schema);
         schema
     }
 
@@ -237,14 +224,7 @@ impl Resource for DefaultNetworkAcl {
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
         ]);
-        block(
-            &mut schema,
-            "ingress",
-            Nesting::Set,
-            acl_rule_schema(),
-            None,
-        );
-        block(&mut schema, "egress", Nesting::Set, acl_rule_schema(), None);
+        super::rule_blocks(&mut schema, acl_rule_schema);
         schema
     }
 

@@ -2,7 +2,7 @@
 //! security groups with inline rules. Route tables are in `routes`,
 //! placement groups, key pairs and volumes in `placement`.
 
-use super::{block, computed, defaulted, optional, required, string, string_set, tagged};
+use super::{computed, defaulted, optional, required, string, string_set, tagged};
 use crate::api::{
     self, b, blocks, ec2_tags, items, parse, s, strings, tags, text, Api, Obj, Params,
 };
@@ -10,7 +10,7 @@ use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;
 use strata_aws_client::xml;
-use strata_provider::{Nesting, ProviderError, ProviderResult, Schema};
+use strata_provider::{ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
@@ -754,8 +754,7 @@ impl Resource for SecurityGroup {
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
         ]);
-        block(&mut schema, "ingress", Nesting::Set, rule_schema(), None);
-        block(&mut schema, "egress", Nesting::Set, rule_schema(), None);
+        super::rule_blocks(&mut schema, rule_schema);
         schema
     }
 

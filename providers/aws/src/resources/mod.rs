@@ -130,6 +130,14 @@ pub(crate) fn tagged(attributes: Vec<(&'static str, Attribute)>) -> Schema {
     Schema::new(all)
 }
 
+/// The `ingress` and `egress` rule blocks (sets) of a security group or
+/// network ACL.
+pub(crate) fn rule_blocks(schema: &mut Schema, rule: fn() -> Schema) {
+    for name in ["ingress", "egress"] {
+        block(schema, name, Nesting::Set, rule(), None);
+    }
+}
+
 pub(crate) fn block(
     schema: &mut Schema,
     name: &str,

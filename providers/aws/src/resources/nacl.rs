@@ -3,7 +3,7 @@
 //! (`aws_network_acl_rule`), as the Terraform AWS provider has them.
 //! A subnet an ACL lets go returns to its VPC's default ACL.
 
-use super::{block, computed, defaulted, optional, required, string_set, tagged};
+use super::{computed, defaulted, optional, required, string_set, tagged};
 use crate::api::{
     self, b, blocks, ec2_tags, items, n, parse, s, strings, tags, text, Api, Obj, Params,
 };
@@ -11,7 +11,7 @@ use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;
 use strata_aws_client::xml;
-use strata_provider::{Nesting, ProviderError, ProviderResult, Schema};
+use strata_provider::{ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
@@ -229,8 +229,7 @@ impl Resource for NetworkAcl {
             ("arn", computed(Type::String)),
             ("owner_id", computed(Type::String)),
         ]);
-        block(&mut schema, "ingress", Nesting::Set, rule_schema(), None);
-        block(&mut schema, "egress", Nesting::Set, rule_schema(), None);
+        super::rule_blocks(&mut schema, rule_schema);
         schema
     }
 
