@@ -17,6 +17,8 @@ pub(crate) struct Api {
     /// How long waiters of the operation at hand may wait: what the
     /// resource's `timeouts` block asks for, else each waiter's default.
     pub(crate) wait_limit: Option<std::time::Duration>,
+    /// The account the credentials belong to, asked of STS once.
+    pub(crate) account: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Api {
@@ -26,6 +28,17 @@ impl Api {
             wait_limit: limit,
             ..self.clone()
         }
+    }
+
+    /// The account the credentials belong to (STS `GetCallerIdentity`,
+    /// asked once per connection), for the ARNs EC2 does not return.
+    pub(crate) fn account_id(&self) -> Result<String, ProviderError> {
+        if let Some(account) = self.account.get() {
+            return Ok(account.clone());
+        }
+        let t = self.sts("GetCallerIdentity", Params::new())?;
+        let account = find_text(&parse(&t)?, "Account").unwrap_or_default();
+        Ok(self.account.get_or_init(|| account).clone())
     }
 }
 
@@ -109,7 +122,8 @@ impl Params {
 }
 
 impl Api {
-    fn query(
+    /// A query-protocol action of any service.
+    pub(crate) fn query(
         &self,
         service: &str,
         version: &str,

@@ -15,12 +15,15 @@ pub const SERVICES: &[&str] = &[
     "ecr",
     "efs",
     "eks",
+    "elasticache",
     "emr",
     "fsx",
     "iam",
     "kafka",
     "kms",
     "logs",
+    "rds",
+    "redshift",
     "s3",
     "sagemaker",
     "secretsmanager",
@@ -196,6 +199,7 @@ impl Settings {
             default_tags: self.default_tags.clone(),
             region,
             wait_limit: None,
+            account: Default::default(),
         })
     }
 }

@@ -150,10 +150,8 @@ fn no_propagation(p: &Obj) -> ProviderResult<()> {
     if strings(p, "propagating_vgws").is_empty() {
         Ok(())
     } else {
-        Err(ProviderError::failed(
-            "aws_default_route_table",
-            "propagating_vgws: route propagation from virtual private gateways is not \
-             supported by Strata's AWS provider; leave it out, or use the hashicorp/aws plugin",
+        Err(super::vpn::no_propagation(
+            "aws_default_route_table: propagating_vgws",
         ))
     }
 }

@@ -23,6 +23,9 @@ mod routes;
 mod s3_config;
 mod sagemaker;
 mod sg_rules;
+mod subnet_groups;
+mod vpc_options;
+mod vpn;
 
 use crate::api::{Api, Obj};
 use crate::Resource;
@@ -48,6 +51,9 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(nacl::all());
     out.extend(defaults::all());
     out.extend(sg_rules::all());
+    out.extend(vpn::all());
+    out.extend(vpc_options::all());
+    out.extend(subnet_groups::all());
     out.extend(kms_logs::all());
     out.extend(app_services::all());
     out.extend(efs::all());

@@ -22,27 +22,7 @@ pub fn moto() -> String {
 
 /// A provider block for the test server: every service's endpoint on it.
 pub fn provider_config(endpoint: &str, extra: J) -> J {
-    let services = [
-        "autoscaling",
-        "batch",
-        "dynamodb",
-        "ec2",
-        "ecr",
-        "efs",
-        "eks",
-        "emr",
-        "fsx",
-        "iam",
-        "kafka",
-        "kms",
-        "logs",
-        "s3",
-        "sagemaker",
-        "secretsmanager",
-        "ssm",
-        "sqs",
-        "sts",
-    ];
+    let services = strata_provider_aws::ENDPOINT_SERVICES;
     let endpoints: serde_json::Map<String, J> = services
         .iter()
         .map(|s| (s.to_string(), json!(endpoint)))
