@@ -48,6 +48,25 @@ async fn vpc_module_types_conform() {
     let gateway = create(&p, "aws_vpn_gateway", json!({})).await;
     let db = unique("db");
     let cases = vec![
+        // The arguments terraform-aws-vpc passes (most of them null).
+        with_update(
+            case(
+                &p,
+                "aws_vpc",
+                json!({"cidr_block": "10.63.0.0/16", "ipv4_ipam_pool_id": null, "enable_network_address_usage_metrics": false}),
+            ),
+            &p,
+            json!({"cidr_block": "10.63.0.0/16", "enable_network_address_usage_metrics": true}),
+        ),
+        with_update(
+            case(
+                &p,
+                "aws_subnet",
+                json!({"vpc_id": vpc_id, "cidr_block": "10.60.9.0/24", "availability_zone_id": "use1-az1", "enable_dns64": false, "ipv6_native": false}),
+            ),
+            &p,
+            json!({"vpc_id": vpc_id, "cidr_block": "10.60.9.0/24", "availability_zone_id": "use1-az1", "enable_resource_name_dns_a_record_on_launch": true}),
+        ),
         case(
             &p,
             "aws_vpc_ipv4_cidr_block_association",

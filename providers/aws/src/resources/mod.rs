@@ -24,6 +24,7 @@ mod s3_config;
 mod sagemaker;
 mod sg_rules;
 mod subnet_groups;
+mod vpc;
 mod vpc_options;
 mod vpn;
 
@@ -38,6 +39,7 @@ use strata_types::Type;
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     let mut out: Vec<Arc<dyn Resource>> = Vec::new();
     out.extend(ec2::all());
+    out.extend(vpc::all());
     out.extend(routes::all());
     out.extend(placement::all());
     out.extend(iam::all());
