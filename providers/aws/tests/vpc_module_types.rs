@@ -67,6 +67,15 @@ async fn vpc_module_types_conform() {
             &p,
             json!({"vpc_id": vpc_id, "cidr_block": "10.60.9.0/24", "availability_zone_id": "use1-az1", "enable_resource_name_dns_a_record_on_launch": true}),
         ),
+        // Adopted and forgotten: the region's default VPC stays.
+        Case {
+            read_detects_delete: false,
+            ..with_update(
+                case(&p, "aws_default_vpc", json!({})),
+                &p,
+                json!({"tags": {"Name": "default"}}),
+            )
+        },
         case(
             &p,
             "aws_vpc_ipv4_cidr_block_association",

@@ -12,7 +12,7 @@ use strata_provider::{ProviderError, ProviderResult, Schema};
 use strata_types::Type;
 
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(Vpc), Arc::new(Subnet)]
+    vec![Arc::new(Vpc), Arc::new(DefaultVpc), Arc::new(Subnet)]
 }
 
 // ---- aws_vpc ---------------------------------------------------------------------
@@ -274,6 +274,94 @@ impl Resource for Vpc {
             &["InvalidVpcID.NotFound"],
         )
         .map(|_| ())
+    }
+}
+
+// ---- aws_default_vpc ---------------------------------------------------------------
+
+/// The region's default VPC, adopted (and made if the region has none);
+/// destroying forgets it unless `force_destroy` says to delete it.
+struct DefaultVpc;
+
+impl Resource for DefaultVpc {
+    fn type_name(&self) -> &'static str {
+        "aws_default_vpc"
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = Vpc.schema();
+        for k in ["ipv4_ipam_pool_id", "ipv4_netmask_length"] {
+            schema.attributes.remove(k);
+        }
+        for k in ["cidr_block", "instance_tenancy"] {
+            schema.attributes.insert(k.into(), computed(Type::String));
+        }
+        schema
+            .attributes
+            .insert("force_destroy".into(), defaulted(Type::Bool));
+        schema
+            .attributes
+            .insert("existing_default_vpc".into(), computed(Type::Bool));
+        schema
+    }
+
+    fn plan_known(&self, _config: &Obj) -> Obj {
+        json!({"enable_dns_support": true, "enable_dns_hostnames": true, "force_destroy": false})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
+        let t = api.ec2(
+            "DescribeVpcs",
+            Params::new()
+                .set("Filter.1.Name", "isDefault")
+                .set("Filter.1.Value.1", "true"),
+        )?;
+        let id = match items(&parse(&t)?, "vpcSet")
+            .first()
+            .and_then(|v| text(*v, "vpcId"))
+        {
+            Some(id) => id,
+            None => {
+                let t = api.ec2("CreateDefaultVpc", Params::new())?;
+                api::find_text(&parse(&t)?, "vpcId").ok_or_else(|| {
+                    ProviderError::failed("CreateDefaultVpc", "no vpcId in the answer")
+                })?
+            }
+        };
+        // What the VPC has now is the prior object the configuration
+        // is applied to.
+        let now = Vpc.read(api, &id, &Obj::new())?.unwrap_or_default();
+        Vpc.update(api, &id, &now, p)?;
+        Ok(id)
+    }
+
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
+        let Some(mut o) = Vpc.read(api, id, prior)? else {
+            return Ok(None);
+        };
+        o.insert(
+            "force_destroy".into(),
+            json!(api::b(prior, "force_destroy").unwrap_or(false)),
+        );
+        o.insert(
+            "existing_default_vpc".into(),
+            json!(api::b(prior, "existing_default_vpc").unwrap_or(true)),
+        );
+        Ok(Some(o))
+    }
+
+    fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
+        Vpc.update(api, id, prior, p)
+    }
+
+    fn delete(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<()> {
+        if api::b(prior, "force_destroy") == Some(true) {
+            return Vpc.delete(api, id, prior);
+        }
+        Ok(())
     }
 }
 
