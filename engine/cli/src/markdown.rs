@@ -302,7 +302,7 @@ fn counts(plan: &Plan) -> [usize; 7] {
         count(plan, &[Action::Update]),
         count(plan, &[Action::DeleteThenCreate, Action::CreateThenDelete]),
         count(plan, &[Action::Delete]),
-        plan.changes.iter().filter(|c| !c.drift.is_empty()).count(),
+        plan.relevant_drift().len(),
         plan.outputs
             .iter()
             .filter(|o| o.action != Action::NoOp)
@@ -420,11 +420,7 @@ fn sections(plan: &Plan, prefix: &str) -> Vec<Section> {
                 .collect(),
         );
     }
-    let drifted: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| !c.drift.is_empty())
-        .collect();
+    let drifted = plan.relevant_drift();
     if !drifted.is_empty() {
         push(
             format!("Changed outside Strata ({})", drifted.len()),

@@ -269,11 +269,7 @@ pub fn render_change(c: &ResourceChange, moved_from: Option<&str>, colors: &Colo
 
 pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     let mut out = String::new();
-    let drifted: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| !c.drift.is_empty())
-        .collect();
+    let drifted = plan.relevant_drift();
     if !drifted.is_empty() {
         out.push_str("Note: Objects have changed outside of Strata\n\n");
         for c in &drifted {

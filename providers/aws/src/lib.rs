@@ -54,6 +54,11 @@ pub(crate) trait Resource: Send + Sync {
     fn computed_blocks(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The value an optional argument has when the configuration leaves
+    /// it out (the AWS provider's schema `Default`): planned as if written.
+    fn argument_default(&self, _name: &str) -> Option<J> {
+        None
+    }
     /// Computed attributes known before create (defaults), by name.
     fn plan_known(&self, _config: &Obj) -> Obj {
         Obj::new()

@@ -33,6 +33,14 @@ impl Planning<'_> {
         strata_provider::attr(self.request.config, name).is_none_or(Value::is_wholly_known)
     }
 
+    /// The default of an argument the configuration leaves out.
+    fn default_of(&self, name: &str) -> Option<J> {
+        if self.set(name) {
+            return None;
+        }
+        self.resource.argument_default(name)
+    }
+
     /// A computed block the configuration leaves out keeps what AWS has.
     fn left_to_aws(&self, name: &str) -> bool {
         let c = self.config.get(name).unwrap_or(&J::Null);
@@ -54,6 +62,11 @@ impl Planning<'_> {
     fn fresh(&self, region: String) -> ProviderResult<Value> {
         let mut known = self.resource.plan_known(&self.config);
         known.entry("region").or_insert_with(|| J::String(region));
+        for name in self.schema.attributes.keys() {
+            if let Some(default) = self.resource.argument_default(name) {
+                known.entry(name.clone()).or_insert(default);
+            }
+        }
         let mut planned = BTreeMap::new();
         for (name, a) in &self.schema.attributes {
             let value = match (self.set(name), known.get(name)) {
@@ -90,11 +103,13 @@ impl Planning<'_> {
             let configured = self
                 .config
                 .get(name)
-                .filter(|v| self.set(name) && !blank(v));
+                .filter(|v| self.set(name) && !blank(v))
+                .cloned()
+                .or_else(|| self.default_of(name));
             let before = prior.get(name).filter(|v| !blank(v));
             let differs = match (configured, before) {
                 _ if !self.known(name) => true,
-                (Some(c), Some(p)) => !same(c, p),
+                (Some(c), Some(p)) => !same(&c, p),
                 (Some(_), None) => true,
                 // Unset optional+computed arguments keep what AWS chose.
                 (None, _) if a.computed => false,
@@ -143,6 +158,10 @@ impl Planning<'_> {
                 if self.tags_all.is_some() {
                     planned.insert(name.clone(), self.tags_all_value(&a.ty)?);
                 }
+            } else if let Some(default) = self.default_of(name) {
+                let value = value_from_json(&default, &a.ty)
+                    .map_err(|e| ProviderError::failed("Invalid default", e.to_string()))?;
+                planned.insert(name.clone(), value);
             } else if self.set(name) || (!a.computed && (a.required || a.optional)) {
                 planned.insert(
                     name.clone(),

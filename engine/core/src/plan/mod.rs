@@ -301,6 +301,9 @@ pub struct Plan {
     pub lineage: Option<String>,
     pub serial: Option<u64>,
     pub destroy: bool,
+    /// Made with `-refresh-only`: it only records what refresh found.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_only: bool,
     pub variables: BTreeMap<String, EncodedValue>,
     pub changes: Vec<ResourceChange>,
     pub outputs: Vec<OutputChange>,

@@ -37,6 +37,30 @@ impl Plan {
         self.moved.get(&addr.to_string()).map(String::as_str)
     }
 
+    /// The changes whose drift (changes found outside Strata) bears on
+    /// this plan, as Terraform reports drift: all of it for a refresh-only
+    /// plan, else the drift of objects the plan changes and of objects
+    /// that something it changes depends on. A plan with nothing to do
+    /// reports none.
+    pub fn relevant_drift(&self) -> Vec<&ResourceChange> {
+        let drifted = self
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.drift.is_empty());
+        if self.refresh_only {
+            return drifted.map(|(_, c)| c).collect();
+        }
+        let depended_on: std::collections::HashSet<usize> =
+            self.graph.iter().map(|e| e.from).collect();
+        drifted
+            .filter(|(i, c)| {
+                !matches!(c.action, Action::NoOp | Action::Read) || depended_on.contains(i)
+            })
+            .map(|(_, c)| c)
+            .collect()
+    }
+
     /// Whether applying the plan changes anything: an import or a move is
     /// a change of the state even when the object needs none, as in
     /// Terraform.

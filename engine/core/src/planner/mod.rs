@@ -358,6 +358,7 @@ pub async fn plan(
         lineage,
         serial,
         destroy: options.destroy,
+        refresh_only: options.refresh_only,
         variables,
         changes,
         outputs,

@@ -378,6 +378,11 @@ impl Resource for LogGroup {
         super::unset_defaults(config, &[("log_group_class", json!("STANDARD"))])
     }
 
+    fn argument_default(&self, name: &str) -> Option<J> {
+        // Never expire.
+        (name == "retention_in_days").then(|| json!(0))
+    }
+
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
         let name = api::req(p, "name")?;
         let mut body = json!({

@@ -233,6 +233,12 @@ impl Resource for NetworkAcl {
         schema
     }
 
+    /// Rules left out of the configuration are `aws_network_acl_rule`
+    /// resources' to manage.
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &["ingress", "egress"]
+    }
+
     fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
         let vpc = api::req(p, "vpc_id")?;
         let t = api.ec2(
