@@ -52,8 +52,17 @@ pub(crate) fn schemas() -> BTreeMap<String, Schema> {
         Schema::new([
             ("id", computed(Type::String)),
             ("name", defaulted(Type::String)),
+            // The AWS provider 6's name for it.
+            ("region", defaulted(Type::String)),
             ("endpoint", computed(Type::String)),
             ("description", computed(Type::String)),
+        ]),
+    );
+    out.insert(
+        "aws_canonical_user_id".into(),
+        Schema::new([
+            ("id", computed(Type::String)),
+            ("display_name", computed(Type::String)),
         ]),
     );
     out.insert(
@@ -216,8 +225,26 @@ pub(crate) fn read(api: &Api, type_name: &str, config: &Obj) -> ProviderResult<O
             o.insert("arn".into(), json!(api::find_text(&doc, "Arn")));
             o.insert("user_id".into(), json!(api::find_text(&doc, "UserId")));
         }
+        "aws_canonical_user_id" => {
+            let request = strata_aws_client::Request::new("s3", "GET", "/");
+            let t = api.send("S3 ListBuckets", request)?.text();
+            let doc = parse(&t)?;
+            let owner = xml::find(doc.root_element(), "Owner");
+            let id = owner
+                .and_then(|o| xml::child_text(o, "ID"))
+                .unwrap_or_default();
+            o.insert("id".into(), json!(id));
+            o.insert(
+                "display_name".into(),
+                json!(owner.and_then(|o| xml::child_text(o, "DisplayName"))),
+            );
+        }
         "aws_region" => {
-            let name = s(config, "name").unwrap_or(&api.region).to_string();
+            let name = s(config, "region")
+                .or(s(config, "name"))
+                .unwrap_or(&api.region)
+                .to_string();
+            o.insert("region".into(), json!(name));
             o.insert("id".into(), json!(name));
             o.insert(
                 "endpoint".into(),

@@ -169,14 +169,28 @@ impl Planning<'_> {
                 );
             }
         }
-        for name in self.schema.blocks.keys() {
+        for (name, nested) in &self.schema.blocks {
             if self.left_to_aws(name) {
                 continue;
             }
-            planned.insert(
-                name.clone(),
-                attr_of(self.request.config, name, &self.schema.object_type_of(name)),
-            );
+            let ty = self.schema.object_type_of(name);
+            let configured = attr_of(self.request.config, name, &ty);
+            let prior = match &self.request.prior.kind {
+                Kind::Object(m) => m.get(name).map(strata_types::json::value_to_json),
+                _ => None,
+            };
+            let value = match prior {
+                Some(prior) if configured.is_wholly_known() => {
+                    let filled = computed_from(
+                        &nested.schema,
+                        &strata_types::json::value_to_json(&configured),
+                        &prior,
+                    );
+                    value_from_json(&filled, &ty).unwrap_or(configured)
+                }
+                _ => configured,
+            };
+            planned.insert(name.clone(), value);
         }
         for name in self.resource.update_unknowns() {
             if let Some(a) = self.schema.attributes.get(*name) {
@@ -252,16 +266,53 @@ fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
     };
     let (c, p) = (list(config), list(prior));
     let element = |ce: &J, pe: &J| {
-        schema
-            .attributes
-            .keys()
-            .all(|k| same(ce.get(k).unwrap_or(&J::Null), pe.get(k).unwrap_or(&J::Null)))
-            && schema.blocks.iter().all(|(k, nested)| {
-                let cn = ce.get(k).unwrap_or(&J::Null);
-                empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))
-            })
+        schema.attributes.iter().all(|(k, a)| {
+            let c = ce.get(k).unwrap_or(&J::Null);
+            // An optional and computed field left out is AWS's to fill.
+            (a.computed && c.is_null()) || same(c, pe.get(k).unwrap_or(&J::Null))
+        }) && schema.blocks.iter().all(|(k, nested)| {
+            let cn = ce.get(k).unwrap_or(&J::Null);
+            empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))
+        })
     };
     c.len() == p.len() && c.iter().all(|ce| p.iter().any(|pe| element(ce, pe)))
+}
+
+/// Configured blocks with the optional and computed fields they leave
+/// out taken from the prior block they match (AWS's choices stay).
+fn computed_from(schema: &Schema, config: &J, prior: &J) -> J {
+    let J::Array(configured) = config else {
+        return config.clone();
+    };
+    let before: Vec<&J> = prior
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    J::Array(
+        configured
+            .iter()
+            .map(|ce| {
+                let Some(found) = before.iter().find(|pe| {
+                    blocks_match(
+                        schema,
+                        &J::Array(vec![ce.clone()]),
+                        &J::Array(vec![(**pe).clone()]),
+                    )
+                }) else {
+                    return ce.clone();
+                };
+                let mut filled = ce.clone();
+                if let (Some(f), Some(p)) = (filled.as_object_mut(), found.as_object()) {
+                    for (k, a) in &schema.attributes {
+                        if a.computed && f.get(k).is_none_or(J::is_null) {
+                            f.insert(k.clone(), p.get(k).cloned().unwrap_or(J::Null));
+                        }
+                    }
+                }
+                filled
+            })
+            .collect(),
+    )
 }
 
 /// Null, or an empty string, list or map.

@@ -21,6 +21,7 @@ mod nat;
 mod placement;
 mod routes;
 mod s3_config;
+mod s3_features;
 mod sagemaker;
 mod sg_rules;
 mod subnet_groups;
@@ -46,6 +47,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(iam_access::all());
     out.extend(data_stores::all());
     out.extend(s3_config::all());
+    out.extend(s3_features::all());
     out.extend(endpoints::all());
     out.extend(flow_logs::all());
     out.extend(fsx::all());

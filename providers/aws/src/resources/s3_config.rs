@@ -30,7 +30,12 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
 
 /// A bucket sub-resource request (`?encryption`, `?lifecycle`) with the
 /// checksum S3 requires of configuration bodies.
-fn sub(method: &'static str, bucket: &str, resource: &str, body: Option<String>) -> Request {
+pub(super) fn sub(
+    method: &'static str,
+    bucket: &str,
+    resource: &str,
+    body: Option<String>,
+) -> Request {
     let mut r = s3(method, format!("/{bucket}")).query(resource, "");
     if let Some(body) = body {
         use base64::Engine;
@@ -47,12 +52,17 @@ fn sub(method: &'static str, bucket: &str, resource: &str, body: Option<String>)
 
 /// The sub-resource's XML, or `None` when the bucket or the
 /// configuration is gone (S3 answers 404 for both).
-fn get(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<Option<String>> {
+pub(super) fn get(
+    api: &Api,
+    what: &str,
+    bucket: &str,
+    resource: &str,
+) -> ProviderResult<Option<String>> {
     Ok(s3_maybe(api, what, sub("GET", bucket, resource, None))?.map(|r| r.text()))
 }
 
 /// Removes a bucket sub-resource; one already gone is fine.
-fn remove(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<()> {
+pub(super) fn remove(api: &Api, what: &str, bucket: &str, resource: &str) -> ProviderResult<()> {
     s3_maybe(api, what, sub("DELETE", bucket, resource, None)).map(|_| ())
 }
 
@@ -66,7 +76,7 @@ pub(super) fn bucket_setting_schema() -> Schema {
     ])
 }
 
-fn bucket_import(id: &str) -> Obj {
+pub(super) fn bucket_import(id: &str) -> Obj {
     let mut o = Obj::new();
     o.insert("id".into(), json!(id));
     o.insert("bucket".into(), json!(id));
