@@ -176,3 +176,61 @@ async fn bucket_features_conform() {
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Replication between two versioned buckets: the rule and its
+/// destination's nested blocks (storage class, replication time, metrics)
+/// are written and read back unchanged. The filter and delete-marker
+/// setting are the ones moto reports whatever it is sent (an empty prefix,
+/// delete markers not replicated), so only those are checked.
+#[tokio::test(flavor = "multi_thread")]
+async fn replication_conforms() {
+    let p = provider().await;
+    let mut buckets = Vec::new();
+    for tag in ["source", "replica"] {
+        let name = unique(tag).to_lowercase();
+        create(&p, "aws_s3_bucket", json!({"bucket": name})).await;
+        create(
+            &p,
+            "aws_s3_bucket_versioning",
+            json!({"bucket": name, "versioning_configuration": [{"status": "Enabled"}]}),
+        )
+        .await;
+        buckets.push(name);
+    }
+    let role = create(
+        &p,
+        "aws_iam_role",
+        json!({"name": unique("replication"), "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"}),
+    )
+    .await;
+    let role_arn = json_of(&role)["arn"].as_str().unwrap_or_default().to_string();
+    let replica = format!("arn:aws:s3:::{}", buckets[1]);
+    let cases = vec![Case {
+        type_name: "aws_s3_bucket_replication_configuration",
+        create: config(
+            &p,
+            "aws_s3_bucket_replication_configuration",
+            json!({"bucket": buckets[0], "role": role_arn, "rule": [{
+                "id": "checkpoints", "priority": 1, "status": "Enabled",
+                "filter": [{"prefix": ""}],
+                "delete_marker_replication": [{"status": "Disabled"}],
+                "destination": [{"bucket": replica, "storage_class": "STANDARD_IA"}],
+            }]}),
+        ),
+        update: Some(config(
+            &p,
+            "aws_s3_bucket_replication_configuration",
+            json!({"bucket": buckets[0], "role": role_arn, "rule": [{
+                "id": "checkpoints", "priority": 1, "status": "Enabled",
+                "filter": [{"prefix": ""}],
+                "delete_marker_replication": [{"status": "Disabled"}],
+                "destination": [{"bucket": replica, "storage_class": "GLACIER",
+                    "replication_time": [{"status": "Enabled", "time": [{"minutes": 15}]}],
+                    "metrics": [{"status": "Enabled", "event_threshold": [{"minutes": 15}]}]}],
+            }]}),
+        )),
+        read_detects_delete: true,
+    }];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

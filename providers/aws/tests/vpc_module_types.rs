@@ -232,37 +232,57 @@ async fn elasticache_subnet_groups_are_made_read_and_tagged() {
     assert_eq!(json_of(&after)["tags_all"], json!({"team": "ml"}));
 }
 
-/// Route propagation is refused at apply with what to do instead.
+/// The types whose APIs moto lacks plan, and are refused at apply with
+/// what to do instead.
 #[tokio::test(flavor = "multi_thread")]
-async fn route_propagation_is_refused_clearly() {
+async fn types_without_a_test_server_are_refused_clearly() {
     let p = provider().await;
-    let cfg = config(
-        &p,
-        "aws_vpn_gateway_route_propagation",
-        json!({"vpn_gateway_id": "vgw-1", "route_table_id": "rtb-1"}),
-    );
-    let null = Value::null(p.schema().resources["aws_vpn_gateway_route_propagation"].object_type());
-    let plan = p
-        .plan(PlanRequest {
-            type_name: "aws_vpn_gateway_route_propagation",
-            prior: &null,
-            proposed: &cfg,
-            config: &cfg,
-        })
-        .await
-        .expect("plan");
-    let err = p
-        .apply(ApplyRequest {
-            type_name: "aws_vpn_gateway_route_propagation",
-            prior: &null,
-            planned: &plan.planned,
-            config: &cfg,
-        })
-        .await
-        .expect_err("refused");
-    let text = err.to_string();
-    assert!(
-        text.contains("route propagation") && text.contains("hashicorp/aws plugin"),
-        "{text}"
-    );
+    for (type_name, cfg, what) in [
+        (
+            "aws_vpn_gateway_route_propagation",
+            json!({"vpn_gateway_id": "vgw-1", "route_table_id": "rtb-1"}),
+            "routes propagated",
+        ),
+        (
+            "aws_s3_bucket_request_payment_configuration",
+            json!({"bucket": "b", "payer": "Requester"}),
+            "requester-pays",
+        ),
+        (
+            "aws_s3_bucket_intelligent_tiering_configuration",
+            json!({"bucket": "b", "name": "all", "tiering": [{"access_tier": "ARCHIVE_ACCESS", "days": 90}]}),
+            "Intelligent-Tiering",
+        ),
+        (
+            "aws_s3_directory_bucket",
+            json!({"bucket": "b--use1-az4--x-s3", "location": [{"name": "use1-az4"}]}),
+            "directory buckets",
+        ),
+    ] {
+        let cfg = config(&p, type_name, cfg);
+        let null = Value::null(p.schema().resources[type_name].object_type());
+        let plan = p
+            .plan(PlanRequest {
+                type_name,
+                prior: &null,
+                proposed: &cfg,
+                config: &cfg,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{type_name} plans: {e}"));
+        let err = p
+            .apply(ApplyRequest {
+                type_name,
+                prior: &null,
+                planned: &plan.planned,
+                config: &cfg,
+            })
+            .await
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains(what) && text.contains("hashicorp/aws plugin"),
+            "{type_name}: {text}"
+        );
+    }
 }

@@ -150,8 +150,9 @@ fn no_propagation(p: &Obj) -> ProviderResult<()> {
     if strings(p, "propagating_vgws").is_empty() {
         Ok(())
     } else {
-        Err(super::vpn::no_propagation(
+        Err(super::unsupported::refusal(
             "aws_default_route_table: propagating_vgws",
+            "routes propagated from virtual private gateways",
         ))
     }
 }

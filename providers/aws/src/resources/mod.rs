@@ -22,9 +22,11 @@ mod placement;
 mod routes;
 mod s3_config;
 mod s3_features;
+mod s3_replication;
 mod sagemaker;
 mod sg_rules;
 mod subnet_groups;
+mod unsupported;
 mod vpc;
 mod vpc_options;
 mod vpn;
@@ -48,6 +50,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(data_stores::all());
     out.extend(s3_config::all());
     out.extend(s3_features::all());
+    out.extend(s3_replication::all());
     out.extend(endpoints::all());
     out.extend(flow_logs::all());
     out.extend(fsx::all());
@@ -58,6 +61,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(vpn::all());
     out.extend(vpc_options::all());
     out.extend(subnet_groups::all());
+    out.extend(unsupported::all());
     out.extend(kms_logs::all());
     out.extend(app_services::all());
     out.extend(efs::all());

@@ -1,8 +1,8 @@
 //! The AWS side of a site-to-site VPN, as terraform-aws-vpc declares it:
 //! customer gateways (`aws_customer_gateway`), virtual private gateways
 //! (`aws_vpn_gateway`) and their attachment to a VPC
-//! (`aws_vpn_gateway_attachment`), and a gateway's routes propagated into
-//! a route table (`aws_vpn_gateway_route_propagation`).
+//! (`aws_vpn_gateway_attachment`). A gateway's routes propagated into a
+//! route table (`aws_vpn_gateway_route_propagation`) are in `unsupported`.
 
 use super::ec2::{arn, describe};
 use super::{computed, defaulted, optional, required, tagged};
@@ -19,7 +19,6 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
         Arc::new(CustomerGateway),
         Arc::new(VpnGateway),
         Arc::new(VpnGatewayAttachment),
-        Arc::new(RoutePropagation),
     ]
 }
 
@@ -326,45 +325,5 @@ impl Resource for VpnGatewayAttachment {
             ],
         )
         .map(|_| ())
-    }
-}
-
-// ---- aws_vpn_gateway_route_propagation --------------------------------------------------
-
-struct RoutePropagation;
-
-/// Route propagation from virtual private gateways is not built: the
-/// test server has no such API, so nothing could show it works.
-pub(super) fn no_propagation(what: &str) -> ProviderError {
-    ProviderError::failed(
-        what,
-        "route propagation from virtual private gateways is not supported by Strata's \
-         AWS provider; leave it out, or use the hashicorp/aws plugin",
-    )
-}
-
-impl Resource for RoutePropagation {
-    fn type_name(&self) -> &'static str {
-        "aws_vpn_gateway_route_propagation"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new([
-            ("id", computed(Type::String)),
-            ("vpn_gateway_id", required(Type::String).force_new()),
-            ("route_table_id", required(Type::String).force_new()),
-        ])
-    }
-
-    fn create(&self, _api: &Api, _p: &Obj) -> ProviderResult<String> {
-        Err(no_propagation("aws_vpn_gateway_route_propagation"))
-    }
-
-    fn read(&self, _api: &Api, _id: &str, _prior: &Obj) -> ProviderResult<Option<Obj>> {
-        Ok(None)
-    }
-
-    fn delete(&self, _api: &Api, _id: &str, _prior: &Obj) -> ProviderResult<()> {
-        Ok(())
     }
 }
