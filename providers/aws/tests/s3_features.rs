@@ -203,7 +203,10 @@ async fn replication_conforms() {
         json!({"name": unique("replication"), "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"}),
     )
     .await;
-    let role_arn = json_of(&role)["arn"].as_str().unwrap_or_default().to_string();
+    let role_arn = json_of(&role)["arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let replica = format!("arn:aws:s3:::{}", buckets[1]);
     let cases = vec![Case {
         type_name: "aws_s3_bucket_replication_configuration",

@@ -72,7 +72,11 @@ const DESTINATION: &[Field] = &[
         Kind::One(
             &[
                 ("status", "Status", Kind::RequiredText),
-                ("event_threshold", "EventThreshold", Kind::One(MINUTES, false)),
+                (
+                    "event_threshold",
+                    "EventThreshold",
+                    Kind::One(MINUTES, false),
+                ),
             ],
             false,
         ),
@@ -197,7 +201,11 @@ fn write(fields: &[Field], o: &Obj, out: &mut String) {
                 }
             }
             Kind::One(inner, _) => {
-                if let Some(b) = value.as_array().and_then(|a| a.first()).and_then(J::as_object) {
+                if let Some(b) = value
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(J::as_object)
+                {
                     out.push_str(&format!("<{element}>"));
                     write(inner, b, out);
                     out.push_str(&format!("</{element}>"));
@@ -213,7 +221,9 @@ fn read(fields: &[Field], node: xml::Node<'_, '_>) -> J {
     for (name, element, kind) in fields {
         let value = match kind {
             Kind::Text(_) | Kind::RequiredText => json!(xml::child_text(node, element)),
-            Kind::Number(_) => json!(xml::child_text(node, element).and_then(|v| v.parse::<i64>().ok())),
+            Kind::Number(_) => {
+                json!(xml::child_text(node, element).and_then(|v| v.parse::<i64>().ok()))
+            }
             Kind::Tags => {
                 let tags: Map<String, J> = xml::children(node, element)
                     .filter_map(|t| {

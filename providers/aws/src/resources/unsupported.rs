@@ -135,7 +135,13 @@ fn intelligent_tiering() -> Schema {
         ("name", required(Type::String).force_new()),
         ("status", defaulted(Type::String)),
     ]);
-    block(&mut schema, "filter", Nesting::List, prefix_and_tags(), Some(1));
+    block(
+        &mut schema,
+        "filter",
+        Nesting::List,
+        prefix_and_tags(),
+        Some(1),
+    );
     block(
         &mut schema,
         "tiering",
@@ -167,7 +173,13 @@ fn analytics() -> Schema {
         ("bucket", required(Type::String).force_new()),
         ("name", required(Type::String).force_new()),
     ]);
-    block(&mut schema, "filter", Nesting::List, prefix_and_tags(), Some(1));
+    block(
+        &mut schema,
+        "filter",
+        Nesting::List,
+        prefix_and_tags(),
+        Some(1),
+    );
     let s3_destination = Schema::new([
         ("bucket_arn", required(Type::String)),
         ("bucket_account_id", optional(Type::String)),
@@ -183,7 +195,13 @@ fn analytics() -> Schema {
         Some(1),
     );
     let mut export = Schema::new([("output_schema_version", defaulted(Type::String))]);
-    block(&mut export, "destination", Nesting::List, destination, Some(1));
+    block(
+        &mut export,
+        "destination",
+        Nesting::List,
+        destination,
+        Some(1),
+    );
     let mut analysis = Schema::new([]);
     block(&mut analysis, "data_export", Nesting::List, export, Some(1));
     block(
@@ -202,10 +220,7 @@ fn inventory() -> Schema {
         ("name", required(Type::String).force_new()),
         ("enabled", defaulted(Type::Bool)),
         ("included_object_versions", required(Type::String)),
-        (
-            "optional_fields",
-            optional(Type::set(Type::String)),
-        ),
+        ("optional_fields", optional(Type::set(Type::String))),
     ]);
     block(
         &mut schema,
@@ -229,17 +244,35 @@ fn inventory() -> Schema {
         Schema::new([("key_id", required(Type::String))]),
         Some(1),
     );
-    block(&mut encryption, "sse_s3", Nesting::List, Schema::new([]), Some(1));
+    block(
+        &mut encryption,
+        "sse_s3",
+        Nesting::List,
+        Schema::new([]),
+        Some(1),
+    );
     let mut bucket = Schema::new([
         ("bucket_arn", required(Type::String)),
         ("format", required(Type::String)),
         ("account_id", optional(Type::String)),
         ("prefix", optional(Type::String)),
     ]);
-    block(&mut bucket, "encryption", Nesting::List, encryption, Some(1));
+    block(
+        &mut bucket,
+        "encryption",
+        Nesting::List,
+        encryption,
+        Some(1),
+    );
     let mut destination = Schema::new([]);
     block(&mut destination, "bucket", Nesting::List, bucket, Some(1));
-    block(&mut schema, "destination", Nesting::List, destination, Some(1));
+    block(
+        &mut schema,
+        "destination",
+        Nesting::List,
+        destination,
+        Some(1),
+    );
     schema
 }
 
