@@ -269,7 +269,9 @@ fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
         schema.attributes.iter().all(|(k, a)| {
             let c = ce.get(k).unwrap_or(&J::Null);
             // An optional and computed field left out is AWS's to fill.
-            (a.computed && c.is_null()) || same(c, pe.get(k).unwrap_or(&J::Null))
+            let p = pe.get(k).unwrap_or(&J::Null);
+            // An empty value is the same as none, as at the top level.
+            (a.computed && c.is_null()) || (blank(c) && blank(p)) || same(c, p)
         }) && schema.blocks.iter().all(|(k, nested)| {
             let cn = ce.get(k).unwrap_or(&J::Null);
             empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))

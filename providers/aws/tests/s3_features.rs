@@ -237,3 +237,46 @@ async fn replication_conforms() {
     let failures = run(&p, &cases, strata_core::proposed_new).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Lifecycle rules as data lakes write them: by prefix, by tags and size,
+/// transitions to colder classes, old versions and unfinished uploads
+/// expiring.
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_rules_conform() {
+    let p = provider().await;
+    let name = unique("lake").to_lowercase();
+    create(&p, "aws_s3_bucket", json!({"bucket": name})).await;
+    let cases = vec![Case {
+        type_name: "aws_s3_bucket_lifecycle_configuration",
+        create: config(
+            &p,
+            "aws_s3_bucket_lifecycle_configuration",
+            json!({"bucket": name, "rule": [
+                {"id": "everything", "status": "Enabled",
+                 "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}]},
+                {"id": "raw", "status": "Enabled", "filter": [{"prefix": "raw/"}],
+                 "transition": [{"days": 30, "storage_class": "STANDARD_IA"}, {"days": 90, "storage_class": "GLACIER"}],
+                 "expiration": [{"days": 365}]},
+            ]}),
+        ),
+        update: Some(config(
+            &p,
+            "aws_s3_bucket_lifecycle_configuration",
+            json!({"bucket": name, "rule": [
+                {"id": "everything", "status": "Enabled",
+                 "abort_incomplete_multipart_upload": [{"days_after_initiation": 3}],
+                 "noncurrent_version_expiration": [{"noncurrent_days": 30, "newer_noncurrent_versions": 2}],
+                 "noncurrent_version_transition": [{"noncurrent_days": 7, "storage_class": "GLACIER_IR"}]},
+                {"id": "checkpoints", "status": "Disabled",
+                 "filter": [{"and": [{"prefix": "ckpt/", "tags": {"keep": "false"}, "object_size_greater_than": 1024}]}],
+                 "expiration": [{"days": 14}]},
+                {"id": "scratch", "status": "Enabled",
+                 "filter": [{"tag": [{"key": "scratch", "value": "true"}]}],
+                 "expiration": [{"days": 1}]},
+            ]}),
+        )),
+        read_detects_delete: true,
+    }];
+    let failures = run(&p, &cases, strata_core::proposed_new).await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

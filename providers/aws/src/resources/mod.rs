@@ -22,7 +22,9 @@ mod placement;
 mod routes;
 mod s3_config;
 mod s3_features;
+mod s3_lifecycle;
 mod s3_replication;
+mod s3_xml;
 mod sagemaker;
 mod sg_rules;
 mod subnet_groups;
@@ -50,6 +52,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(data_stores::all());
     out.extend(s3_config::all());
     out.extend(s3_features::all());
+    out.extend(s3_lifecycle::all());
     out.extend(s3_replication::all());
     out.extend(endpoints::all());
     out.extend(flow_logs::all());

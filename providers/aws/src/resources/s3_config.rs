@@ -1,7 +1,6 @@
 //! Bucket-level S3 configuration as separate resources, as the Terraform
 //! AWS provider has them: default encryption
-//! (`aws_s3_bucket_server_side_encryption_configuration`), lifecycle
-//! rules (`aws_s3_bucket_lifecycle_configuration`), the public access
+//! (`aws_s3_bucket_server_side_encryption_configuration`), the public access
 //! block (`aws_s3_bucket_public_access_block`), the bucket policy
 //! (`aws_s3_bucket_policy`), object ownership
 //! (`aws_s3_bucket_ownership_controls`) and access logging
@@ -9,7 +8,7 @@
 
 use super::data_stores::{escape, s3, s3_maybe};
 use super::{block, computed, optional, required};
-use crate::api::{self, b, blocks, n, s, Api, Obj};
+use crate::api::{self, b, blocks, s, Api, Obj};
 use crate::Resource;
 use serde_json::{json, Value as J};
 use std::sync::Arc;
@@ -20,7 +19,6 @@ use strata_types::Type;
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     vec![
         Arc::new(Encryption),
-        Arc::new(Lifecycle),
         Arc::new(PublicAccessBlock),
         Arc::new(BucketPolicy),
         Arc::new(OwnershipControls),
@@ -197,186 +195,6 @@ impl Resource for Encryption {
 
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
         remove(api, "S3 DeleteBucketEncryption", id, "encryption")
-    }
-
-    fn import_state(&self, id: &str) -> Obj {
-        bucket_import(id)
-    }
-}
-
-// ---- aws_s3_bucket_lifecycle_configuration ----------------------------------------
-
-struct Lifecycle;
-
-fn days_block(schema: &mut Schema, name: &str, field: &'static str) {
-    block(
-        schema,
-        name,
-        Nesting::List,
-        Schema::new([(field, optional(Type::Number))]),
-        Some(1),
-    );
-}
-
-impl Resource for Lifecycle {
-    fn type_name(&self) -> &'static str {
-        "aws_s3_bucket_lifecycle_configuration"
-    }
-
-    fn schema(&self) -> Schema {
-        let mut rule = Schema::new([
-            ("id", required(Type::String)),
-            ("status", required(Type::String)),
-        ]);
-        block(
-            &mut rule,
-            "filter",
-            Nesting::List,
-            Schema::new([("prefix", optional(Type::String))]),
-            Some(1),
-        );
-        days_block(&mut rule, "expiration", "days");
-        days_block(
-            &mut rule,
-            "noncurrent_version_expiration",
-            "noncurrent_days",
-        );
-        days_block(
-            &mut rule,
-            "abort_incomplete_multipart_upload",
-            "days_after_initiation",
-        );
-        block(
-            &mut rule,
-            "transition",
-            Nesting::Set,
-            Schema::new([
-                ("days", optional(Type::Number)),
-                ("storage_class", required(Type::String)),
-            ]),
-            None,
-        );
-        let mut schema = bucket_setting_schema();
-        block(&mut schema, "rule", Nesting::List, rule, None);
-        schema
-    }
-
-    fn create(&self, api: &Api, p: &Obj) -> ProviderResult<String> {
-        let bucket = api::req(p, "bucket")?.to_string();
-        self.update(api, &bucket, &Obj::new(), p)
-    }
-
-    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some(text) = get(api, "S3 GetBucketLifecycleConfiguration", id, "lifecycle")? else {
-            return Ok(None);
-        };
-        let doc = api::parse(&text)?;
-        let number = |node: Option<xml::Node<'_, '_>>, name: &str| -> J {
-            node.and_then(|n| xml::child_text(n, name))
-                .and_then(|t| t.parse::<i64>().ok())
-                .map_or(J::Null, |d| json!(d))
-        };
-        let one = |rule: xml::Node<'_, '_>, block: &str, field: &str, xml_field: &str| -> J {
-            match xml::child(rule, block) {
-                Some(n) => json!([{ field: number(Some(n), xml_field) }]),
-                None => json!([]),
-            }
-        };
-        let rules: Vec<J> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("Rule"))
-            .map(|rule| {
-                let filter = match xml::child(rule, "Filter") {
-                    Some(f) => json!([{"prefix": xml::child_text(f, "Prefix")}]),
-                    None => json!([]),
-                };
-                let transitions: Vec<J> = xml::children(rule, "Transition")
-                    .map(|t| json!({"days": number(Some(t), "Days"), "storage_class": xml::child_text(t, "StorageClass")}))
-                    .collect();
-                json!({
-                    "id": xml::child_text(rule, "ID"),
-                    "status": xml::child_text(rule, "Status"),
-                    "filter": filter,
-                    "expiration": one(rule, "Expiration", "days", "Days"),
-                    "noncurrent_version_expiration": one(rule, "NoncurrentVersionExpiration", "noncurrent_days", "NoncurrentDays"),
-                    "abort_incomplete_multipart_upload": one(rule, "AbortIncompleteMultipartUpload", "days_after_initiation", "DaysAfterInitiation"),
-                    "transition": transitions,
-                })
-            })
-            .collect();
-        if rules.is_empty() {
-            return Ok(None);
-        }
-        let mut o = bucket_import(id);
-        o.insert(
-            "expected_bucket_owner".into(),
-            prior
-                .get("expected_bucket_owner")
-                .cloned()
-                .unwrap_or(J::Null),
-        );
-        o.insert("rule".into(), J::Array(rules));
-        Ok(Some(o))
-    }
-
-    fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let mut body = String::from("<LifecycleConfiguration>");
-        for rule in blocks(p, "rule") {
-            body.push_str("<Rule>");
-            body.push_str(&format!("<ID>{}</ID>", escape(s(rule, "id").unwrap_or(""))));
-            let prefix = blocks(rule, "filter")
-                .first()
-                .and_then(|f| s(f, "prefix"))
-                .unwrap_or("")
-                .to_string();
-            body.push_str(&format!(
-                "<Filter><Prefix>{}</Prefix></Filter>",
-                escape(&prefix)
-            ));
-            body.push_str(&format!(
-                "<Status>{}</Status>",
-                escape(s(rule, "status").unwrap_or("Enabled"))
-            ));
-            for t in blocks(rule, "transition") {
-                body.push_str("<Transition>");
-                if let Some(days) = n(t, "days") {
-                    body.push_str(&format!("<Days>{days}</Days>"));
-                }
-                body.push_str(&format!(
-                    "<StorageClass>{}</StorageClass></Transition>",
-                    escape(s(t, "storage_class").unwrap_or(""))
-                ));
-            }
-            let mut days = |block: &str, field: &str, tag: &str, inner: &str| {
-                if let Some(d) = blocks(rule, block).first().and_then(|b| n(b, field)) {
-                    body.push_str(&format!("<{tag}><{inner}>{d}</{inner}></{tag}>"));
-                }
-            };
-            days("expiration", "days", "Expiration", "Days");
-            days(
-                "noncurrent_version_expiration",
-                "noncurrent_days",
-                "NoncurrentVersionExpiration",
-                "NoncurrentDays",
-            );
-            days(
-                "abort_incomplete_multipart_upload",
-                "days_after_initiation",
-                "AbortIncompleteMultipartUpload",
-                "DaysAfterInitiation",
-            );
-            body.push_str("</Rule>");
-        }
-        body.push_str("</LifecycleConfiguration>");
-        api.send(
-            "S3 PutBucketLifecycleConfiguration",
-            sub("PUT", id, "lifecycle", Some(body)),
-        )?;
-        Ok(id.to_string())
-    }
-
-    fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
-        remove(api, "S3 DeleteBucketLifecycle", id, "lifecycle")
     }
 
     fn import_state(&self, id: &str) -> Obj {

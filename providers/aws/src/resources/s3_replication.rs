@@ -1,15 +1,14 @@
 //! Bucket replication (`aws_s3_bucket_replication_configuration`): rules
-//! copying new objects to buckets in other regions or accounts. The
-//! nested blocks map one to one onto S3's XML elements, so one table
-//! describes both the schema and the document, and one walk writes and
-//! reads each.
+//! copying new objects to buckets in other regions or accounts, described
+//! by a table of fields (`s3_xml`).
 
 use super::data_stores::escape;
 use super::s3_config::{bucket_import, get, remove, sub};
-use super::{block, computed, defaulted, optional, required};
+use super::s3_xml::{read, schema_of, write, Field, Kind};
+use super::{block, computed, optional, required};
 use crate::api::{self, s, Api, Obj};
 use crate::Resource;
-use serde_json::{json, Map, Value as J};
+use serde_json::{json, Value as J};
 use std::sync::Arc;
 use strata_aws_client::xml;
 use strata_provider::{Attribute, Nesting, ProviderResult, Schema};
@@ -18,22 +17,6 @@ use strata_types::Type;
 pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     vec![Arc::new(Replication)]
 }
-
-/// What a field of the configuration is.
-enum Kind {
-    /// A string argument (optional and computed when `true`).
-    Text(bool),
-    Number(bool),
-    /// A required string argument.
-    RequiredText,
-    /// A block of at most one, of these fields (required when `true`).
-    One(&'static [Field], bool),
-    /// A map written as repeated `<Tag><Key/><Value/></Tag>`.
-    Tags,
-}
-
-/// An argument or block, the element it is written as, and what it is.
-type Field = (&'static str, &'static str, Kind);
 
 const STATUS: &[Field] = &[("status", "Status", Kind::RequiredText)];
 const MINUTES: &[Field] = &[("minutes", "Minutes", Kind::Number(false))];
@@ -147,107 +130,6 @@ const RULE: &[Field] = &[
         Kind::One(STATUS, false),
     ),
 ];
-
-fn schema_of(fields: &[Field]) -> Schema {
-    let mut schema = Schema::new([]);
-    for (name, _, kind) in fields {
-        let attribute = |a: Attribute| Some(a);
-        let a = match kind {
-            Kind::Text(true) => attribute(defaulted(Type::String)),
-            Kind::Text(false) => attribute(optional(Type::String)),
-            Kind::Number(true) => attribute(defaulted(Type::Number)),
-            Kind::Number(false) => attribute(optional(Type::Number)),
-            Kind::RequiredText => attribute(required(Type::String)),
-            Kind::Tags => attribute(optional(Type::map(Type::String))),
-            Kind::One(inner, needed) => {
-                block(&mut schema, name, Nesting::List, schema_of(inner), Some(1));
-                if *needed {
-                    if let Some(b) = schema.blocks.get_mut(*name) {
-                        b.min_items = 1;
-                    }
-                }
-                None
-            }
-        };
-        if let Some(a) = a {
-            schema.attributes.insert(name.to_string(), a);
-        }
-    }
-    schema
-}
-
-/// The fields of `o` as S3's elements.
-fn write(fields: &[Field], o: &Obj, out: &mut String) {
-    for (name, element, kind) in fields {
-        let value = o.get(*name).unwrap_or(&J::Null);
-        match kind {
-            Kind::Text(_) | Kind::RequiredText => {
-                if let Some(v) = value.as_str() {
-                    out.push_str(&format!("<{element}>{}</{element}>", escape(v)));
-                }
-            }
-            Kind::Number(_) => {
-                if let Some(v) = value.as_i64() {
-                    out.push_str(&format!("<{element}>{v}</{element}>"));
-                }
-            }
-            Kind::Tags => {
-                for (k, v) in value.as_object().into_iter().flatten() {
-                    out.push_str(&format!(
-                        "<{element}><Key>{}</Key><Value>{}</Value></{element}>",
-                        escape(k),
-                        escape(v.as_str().unwrap_or_default())
-                    ));
-                }
-            }
-            Kind::One(inner, _) => {
-                if let Some(b) = value
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .and_then(J::as_object)
-                {
-                    out.push_str(&format!("<{element}>"));
-                    write(inner, b, out);
-                    out.push_str(&format!("</{element}>"));
-                }
-            }
-        }
-    }
-}
-
-/// The fields of an element as the schema has them.
-fn read(fields: &[Field], node: xml::Node<'_, '_>) -> J {
-    let mut o = Map::new();
-    for (name, element, kind) in fields {
-        let value = match kind {
-            Kind::Text(_) | Kind::RequiredText => json!(xml::child_text(node, element)),
-            Kind::Number(_) => {
-                json!(xml::child_text(node, element).and_then(|v| v.parse::<i64>().ok()))
-            }
-            Kind::Tags => {
-                let tags: Map<String, J> = xml::children(node, element)
-                    .filter_map(|t| {
-                        Some((
-                            xml::child_text(t, "Key")?,
-                            json!(xml::child_text(t, "Value").unwrap_or_default()),
-                        ))
-                    })
-                    .collect();
-                if tags.is_empty() {
-                    J::Null
-                } else {
-                    J::Object(tags)
-                }
-            }
-            Kind::One(inner, _) => match xml::child(node, element) {
-                Some(n) => json!([read(inner, n)]),
-                None => json!([]),
-            },
-        };
-        o.insert(name.to_string(), value);
-    }
-    J::Object(o)
-}
 
 struct Replication;
 
