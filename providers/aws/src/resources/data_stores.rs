@@ -238,6 +238,14 @@ impl Resource for BucketVersioning {
 
     fn schema(&self) -> Schema {
         let mut schema = super::s3_config::bucket_setting_schema();
+        // The MFA device's serial number and a code, for MFA delete.
+        schema.attributes.insert(
+            "mfa".into(),
+            strata_provider::Attribute {
+                sensitive: true,
+                ..optional(Type::String)
+            },
+        );
         block(
             &mut schema,
             "versioning_configuration",
@@ -283,6 +291,7 @@ impl Resource for BucketVersioning {
                 .cloned()
                 .unwrap_or(J::Null),
         );
+        o.insert("mfa".into(), prior.get("mfa").cloned().unwrap_or(J::Null));
         let configured_mfa = blocks(prior, "versioning_configuration")
             .first()
             .and_then(|c| s(c, "mfa_delete"))
@@ -296,20 +305,29 @@ impl Resource for BucketVersioning {
     }
 
     fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let status = blocks(p, "versioning_configuration")
+        let configuration = blocks(p, "versioning_configuration");
+        let status = configuration
             .first()
             .and_then(|c| s(c, "status"))
             .unwrap_or("Enabled")
             .to_string();
-        api.send(
-            "S3 PutBucketVersioning",
-            s3("PUT", format!("/{id}"))
-                .query("versioning", "")
-                .body(format!(
-                    "<VersioningConfiguration><Status>{}</Status></VersioningConfiguration>",
-                    escape(&status)
-                )),
-        )?;
+        // S3 takes a change of MFA delete only with the device's code.
+        let mfa_delete = configuration
+            .first()
+            .and_then(|c| s(c, "mfa_delete"))
+            .filter(|_| s(p, "mfa").is_some())
+            .map(|m| format!("<MfaDelete>{}</MfaDelete>", escape(m)))
+            .unwrap_or_default();
+        let mut request = s3("PUT", format!("/{id}"))
+            .query("versioning", "")
+            .body(format!(
+            "<VersioningConfiguration><Status>{}</Status>{mfa_delete}</VersioningConfiguration>",
+            escape(&status)
+        ));
+        if let Some(mfa) = s(p, "mfa") {
+            request = request.header("x-amz-mfa", mfa);
+        }
+        api.send("S3 PutBucketVersioning", request)?;
         Ok(id.to_string())
     }
 

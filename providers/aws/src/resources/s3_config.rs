@@ -423,6 +423,36 @@ struct Logging;
 
 const LOGGING_XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+use super::s3_xml::{Field, Kind};
+
+/// Where a bucket's access logs go, as `LoggingEnabled` has it.
+const LOGGING: &[Field] = &[
+    ("target_bucket", "TargetBucket", Kind::RequiredText),
+    ("target_prefix", "TargetPrefix", Kind::RequiredText),
+    (
+        "target_object_key_format",
+        "TargetObjectKeyFormat",
+        Kind::One(
+            &[
+                ("simple_prefix", "SimplePrefix", Kind::One(&[], false)),
+                (
+                    "partitioned_prefix",
+                    "PartitionedPrefix",
+                    Kind::One(
+                        &[(
+                            "partition_date_source",
+                            "PartitionDateSource",
+                            Kind::RequiredText,
+                        )],
+                        false,
+                    ),
+                ),
+            ],
+            false,
+        ),
+    ),
+];
+
 impl Resource for Logging {
     fn type_name(&self) -> &'static str {
         "aws_s3_bucket_logging"
@@ -430,12 +460,9 @@ impl Resource for Logging {
 
     fn schema(&self) -> Schema {
         let mut schema = bucket_setting_schema();
-        schema
-            .attributes
-            .insert("target_bucket".into(), required(Type::String));
-        schema
-            .attributes
-            .insert("target_prefix".into(), required(Type::String));
+        let logging = super::s3_xml::schema_of(LOGGING);
+        schema.attributes.extend(logging.attributes);
+        schema.blocks.extend(logging.blocks);
         schema
     }
 
@@ -450,24 +477,29 @@ impl Resource for Logging {
             return Ok(None);
         };
         let doc = api::parse(&text)?;
-        let Some(target) = api::find_text(&doc, "TargetBucket") else {
+        let Some(enabled) = xml::find(doc.root_element(), "LoggingEnabled") else {
             return Ok(None);
         };
         let mut o = bucket_import(id);
-        o.insert("target_bucket".into(), json!(target));
-        o.insert(
-            "target_prefix".into(),
-            json!(api::find_text(&doc, "TargetPrefix").unwrap_or_default()),
-        );
+        if let J::Object(fields) = super::s3_xml::read(LOGGING, enabled) {
+            o.extend(fields);
+        }
+        // No prefix reads as none; the argument is required, so as "".
+        if o.get("target_prefix").is_none_or(J::is_null) {
+            o.insert("target_prefix".into(), json!(""));
+        }
         Ok(Some(o))
     }
 
     fn update(&self, api: &Api, id: &str, _prior: &Obj, p: &Obj) -> ProviderResult<String> {
-        let body = format!(
-            "<BucketLoggingStatus xmlns=\"{LOGGING_XMLNS}\"><LoggingEnabled><TargetBucket>{}</TargetBucket><TargetPrefix>{}</TargetPrefix></LoggingEnabled></BucketLoggingStatus>",
-            escape(api::req(p, "target_bucket")?),
-            escape(s(p, "target_prefix").unwrap_or_default())
-        );
+        api::req(p, "target_bucket")?;
+        let mut body = format!("<BucketLoggingStatus xmlns=\"{LOGGING_XMLNS}\"><LoggingEnabled>");
+        let mut fields = p.clone();
+        if s(p, "target_prefix").is_none() {
+            fields.insert("target_prefix".into(), json!(""));
+        }
+        super::s3_xml::write(LOGGING, &fields, &mut body);
+        body.push_str("</LoggingEnabled></BucketLoggingStatus>");
         api.send("S3 PutBucketLogging", sub("PUT", id, "logging", Some(body)))?;
         Ok(id.to_string())
     }
