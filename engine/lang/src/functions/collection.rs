@@ -289,6 +289,14 @@ fn flatten(a: &[Value]) -> FnResult {
 fn keys_or_values(a: &[Value], keys: bool) -> FnResult {
     let v = &a[0];
     match &v.kind {
+        Kind::Unknown(Type::Object(o)) if keys => Ok(Value::tuple(
+            o.attributes
+                .keys()
+                .map(|k| Value::string(k.clone()))
+                .collect(),
+        )),
+        Kind::Unknown(Type::Map(_)) if keys => Ok(Value::unknown(Type::list(Type::String))),
+        Kind::Unknown(_) => Ok(Value::unknown(Type::Dynamic)),
         Kind::Map(t, m) => Ok(if keys {
             Value::list(
                 Type::String,

@@ -78,6 +78,20 @@ fn nullable(name: &'static str, ty: Type) -> Param {
     }
 }
 
+/// Functions whose result only moves their arguments' elements around:
+/// unknown elements stay unknown elements of a known result.
+const REARRANGING: &[&str] = &[
+    "coalescelist",
+    "concat",
+    "element",
+    "lookup",
+    "merge",
+    "one",
+    "reverse",
+    "slice",
+    "values",
+];
+
 struct Signature {
     params: Vec<Param>,
     variadic: Option<Param>,
@@ -276,7 +290,15 @@ fn signature(name: &str) -> Option<Signature> {
         "element" => sig(vec![p("list", A), p("index", N)]),
         "flatten" => sig(vec![p("list", A)]),
         "index" => sig(vec![p("list", A), p("value", A)]),
-        "keys" | "values" => sig(vec![p("inputMap", A)]),
+        // An object's keys are in its type, and a map's may be known while
+        // its values are not (Terraform's `keys` says so too).
+        "keys" => Signature {
+            params: vec![p("inputMap", A)],
+            variadic: None,
+            handles_unknown: true,
+            handles_marks: false,
+        },
+        "values" => sig(vec![p("inputMap", A)]),
         // A tuple of unknown objects still has a known length (a counted
         // resource before apply); a set's may not (its elements may merge).
         "length" => Signature {
@@ -524,7 +546,15 @@ pub fn call(
             sensitive |= had;
             unmarked
         };
-        if !value.is_wholly_known() {
+        // Functions that only rearrange collections take one with unknown
+        // elements as it is, as Terraform's do: `length(concat(a[*].id,
+        // b[*].id))` is known before apply.
+        let unknown = if REARRANGING.contains(&name) {
+            value.is_unknown()
+        } else {
+            !value.is_wholly_known()
+        };
+        if unknown {
             any_unknown = true;
         }
         prepared.push(checked_argument(
