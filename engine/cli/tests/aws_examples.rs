@@ -714,3 +714,46 @@ fn published_vpc_module_examples_apply_and_destroy_cleanly() {
         assert!(!left.contains("<vpcId>"), "destroy leaves no VPC: {left}");
     }
 }
+
+/// A bucket module in the shape of the most used published one, with its
+/// "simple" and "complete" examples (a log bucket module, policies from
+/// policy documents, ACL, website, CORS, lifecycle rules, KMS encryption,
+/// versioning, acceleration, ownership controls): applied, planned again
+/// with nothing to do, destroyed, and no bucket of it left in moto.
+#[test]
+fn published_s3_module_examples_apply_and_destroy_cleanly() {
+    let sb = Sandbox::new("published-s3");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/published_s3");
+    common::copy_tree(&fixture, &sb.dir.join("published_s3"));
+    for (example, resources) in [("simple", 3), ("complete", 19)] {
+        let name = format!("ps{example}{}", std::process::id());
+        let chdir = format!("-chdir=published_s3/{example}");
+        let bucket = format!("ex-{name}");
+        let applied = lifecycle_in(&sb, &chdir, &name, &[], resources, &|| {
+            let website = client()
+                .send(&Request::new("s3", "GET", format!("/{bucket}")).query("website", ""))
+                .map(|r| r.text())
+                .unwrap_or_else(|e| format!("error: {e}"));
+            if example == "complete" {
+                assert!(website.contains("<Suffix>index.html</Suffix>"), "{website}");
+                let rules = client()
+                    .send(&Request::new("s3", "GET", format!("/{bucket}")).query("lifecycle", ""))
+                    .map(|r| r.text())
+                    .unwrap_or_else(|e| format!("error: {e}"));
+                assert_eq!(rules.matches("<Rule>").count(), 3, "{rules}");
+            }
+        });
+        assert!(
+            applied.contains(&format!("s3_bucket_id = \"{bucket}\"")),
+            "{applied}"
+        );
+        let buckets = client()
+            .send(&Request::new("s3", "GET", "/"))
+            .map(|r| r.text())
+            .unwrap_or_default();
+        assert!(
+            !buckets.contains(&format!("<Name>{bucket}</Name>")),
+            "{buckets}"
+        );
+    }
+}

@@ -309,6 +309,7 @@ async fn identity_providers_and_boundaries_conform() {
             update: Some(config(
                 &p,
                 "aws_s3_bucket_logging",
+                // moto takes the key format (and does not keep it).
                 json!({"bucket": id(&bucket), "target_bucket": id(&logs), "target_prefix": "access-2/",
                        "target_object_key_format": [{"partitioned_prefix": [{"partition_date_source": "EventTime"}]}]}),
             )),

@@ -199,13 +199,16 @@ impl Resource for Accelerate {
         self.update(api, &bucket, &Obj::new(), p)
     }
 
-    fn read(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<Option<Obj>> {
+    fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
         let Some(text) = get(api, "S3 GetBucketAccelerateConfiguration", id, "accelerate")? else {
             return Ok(None);
         };
-        // A bucket never accelerated has no status.
-        let Some(status) = api::find_text(&api::parse(&text)?, "Status") else {
-            return Ok(None);
+        // A bucket never accelerated has no status, which is the same as
+        // suspended: a configuration suspending it is there.
+        let status = match api::find_text(&api::parse(&text)?, "Status") {
+            Some(status) => status,
+            None if s(prior, "status") == Some("Suspended") => "Suspended".into(),
+            None => return Ok(None),
         };
         let mut o = bucket_import(id);
         o.insert("status".into(), json!(status));
@@ -872,7 +875,9 @@ impl Resource for Acl {
         );
         // A canned ACL is the setting: the grants it makes are reported
         // only when the object was written (or imported) as grants.
-        let canned = prior.get("access_control_policy").is_none_or(J::is_null)
+        let canned = prior
+            .get("access_control_policy")
+            .is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
             && (s(prior, "acl").is_some() || id.contains(','));
         o.insert(
             "access_control_policy".into(),
