@@ -254,6 +254,16 @@ async fn types_without_a_test_server_are_refused_clearly() {
             "Intelligent-Tiering",
         ),
         (
+            "aws_eks_addon",
+            json!({"cluster_name": "gpu", "addon_name": "vpc-cni"}),
+            "EKS add-ons",
+        ),
+        (
+            "aws_eks_pod_identity_association",
+            json!({"cluster_name": "gpu", "namespace": "ml", "service_account": "trainer", "role_arn": "arn:aws:iam::123456789012:role/trainer"}),
+            "Pod Identity",
+        ),
+        (
             "aws_s3_directory_bucket",
             json!({"bucket": "b--use1-az4--x-s3", "location": [{"name": "use1-az4"}]}),
             "directory buckets",
