@@ -3,7 +3,7 @@
 //! `(known after apply)`, `(sensitive value)`, long strings diffed line by
 //! line, and the `Plan: X to add, Y to change, Z to destroy.` summary.
 
-use strata_core::plan::{Action, Plan, ResourceChange};
+use strata_core::plan::{Action, BlockShape, Plan, ResourceChange};
 use strata_lang::format::format_value;
 use strata_types::{Kind, Value};
 
@@ -148,7 +148,12 @@ fn line_diff(before: &str, after: &str, pad: &str, open: &str, close: &str) -> S
     out
 }
 
-pub fn render_change(c: &ResourceChange, moved_from: Option<&str>, colors: &Colors) -> String {
+pub fn render_change(
+    c: &ResourceChange,
+    moved_from: Option<&str>,
+    shape: Option<&BlockShape>,
+    colors: &Colors,
+) -> String {
     let before = c.before.value();
     let after = c.after.value();
     let (sym, color) = symbol(c.action);
@@ -165,106 +170,230 @@ pub fn render_change(c: &ResourceChange, moved_from: Option<&str>, colors: &Colo
         c.addr.resource.type_name,
         c.addr.resource.name
     ));
-    let b = attributes(before);
-    let a = attributes(after);
-    let names: Vec<String> = {
-        let mut n: Vec<String> = b
+    let shown = match c.action {
+        Action::Create | Action::Read => Shown::Added,
+        Action::Delete | Action::Forget => Shown::Removed,
+        _ => Shown::Changed,
+    };
+    let empty = BlockShape::default();
+    let body = Body {
+        shape: shape.unwrap_or(&empty),
+        replace_paths: &c.replace_paths,
+        colors,
+    };
+    body.render(&mut out, before, after, shown, 6);
+    out.push_str("    }\n");
+    out
+}
+
+/// What a body shows: every attribute as added, every one as removed, or
+/// the differences.
+#[derive(Clone, Copy, PartialEq)]
+enum Shown {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// A resource's (or a block's) attributes, then its nested blocks as
+/// blocks, as Terraform lays them out.
+struct Body<'a> {
+    shape: &'a BlockShape,
+    /// The paths whose change forces replacement (top level only).
+    replace_paths: &'a [Vec<String>],
+    colors: &'a Colors,
+}
+
+impl Body<'_> {
+    fn render(&self, out: &mut String, before: &Value, after: &Value, shown: Shown, indent: usize) {
+        let b = attributes(before);
+        let a = attributes(after);
+        let get = |list: &[(String, Value)], n: &str| {
+            list.iter()
+                .find(|x| x.0 == n)
+                .map(|x| x.1.clone())
+                .unwrap_or_else(Value::dynamic_null)
+        };
+        // A block whose value is not known yet is shown as an attribute.
+        let as_block = |n: &str| {
+            self.shape.blocks.contains_key(n)
+                && !get(&b, n).is_unknown()
+                && !get(&a, n).is_unknown()
+        };
+        let mut names: Vec<String> = b
             .iter()
             .map(|x| x.0.clone())
             .chain(a.iter().map(|x| x.0.clone()))
+            .filter(|n| !as_block(n))
             .collect();
-        n.sort();
-        n.dedup();
-        n
-    };
-    let get =
-        |list: &[(String, Value)], n: &str| list.iter().find(|x| x.0 == n).map(|x| x.1.clone());
-    // Align on the attributes that will be shown.
-    let width = names
-        .iter()
-        .filter(|n| {
-            let bv = get(&b, n).unwrap_or_else(Value::dynamic_null);
-            let av = get(&a, n).unwrap_or_else(Value::dynamic_null);
-            match c.action {
-                Action::Create | Action::Read => !av.is_null(),
-                Action::Delete | Action::Forget => !bv.is_null(),
-                _ => !stays(&bv, &av),
-            }
-        })
-        .map(|n| n.len())
-        .max()
-        .unwrap_or(0);
-    let mut unchanged = 0;
-    for name in &names {
-        let bv = get(&b, name).unwrap_or_else(Value::dynamic_null);
-        let av = get(&a, name).unwrap_or_else(Value::dynamic_null);
-        let forces = c.replace_paths.iter().any(|p| p.first() == Some(name));
-        let line = match c.action {
-            Action::Create | Action::Read if av.is_null() => continue,
-            Action::Create | Action::Read => format!(
-                "      {} {name:width$} = {}",
-                colors.paint("32", "+"),
-                show(&av, 8)
-            ),
-            Action::Delete | Action::Forget if bv.is_null() => continue,
-            Action::Delete | Action::Forget => format!(
-                "      {} {name:width$} = {} -> null",
-                colors.paint("31", "-"),
-                show(&bv, 8)
-            ),
-            _ => {
-                if stays(&bv, &av) {
-                    unchanged += 1;
-                    continue;
-                }
-                let json = match (bv.as_str(), av.as_str()) {
-                    (Some(x), Some(y)) if !bv.sensitive && !av.sensitive => {
-                        json_lines(x).zip(json_lines(y))
-                    }
-                    _ => None,
-                };
-                let rendered = match (bv.as_str(), av.as_str()) {
-                    _ if json.is_some() => {
-                        let (x, y) = json.unwrap_or_default();
-                        json_diff(&x, &y, "      ")
-                    }
-                    (Some(x), Some(y))
-                        if !bv.sensitive
-                            && !av.sensitive
-                            && (x.contains('\n') || y.contains('\n')) =>
-                    {
-                        string_diff(x, y, "      ")
-                    }
-                    _ if bv.is_null() => show(&av, 8),
-                    _ if av.is_null() => format!("{} -> null", show(&bv, 8)),
-                    _ => format!("{} -> {}", show(&bv, 8), show(&av, 8)),
-                };
-                let sign = if bv.is_null() {
-                    colors.paint("32", "+")
-                } else if av.is_null() {
-                    colors.paint("31", "-")
-                } else {
-                    colors.paint("33", "~")
-                };
-                let suffix = if forces {
-                    colors.paint("31", " # forces replacement")
-                } else {
-                    String::new()
-                };
-                format!("      {sign} {name:width$} = {rendered}{suffix}")
-            }
+        names.sort();
+        names.dedup();
+        let visible = |bv: &Value, av: &Value| match shown {
+            Shown::Added => !av.is_null(),
+            Shown::Removed => !bv.is_null(),
+            Shown::Changed => !stays(bv, av),
         };
-        out.push_str(&line);
-        out.push('\n');
+        // Align on the attributes that will be shown.
+        let width = names
+            .iter()
+            .filter(|n| visible(&get(&b, n), &get(&a, n)))
+            .map(|n| n.len())
+            .max()
+            .unwrap_or(0);
+        let pad = " ".repeat(indent);
+        let start = out.len();
+        let mut unchanged = 0;
+        for name in &names {
+            let (bv, av) = (get(&b, name), get(&a, name));
+            if !visible(&bv, &av) {
+                if shown == Shown::Changed {
+                    unchanged += 1;
+                }
+                continue;
+            }
+            let line = match shown {
+                Shown::Added => format!(
+                    "{pad}{} {name:width$} = {}",
+                    self.colors.paint("32", "+"),
+                    show(&av, indent + 2)
+                ),
+                Shown::Removed => format!(
+                    "{pad}{} {name:width$} = {} -> null",
+                    self.colors.paint("31", "-"),
+                    show(&bv, indent + 2)
+                ),
+                Shown::Changed => self.changed_line(name, &bv, &av, width, indent),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if unchanged > 0 {
+            out.push_str(&format!(
+                "{pad}  # ({unchanged} unchanged attribute{} hidden)\n",
+                if unchanged == 1 { "" } else { "s" }
+            ));
+        }
+        let mut unchanged_blocks = 0;
+        for (name, nested) in &self.shape.blocks {
+            if !as_block(name) {
+                continue;
+            }
+            let inner = Body {
+                shape: &nested.shape,
+                replace_paths: &[],
+                colors: self.colors,
+            };
+            let elements = |v: &Value| v.as_sequence().map(<[Value]>::to_vec).unwrap_or_default();
+            let (olds, news) = (elements(&get(&b, name)), elements(&get(&a, name)));
+            let null = Value::dynamic_null();
+            let mut block =
+                |sign: &str, color: &str, before: &Value, after: &Value, shown: Shown| {
+                    // A blank line parts a block from what comes before it.
+                    if out.len() > start {
+                        out.push('\n');
+                    }
+                    out.push_str(&format!(
+                        "{pad}{} {name} {{\n",
+                        self.colors.paint(color, sign)
+                    ));
+                    inner.render(out, before, after, shown, indent + 4);
+                    out.push_str(&format!("{pad}  }}\n"));
+                };
+            match shown {
+                Shown::Added => news
+                    .iter()
+                    .for_each(|n| block("+", "32", &null, n, Shown::Added)),
+                Shown::Removed => olds
+                    .iter()
+                    .for_each(|o| block("-", "31", o, &null, Shown::Removed)),
+                Shown::Changed => {
+                    let same = |x: &Value, y: &Value| stays(x, y);
+                    let pairs: Vec<(Option<&Value>, Option<&Value>)> = if nested.set {
+                        // A set's elements are the same or not: no pairs.
+                        let gone = olds.iter().filter(|o| !news.iter().any(|n| same(o, n)));
+                        let kept = news.iter().filter(|n| olds.iter().any(|o| same(o, n)));
+                        let new = news.iter().filter(|n| !olds.iter().any(|o| same(o, n)));
+                        gone.map(|o| (Some(o), None))
+                            .chain(kept.map(|n| (Some(n), Some(n))))
+                            .chain(new.map(|n| (None, Some(n))))
+                            .collect()
+                    } else {
+                        (0..olds.len().max(news.len()))
+                            .map(|i| (olds.get(i), news.get(i)))
+                            .collect()
+                    };
+                    for pair in pairs {
+                        match pair {
+                            (Some(o), Some(n)) if same(o, n) => unchanged_blocks += 1,
+                            (Some(o), Some(n)) => block("~", "33", o, n, Shown::Changed),
+                            (Some(o), None) => block("-", "31", o, &null, Shown::Removed),
+                            (None, Some(n)) => block("+", "32", &null, n, Shown::Added),
+                            (None, None) => {}
+                        }
+                    }
+                }
+            }
+        }
+        if unchanged_blocks > 0 {
+            if out.len() > start {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "{pad}  # ({unchanged_blocks} unchanged block{} hidden)\n",
+                if unchanged_blocks == 1 { "" } else { "s" }
+            ));
+        }
     }
-    if unchanged > 0 {
-        out.push_str(&format!(
-            "        # ({unchanged} unchanged attribute{} hidden)\n",
-            if unchanged == 1 { "" } else { "s" }
-        ));
+
+    /// One changed attribute: `~ name = before -> after`, documents and
+    /// multi-line strings diffed by line.
+    fn changed_line(
+        &self,
+        name: &str,
+        bv: &Value,
+        av: &Value,
+        width: usize,
+        indent: usize,
+    ) -> String {
+        let pad = " ".repeat(indent);
+        let forces = self
+            .replace_paths
+            .iter()
+            .any(|p| p.first().map(String::as_str) == Some(name));
+        let json = match (bv.as_str(), av.as_str()) {
+            (Some(x), Some(y)) if !bv.sensitive && !av.sensitive => {
+                json_lines(x).zip(json_lines(y))
+            }
+            _ => None,
+        };
+        let rendered = match (bv.as_str(), av.as_str()) {
+            _ if json.is_some() => {
+                let (x, y) = json.unwrap_or_default();
+                json_diff(&x, &y, &pad)
+            }
+            (Some(x), Some(y))
+                if !bv.sensitive && !av.sensitive && (x.contains('\n') || y.contains('\n')) =>
+            {
+                string_diff(x, y, &pad)
+            }
+            _ if bv.is_null() => show(av, indent + 2),
+            _ if av.is_null() => format!("{} -> null", show(bv, indent + 2)),
+            _ => format!("{} -> {}", show(bv, indent + 2), show(av, indent + 2)),
+        };
+        let sign = if bv.is_null() {
+            self.colors.paint("32", "+")
+        } else if av.is_null() {
+            self.colors.paint("31", "-")
+        } else {
+            self.colors.paint("33", "~")
+        };
+        let suffix = if forces {
+            self.colors.paint("31", " # forces replacement")
+        } else {
+            String::new()
+        };
+        format!("{pad}{sign} {name:width$} = {rendered}{suffix}")
     }
-    out.push_str("    }\n");
-    out
 }
 
 pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
@@ -303,7 +432,12 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     if !shown.is_empty() {
         out.push_str("Strata will perform the following actions:\n\n");
         for c in &shown {
-            out.push_str(&render_change(c, plan.moved_from(&c.addr), colors));
+            out.push_str(&render_change(
+                c,
+                plan.moved_from(&c.addr),
+                plan.block_shape(c),
+                colors,
+            ));
             out.push('\n');
         }
     }
@@ -381,4 +515,149 @@ pub fn cost_summary(cost: &strata_core::cost::CostEstimate) -> String {
     }
     out.push_str(".\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::addr::InstanceAddr;
+    use strata_core::plan::{EncodedValue, NestedShape};
+    use strata_types::json::value_from_json;
+    use strata_types::Type;
+
+    fn change(
+        action: Action,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> ResourceChange {
+        let object = |fields: Vec<(&str, Type)>| {
+            Type::object(
+                fields
+                    .into_iter()
+                    .map(|(k, t)| (k.to_string(), t))
+                    .collect(),
+            )
+        };
+        let rule = object(vec![
+            ("days", Type::Number),
+            ("storage_class", Type::String),
+        ]);
+        let ty = object(vec![
+            ("bucket", Type::String),
+            (
+                "rule",
+                Type::list(object(vec![
+                    ("id", Type::String),
+                    ("transition", Type::set(rule)),
+                ])),
+            ),
+        ]);
+        let value = |j: serde_json::Value| {
+            if j.is_null() {
+                Value::null(ty.clone())
+            } else {
+                value_from_json(&j, &ty).expect("value")
+            }
+        };
+        ResourceChange {
+            addr: InstanceAddr::parse("x_lifecycle.data").expect("address"),
+            provider: "x".into(),
+            action,
+            reason: None,
+            before: EncodedValue::new(value(before)),
+            after: EncodedValue::new(value(after)),
+            replace_paths: vec![],
+            dependencies: Default::default(),
+            create_before_destroy: false,
+            drift: vec![],
+            importing: None,
+        }
+    }
+
+    fn shape() -> BlockShape {
+        let transition = NestedShape {
+            set: true,
+            shape: BlockShape::default(),
+        };
+        let rule = NestedShape {
+            set: false,
+            shape: BlockShape {
+                blocks: [("transition".to_string(), transition)].into(),
+            },
+        };
+        BlockShape {
+            blocks: [("rule".to_string(), rule)].into(),
+        }
+    }
+
+    /// Blocks are shown as blocks after the attributes, each parted by a
+    /// blank line, as Terraform shows them; list blocks are paired by
+    /// position, set blocks by value.
+    #[test]
+    fn nested_blocks_are_shown_as_blocks() {
+        let colors = Colors { enabled: false };
+        let created = render_change(
+            &change(
+                Action::Create,
+                serde_json::Value::Null,
+                serde_json::json!({"bucket": "lake", "rule": [{"id": "raw", "transition": [{"days": 30, "storage_class": "GLACIER"}]}]}),
+            ),
+            None,
+            Some(&shape()),
+            &colors,
+        );
+        assert_eq!(
+            created,
+            "  # x_lifecycle.data will be created
+  + resource \"x_lifecycle\" \"data\" {
+      + bucket = \"lake\"
+
+      + rule {
+          + id = \"raw\"
+
+          + transition {
+              + days          = 30
+              + storage_class = \"GLACIER\"
+            }
+        }
+    }
+"
+        );
+        let updated = render_change(
+            &change(
+                Action::Update,
+                serde_json::json!({"bucket": "lake", "rule": [
+                    {"id": "raw", "transition": [{"days": 30, "storage_class": "GLACIER"}]},
+                    {"id": "old", "transition": []}]}),
+                serde_json::json!({"bucket": "lake", "rule": [
+                    {"id": "raw", "transition": [{"days": 30, "storage_class": "GLACIER"}, {"days": 90, "storage_class": "DEEP_ARCHIVE"}]}]}),
+            ),
+            None,
+            Some(&shape()),
+            &colors,
+        );
+        assert_eq!(
+            updated,
+            "  # x_lifecycle.data will be updated in-place
+  ~ resource \"x_lifecycle\" \"data\" {
+        # (1 unchanged attribute hidden)
+
+      ~ rule {
+            # (1 unchanged attribute hidden)
+
+          + transition {
+              + days          = 90
+              + storage_class = \"DEEP_ARCHIVE\"
+            }
+
+            # (1 unchanged block hidden)
+        }
+
+      - rule {
+          - id = \"old\" -> null
+        }
+    }
+"
+        );
+    }
 }

@@ -434,6 +434,7 @@ fn attributes_as_blocks(body: &Body, schema: &Schema) -> Option<Schema> {
                 schema: inner,
                 min_items: 0,
                 max_items: None,
+                as_attribute: false,
             },
         );
     }

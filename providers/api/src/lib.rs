@@ -94,6 +94,10 @@ pub struct NestedBlock {
     pub schema: Schema,
     pub min_items: usize,
     pub max_items: Option<usize>,
+    /// Written as blocks but an attribute of the object (a list or set of
+    /// objects), shown as one in plans: the Terraform AWS provider's
+    /// attributes-as-blocks, such as a security group's `ingress`.
+    pub as_attribute: bool,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -76,6 +76,7 @@ pub(crate) fn schema() -> Schema {
             schema: Schema::new(SERVICES.iter().map(|n| (*n, s()))),
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     schema.blocks.insert(
@@ -85,6 +86,7 @@ pub(crate) fn schema() -> Schema {
             schema: Schema::new([("tags", Attribute::optional(Type::map(Type::String)))]),
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     schema

@@ -276,6 +276,11 @@ fn schema_for(resource: &dyn Resource) -> &'static Schema {
 /// update, delete durations for the waiters).
 fn schema_of(resource: &dyn Resource) -> Schema {
     let mut schema = resource.schema();
+    for name in resource.computed_blocks() {
+        if let Some(b) = schema.blocks.get_mut(*name) {
+            b.as_attribute = true;
+        }
+    }
     // Every object may live in a region of its own (as in the Terraform
     // AWS provider 6): the provider's unless it says; moving it is a
     // replacement.
@@ -297,6 +302,7 @@ fn schema_of(resource: &dyn Resource) -> Schema {
             ),
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     schema

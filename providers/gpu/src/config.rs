@@ -31,6 +31,7 @@ pub(crate) fn schema() -> Schema {
             ),
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     let mut schema = Schema::default();
@@ -41,6 +42,7 @@ pub(crate) fn schema() -> Schema {
             schema: aws,
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     schema

@@ -129,6 +129,7 @@ pub(crate) fn schema() -> Schema {
             ]),
             min_items: 0,
             max_items: None,
+            as_attribute: false,
         },
     );
     schema.blocks.insert(
@@ -142,6 +143,7 @@ pub(crate) fn schema() -> Schema {
             ]),
             min_items: 0,
             max_items: Some(1),
+            as_attribute: false,
         },
     );
     schema.description = "A gang of GPU nodes placed on the first candidate, region and zone with capacity for all of them.";

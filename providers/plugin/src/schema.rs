@@ -208,6 +208,7 @@ fn block(b: &v6::Block, what: &str) -> Result<Schema, SchemaError> {
                 schema: inner,
                 min_items: usize::try_from(n.min_items).unwrap_or(0),
                 max_items: usize::try_from(n.max_items).ok().filter(|&m| m > 0),
+                as_attribute: false,
             },
         );
     }

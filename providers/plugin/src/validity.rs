@@ -260,6 +260,7 @@ mod tests {
                 schema: rule,
                 min_items: 0,
                 max_items: None,
+                as_attribute: false,
             },
         );
         s

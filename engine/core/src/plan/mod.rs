@@ -292,6 +292,49 @@ pub struct Edge {
     pub to: usize,
 }
 
+/// The nested blocks of a resource type's schema, so a plan is shown with
+/// blocks as blocks (`+ ingress {`), as Terraform shows them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BlockShape {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blocks: BTreeMap<String, NestedShape>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct NestedShape {
+    /// Its elements have no order: they are matched by value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set: bool,
+    #[serde(default, skip_serializing_if = "BlockShape::is_empty")]
+    pub shape: BlockShape,
+}
+
+impl BlockShape {
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The shape of a schema's blocks, none when it has no blocks.
+    pub fn of(schema: &strata_provider::Schema) -> BlockShape {
+        BlockShape {
+            blocks: schema
+                .blocks
+                .iter()
+                .filter(|(name, b)| name.as_str() != "timeouts" && !b.as_attribute)
+                .map(|(name, b)| {
+                    (
+                        name.clone(),
+                        NestedShape {
+                            set: b.nesting == strata_provider::Nesting::Set,
+                            shape: BlockShape::of(&b.schema),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: String,
@@ -316,6 +359,10 @@ pub struct Plan {
     /// Objects refresh found changed outside Strata, in address order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_drift: Vec<ResourceDrift>,
+    /// The nested blocks of the types the changes are of, by type name
+    /// (`data.` before a data source's), for showing them as blocks.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub block_shapes: BTreeMap<String, BlockShape>,
     /// Instances that `moved` blocks (or adding or removing `count`)
     /// moved: each new address with its previous one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

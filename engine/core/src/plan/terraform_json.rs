@@ -37,6 +37,18 @@ impl Plan {
         self.moved.get(&addr.to_string()).map(String::as_str)
     }
 
+    /// The nested blocks of a change's type, if it has any.
+    pub fn block_shape(&self, c: &ResourceChange) -> Option<&BlockShape> {
+        if self.block_shapes.is_empty() {
+            return None;
+        }
+        let ty = &c.addr.resource.type_name;
+        match c.addr.resource.mode {
+            Mode::Data => self.block_shapes.get(&format!("data.{ty}")),
+            Mode::Managed => self.block_shapes.get(ty.as_str()),
+        }
+    }
+
     /// The changes whose drift (changes found outside Strata) bears on
     /// this plan, as Terraform reports drift: all of it for a refresh-only
     /// plan, else the drift of objects the plan changes and of objects

@@ -360,6 +360,7 @@ pub async fn plan(
         destroy: options.destroy,
         refresh_only: options.refresh_only,
         variables,
+        block_shapes: block_shapes(ctx.registry, &changes),
         changes,
         outputs,
         prior_state: state,
@@ -1104,4 +1105,32 @@ impl Planner<'_> {
         }
         out.into_iter().collect()
     }
+}
+
+/// The nested blocks of each type the changes are of (types without
+/// blocks are left out).
+fn block_shapes(
+    registry: &strata_provider::Registry,
+    changes: &[ResourceChange],
+) -> BTreeMap<String, crate::plan::BlockShape> {
+    let mut seen: HashSet<(Mode, &str)> = HashSet::new();
+    let mut out = BTreeMap::new();
+    for c in changes {
+        let (mode, ty) = (c.addr.resource.mode, c.addr.resource.type_name.as_str());
+        if !seen.insert((mode, ty)) {
+            continue;
+        }
+        let Ok((_, schema)) = provider_for(registry, mode, ty, Span::default()) else {
+            continue;
+        };
+        let shape = crate::plan::BlockShape::of(&schema);
+        if !shape.is_empty() {
+            let key = match mode {
+                Mode::Data => format!("data.{ty}"),
+                Mode::Managed => ty.to_string(),
+            };
+            out.insert(key, shape);
+        }
+    }
+    out
 }

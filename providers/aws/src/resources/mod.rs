@@ -169,6 +169,7 @@ pub(crate) fn block(
             schema: inner,
             min_items: 0,
             max_items: max,
+            as_attribute: false,
         },
     );
 }

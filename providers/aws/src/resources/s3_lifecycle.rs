@@ -131,6 +131,19 @@ const RULE: &[Field] = &[
 
 struct Lifecycle;
 
+/// A filter that picks every object: no element set.
+fn empty_filter(filter: &J) -> bool {
+    fn blank(v: &J) -> bool {
+        match v {
+            J::Null => true,
+            J::Array(a) => a.iter().all(blank),
+            J::Object(o) => o.values().all(blank),
+            _ => false,
+        }
+    }
+    blank(filter)
+}
+
 /// The header S3 takes the minimum size of objects moved by default in.
 const MINIMUM_SIZE: &str = "x-amz-transition-default-minimum-object-size";
 
@@ -169,8 +182,23 @@ impl Resource for Lifecycle {
             return Ok(None);
         };
         let doc = api::parse(&text)?;
+        let written = api::blocks(prior, "rule");
         let rules: Vec<J> = xml::children(doc.root_element(), "Rule")
-            .map(|r| read(RULE, r))
+            .map(|r| {
+                let mut rule = read(RULE, r);
+                // The empty filter written for a rule without one reads
+                // back as no filter when the rule was written without.
+                let id = rule.get("id").cloned();
+                let unfiltered = written.iter().any(|w| {
+                    w.get("id") == id.as_ref()
+                        && w.get("filter")
+                            .is_none_or(|f| f.as_array().is_none_or(Vec::is_empty))
+                });
+                if unfiltered && rule.get("filter").is_some_and(empty_filter) {
+                    rule["filter"] = json!([]);
+                }
+                rule
+            })
             .collect();
         if rules.is_empty() {
             return Ok(None);
