@@ -10,7 +10,6 @@ use serde_json::json;
 use strata_provider::conformance::{run, Case};
 use strata_provider::{ApplyRequest, PlanRequest, Provider};
 use strata_provider_aws::AwsProvider;
-use strata_types::Value;
 
 fn case(p: &AwsProvider, type_name: &'static str, create: serde_json::Value) -> Case {
     Case {
@@ -269,26 +268,7 @@ async fn types_without_a_test_server_are_refused_clearly() {
             "directory buckets",
         ),
     ] {
-        let cfg = config(&p, type_name, cfg);
-        let null = Value::null(p.schema().resources[type_name].object_type());
-        let plan = p
-            .plan(PlanRequest {
-                type_name,
-                prior: &null,
-                proposed: &cfg,
-                config: &cfg,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{type_name} plans: {e}"));
-        let err = p
-            .apply(ApplyRequest {
-                type_name,
-                prior: &null,
-                planned: &plan.planned,
-                config: &cfg,
-            })
-            .await
-            .expect_err("refused");
+        let err = try_create(&p, type_name, cfg).await.expect_err("refused");
         let text = err.to_string();
         assert!(
             text.contains(what) && text.contains("hashicorp/aws plugin"),

@@ -4,7 +4,7 @@
 //! tags or sizes pick. Described by a table of fields (`s3_xml`).
 
 use super::s3_config::{bucket_import, bucket_setting_schema, get, remove, sub};
-use super::s3_xml::{read, schema_of, write, Field, Kind};
+use super::s3_xml::{read, schema_of, write, Field, Kind, TAG};
 use super::{block, defaulted};
 use crate::api::{self, s, Api, Obj};
 use crate::Resource;
@@ -35,17 +35,7 @@ const FILTER: &[Field] = &[
     SIZES[0],
     SIZES[1],
     ("prefix", "Prefix", Kind::Text(false)),
-    (
-        "tag",
-        "Tag",
-        Kind::One(
-            &[
-                ("key", "Key", Kind::RequiredText),
-                ("value", "Value", Kind::RequiredText),
-            ],
-            false,
-        ),
-    ),
+    TAG,
     (
         "and",
         "And",

@@ -4,7 +4,7 @@
 
 use super::data_stores::escape;
 use super::s3_config::{bucket_import, get, remove, sub};
-use super::s3_xml::{read, schema_of, write, Field, Kind};
+use super::s3_xml::{read, schema_of, write, Field, Kind, TAG};
 use super::{block, computed, optional, required};
 use crate::api::{self, s, Api, Obj};
 use crate::Resource;
@@ -68,17 +68,7 @@ const DESTINATION: &[Field] = &[
 
 const FILTER: &[Field] = &[
     ("prefix", "Prefix", Kind::Text(false)),
-    (
-        "tag",
-        "Tag",
-        Kind::One(
-            &[
-                ("key", "Key", Kind::RequiredText),
-                ("value", "Value", Kind::RequiredText),
-            ],
-            false,
-        ),
-    ),
+    TAG,
     (
         "and",
         "And",

@@ -163,3 +163,16 @@ pub(super) fn read(fields: &[Field], node: xml::Node<'_, '_>) -> J {
     }
     J::Object(o)
 }
+
+/// A filter's single tag, as lifecycle and replication rules have it.
+pub(super) const TAG: Field = (
+    "tag",
+    "Tag",
+    Kind::One(
+        &[
+            ("key", "Key", Kind::RequiredText),
+            ("value", "Value", Kind::RequiredText),
+        ],
+        false,
+    ),
+);

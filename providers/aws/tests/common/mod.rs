@@ -72,6 +72,17 @@ pub fn data_config(p: &AwsProvider, type_name: &str, j: J) -> Value {
 
 /// Plans and applies a create; returns the state.
 pub async fn create(p: &AwsProvider, type_name: &str, j: J) -> Value {
+    try_create(p, type_name, j)
+        .await
+        .unwrap_or_else(|e| panic!("{type_name}: create failed: {e}"))
+}
+
+/// The same, returning the apply's error (the plan must succeed).
+pub async fn try_create(
+    p: &AwsProvider,
+    type_name: &str,
+    j: J,
+) -> Result<Value, strata_provider::ProviderError> {
     let schema = p.schema().resources[type_name].clone();
     let cfg = config(p, type_name, j);
     let null = Value::null(schema.object_type());
@@ -83,7 +94,7 @@ pub async fn create(p: &AwsProvider, type_name: &str, j: J) -> Value {
             config: &cfg,
         })
         .await
-        .expect("plan");
+        .unwrap_or_else(|e| panic!("{type_name}: plan failed: {e}"));
     p.apply(ApplyRequest {
         type_name,
         prior: &null,
@@ -91,7 +102,6 @@ pub async fn create(p: &AwsProvider, type_name: &str, j: J) -> Value {
         config: &cfg,
     })
     .await
-    .unwrap_or_else(|e| panic!("{type_name}: create failed: {e}"))
 }
 
 pub fn id(state: &Value) -> String {
