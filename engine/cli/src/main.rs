@@ -11,6 +11,7 @@ mod fmt;
 mod markdown;
 mod multi;
 mod plan_render;
+mod plan_values;
 mod plugins;
 mod policy;
 mod progress;

@@ -3,8 +3,8 @@
 //! `(known after apply)`, `(sensitive value)`, long strings diffed line by
 //! line, and the `Plan: X to add, Y to change, Z to destroy.` summary.
 
+use crate::plan_values::{self as values, Shown};
 use strata_core::plan::{Action, BlockShape, Plan, ResourceChange};
-use strata_lang::format::format_value;
 use strata_types::{Kind, Value};
 
 pub struct Colors {
@@ -39,6 +39,14 @@ fn headline(c: &ResourceChange, moved_from: Option<&str>) -> String {
     if let (Action::NoOp, Some(from)) = (c.action, moved_from) {
         return format!("  # {from} has moved to {a}");
     }
+    if c.action == Action::Forget {
+        return format!(
+            " # {a} will no longer be managed by Strata, but will not be destroyed\n # (destroy = false is set in the configuration)"
+        );
+    }
+    if c.reason.as_deref() == Some("replace_by_triggers") {
+        return format!("  # {a} will be replaced due to changes in replace_triggered_by");
+    }
     let what = match c.action {
         Action::Create => "will be created".to_string(),
         Action::Update => "will be updated in-place".to_string(),
@@ -59,20 +67,28 @@ fn headline(c: &ResourceChange, moved_from: Option<&str>) -> String {
         ));
     }
     let because = match c.reason.as_deref() {
-        Some("delete_because_no_resource_config") => {
-            Some(format!("(because {a} is not in configuration)"))
-        }
+        // The resource, without its module or key, as Terraform says it.
+        Some("delete_because_no_resource_config") => Some(format!(
+            "(because {}{}.{} is not in configuration)",
+            if a.resource.mode == strata_core::addr::Mode::Data {
+                "data."
+            } else {
+                ""
+            },
+            a.resource.type_name,
+            a.resource.name
+        )),
         Some("delete_because_count_index") => Some(format!(
             "(because index {} is out of range for count)",
-            a.key.to_string().trim_matches(['[', ']'])
+            a.key
         )),
-        Some("delete_because_each_key") => Some(format!(
-            "(because key {} is not in for_each map)",
-            a.key.to_string().trim_matches(['[', ']'])
-        )),
-        Some("replace_by_triggers") => {
-            Some("(replace_triggered_by: a referenced resource changed)".to_string())
+        Some("delete_because_each_key") => {
+            Some(format!("(because key {} is not in for_each map)", a.key))
         }
+        Some("delete_because_no_module") => Some(format!(
+            "(because {} is not in configuration)",
+            strata_core::addr::module_path_text(&a.resource.module)
+        )),
         Some("replace_by_request") => {
             Some("(the replacement was requested with --replace)".to_string())
         }
@@ -85,16 +101,6 @@ fn headline(c: &ResourceChange, moved_from: Option<&str>) -> String {
         out.push_str(&format!("\n  # {b}"));
     }
     out
-}
-
-fn show(v: &Value, indent: usize) -> String {
-    if v.sensitive {
-        return "(sensitive value)".into();
-    }
-    if v.is_unknown() {
-        return "(known after apply)".into();
-    }
-    format_value(v, indent)
 }
 
 /// Whether an attribute stays as it is: known after, and equal.
@@ -122,11 +128,6 @@ fn json_lines(s: &str) -> Option<String> {
 /// A change of a JSON document, diffed line by line inside `jsonencode(…)`.
 fn json_diff(before: &str, after: &str, pad: &str) -> String {
     line_diff(before, after, pad, "jsonencode(", ")")
-}
-
-/// A multi-line string change as a line diff, indented under the attribute.
-fn string_diff(before: &str, after: &str, pad: &str) -> String {
-    line_diff(before, after, pad, "<<-EOT", "EOT")
 }
 
 /// Lines marked `-`, `+` or ` ` between `open` and `close`.
@@ -164,15 +165,20 @@ pub fn render_change(
     } else {
         "resource"
     };
+    let sym = if c.action == Action::Forget {
+        format!(" {sym}")
+    } else {
+        format!("{sym:>3}")
+    };
     out.push_str(&format!(
         "{} {keyword} \"{}\" \"{}\" {{\n",
-        colors.paint(color, &format!("{sym:>3}")),
+        colors.paint(color, &sym),
         c.addr.resource.type_name,
         c.addr.resource.name
     ));
     let shown = match c.action {
         Action::Create | Action::Read => Shown::Added,
-        Action::Delete | Action::Forget => Shown::Removed,
+        Action::Delete => Shown::Removed,
         _ => Shown::Changed,
     };
     let empty = BlockShape::default();
@@ -181,18 +187,15 @@ pub fn render_change(
         replace_paths: &c.replace_paths,
         colors,
     };
+    // A forgotten object stays as it is.
+    let after = if c.action == Action::Forget {
+        before
+    } else {
+        after
+    };
     body.render(&mut out, before, after, shown, 6);
     out.push_str("    }\n");
     out
-}
-
-/// What a body shows: every attribute as added, every one as removed, or
-/// the differences.
-#[derive(Clone, Copy, PartialEq)]
-enum Shown {
-    Added,
-    Removed,
-    Changed,
 }
 
 /// A resource's (or a block's) attributes, then its nested blocks as
@@ -228,15 +231,19 @@ impl Body<'_> {
             .collect();
         names.sort();
         names.dedup();
-        let visible = |bv: &Value, av: &Value| match shown {
+        let visible = |name: &str, bv: &Value, av: &Value| match shown {
             Shown::Added => !av.is_null(),
             Shown::Removed => !bv.is_null(),
-            Shown::Changed => !stays(bv, av),
+            Shown::Changed => !stays(bv, av) || (values::important(name) && !av.is_null()),
         };
-        // Align on the attributes that will be shown.
+        // Aligned on every attribute there is, shown or not.
         let width = names
             .iter()
-            .filter(|n| visible(&get(&b, n), &get(&a, n)))
+            .filter(|n| match shown {
+                Shown::Added => !get(&a, n).is_null(),
+                Shown::Removed => !get(&b, n).is_null(),
+                Shown::Changed => !get(&a, n).is_null() || !get(&b, n).is_null(),
+            })
             .map(|n| n.len())
             .max()
             .unwrap_or(0);
@@ -245,8 +252,8 @@ impl Body<'_> {
         let mut unchanged = 0;
         for name in &names {
             let (bv, av) = (get(&b, name), get(&a, name));
-            if !visible(&bv, &av) {
-                if shown == Shown::Changed {
+            if !visible(name, &bv, &av) {
+                if shown == Shown::Changed && !(bv.is_null() && av.is_null()) {
                     unchanged += 1;
                 }
                 continue;
@@ -255,12 +262,16 @@ impl Body<'_> {
                 Shown::Added => format!(
                     "{pad}{} {name:width$} = {}",
                     self.colors.paint("32", "+"),
-                    show(&av, indent + 2)
+                    values::whole_as(&av, '+', indent, self.dynamic(name))
                 ),
                 Shown::Removed => format!(
                     "{pad}{} {name:width$} = {} -> null",
                     self.colors.paint("31", "-"),
-                    show(&bv, indent + 2)
+                    values::whole_as(&bv, '-', indent, self.dynamic(name))
+                ),
+                Shown::Changed if stays(&bv, &av) => format!(
+                    "{pad}  {name:width$} = {}",
+                    values::whole_as(&av, ' ', indent, self.dynamic(name))
                 ),
                 Shown::Changed => self.changed_line(name, &bv, &av, width, indent),
             };
@@ -345,6 +356,11 @@ impl Body<'_> {
         }
     }
 
+    /// Whether the attribute is of any type (its maps shown as objects).
+    fn dynamic(&self, name: &str) -> bool {
+        self.shape.dynamic.contains(name)
+    }
+
     /// One changed attribute: `~ name = before -> after`, documents and
     /// multi-line strings diffed by line.
     fn changed_line(
@@ -356,10 +372,13 @@ impl Body<'_> {
         indent: usize,
     ) -> String {
         let pad = " ".repeat(indent);
-        let forces = self
-            .replace_paths
-            .iter()
-            .any(|p| p.first().map(String::as_str) == Some(name));
+        // Terraform does not say so of an attribute of any type whose new
+        // value is known.
+        let forces = (!self.shape.dynamic.contains(name) || av.is_unknown())
+            && self
+                .replace_paths
+                .iter()
+                .any(|p| p.first().map(String::as_str) == Some(name));
         let json = match (bv.as_str(), av.as_str()) {
             (Some(x), Some(y)) if !bv.sensitive && !av.sensitive => {
                 json_lines(x).zip(json_lines(y))
@@ -367,6 +386,7 @@ impl Body<'_> {
             _ => None,
         };
         let rendered = match (bv.as_str(), av.as_str()) {
+            _ if bv.sensitive && av.sensitive && !av.is_unknown() => "(sensitive value)".into(),
             _ if json.is_some() => {
                 let (x, y) = json.unwrap_or_default();
                 json_diff(&x, &y, &pad)
@@ -374,11 +394,14 @@ impl Body<'_> {
             (Some(x), Some(y))
                 if !bv.sensitive && !av.sensitive && (x.contains('\n') || y.contains('\n')) =>
             {
-                string_diff(x, y, &pad)
+                values::heredoc_diff(x, y, indent)
             }
-            _ if bv.is_null() => show(av, indent + 2),
-            _ if av.is_null() => format!("{} -> null", show(bv, indent + 2)),
-            _ => format!("{} -> {}", show(bv, indent + 2), show(av, indent + 2)),
+            _ if bv.is_null() => values::whole_as(av, '+', indent, self.dynamic(name)),
+            _ if av.is_null() => format!(
+                "{} -> null",
+                values::whole_as(bv, '-', indent, self.dynamic(name))
+            ),
+            _ => values::changed_as(bv, av, indent, self.dynamic(name)),
         };
         let sign = if bv.is_null() {
             self.colors.paint("32", "+")
@@ -419,17 +442,21 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
                 || plan.moved_from(&c.addr).is_some()
         })
         .collect();
-    shown.sort_by_cached_key(|c| c.addr.to_string());
-    let outputs: Vec<_> = plan
+    shown.sort_by_key(|c| order(&c.addr));
+    let mut outputs: Vec<_> = plan
         .outputs
         .iter()
         .filter(|o| o.action != Action::NoOp)
         .collect();
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
     if shown.is_empty() && outputs.is_empty() {
-        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        out.push_str("No changes. Your infrastructure matches the configuration.\n\nStrata has compared your real infrastructure against your configuration\nand found no differences, so no changes are needed.\n");
         return out;
     }
     if !shown.is_empty() {
+        if shown.iter().any(|c| c.action != Action::NoOp) {
+            out.push_str(&legend(&shown, colors));
+        }
         out.push_str("Strata will perform the following actions:\n\n");
         for c in &shown {
             out.push_str(&render_change(
@@ -457,9 +484,6 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     } else {
         format!("Plan: {add} to add, {change} to change, {destroy} to destroy")
     };
-    if forget > 0 {
-        summary.push_str(&format!(", {forget} to forget"));
-    }
     summary.push('.');
     out.push_str(&colors.paint("1", &summary));
     out.push('\n');
@@ -472,25 +496,109 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
     }
     if !outputs.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
-        for o in outputs {
-            let (sym, color) = symbol(o.action);
+        // Aligned on every output, changed or not.
+        let width = plan.outputs.iter().map(|o| o.name.len()).max().unwrap_or(0);
+        for o in &outputs {
             let after = o.after.as_ref().map(|e| e.value());
             let before = o.before.as_ref().map(|e| e.value());
-            let text = match (o.action, &before, &after) {
+            // An output that becomes null is one going away.
+            let action = match (o.action, &after) {
+                (Action::Update, Some(a)) if a.is_null() => Action::Delete,
+                (action, _) => action,
+            };
+            let (sym, color) = symbol(action);
+            let text = match (action, &before, &after) {
                 (Action::Delete, _, _) if o.sensitive => "(sensitive value) -> null".to_string(),
                 _ if o.sensitive => "(sensitive value)".to_string(),
-                (Action::Create, _, Some(a)) => show(a, 2),
-                (Action::Update, Some(b), Some(a)) => format!("{} -> {}", show(b, 2), show(a, 2)),
-                (Action::Delete, Some(b), _) => format!("{} -> null", show(b, 2)),
+                (Action::Create, _, Some(a)) => values::whole(a, '+', 2),
+                (Action::Update, Some(b), Some(a)) => values::changed(b, a, 2),
+                (Action::Delete, Some(b), _) => format!("{} -> null", values::whole(b, '-', 2)),
                 _ => String::new(),
             };
             out.push_str(&format!(
-                "  {} {} = {text}\n",
+                "  {} {:width$} = {text}\n",
                 colors.paint(color, sym),
                 o.name
             ));
         }
     }
+    if forget > 0 {
+        out.push_str(&forget_warning(plan));
+    }
+    out
+}
+
+/// The order Terraform lists changes in: the root module's first, then
+/// by module path, type, name and key (numbers by value).
+fn order(
+    a: &strata_core::addr::InstanceAddr,
+) -> (Vec<(String, KeyOrder)>, bool, String, String, KeyOrder) {
+    let key = |k: &strata_core::addr::InstanceKey| match k {
+        strata_core::addr::InstanceKey::Int(i) => KeyOrder::Int(*i),
+        strata_core::addr::InstanceKey::Str(s) => KeyOrder::Str(s.clone()),
+        _ => KeyOrder::None,
+    };
+    let r = &a.resource;
+    (
+        r.module
+            .iter()
+            .map(|s| (s.name.clone(), key(&s.key)))
+            .collect(),
+        r.mode == strata_core::addr::Mode::Data,
+        r.type_name.clone(),
+        r.name.clone(),
+        key(&a.key),
+    )
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum KeyOrder {
+    None,
+    Int(i64),
+    Str(String),
+}
+
+/// What Terraform warns of a plan that forgets objects.
+fn forget_warning(plan: &Plan) -> String {
+    let mut out = String::from(
+        "\nWarning: Some objects will no longer be managed by Strata\n\nIf you apply this plan, Strata will discard its tracking information for\nthe following objects, but it will not delete them:\n",
+    );
+    for c in plan.changes.iter().filter(|c| c.action == Action::Forget) {
+        out.push_str(&format!(" - {}\n", c.addr));
+    }
+    out.push_str("\nAfter applying this plan, Strata will no longer manage these objects. You\nwill need to import them into Strata to manage them again.\n");
+    out
+}
+
+/// What the symbols of the changes shown mean, as Terraform says it
+/// before listing them.
+fn legend(shown: &[&ResourceChange], colors: &Colors) -> String {
+    let mut out = String::from(
+        "\nStrata used the selected providers to generate the following execution\nplan. Resource actions are indicated with the following symbols:\n",
+    );
+    for (action, words) in [
+        (Action::Create, "create"),
+        (Action::Update, "update in-place"),
+        (Action::Delete, "destroy"),
+        (
+            Action::DeleteThenCreate,
+            "destroy and then create replacement",
+        ),
+        (
+            Action::CreateThenDelete,
+            "create replacement and then destroy",
+        ),
+        (Action::Read, "read (data resources)"),
+    ] {
+        if shown.iter().any(|c| c.action == action) {
+            let (sym, color) = symbol(action);
+            out.push_str(&format!(
+                "{} {words}\n",
+                colors.paint(color, &format!("{sym:>3}"))
+            ));
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -583,16 +691,18 @@ mod tests {
             set: false,
             shape: BlockShape {
                 blocks: [("transition".to_string(), transition)].into(),
+                ..Default::default()
             },
         };
         BlockShape {
             blocks: [("rule".to_string(), rule)].into(),
+            ..Default::default()
         }
     }
 
     /// Blocks are shown as blocks after the attributes, each parted by a
     /// blank line, as Terraform shows them; list blocks are paired by
-    /// position, set blocks by value.
+    /// position, set blocks by value; an `id` is shown unchanged.
     #[test]
     fn nested_blocks_are_shown_as_blocks() {
         let colors = Colors { enabled: false };
@@ -643,7 +753,7 @@ mod tests {
         # (1 unchanged attribute hidden)
 
       ~ rule {
-            # (1 unchanged attribute hidden)
+            id = \"raw\"
 
           + transition {
               + days          = 90

@@ -157,12 +157,9 @@ fn string(s: &str, indent: usize) -> String {
     }
     if s.contains('\n') {
         let mut out = String::from("<<-EOT\n");
+        // Empty lines keep the indentation too, as Terraform writes them.
         for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                out.push_str(&format!("{}{line}\n", pad(indent + 4)));
-            }
+            out.push_str(&format!("{}{line}\n", pad(indent + 4)));
         }
         out.push_str(&format!("{}EOT", pad(indent)));
         return out;

@@ -268,6 +268,7 @@ type Step = (
     Vec<(String, serde_json::Value)>,
     Configuration,
     Vec<(String, serde_json::Value)>,
+    String,
 );
 
 /// A plan JSON's `configuration`, its `relevant_attributes` (sorted: the
@@ -321,13 +322,23 @@ fn plan_flags(step_file: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A step whose file says `# text differs: REASON` is not compared as
+/// people read the plan (only by everything else), for the reason given.
+fn text_differs_knowingly(step_file: &Path) -> bool {
+    std::fs::read_to_string(step_file)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .any(|l| l.starts_with("# text differs:"))
+}
+
 fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
     if !tool.init.is_empty() {
         run(&tool.program, &tool.init, dir)?;
     }
     let mut plan: Vec<&str> = tool.plan.clone();
     plan.extend(flags.iter().map(String::as_str));
-    run(&tool.program, &plan, dir)?;
+    let plan_text = run(&tool.program, &plan, dir)?;
     let shown = run(&tool.program, &tool.show, dir)?;
     run(&tool.program, &tool.apply, dir)?;
     let outs = run(&tool.program, &tool.output, dir)?;
@@ -339,12 +350,46 @@ fn step(tool: &Tool, dir: &Path, flags: &[String]) -> Result<Step, String> {
         state_values(&state)?,
         configuration(&shown)?,
         afters(&shown)?,
+        plan_as_read(&plan_text),
     ))
+}
+
+/// The plan as people read it: from the legend (or the drift note, or
+/// "No changes.") to the outputs, before the note on the saved plan and
+/// any diagnostics; ids masked, the tool's name as Strata's.
+fn plan_as_read(text: &str) -> String {
+    let masked = mask_text_ids(text)
+        .replace("Terraform", "Strata")
+        .replace("terraform apply", "strata apply");
+    let mut lines = masked.lines().skip_while(|l| {
+        !(l.starts_with("Note: Objects have changed")
+            || l.starts_with("Strata used the selected providers")
+            || l.starts_with("Strata will perform")
+            || l.starts_with("No changes."))
+    });
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        // Diagnostics are Strata's own (file:line:col and a code).
+        if line.starts_with('─')
+            || line.starts_with("Saved the plan")
+            || line.starts_with("Warning:")
+            || line.starts_with("Error:")
+        {
+            break;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.trim_end().to_string()
 }
 
 /// `show` of the state as people read it, with ids (UUIDs) masked.
 fn shown_state(program: &Path, args: &[&str], dir: &Path) -> Result<String, String> {
-    let text = run(program, args, dir)?;
+    Ok(mask_text_ids(&run(program, args, dir)?))
+}
+
+/// The text with ids (UUIDs) as `<id>`.
+fn mask_text_ids(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let is_uuid = |w: &[char]| {
         w.len() == 36
@@ -364,7 +409,7 @@ fn shown_state(program: &Path, args: &[&str], dir: &Path) -> Result<String, Stri
             i += 1;
         }
     }
-    Ok(out)
+    out
 }
 
 /// Whether Strata's `show` reads as Terraform's, where Strata may hide
@@ -372,6 +417,19 @@ fn shown_state(program: &Path, args: &[&str], dir: &Path) -> Result<String, Stri
 /// shows in its place (Strata keeps `terraform_data`'s output as
 /// sensitive as its input; Terraform does not).
 fn same_show(theirs: &str, ours: &str) -> bool {
+    same_text(theirs, ours, false)
+}
+
+/// Whether Strata's plan reads as Terraform's, with the same allowance as
+/// [`same_show`], and one more: Terraform knows how many elements some
+/// collections not yet known have (`[for b in x : b.id]` over resources
+/// being made), where Strata says the whole collection is
+/// `(known after apply)`.
+fn same_plan(theirs: &str, ours: &str) -> bool {
+    same_text(theirs, ours, true)
+}
+
+fn same_text(theirs: &str, ours: &str, unknown_collections: bool) -> bool {
     let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
     let (mut i, mut j) = (0, 0);
     while i < t.len() && j < o.len() {
@@ -380,8 +438,13 @@ fn same_show(theirs: &str, ours: &str) -> bool {
             j += 1;
             continue;
         }
-        let Some(at) = o[j].find("(sensitive value)") else {
-            return false;
+        let (at, collections_only) = match (
+            o[j].find("(sensitive value)"),
+            o[j].find("(known after apply)"),
+        ) {
+            (Some(at), _) => (at, false),
+            (None, Some(at)) if unknown_collections => (at, true),
+            _ => return false,
         };
         let prefix = &o[j][..at];
         if !t[i].starts_with(prefix) {
@@ -389,16 +452,22 @@ fn same_show(theirs: &str, ours: &str) -> bool {
         }
         // Their value may span lines: skip to its close at this indentation.
         let rest = t[i][prefix.len()..].trim_end_matches(',');
+        if collections_only && !(rest == "[" || rest == "{") {
+            return false;
+        }
         if ["{", "[", "(", "<<-EOT"]
             .iter()
             .any(|open| rest.ends_with(open))
         {
             let indent = t[i].len() - t[i].trim_start().len();
             i += 1;
-            while i < t.len()
-                && !(t[i].len() - t[i].trim_start().len() == indent
-                    && t[i].trim_start().starts_with(['}', ']', ')', 'E']))
-            {
+            // A plan closes its values two columns in from their sign.
+            let closes = |l: &str| {
+                let at = l.len() - l.trim_start().len();
+                (at == indent || at == indent + 2)
+                    && l.trim_start().starts_with(['}', ']', ')', 'E'])
+            };
+            while i < t.len() && !closes(t[i]) {
                 i += 1;
             }
         }
@@ -437,7 +506,7 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
     let terraform = Tool {
         program: terraform(),
         init: vec!["init", "-input=false"],
-        plan: vec!["plan", "-input=false", "-out=tfplan"],
+        plan: vec!["plan", "-input=false", "-no-color", "-out=tfplan"],
         show: vec!["show", "-json", "tfplan"],
         apply: vec!["apply", "-input=false", "-auto-approve", "tfplan"],
         output: vec!["output", "-json"],
@@ -535,6 +604,14 @@ fn run_scenario(scenario: &Path, scratch: &Path) -> Result<(), String> {
                 n + 1,
                 theirs.5,
                 ours.5
+            ));
+        }
+        if !text_differs_knowingly(step_file) && !same_plan(&theirs.6, &ours.6) {
+            return Err(format!(
+                "{name} step {}: the plan as people read it differs\n--- terraform\n{}\n--- strata\n{}",
+                n + 1,
+                theirs.6,
+                ours.6
             ));
         }
         let (their_show, our_show) = (

@@ -47,6 +47,12 @@ pub fn plan_command(
             style,
         );
     }
+    if out.is_none() && !style.json && planned.plan.has_changes() {
+        println!(
+            "\n{}\n\nNote: You didn't use the -out option to save this plan, so Strata can't\nguarantee to take exactly these actions if you run \"strata apply\" now.",
+            "─".repeat(77)
+        );
+    }
     if let Some(path) = out {
         let plain = serde_json::to_vec(&planned.plan).expect("plan serializes");
         // Plans hold the values of sensitive attributes: encrypt them too.

@@ -298,6 +298,10 @@ pub struct Edge {
 pub struct BlockShape {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub blocks: BTreeMap<String, NestedShape>,
+    /// Attributes of any type (`terraform_data`'s `input`): Terraform
+    /// does not mark their changes as forcing replacement.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub dynamic: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -311,7 +315,7 @@ pub struct NestedShape {
 
 impl BlockShape {
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
+        self.blocks.is_empty() && self.dynamic.is_empty()
     }
 
     /// The shape of a schema's blocks, none when it has no blocks.
@@ -330,6 +334,12 @@ impl BlockShape {
                         },
                     )
                 })
+                .collect(),
+            dynamic: schema
+                .attributes
+                .iter()
+                .filter(|(_, a)| a.ty == strata_types::Type::Dynamic)
+                .map(|(name, _)| name.clone())
                 .collect(),
         }
     }

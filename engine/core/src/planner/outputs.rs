@@ -77,16 +77,20 @@ pub(super) fn output_changes(
             sensitive: o.sensitive,
         });
     }
-    for (name, _) in prior_outputs
+    for (name, prior) in prior_outputs
         .iter()
         .filter(|(n, _)| !stack.config.outputs.iter().any(|o| &o.name == *n))
     {
+        // What it was, as Terraform shows an output going away.
+        let before = strata_types::json::type_from_json(&prior.ty)
+            .ok()
+            .and_then(|ty| strata_types::json::value_from_json(&prior.value, &ty).ok());
         outputs.push(OutputChange {
             name: name.clone(),
             action: Action::Delete,
-            before: None,
+            before: before.as_ref().map(EncodedValue::encode),
             after: None,
-            sensitive: false,
+            sensitive: prior.sensitive,
         });
     }
     outputs
