@@ -72,10 +72,18 @@ fn lines(program: &Path, args: &[&str], dir: &Path) -> Vec<serde_json::Value> {
             if let Some(id) = o.get_mut("hook").and_then(|h| h.get_mut("id_value")) {
                 *id = serde_json::json!("ID");
             }
+            // How long a step took depends on the machine's load.
+            if let Some(s) = o.get_mut("hook").and_then(|h| h.get_mut("elapsed_seconds")) {
+                *s = serde_json::json!(0);
+            }
             if let Some(m) = o.get("@message").and_then(|m| m.as_str()) {
                 let m = regex::Regex::new(r" \[id=[^\]]*\]")
                     .unwrap()
                     .replace(m, " [id=ID]")
+                    .into_owned();
+                let m = regex::Regex::new(r"after \d+s")
+                    .unwrap()
+                    .replace(&m, "after 0s")
                     .into_owned();
                 o.insert("@message".into(), serde_json::json!(m));
             }
