@@ -108,11 +108,16 @@ pub fn stays(before: &Value, after: &Value) -> bool {
     after.is_wholly_known() && strata_lang::eval::equals(before, after) == Some(true)
 }
 
-fn attributes(v: &Value) -> Vec<(String, Value)> {
+fn attributes(v: &Value) -> Vec<(&str, &Value)> {
     match &v.kind {
-        Kind::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Kind::Object(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
         _ => vec![],
     }
+}
+
+/// The value of attribute `n` in `list`, or `null`.
+fn lookup<'a>(list: &[(&str, &'a Value)], n: &str, null: &'a Value) -> &'a Value {
+    list.iter().find(|x| x.0 == n).map_or(null, |x| x.1)
 }
 
 /// A JSON document (an IAM policy, a config) as pretty lines, when the
@@ -211,22 +216,19 @@ impl Body<'_> {
     fn render(&self, out: &mut String, before: &Value, after: &Value, shown: Shown, indent: usize) {
         let b = attributes(before);
         let a = attributes(after);
-        let get = |list: &[(String, Value)], n: &str| {
-            list.iter()
-                .find(|x| x.0 == n)
-                .map(|x| x.1.clone())
-                .unwrap_or_else(Value::dynamic_null)
-        };
+        let null = Value::dynamic_null();
+        let get = |list: &[(&str, &'_ Value)], n: &str| lookup(list, n, &null).clone();
+        let absent = |list: &[(&str, &'_ Value)], n: &str| lookup(list, n, &null).is_null();
         // A block whose value is not known yet is shown as an attribute.
         let as_block = |n: &str| {
             self.shape.blocks.contains_key(n)
                 && !get(&b, n).is_unknown()
                 && !get(&a, n).is_unknown()
         };
-        let mut names: Vec<String> = b
+        let mut names: Vec<&str> = b
             .iter()
-            .map(|x| x.0.clone())
-            .chain(a.iter().map(|x| x.0.clone()))
+            .map(|x| x.0)
+            .chain(a.iter().map(|x| x.0))
             .filter(|n| !as_block(n))
             .collect();
         names.sort();
@@ -240,9 +242,9 @@ impl Body<'_> {
         let width = names
             .iter()
             .filter(|n| match shown {
-                Shown::Added => !get(&a, n).is_null(),
-                Shown::Removed => !get(&b, n).is_null(),
-                Shown::Changed => !get(&a, n).is_null() || !get(&b, n).is_null(),
+                Shown::Added => !absent(&a, n),
+                Shown::Removed => !absent(&b, n),
+                Shown::Changed => !absent(&a, n) || !absent(&b, n),
             })
             .map(|n| n.len())
             .max()
@@ -442,7 +444,7 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
                 || plan.moved_from(&c.addr).is_some()
         })
         .collect();
-    shown.sort_by_key(|c| order(&c.addr));
+    shown.sort_by_cached_key(|c| order(&c.addr));
     let mut outputs: Vec<_> = plan
         .outputs
         .iter()

@@ -55,6 +55,9 @@ impl Plan {
     /// that something it changes depends on. A plan with nothing to do
     /// reports none.
     pub fn relevant_drift(&self) -> Vec<&ResourceChange> {
+        if self.changes.iter().all(|c| c.drift.is_empty()) {
+            return Vec::new();
+        }
         let drifted = self
             .changes
             .iter()
