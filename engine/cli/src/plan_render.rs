@@ -120,40 +120,6 @@ fn lookup<'a>(list: &[(&str, &'a Value)], n: &str, null: &'a Value) -> &'a Value
     list.iter().find(|x| x.0 == n).map_or(null, |x| x.1)
 }
 
-/// A JSON document (an IAM policy, a config) as pretty lines, when the
-/// string is one.
-fn json_lines(s: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(s).ok()?;
-    if !(v.is_object() || v.is_array()) {
-        return None;
-    }
-    serde_json::to_string_pretty(&v).ok().map(|t| t + "\n")
-}
-
-/// A change of a JSON document, diffed line by line inside `jsonencode(…)`.
-fn json_diff(before: &str, after: &str, pad: &str) -> String {
-    line_diff(before, after, pad, "jsonencode(", ")")
-}
-
-/// Lines marked `-`, `+` or ` ` between `open` and `close`.
-fn line_diff(before: &str, after: &str, pad: &str, open: &str, close: &str) -> String {
-    let diff = similar::TextDiff::from_lines(before, after);
-    let mut out = format!("{open}\n");
-    for change in diff.iter_all_changes() {
-        let sign = match change.tag() {
-            similar::ChangeTag::Delete => "-",
-            similar::ChangeTag::Insert => "+",
-            similar::ChangeTag::Equal => " ",
-        };
-        out.push_str(&format!("{pad}  {sign} {}", change.value()));
-        if !change.value().ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("{pad}    {close}"));
-    out
-}
-
 pub fn render_change(
     c: &ResourceChange,
     moved_from: Option<&str>,
@@ -381,18 +347,8 @@ impl Body<'_> {
                 .replace_paths
                 .iter()
                 .any(|p| p.first().map(String::as_str) == Some(name));
-        let json = match (bv.as_str(), av.as_str()) {
-            (Some(x), Some(y)) if !bv.sensitive && !av.sensitive => {
-                json_lines(x).zip(json_lines(y))
-            }
-            _ => None,
-        };
         let rendered = match (bv.as_str(), av.as_str()) {
             _ if bv.sensitive && av.sensitive && !av.is_unknown() => "(sensitive value)".into(),
-            _ if json.is_some() => {
-                let (x, y) = json.unwrap_or_default();
-                json_diff(&x, &y, &pad)
-            }
             (Some(x), Some(y))
                 if !bv.sensitive && !av.sensitive && (x.contains('\n') || y.contains('\n')) =>
             {

@@ -28,6 +28,14 @@ pub fn whole_as(v: &Value, sign: char, indent: usize, objects: bool) -> String {
     if let Some(text) = opaque(v) {
         return text;
     }
+    if let Some(doc) = json_document(v) {
+        return format!(
+            "jsonencode(\n{}{}\n{})",
+            " ".repeat(indent + 6),
+            whole_as(&doc, sign, indent + 4, true),
+            " ".repeat(indent + 2)
+        );
+    }
     let pad = " ".repeat(indent + 4);
     let close = " ".repeat(indent + 2);
     match &v.kind {
@@ -73,6 +81,14 @@ pub fn changed_as(before: &Value, after: &Value, indent: usize, objects: bool) -
     if opaque(before).is_some() || opaque(after).is_some() {
         return arrow(before, after, indent, objects);
     }
+    if let (Some(b), Some(a)) = (json_document(before), json_document(after)) {
+        return format!(
+            "jsonencode(\n{}~ {}\n{})",
+            " ".repeat(indent + 4),
+            changed_as(&b, &a, indent + 4, true),
+            " ".repeat(indent + 2)
+        );
+    }
     if let (Some(b), Some(a)) = (before.as_str(), after.as_str()) {
         if b.contains('\n') || a.contains('\n') {
             return heredoc_diff(b, a, indent);
@@ -106,6 +122,17 @@ fn arrow(before: &Value, after: &Value, indent: usize, objects: bool) -> String 
         whole_as(after, '+', indent, objects)
     };
     format!("{b} -> {a}")
+}
+
+/// A string holding a JSON object or array (a policy, a config), as the
+/// value it encodes: shown inside `jsonencode(…)` as Terraform shows it.
+fn json_document(v: &Value) -> Option<Value> {
+    let text = v.as_str()?.trim_start();
+    if !(text.starts_with('{') || text.starts_with('[')) {
+        return None;
+    }
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    (doc.is_object() || doc.is_array()).then(|| strata_lang::functions::json_value(&doc))
 }
 
 /// A string of several lines changed, as a heredoc diffed line by line.
