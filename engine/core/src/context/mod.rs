@@ -18,7 +18,7 @@ mod state;
 mod values;
 pub mod waits;
 
-pub use proposed::proposed_new;
+pub use proposed::{deferred_data_object, proposed_new};
 
 pub(crate) use state::*;
 pub(crate) use values::*;

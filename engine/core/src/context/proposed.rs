@@ -27,3 +27,33 @@ pub fn proposed_new(schema: &Schema, prior: &Value, config: &Value) -> Value {
     }
     Value::object(out)
 }
+
+/// What a data source read during apply is until then, as Terraform plans
+/// it: its configuration, with the computed attributes it leaves out (in
+/// nested blocks too) not known yet.
+pub fn deferred_data_object(schema: &Schema, config: &Value) -> Value {
+    let Kind::Object(config_attrs) = &config.kind else {
+        return Value::unknown(schema.object_type());
+    };
+    let mut out = config_attrs.clone();
+    for (name, attribute) in &schema.attributes {
+        let configured = config_attrs.get(name).is_some_and(|v| !v.is_null());
+        if attribute.computed && !configured {
+            out.insert(name.clone(), Value::unknown(attribute.ty.clone()));
+        }
+    }
+    for (name, block) in &schema.blocks {
+        let Some(v) = config_attrs.get(name) else {
+            continue;
+        };
+        let nested = |e: &Value| deferred_data_object(&block.schema, e);
+        let value = match &v.kind {
+            Kind::List(ty, items) => Value::list(ty.clone(), items.iter().map(nested).collect()),
+            Kind::Set(ty, items) => Value::set(ty.clone(), items.iter().map(nested).collect()),
+            Kind::Object(_) => nested(v),
+            _ => v.clone(),
+        };
+        out.insert(name.clone(), value);
+    }
+    Value::object(out).mark_sensitive(config.sensitive)
+}

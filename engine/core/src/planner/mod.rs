@@ -475,7 +475,7 @@ async fn plan_data_source(
         Reference::Local(_) | Reference::Module(_) => false,
     });
     if !config.is_wholly_known() || pending {
-        return DataResult::Deferred(Value::unknown(schema.object_type()));
+        return DataResult::Deferred(crate::context::deferred_data_object(schema, config));
     }
     let plain = config.unmark_deep().0;
     let read = provider.read_data_source(type_name, &plain);
