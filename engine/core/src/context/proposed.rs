@@ -57,3 +57,52 @@ pub fn deferred_data_object(schema: &Schema, config: &Value) -> Value {
     }
     Value::object(out).mark_sensitive(config.sensitive)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_provider::{Attribute, NestedBlock, Nesting};
+    use strata_types::Type;
+
+    /// A data source read during apply keeps what its configuration says;
+    /// what it computes (and left unset) is unknown, in blocks as well.
+    #[test]
+    fn a_deferred_read_is_its_configuration_with_computed_values_unknown() {
+        let inner = Schema::new([
+            ("sid", Attribute::optional(Type::String)),
+            ("effect", Attribute::optional_computed(Type::String)),
+        ]);
+        let mut schema = Schema::new([
+            ("name", Attribute::optional(Type::String)),
+            ("json", Attribute::computed(Type::String)),
+            ("version", Attribute::optional_computed(Type::String)),
+        ]);
+        schema.blocks.insert(
+            "statement".into(),
+            NestedBlock {
+                nesting: Nesting::List,
+                schema: inner.clone(),
+                min_items: 0,
+                max_items: None,
+                as_attribute: false,
+            },
+        );
+        let config = strata_types::json::value_from_json(
+            &serde_json::json!({
+                "name": "policy", "json": null, "version": "2012-10-17",
+                "statement": [{"sid": "read", "effect": null}],
+            }),
+            &schema.object_type(),
+        )
+        .expect("config");
+        let planned = deferred_data_object(&schema, &config);
+        let attr = |v: &Value, k: &str| strata_provider::attr(v, k).cloned().expect(k);
+        assert_eq!(attr(&planned, "name"), Value::string("policy"));
+        assert_eq!(attr(&planned, "version"), Value::string("2012-10-17"));
+        assert!(attr(&planned, "json").is_unknown());
+        let statements = attr(&planned, "statement");
+        let first = &statements.as_sequence().expect("a list")[0];
+        assert_eq!(attr(first, "sid"), Value::string("read"));
+        assert!(attr(first, "effect").is_unknown());
+    }
+}
