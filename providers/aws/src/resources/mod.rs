@@ -24,6 +24,7 @@ mod s3_config;
 mod s3_features;
 mod s3_lifecycle;
 mod s3_replication;
+mod s3_website;
 mod s3_xml;
 mod sagemaker;
 mod sg_rules;
@@ -54,6 +55,7 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     out.extend(s3_features::all());
     out.extend(s3_lifecycle::all());
     out.extend(s3_replication::all());
+    out.extend(s3_website::all());
     out.extend(endpoints::all());
     out.extend(flow_logs::all());
     out.extend(fsx::all());
