@@ -172,6 +172,14 @@ pub fn important(name: &str) -> bool {
 /// A string, number, bool or null; a string of several lines as a
 /// heredoc, as Terraform shows it.
 fn primitive(v: &Value, indent: usize) -> String {
+    if v.is_null() {
+        return "null".into();
+    }
+    match &v.kind {
+        Kind::List(..) | Kind::Set(..) | Kind::Tuple(_) => return "[]".into(),
+        Kind::Map(..) | Kind::Object(_) => return "{}".into(),
+        _ => {}
+    }
     match v.as_str() {
         Some(s) if s.contains('\n') => {
             let pad = " ".repeat(indent + 6);
@@ -243,7 +251,22 @@ fn fields(
     for k in names {
         let name = key(k, quoted);
         let (b, a) = (value(before, k), value(after, k));
-        let line = if same(&b, &a) {
+        let (was, is) = (
+            before.contains_key(k.as_str()),
+            after.contains_key(k.as_str()),
+        );
+        let line = if was && !is {
+            // Gone from the object (or map) altogether.
+            format!(
+                "- {name:width$} = {}",
+                whole_as(&b, '-', indent + 4, objects)
+            )
+        } else if is && !was {
+            format!(
+                "+ {name:width$} = {}",
+                whole_as(&a, '+', indent + 4, objects)
+            )
+        } else if same(&b, &a) {
             if !quoted && important(k) && !a.is_null() {
                 format!(
                     "  {name:width$} = {}",
@@ -259,12 +282,6 @@ fn fields(
             format!(
                 "+ {name:width$} = {}",
                 whole_as(&a, '+', indent + 4, objects)
-            )
-        } else if !after.contains_key(k.as_str()) {
-            // Gone from the object (or map) altogether.
-            format!(
-                "- {name:width$} = {}",
-                whole_as(&b, '-', indent + 4, objects)
             )
         } else if a.is_null() {
             format!(

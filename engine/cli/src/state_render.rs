@@ -69,6 +69,33 @@ fn body(out: &mut String, value: &Value, schema: &Schema, indent: usize) {
 
 /// A value of no fixed type (an output's), written at a line indented
 /// by `indent`.
+/// An output's value as `show` lists it under "Outputs:": as a value,
+/// but with an object's null attributes left out, as Terraform does there.
+pub fn output(v: &Value) -> String {
+    value(&without_nulls(v), 0)
+}
+
+fn without_nulls(v: &Value) -> Value {
+    match &v.kind {
+        Kind::Object(m) => Value::object(
+            m.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), without_nulls(x)))
+                .collect::<strata_types::Fields>(),
+        )
+        .mark_sensitive(v.sensitive),
+        Kind::List(t, items) => Value::list(t.clone(), items.iter().map(without_nulls).collect()),
+        Kind::Tuple(items) => Value::tuple(items.iter().map(without_nulls).collect()),
+        Kind::Map(t, m) => Value::map(
+            t.clone(),
+            m.iter()
+                .map(|(k, x)| (k.clone(), without_nulls(x)))
+                .collect::<strata_types::Fields>(),
+        ),
+        _ => v.clone(),
+    }
+}
+
 pub fn value(v: &Value, indent: usize) -> String {
     render(v, indent, true)
 }

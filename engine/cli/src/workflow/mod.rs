@@ -365,7 +365,7 @@ fn print_state(state: &State) {
             let shown = if o.sensitive {
                 "(sensitive value)".to_string()
             } else {
-                crate::state_render::value(&output_value(o), 0)
+                crate::state_render::output(&output_value(o))
             };
             println!("{name} = {shown}");
         }

@@ -9,6 +9,8 @@ resource "terraform_data" "job" {
     nodes  = ["a", "b", "c", "d"]
     labels = { team = "ml", tier = "gpu", "cost-center" = "42" }
     limits = { gpus = 8, memory = "640Gi" }
+    owner  = null
+    spare  = []
   }
 }
 
