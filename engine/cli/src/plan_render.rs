@@ -219,8 +219,8 @@ impl Body<'_> {
         let start = out.len();
         let mut unchanged = 0;
         for name in &names {
-            let (bv, av) = (get(&b, name), get(&a, name));
-            if !visible(name, &bv, &av) {
+            let (bv, av) = (lookup(&b, name, &null), lookup(&a, name, &null));
+            if !visible(name, bv, av) {
                 if shown == Shown::Changed && !(bv.is_null() && av.is_null()) {
                     unchanged += 1;
                 }
@@ -230,18 +230,18 @@ impl Body<'_> {
                 Shown::Added => format!(
                     "{pad}{} {name:width$} = {}",
                     self.colors.paint("32", "+"),
-                    values::whole_as(&av, '+', indent, self.dynamic(name))
+                    values::whole_as(av, '+', indent, self.dynamic(name))
                 ),
                 Shown::Removed => format!(
                     "{pad}{} {name:width$} = {} -> null",
                     self.colors.paint("31", "-"),
-                    values::whole_as(&bv, '-', indent, self.dynamic(name))
+                    values::whole_as(bv, '-', indent, self.dynamic(name))
                 ),
-                Shown::Changed if stays(&bv, &av) => format!(
+                Shown::Changed if stays(bv, av) => format!(
                     "{pad}  {name:width$} = {}",
-                    values::whole_as(&av, ' ', indent, self.dynamic(name))
+                    values::whole_as(av, ' ', indent, self.dynamic(name))
                 ),
-                Shown::Changed => self.changed_line(name, &bv, &av, width, indent),
+                Shown::Changed => self.changed_line(name, bv, av, width, indent),
             };
             out.push_str(&line);
             out.push('\n');
@@ -488,32 +488,40 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
 
 /// The order Terraform lists changes in: the root module's first, then
 /// by module path, type, name and key (numbers by value).
-fn order(
-    a: &strata_core::addr::InstanceAddr,
-) -> (Vec<(String, KeyOrder)>, bool, String, String, KeyOrder) {
-    let key = |k: &strata_core::addr::InstanceKey| match k {
-        strata_core::addr::InstanceKey::Int(i) => KeyOrder::Int(*i),
-        strata_core::addr::InstanceKey::Str(s) => KeyOrder::Str(s.clone()),
-        _ => KeyOrder::None,
-    };
+type Order<'a> = (
+    Vec<(&'a str, KeyOrder<'a>)>,
+    bool,
+    &'a str,
+    &'a str,
+    KeyOrder<'a>,
+);
+
+fn order(a: &strata_core::addr::InstanceAddr) -> Order<'_> {
+    fn key(k: &strata_core::addr::InstanceKey) -> KeyOrder<'_> {
+        match k {
+            strata_core::addr::InstanceKey::Int(i) => KeyOrder::Int(*i),
+            strata_core::addr::InstanceKey::Str(s) => KeyOrder::Str(s),
+            _ => KeyOrder::None,
+        }
+    }
     let r = &a.resource;
     (
         r.module
             .iter()
-            .map(|s| (s.name.clone(), key(&s.key)))
+            .map(|s| (s.name.as_str(), key(&s.key)))
             .collect(),
         r.mode == strata_core::addr::Mode::Data,
-        r.type_name.clone(),
-        r.name.clone(),
+        &r.type_name,
+        &r.name,
         key(&a.key),
     )
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-enum KeyOrder {
+enum KeyOrder<'a> {
     None,
     Int(i64),
-    Str(String),
+    Str(&'a str),
 }
 
 /// What Terraform warns of a plan that forgets objects.
