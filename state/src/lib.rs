@@ -68,6 +68,15 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+impl OutputState {
+    /// The value, decoded with its recorded type (`None` when the two do
+    /// not agree).
+    pub fn value(&self) -> Option<strata_types::Value> {
+        let ty = strata_types::json::type_from_json(&self.ty).ok()?;
+        strata_types::json::value_from_json(&self.value, &ty).ok()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResourceState {
     #[serde(default, skip_serializing_if = "String::is_empty")]

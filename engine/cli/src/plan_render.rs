@@ -3,7 +3,8 @@
 //! `(known after apply)`, `(sensitive value)`, long strings diffed line by
 //! line, and the `Plan: X to add, Y to change, Z to destroy.` summary.
 
-use crate::plan_values::{self as values, Shown};
+pub use crate::plan_values::stays;
+use crate::plan_values::{self as values, Shown, Step};
 use strata_core::plan::{Action, BlockShape, Plan, ResourceChange};
 use strata_types::{Kind, Value};
 
@@ -103,11 +104,6 @@ fn headline(c: &ResourceChange, moved_from: Option<&str>) -> String {
     out
 }
 
-/// Whether an attribute stays as it is: known after, and equal.
-pub fn stays(before: &Value, after: &Value) -> bool {
-    after.is_wholly_known() && strata_lang::eval::equals(before, after) == Some(true)
-}
-
 fn attributes(v: &Value) -> Vec<(&str, &Value)> {
     match &v.kind {
         Kind::Object(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
@@ -183,13 +179,12 @@ impl Body<'_> {
         let b = attributes(before);
         let a = attributes(after);
         let null = Value::dynamic_null();
-        let get = |list: &[(&str, &'_ Value)], n: &str| lookup(list, n, &null).clone();
         let absent = |list: &[(&str, &'_ Value)], n: &str| lookup(list, n, &null).is_null();
         // A block whose value is not known yet is shown as an attribute.
         let as_block = |n: &str| {
             self.shape.blocks.contains_key(n)
-                && !get(&b, n).is_unknown()
-                && !get(&a, n).is_unknown()
+                && !lookup(&b, n, &null).is_unknown()
+                && !lookup(&a, n, &null).is_unknown()
         };
         let mut names: Vec<&str> = b
             .iter()
@@ -262,9 +257,10 @@ impl Body<'_> {
                 replace_paths: &[],
                 colors: self.colors,
             };
-            let elements = |v: &Value| v.as_sequence().map(<[Value]>::to_vec).unwrap_or_default();
-            let (olds, news) = (elements(&get(&b, name)), elements(&get(&a, name)));
-            let null = Value::dynamic_null();
+            let (olds, news) = (
+                lookup(&b, name, &null).as_sequence().unwrap_or(&[]),
+                lookup(&a, name, &null).as_sequence().unwrap_or(&[]),
+            );
             let mut block =
                 |sign: &str, color: &str, before: &Value, after: &Value, shown: Shown| {
                     // A blank line parts a block from what comes before it.
@@ -278,38 +274,19 @@ impl Body<'_> {
                     inner.render(out, before, after, shown, indent + 4);
                     out.push_str(&format!("{pad}  }}\n"));
                 };
-            match shown {
-                Shown::Added => news
-                    .iter()
-                    .for_each(|n| block("+", "32", &null, n, Shown::Added)),
-                Shown::Removed => olds
-                    .iter()
-                    .for_each(|o| block("-", "31", o, &null, Shown::Removed)),
-                Shown::Changed => {
-                    let same = |x: &Value, y: &Value| stays(x, y);
-                    let pairs: Vec<(Option<&Value>, Option<&Value>)> = if nested.set {
-                        // A set's elements are the same or not: no pairs.
-                        let gone = olds.iter().filter(|o| !news.iter().any(|n| same(o, n)));
-                        let kept = news.iter().filter(|n| olds.iter().any(|o| same(o, n)));
-                        let new = news.iter().filter(|n| !olds.iter().any(|o| same(o, n)));
-                        gone.map(|o| (Some(o), None))
-                            .chain(kept.map(|n| (Some(n), Some(n))))
-                            .chain(new.map(|n| (None, Some(n))))
-                            .collect()
-                    } else {
-                        (0..olds.len().max(news.len()))
-                            .map(|i| (olds.get(i), news.get(i)))
-                            .collect()
-                    };
-                    for pair in pairs {
-                        match pair {
-                            (Some(o), Some(n)) if same(o, n) => unchanged_blocks += 1,
-                            (Some(o), Some(n)) => block("~", "33", o, n, Shown::Changed),
-                            (Some(o), None) => block("-", "31", o, &null, Shown::Removed),
-                            (None, Some(n)) => block("+", "32", &null, n, Shown::Added),
-                            (None, None) => {}
-                        }
-                    }
+            // List blocks are paired by position, set blocks by value.
+            let steps = match shown {
+                Shown::Added => news.iter().map(Step::Add).collect(),
+                Shown::Removed => olds.iter().map(Step::Remove).collect(),
+                Shown::Changed if nested.set => values::set_steps(olds, news, stays),
+                Shown::Changed => values::place_steps(olds, news, stays),
+            };
+            for step in steps {
+                match step {
+                    Step::Keep(_) => unchanged_blocks += 1,
+                    Step::Change(o, n) => block("~", "33", o, n, Shown::Changed),
+                    Step::Remove(o) => block("-", "31", o, &null, Shown::Removed),
+                    Step::Add(n) => block("+", "32", &null, n, Shown::Added),
                 }
             }
         }
@@ -400,7 +377,9 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
                 || plan.moved_from(&c.addr).is_some()
         })
         .collect();
-    shown.sort_by_cached_key(|c| order(&c.addr));
+    // Terraform's order: the root module's first, then by module path,
+    // type, name and key (numbers by value), which addresses sort by.
+    shown.sort_by(|a, b| a.addr.cmp(&b.addr));
     let mut outputs: Vec<_> = plan
         .outputs
         .iter()
@@ -484,44 +463,6 @@ pub fn render_plan(plan: &Plan, colors: &Colors) -> String {
         out.push_str(&forget_warning(plan));
     }
     out
-}
-
-/// The order Terraform lists changes in: the root module's first, then
-/// by module path, type, name and key (numbers by value).
-type Order<'a> = (
-    Vec<(&'a str, KeyOrder<'a>)>,
-    bool,
-    &'a str,
-    &'a str,
-    KeyOrder<'a>,
-);
-
-fn order(a: &strata_core::addr::InstanceAddr) -> Order<'_> {
-    fn key(k: &strata_core::addr::InstanceKey) -> KeyOrder<'_> {
-        match k {
-            strata_core::addr::InstanceKey::Int(i) => KeyOrder::Int(*i),
-            strata_core::addr::InstanceKey::Str(s) => KeyOrder::Str(s),
-            _ => KeyOrder::None,
-        }
-    }
-    let r = &a.resource;
-    (
-        r.module
-            .iter()
-            .map(|s| (s.name.as_str(), key(&s.key)))
-            .collect(),
-        r.mode == strata_core::addr::Mode::Data,
-        &r.type_name,
-        &r.name,
-        key(&a.key),
-    )
-}
-
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-enum KeyOrder<'a> {
-    None,
-    Int(i64),
-    Str(&'a str),
 }
 
 /// What Terraform warns of a plan that forgets objects.

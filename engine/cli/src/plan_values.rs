@@ -127,12 +127,8 @@ fn arrow(before: &Value, after: &Value, indent: usize, objects: bool) -> String 
 /// A string holding a JSON object or array (a policy, a config), as the
 /// value it encodes: shown inside `jsonencode(…)` as Terraform shows it.
 fn json_document(v: &Value) -> Option<Value> {
-    let text = v.as_str()?.trim_start();
-    if !(text.starts_with('{') || text.starts_with('[')) {
-        return None;
-    }
-    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
-    (doc.is_object() || doc.is_array()).then(|| strata_lang::functions::json_value(&doc))
+    let doc = crate::state_render::json_document(v.as_str()?)?;
+    Some(strata_lang::functions::json_value(&doc))
 }
 
 /// A string of several lines changed, as a heredoc diffed line by line.
@@ -181,15 +177,7 @@ fn primitive(v: &Value, indent: usize) -> String {
         _ => {}
     }
     match v.as_str() {
-        Some(s) if s.contains('\n') => {
-            let pad = " ".repeat(indent + 6);
-            let mut out = String::from("<<-EOT\n");
-            for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
-                out.push_str(&format!("{pad}{line}\n"));
-            }
-            out.push_str(&format!("{}EOT", " ".repeat(indent + 2)));
-            out
-        }
+        Some(s) if s.contains('\n') => crate::state_render::heredoc(s, indent + 6, indent + 2),
         _ => format_value(v, indent + 2),
     }
 }
@@ -197,16 +185,10 @@ fn primitive(v: &Value, indent: usize) -> String {
 /// An object attribute's name as written (quoted when it is not an
 /// identifier), or a map key, always quoted.
 fn key(k: &str, quoted: bool) -> String {
-    let identifier = k
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && k.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-    if quoted || !identifier {
+    if quoted {
         strata_lang::format::go_quote(k)
     } else {
-        k.to_string()
+        crate::state_render::key(k)
     }
 }
 
@@ -217,10 +199,19 @@ fn count_line(pad: &str, n: usize, what: &str) -> String {
     )
 }
 
+/// Whether an attribute stays as it is: known after, and equal.
+pub fn stays(before: &Value, after: &Value) -> bool {
+    after.is_wholly_known() && strata_lang::eval::equals(before, after) == Some(true)
+}
+
+/// The same element: staying, and as sensitive as it was.
 fn same(a: &Value, b: &Value) -> bool {
-    b.is_wholly_known()
-        && a.sensitive == b.sensitive
-        && strata_lang::eval::equals(a, b) == Some(true)
+    a.sensitive == b.sensitive && stays(a, b)
+}
+
+/// An attribute of an object (or entry of a map), or `null`.
+fn field<'v>(m: &'v strata_types::Fields, k: &str, null: &'v Value) -> &'v Value {
+    m.get(k).unwrap_or(null)
 }
 
 /// The attributes of an object (or entries of a map) that differ, with
@@ -237,12 +228,10 @@ fn fields(
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
     names.sort();
     names.dedup();
-    let value =
-        |m: &'_ strata_types::Fields, k: &str| m.get(k).cloned().unwrap_or_else(|| null.clone());
     // Aligned on every attribute there is, shown or not.
     let width = names
         .iter()
-        .filter(|k| !value(before, k).is_null() || !value(after, k).is_null())
+        .filter(|k| !field(before, k, &null).is_null() || !field(after, k, &null).is_null())
         .map(|k| key(k, quoted).len())
         .max()
         .unwrap_or(0);
@@ -250,7 +239,7 @@ fn fields(
     let mut unchanged = 0;
     for k in names {
         let name = key(k, quoted);
-        let (b, a) = (value(before, k), value(after, k));
+        let (b, a) = (field(before, k, &null), field(after, k, &null));
         let (was, is) = (
             before.contains_key(k.as_str()),
             after.contains_key(k.as_str()),
@@ -259,18 +248,18 @@ fn fields(
             // Gone from the object (or map) altogether.
             format!(
                 "- {name:width$} = {}",
-                whole_as(&b, '-', indent + 4, objects)
+                whole_as(b, '-', indent + 4, objects)
             )
         } else if is && !was {
             format!(
                 "+ {name:width$} = {}",
-                whole_as(&a, '+', indent + 4, objects)
+                whole_as(a, '+', indent + 4, objects)
             )
-        } else if same(&b, &a) {
+        } else if same(b, a) {
             if !quoted && important(k) && !a.is_null() {
                 format!(
                     "  {name:width$} = {}",
-                    whole_as(&a, ' ', indent + 4, objects)
+                    whole_as(a, ' ', indent + 4, objects)
                 )
             } else {
                 if !(b.is_null() && a.is_null()) {
@@ -281,17 +270,17 @@ fn fields(
         } else if b.is_null() {
             format!(
                 "+ {name:width$} = {}",
-                whole_as(&a, '+', indent + 4, objects)
+                whole_as(a, '+', indent + 4, objects)
             )
         } else if a.is_null() {
             format!(
                 "- {name:width$} = {} -> null",
-                whole_as(&b, '-', indent + 4, objects)
+                whole_as(b, '-', indent + 4, objects)
             )
         } else {
             format!(
                 "~ {name:width$} = {}",
-                changed_as(&b, &a, indent + 4, objects)
+                changed_as(b, a, indent + 4, objects)
             )
         };
         out.push_str(&format!("{pad}{line}\n"));
@@ -311,41 +300,58 @@ fn fields(
 /// along their longest common run, as Terraform pairs them. A list shows
 /// the unchanged elements next to a change; the others are counted.
 fn elements(before: &[Value], after: &[Value], set: bool, indent: usize, objects: bool) -> String {
-    let steps: Vec<Step> = if set {
-        let gone = before
-            .iter()
-            .filter(|b| !after.iter().any(|a| same(b, a)))
-            .map(Step::Remove);
-        let kept = after
-            .iter()
-            .filter(|a| before.iter().any(|b| same(b, a)))
-            .map(Step::Keep);
-        let new = after
-            .iter()
-            .filter(|a| !before.iter().any(|b| same(b, a)))
-            .map(Step::Add);
-        gone.chain(new).chain(kept).collect()
+    let steps = if set {
+        set_steps(before, after, same)
     } else {
         common_run(before, after)
     };
     render_steps(&steps, set, indent, objects)
 }
 
+/// A set's elements are kept or not, matched by value (`matches`): those
+/// gone, then those new, then those kept.
+pub(crate) fn set_steps<'a>(
+    before: &'a [Value],
+    after: &'a [Value],
+    matches: fn(&Value, &Value) -> bool,
+) -> Vec<Step<'a>> {
+    let gone = before
+        .iter()
+        .filter(|b| !after.iter().any(|a| matches(b, a)))
+        .map(Step::Remove);
+    let kept = after
+        .iter()
+        .filter(|a| before.iter().any(|b| matches(b, a)))
+        .map(Step::Keep);
+    let new = after
+        .iter()
+        .filter(|a| !before.iter().any(|b| matches(b, a)))
+        .map(Step::Add);
+    gone.chain(new).chain(kept).collect()
+}
+
+/// Elements paired by position (`matches` tells those kept); the longer
+/// side's rest removed or added.
+pub(crate) fn place_steps<'a>(
+    before: &'a [Value],
+    after: &'a [Value],
+    matches: fn(&Value, &Value) -> bool,
+) -> Vec<Step<'a>> {
+    (0..before.len().max(after.len()))
+        .filter_map(|i| match (before.get(i), after.get(i)) {
+            (Some(b), Some(a)) if matches(b, a) => Some(Step::Keep(a)),
+            (Some(b), Some(a)) => Some(Step::Change(b, a)),
+            (Some(b), None) => Some(Step::Remove(b)),
+            (None, Some(a)) => Some(Step::Add(a)),
+            (None, None) => None,
+        })
+        .collect()
+}
+
 /// Elements compared place by place: the same ones kept, the others
 /// changed.
 fn places(before: &[Value], after: &[Value], indent: usize, objects: bool) -> String {
-    let steps: Vec<Step> = before
-        .iter()
-        .zip(after)
-        .map(|(b, a)| {
-            if same(b, a) {
-                Step::Keep(a)
-            } else {
-                Step::Change(b, a)
-            }
-        })
-        .collect();
-    render_steps(&steps, false, indent, objects)
+    render_steps(&place_steps(before, after, same), false, indent, objects)
 }
 
 /// The steps as lines; a list shows the kept elements next to a change,
@@ -381,7 +387,8 @@ fn render_steps(steps: &[Step], set: bool, indent: usize, objects: bool) -> Stri
     out
 }
 
-enum Step<'a> {
+/// What becomes of one element.
+pub(crate) enum Step<'a> {
     Keep(&'a Value),
     Remove(&'a Value),
     Add(&'a Value),

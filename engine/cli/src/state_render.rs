@@ -156,7 +156,9 @@ fn mapping(entries: Vec<(&String, String)>, indent: usize, quote: bool) -> Strin
     out
 }
 
-fn key(k: &str) -> String {
+/// An attribute's name as written: bare when it is an identifier, else
+/// quoted.
+pub(crate) fn key(k: &str) -> String {
     if strata_lang::parser::is_identifier(k) {
         k.to_string()
     } else {
@@ -172,9 +174,7 @@ fn quoted(s: &str) -> String {
 /// A string: a JSON document as `jsonencode(…)`, several lines as a
 /// heredoc, else quoted.
 fn string(s: &str, indent: usize) -> String {
-    if let Ok(doc @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
-        serde_json::from_str::<serde_json::Value>(s)
-    {
+    if let Some(doc) = json_document(s) {
         return format!(
             "jsonencode(\n{}{}\n{})",
             pad(indent + 4),
@@ -183,15 +183,33 @@ fn string(s: &str, indent: usize) -> String {
         );
     }
     if s.contains('\n') {
-        let mut out = String::from("<<-EOT\n");
-        // Empty lines keep the indentation too, as Terraform writes them.
-        for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
-            out.push_str(&format!("{}{line}\n", pad(indent + 4)));
-        }
-        out.push_str(&format!("{}EOT", pad(indent)));
-        return out;
+        return heredoc(s, indent + 4, indent);
     }
     quoted(s)
+}
+
+/// The JSON object or array a string holds (a policy, a config), if it
+/// holds one.
+pub(crate) fn json_document(s: &str) -> Option<serde_json::Value> {
+    let text = s.trim_start();
+    if !(text.starts_with('{') || text.starts_with('[')) {
+        return None;
+    }
+    serde_json::from_str(text)
+        .ok()
+        .filter(|doc: &serde_json::Value| doc.is_object() || doc.is_array())
+}
+
+/// A string of several lines as a heredoc: its lines indented by
+/// `lines`, the closing `EOT` by `close`. Empty lines keep the
+/// indentation too, as Terraform writes them.
+pub(crate) fn heredoc(s: &str, lines: usize, close: usize) -> String {
+    let mut out = String::from("<<-EOT\n");
+    for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+        out.push_str(&format!("{}{line}\n", pad(lines)));
+    }
+    out.push_str(&format!("{}EOT", pad(close)));
+    out
 }
 
 /// A JSON value inside `jsonencode(…)`, laid out as the values around it.

@@ -632,10 +632,21 @@ pub fn source_provider_address(source: &str, alias: Option<&str>) -> String {
     }
 }
 
+/// The source of a provider address (`registry.terraform.io/hashicorp/aws`
+/// in `provider["registry.terraform.io/hashicorp/aws"].west`), and what
+/// follows it.
+fn split_provider_address(address: &str) -> Option<(&str, &str)> {
+    address.strip_prefix("provider[\"")?.split_once("\"]")
+}
+
+/// The source a provider address names.
+pub fn provider_address_source(address: &str) -> Option<&str> {
+    split_provider_address(address).map(|(source, _)| source)
+}
+
 /// The provider name and alias of a provider address.
 pub fn parse_provider_address(address: &str) -> Option<(String, Option<String>)> {
-    let rest = address.strip_prefix("provider[\"")?;
-    let (source, tail) = rest.split_once("\"]")?;
+    let (source, tail) = split_provider_address(address)?;
     let name = source.rsplit('/').next()?.to_string();
     let alias = tail
         .strip_prefix('.')

@@ -265,19 +265,26 @@ fn blocks_match(schema: &Schema, config: &J, prior: &J) -> bool {
         }
     };
     let (c, p) = (list(config), list(prior));
-    let element = |ce: &J, pe: &J| {
-        schema.attributes.iter().all(|(k, a)| {
-            let c = ce.get(k).unwrap_or(&J::Null);
-            // An optional and computed field left out is AWS's to fill.
-            let p = pe.get(k).unwrap_or(&J::Null);
-            // An empty value is the same as none, as at the top level.
-            (a.computed && c.is_null()) || (blank(c) && blank(p)) || same(c, p)
-        }) && schema.blocks.iter().all(|(k, nested)| {
-            let cn = ce.get(k).unwrap_or(&J::Null);
-            empty(cn) || blocks_match(&nested.schema, cn, pe.get(k).unwrap_or(&J::Null))
-        })
-    };
-    c.len() == p.len() && c.iter().all(|ce| p.iter().any(|pe| element(ce, pe)))
+    c.len() == p.len()
+        && c.iter()
+            .all(|ce| p.iter().any(|pe| block_matches(schema, ce, pe)))
+}
+
+/// Whether one configured block matches one prior block.
+fn block_matches(schema: &Schema, config: &J, prior: &J) -> bool {
+    let empty = |j: &J| j.is_null() || j.as_array().is_some_and(Vec::is_empty);
+    schema.attributes.iter().all(|(k, a)| {
+        let (c, p) = (
+            config.get(k).unwrap_or(&J::Null),
+            prior.get(k).unwrap_or(&J::Null),
+        );
+        // An optional and computed field left out is AWS's to fill; an
+        // empty value is the same as none, as at the top level.
+        (a.computed && c.is_null()) || (blank(c) && blank(p)) || same(c, p)
+    }) && schema.blocks.iter().all(|(k, nested)| {
+        let cn = config.get(k).unwrap_or(&J::Null);
+        empty(cn) || blocks_match(&nested.schema, cn, prior.get(k).unwrap_or(&J::Null))
+    })
 }
 
 /// Configured blocks with the optional and computed fields they leave
@@ -286,25 +293,14 @@ fn computed_from(schema: &Schema, config: &J, prior: &J) -> J {
     let J::Array(configured) = config else {
         return config.clone();
     };
-    let before: Vec<&J> = prior
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let before = prior.as_array().map(Vec::as_slice).unwrap_or(&[]);
     J::Array(
         configured
             .iter()
             .map(|ce| {
-                let Some(found) = before.iter().find(|pe| {
-                    blocks_match(
-                        schema,
-                        &J::Array(vec![ce.clone()]),
-                        &J::Array(vec![(**pe).clone()]),
-                    )
-                }) else {
-                    return ce.clone();
-                };
                 let mut filled = ce.clone();
-                if let (Some(f), Some(p)) = (filled.as_object_mut(), found.as_object()) {
+                let found = before.iter().find(|pe| block_matches(schema, ce, pe));
+                if let (Some(f), Some(p)) = (filled.as_object_mut(), found.and_then(J::as_object)) {
                     for (k, a) in &schema.attributes {
                         if a.computed && f.get(k).is_none_or(J::is_null) {
                             f.insert(k.clone(), p.get(k).cloned().unwrap_or(J::Null));

@@ -51,10 +51,7 @@ pub(super) fn output_changes(
                 }
             }
         };
-        let before = prior_outputs.get(&o.name).and_then(|s| {
-            let ty = strata_types::json::type_from_json(&s.ty).ok()?;
-            strata_types::json::value_from_json(&s.value, &ty).ok()
-        });
+        let before = prior_outputs.get(&o.name).and_then(|s| s.value());
         let action = match (&before, &after) {
             (None, None) => Action::NoOp,
             (None, Some(_)) => Action::Create,
@@ -82,13 +79,10 @@ pub(super) fn output_changes(
         .filter(|(n, _)| !stack.config.outputs.iter().any(|o| &o.name == *n))
     {
         // What it was, as Terraform shows an output going away.
-        let before = strata_types::json::type_from_json(&prior.ty)
-            .ok()
-            .and_then(|ty| strata_types::json::value_from_json(&prior.value, &ty).ok());
         outputs.push(OutputChange {
             name: name.clone(),
             action: Action::Delete,
-            before: before.as_ref().map(EncodedValue::encode),
+            before: prior.value().as_ref().map(EncodedValue::encode),
             after: None,
             sensitive: prior.sensitive,
         });

@@ -175,11 +175,8 @@ pub(super) async fn move_across_types(
             }
         };
         let state = crate::schema_json::encode_attributes(&source_schema, &source.value);
-        let source_provider = source
-            .provider
-            .strip_prefix("provider[\"")
-            .and_then(|rest| rest.split_once("\"]"))
-            .map_or(source.provider.as_str(), |(s, _)| s);
+        let source_provider =
+            strata_provider::provider_address_source(&source.provider).unwrap_or(&source.provider);
         let private = strata_state::decode_private(source.private.as_deref());
         let request = strata_provider::MoveRequest {
             source_provider,

@@ -22,16 +22,14 @@ pub(crate) fn all() -> Vec<Arc<dyn Resource>> {
     ]
 }
 
-/// The VPC a filter finds, as DescribeVpcs lists it (`None`: no such VPC).
-fn vpc_where(api: &Api, filter: &str, value: &str) -> ProviderResult<Option<String>> {
-    let t = api.ec2(
+/// The VPCs a filter finds, as DescribeVpcs lists them.
+fn vpcs_where(api: &Api, filter: &str, value: &str) -> ProviderResult<String> {
+    api.ec2(
         "DescribeVpcs",
         Params::new()
             .set("Filter.1.Name", filter)
             .set("Filter.1.Value.1", value),
-    )?;
-    let doc = parse(&t)?;
-    Ok((!items(&doc, "vpcSet").is_empty()).then_some(t.clone()))
+    )
 }
 
 // ---- aws_vpc_ipv4_cidr_block_association ------------------------------------------------
@@ -40,9 +38,7 @@ struct CidrBlockAssociation;
 
 /// The association's VPC and block, while it is associated.
 fn cidr_association(api: &Api, id: &str) -> ProviderResult<Option<(String, String, String)>> {
-    let Some(t) = vpc_where(api, "cidr-block-association.association-id", id)? else {
-        return Ok(None);
-    };
+    let t = vpcs_where(api, "cidr-block-association.association-id", id)?;
     let doc = parse(&t)?;
     for vpc in items(&doc, "vpcSet") {
         let set = xml::child(vpc, "cidrBlockAssociationSet");
@@ -261,12 +257,10 @@ impl Resource for DhcpOptions {
     fn delete(&self, api: &Api, id: &str, _prior: &Obj) -> ProviderResult<()> {
         // VPCs still using the options go back to the default ones first,
         // as the Terraform AWS provider does.
-        if let Some(t) = vpc_where(api, "dhcp-options-id", id)? {
-            let doc = parse(&t)?;
-            for vpc in items(&doc, "vpcSet") {
-                if let Some(vpc) = text(vpc, "vpcId") {
-                    associate_dhcp(api, "default", &vpc)?;
-                }
+        let t = vpcs_where(api, "dhcp-options-id", id)?;
+        for vpc in items(&parse(&t)?, "vpcSet") {
+            if let Some(vpc) = text(vpc, "vpcId") {
+                associate_dhcp(api, "default", &vpc)?;
             }
         }
         api.maybe(

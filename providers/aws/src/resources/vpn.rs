@@ -127,8 +127,9 @@ impl Resource for CustomerGateway {
 
 struct VpnGateway;
 
-/// A virtual private gateway as EC2 lists it; `None` once it is deleted.
-fn gateway(api: &Api, id: &str) -> ProviderResult<Option<(String, Obj)>> {
+/// A virtual private gateway as EC2 lists it (its tags read as `prior`
+/// has them, when given); `None` once it is deleted.
+fn gateway(api: &Api, id: &str, prior: Option<&Obj>) -> ProviderResult<Option<Obj>> {
     let Some(t) = describe(
         api,
         "DescribeVpnGateways",
@@ -162,7 +163,10 @@ fn gateway(api: &Api, id: &str) -> ProviderResult<Option<(String, Obj)>> {
     o.insert("amazon_side_asn".into(), json!(text(n, "amazonSideAsn")));
     let owner = api.account_id()?;
     o.insert("arn".into(), json!(arn(api, &owner, "vpn-gateway", id)));
-    Ok(Some((t.clone(), o)))
+    if let Some(prior) = prior {
+        api.read_tags(&mut o, ec2_tags(n), prior);
+    }
+    Ok(Some(o))
 }
 
 fn attach_vgw(api: &Api, action: &str, id: &str, vpc: &str) -> ProviderResult<()> {
@@ -206,14 +210,7 @@ impl Resource for VpnGateway {
     }
 
     fn read(&self, api: &Api, id: &str, prior: &Obj) -> ProviderResult<Option<Obj>> {
-        let Some((t, mut o)) = gateway(api, id)? else {
-            return Ok(None);
-        };
-        let doc = parse(&t)?;
-        if let Some(n) = items(&doc, "vpnGatewaySet").into_iter().next() {
-            api.read_tags(&mut o, ec2_tags(n), prior);
-        }
-        Ok(Some(o))
+        gateway(api, id, Some(prior))
     }
 
     fn update(&self, api: &Api, id: &str, prior: &Obj, p: &Obj) -> ProviderResult<String> {
@@ -278,7 +275,7 @@ impl Resource for VpnGatewayAttachment {
         let (Some(vpc), Some(gw)) = (s(prior, "vpc_id"), s(prior, "vpn_gateway_id")) else {
             return Ok(None);
         };
-        let Some((_, found)) = gateway(api, gw)? else {
+        let Some(found) = gateway(api, gw, None)? else {
             return Ok(None);
         };
         if s(&found, "vpc_id") != Some(vpc) {
